@@ -1,0 +1,103 @@
+import { hashOf } from '../core/hash.js';
+import type { MolGraph } from './molgraph.js';
+import { rdkitVersion, type Mol } from './rdkit.js';
+
+/**
+ * A named, versioned descriptor dictionary. Its version hash covers the RDKit version
+ * and the exact list (names, sources, order), so any change is a new feature world and
+ * models built on the old one are not silently fed the new one.
+ */
+export interface DescriptorDefinition {
+  /** Column name in rotguard outputs. */
+  name: string;
+  /** Where the value comes from: an RDKit get_descriptors() key, or "graph:…" computed here. */
+  source: string;
+  description: string;
+}
+
+export interface DescriptorDictionary {
+  id: string; // e.g. "rdkit-desc@1"
+  descriptors: readonly DescriptorDefinition[];
+}
+
+const RDKIT_DESC_1: DescriptorDictionary = {
+  id: 'rdkit-desc@1',
+  descriptors: [
+    { name: 'mol_weight', source: 'amw', description: 'average molecular weight (Da)' },
+    { name: 'exact_mass', source: 'exactmw', description: 'monoisotopic mass (Da)' },
+    { name: 'clogp', source: 'CrippenClogP', description: 'Wildman–Crippen logP' },
+    { name: 'molar_refractivity', source: 'CrippenMR', description: 'Wildman–Crippen molar refractivity' },
+    { name: 'tpsa', source: 'tpsa', description: 'topological polar surface area (Å², N and O only)' },
+    { name: 'labute_asa', source: 'labuteASA', description: "Labute's approximate surface area (Å²)" },
+    { name: 'hbd', source: 'NumHBD', description: 'H-bond donors' },
+    { name: 'hba', source: 'NumHBA', description: 'H-bond acceptors' },
+    { name: 'lipinski_hbd', source: 'lipinskiHBD', description: 'NH + OH count (Lipinski)' },
+    { name: 'lipinski_hba', source: 'lipinskiHBA', description: 'N + O count (Lipinski)' },
+    { name: 'rotatable_bonds', source: 'NumRotatableBonds', description: 'rotatable bonds (RDKit strict definition)' },
+    { name: 'aromatic_proportion', source: 'graph:aromatic_proportion', description: 'aromatic heavy atoms / heavy atoms (Delaney)' },
+    { name: 'fraction_csp3', source: 'FractionCSP3', description: 'fraction of sp3 carbons' },
+    { name: 'heavy_atoms', source: 'NumHeavyAtoms', description: 'heavy atom count' },
+    { name: 'heteroatoms', source: 'NumHeteroatoms', description: 'atoms other than C and H' },
+    { name: 'rings', source: 'NumRings', description: 'ring count (SSSR)' },
+    { name: 'aromatic_rings', source: 'NumAromaticRings', description: 'aromatic ring count' },
+    { name: 'aliphatic_rings', source: 'NumAliphaticRings', description: 'aliphatic ring count' },
+    { name: 'heterocycles', source: 'NumHeterocycles', description: 'rings containing a heteroatom' },
+    { name: 'amide_bonds', source: 'NumAmideBonds', description: 'amide bond count' },
+    { name: 'stereocenters', source: 'NumAtomStereoCenters', description: 'tetrahedral stereocentres' },
+    { name: 'spiro_atoms', source: 'NumSpiroAtoms', description: 'spiro atoms' },
+    { name: 'bridgehead_atoms', source: 'NumBridgeheadAtoms', description: 'bridgehead atoms' },
+    { name: 'formal_charge', source: 'graph:formal_charge', description: 'net formal charge' },
+  ],
+};
+
+const DICTIONARIES = new Map<string, DescriptorDictionary>([[RDKIT_DESC_1.id, RDKIT_DESC_1]]);
+
+export const DEFAULT_DESCRIPTOR_DICTIONARY = RDKIT_DESC_1.id;
+
+export function descriptorDictionary(id: string = DEFAULT_DESCRIPTOR_DICTIONARY): DescriptorDictionary {
+  const dict = DICTIONARIES.get(id);
+  if (!dict) throw new Error(`unknown descriptor dictionary ${id}; known: ${[...DICTIONARIES.keys()].join(', ')}`);
+  return dict;
+}
+
+export function descriptorDictionaryIds(): string[] {
+  return [...DICTIONARIES.keys()];
+}
+
+/** sha256 over the dictionary id, its exact descriptor list and the RDKit version. */
+export function descriptorVersionHash(dict: DescriptorDictionary): string {
+  return hashOf({
+    dictionary: dict.id,
+    rdkit: rdkitVersion(),
+    descriptors: dict.descriptors.map((d) => ({ name: d.name, source: d.source })),
+  });
+}
+
+/** Values in dictionary order. NaN marks a value RDKit did not return. */
+export function computeDescriptors(dict: DescriptorDictionary, mol: Mol, graph: MolGraph, out?: Float64Array): Float64Array {
+  const values = out ?? new Float64Array(dict.descriptors.length);
+  const rd = JSON.parse(mol.get_descriptors()) as Record<string, number>;
+  dict.descriptors.forEach((d, i) => {
+    values[i] = d.source.startsWith('graph:') ? graphDescriptor(d.source, graph) : (rd[d.source] ?? Number.NaN);
+  });
+  return values;
+}
+
+function graphDescriptor(source: string, graph: MolGraph): number {
+  switch (source) {
+    case 'graph:aromatic_proportion': {
+      let heavy = 0;
+      let aromatic = 0;
+      for (const a of graph.atoms) {
+        if (a.z === 1) continue;
+        heavy++;
+        if (a.aromatic) aromatic++;
+      }
+      return heavy ? aromatic / heavy : 0;
+    }
+    case 'graph:formal_charge':
+      return graph.atoms.reduce((sum, a) => sum + a.chg, 0);
+    default:
+      throw new Error(`unknown graph descriptor ${source}`);
+  }
+}

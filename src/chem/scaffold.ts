@@ -1,0 +1,111 @@
+import { adjacency, toRdkitJson, type MolGraph } from './molgraph.js';
+import { rdkit } from './rdkit.js';
+
+/**
+ * Bemis–Murcko scaffolds, computed the way RDKit's MurckoScaffold does (and so the way
+ * TDC's scaffold split does):
+ *  - ring atoms are kept, and so are the atoms on the shortest path between ring systems (linkers);
+ *  - an atom outside that core is kept only when it is double-bonded to the core
+ *    (exocyclic C=O, C=N, C=C stay: they change the ring's chemistry);
+ *  - atoms that lose a side chain get the hydrogens back (n-methylpyrrole → pyrrole);
+ *  - acyclic molecules have the empty scaffold "".
+ * SMILES are canonical and non-isomeric (stereo is not part of a scaffold).
+ *
+ * The generic framework (cyclic skeleton) is the scaffold with every atom made carbon,
+ * every bond single and the exocyclic atoms dropped, e.g. for every phenyl-pyridyl
+ * ketone or biphenyl: C1CCC(CC1)C1CCCCC1.
+ */
+export interface Scaffolds {
+  scaffold: string;
+  framework: string;
+}
+
+export function murckoScaffolds(graph: MolGraph): Scaffolds {
+  if (graph.rings.length === 0) return { scaffold: '', framework: '' };
+  const adj = adjacency(graph);
+  const core = ringSystemsAndLinkers(graph, adj);
+  return { scaffold: scaffoldSmiles(graph, core), framework: frameworkSmiles(graph, core) };
+}
+
+/** Ring atoms plus the atoms on the shortest paths joining rings. */
+function ringSystemsAndLinkers(graph: MolGraph, adj: number[][]): Uint8Array {
+  const n = graph.atoms.length;
+  const core = new Uint8Array(n);
+  for (const ring of graph.rings) for (const i of ring) core[i] = 1;
+  // One BFS per distinct target ring gives, for every atom, the next step towards it.
+  const towards = new Map<number, Int32Array>();
+  const next = (target: number): Int32Array => {
+    let step = towards.get(target);
+    if (step) return step;
+    step = new Int32Array(n).fill(-1);
+    step[target] = target;
+    const queue = [target];
+    for (let q = 0; q < queue.length; q++) {
+      const i = queue[q]!;
+      for (const j of adj[i]!) {
+        if (step[j] === -1) {
+          step[j] = i;
+          queue.push(j);
+        }
+      }
+    }
+    towards.set(target, step);
+    return step;
+  };
+  const rings = graph.rings;
+  for (let r = 0; r < rings.length; r++) {
+    for (let s = r + 1; s < rings.length; s++) {
+      const target = rings[s]![0]!;
+      const step = next(target);
+      let i = rings[r]![0]!;
+      while (i !== target && i >= 0) {
+        core[i] = 1;
+        i = step[i]!;
+      }
+    }
+  }
+  return core;
+}
+
+function scaffoldSmiles(graph: MolGraph, core: Uint8Array): string {
+  const keep = Array.from(core, (c) => c === 1);
+  // Exocyclic atoms double-bonded to the core stay.
+  for (const b of graph.bonds) {
+    if (b.order !== 2) continue;
+    if (core[b.a] && !core[b.b]) keep[b.b] = true;
+    else if (core[b.b] && !core[b.a]) keep[b.a] = true;
+  }
+  // Give each kept atom back the valence it spent on removed neighbours, as hydrogens.
+  const atoms = graph.atoms.map((a) => ({ ...a, stereo: undefined }));
+  for (const b of graph.bonds) {
+    if (keep[b.a] && !keep[b.b]) atoms[b.a]!.hs += b.order;
+    else if (keep[b.b] && !keep[b.a]) atoms[b.b]!.hs += b.order;
+  }
+  const bonds = graph.bonds.map((b) => ({ a: b.a, b: b.b, order: b.order }));
+  return canonicalSmiles({ atoms, bonds, rings: [] }, keep);
+}
+
+function frameworkSmiles(graph: MolGraph, core: Uint8Array): string {
+  const degree = new Int32Array(graph.atoms.length);
+  for (const b of graph.bonds) {
+    if (core[b.a] && core[b.b]) {
+      degree[b.a]!++;
+      degree[b.b]!++;
+    }
+  }
+  const atoms = graph.atoms.map((_, i) => ({ z: 6, chg: 0, hs: Math.max(0, 4 - degree[i]!), isotope: 0, nRad: 0, aromatic: false }));
+  const bonds = graph.bonds.map((b) => ({ a: b.a, b: b.b, order: 1 }));
+  return canonicalSmiles({ atoms, bonds, rings: [] }, Array.from(core, (c) => c === 1));
+}
+
+const NON_ISOMERIC = JSON.stringify({ doIsomericSmiles: false });
+
+function canonicalSmiles(graph: MolGraph, keep: boolean[]): string {
+  const mol = rdkit().get_mol(toRdkitJson(graph, keep));
+  if (!mol) return '';
+  try {
+    return mol.get_smiles(NON_ISOMERIC);
+  } finally {
+    mol.delete();
+  }
+}

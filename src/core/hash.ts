@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The one canonical encoding used for every content hash in rotguard:
+ * JSON with object keys sorted, no whitespace, undefined members dropped.
+ * Non-finite numbers are refused: they have no JSON form and would make
+ * two different values hash alike.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonicalize(value));
+}
+
+function canonicalize(value: unknown): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`canonicalJson: non-finite number ${value}`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : canonicalize(v)));
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value as object).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = canonicalize(v);
+    }
+    return out;
+  }
+  throw new Error(`canonicalJson: cannot encode ${typeof value}`);
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256 of the canonical JSON encoding of a value. */
+export function hashOf(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}
