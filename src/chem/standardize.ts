@@ -47,7 +47,7 @@ export function standardize(input: string, where: ErrorLocation = {}): Standardi
   const changes: string[] = [];
 
   const keep = largestFragment(graph, changes);
-  const neutral = neutralised(graph, changes);
+  const neutral = neutralised(graph, changes, keep);
   if (keep || neutral) {
     let edited = buildMol(neutral ?? graph, keep);
     if (!edited && neutral) {
@@ -128,13 +128,15 @@ function lexicallySmallest(graph: MolGraph, of: Int32Array, candidates: number[]
  * Uncharger, charges that cannot be removed (a quaternary N+ has no H to lose) keep
  * as many negative charges as they need, so zwitterions such as betaine stay neutral overall.
  */
-function neutralised(graph: MolGraph, changes: string[]): MolGraph | null {
+function neutralised(graph: MolGraph, changes: string[], keep: boolean[] | null): MolGraph | null {
   const adj = adjacency(graph);
   const pairedWith = (i: number, sign: number) => adj[i]!.some((j) => Math.sign(graph.atoms[j]!.chg) === sign);
   let fixedPositive = 0;
   const positives: number[] = [];
   const negatives: number[] = [];
   graph.atoms.forEach((a, i) => {
+    // Only the kept fragment counts: a dropped counter-ion (Na+) must not hold a charge on the parent.
+    if (keep && !keep[i]) return;
     if (a.chg > 0 && !pairedWith(i, -1)) {
       if (a.chg === 1 && a.hs > 0) positives.push(i);
       else fixedPositive += a.chg;

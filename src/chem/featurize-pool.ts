@@ -1,0 +1,95 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { BatchInput, BatchResult } from './featurize-batch.js';
+import type { FeatureRecipe } from './featurize.js';
+
+interface Pending {
+  resolve: (r: BatchResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * A fixed pool of worker threads, each with its own RDKit instance (WebAssembly
+ * memory is per thread). Batches go to whichever worker is idle; results come back as
+ * transferred typed arrays, so the main thread only does I/O.
+ */
+export class FeaturizePool {
+  readonly size: number;
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: Array<{ seq: number; inputs: BatchInput[] } & Pending> = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextSeq = 0;
+  private failure: Error | undefined;
+
+  private constructor(size: number) {
+    this.size = size;
+  }
+
+  static defaultSize(): number {
+    return availableParallelism();
+  }
+
+  static async start(recipe: FeatureRecipe, size = FeaturizePool.defaultSize(), file?: string): Promise<FeaturizePool> {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`worker count must be a positive integer, got ${size}`);
+    const pool = new FeaturizePool(size);
+    const url = new URL('./featurize-worker.js', import.meta.url);
+    await Promise.all(
+      Array.from({ length: size }, () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(url, { workerData: { recipe, file } });
+          worker.once('error', reject);
+          worker.once('message', () => {
+            worker.off('error', reject);
+            worker.on('message', (m: { seq: number; result: BatchResult }) => pool.onResult(worker, m));
+            worker.on('error', (e) => pool.fail(e));
+            worker.on('exit', (code) => {
+              if (code !== 0) pool.fail(new Error(`featurization worker exited with code ${code}`));
+            });
+            pool.workers.push(worker);
+            pool.idle.push(worker);
+            resolve();
+          });
+        }),
+      ),
+    );
+    return pool;
+  }
+
+  run(inputs: BatchInput[]): Promise<BatchResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ seq: this.nextSeq++, inputs, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length && this.queue.length) {
+      const worker = this.idle.pop()!;
+      const job = this.queue.shift()!;
+      this.pending.set(job.seq, job);
+      worker.postMessage({ seq: job.seq, inputs: job.inputs });
+    }
+  }
+
+  private onResult(worker: Worker, m: { seq: number; result: BatchResult }): void {
+    const job = this.pending.get(m.seq);
+    this.pending.delete(m.seq);
+    this.idle.push(worker);
+    this.dispatch();
+    job?.resolve(m.result);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const job of [...this.pending.values(), ...this.queue.splice(0)]) job.reject(e);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+    this.idle.length = 0;
+  }
+}

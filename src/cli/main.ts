@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { RotguardError } from '../core/errors.js';
+import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
+import type { CommandIO } from './options.js';
+
+type Command = (args: string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
+  featurize: { run: featurizeCommand, summary: 'standardize structures and compute descriptors, fingerprints, scaffolds', help: featurizeHelp },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `rotguard ${version()}: keeps preclinical ADMET models trustworthy
+
+Usage: rotguard <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run "rotguard <command> --help" for a command's options.
+`;
+}
+
+/**
+ * Entry point. Exit codes: 0 ok, 1 a user error (bad input, bad flags), 2 an internal error.
+ * With --json, errors are printed as JSON on stdout too, so scripts always get JSON.
+ */
+export async function main(argv: string[], io: CommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name ? 0 : 1;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`rotguard: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  const json = args.includes('--json');
+  try {
+    return await command.run(args, io);
+  } catch (e) {
+    if (e instanceof RotguardError || isParseArgsError(e)) {
+      const err = e instanceof RotguardError ? e : new RotguardError('usage', (e as Error).message);
+      if (json) io.out(JSON.stringify({ error: err.toJSON() }, null, 2) + '\n');
+      io.err(`rotguard ${name}: ${err.describe()}\n`);
+      return 1;
+    }
+    io.err(`rotguard ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 2;
+  }
+}
+
+function isParseArgsError(e: unknown): boolean {
+  return e instanceof TypeError && typeof (e as { code?: unknown }).code === 'string' && String((e as unknown as { code: string }).code).startsWith('ERR_PARSE_ARGS');
+}
