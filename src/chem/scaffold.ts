@@ -12,8 +12,8 @@ import { rdkit } from './rdkit.js';
  * SMILES are canonical and non-isomeric (stereo is not part of a scaffold).
  *
  * The generic framework (cyclic skeleton) is the scaffold with every atom made carbon,
- * every bond single and the exocyclic atoms dropped, e.g. for every phenyl-pyridyl
- * ketone or biphenyl: C1CCC(CC1)C1CCCCC1.
+ * every bond single and the exocyclic atoms dropped, e.g. C1CCC(CC1)C1CCCCC1 for
+ * biphenyl and every phenylpyridine or bipyridyl.
  */
 export interface Scaffolds {
   scaffold: string;
@@ -105,8 +105,12 @@ function canonicalSmiles(graph: MolGraph, keep: boolean[]): string {
   // same molecule at about two thirds of the parse cost.
   const RD = rdkit();
   RD.use_legacy_stereo_perception(true);
-  const mol = RD.get_mol(toRdkitJson(graph, keep));
-  RD.use_legacy_stereo_perception(false);
+  let mol;
+  try {
+    mol = RD.get_mol(toRdkitJson(graph, keep));
+  } finally {
+    RD.use_legacy_stereo_perception(false);
+  }
   if (!mol) return '';
   try {
     return mol.get_smiles(NON_ISOMERIC);
