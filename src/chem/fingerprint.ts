@@ -41,14 +41,19 @@ export function morganFingerprint(mol: Mol, p: MorganParams, out?: Uint32Array, 
   return target;
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lower-case hex of the packed words, bit 0 first within each little-endian byte. */
 export function fingerprintToHex(words: Uint32Array, offset = 0, count = words.length - offset): string {
-  let s = '';
+  const parts: string[] = new Array(count * 4);
   for (let w = 0; w < count; w++) {
     const v = words[offset + w]!;
-    for (let b = 0; b < 4; b++) s += ((v >>> (8 * b)) & 0xff).toString(16).padStart(2, '0');
+    parts[4 * w] = HEX_BYTE[v & 0xff]!;
+    parts[4 * w + 1] = HEX_BYTE[(v >>> 8) & 0xff]!;
+    parts[4 * w + 2] = HEX_BYTE[(v >>> 16) & 0xff]!;
+    parts[4 * w + 3] = HEX_BYTE[v >>> 24]!;
   }
-  return s;
+  return parts.join('');
 }
 
 export function fingerprintFromHex(hex: string): Uint32Array {
