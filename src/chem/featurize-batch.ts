@@ -2,6 +2,7 @@ import { MoleculeError } from '../core/errors.js';
 import { descriptorDictionary } from './descriptors.js';
 import { featurizeInto, type FeatureRecipe, type FeaturizedMolecule } from './featurize.js';
 import { wordsFor } from './fingerprint.js';
+import { release, standardize } from './standardize.js';
 
 /** One input structure of a batch. */
 export interface BatchInput {
@@ -40,9 +41,48 @@ export function featurizeBatch(inputs: BatchInput[], recipe: FeatureRecipe, file
       molecules.push(featurizeInto(input.structure, dict, recipe.morgan, descriptors, i * nd, fingerprints, i * words, { file, line: input.line }));
     } catch (e) {
       molecules.push(null);
-      if (e instanceof MoleculeError) rejects.push({ index: i, code: e.code, reason: e.message });
-      else rejects.push({ index: i, code: 'internal_error', reason: e instanceof Error ? e.message : String(e) });
+      rejects.push(toReject(i, e));
     }
   });
   return { molecules, rejects, descriptors, fingerprints };
+}
+
+/** A compound's identity only: what ingest needs (standardize, no features). */
+export interface IdentifiedMolecule {
+  smiles: string;
+  inchikey: string;
+  changes: string[];
+  /** Average molecular weight, when asked for (unit conversions between mass and molar). */
+  molWeight?: number;
+}
+
+export interface IdentityResult {
+  molecules: (IdentifiedMolecule | null)[];
+  rejects: BatchReject[];
+}
+
+export function identifyBatch(inputs: BatchInput[], withMolWeight: boolean, file?: string): IdentityResult {
+  const molecules: (IdentifiedMolecule | null)[] = [];
+  const rejects: BatchReject[] = [];
+  inputs.forEach((input, i) => {
+    try {
+      const std = standardize(input.structure, { file, line: input.line });
+      try {
+        const m: IdentifiedMolecule = { smiles: std.smiles, inchikey: std.inchikey, changes: std.changes };
+        if (withMolWeight) m.molWeight = (JSON.parse(std.mol.get_descriptors()) as { amw: number }).amw;
+        molecules.push(m);
+      } finally {
+        release(std);
+      }
+    } catch (e) {
+      molecules.push(null);
+      rejects.push(toReject(i, e));
+    }
+  });
+  return { molecules, rejects };
+}
+
+function toReject(index: number, e: unknown): BatchReject {
+  if (e instanceof MoleculeError) return { index, code: e.code, reason: e.message };
+  return { index, code: 'internal_error', reason: e instanceof Error ? e.message : String(e) };
 }

@@ -1,12 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { RotguardError } from '../core/errors.js';
 import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
+import {
+  datasetsCommand, datasetsHelp, endpointsCommand, endpointsHelp, featuresCommand, featuresHelp, ingestCommand, ingestHelp, initCommand, initHelp,
+  protocolsCommand, protocolsHelp,
+} from './commands/data.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
+  init: { run: initCommand, summary: 'create a workspace (embedded store, or PostgreSQL via ROTGUARD_DATABASE_URL)', help: initHelp },
   featurize: { run: featurizeCommand, summary: 'standardize structures and compute descriptors, fingerprints, scaffolds', help: featurizeHelp },
+  endpoints: { run: endpointsCommand, summary: 'add or list endpoint standards (shared label definitions)', help: endpointsHelp },
+  protocols: { run: protocolsCommand, summary: 'add or list assay protocol versions', help: protocolsHelp },
+  ingest: { run: ingestCommand, summary: 'ingest an assay file (CSV, TSV, SDF) with validation and quarantine', help: ingestHelp },
+  datasets: { run: datasetsCommand, summary: 'create, show, diff and list dataset snapshots', help: datasetsHelp },
+  features: { run: featuresCommand, summary: 'compute and cache features for a dataset snapshot', help: featuresHelp },
 };
 
 function version(): string {

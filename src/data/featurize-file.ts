@@ -2,7 +2,7 @@ import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { featureVersion, type FeatureRecipe, type FeatureVersion } from '../chem/featurize.js';
 import type { BatchInput, BatchResult } from '../chem/featurize-batch.js';
-import { FeaturizePool } from '../chem/featurize-pool.js';
+import { ChemPool } from '../chem/chem-pool.js';
 import { fingerprintToHex, wordsFor } from '../chem/fingerprint.js';
 import { loadRDKit } from '../chem/rdkit.js';
 import { openMoleculeFile, type FileRow, type MoleculeFileOptions } from './molecule-file.js';
@@ -65,7 +65,7 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
   const rejectsPath = options.rejects ?? defaultRejectsPath(options.out);
   const batchSize = options.batchSize ?? 32;
 
-  const pool = await FeaturizePool.start(options.recipe, options.workers ?? FeaturizePool.defaultSize(), options.input);
+  const pool = await ChemPool.start(options.workers ?? ChemPool.defaultSize(), options.input);
   const out = new AtomicFileWriter(options.out);
   const rej = new AtomicFileWriter(rejectsPath);
   const fpColumn = `morgan_r${options.recipe.morgan.radius}_${options.recipe.morgan.nBits}`;
@@ -115,7 +115,7 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
   const send = (rows: FileRow[]) => {
     const inputs: BatchInput[] = [];
     for (const r of rows) if (r.kind === 'row') inputs.push({ line: r.line, structure: r.structure });
-    const result = inputs.length ? pool.run(inputs) : Promise.resolve(emptyResult());
+    const result = inputs.length ? pool.features(inputs, options.recipe) : Promise.resolve(emptyResult());
     result.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
     inFlight.push({ rows, result });
   };

@@ -1,23 +1,26 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { BatchInput, BatchResult } from './featurize-batch.js';
+import type { BatchInput, BatchResult, IdentityResult } from './featurize-batch.js';
+import type { WorkerTask } from './chem-worker.js';
 import type { FeatureRecipe } from './featurize.js';
 
 interface Pending {
-  resolve: (r: BatchResult) => void;
+  resolve: (r: never) => void;
   reject: (e: Error) => void;
 }
+
+type Task = WorkerTask extends infer T ? (T extends { seq: number } ? Omit<T, 'seq'> : never) : never;
 
 /**
  * A fixed pool of worker threads, each with its own RDKit instance (WebAssembly
  * memory is per thread). Batches go to whichever worker is idle; results come back as
  * transferred typed arrays, so the main thread only does I/O.
  */
-export class FeaturizePool {
+export class ChemPool {
   readonly size: number;
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: Array<{ seq: number; inputs: BatchInput[] } & Pending> = [];
+  private readonly queue: Array<{ seq: number; task: Task } & Pending> = [];
   private readonly pending = new Map<number, Pending>();
   private nextSeq = 0;
   private failure: Error | undefined;
@@ -30,18 +33,19 @@ export class FeaturizePool {
     return availableParallelism();
   }
 
-  static async start(recipe: FeatureRecipe, size = FeaturizePool.defaultSize(), file?: string): Promise<FeaturizePool> {
+  /** `file` names the input in error locations. */
+  static async start(size = ChemPool.defaultSize(), file?: string): Promise<ChemPool> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`worker count must be a positive integer, got ${size}`);
-    const pool = new FeaturizePool(size);
-    const url = new URL('./featurize-worker.js', import.meta.url);
+    const pool = new ChemPool(size);
+    const url = new URL('./chem-worker.js', import.meta.url);
     await Promise.all(
       Array.from({ length: size }, () =>
         new Promise<void>((resolve, reject) => {
-          const worker = new Worker(url, { workerData: { recipe, file } });
+          const worker = new Worker(url, { workerData: { file } });
           worker.once('error', reject);
           worker.once('message', () => {
             worker.off('error', reject);
-            worker.on('message', (m: { seq: number; result: BatchResult }) => pool.onResult(worker, m));
+            worker.on('message', (m: { seq: number; result: never }) => pool.onResult(worker, m));
             worker.on('error', (e) => pool.fail(e));
             worker.on('exit', (code) => {
               if (code !== 0) pool.fail(new Error(`featurization worker exited with code ${code}`));
@@ -56,10 +60,20 @@ export class FeaturizePool {
     return pool;
   }
 
-  run(inputs: BatchInput[]): Promise<BatchResult> {
+  /** Standardize, then compute descriptors, fingerprint and scaffolds. */
+  features(inputs: BatchInput[], recipe: FeatureRecipe): Promise<BatchResult> {
+    return this.submit({ task: 'features', inputs, recipe });
+  }
+
+  /** Standardize only (identity), with the molecular weight when asked. */
+  identity(inputs: BatchInput[], withMolWeight = false): Promise<IdentityResult> {
+    return this.submit({ task: 'identity', inputs, withMolWeight });
+  }
+
+  private submit<R>(task: Task): Promise<R> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ seq: this.nextSeq++, inputs, resolve, reject });
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ seq: this.nextSeq++, task, resolve: resolve as (r: never) => void, reject });
       this.dispatch();
     });
   }
@@ -69,11 +83,11 @@ export class FeaturizePool {
       const worker = this.idle.pop()!;
       const job = this.queue.shift()!;
       this.pending.set(job.seq, job);
-      worker.postMessage({ seq: job.seq, inputs: job.inputs });
+      worker.postMessage({ seq: job.seq, ...job.task });
     }
   }
 
-  private onResult(worker: Worker, m: { seq: number; result: BatchResult }): void {
+  private onResult(worker: Worker, m: { seq: number; result: never }): void {
     const job = this.pending.get(m.seq);
     this.pending.delete(m.seq);
     this.idle.push(worker);

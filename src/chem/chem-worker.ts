@@ -1,0 +1,19 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { featurizeBatch, identifyBatch, type BatchInput } from './featurize-batch.js';
+import type { FeatureRecipe } from './featurize.js';
+import { loadRDKit } from './rdkit.js';
+
+// A chemistry worker: loads RDKit once, then answers batches until the pool closes it.
+export type WorkerTask = { seq: number; inputs: BatchInput[] } & ({ task: 'features'; recipe: FeatureRecipe } | { task: 'identity'; withMolWeight: boolean });
+
+const { file } = workerData as { file?: string };
+await loadRDKit();
+parentPort!.on('message', (m: WorkerTask) => {
+  if (m.task === 'features') {
+    const result = featurizeBatch(m.inputs, m.recipe, file);
+    parentPort!.postMessage({ seq: m.seq, result }, [result.descriptors.buffer as ArrayBuffer, result.fingerprints.buffer as ArrayBuffer]);
+  } else {
+    parentPort!.postMessage({ seq: m.seq, result: identifyBatch(m.inputs, m.withMolWeight, file) });
+  }
+});
+parentPort!.postMessage({ ready: true });

@@ -1,0 +1,303 @@
+import { resolve, join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { currentActor } from '../../core/actor.js';
+import { UsageError } from '../../core/errors.js';
+import { DEFAULT_DESCRIPTOR_DICTIONARY } from '../../chem/descriptors.js';
+import { DEFAULT_MORGAN } from '../../chem/fingerprint.js';
+import { addEndpoint, listEndpoints, type EndpointDefinition } from '../../data/endpoints.js';
+import { computeFeatures, defineFeatureSet } from '../../data/features.js';
+import { ingestFile } from '../../data/ingest.js';
+import { readMappingFile, validateMapping } from '../../data/mapping.js';
+import { addProtocolVersion, listProtocolVersions } from '../../data/protocols.js';
+import { createSnapshot, diffSnapshots, listSnapshots, readSnapshot, type SnapshotDefinition } from '../../data/snapshots.js';
+import { openStore } from '../../store/store.js';
+import { integerOption, type CommandIO } from '../options.js';
+import { ProgressBar } from '../progress.js';
+import { databaseUrl, WORKSPACE_DIR, withStore } from '../workspace.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const COMMON: Options = {
+  workspace: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+function parse(args: string[], options: Options) {
+  return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
+}
+
+function emit(io: CommandIO, json: boolean, value: unknown, human: string): void {
+  if (json) io.out(JSON.stringify(value, null, 2) + '\n');
+  else io.out(human.endsWith('\n') ? human : human + '\n');
+}
+
+function numberOption(flag: string, raw: unknown): number | null {
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got "${raw}"`);
+  return n;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const strs = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
+
+// ---------------------------------------------------------------- init
+export const initHelp = `Usage: rotguard init [DIR] [--json]
+
+Creates the workspace DIR/${WORKSPACE_DIR} (default: the current folder) with the embedded
+SQLite store and the blob store, and applies the store's migrations. With
+ROTGUARD_DATABASE_URL=postgres://… set, metadata goes to that PostgreSQL database
+(migrated too) and blobs stay in the workspace. Running it again is safe.
+`;
+
+export async function initCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return io.out(initHelp), 0;
+  const workspace = resolve(positionals[0] ?? '.', WORKSPACE_DIR);
+  const store = await openStore({ workspace, databaseUrl: databaseUrl(), migrate: true });
+  const result = { workspace, backend: store.backend, store: store.location };
+  await store.close();
+  emit(io, Boolean(values.json), result, `initialised ${workspace} (${store.backend} store at ${store.location})`);
+  return 0;
+}
+
+// ---------------------------------------------------------------- endpoints
+export const endpointsHelp = `Usage:
+  rotguard endpoints add NAME --unit UNIT [--transform none|log10] [--direction higher_is_better|lower_is_better]
+                              [--min X] [--max X] [--description TEXT]
+  rotguard endpoints list
+
+An endpoint is the shared label standard teams map their assays to, e.g.
+  rotguard endpoints add solubility_ugml --unit ug/mL --transform log10 --direction higher_is_better --min 0
+Stored values are in UNIT on a linear scale; the transform makes the model label.
+Standards are immutable: the same definition again is a no-op, a different one under
+the same name is refused.
+`;
+
+export async function endpointsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    unit: { type: 'string' }, transform: { type: 'string', default: 'none' }, direction: { type: 'string', default: 'higher_is_better' },
+    min: { type: 'string' }, max: { type: 'string' }, description: { type: 'string', default: '' },
+  });
+  const [sub, name] = positionals;
+  if (values.help || !sub) return io.out(endpointsHelp), values.help ? 0 : 1;
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store) => {
+    if (sub === 'list') {
+      const list = await listEndpoints(store);
+      emit(io, json, list, list.length
+        ? list.map((e) => `${e.name.padEnd(24)} ${e.unit.padEnd(12)} ${e.transform.padEnd(6)} ${e.direction.padEnd(17)} [${e.validMin ?? '-∞'}, ${e.validMax ?? '∞'}]  ${e.description}`).join('\n')
+        : 'no endpoints yet; add one with "rotguard endpoints add"');
+      return 0;
+    }
+    if (sub !== 'add') throw new UsageError(`unknown endpoints subcommand "${sub}"\n\n${endpointsHelp}`);
+    if (!name) throw new UsageError(`endpoints add needs a NAME\n\n${endpointsHelp}`);
+    if (!values.unit) throw new UsageError('endpoints add needs --unit');
+    const def: EndpointDefinition = {
+      name, unit: str(values.unit)!, transform: str(values.transform) as EndpointDefinition['transform'], direction: str(values.direction) as EndpointDefinition['direction'],
+      validMin: numberOption('--min', values.min), validMax: numberOption('--max', values.max), description: str(values.description) ?? '',
+    };
+    const r = await addEndpoint(store, def, currentActor());
+    emit(io, json, r, r.status === 'created' ? `added endpoint ${name} (${r.endpoint.hash.slice(0, 12)})` : `endpoint ${name} already exists with this definition: unchanged`);
+    return 0;
+  });
+}
+
+// ---------------------------------------------------------------- protocols
+export const protocolsHelp = `Usage:
+  rotguard protocols add NAME --endpoint E --unit UNIT [--site S] [--vendor V] [--param KEY=VALUE]...
+  rotguard protocols list [--endpoint E]
+
+A protocol is one way of measuring an endpoint. Adding a changed definition (site,
+vendor, unit, parameters) records version N+1; the same definition again is a no-op.
+UNIT must convert to the endpoint's unit (mass and molar concentrations convert
+through each compound's molecular weight).
+`;
+
+export async function protocolsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    endpoint: { type: 'string' }, unit: { type: 'string' }, site: { type: 'string', default: 'default' }, vendor: { type: 'string', default: 'in-house' },
+    param: { type: 'string', multiple: true },
+  });
+  const [sub, name] = positionals;
+  if (values.help || !sub) return io.out(protocolsHelp), values.help ? 0 : 1;
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store) => {
+    if (sub === 'list') {
+      const list = await listProtocolVersions(store, str(values.endpoint));
+      emit(io, json, list, list.length
+        ? list.map((p) => `${p.id.padEnd(28)} ${p.endpoint.padEnd(22)} ${p.unit.padEnd(12)} site=${p.site} vendor=${p.vendor} ${JSON.stringify(p.parameters)}`).join('\n')
+        : 'no protocols yet; add one with "rotguard protocols add"');
+      return 0;
+    }
+    if (sub !== 'add') throw new UsageError(`unknown protocols subcommand "${sub}"\n\n${protocolsHelp}`);
+    if (!name || !values.endpoint || !values.unit) throw new UsageError(`protocols add needs NAME, --endpoint and --unit\n\n${protocolsHelp}`);
+    const parameters: Record<string, string | number> = {};
+    for (const p of strs(values.param) ?? []) {
+      const eq = p.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--param must be KEY=VALUE, got "${p}"`);
+      const v = p.slice(eq + 1);
+      parameters[p.slice(0, eq)] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+    }
+    const r = await addProtocolVersion(store, {
+      protocol: name, endpoint: str(values.endpoint)!, unit: str(values.unit)!, site: str(values.site)!, vendor: str(values.vendor)!, parameters,
+    }, currentActor());
+    emit(io, json, r, r.status === 'created' ? `recorded protocol version ${r.version.id}` : `protocol ${name} unchanged (latest is ${r.version.id})`);
+    return 0;
+  });
+}
+
+// ---------------------------------------------------------------- ingest
+export const ingestHelp = `Usage: rotguard ingest FILE.csv|.tsv|.sdf --mapping MAPPING.yaml [--json] [--workers N]
+       rotguard ingest FILE --team T --protocol P[@V] --value-column COL [--structure-column COL] [--id-column COL]
+                       [--qualifier-column COL] [--measured-at-column COL] [--reported-at-column COL]
+                       [--batch-column COL] [--site-column COL] [--value-scale linear|log10]
+
+Validates every row (structure, unit conversion to the endpoint's unit, valid range,
+dates, duplicates, team id conflicts), commits the accepted rows in one transaction
+and writes rejected rows to a quarantine report with line and reason. Re-ingesting the
+same file under the same mapping is a no-op reported as such.
+`;
+
+export async function ingestCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    mapping: { type: 'string' }, team: { type: 'string' }, protocol: { type: 'string' }, 'value-column': { type: 'string' },
+    'structure-column': { type: 'string' }, 'id-column': { type: 'string' }, 'qualifier-column': { type: 'string' },
+    'measured-at-column': { type: 'string' }, 'reported-at-column': { type: 'string' }, 'batch-column': { type: 'string' },
+    'site-column': { type: 'string' }, 'value-scale': { type: 'string' }, workers: { type: 'string' },
+  });
+  if (values.help) return io.out(ingestHelp), 0;
+  if (positionals.length !== 1) throw new UsageError(`ingest takes one file\n\n${ingestHelp}`);
+  const mapping = values.mapping
+    ? readMappingFile(str(values.mapping)!)
+    : validateMapping({
+        team: values.team, protocol: values.protocol, value_scale: values['value-scale'],
+        columns: {
+          structure: values['structure-column'], id: values['id-column'], value: values['value-column'], qualifier: values['qualifier-column'],
+          measured_at: values['measured-at-column'], reported_at: values['reported-at-column'], batch: values['batch-column'], site: values['site-column'],
+        },
+      });
+  const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store, workspace) => {
+    const bar = new ProgressBar('ingest');
+    const s = await ingestFile(store, {
+      path: positionals[0]!, mapping, actor: currentActor(), quarantineDir: join(workspace, 'quarantine'), workers,
+      onProgress: (p) => bar.update(p.bytesRead / Math.max(1, p.bytesTotal), `${p.rows} rows`),
+    }).finally(() => bar.done());
+    if (s.status === 'already_ingested') {
+      emit(io, json, s, `already ingested: ${s.file} under this mapping is source ${s.source.slice(0, 12)} (${s.accepted} measurements); nothing to do`);
+      return 0;
+    }
+    const reasons = Object.entries(s.rejectReasons).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
+    emit(io, json, s,
+      `ingested ${s.accepted} of ${s.rows} rows from ${s.file} as ${s.endpoint} via ${s.protocolVersion} (team ${s.team}) in ${s.seconds.toFixed(1)} s\n` +
+      `  source ${s.source.slice(0, 12)}, file sha256 ${s.fileSha256.slice(0, 12)}; ${s.newCompounds} new compounds; standardization changed ${s.standardized} structures\n` +
+      (s.rejected ? `  quarantined ${s.rejected}: ${reasons}\n  report: ${s.quarantine}` : '  nothing quarantined'));
+    return 0;
+  });
+}
+
+// ---------------------------------------------------------------- datasets
+export const datasetsHelp = `Usage:
+  rotguard datasets create --endpoint E [--protocol P@V]... [--site S]... [--team T]...
+                           [--from DATE] [--to DATE] [--reported-by DATE]
+                           [--aggregate mean|median] [--censored prefer_exact|drop|as_bound]
+  rotguard datasets show HASH [--rows N]
+  rotguard datasets diff HASH_A HASH_B
+  rotguard datasets list [--endpoint E]
+
+A dataset snapshot is an immutable, content-addressed selection of measurements and
+the rule that aggregates replicates. The same selection always gets the same hash.
+`;
+
+export async function datasetsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    endpoint: { type: 'string' }, protocol: { type: 'string', multiple: true }, site: { type: 'string', multiple: true }, team: { type: 'string', multiple: true },
+    from: { type: 'string' }, to: { type: 'string' }, 'reported-by': { type: 'string' }, aggregate: { type: 'string', default: 'mean' },
+    censored: { type: 'string', default: 'prefer_exact' }, rows: { type: 'string' },
+  });
+  const [sub, a, b] = positionals;
+  if (values.help || !sub) return io.out(datasetsHelp), values.help ? 0 : 1;
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store) => {
+    switch (sub) {
+      case 'create': {
+        if (!values.endpoint) throw new UsageError('datasets create needs --endpoint');
+        const def: SnapshotDefinition = {
+          endpoint: str(values.endpoint)!, protocolVersions: strs(values.protocol), sites: strs(values.site), teams: strs(values.team),
+          measuredFrom: str(values.from), measuredTo: str(values.to), reportedBy: str(values['reported-by']),
+          aggregation: { method: str(values.aggregate) as 'mean' | 'median', censored: str(values.censored) as SnapshotDefinition['aggregation']['censored'] },
+        };
+        const r = await createSnapshot(store, def, currentActor());
+        emit(io, json, r, `${r.status === 'created' ? 'created' : 'already exists:'} snapshot ${r.info.hash} — ${r.info.compounds} compounds from ${r.info.measurements} measurements of ${r.info.endpoint}`);
+        return 0;
+      }
+      case 'show': {
+        if (!a) throw new UsageError('datasets show needs a HASH');
+        const s = await readSnapshot(store, a);
+        const n = values.rows === undefined ? 10 : integerOption('--rows', str(values.rows), 10, 0, 1e9);
+        const labels = s.rows.map((r) => r.label);
+        const censored = s.rows.filter((r) => r.qualifier !== '=').length;
+        emit(io, json, { info: s.info, endpoint: s.endpoint, rows: s.rows.slice(0, n) },
+          `snapshot ${s.info.hash}\n  endpoint ${s.endpoint.name} (${s.endpoint.transform === 'log10' ? `log10 ${s.endpoint.unit}` : s.endpoint.unit})\n` +
+          `  definition ${JSON.stringify(s.info.definition)}\n  ${s.info.compounds} compounds, ${s.info.measurements} measurements, ${censored} censored labels\n` +
+          `  created ${s.info.createdAt} by ${s.info.createdBy}\n` +
+          (labels.length ? `  labels: min ${Math.min(...labels).toFixed(3)}, max ${Math.max(...labels).toFixed(3)}\n` : '') +
+          s.rows.slice(0, n).map((r) => `  ${r.inchikey}  ${r.qualifier === '=' ? ' ' : r.qualifier}${r.label.toFixed(3).padStart(8)}  n=${r.n}  ${r.smiles}`).join('\n'));
+        return 0;
+      }
+      case 'diff': {
+        if (!a || !b) throw new UsageError('datasets diff needs two hashes');
+        const d = await diffSnapshots(store, a, b);
+        const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+        emit(io, json, d,
+          `diff ${d.a.slice(0, 12)} → ${d.b.slice(0, 12)}\n  added ${d.added.length}, removed ${d.removed.length}, relabelled ${d.relabelled.length}, unchanged ${d.unchanged}\n` +
+          `  labels A: n=${d.labels.a.n} mean ${f(d.labels.a.mean)} sd ${f(d.labels.a.sd)} median ${f(d.labels.a.median)}\n` +
+          `  labels B: n=${d.labels.b.n} mean ${f(d.labels.b.mean)} sd ${f(d.labels.b.sd)} median ${f(d.labels.b.median)}\n` +
+          `  mean shift ${f(d.labels.meanShift)}, KS D ${f(d.labels.ks)}` +
+          d.relabelled.slice(0, 10).map((r) => `\n  relabelled ${r.inchikey}: ${r.fromQualifier === '=' ? '' : r.fromQualifier}${f(r.from)} → ${r.toQualifier === '=' ? '' : r.toQualifier}${f(r.to)}`).join(''));
+        return 0;
+      }
+      case 'list': {
+        const list = await listSnapshots(store, str(values.endpoint));
+        emit(io, json, list, list.length ? list.map((s) => `${s.hash.slice(0, 16)}  ${s.endpoint.padEnd(22)} ${String(s.compounds).padStart(6)} compounds  ${s.createdAt}  ${s.createdBy}`).join('\n') : 'no snapshots yet');
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown datasets subcommand "${sub}"\n\n${datasetsHelp}`);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- features
+export const featuresHelp = `Usage: rotguard features compute --dataset HASH [--name NAME] [--descriptors ${DEFAULT_DESCRIPTOR_DICTIONARY}]
+                               [--radius ${DEFAULT_MORGAN.radius}] [--bits ${DEFAULT_MORGAN.nBits}] [--workers N]
+
+Defines the feature set (descriptor dictionary + Morgan parameters, hashed with the RDKit
+version) and computes features for the snapshot's compounds that are not already in
+the shared cache, keyed by (InChIKey, feature version).
+`;
+
+export async function featuresCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    dataset: { type: 'string' }, name: { type: 'string', default: 'default' }, descriptors: { type: 'string', default: DEFAULT_DESCRIPTOR_DICTIONARY },
+    radius: { type: 'string' }, bits: { type: 'string' }, workers: { type: 'string' },
+  });
+  const [sub] = positionals;
+  if (values.help || !sub) return io.out(featuresHelp), values.help ? 0 : 1;
+  if (sub !== 'compute') throw new UsageError(`unknown features subcommand "${sub}"\n\n${featuresHelp}`);
+  if (!values.dataset) throw new UsageError('features compute needs --dataset HASH');
+  const radius = integerOption('--radius', str(values.radius), DEFAULT_MORGAN.radius, 0, 6);
+  const nBits = integerOption('--bits', str(values.bits), DEFAULT_MORGAN.nBits, 32, 65536);
+  if (nBits % 32) throw new UsageError('--bits must be a multiple of 32');
+  const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store) => {
+    const { set } = await defineFeatureSet(store, str(values.name)!, { descriptors: str(values.descriptors)!, morgan: { radius, nBits } });
+    const bar = new ProgressBar('features');
+    const s = await computeFeatures(store, { snapshot: str(values.dataset)!, featureSet: set, workers, onProgress: (d, t) => bar.update(d / t, `${d}/${t}`) }).finally(() => bar.done());
+    emit(io, json, s, `features ${s.featureSet} (${s.featureHash.slice(0, 12)}) for snapshot ${s.snapshot.slice(0, 12)}: ${s.compounds} compounds, ${s.cached} already cached, ${s.computed} computed, ${s.failed} failed, ${s.seconds.toFixed(1)} s`);
+    return 0;
+  });
+}

@@ -1,0 +1,86 @@
+import { nowIso } from '../core/actor.js';
+import { RotguardError } from '../core/errors.js';
+import { canonicalJson, hashOf } from '../core/hash.js';
+import type { Store } from '../store/store.js';
+import type { Row } from '../store/schema.js';
+import { getEndpoint } from './endpoints.js';
+import { convertible, parseUnit } from './units.js';
+
+/** One way of measuring an endpoint. Versions are append-only. */
+export interface ProtocolDefinition {
+  protocol: string;
+  endpoint: string;
+  site: string;
+  vendor: string;
+  unit: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface ProtocolVersion extends ProtocolDefinition {
+  id: string;
+  version: number;
+  hash: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+const NAME = /^[a-z][a-z0-9_-]{1,63}$/;
+
+export function protocolFromRow(r: Row<'protocol_versions'>): ProtocolVersion {
+  return {
+    id: r.id, protocol: r.protocol, version: r.version, endpoint: r.endpoint, site: r.site, vendor: r.vendor, unit: r.unit,
+    parameters: JSON.parse(r.parameters) as Record<string, unknown>, hash: r.definition_hash, createdAt: r.created_at, createdBy: r.created_by,
+  };
+}
+
+/**
+ * Records a protocol version. If the latest version of the protocol has the same
+ * definition nothing is added ("unchanged"); any change (site, vendor, unit,
+ * parameters) becomes version N+1. The unit must convert to the endpoint's unit.
+ */
+export async function addProtocolVersion(store: Store, def: ProtocolDefinition, actor: string): Promise<{ status: 'created' | 'unchanged'; version: ProtocolVersion }> {
+  if (!NAME.test(def.protocol)) throw new RotguardError('bad_name', `protocol name "${def.protocol}" must be lower-case letters, digits, - and _ (2–64 chars)`, { field: 'protocol' });
+  const endpoint = await getEndpoint(store, def.endpoint);
+  const unit = parseUnit(def.unit, 'unit');
+  if (!convertible(unit, parseUnit(endpoint.unit))) {
+    throw new RotguardError('unit_mismatch', `protocol unit ${def.unit} cannot be converted to ${endpoint.name}'s unit ${endpoint.unit}`, { field: 'unit' });
+  }
+  const normalized = { ...def, unit: unit.log10 ? `log10(${unit.unit})` : unit.unit };
+  const hash = hashOf({ endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: normalized.unit, parameters: def.parameters });
+  return store.db.transaction().execute(async (trx) => {
+    const proto = await trx.selectFrom('protocols').selectAll().where('name', '=', def.protocol).executeTakeFirst();
+    if (proto && proto.endpoint !== def.endpoint) {
+      throw new RotguardError('endpoint_mismatch', `protocol ${def.protocol} measures ${proto.endpoint}, not ${def.endpoint}`, { field: 'endpoint' });
+    }
+    if (!proto) await trx.insertInto('protocols').values({ name: def.protocol, endpoint: def.endpoint, created_at: nowIso() }).execute();
+    const latest = await trx.selectFrom('protocol_versions').selectAll().where('protocol', '=', def.protocol).orderBy('version', 'desc').executeTakeFirst();
+    if (latest && latest.definition_hash === hash) return { status: 'unchanged' as const, version: protocolFromRow(latest) };
+    const version = (latest?.version ?? 0) + 1;
+    const row = {
+      id: `${def.protocol}@${version}`, protocol: def.protocol, version, endpoint: def.endpoint, site: def.site, vendor: def.vendor,
+      unit: normalized.unit, parameters: canonicalJson(def.parameters), definition_hash: hash, created_at: nowIso(), created_by: actor,
+    };
+    await trx.insertInto('protocol_versions').values(row).execute();
+    return { status: 'created' as const, version: protocolFromRow(row) };
+  });
+}
+
+export async function listProtocolVersions(store: Store, endpoint?: string): Promise<ProtocolVersion[]> {
+  let q = store.db.selectFrom('protocol_versions').selectAll();
+  if (endpoint) q = q.where('endpoint', '=', endpoint);
+  return (await q.orderBy('protocol').orderBy('version').execute()).map(protocolFromRow);
+}
+
+/** "name@3" → that version; "name" → its latest version. */
+export async function resolveProtocolVersion(store: Store, ref: string): Promise<ProtocolVersion> {
+  const [name, v] = ref.split('@');
+  let q = store.db.selectFrom('protocol_versions').selectAll().where('protocol', '=', name!);
+  if (v !== undefined) {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new RotguardError('bad_protocol_ref', `"${ref}": the version after @ must be an integer`, { field: 'protocol' });
+    q = q.where('version', '=', n);
+  }
+  const row = await q.orderBy('version', 'desc').executeTakeFirst();
+  if (!row) throw new RotguardError('unknown_protocol', `no protocol version "${ref}"; add it with "rotguard protocols add"`, { field: 'protocol' });
+  return protocolFromRow(row);
+}

@@ -1,0 +1,127 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/**
+ * Versioned migrations, in code so they ship with the package. Each is applied once,
+ * in order, inside a transaction, and recorded by Kysely's migrator in the store.
+ * Never edit a released migration: add the next one.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_data_layer': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('teams')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('endpoints')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('transform', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('valid_min', 'double precision')
+        .addColumn('valid_max', 'double precision')
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('definition_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('protocols')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('protocol_versions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('protocol', 'text', (c) => c.notNull().references('protocols.name'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('vendor', 'text', (c) => c.notNull())
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('parameters', 'text', (c) => c.notNull())
+        .addColumn('definition_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addUniqueConstraint('protocol_versions_protocol_version', ['protocol', 'version'])
+        .execute();
+      await db.schema.createTable('sources')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('file_sha256', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('mapping', 'text', (c) => c.notNull())
+        .addColumn('mapping_hash', 'text', (c) => c.notNull())
+        .addColumn('team', 'text', (c) => c.notNull().references('teams.name'))
+        .addColumn('ingested_by', 'text', (c) => c.notNull())
+        .addColumn('ingested_at', 'text', (c) => c.notNull())
+        .addColumn('rows', 'integer', (c) => c.notNull())
+        .addColumn('accepted', 'integer', (c) => c.notNull())
+        .addColumn('rejected', 'integer', (c) => c.notNull())
+        .addColumn('quarantine_blob', 'text')
+        .execute();
+      await db.schema.createTable('compounds')
+        .addColumn('inchikey', 'text', (c) => c.primaryKey())
+        .addColumn('smiles', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('compound_aliases')
+        .addColumn('team', 'text', (c) => c.notNull().references('teams.name'))
+        .addColumn('external_id', 'text', (c) => c.notNull())
+        .addColumn('inchikey', 'text', (c) => c.notNull().references('compounds.inchikey'))
+        .addPrimaryKeyConstraint('compound_aliases_pk', ['team', 'external_id'])
+        .execute();
+      await db.schema.createTable('measurements')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('inchikey', 'text', (c) => c.notNull().references('compounds.inchikey'))
+        .addColumn('protocol_version', 'text', (c) => c.notNull().references('protocol_versions.id'))
+        .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
+        .addColumn('source', 'text', (c) => c.notNull().references('sources.id'))
+        .addColumn('source_line', 'integer', (c) => c.notNull())
+        .addColumn('team', 'text', (c) => c.notNull().references('teams.name'))
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('batch', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('qualifier', 'text', (c) => c.notNull())
+        .addColumn('raw_value', 'text', (c) => c.notNull())
+        .addColumn('raw_unit', 'text', (c) => c.notNull())
+        .addColumn('measured_at', 'text')
+        .addColumn('reported_at', 'text')
+        .execute();
+      await db.schema.createIndex('measurements_endpoint').on('measurements').columns(['endpoint', 'inchikey']).execute();
+      await db.schema.createIndex('measurements_source').on('measurements').column('source').execute();
+      await db.schema.createTable('snapshots')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('blob', 'text', (c) => c.notNull())
+        .addColumn('measurements', 'integer', (c) => c.notNull())
+        .addColumn('compounds', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('feature_sets')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('feature_cache')
+        .addColumn('inchikey', 'text', (c) => c.notNull())
+        .addColumn('feature_hash', 'text', (c) => c.notNull())
+        .addColumn('descriptors', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('scaffold', 'text', (c) => c.notNull())
+        .addColumn('framework', 'text', (c) => c.notNull())
+        .addColumn('computed_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('feature_cache_pk', ['inchikey', 'feature_hash'])
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return MIGRATIONS;
+  },
+};
+
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -1,0 +1,157 @@
+/**
+ * The metadata store's tables, as Kysely sees them. One schema for both backends
+ * (embedded SQLite and PostgreSQL), so it sticks to portable types: text ids (natural
+ * keys or content hashes, never auto-increment), ISO-8601 UTC timestamps as text,
+ * JSON as text, double precision numbers, integers for counts and flags.
+ */
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+export interface TeamTable {
+  name: string;
+  created_at: string;
+}
+
+/** The shared label standard teams map their assays to. */
+export interface EndpointTable {
+  name: string;
+  /** Unit of stored measurement values (linear scale), e.g. "ug/mL". */
+  unit: string;
+  /** Applied to values to make the model label: "none" | "log10". */
+  transform: string;
+  /** "higher_is_better" | "lower_is_better". */
+  direction: string;
+  /** Valid range of stored values in `unit`; null = unbounded. */
+  valid_min: number | null;
+  valid_max: number | null;
+  description: string;
+  definition_hash: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface ProtocolTable {
+  name: string;
+  endpoint: string;
+  created_at: string;
+}
+
+/** One way of measuring an endpoint; a protocol change is a new version, never an edit. */
+export interface ProtocolVersionTable {
+  /** "<protocol>@<version>" */
+  id: string;
+  protocol: string;
+  version: number;
+  endpoint: string;
+  site: string;
+  vendor: string;
+  /** Unit the assay reports in; converted to the endpoint's unit at ingest. */
+  unit: string;
+  /** JSON object of protocol parameters (pH, incubation time, cell line…). */
+  parameters: string;
+  definition_hash: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** One ingest of one file under one column mapping. */
+export interface SourceTable {
+  /** sha256 over (file sha256, mapping hash): the same file under the same mapping is one source. */
+  id: string;
+  file_sha256: string;
+  path: string;
+  format: string;
+  mapping: string;
+  mapping_hash: string;
+  team: string;
+  ingested_by: string;
+  ingested_at: string;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  /** Blob hash of the quarantine report (rejected rows with line and reason). */
+  quarantine_blob: string | null;
+}
+
+export interface CompoundTable {
+  inchikey: string;
+  smiles: string;
+  created_at: string;
+}
+
+/** Every team's own identifiers for a compound. */
+export interface CompoundAliasTable {
+  team: string;
+  external_id: string;
+  inchikey: string;
+}
+
+export interface MeasurementTable {
+  /** sha256 over (source id, line): stable across re-ingests. */
+  id: string;
+  inchikey: string;
+  protocol_version: string;
+  endpoint: string;
+  source: string;
+  source_line: number;
+  team: string;
+  site: string;
+  batch: string;
+  /** In the endpoint's unit, linear scale. For censored values, the bound. */
+  value: number;
+  /** "=" | "<" | ">" */
+  qualifier: string;
+  raw_value: string;
+  raw_unit: string;
+  /** ISO dates (YYYY-MM-DD) or timestamps; null when the source has no dates. */
+  measured_at: string | null;
+  reported_at: string | null;
+}
+
+export interface SnapshotTable {
+  /** sha256 of the canonical definition + the selected measurement ids and values. */
+  hash: string;
+  endpoint: string;
+  definition: string;
+  blob: string;
+  measurements: number;
+  compounds: number;
+  created_at: string;
+  created_by: string;
+}
+
+export interface FeatureSetTable {
+  hash: string;
+  name: string;
+  definition: string;
+  created_at: string;
+}
+
+export interface FeatureCacheTable {
+  inchikey: string;
+  feature_hash: string;
+  /** JSON array in descriptor-dictionary order (null for NaN). */
+  descriptors: string;
+  /** Hex of the packed Morgan words. */
+  fingerprint: string;
+  scaffold: string;
+  framework: string;
+  computed_at: string;
+}
+
+export interface Database {
+  teams: TeamTable;
+  endpoints: EndpointTable;
+  protocols: ProtocolTable;
+  protocol_versions: ProtocolVersionTable;
+  sources: SourceTable;
+  compounds: CompoundTable;
+  compound_aliases: CompoundAliasTable;
+  measurements: MeasurementTable;
+  snapshots: SnapshotTable;
+  feature_sets: FeatureSetTable;
+  feature_cache: FeatureCacheTable;
+}
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+export type NewRow<T extends keyof Database> = Insertable<Database[T]>;
+export type { ColumnType };
