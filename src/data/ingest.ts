@@ -10,7 +10,7 @@ import type { BatchInput, IdentityResult } from '../chem/featurize-batch.js';
 import type { Store } from '../store/store.js';
 import type { NewRow } from '../store/schema.js';
 import { getEndpoint } from './endpoints.js';
-import { mappingHash, type IngestMapping } from './mapping.js';
+import { mappingHash, ROLE_KEYS, type IngestMapping } from './mapping.js';
 import { resolveProtocolVersion } from './protocols.js';
 import { openSourceFile, type SourceRecord } from './source-records.js';
 import { convertValue, needsMolecularWeight, parseUnit } from './units.js';
@@ -87,7 +87,9 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
   const protocol = await resolveProtocolVersion(store, mapping.protocol);
   const endpoint = await getEndpoint(store, protocol.endpoint);
   if (file.columns) {
-    const wanted = Object.entries(mapping.columns).filter(([, c]) => c !== undefined) as Array<[string, string]>;
+    const wanted = Object.entries(mapping.columns)
+      .filter(([, c]) => c !== undefined)
+      .map(([role, c]) => [ROLE_KEYS[role as keyof IngestMapping['columns']], c]) as Array<[string, string]>;
     const missing = wanted.filter(([, c]) => !file.columns!.includes(c));
     if (!mapping.columns.structure) missing.push(['structure', '(no structure column in the mapping)']);
     if (missing.length) {

@@ -40,6 +40,11 @@ const COLUMN_KEYS: Record<string, keyof IngestMapping['columns']> = {
   measured_at: 'measuredAt', reported_at: 'reportedAt', batch: 'batch', site: 'site',
 };
 
+/** The YAML key of each column role, for messages. */
+export const ROLE_KEYS: Record<keyof IngestMapping['columns'], string> = {
+  structure: 'structure', id: 'id', value: 'value', qualifier: 'qualifier', measuredAt: 'measured_at', reportedAt: 'reported_at', batch: 'batch', site: 'site',
+};
+
 export function mappingHash(m: IngestMapping): string {
   return hashOf(m);
 }
