@@ -21,6 +21,8 @@ export interface FeaturizeFileOptions extends MoleculeFileOptions {
 export interface FeaturizeProgress {
   bytesRead: number;
   bytesTotal: number;
+  /** Share of the file's rows processed, estimated from the rows read so far per byte. */
+  fraction: number;
   rows: number;
   accepted: number;
   rejected: number;
@@ -75,7 +77,11 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
   const counts = { rows: 0, accepted: 0, rejected: 0, standardized: 0 };
   const reasons: Record<string, number> = {};
   let bytesRead = 0;
-  const progress = () => options.onProgress?.({ bytesRead, bytesTotal: file.bytes, ...counts });
+  let rowsRead = 0;
+  const progress = () => {
+    const estimatedRows = bytesRead > 0 ? (rowsRead * file.bytes) / bytesRead : 0;
+    options.onProgress?.({ bytesRead, bytesTotal: file.bytes, fraction: estimatedRows ? Math.min(1, counts.rows / estimatedRows) : 0, ...counts });
+  };
   const reject = (line: number, id: string, input: string, code: string, reason: string) => {
     counts.rejected++;
     reasons[code] = (reasons[code] ?? 0) + 1;
@@ -127,6 +133,7 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
   try {
     let batch: FileRow[] = [];
     for await (const row of file.rows((n) => (bytesRead = n))) {
+      rowsRead++;
       batch.push(row);
       if (batch.length >= batchSize) {
         send(batch);

@@ -64,7 +64,7 @@ export async function featurizeCommand(args: string[], io: CommandIO): Promise<n
     idColumn: values['id-column'],
     recipe: { descriptors: values.descriptors, morgan: { radius, nBits } },
     workers,
-    onProgress: (p) => bar.update(p.bytesRead / Math.max(1, p.bytesTotal), `${p.rows} rows, ${p.rejected} rejected`),
+    onProgress: (p) => bar.update(p.fraction, `${p.rows} rows, ${p.rejected} rejected`),
   }).finally(() => bar.done());
 
   if (values.json) {
