@@ -96,7 +96,8 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
   // Dates are ISO text: "2024-03-31T10:00Z" sorts after "2024-03-31", so compare with the next day.
   if (definition.measuredTo) q = q.where('m.measured_at', '<', nextDay(definition.measuredTo));
   if (definition.reportedBy) q = q.where('m.reported_at', '<', nextDay(definition.reportedBy));
-  const selected = await q.orderBy('m.inchikey').orderBy('m.id').execute();
+  // Order in JS, not SQL: PostgreSQL sorts text by locale, SQLite by bytes, and the hash must not depend on the backend.
+  const selected = (await q.execute()).sort((x, y) => (x.inchikey < y.inchikey ? -1 : x.inchikey > y.inchikey ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 
   const toLabel = endpoint.transform === 'log10' ? Math.log10 : (v: number) => v;
   const byCompound = new Map<string, typeof selected>();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
@@ -47,6 +47,8 @@ const QUIRKS = [
   'A10,CCCN,10,,2024-02-03,b3', // 13 missing date
   'A11,C1CC1N,10', // 14 wrong field count
 ].join('\r\n') + '\r\n';
+
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 forEachBackend('ingest', (b) => {
   before(() => loadRDKit());

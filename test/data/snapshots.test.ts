@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
 import { computeFeatures, defineFeatureSet } from '../../src/data/features.js';
@@ -36,6 +36,8 @@ async function setUp(store: Store) {
 }
 
 const base: SnapshotDefinition = { endpoint: 'clint', aggregation: { method: 'mean', censored: 'prefer_exact' } };
+
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 forEachBackend('snapshots', (b) => {
   before(() => loadRDKit());
