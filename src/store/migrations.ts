@@ -118,6 +118,68 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
+MIGRATIONS['0002_builds_and_registry'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('builds')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('recipe', 'text', (c) => c.notNull())
+      .addColumn('snapshot', 'text', (c) => c.notNull().references('snapshots.hash'))
+      .addColumn('feature_hash', 'text', (c) => c.notNull())
+      .addColumn('environment', 'text', (c) => c.notNull())
+      .addColumn('artifact_blob', 'text', (c) => c.notNull())
+      .addColumn('report_blob', 'text', (c) => c.notNull())
+      .addColumn('train_seconds', 'double precision', (c) => c.notNull())
+      .addColumn('cache_hits', 'integer', (c) => c.notNull())
+      .addColumn('saved_seconds', 'double precision', (c) => c.notNull())
+      .addColumn('team', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('model_versions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
+      .addColumn('team', 'text', (c) => c.notNull())
+      .addColumn('origin', 'text', (c) => c.notNull())
+      .addColumn('build_hash', 'text', (c) => c.references('builds.hash'))
+      .addColumn('artifact_blob', 'text', (c) => c.notNull())
+      .addColumn('report_blob', 'text')
+      .addColumn('feature_hash', 'text', (c) => c.notNull())
+      .addColumn('feature_contract', 'text', (c) => c.notNull())
+      .addColumn('lineage', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addUniqueConstraint('model_versions_model_version', ['model', 'version'])
+      .execute();
+    await db.schema.createTable('model_aliases')
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('alias', 'text', (c) => c.notNull())
+      .addColumn('version_id', 'text', (c) => c.notNull().references('model_versions.id'))
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('model_aliases_pk', ['model', 'alias'])
+      .execute();
+    await db.schema.createTable('gates')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
+      .addColumn('thresholds', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('registry_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('version_id', 'text')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('registry_events_model').on('registry_events').columns(['model', 'at']).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;

@@ -138,7 +138,81 @@ export interface FeatureCacheTable {
   computed_at: string;
 }
 
+/** One reproducible build: everything that determines a model, hashed. */
+export interface BuildTable {
+  hash: string;
+  /** Canonical JSON of the resolved recipe (dataset and features by hash). */
+  recipe: string;
+  snapshot: string;
+  feature_hash: string;
+  /** Canonical JSON: package version, lockfile hash, RDKit, Node, platform. */
+  environment: string;
+  artifact_blob: string;
+  report_blob: string;
+  train_seconds: number;
+  /** How often an identical build was asked for again and served from here. */
+  cache_hits: number;
+  saved_seconds: number;
+  team: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface ModelVersionTable {
+  /** "<model>@<version>" */
+  id: string;
+  model: string;
+  version: number;
+  endpoint: string;
+  team: string;
+  /** 'built' (a rotguard build) or 'imported' (e.g. ONNX trained elsewhere). */
+  origin: string;
+  build_hash: string | null;
+  artifact_blob: string;
+  report_blob: string | null;
+  feature_hash: string;
+  /** Canonical JSON: what inputs the model expects (feature version, columns). */
+  feature_contract: string;
+  /** Canonical JSON of lineage fields, with missing ones listed as missing. */
+  lineage: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface ModelAliasTable {
+  model: string;
+  alias: string;
+  version_id: string;
+  updated_at: string;
+}
+
+/** An endpoint's release gate, shared by every team. Versioned by hash; latest wins. */
+export interface GateTable {
+  hash: string;
+  endpoint: string;
+  thresholds: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** Registry transitions: who did what to which model version, when and why. */
+export interface RegistryEventTable {
+  id: string;
+  at: string;
+  actor: string;
+  kind: string;
+  model: string;
+  version_id: string | null;
+  reason: string;
+  payload: string;
+}
+
 export interface Database {
+  builds: BuildTable;
+  model_versions: ModelVersionTable;
+  model_aliases: ModelAliasTable;
+  gates: GateTable;
+  registry_events: RegistryEventTable;
   teams: TeamTable;
   endpoints: EndpointTable;
   protocols: ProtocolTable;

@@ -44,6 +44,17 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     inchikey: IK, feature_hash: H('3'), descriptors: '[180.159,null]', fingerprint: '00ff', scaffold: 'c1ccccc1', framework: 'C1CCCCC1',
     computed_at: T,
   },
+  builds: {
+    hash: H('4'), recipe: '{}', snapshot: H('1'), feature_hash: H('3'), environment: '{}', artifact_blob: H('5'), report_blob: H('6'),
+    train_seconds: 1.5, cache_hits: 0, saved_seconds: 0, team: 'dmpk', created_at: T, created_by: 'ana',
+  },
+  model_versions: {
+    id: 'sol-rf@1', model: 'sol-rf', version: 1, endpoint: 'solubility_logS', team: 'dmpk', origin: 'built', build_hash: H('4'),
+    artifact_blob: H('5'), report_blob: H('6'), feature_hash: H('3'), feature_contract: '{}', lineage: '{}', created_at: T, created_by: 'ana',
+  },
+  model_aliases: { model: 'sol-rf', alias: 'champion', version_id: 'sol-rf@1', updated_at: T },
+  gates: { hash: H('7'), endpoint: 'solubility_logS', thresholds: '{}', created_at: T, created_by: 'ana' },
+  registry_events: { id: H('8'), at: T, actor: 'ana', kind: 'registered', model: 'sol-rf', version_id: 'sol-rf@1', reason: 'first build', payload: '{}' },
 };
 
 /** Each table's natural key columns. */
@@ -59,6 +70,11 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   snapshots: ['hash'],
   feature_sets: ['hash'],
   feature_cache: ['inchikey', 'feature_hash'],
+  builds: ['hash'],
+  model_versions: ['id'],
+  model_aliases: ['model', 'alias'],
+  gates: ['hash'],
+  registry_events: ['id'],
 };
 
 const TABLES = Object.keys(ROWS) as (keyof Database)[];
