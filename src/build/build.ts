@@ -1,0 +1,242 @@
+import { nowIso } from '../core/actor.js';
+import { RotguardError } from '../core/errors.js';
+import { canonicalJson, hashOf } from '../core/hash.js';
+import { descriptorDictionary } from '../chem/descriptors.js';
+import { fingerprintFromHex, wordsFor } from '../chem/fingerprint.js';
+import { fingerprintSet, nearestNeighbours } from '../chem/similarity.js';
+import { computeFeatures, defineFeatureSet } from '../data/features.js';
+import { createSnapshot, readSnapshot, type SnapshotContent } from '../data/snapshots.js';
+import { registerVersion, versionFromRow, type ModelVersion } from '../registry/registry.js';
+import type { Store } from '../store/store.js';
+import { validationReport, type ValidationReport } from '../validate/report.js';
+import { splitIndices } from '../validate/splits.js';
+import { buildEnvironment, type BuildEnvironment } from './environment.js';
+import type { Recipe } from './recipe.js';
+import { trainInWorker } from './train-worker.js';
+import { loadModel, type FeatureMatrix } from './trainers/index.js';
+
+export interface BuildResult {
+  buildHash: string;
+  cacheHit: boolean;
+  /** Training seconds an identical earlier build spent, saved by this cache hit. */
+  savedSeconds: number;
+  trainSeconds: number;
+  version: ModelVersion;
+  snapshot: string;
+  featureHash: string;
+  artifactBlob: string;
+  report: ValidationReport;
+}
+
+export interface BuildProgress {
+  stage: 'snapshot' | 'features' | 'train' | 'validate' | 'register';
+  done: number;
+  total: number;
+}
+
+/**
+ * Builds a model from a recipe, reproducibly: resolves the dataset to a snapshot hash
+ * and the features to a feature version, hashes them with the recipe and the code and
+ * runtime (the build hash), and trains only if that hash was never built before. An
+ * identical build returns the stored model version and records the compute it saved.
+ */
+export async function build(store: Store, recipe: Recipe, actor: string, onProgress?: (p: BuildProgress) => void): Promise<BuildResult> {
+  onProgress?.({ stage: 'snapshot', done: 0, total: 1 });
+  const snapshotHash = await resolveDataset(store, recipe, actor);
+  const snapshot = await readSnapshot(store, snapshotHash);
+  if (snapshot.endpoint.name !== recipe.endpoint) {
+    throw new RotguardError('bad_recipe', `dataset ${snapshotHash.slice(0, 12)} is a ${snapshot.endpoint.name} snapshot, not ${recipe.endpoint}`, { field: 'dataset' });
+  }
+  const featureRecipe = { descriptors: recipe.features.descriptors, morgan: { radius: recipe.features.radius, nBits: recipe.features.bits } };
+  const { set } = await defineFeatureSet(store, `${recipe.features.descriptors}+morgan-r${recipe.features.radius}-${recipe.features.bits}`, featureRecipe);
+  const environment = buildEnvironment();
+  const resolved = { ...recipe, dataset: { snapshot: snapshot.info.hash } };
+  const buildHash = hashOf({ recipe: resolved, snapshot: snapshot.info.hash, features: set.hash, environment });
+
+  const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
+  if (existing) return cacheHit(store, existing.hash, existing.train_seconds);
+
+  onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
+  await computeFeatures(store, { snapshot: snapshot.info.hash, featureSet: set, onProgress: (d, t) => onProgress?.({ stage: 'features', done: d, total: t }) });
+  const data = await loadFeatures(store, snapshot, set.hash, recipe);
+  const dates = recipe.split.method === 'time' ? await firstMeasured(store, snapshot) : null;
+  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: dates?.[i] ?? null })), recipe.split);
+  if (split.train.length < 5 || split.test.length < 3) {
+    throw new RotguardError('too_few_compounds', `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`);
+  }
+
+  const task = 'regression' as const;
+  const started = performance.now();
+  const artifact = await trainInWorker(
+    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task } },
+    (done, total) => onProgress?.({ stage: 'train', done, total }),
+  );
+  const trainSeconds = (performance.now() - started) / 1000;
+
+  onProgress?.({ stage: 'validate', done: 0, total: 1 });
+  const model = loadModel(artifact);
+  const cal = model.predict(take(data.matrix, split.calibration));
+  const test = model.predict(take(data.matrix, split.test));
+  const testNearest = nearestToTrain(data.matrix, split.train, split.test);
+  const report = validationReport({
+    task,
+    split: { ...recipe.split, sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length } },
+    calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
+    test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },
+    testSeries: split.test.map((i) => data.frameworks[i]!),
+    testProtocol: split.test.map((i) => data.protocols[i]!),
+    testNearest,
+  });
+
+  onProgress?.({ stage: 'register', done: 0, total: 1 });
+  const artifactBlob = await store.blobs.put(artifact);
+  const reportBlob = await store.blobs.put(canonicalJson(report));
+  const dict = descriptorDictionary(recipe.features.descriptors);
+  const version = await store.db.transaction().execute(async (trx) => {
+    await trx.insertInto('builds').values({
+      hash: buildHash, recipe: canonicalJson(resolved), snapshot: snapshot.info.hash, feature_hash: set.hash, environment: canonicalJson(environment),
+      artifact_blob: artifactBlob, report_blob: reportBlob, train_seconds: trainSeconds, cache_hits: 0, saved_seconds: 0, team: recipe.team,
+      created_at: nowIso(), created_by: actor,
+    }).execute();
+    return registerVersion(trx, {
+      model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, origin: 'built', buildHash, artifactBlob, reportBlob, featureHash: set.hash,
+      featureContract: { featureVersion: set.version, descriptors: dict.descriptors.map((d) => d.name), fingerprint: { type: 'morgan', ...featureRecipe.morgan }, uses: usedBlocks(data.matrix) },
+      lineage: lineageOf(recipe, snapshot.info.hash, set.hash, environment),
+      createdBy: actor,
+    }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
+  });
+  return { buildHash, cacheHit: false, savedSeconds: 0, trainSeconds, version, snapshot: snapshot.info.hash, featureHash: set.hash, artifactBlob, report };
+}
+
+async function resolveDataset(store: Store, recipe: Recipe, actor: string): Promise<string> {
+  if ('snapshot' in recipe.dataset) return (await readSnapshot(store, recipe.dataset.snapshot)).info.hash;
+  const w = recipe.dataset.window;
+  const { info } = await createSnapshot(store, {
+    endpoint: recipe.endpoint, protocolVersions: w.protocols, sites: w.sites, teams: w.teams, measuredFrom: w.measuredFrom, measuredTo: w.measuredTo,
+    reportedBy: w.reportedBy, aggregation: { method: w.aggregate, censored: w.censored },
+  }, actor);
+  return info.hash;
+}
+
+async function cacheHit(store: Store, buildHash: string, trainSeconds: number): Promise<BuildResult> {
+  await store.db.transaction().execute(async (trx) => {
+    const b = await trx.selectFrom('builds').select(['cache_hits', 'saved_seconds']).where('hash', '=', buildHash).executeTakeFirstOrThrow();
+    await trx.updateTable('builds').set({ cache_hits: b.cache_hits + 1, saved_seconds: b.saved_seconds + trainSeconds }).where('hash', '=', buildHash).execute();
+  });
+  const b = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirstOrThrow();
+  const row = await store.db.selectFrom('model_versions').selectAll().where('build_hash', '=', buildHash).orderBy('version').executeTakeFirstOrThrow();
+  const report = JSON.parse((await store.blobs.get(b.report_blob)).toString('utf8')) as ValidationReport;
+  return {
+    buildHash, cacheHit: true, savedSeconds: trainSeconds, trainSeconds: 0, version: versionFromRow(row), snapshot: b.snapshot, featureHash: b.feature_hash,
+    artifactBlob: b.artifact_blob, report,
+  };
+}
+
+interface LoadedFeatures {
+  rows: number;
+  matrix: FeatureMatrix;
+  labels: Float64Array;
+  scaffolds: string[];
+  frameworks: string[];
+  protocols: string[];
+  inchikeys: string[];
+}
+
+/** The snapshot's compounds with cached features, in snapshot order; censored labels are skipped. */
+async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash: string, recipe: Recipe): Promise<LoadedFeatures> {
+  const byKey = new Map<string, { descriptors: string; fingerprint: string; scaffold: string; framework: string }>();
+  const keys = snapshot.rows.map((r) => r.inchikey);
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await store.db.selectFrom('feature_cache').select(['inchikey', 'descriptors', 'fingerprint', 'scaffold', 'framework'])
+      .where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
+    for (const r of rows) byKey.set(r.inchikey, r);
+  }
+  const protocolOf = await dominantProtocols(store, snapshot);
+  // Censored labels are bounds, not values: regression trains and validates on exact labels only.
+  const usable = snapshot.rows.filter((r) => r.qualifier === '=' && byKey.has(r.inchikey));
+  const nd = descriptorDictionary(recipe.features.descriptors).descriptors.length;
+  const words = wordsFor(recipe.features.bits);
+  const descriptors = new Float64Array(usable.length * nd);
+  const fingerprints = new Uint32Array(usable.length * words);
+  usable.forEach((r, i) => {
+    const f = byKey.get(r.inchikey)!;
+    const values = JSON.parse(f.descriptors) as Array<number | null>;
+    for (let d = 0; d < nd; d++) descriptors[i * nd + d] = values[d] ?? Number.NaN;
+    fingerprints.set(fingerprintFromHex(f.fingerprint), i * words);
+  });
+  return {
+    rows: usable.length,
+    matrix: { rows: usable.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fingerprints, words } },
+    labels: Float64Array.from(usable, (r) => r.label),
+    scaffolds: usable.map((r) => byKey.get(r.inchikey)!.scaffold),
+    frameworks: usable.map((r) => byKey.get(r.inchikey)!.framework || '(acyclic)'),
+    protocols: usable.map((r) => protocolOf.get(r.inchikey) ?? 'mixed'),
+    inchikeys: usable.map((r) => r.inchikey),
+  };
+}
+
+/** Each compound's protocol version when all its measurements share one, else "mixed". */
+async function dominantProtocols(store: Store, snapshot: SnapshotContent): Promise<Map<string, string>> {
+  const ids = snapshot.rows.flatMap((r) => r.measurements);
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'protocol_version']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const r of rows) {
+      const prev = out.get(r.inchikey);
+      out.set(r.inchikey, prev === undefined || prev === r.protocol_version ? r.protocol_version : 'mixed');
+    }
+  }
+  return out;
+}
+
+/** Each compound's first measurement date, for time splits. */
+async function firstMeasured(store: Store, snapshot: SnapshotContent): Promise<Array<string | null>> {
+  const ids = snapshot.rows.flatMap((r) => r.measurements);
+  const first = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'measured_at']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const r of rows) {
+      if (!r.measured_at) continue;
+      const prev = first.get(r.inchikey);
+      if (prev === undefined || r.measured_at < prev) first.set(r.inchikey, r.measured_at);
+    }
+  }
+  return snapshot.rows.filter((r) => r.qualifier === '=').map((r) => first.get(r.inchikey) ?? null);
+}
+
+function pick(values: Float64Array, idx: number[]): Float64Array {
+  return Float64Array.from(idx, (i) => values[i]!);
+}
+
+/** The rows `idx` of a feature matrix, as a new matrix. */
+export function take(m: FeatureMatrix, idx: number[]): FeatureMatrix {
+  const out: FeatureMatrix = { rows: idx.length };
+  if (m.descriptors) {
+    const c = m.descriptors.columns;
+    const data = new Float64Array(idx.length * c);
+    idx.forEach((r, k) => data.set(m.descriptors!.data.subarray(r * c, (r + 1) * c), k * c));
+    out.descriptors = { data, columns: c };
+  }
+  if (m.fingerprints) {
+    const w = m.fingerprints.words;
+    const data = new Uint32Array(idx.length * w);
+    idx.forEach((r, k) => data.set(m.fingerprints!.data.subarray(r * w, (r + 1) * w), k * w));
+    out.fingerprints = { data, words: w };
+  }
+  return out;
+}
+
+function nearestToTrain(m: FeatureMatrix, train: number[], test: number[]): Float64Array {
+  const f = m.fingerprints!;
+  const nn = nearestNeighbours(fingerprintSet(take(m, test).fingerprints!.data, f.words), fingerprintSet(take(m, train).fingerprints!.data, f.words), 1);
+  return nn.similarities;
+}
+
+function usedBlocks(m: FeatureMatrix): string[] {
+  return [m.descriptors ? 'descriptors' : null, m.fingerprints ? 'fingerprints' : null].filter((x): x is string => x !== null);
+}
+
+/** What this version can be traced back to; every field present for a rotguard build. */
+function lineageOf(recipe: Recipe, snapshot: string, featureHash: string, environment: BuildEnvironment): Record<string, unknown> {
+  return { snapshot, featureHash, splitRule: recipe.split, seed: recipe.seed, environment, missing: [] };
+}

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { RotguardError } from '../core/errors.js';
+import { TRAINERS } from './trainers/index.js';
+import { validateSplitRule, type SplitRule } from '../validate/splits.js';
+
+/**
+ * A build recipe: everything that determines a model, in YAML.
+ *
+ *   model: sol-rf                      # registry name
+ *   team: dmpk
+ *   endpoint: solubility_ph68
+ *   dataset: 7a114509a3c4              # a snapshot hash (prefix), or a definition:
+ *   # dataset: { measured_to: 2024-06-30, reported_by: 2024-07-31, protocols: [sol@1], aggregate: mean, censored: prefer_exact }
+ *   features: { descriptors: rdkit-desc@1, radius: 2, bits: 2048 }
+ *   split: { method: scaffold, seed: 0, train: 0.8, calibration: 0.1, test: 0.1 }
+ *   algorithm: random_forest           # ridge | random_forest | tanimoto_knn
+ *   params: { trees: 200 }
+ *   seed: 42
+ */
+export interface DatasetWindow {
+  protocols?: string[];
+  sites?: string[];
+  teams?: string[];
+  measuredFrom?: string;
+  measuredTo?: string;
+  reportedBy?: string;
+  aggregate: 'mean' | 'median';
+  censored: 'drop' | 'as_bound' | 'prefer_exact';
+}
+
+export interface Recipe {
+  model: string;
+  team: string;
+  endpoint: string;
+  dataset: { snapshot: string } | { window: DatasetWindow };
+  features: { descriptors: string; radius: number; bits: number };
+  split: SplitRule;
+  algorithm: string;
+  params: Record<string, unknown>;
+  seed: number;
+}
+
+const TOP_KEYS = ['model', 'team', 'endpoint', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed'];
+
+export function readRecipeFile(path: string): Recipe {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new RotguardError('file_not_found', `cannot read recipe ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    const line = (e as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    throw new RotguardError('bad_yaml', `recipe is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file: path, line });
+  }
+  return validateRecipe(doc, path);
+}
+
+/** Checks a parsed recipe; every error names the field (and the file). */
+export function validateRecipe(doc: unknown, file?: string): Recipe {
+  const fail = (field: string, message: string): never => {
+    throw new RotguardError('bad_recipe', message, { file, field });
+  };
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail('(top)', 'a recipe is a YAML mapping');
+  const d = doc as Record<string, unknown>;
+  for (const k of Object.keys(d)) if (!TOP_KEYS.includes(k)) fail(k, `unknown field "${k}" (expected ${TOP_KEYS.join(', ')})`);
+  const name = (v: unknown, field: string, pattern = /^[a-z][a-z0-9_-]{0,63}$/) => {
+    if (typeof v !== 'string' || !pattern.test(v)) fail(field, `${field} must be a lower-case name (letters, digits, - and _), got ${JSON.stringify(v)}`);
+    return v as string;
+  };
+  const int = (v: unknown, field: string, fallback?: number) => {
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v)) fail(field, `${field} must be an integer, got ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  const obj = (v: unknown, field: string) => {
+    if (v === undefined) return {} as Record<string, unknown>;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) fail(field, `${field} must be a mapping`);
+    return v as Record<string, unknown>;
+  };
+  const onlyKeys = (o: Record<string, unknown>, field: string, keys: string[]) => {
+    for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${field}.${k}`, `unknown field "${field}.${k}" (expected ${keys.join(', ')})`);
+  };
+
+  let dataset: Recipe['dataset'];
+  if (typeof d.dataset === 'string') {
+    if (!/^[0-9a-f]{8,64}$/.test(d.dataset)) fail('dataset', `dataset must be a snapshot hash (8–64 hex digits) or a mapping, got "${d.dataset}"`);
+    dataset = { snapshot: d.dataset };
+  } else {
+    const w = obj(d.dataset, 'dataset');
+    if (d.dataset === undefined) fail('dataset', 'dataset is required: a snapshot hash or a window definition');
+    onlyKeys(w, 'dataset', ['protocols', 'sites', 'teams', 'measured_from', 'measured_to', 'reported_by', 'aggregate', 'censored']);
+    const list = (v: unknown, field: string) => {
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(field, `${field} must be a list of strings`);
+      return v as string[];
+    };
+    const date = (v: unknown, field: string) => {
+      if (v === undefined) return undefined;
+      const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+      if (typeof s !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(s)) fail(field, `${field} must be a date YYYY-MM-DD`);
+      return s as string;
+    };
+    const aggregate = (w.aggregate ?? 'mean') as string;
+    if (!['mean', 'median'].includes(aggregate)) fail('dataset.aggregate', 'dataset.aggregate must be mean or median');
+    const censored = (w.censored ?? 'prefer_exact') as string;
+    if (!['drop', 'as_bound', 'prefer_exact'].includes(censored)) fail('dataset.censored', 'dataset.censored must be drop, as_bound or prefer_exact');
+    const window: DatasetWindow = { aggregate: aggregate as DatasetWindow['aggregate'], censored: censored as DatasetWindow['censored'] };
+    const set = <K extends keyof DatasetWindow>(k: K, v: DatasetWindow[K] | undefined) => {
+      if (v !== undefined) window[k] = v;
+    };
+    set('protocols', list(w.protocols, 'dataset.protocols'));
+    set('sites', list(w.sites, 'dataset.sites'));
+    set('teams', list(w.teams, 'dataset.teams'));
+    set('measuredFrom', date(w.measured_from, 'dataset.measured_from'));
+    set('measuredTo', date(w.measured_to, 'dataset.measured_to'));
+    set('reportedBy', date(w.reported_by, 'dataset.reported_by'));
+    dataset = { window };
+  }
+
+  const f = obj(d.features, 'features');
+  onlyKeys(f, 'features', ['descriptors', 'radius', 'bits']);
+  const features = {
+    descriptors: typeof f.descriptors === 'string' ? f.descriptors : f.descriptors === undefined ? 'rdkit-desc@1' : fail('features.descriptors', 'features.descriptors must be a dictionary id such as rdkit-desc@1'),
+    radius: int(f.radius, 'features.radius', 2),
+    bits: int(f.bits, 'features.bits', 2048),
+  };
+  if (features.radius < 0 || features.radius > 6) fail('features.radius', 'features.radius must be 0–6');
+  if (features.bits < 32 || features.bits % 32) fail('features.bits', 'features.bits must be a multiple of 32');
+
+  const s = obj(d.split, 'split');
+  onlyKeys(s, 'split', ['method', 'seed', 'train', 'calibration', 'test']);
+  const frac = (v: unknown, field: string, fallback: number) => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number') fail(field, `${field} must be a number`);
+    return v as number;
+  };
+  let split: SplitRule;
+  try {
+    split = validateSplitRule({
+      method: (s.method ?? 'scaffold') as SplitRule['method'],
+      seed: int(s.seed, 'split.seed', 0),
+      fractions: { train: frac(s.train, 'split.train', 0.8), calibration: frac(s.calibration, 'split.calibration', 0.1), test: frac(s.test, 'split.test', 0.1) },
+    });
+  } catch (e) {
+    if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: e.location.field });
+    throw e;
+  }
+  const algorithm = typeof d.algorithm === 'string' ? d.algorithm : fail('algorithm', `algorithm is required: one of ${Object.keys(TRAINERS).join(', ')}`);
+  const trainer = TRAINERS[algorithm];
+  if (!trainer) fail('algorithm', `unknown algorithm "${algorithm}"; built in: ${Object.keys(TRAINERS).join(', ')}`);
+  let params: Record<string, unknown>;
+  try {
+    params = trainer!.resolveParams(obj(d.params, 'params')) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: `params${e.location.field ? '.' + e.location.field : ''}` });
+    throw e;
+  }
+  return {
+    model: name(d.model, 'model'),
+    team: name(d.team, 'team'),
+    endpoint: name(d.endpoint, 'endpoint'),
+    dataset,
+    features,
+    split,
+    algorithm,
+    params,
+    seed: int(d.seed, 'seed', 0),
+  };
+}

@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { currentActor } from '../../core/actor.js';
+import { RotguardError, UsageError } from '../../core/errors.js';
+import { build } from '../../build/build.js';
+import { readRecipeFile } from '../../build/recipe.js';
+import { currentGate, listModels, modelEvents, promote, resolveModel, setGate, type Alias } from '../../registry/registry.js';
+import type { Store } from '../../store/store.js';
+import { evaluateGate } from '../../validate/gate.js';
+import type { ValidationReport } from '../../validate/report.js';
+import type { CommandIO } from '../options.js';
+import { ProgressBar } from '../progress.js';
+import { withStore } from '../workspace.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const COMMON: Options = { workspace: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } };
+const parse = (args: string[], options: Options = {}) => parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const emit = (io: CommandIO, json: boolean, value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) + '\n' : human.endsWith('\n') ? human : human + '\n');
+const f3 = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+async function readReport(store: Store, blob: string): Promise<ValidationReport> {
+  return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as ValidationReport;
+}
+
+function describeReport(r: ValidationReport): string {
+  const m = r.test as unknown as Record<string, number>;
+  const lines = [
+    `  split ${r.split.method} (seed ${r.split.seed}): train ${r.split.sizes.train}, calibration ${r.split.sizes.calibration}, test ${r.split.sizes.test}`,
+    r.task === 'regression'
+      ? `  test: MAE ${f3(m.mae)}  RMSE ${f3(m.rmse)}  R² ${f3(m.r2)}  Spearman ${f3(m.spearman)}`
+      : `  test: AUROC ${f3(m.auroc)}  AUPRC ${f3(m.averagePrecision)}  balanced accuracy ${f3(m.balancedAccuracy)}`,
+  ];
+  if (r.conformal) lines.push(`  conformal intervals${r.conformalNormalized ? ' (normalized by σ)' : ''}: ` + r.conformal.map((c) => `${Math.round(c.level * 100)}% → coverage ${f3(c.coverage)}, width ${f3(c.meanWidth)}`).join('; '));
+  if (r.calibration) lines.push(`  miscalibration area of σ: ${f3(r.calibration.miscalibrationArea)}`);
+  lines.push(`  applicability domain: nearest-neighbour Tanimoto to train p10 ${f3(r.applicabilityDomain.nearestSimilarity.p10)}, median ${f3(r.applicabilityDomain.nearestSimilarity.median)}`);
+  for (const b of r.applicabilityDomain.bins) if (b.n) lines.push(`    similarity ${b.from.toFixed(1)}–${b.to.toFixed(1)}: n=${b.n}${b.metrics && 'rmse' in b.metrics ? ` RMSE ${f3(b.metrics.rmse)}` : ''}`);
+  for (const s of r.bySeries.slice(0, 5)) lines.push(`    series ${s.group.slice(0, 40)}: n=${s.n}${s.metrics && 'rmse' in s.metrics ? ` RMSE ${f3(s.metrics.rmse)}` : ''}`);
+  return lines.join('\n');
+}
+
+export const buildHelp = `Usage: rotguard build RECIPE.yaml [--json] [--workspace DIR]
+
+Builds a model version from a recipe (endpoint, dataset snapshot or window, features,
+split rule, algorithm, parameters, seed). The build hash covers the resolved recipe, the
+snapshot, the feature version, the code (package version + lockfile) and the runtime
+(RDKit, Node, platform): an identical build is never trained twice.
+`;
+
+export async function buildCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) return io.out(buildHelp), 0;
+  if (positionals.length !== 1) throw new UsageError(`build takes one recipe file\n\n${buildHelp}`);
+  const recipe = readRecipeFile(positionals[0]!);
+  return withStore(str(values.workspace), async (store) => {
+    const bar = new ProgressBar('build');
+    const r = await build(store, recipe, currentActor(), (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`)).finally(() => bar.done());
+    const summary = { buildHash: r.buildHash, cacheHit: r.cacheHit, savedSeconds: r.savedSeconds, trainSeconds: r.trainSeconds, version: r.version.id, snapshot: r.snapshot, featureHash: r.featureHash, artifact: r.artifactBlob, report: r.report };
+    emit(io, Boolean(values.json), summary,
+      (r.cacheHit ? `cache hit: ${r.version.id} was already built from this exact recipe, data, features, code and runtime; ${r.savedSeconds.toFixed(1)} s of compute saved\n` : `built ${r.version.id} in ${r.trainSeconds.toFixed(1)} s of training\n`) +
+      `  build ${r.buildHash.slice(0, 16)}  snapshot ${r.snapshot.slice(0, 12)}  features ${r.featureHash.slice(0, 12)}\n` + describeReport(r.report));
+    return 0;
+  });
+}
+
+export const modelsHelp = `Usage:
+  rotguard models list
+  rotguard models show NAME[@VERSION|@champion|@challenger]
+`;
+
+export async function modelsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args);
+  const [sub, ref] = positionals;
+  if (values.help || !sub) return io.out(modelsHelp), values.help ? 0 : 1;
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store) => {
+    if (sub === 'list') {
+      const list = await listModels(store);
+      emit(io, json, list, list.length ? list.map((v) => `${v.id.padEnd(24)} ${v.endpoint.padEnd(20)} ${v.team.padEnd(10)} ${v.origin.padEnd(8)} ${(v.buildHash ?? '-').slice(0, 12)}  ${v.createdBy}  ${v.aliases.join(',')}`).join('\n') : 'no models yet; build one with "rotguard build RECIPE.yaml"');
+      return 0;
+    }
+    if (sub !== 'show' || !ref) throw new UsageError(modelsHelp);
+    const v = await resolveModel(store.db, ref);
+    const report = v.reportBlob ? await readReport(store, v.reportBlob) : null;
+    const gate = await currentGate(store.db, v.endpoint);
+    const gateResult = report && gate ? evaluateGate(report, gate.gate) : null;
+    const events = await modelEvents(store, v.model);
+    emit(io, json, { version: v, report, gate: gate ? { hash: gate.hash, ...gateResult } : null, events },
+      `${v.id} (${v.endpoint}, team ${v.team}, ${v.origin}, built by ${v.createdBy} at ${v.createdAt})\n  build ${v.buildHash ?? '-'}\n  artifact ${v.artifactBlob}\n` +
+      (report ? describeReport(report) + '\n' : '  no validation report\n') +
+      (gateResult ? `  gate ${gate!.hash.slice(0, 12)}: ${gateResult.passed ? 'PASSED' : 'FAILED'} — ` + gateResult.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${f3(c.value)} (${c.threshold})`).join(', ') + '\n' : '  no release gate for this endpoint\n') +
+      events.map((e) => `  ${e.at}  ${e.kind.padEnd(18)} ${e.version_id ?? ''}  by ${e.actor}: ${e.reason}`).join('\n'));
+    return 0;
+  });
+}
+
+export const gateHelp = `Usage:
+  rotguard gate set ENDPOINT --file GATE.yaml   (or inline: --min-test-size 50 --max-rmse 0.8 --coverage 0.9:0.85 …)
+  rotguard gate show ENDPOINT
+
+An endpoint's release gate is shared by all teams. Thresholds: minTestSize, requireSplit
+(scaffold|time|any; default scaffold), maxRmse, maxMae, minR2, minSpearman, minAuroc,
+minAuprc, coverage {level, min} (conformal interval coverage on the test set).
+`;
+
+export async function gateCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    file: { type: 'string' }, 'min-test-size': { type: 'string' }, 'max-rmse': { type: 'string' }, 'max-mae': { type: 'string' }, 'min-r2': { type: 'string' },
+    'min-spearman': { type: 'string' }, 'min-auroc': { type: 'string' }, coverage: { type: 'string' }, 'require-split': { type: 'string' },
+  });
+  const [sub, endpoint] = positionals;
+  if (values.help || !sub || !endpoint) return io.out(gateHelp), values.help ? 0 : 1;
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store) => {
+    if (sub === 'show') {
+      const g = await currentGate(store.db, endpoint);
+      emit(io, json, g, g ? `gate for ${endpoint} (${g.hash.slice(0, 12)}, set by ${g.createdBy} at ${g.createdAt}): ${JSON.stringify(g.gate)}` : `no gate for ${endpoint}`);
+      return 0;
+    }
+    if (sub !== 'set') throw new UsageError(gateHelp);
+    let doc: Record<string, unknown>;
+    if (values.file) {
+      try {
+        doc = parseYaml(readFileSync(str(values.file)!, 'utf8')) as Record<string, unknown>;
+      } catch (e) {
+        throw new RotguardError('bad_gate', `cannot read gate ${values.file}: ${(e as Error).message.split('\n')[0]}`, { file: str(values.file) });
+      }
+    } else {
+      const num = (k: string) => (values[k] === undefined ? undefined : Number(values[k]));
+      doc = { minTestSize: num('min-test-size'), maxRmse: num('max-rmse'), maxMae: num('max-mae'), minR2: num('min-r2'), minSpearman: num('min-spearman'), minAuroc: num('min-auroc'), requireSplit: str(values['require-split']) };
+      if (values.coverage) {
+        const [level, min] = str(values.coverage)!.split(':').map(Number);
+        doc.coverage = { level, min };
+      }
+      for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
+    }
+    const r = await setGate(store, endpoint, doc, currentActor());
+    emit(io, json, r, `${r.status === 'created' ? 'set' : 'unchanged:'} gate for ${endpoint} (${r.hash.slice(0, 12)}): ${JSON.stringify(r.gate)}`);
+    return 0;
+  });
+}
+
+export const promoteHelp = `Usage: rotguard promote NAME@VERSION --to champion|challenger --reason "…" [--json]
+
+Champion needs the endpoint's release gate passed and an approver other than the
+builder (the acting user is ROTGUARD_USER, else the OS user). Every promotion and every
+refusal is recorded with who, when and why.
+`;
+
+export async function promoteCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, { to: { type: 'string', default: 'champion' }, reason: { type: 'string', default: '' } });
+  if (values.help) return io.out(promoteHelp), 0;
+  if (positionals.length !== 1) throw new UsageError(promoteHelp);
+  return withStore(str(values.workspace), async (store) => {
+    const r = await promote(store, { ref: positionals[0]!, alias: str(values.to) as Alias, actor: currentActor(), reason: str(values.reason) ?? '', readReport: (b) => readReport(store, b) });
+    emit(io, Boolean(values.json), r, `${r.version.id} is now ${r.alias}${r.gate ? ` (gate ${r.gateHash!.slice(0, 12)} passed)` : ''}`);
+    return 0;
+  });
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { nowIso } from '../core/actor.js';
+import { RotguardError } from '../core/errors.js';
+import { canonicalJson, hashOf } from '../core/hash.js';
+import type { Database, Row } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import { evaluateGate, validateGate, type GateResult, type GateThresholds } from '../validate/gate.js';
+import type { ValidationReport } from '../validate/report.js';
+
+/**
+ * The model registry: model → numbered versions (build hash, artifact, feature contract,
+ * validation report, owning team), aliases `champion` and `challenger`, per-endpoint
+ * release gates, and an event for every transition (who, when, why).
+ */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export const ALIASES = ['champion', 'challenger'] as const;
+export type Alias = (typeof ALIASES)[number];
+
+export interface ModelVersion {
+  id: string;
+  model: string;
+  version: number;
+  endpoint: string;
+  team: string;
+  origin: string;
+  buildHash: string | null;
+  artifactBlob: string;
+  reportBlob: string | null;
+  featureHash: string;
+  featureContract: Record<string, unknown>;
+  lineage: Record<string, unknown>;
+  createdAt: string;
+  createdBy: string;
+}
+
+export function versionFromRow(r: Row<'model_versions'>): ModelVersion {
+  return {
+    id: r.id, model: r.model, version: r.version, endpoint: r.endpoint, team: r.team, origin: r.origin, buildHash: r.build_hash,
+    artifactBlob: r.artifact_blob, reportBlob: r.report_blob, featureHash: r.feature_hash,
+    featureContract: JSON.parse(r.feature_contract) as Record<string, unknown>, lineage: JSON.parse(r.lineage) as Record<string, unknown>,
+    createdAt: r.created_at, createdBy: r.created_by,
+  };
+}
+
+export async function recordEvent(db: Db, e: { kind: string; model: string; versionId: string | null; actor: string; reason: string; payload?: unknown }): Promise<void> {
+  await db.insertInto('registry_events').values({
+    id: randomUUID(), at: nowIso(), actor: e.actor, kind: e.kind, model: e.model, version_id: e.versionId, reason: e.reason, payload: canonicalJson(e.payload ?? {}),
+  }).execute();
+}
+
+/** Adds version N+1 of a model (inside the caller's transaction). */
+export async function registerVersion(
+  db: Db,
+  v: Omit<ModelVersion, 'id' | 'version' | 'createdAt'>,
+  reason: string,
+): Promise<ModelVersion> {
+  const other = await db.selectFrom('model_versions').select(['endpoint', 'team']).where('model', '=', v.model).executeTakeFirst();
+  if (other && other.endpoint !== v.endpoint) {
+    throw new RotguardError('endpoint_mismatch', `model ${v.model} predicts ${other.endpoint}, not ${v.endpoint}; choose another model name`, { field: 'model' });
+  }
+  const last = await db.selectFrom('model_versions').select('version').where('model', '=', v.model).orderBy('version', 'desc').executeTakeFirst();
+  const version = (last?.version ?? 0) + 1;
+  const row = {
+    id: `${v.model}@${version}`, model: v.model, version, endpoint: v.endpoint, team: v.team, origin: v.origin, build_hash: v.buildHash,
+    artifact_blob: v.artifactBlob, report_blob: v.reportBlob, feature_hash: v.featureHash, feature_contract: canonicalJson(v.featureContract),
+    lineage: canonicalJson(v.lineage), created_at: nowIso(), created_by: v.createdBy,
+  };
+  await db.insertInto('model_versions').values(row).execute();
+  await recordEvent(db, { kind: 'registered', model: v.model, versionId: row.id, actor: v.createdBy, reason, payload: { buildHash: v.buildHash, origin: v.origin } });
+  return versionFromRow(row);
+}
+
+/** "name@champion", "name@challenger", "name@3" or "name" (latest version). */
+export async function resolveModel(db: Db, ref: string): Promise<ModelVersion> {
+  const [model, tag] = ref.split('@') as [string, string | undefined];
+  let row: Row<'model_versions'> | undefined;
+  if (tag && (ALIASES as readonly string[]).includes(tag)) {
+    const alias = await db.selectFrom('model_aliases').select('version_id').where('model', '=', model).where('alias', '=', tag).executeTakeFirst();
+    if (!alias) throw new RotguardError('no_alias', `model ${model} has no ${tag} yet`);
+    row = await db.selectFrom('model_versions').selectAll().where('id', '=', alias.version_id).executeTakeFirst();
+  } else if (tag !== undefined) {
+    const n = Number(tag);
+    if (!Number.isInteger(n)) throw new RotguardError('bad_model_ref', `"${ref}": expected NAME, NAME@VERSION, NAME@champion or NAME@challenger`);
+    row = await db.selectFrom('model_versions').selectAll().where('model', '=', model).where('version', '=', n).executeTakeFirst();
+  } else {
+    row = await db.selectFrom('model_versions').selectAll().where('model', '=', model).orderBy('version', 'desc').executeTakeFirst();
+  }
+  if (!row) throw new RotguardError('unknown_model', `no model version ${ref}; see "rotguard models list"`);
+  return versionFromRow(row);
+}
+
+export async function listModels(store: Store) {
+  const versions = (await store.db.selectFrom('model_versions').selectAll().orderBy('model').orderBy('version').execute()).map(versionFromRow);
+  const aliases = await store.db.selectFrom('model_aliases').selectAll().execute();
+  return versions.map((v) => ({ ...v, aliases: aliases.filter((a) => a.version_id === v.id).map((a) => a.alias) }));
+}
+
+export async function modelEvents(store: Store, model: string) {
+  return store.db.selectFrom('registry_events').selectAll().where('model', '=', model).orderBy('at').execute();
+}
+
+// ---------------------------------------------------------------- gates
+
+export async function setGate(store: Store, endpoint: string, thresholds: unknown, actor: string): Promise<{ status: 'created' | 'unchanged'; hash: string; gate: GateThresholds }> {
+  const gate = validateGate(thresholds);
+  const ep = await store.db.selectFrom('endpoints').select('name').where('name', '=', endpoint).executeTakeFirst();
+  if (!ep) throw new RotguardError('unknown_endpoint', `no endpoint named "${endpoint}"`, { field: 'endpoint' });
+  const current = await currentGate(store.db, endpoint);
+  const hash = hashOf({ endpoint, gate });
+  if (current && current.hash === hash) return { status: 'unchanged', hash, gate };
+  await store.db.insertInto('gates').values({ hash, endpoint, thresholds: canonicalJson(gate), created_at: nowIso(), created_by: actor }).onConflict((oc) => oc.column('hash').doNothing()).execute();
+  return { status: 'created', hash, gate };
+}
+
+export async function currentGate(db: Db, endpoint: string): Promise<{ hash: string; gate: GateThresholds; createdAt: string; createdBy: string } | null> {
+  const row = await db.selectFrom('gates').selectAll().where('endpoint', '=', endpoint).orderBy('created_at', 'desc').executeTakeFirst();
+  return row ? { hash: row.hash, gate: JSON.parse(row.thresholds) as GateThresholds, createdAt: row.created_at, createdBy: row.created_by } : null;
+}
+
+// ---------------------------------------------------------------- promotion
+
+export interface PromotionResult {
+  version: ModelVersion;
+  alias: Alias;
+  gate: GateResult | null;
+  gateHash: string | null;
+}
+
+/**
+ * Points an alias at a version. Champion needs the endpoint's gate to pass on the
+ * version's validation report and an approver other than the person who built it.
+ * Refusals are recorded as events too: the audit sees attempts, not just successes.
+ */
+export async function promote(
+  store: Store,
+  options: { ref: string; alias: Alias; actor: string; reason: string; readReport: (blob: string) => Promise<ValidationReport> },
+): Promise<PromotionResult> {
+  if (!(ALIASES as readonly string[]).includes(options.alias)) throw new RotguardError('bad_alias', `alias must be ${ALIASES.join(' or ')}`);
+  if (!options.reason.trim()) throw new RotguardError('reason_required', 'say why (--reason): every transition is recorded with its reason');
+  const version = await resolveModel(store.db, options.ref);
+  let gateResult: GateResult | null = null;
+  let gateHash: string | null = null;
+  if (options.alias === 'champion') {
+    const refuse = async (code: string, message: string, payload: unknown) => {
+      await recordEvent(store.db, { kind: 'promotion_refused', model: version.model, versionId: version.id, actor: options.actor, reason: options.reason, payload: { code, message, ...(payload as object) } });
+      throw new RotguardError(code, message);
+    };
+    const gate = await currentGate(store.db, version.endpoint);
+    if (!gate) await refuse('no_gate', `endpoint ${version.endpoint} has no release gate; set one with "rotguard gate set ${version.endpoint} …" before promoting to champion`, {});
+    gateHash = gate!.hash;
+    if (!version.reportBlob) await refuse('no_validation', `${version.id} has no validation report; it cannot pass the gate`, { gate: gateHash });
+    gateResult = evaluateGate(await options.readReport(version.reportBlob!), gate!.gate);
+    if (!gateResult.passed) {
+      const failed = gateResult.checks.filter((c) => !c.passed).map((c) => `${c.check} ${c.value ?? 'missing'} (needs ${c.threshold})`).join('; ');
+      await refuse('gate_failed', `${version.id} does not pass the ${version.endpoint} release gate: ${failed}`, { gate: gateHash, checks: gateResult.checks });
+    }
+    if (options.actor === version.createdBy) {
+      await refuse('approver_is_builder', `${options.actor} built ${version.id}; promotion to champion needs a second person to approve (run it as another user, e.g. ROTGUARD_USER=…)`, { gate: gateHash });
+    }
+  }
+  await store.db.transaction().execute(async (trx) => {
+    const previous = await trx.selectFrom('model_aliases').select('version_id').where('model', '=', version.model).where('alias', '=', options.alias).executeTakeFirst();
+    await trx.deleteFrom('model_aliases').where('model', '=', version.model).where('alias', '=', options.alias).execute();
+    await trx.insertInto('model_aliases').values({ model: version.model, alias: options.alias, version_id: version.id, updated_at: nowIso() }).execute();
+    await recordEvent(trx, {
+      kind: `promoted_${options.alias}`, model: version.model, versionId: version.id, actor: options.actor, reason: options.reason,
+      payload: { previous: previous?.version_id ?? null, gate: gateHash, checks: gateResult?.checks ?? null, builder: version.createdBy },
+    });
+  });
+  return { version, alias: options.alias, gate: gateResult, gateHash };
+}

@@ -1,0 +1,114 @@
+import { conformalCoverageTable, type CoverageLevelRow } from '../stats/conformal.js';
+import { gaussianReliability, miscalibrationArea, type CoverageRow } from '../stats/calibration-regression.js';
+import { classificationMetrics, type ClassificationMetrics } from '../stats/metrics-classification.js';
+import { regressionMetrics, type RegressionMetrics } from '../stats/metrics-regression.js';
+import { quantile } from '../stats/describe.js';
+import type { SplitRule } from './splits.js';
+
+/**
+ * The validation report of one model version: test-set metrics, conformal interval
+ * coverage (calibrated on the held-out calibration set), Gaussian calibration of the
+ * model's own uncertainty, breakdowns per chemical series and per protocol, and the
+ * applicability-domain profile of the test set (nearest-neighbour similarity to train).
+ */
+export interface EvaluationSet {
+  yTrue: Float64Array;
+  yPred: Float64Array;
+  sigma: Float64Array;
+}
+
+export interface GroupMetrics {
+  group: string;
+  n: number;
+  metrics: RegressionMetrics | ClassificationMetrics | null;
+}
+
+export interface ValidationReport {
+  task: 'regression' | 'classification';
+  split: SplitRule & { sizes: { train: number; calibration: number; test: number } };
+  test: RegressionMetrics | ClassificationMetrics;
+  conformal: CoverageLevelRow[] | null;
+  /** Normalized conformal uses |y − ŷ|/σ; plain uses |y − ŷ| (when σ is not informative). */
+  conformalNormalized: boolean;
+  calibration: { miscalibrationArea: number; reliability: CoverageRow[] } | null;
+  bySeries: GroupMetrics[];
+  byProtocol: GroupMetrics[];
+  applicabilityDomain: { nearestSimilarity: { p10: number; median: number; p90: number }; bins: Array<{ from: number; to: number; n: number; metrics: RegressionMetrics | ClassificationMetrics | null }> };
+}
+
+export interface ReportInput {
+  task: 'regression' | 'classification';
+  split: SplitRule & { sizes: { train: number; calibration: number; test: number } };
+  calibration: EvaluationSet;
+  test: EvaluationSet;
+  /** Per test compound: its chemical series (generic framework) and protocol. */
+  testSeries: string[];
+  testProtocol: string[];
+  /** Per test compound: max Tanimoto to the training set. */
+  testNearest: Float64Array;
+  /** Smallest group reported in a breakdown. */
+  minGroup?: number;
+}
+
+const AD_BINS = [0, 0.3, 0.5, 0.7, 1.0000001];
+
+export function validationReport(input: ReportInput): ValidationReport {
+  const metrics = (idx: number[]) => {
+    if (idx.length < 3) return null;
+    const yt = Float64Array.from(idx, (i) => input.test.yTrue[i]!);
+    const yp = Float64Array.from(idx, (i) => input.test.yPred[i]!);
+    if (input.task === 'classification') {
+      // AUROC needs both classes present.
+      const pos = yt.reduce((s, v) => s + v, 0);
+      return pos > 0 && pos < yt.length ? classificationMetrics(yt, yp) : null;
+    }
+    return regressionMetrics(yt, yp);
+  };
+  const all = Array.from(input.test.yTrue, (_, i) => i);
+  const groups = (keys: string[]) => {
+    const by = new Map<string, number[]>();
+    keys.forEach((k, i) => (by.get(k) ?? by.set(k, []).get(k)!).push(i));
+    return [...by.entries()]
+      .filter(([, idx]) => idx.length >= (input.minGroup ?? 5))
+      .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
+      .map(([group, idx]) => ({ group, n: idx.length, metrics: metrics(idx) }));
+  };
+
+  let conformal: CoverageLevelRow[] | null = null;
+  let normalized = false;
+  let calibration: ValidationReport['calibration'] = null;
+  if (input.task === 'regression' && input.calibration.yTrue.length > 0) {
+    // σ is only usable when every prediction has a positive one.
+    normalized = input.calibration.sigma.every((s) => s > 0) && input.test.sigma.every((s) => s > 0);
+    conformal = conformalCoverageTable(
+      { yTrue: input.calibration.yTrue, yPred: input.calibration.yPred, sigma: normalized ? input.calibration.sigma : undefined },
+      { yTrue: input.test.yTrue, yPred: input.test.yPred, sigma: normalized ? input.test.sigma : undefined },
+    );
+    if (normalized) {
+      calibration = {
+        miscalibrationArea: miscalibrationArea(input.test.yTrue, input.test.yPred, input.test.sigma),
+        reliability: gaussianReliability(input.test.yTrue, input.test.yPred, input.test.sigma),
+      };
+    }
+  }
+  const sortedSim = Float64Array.from(input.testNearest).sort();
+  const bins = AD_BINS.slice(0, -1).map((from, b) => {
+    const to = AD_BINS[b + 1]!;
+    const idx = all.filter((i) => input.testNearest[i]! >= from && input.testNearest[i]! < to);
+    return { from, to: Math.min(1, to), n: idx.length, metrics: metrics(idx) };
+  });
+  return {
+    task: input.task,
+    split: input.split,
+    test: metrics(all) ?? (input.task === 'regression' ? regressionMetrics(input.test.yTrue, input.test.yPred) : classificationMetrics(input.test.yTrue, input.test.yPred)),
+    conformal,
+    conformalNormalized: normalized,
+    calibration,
+    bySeries: groups(input.testSeries),
+    byProtocol: groups(input.testProtocol),
+    applicabilityDomain: {
+      nearestSimilarity: { p10: quantile(sortedSim, 0.1), median: quantile(sortedSim, 0.5), p90: quantile(sortedSim, 0.9) },
+      bins,
+    },
+  };
+}
