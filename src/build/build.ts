@@ -1,6 +1,6 @@
 import { nowIso } from '../core/actor.js';
 import { RotguardError } from '../core/errors.js';
-import { canonicalJson, hashOf } from '../core/hash.js';
+import { canonicalJson, hashOf, nonFiniteAsNull } from '../core/hash.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { fingerprintFromHex, wordsFor } from '../chem/fingerprint.js';
 import { fingerprintSet, nearestNeighbours } from '../chem/similarity.js';
@@ -51,7 +51,7 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
   const { set } = await defineFeatureSet(store, `${recipe.features.descriptors}+morgan-r${recipe.features.radius}-${recipe.features.bits}`, featureRecipe);
   const environment = buildEnvironment();
   const resolved = { ...recipe, dataset: { snapshot: snapshot.info.hash } };
-  const buildHash = hashOf({ recipe: resolved, snapshot: snapshot.info.hash, features: set.hash, environment });
+  const buildHash = buildHashOf(resolved, snapshot.info.hash, set.hash, environment);
 
   const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
   if (existing) return cacheHit(store, existing.hash, existing.train_seconds);
@@ -78,7 +78,8 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
   const cal = model.predict(take(data.matrix, split.calibration));
   const test = model.predict(take(data.matrix, split.test));
   const testNearest = nearestToTrain(data.matrix, split.train, split.test);
-  const report = validationReport({
+  // JSON has no Infinity: an unbounded interval (calibration set too small for the level) is stored as null.
+  const report = nonFiniteAsNull(validationReport({
     task,
     split: { ...recipe.split, sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length } },
     calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
@@ -86,7 +87,7 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
     testSeries: split.test.map((i) => data.frameworks[i]!),
     testProtocol: split.test.map((i) => data.protocols[i]!),
     testNearest,
-  });
+  }));
 
   onProgress?.({ stage: 'register', done: 0, total: 1 });
   const artifactBlob = await store.blobs.put(artifact);
@@ -106,6 +107,11 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
     }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
   });
   return { buildHash, cacheHit: false, savedSeconds: 0, trainSeconds, version, snapshot: snapshot.info.hash, featureHash: set.hash, artifactBlob, report };
+}
+
+/** The build hash: sha256 over everything that determines the model. */
+export function buildHashOf(resolvedRecipe: Recipe, snapshot: string, featureHash: string, environment: BuildEnvironment): string {
+  return hashOf({ recipe: resolvedRecipe, snapshot, features: featureHash, environment });
 }
 
 async function resolveDataset(store: Store, recipe: Recipe, actor: string): Promise<string> {

@@ -37,3 +37,11 @@ export function sha256Hex(data: string | Uint8Array): string {
 export function hashOf(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }
+
+/**
+ * A copy with every non-finite number (NaN, ±Infinity) replaced by null, for reports
+ * that legitimately hold them (an unbounded conformal interval) before canonical JSON.
+ */
+export function nonFiniteAsNull<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v))) as T;
+}

@@ -22,15 +22,14 @@ const R_GROUPS = [
   'C9CCNCC9', 'OCc9ccccc9', 'C(=O)N', 'CO', 'CCO', 'c9ccco9', 'N9CCOCC9', 'C(C)(C)C', 'OC(F)F', 'SC',
 ];
 
+/** The first `count` molecules, cycling through the cores fastest so any prefix spans many scaffolds. */
 export function combinatorialSmiles(count: number): string[] {
-  const out: string[] = [];
-  for (const core of CORES) {
-    for (const r1 of R_GROUPS) {
-      for (const r2 of R_GROUPS) {
-        out.push(core.replace('{R1}', r1).replace('{R2}', r2));
-        if (out.length === count) return out;
-      }
-    }
-  }
-  throw new Error(`only ${out.length} combinatorial molecules available, asked for ${count}`);
+  const total = CORES.length * R_GROUPS.length * R_GROUPS.length;
+  if (count > total) throw new Error(`only ${total} combinatorial molecules available, asked for ${count}`);
+  return Array.from({ length: count }, (_, i) => {
+    const core = CORES[i % CORES.length]!;
+    const r1 = R_GROUPS[Math.floor(i / CORES.length) % R_GROUPS.length]!;
+    const r2 = R_GROUPS[Math.floor(i / (CORES.length * R_GROUPS.length))]!;
+    return core.replace('{R1}', r1).replace('{R2}', r2);
+  });
 }

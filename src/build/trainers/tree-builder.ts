@@ -124,12 +124,11 @@ export class TreeBuilder {
     const stackEnd = new Int32Array(capacity);
     const stackDepth = new Int32Array(capacity);
     const stackParent = new Int32Array(capacity);
-    let top = 0;
     stackStart[0] = 0;
     stackEnd[0] = unique;
     stackDepth[0] = 0;
     stackParent[0] = -1;
-    top = 1;
+    let top = 1;
     let nodes = 0;
 
     while (top > 0) {

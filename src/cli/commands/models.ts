@@ -18,7 +18,7 @@ const COMMON: Options = { workspace: { type: 'string' }, json: { type: 'boolean'
 const parse = (args: string[], options: Options = {}) => parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const emit = (io: CommandIO, json: boolean, value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) + '\n' : human.endsWith('\n') ? human : human + '\n');
-const f3 = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : String(x));
+const f3 = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null ? 'unbounded' : String(x));
 
 async function readReport(store: Store, blob: string): Promise<ValidationReport> {
   return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as ValidationReport;
