@@ -32,7 +32,11 @@ export interface SplitConformal {
 }
 
 /** Nonconformity scores |y − ŷ|, divided by σ when σ is given. */
-export function conformalScores(set: ConformalSet, fn = 'conformalScores'): Float64Array {
+export function conformalScores(set: ConformalSet): Float64Array {
+  return scoresOf(set, 'conformalScores');
+}
+
+function scoresOf(set: ConformalSet, fn: string): Float64Array {
   const { yTrue, yPred, sigma } = set;
   if (sigma) {
     requirePaired(fn, ['yTrue', 'yPred', 'sigma'], [yTrue, yPred, sigma]);
@@ -139,7 +143,7 @@ export function conformalCoverageTable(calibration: ConformalSet, test: Conforma
 }
 
 function calibrateAt(calibration: ConformalSet, level: number, fn: string): SplitConformal {
-  const scores = conformalScores(calibration, fn).sort();
+  const scores = scoresOf(calibration, fn).sort();
   const n = scores.length;
   const k = conformalRank(n, level);
   return { level, n, k, q: k > n ? Infinity : scores[k - 1]!, normalized: Boolean(calibration.sigma) };

@@ -89,38 +89,44 @@ export function isZero(a: DD): boolean {
   return a.hi === 0;
 }
 
+// 2^k for k = -1022 … 1023: the hot loops of the Smirnov sum call ldexp per term.
+const POW2 = Float64Array.from({ length: 2046 }, (_, i) => 2 ** (i - 1022));
+
 /** x · 2^e without intermediate overflow or underflow. */
 export function ldexp(x: number, e: number): number {
-  while (e > 1000) {
-    x *= 2 ** 1000;
-    e -= 1000;
+  while (e > 1023) {
+    x *= POW2[1023 + 1022]!;
+    e -= 1023;
   }
-  while (e < -1000) {
-    x *= 2 ** -1000;
-    e += 1000;
+  while (e < -1022) {
+    x *= POW2[0]!;
+    e += 1022;
   }
-  return x * 2 ** e;
+  return x * POW2[e + 1022]!;
 }
 
 export function ldexpDD(a: DD, e: number): DD {
   return { hi: ldexp(a.hi, e), lo: ldexp(a.lo, e) };
 }
 
+// Read the exponent field directly (IEEE 754 binary64; typed arrays use the platform's
+// byte order, which is little-endian on every platform Node supports).
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
 /** x = m · 2^e with 0.5 ≤ |m| < 1 (C frexp); 0, ±Infinity and NaN come back with e = 0. */
 export function frexp(x: number): [number, number] {
   if (x === 0 || !Number.isFinite(x)) return [x, 0];
-  let e = Math.floor(Math.log2(Math.abs(x))) + 1;
-  let m = ldexp(x, -e);
-  // log2 can be off by one next to a power of two.
-  while (Math.abs(m) >= 1) {
-    m /= 2;
-    e++;
+  let shift = 0;
+  f64[0] = x;
+  if ((u32[1]! & 0x7ff00000) === 0) {
+    // Subnormal: scale into the normal range first.
+    f64[0] = x * 2 ** 64;
+    shift = 64;
   }
-  while (Math.abs(m) < 0.5) {
-    m *= 2;
-    e--;
-  }
-  return [m, e];
+  const e = ((u32[1]! >>> 20) & 0x7ff) - 1022;
+  u32[1] = (u32[1]! & 0x800fffff) | (1022 << 20);
+  return [f64[0]!, e - shift];
 }
 
 /** Scale a double-double so its high part lies in [0.5, 1); returns the exponent. */

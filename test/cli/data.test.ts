@@ -91,7 +91,8 @@ describe('ingest of the shared Biogen ADME set', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   it('ingests all six assays with their quirks reported', { skip: existsSync(data) ? false : `${data} is absent` }, () => {
     const rg = cli(dir);
-    assert.equal(rg('init').code, 0);
+    const init = rg('init');
+    assert.equal(init.code, 0, init.stderr);
     for (const a of BIOGEN_ASSAYS) {
       const e = a.endpoint;
       assert.equal(rg('endpoints', 'add', e.name, '--unit', e.unit, '--transform', e.transform, '--direction', e.direction, '--min', String(e.validMin), ...(e.validMax === null ? [] : ['--max', String(e.validMax)])).code, 0);
