@@ -5,7 +5,7 @@ import {
   datasetsCommand, datasetsHelp, endpointsCommand, endpointsHelp, featuresCommand, featuresHelp, ingestCommand, ingestHelp, initCommand, initHelp,
   protocolsCommand, protocolsHelp,
 } from './commands/data.js';
-import { buildCommand, buildHelp, gateCommand, gateHelp, modelsCommand, modelsHelp, promoteCommand, promoteHelp } from './commands/models.js';
+import { buildCommand, buildHelp, gateCommand, gateHelp, modelsCommand, modelsHelp, promoteCommand, promoteHelp, validateCommand, validateHelp } from './commands/models.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   features: { run: featuresCommand, summary: 'compute and cache features for a dataset snapshot', help: featuresHelp },
   build: { run: buildCommand, summary: 'build a model version from a recipe (reproducible, cached by build hash)', help: buildHelp },
   models: { run: modelsCommand, summary: 'list model versions, show one with its validation and events', help: modelsHelp },
+  validate: { run: validateCommand, summary: "show a version's validation report and check it against the release gate", help: validateHelp },
   gate: { run: gateCommand, summary: "set or show an endpoint's shared release gate", help: gateHelp },
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
 };

@@ -95,6 +95,31 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
   });
 }
 
+export const validateHelp = `Usage: rotguard validate NAME[@VERSION|@champion|@challenger] [--json]
+
+Prints the version's validation report (scaffold/time/random split, test metrics,
+conformal coverage, calibration, series/protocol/applicability breakdowns) and checks it
+against the endpoint's current release gate. Exit code 0 when the gate passes, 3 when it
+fails or no gate is set (so scripts can act on it).
+`;
+
+export async function validateCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) return io.out(validateHelp), 0;
+  if (positionals.length !== 1) throw new UsageError(validateHelp);
+  return withStore(str(values.workspace), async (store) => {
+    const v = await resolveModel(store.db, positionals[0]!);
+    if (!v.reportBlob) throw new RotguardError('no_validation', `${v.id} has no validation report (imported without one)`);
+    const report = await readReport(store, v.reportBlob);
+    const gate = await currentGate(store.db, v.endpoint);
+    const result = gate ? evaluateGate(report, gate.gate) : null;
+    emit(io, Boolean(values.json), { version: v.id, report, gate: gate ? { hash: gate.hash, thresholds: gate.gate, ...result } : null },
+      `${v.id} validation\n${describeReport(report)}\n` +
+      (result ? `gate ${gate!.hash.slice(0, 12)}: ${result.passed ? 'PASSED' : 'FAILED'}\n` + result.checks.map((c) => `  ${c.passed ? '✓' : '✗'} ${c.check}: ${f3(c.value)} (needs ${c.threshold})`).join('\n') : `no release gate for ${v.endpoint}`));
+    return result?.passed ? 0 : 3;
+  });
+}
+
 export const gateHelp = `Usage:
   rotguard gate set ENDPOINT --file GATE.yaml   (or inline: --min-test-size 50 --max-rmse 0.8 --coverage 0.9:0.85 …)
   rotguard gate show ENDPOINT
