@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { RotguardError } from '../core/errors.js';
+import { readYamlFile } from '../core/yaml-file.js';
 import { TRAINERS } from './trainers/index.js';
 import { validateSplitRule, type SplitRule } from '../validate/splits.js';
 
@@ -44,20 +43,7 @@ export interface Recipe {
 const TOP_KEYS = ['model', 'team', 'endpoint', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed'];
 
 export function readRecipeFile(path: string): Recipe {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new RotguardError('file_not_found', `cannot read recipe ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path });
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    const line = (e as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    throw new RotguardError('bad_yaml', `recipe is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file: path, line });
-  }
-  return validateRecipe(doc, path);
+  return validateRecipe(readYamlFile(path, 'recipe'), path);
 }
 
 /** Checks a parsed recipe; every error names the field (and the file). */

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { RotguardError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
+import { readYamlFile } from '../core/yaml-file.js';
 
 /**
  * How a source file's columns map onto measurements. Written as YAML, e.g.
@@ -51,20 +50,7 @@ export function mappingHash(m: IngestMapping): string {
 
 /** Reads and validates a mapping YAML file; errors name the file and the field. */
 export function readMappingFile(path: string): IngestMapping {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new RotguardError('file_not_found', `cannot read mapping ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, { file: path });
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    const linePos = (e as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    throw new RotguardError('bad_yaml', `mapping is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file: path, line: linePos });
-  }
-  return validateMapping(doc, path);
+  return validateMapping(readYamlFile(path, 'mapping'), path);
 }
 
 export function validateMapping(doc: unknown, file?: string): IngestMapping {

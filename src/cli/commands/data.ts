@@ -1,5 +1,4 @@
 import { resolve, join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { currentActor } from '../../core/actor.js';
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_DESCRIPTOR_DICTIONARY } from '../../chem/descriptors.js';
@@ -11,25 +10,10 @@ import { readMappingFile, validateMapping } from '../../data/mapping.js';
 import { addProtocolVersion, listProtocolVersions } from '../../data/protocols.js';
 import { createSnapshot, diffSnapshots, listSnapshots, readSnapshot, type SnapshotDefinition } from '../../data/snapshots.js';
 import { openStore } from '../../store/store.js';
-import { integerOption, type CommandIO } from '../options.js';
+import { emit, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import { databaseUrl, WORKSPACE_DIR, withStore } from '../workspace.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-const COMMON: Options = {
-  workspace: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-};
-
-function parse(args: string[], options: Options) {
-  return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
-}
-
-function emit(io: CommandIO, json: boolean, value: unknown, human: string): void {
-  if (json) io.out(JSON.stringify(value, null, 2) + '\n');
-  else io.out(human.endsWith('\n') ? human : human + '\n');
-}
 
 function numberOption(flag: string, raw: unknown): number | null {
   if (raw === undefined) return null;
@@ -38,7 +22,6 @@ function numberOption(flag: string, raw: unknown): number | null {
   return n;
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const strs = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
 
 // ---------------------------------------------------------------- init

@@ -1,23 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { currentActor } from '../../core/actor.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
+import { readYamlFile } from '../../core/yaml-file.js';
 import { build } from '../../build/build.js';
 import { readRecipeFile } from '../../build/recipe.js';
 import { currentGate, listModels, modelEvents, promote, resolveModel, setGate, type Alias } from '../../registry/registry.js';
 import type { Store } from '../../store/store.js';
 import { evaluateGate } from '../../validate/gate.js';
 import type { ValidationReport } from '../../validate/report.js';
-import type { CommandIO } from '../options.js';
+import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import { withStore } from '../workspace.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-const COMMON: Options = { workspace: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } };
-const parse = (args: string[], options: Options = {}) => parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true });
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const emit = (io: CommandIO, json: boolean, value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) + '\n' : human.endsWith('\n') ? human : human + '\n');
 const f3 = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null ? 'unbounded' : String(x));
 
 async function readReport(store: Store, blob: string): Promise<ValidationReport> {
@@ -146,11 +139,7 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
     if (sub !== 'set') throw new UsageError(gateHelp);
     let doc: Record<string, unknown>;
     if (values.file) {
-      try {
-        doc = parseYaml(readFileSync(str(values.file)!, 'utf8')) as Record<string, unknown>;
-      } catch (e) {
-        throw new RotguardError('bad_gate', `cannot read gate ${values.file}: ${(e as Error).message.split('\n')[0]}`, { file: str(values.file) });
-      }
+      doc = readYamlFile(str(values.file)!, 'gate') as Record<string, unknown>;
     } else {
       const num = (k: string) => (values[k] === undefined ? undefined : Number(values[k]));
       doc = { minTestSize: num('min-test-size'), maxRmse: num('max-rmse'), maxMae: num('max-mae'), minR2: num('min-r2'), minSpearman: num('min-spearman'), minAuroc: num('min-auroc'), requireSplit: str(values['require-split']) };
