@@ -2,6 +2,7 @@ import { currentActor } from '../../core/actor.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
 import { readYamlFile } from '../../core/yaml-file.js';
 import { build } from '../../build/build.js';
+import { importOnnxModel } from '../../build/onnx-import.js';
 import { readRecipeFile } from '../../build/recipe.js';
 import { currentGate, listModels, modelEvents, promote, resolveModel, setGate, type Alias } from '../../registry/registry.js';
 import type { Store } from '../../store/store.js';
@@ -60,10 +61,20 @@ export async function buildCommand(args: string[], io: CommandIO): Promise<numbe
 export const modelsHelp = `Usage:
   rotguard models list
   rotguard models show NAME[@VERSION|@champion|@challenger]
+  rotguard models import NAME --onnx FILE --endpoint E --team T --features FEATURE_SET --input descriptors|fingerprints
+                         [--input-name N] [--value-output N] [--uncertainty-output N]
+                         [--image-digest sha256:…] [--lockfile FILE] [--dataset HASH] [--split TEXT] [--seed N] [--reason TEXT]
+
+import registers a model trained elsewhere (ONNX, served with onnxruntime). Lineage you
+declare is recorded; what you do not declare is recorded as missing (the audit flags it).
 `;
 
 export async function modelsCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, {
+    onnx: { type: 'string' }, endpoint: { type: 'string' }, team: { type: 'string' }, features: { type: 'string' }, input: { type: 'string' },
+    'input-name': { type: 'string' }, 'value-output': { type: 'string' }, 'uncertainty-output': { type: 'string' }, 'image-digest': { type: 'string' },
+    lockfile: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, seed: { type: 'string' }, reason: { type: 'string' },
+  });
   const [sub, ref] = positionals;
   if (values.help || !sub) return io.out(modelsHelp), values.help ? 0 : 1;
   const json = Boolean(values.json);
@@ -71,6 +82,23 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
     if (sub === 'list') {
       const list = await listModels(store);
       emit(io, json, list, list.length ? list.map((v) => `${v.id.padEnd(24)} ${v.endpoint.padEnd(20)} ${v.team.padEnd(10)} ${v.origin.padEnd(8)} ${(v.buildHash ?? '-').slice(0, 12)}  ${v.createdBy}  ${v.aliases.join(',')}`).join('\n') : 'no models yet; build one with "rotguard build RECIPE.yaml"');
+      return 0;
+    }
+    if (sub === 'import') {
+      if (!ref || !values.onnx || !values.endpoint || !values.team || !values.features || !values.input) {
+        throw new UsageError(`models import needs NAME, --onnx, --endpoint, --team, --features and --input\n\n${modelsHelp}`);
+      }
+      if (values.input !== 'descriptors' && values.input !== 'fingerprints') throw new UsageError('--input must be descriptors or fingerprints');
+      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+      const v = await importOnnxModel(store, {
+        model: ref, endpoint: str(values.endpoint)!, team: str(values.team)!, onnxPath: str(values.onnx)!, features: str(values.features)!, block: values.input,
+        inputName: str(values['input-name']), valueOutput: str(values['value-output']), uncertaintyOutput: str(values['uncertainty-output']),
+        imageDigest: str(values['image-digest']), lockfilePath: str(values.lockfile), snapshot: str(values.dataset), split: str(values.split), seed,
+        actor: currentActor(), reason: str(values.reason),
+      });
+      const missing = (v.lineage.missing as string[]) ?? [];
+      emit(io, json, v, `imported ${v.id} from ${values.onnx}${missing.length ? `\n  lineage missing (recorded as missing): ${missing.join(', ')}` : ''}`);
       return 0;
     }
     if (sub !== 'show' || !ref) throw new UsageError(modelsHelp);
