@@ -65,7 +65,12 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
     throw new RotguardError('too_few_compounds', `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`);
   }
 
-  const task = 'regression' as const;
+  const task = recipe.task.type;
+  if (recipe.task.type === 'classification') {
+    // Positive class: label at or above (or at or below) the threshold, on the label scale.
+    const { threshold, positive } = recipe.task;
+    data.labels = data.labels.map((y) => (positive === 'above' ? y >= threshold : y <= threshold) ? 1 : 0);
+  }
   const started = performance.now();
   const artifact = await trainInWorker(
     { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task } },
@@ -86,6 +91,7 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
     test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },
     testSeries: split.test.map((i) => data.frameworks[i]!),
     testProtocol: split.test.map((i) => data.protocols[i]!),
+    testSite: split.test.map((i) => data.sites[i]!),
     testNearest,
   }));
 
@@ -145,6 +151,7 @@ interface LoadedFeatures {
   scaffolds: string[];
   frameworks: string[];
   protocols: string[];
+  sites: string[];
   inchikeys: string[];
 }
 
@@ -157,7 +164,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
       .where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
     for (const r of rows) byKey.set(r.inchikey, r);
   }
-  const protocolOf = await dominantProtocols(store, snapshot);
+  const { protocolOf, siteOf } = await provenance(store, snapshot);
   // Censored labels are bounds, not values: regression trains and validates on exact labels only.
   const usable = snapshot.rows.filter((r) => r.qualifier === '=' && byKey.has(r.inchikey));
   const nd = descriptorDictionary(recipe.features.descriptors).descriptors.length;
@@ -177,22 +184,28 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
     scaffolds: usable.map((r) => byKey.get(r.inchikey)!.scaffold),
     frameworks: usable.map((r) => byKey.get(r.inchikey)!.framework || '(acyclic)'),
     protocols: usable.map((r) => protocolOf.get(r.inchikey) ?? 'mixed'),
+    sites: usable.map((r) => siteOf.get(r.inchikey) ?? 'mixed'),
     inchikeys: usable.map((r) => r.inchikey),
   };
 }
 
-/** Each compound's protocol version when all its measurements share one, else "mixed". */
-async function dominantProtocols(store: Store, snapshot: SnapshotContent): Promise<Map<string, string>> {
+/** Each compound's protocol version and site when all its measurements share one, else "mixed". */
+async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ protocolOf: Map<string, string>; siteOf: Map<string, string> }> {
   const ids = snapshot.rows.flatMap((r) => r.measurements);
-  const out = new Map<string, string>();
+  const protocolOf = new Map<string, string>();
+  const siteOf = new Map<string, string>();
+  const note = (map: Map<string, string>, key: string, value: string) => {
+    const prev = map.get(key);
+    map.set(key, prev === undefined || prev === value ? value : 'mixed');
+  };
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'protocol_version']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'protocol_version', 'site']).where('id', 'in', ids.slice(i, i + 500)).execute();
     for (const r of rows) {
-      const prev = out.get(r.inchikey);
-      out.set(r.inchikey, prev === undefined || prev === r.protocol_version ? r.protocol_version : 'mixed');
+      note(protocolOf, r.inchikey, r.protocol_version);
+      note(siteOf, r.inchikey, r.site);
     }
   }
-  return out;
+  return { protocolOf, siteOf };
 }
 
 /** Each compound's first measurement date, for time splits. */

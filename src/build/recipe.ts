@@ -13,8 +13,9 @@ import { validateSplitRule, type SplitRule } from '../validate/splits.js';
  *   # dataset: { measured_to: 2024-06-30, reported_by: 2024-07-31, protocols: [sol@1], aggregate: mean, censored: prefer_exact }
  *   features: { descriptors: rdkit-desc@1, radius: 2, bits: 2048 }
  *   split: { method: scaffold, seed: 0, train: 0.8, calibration: 0.1, test: 0.1 }
- *   algorithm: random_forest           # ridge | random_forest | tanimoto_knn
- *   params: { trees: 200 }
+ *   algorithm: random-forest           # ridge | random-forest | tanimoto-knn
+ *   params: { nEstimators: 200 }
+ *   task: regression                   # or { type: classification, threshold: 1.0, positive: above }
  *   seed: 42
  */
 export interface DatasetWindow {
@@ -28,8 +29,12 @@ export interface DatasetWindow {
   censored: 'drop' | 'as_bound' | 'prefer_exact';
 }
 
+/** Regression on the label, or classification of the label against a threshold. */
+export type TaskRule = { type: 'regression' } | { type: 'classification'; threshold: number; positive: 'above' | 'below' };
+
 export interface Recipe {
   model: string;
+  task: TaskRule;
   team: string;
   endpoint: string;
   dataset: { snapshot: string } | { window: DatasetWindow };
@@ -40,7 +45,7 @@ export interface Recipe {
   seed: number;
 }
 
-const TOP_KEYS = ['model', 'team', 'endpoint', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed'];
+const TOP_KEYS = ['model', 'team', 'endpoint', 'task', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed'];
 
 export function readRecipeFile(path: string): Recipe {
   return validateRecipe(readYamlFile(path, 'recipe'), path);
@@ -136,6 +141,16 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: e.location.field });
     throw e;
   }
+  let task: TaskRule = { type: 'regression' };
+  if (d.task !== undefined && d.task !== 'regression') {
+    const t = obj(d.task, 'task');
+    onlyKeys(t, 'task', ['type', 'threshold', 'positive']);
+    if (t.type !== 'classification') fail('task.type', 'task must be regression or { type: classification, threshold, positive }');
+    if (typeof t.threshold !== 'number' || !Number.isFinite(t.threshold)) fail('task.threshold', 'task.threshold must be a number on the label scale');
+    const positive = (t.positive ?? 'above') as string;
+    if (positive !== 'above' && positive !== 'below') fail('task.positive', 'task.positive must be above or below');
+    task = { type: 'classification', threshold: t.threshold as number, positive: positive as 'above' | 'below' };
+  }
   const algorithm = typeof d.algorithm === 'string' ? d.algorithm : fail('algorithm', `algorithm is required: one of ${Object.keys(TRAINERS).join(', ')}`);
   const trainer = TRAINERS[algorithm];
   if (!trainer) fail('algorithm', `unknown algorithm "${algorithm}"; built in: ${Object.keys(TRAINERS).join(', ')}`);
@@ -148,6 +163,7 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   }
   return {
     model: name(d.model, 'model'),
+    task,
     team: name(d.team, 'team'),
     endpoint: name(d.endpoint, 'endpoint'),
     dataset,

@@ -8,7 +8,7 @@ import type { SplitRule } from './splits.js';
 /**
  * The validation report of one model version: test-set metrics, conformal interval
  * coverage (calibrated on the held-out calibration set), Gaussian calibration of the
- * model's own uncertainty, breakdowns per chemical series and per protocol, and the
+ * model's own uncertainty, breakdowns per chemical series, protocol and site, and the
  * applicability-domain profile of the test set (nearest-neighbour similarity to train).
  */
 export interface EvaluationSet {
@@ -33,6 +33,7 @@ export interface ValidationReport {
   calibration: { miscalibrationArea: number; reliability: CoverageRow[] } | null;
   bySeries: GroupMetrics[];
   byProtocol: GroupMetrics[];
+  bySite: GroupMetrics[];
   applicabilityDomain: { nearestSimilarity: { p10: number; median: number; p90: number }; bins: Array<{ from: number; to: number; n: number; metrics: RegressionMetrics | ClassificationMetrics | null }> };
 }
 
@@ -44,6 +45,7 @@ export interface ReportInput {
   /** Per test compound: its chemical series (generic framework) and protocol. */
   testSeries: string[];
   testProtocol: string[];
+  testSite: string[];
   /** Per test compound: max Tanimoto to the training set. */
   testNearest: Float64Array;
   /** Smallest group reported in a breakdown. */
@@ -106,6 +108,7 @@ export function validationReport(input: ReportInput): ValidationReport {
     calibration,
     bySeries: groups(input.testSeries),
     byProtocol: groups(input.testProtocol),
+    bySite: groups(input.testSite),
     applicabilityDomain: {
       nearestSimilarity: { p10: quantile(sortedSim, 0.1), median: quantile(sortedSim, 0.5), p90: quantile(sortedSim, 0.9) },
       bins,

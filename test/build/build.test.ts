@@ -106,6 +106,21 @@ describe('reproducible builds', () => {
   });
 });
 
+describe('classification builds', () => {
+  before(() => loadRDKit());
+
+  it('classify the label against a threshold and report AUROC, AUPRC and balanced accuracy', async () => {
+    const store = await freshStore();
+    const r = await build(store, recipe({ model: 'logd-high', task: { type: 'classification', threshold: 2, positive: 'above' }, params: { nEstimators: 20 } }), 'alice');
+    assert.equal(r.report.task, 'classification');
+    const t = r.report.test as unknown as Record<string, number>;
+    assert.ok(t.auroc! >= 0 && t.auroc! <= 1);
+    assert.ok(Number.isFinite(t.averagePrecision!) && Number.isFinite(t.balancedAccuracy!));
+    assert.equal(r.report.conformal, null);
+    await store.close();
+  });
+});
+
 describe('recipes', () => {
   it('name the field at fault', () => {
     const bad = (patch: Record<string, unknown>, field: string) =>
@@ -117,6 +132,8 @@ describe('recipes', () => {
     bad({ features: { bits: 1000 } }, 'features.bits');
     bad({ colour: 'red' }, 'colour');
     bad({ dataset: 'xyz' }, 'dataset');
+    bad({ task: { type: 'classification' } }, 'task.threshold');
+    bad({ task: { type: 'classification', threshold: 1, positive: 'sideways' } }, 'task.positive');
   });
 });
 
