@@ -98,6 +98,9 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
   onProgress?.({ stage: 'register', done: 0, total: 1 });
   const artifactBlob = await store.blobs.put(artifact);
   const reportBlob = await store.blobs.put(canonicalJson(report));
+  // The training set, for lineage (which compounds, hence which measurements) and for the
+  // applicability domain of every later prediction (nearest training compound, seen scaffolds).
+  const trainingSetBlob = await store.blobs.put(canonicalJson(trainingSet(data, split.train)));
   const dict = descriptorDictionary(recipe.features.descriptors);
   const version = await store.db.transaction().execute(async (trx) => {
     await trx.insertInto('builds').values({
@@ -108,7 +111,7 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
     return registerVersion(trx, {
       model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, origin: 'built', buildHash, artifactBlob, reportBlob, featureHash: set.hash,
       featureContract: { featureVersion: set.version, descriptors: dict.descriptors.map((d) => d.name), fingerprint: { type: 'morgan', ...featureRecipe.morgan }, uses: usedBlocks(data.matrix) },
-      lineage: lineageOf(recipe, snapshot.info.hash, set.hash, environment),
+      lineage: { ...lineageOf(recipe, snapshot.info.hash, set.hash, environment), trainingSet: trainingSetBlob },
       createdBy: actor,
     }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
   });
@@ -249,6 +252,25 @@ function nearestToTrain(m: FeatureMatrix, train: number[], test: number[]): Floa
   const f = m.fingerprints!;
   const nn = nearestNeighbours(fingerprintSet(take(m, test).fingerprints!.data, f.words), fingerprintSet(take(m, train).fingerprints!.data, f.words), 1);
   return nn.similarities;
+}
+
+/** What predictions need to know about the training compounds. */
+export interface TrainingSet {
+  inchikeys: string[];
+  scaffolds: string[];
+  fingerprintWords: number;
+  /** Packed fingerprints of the training compounds, little-endian words, base64. */
+  fingerprints: string;
+}
+
+function trainingSet(data: LoadedFeatures, train: number[]): TrainingSet {
+  const fp = take(data.matrix, train).fingerprints!;
+  return {
+    inchikeys: train.map((i) => data.inchikeys[i]!),
+    scaffolds: train.map((i) => data.scaffolds[i]!),
+    fingerprintWords: fp.words,
+    fingerprints: Buffer.from(fp.data.buffer, fp.data.byteOffset, fp.data.byteLength).toString('base64'),
+  };
 }
 
 function usedBlocks(m: FeatureMatrix): string[] {

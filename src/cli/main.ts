@@ -6,6 +6,7 @@ import {
   protocolsCommand, protocolsHelp,
 } from './commands/data.js';
 import { buildCommand, buildHelp, gateCommand, gateHelp, modelsCommand, modelsHelp, promoteCommand, promoteHelp, validateCommand, validateHelp } from './commands/models.js';
+import { predictCommand, predictHelp, predictionsCommand, predictionsHelp } from './commands/predict.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -21,6 +22,8 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   build: { run: buildCommand, summary: 'build a model version from a recipe (reproducible, cached by build hash)', help: buildHelp },
   models: { run: modelsCommand, summary: 'list model versions, show one with its validation and events', help: modelsHelp },
   validate: { run: validateCommand, summary: "show a version's validation report and check it against the release gate", help: validateHelp },
+  predict: { run: predictCommand, summary: 'predict with lineage, intervals and applicability domain; every prediction recorded', help: predictHelp },
+  predictions: { run: predictionsCommand, summary: 'export prediction records', help: predictionsHelp },
   gate: { run: gateCommand, summary: "set or show an endpoint's shared release gate", help: gateHelp },
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
 };

@@ -180,6 +180,34 @@ MIGRATIONS['0002_builds_and_registry'] = {
   },
 };
 
+MIGRATIONS['0003_predictions'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('predictions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('request', 'text', (c) => c.notNull())
+      .addColumn('model_version', 'text', (c) => c.notNull().references('model_versions.id'))
+      .addColumn('feature_hash', 'text', (c) => c.notNull())
+      .addColumn('input_hash', 'text', (c) => c.notNull())
+      .addColumn('input_id', 'text', (c) => c.notNull())
+      .addColumn('inchikey', 'text', (c) => c.notNull())
+      .addColumn('smiles', 'text', (c) => c.notNull())
+      .addColumn('value', 'double precision', (c) => c.notNull())
+      .addColumn('uncertainty', 'double precision')
+      .addColumn('interval_level', 'double precision')
+      .addColumn('lower', 'double precision')
+      .addColumn('upper', 'double precision')
+      .addColumn('max_similarity', 'double precision')
+      .addColumn('nearest_inchikey', 'text')
+      .addColumn('scaffold', 'text', (c) => c.notNull())
+      .addColumn('scaffold_seen', 'integer')
+      .addColumn('requested_by', 'text', (c) => c.notNull())
+      .addColumn('requested_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('predictions_model_time').on('predictions').columns(['model_version', 'requested_at']).execute();
+    await db.schema.createIndex('predictions_inchikey').on('predictions').column('inchikey').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;

@@ -207,7 +207,34 @@ export interface RegistryEventTable {
   payload: string;
 }
 
+/** One served prediction with everything needed to trace and monitor it. */
+export interface PredictionTable {
+  id: string;
+  /** Requests group the predictions of one call (one file, one API batch). */
+  request: string;
+  model_version: string;
+  feature_hash: string;
+  /** sha256 of the structure exactly as submitted. */
+  input_hash: string;
+  input_id: string;
+  inchikey: string;
+  smiles: string;
+  value: number;
+  uncertainty: number | null;
+  interval_level: number | null;
+  lower: number | null;
+  upper: number | null;
+  /** Applicability domain; null when the model version has no training set on record (imported). */
+  max_similarity: number | null;
+  nearest_inchikey: string | null;
+  scaffold: string;
+  scaffold_seen: number | null;
+  requested_by: string;
+  requested_at: string;
+}
+
 export interface Database {
+  predictions: PredictionTable;
   builds: BuildTable;
   model_versions: ModelVersionTable;
   model_aliases: ModelAliasTable;
