@@ -1,0 +1,72 @@
+/**
+ * What monitoring measures for one model version over one window (a week or a batch):
+ * the evidence a policy decides on. Every number is computed from stored prediction
+ * records and measurements; null means "not measurable in this window" (e.g. no labels yet).
+ */
+export interface DescriptorDrift {
+  descriptor: string;
+  psi: number;
+  ks: number;
+  ksPValue: number;
+  wasserstein: number;
+}
+
+export interface WindowEvidence {
+  model: string;
+  window: { label: string; start: string; end: string };
+  predictions: number;
+  input: {
+    descriptors: DescriptorDrift[];
+    /** Largest PSI over the descriptor dictionary. */
+    maxPsi: number | null;
+    /** Share of predictions whose Bemis–Murcko scaffold was not in the training set. */
+    unseenScaffoldShare: number | null;
+    meanNearestSimilarity: number | null;
+    /** Share of predictions with nearest-neighbour Tanimoto to train below 0.3. */
+    lowSimilarityShare: number | null;
+  };
+  output: {
+    meanPrediction: number | null;
+    /** Mean prediction minus the validation test set's mean prediction, in units of its SD. */
+    predictionShiftSd: number | null;
+    meanIntervalWidth: number | null;
+    /** Window mean interval width / validation mean interval width. */
+    widthRatio: number | null;
+  };
+  labels: {
+    /** Predictions in this window with a measured label by now. */
+    labelled: number;
+    labelledShare: number;
+    oldestUnlabelledDays: number | null;
+    /** Labels reported since the model's training data cut-off. */
+    newLabels: number;
+    newLabelsOnNewChemistry: number;
+    /** Days between the earliest and latest measured_at of the new labels. */
+    labelAgeSpreadDays: number | null;
+    protocolVersions: string[];
+  };
+  performance: {
+    n: number;
+    mae: number;
+    rmse: number;
+    spearman: number | null;
+    coverage: number | null;
+    baselineMae: number;
+    /** mae / baselineMae: above 1 means worse than at validation. */
+    maeRatio: number;
+  } | null;
+  assay: {
+    /** Reference (control) compounds measured under more than one protocol version. */
+    references: Array<{ inchikey: string; from: string; to: string; before: number; after: number; shift: number }>;
+    /** Median shift of the reference compounds after the latest protocol change, in label units. */
+    medianReferenceShift: number | null;
+    /** True when the references moved together by more than the assay's noise after a protocol change. */
+    confirmedShift: boolean;
+  };
+  proxy: {
+    /** Confidence (interval width) moving fast while chemistry is stable. */
+    confidenceMovingChemistryStable: boolean;
+    /** Chemistry moving fast while confidence stays flat. */
+    chemistryMovingConfidenceFlat: boolean;
+  };
+}
