@@ -7,6 +7,7 @@ import {
 } from './commands/data.js';
 import { buildCommand, buildHelp, gateCommand, gateHelp, modelsCommand, modelsHelp, promoteCommand, promoteHelp, validateCommand, validateHelp } from './commands/models.js';
 import { predictCommand, predictHelp, predictionsCommand, predictionsHelp } from './commands/predict.js';
+import { monitorCommand, monitorHelp } from './commands/monitor.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   validate: { run: validateCommand, summary: "show a version's validation report and check it against the release gate", help: validateHelp },
   predict: { run: predictCommand, summary: 'predict with lineage, intervals and applicability domain; every prediction recorded', help: predictHelp },
   predictions: { run: predictionsCommand, summary: 'export prediction records', help: predictionsHelp },
+  monitor: { run: monitorCommand, summary: 'drift, label delay, performance and assay-shift evidence per window', help: monitorHelp },
   gate: { run: gateCommand, summary: "set or show an endpoint's shared release gate", help: gateHelp },
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
 };

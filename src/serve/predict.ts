@@ -7,7 +7,7 @@ import { ChemPool } from '../chem/chem-pool.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { featureVersion, type FeatureRecipe } from '../chem/featurize.js';
 import type { BatchResult } from '../chem/featurize-batch.js';
-import { wordsFor } from '../chem/fingerprint.js';
+import { fingerprintToHex, wordsFor } from '../chem/fingerprint.js';
 import { loadRDKit } from '../chem/rdkit.js';
 import { fingerprintSet, nearestNeighbours, type FingerprintSet } from '../chem/similarity.js';
 import type { TrainingSet } from '../build/build.js';
@@ -177,8 +177,17 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
         max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, requested_by: o.actor, requested_at: now,
       };
     });
+    // The features go to the shared cache too: monitoring reads input drift from there.
+    const cache = byInput.map(({ index }, j) => ({
+      inchikey: result.molecules[index]!.inchikey, feature_hash: model.version.featureHash,
+      descriptors: JSON.stringify(Array.from(descriptors.subarray(j * nd, (j + 1) * nd), (v) => (Number.isNaN(v) ? null : v))),
+      fingerprint: fingerprintToHex(fps, j * words, words), scaffold: result.molecules[index]!.scaffold, framework: result.molecules[index]!.framework, computed_at: now,
+    }));
     await store.db.transaction().execute(async (trx) => {
       for (let i = 0; i < records.length; i += 500) await trx.insertInto('predictions').values(records.slice(i, i + 500)).execute();
+      for (let i = 0; i < cache.length; i += 500) {
+        await trx.insertInto('feature_cache').values(cache.slice(i, i + 500)).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
+      }
     });
     for (const [j, r] of records.entries()) {
       const inDomain = r.max_similarity === null || r.max_similarity === undefined ? null : r.max_similarity >= DOMAIN_SIMILARITY;

@@ -2,7 +2,7 @@ import { conformalCoverageTable, type CoverageLevelRow } from '../stats/conforma
 import { gaussianReliability, miscalibrationArea, type CoverageRow } from '../stats/calibration-regression.js';
 import { classificationMetrics, type ClassificationMetrics } from '../stats/metrics-classification.js';
 import { regressionMetrics, type RegressionMetrics } from '../stats/metrics-regression.js';
-import { quantile } from '../stats/describe.js';
+import { mean, quantile, sd } from '../stats/describe.js';
 import type { SplitRule } from './splits.js';
 
 /**
@@ -34,6 +34,8 @@ export interface ValidationReport {
   bySeries: GroupMetrics[];
   byProtocol: GroupMetrics[];
   bySite: GroupMetrics[];
+  /** The test set's predictions and intervals: the baseline output monitoring compares against. */
+  testPredictions: { mean: number; sd: number };
   applicabilityDomain: { nearestSimilarity: { p10: number; median: number; p90: number }; bins: Array<{ from: number; to: number; n: number; metrics: RegressionMetrics | ClassificationMetrics | null }> };
 }
 
@@ -109,6 +111,7 @@ export function validationReport(input: ReportInput): ValidationReport {
     bySeries: groups(input.testSeries),
     byProtocol: groups(input.testProtocol),
     bySite: groups(input.testSite),
+    testPredictions: { mean: mean(input.test.yPred), sd: sd(input.test.yPred) },
     applicabilityDomain: {
       nearestSimilarity: { p10: quantile(sortedSim, 0.1), median: quantile(sortedSim, 0.5), p90: quantile(sortedSim, 0.9) },
       bins,

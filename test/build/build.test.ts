@@ -87,6 +87,7 @@ describe('reproducible builds', () => {
     assert.equal(buildHashOf(resolved, base.snapshot, base.featureHash, env), base.buildHash);
     assert.notEqual(buildHashOf(resolved, base.snapshot, base.featureHash, { ...env, rotguard: '9.9.9' }), base.buildHash);
     assert.notEqual(buildHashOf(resolved, base.snapshot, base.featureHash, { ...env, lockfileSha256: 'x' }), base.buildHash);
+    assert.notEqual(buildHashOf(resolved, base.snapshot, base.featureHash, { ...env, codeSha256: 'y' }), base.buildHash);
     await store.close();
     await more.close();
   });

@@ -1,0 +1,52 @@
+import { currentActor } from '../../core/actor.js';
+import { UsageError } from '../../core/errors.js';
+import type { WindowEvidence } from '../../monitor/evidence.js';
+import { latestMonitorRun, monitorModel, type WindowKind } from '../../monitor/monitor.js';
+import { emit, parseCommand, str, type CommandIO } from '../options.js';
+import { withStore } from '../workspace.js';
+
+export const monitorHelp = `Usage:
+  rotguard monitor run --model NAME [--window week|request] [--as-of ISO_TIME] [--json]
+  rotguard monitor show --model NAME [--json]
+
+Computes, per window of the model's prediction records: input drift per descriptor
+(PSI, KS, Wasserstein against the training set), the chemistry mix (unseen scaffolds,
+nearest-neighbour similarity to train), output drift (predictions, interval widths),
+label delay, performance once labels arrive (MAE vs validation, interval coverage,
+Spearman), assay shift on reference compounds measured across protocol versions, and
+the proxy signals. Each run is stored and recorded as an event.
+`;
+
+const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+
+function line(w: WindowEvidence): string {
+  const p = w.performance;
+  return `${w.window.label.padEnd(12)} n=${String(w.predictions).padEnd(5)} unseen-scaffold ${f(w.input.unseenScaffoldShare)}  low-sim ${f(w.input.lowSimilarityShare)}  maxPSI ${f(w.input.maxPsi)}  width× ${f(w.output.widthRatio)}  ` +
+    `labelled ${f(w.labels.labelledShare)}  ${p ? `MAE× ${f(p.maeRatio)} cov ${f(p.coverage)}` : 'no labels yet'}` +
+    `${w.assay.confirmedShift ? `  ASSAY SHIFT ${f(w.assay.medianReferenceShift)}` : ''}` +
+    `${w.proxy.chemistryMovingConfidenceFlat ? '  ⚠ chemistry moving, confidence flat' : ''}${w.proxy.confidenceMovingChemistryStable ? '  ⚠ confidence moving, chemistry stable' : ''}`;
+}
+
+export async function monitorCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(args, { model: { type: 'string' }, window: { type: 'string', default: 'week' }, 'as-of': { type: 'string' } });
+  const [sub] = positionals;
+  if (values.help || !sub) return io.out(monitorHelp), values.help ? 0 : 1;
+  if (!values.model) throw new UsageError(`monitor ${sub} needs --model NAME`);
+  const json = Boolean(values.json);
+  return withStore(str(values.workspace), async (store) => {
+    if (sub === 'run') {
+      if (values.window !== 'week' && values.window !== 'request') throw new UsageError('--window must be week or request');
+      const asOf = str(values['as-of']);
+      if (asOf !== undefined && Number.isNaN(Date.parse(asOf))) throw new UsageError(`--as-of must be an ISO date or time, got "${asOf}"`);
+      const r = await monitorModel(store, { model: str(values.model)!, window: values.window as WindowKind, asOf: asOf && new Date(asOf).toISOString(), actor: currentActor() });
+      emit(io, json, r, r.windows.map(line).join('\n') + `\nstored as ${r.blob.slice(0, 12)}`);
+      return 0;
+    }
+    if (sub === 'show') {
+      const run = await latestMonitorRun(store, str(values.model)!);
+      emit(io, json, run, run ? `as of ${run.asOf} (${run.window} windows)\n` + run.windows.map(line).join('\n') : `no monitoring run for ${values.model} yet; run "rotguard monitor run --model ${values.model}"`);
+      return 0;
+    }
+    throw new UsageError(monitorHelp);
+  });
+}

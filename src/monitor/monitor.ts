@@ -1,0 +1,317 @@
+import { canonicalJson, nonFiniteAsNull } from '../core/hash.js';
+import { RotguardError } from '../core/errors.js';
+import { descriptorDictionary } from '../chem/descriptors.js';
+import { median, mean } from '../stats/describe.js';
+import { ks2samp, psi, wasserstein1d } from '../stats/drift.js';
+import { mae, rmse, spearman } from '../stats/metrics-regression.js';
+import { recordEvent, versionFromRow, type ModelVersion } from '../registry/registry.js';
+import type { Row } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { ValidationReport } from '../validate/report.js';
+import type { DescriptorDrift, WindowEvidence } from './evidence.js';
+
+/**
+ * Monitoring of one model (all its versions) over windows of its prediction records:
+ * ISO weeks of the request time, or one window per prediction request (a batch).
+ * Evidence is computed as of `asOf` (default: the end of the last window), so replaying
+ * history uses only what was known then.
+ */
+export type WindowKind = 'week' | 'request';
+
+export interface MonitorOptions {
+  model: string;
+  window?: WindowKind;
+  /** ISO time: labels reported after it are not known yet. */
+  asOf?: string;
+  actor: string;
+}
+
+const DAY = 86_400_000;
+/** Nearest-neighbour Tanimoto below which a compound is outside the training chemistry. */
+const LOW_SIMILARITY = 0.3;
+/** KS p-values are computed exactly up to this many pairs, asymptotically beyond (cost). */
+const EXACT_KS_PAIRS = 250_000;
+
+interface VersionContext {
+  version: ModelVersion;
+  report: ValidationReport | null;
+  transform: (v: number) => number;
+  trainKeys: Set<string>;
+  trainScaffolds: Set<string>;
+  trainDescriptors: Float64Array[];
+  baselineWidth: number | null;
+}
+
+export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ windows: WindowEvidence[]; blob: string }> {
+  const predictions = await store.db.selectFrom('predictions').selectAll().where('model_version', 'like', `${o.model}@%`).orderBy('requested_at').orderBy('id').execute();
+  if (!predictions.length) throw new RotguardError('no_predictions', `model ${o.model} has no prediction records to monitor; run "rotguard predict" first`);
+  const groups = groupWindows(predictions, o.window ?? 'week');
+  const asOf = o.asOf ?? groups[groups.length - 1]!.end;
+  const contexts = new Map<string, VersionContext>();
+  const windows: WindowEvidence[] = [];
+  for (const g of groups) {
+    const versionId = majority(g.rows.map((r) => r.model_version));
+    let ctx = contexts.get(versionId);
+    if (!ctx) contexts.set(versionId, (ctx = await versionContext(store, versionId)));
+    const prev = windows[windows.length - 1];
+    windows.push(await windowEvidence(store, ctx, g, asOf, prev));
+  }
+  const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull({ model: o.model, asOf, window: o.window ?? 'week', windows })));
+  await recordEvent(store.db, { kind: 'monitor_run', model: o.model, versionId: null, actor: o.actor, reason: `${windows.length} windows as of ${asOf}`, payload: { blob, asOf, windows: windows.length } });
+  return { windows, blob };
+}
+
+interface WindowGroup {
+  label: string;
+  start: string;
+  end: string;
+  rows: Row<'predictions'>[];
+}
+
+function groupWindows(rows: Row<'predictions'>[], kind: WindowKind): WindowGroup[] {
+  const groups = new Map<string, WindowGroup>();
+  for (const r of rows) {
+    let key: string;
+    let start: string;
+    let end: string;
+    if (kind === 'week') {
+      const t = new Date(r.requested_at);
+      const monday = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() - ((t.getUTCDay() + 6) % 7)));
+      key = isoWeek(monday);
+      start = monday.toISOString();
+      end = new Date(monday.getTime() + 7 * DAY - 1).toISOString();
+    } else {
+      key = r.request;
+      start = r.requested_at;
+      end = r.requested_at;
+    }
+    const g = groups.get(key);
+    if (g) {
+      g.rows.push(r);
+      if (kind === 'request' && r.requested_at > g.end) g.end = r.requested_at;
+    } else groups.set(key, { label: key, start, end, rows: [r] });
+  }
+  return [...groups.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+function isoWeek(monday: Date): string {
+  const thursday = new Date(monday.getTime() + 3 * DAY);
+  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  const week = Math.floor((thursday.getTime() - yearStart) / DAY / 7) + 1;
+  return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+function majority(xs: string[]): string {
+  const counts = new Map<string, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+}
+
+async function versionContext(store: Store, id: string): Promise<VersionContext> {
+  const version = versionFromRow(await store.db.selectFrom('model_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+  const endpoint = await store.db.selectFrom('endpoints').select('transform').where('name', '=', version.endpoint).executeTakeFirstOrThrow();
+  const report = version.reportBlob ? (JSON.parse((await store.blobs.get(version.reportBlob)).toString('utf8')) as ValidationReport) : null;
+  let trainKeys: string[] = [];
+  let scaffolds: string[] = [];
+  const trainingBlob = version.lineage.trainingSet as string | undefined;
+  if (trainingBlob) {
+    const t = JSON.parse((await store.blobs.get(trainingBlob)).toString('utf8')) as { inchikeys: string[]; scaffolds: string[] };
+    trainKeys = t.inchikeys;
+    scaffolds = t.scaffolds;
+  }
+  return {
+    version, report, transform: endpoint.transform === 'log10' ? Math.log10 : (v: number) => v,
+    trainKeys: new Set(trainKeys), trainScaffolds: new Set(scaffolds),
+    trainDescriptors: await descriptorColumns(store, version, trainKeys),
+    baselineWidth: report?.conformal?.find((c) => c.level === 0.9)?.meanWidth ?? null,
+  };
+}
+
+/** Descriptor values of the given compounds from the feature cache, one array per descriptor. */
+async function descriptorColumns(store: Store, version: ModelVersion, keys: string[]): Promise<Float64Array[]> {
+  const fv = (version.featureContract as { featureVersion?: { descriptors: string } }).featureVersion;
+  if (!fv || !keys.length) return [];
+  const nd = descriptorDictionary(fv.descriptors).descriptors.length;
+  const rows: Array<Array<number | null>> = [];
+  const unique = [...new Set(keys)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const part = await store.db.selectFrom('feature_cache').select('descriptors').where('feature_hash', '=', version.featureHash).where('inchikey', 'in', unique.slice(i, i + 500)).execute();
+    for (const r of part) rows.push(JSON.parse(r.descriptors) as Array<number | null>);
+  }
+  return Array.from({ length: nd }, (_, d) => Float64Array.from(rows.map((r) => r[d]).filter((v): v is number => v !== null && Number.isFinite(v))));
+}
+
+async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup, asOf: string, prev: WindowEvidence | undefined): Promise<WindowEvidence> {
+  const rows = g.rows;
+  const keys = [...new Set(rows.map((r) => r.inchikey))];
+  const dict = (ctx.version.featureContract as { featureVersion?: { descriptors: string } }).featureVersion;
+  const names = dict ? descriptorDictionary(dict.descriptors).descriptors.map((d) => d.name) : [];
+
+  // Input drift: each descriptor against the training set; chemistry mix.
+  const current = await descriptorColumns(store, ctx.version, keys);
+  const descriptors: DescriptorDrift[] = [];
+  current.forEach((cur, d) => {
+    const ref = ctx.trainDescriptors[d];
+    if (!ref || ref.length < 2 || cur.length < 2) return;
+    const ks = ks2samp(ref, cur, ref.length * cur.length > EXACT_KS_PAIRS ? 'asymp' : 'auto');
+    descriptors.push({ descriptor: names[d]!, psi: psi(ref, cur).psi, ks: ks.statistic, ksPValue: ks.pValue, wasserstein: wasserstein1d(ref, cur) });
+  });
+  const sims = rows.map((r) => r.max_similarity).filter((v): v is number => v !== null);
+  const seen = rows.map((r) => r.scaffold_seen).filter((v): v is number => v !== null);
+  const widths = rows.filter((r) => r.lower !== null && r.upper !== null).map((r) => r.upper! - r.lower!);
+  const values = rows.map((r) => r.value);
+  const base = ctx.report?.testPredictions;
+
+  // Labels: exact measurements of the endpoint for these compounds, known by asOf.
+  const measured = await labelsFor(store, ctx, keys, asOf);
+  const labelOf = new Map<string, { label: number; reportedAt: string | null }>();
+  for (const [k, list] of measured) labelOf.set(k, { label: mean(list.map((m) => ctx.transform(m.value))), reportedAt: list.map((m) => m.reported_at).filter(Boolean).sort()[0] ?? null });
+  const unlabelled = rows.filter((r) => !labelOf.has(r.inchikey));
+  const oldest = unlabelled.length ? unlabelled.map((r) => r.requested_at).sort()[0]! : null;
+
+  // Performance: predictions whose labels were reported during this window.
+  const inWindow = rows.filter((r) => {
+    const l = labelOf.get(r.inchikey);
+    return l && (l.reportedAt === null || (l.reportedAt >= g.start.slice(0, 10) && l.reportedAt <= g.end));
+  });
+  const evalRows = inWindow.length >= 3 ? inWindow : rows.filter((r) => labelOf.has(r.inchikey));
+  let performance: WindowEvidence['performance'] = null;
+  const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae;
+  if (evalRows.length >= 3 && baselineMae) {
+    const yTrue = evalRows.map((r) => labelOf.get(r.inchikey)!.label);
+    const yPred = evalRows.map((r) => r.value);
+    const covered = evalRows.filter((r) => r.lower !== null && r.upper !== null);
+    const m = mae(yTrue, yPred);
+    performance = {
+      n: evalRows.length, mae: m, rmse: rmse(yTrue, yPred), spearman: evalRows.length >= 3 ? spearman(yTrue, yPred) : null,
+      coverage: covered.length ? covered.filter((r) => { const y = labelOf.get(r.inchikey)!.label; return y >= r.lower! && y <= r.upper!; }).length / covered.length : null,
+      baselineMae, maeRatio: m / baselineMae,
+    };
+  }
+
+  const labels = await newLabels(store, ctx, asOf);
+  const assay = await assayShift(store, ctx, g.end < asOf ? g.end : asOf);
+  const unseenShare = seen.length ? 1 - mean(seen) : null;
+  const widthRatio = widths.length && ctx.baselineWidth ? mean(widths) / ctx.baselineWidth : null;
+  const lowShare = sims.length ? sims.filter((s) => s < LOW_SIMILARITY).length / sims.length : null;
+  const dChem = prev && unseenShare !== null && prev.input.unseenScaffoldShare !== null ? unseenShare - prev.input.unseenScaffoldShare : null;
+  const dLow = prev && lowShare !== null && prev.input.lowSimilarityShare !== null ? lowShare - prev.input.lowSimilarityShare : null;
+  const dWidth = prev && widthRatio !== null && prev.output.widthRatio !== null ? widthRatio - prev.output.widthRatio : null;
+  return {
+    model: ctx.version.model,
+    window: { label: g.label, start: g.start, end: g.end },
+    predictions: rows.length,
+    input: {
+      descriptors,
+      maxPsi: descriptors.length ? Math.max(...descriptors.map((d) => d.psi)) : null,
+      unseenScaffoldShare: unseenShare,
+      meanNearestSimilarity: sims.length ? mean(sims) : null,
+      lowSimilarityShare: lowShare,
+    },
+    output: {
+      meanPrediction: mean(values),
+      predictionShiftSd: base && base.sd > 0 ? (mean(values) - base.mean) / base.sd : null,
+      meanIntervalWidth: widths.length ? mean(widths) : null,
+      widthRatio,
+    },
+    labels: {
+      labelled: rows.length - unlabelled.length,
+      labelledShare: (rows.length - unlabelled.length) / rows.length,
+      oldestUnlabelledDays: oldest ? (Date.parse(asOf) - Date.parse(oldest)) / DAY : null,
+      ...labels,
+    },
+    performance,
+    assay,
+    proxy: {
+      // Fixed detection rules (documented in ARCHITECTURE.md); how to act on them is the policy's.
+      confidenceMovingChemistryStable: dWidth !== null && dChem !== null && Math.abs(dWidth) > 0.25 && Math.abs(dChem) < 0.05,
+      chemistryMovingConfidenceFlat: dWidth !== null && ((dChem !== null && dChem > 0.15) || (dLow !== null && dLow > 0.15)) && Math.abs(dWidth) < 0.05,
+    },
+  };
+}
+
+type Measurement = { inchikey: string; value: number; qualifier: string; protocol_version: string; measured_at: string | null; reported_at: string | null };
+
+async function labelsFor(store: Store, ctx: VersionContext, keys: string[], asOf: string): Promise<Map<string, Measurement[]>> {
+  const out = new Map<string, Measurement[]>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'value', 'qualifier', 'protocol_version', 'measured_at', 'reported_at'])
+      .where('endpoint', '=', ctx.version.endpoint).where('inchikey', 'in', keys.slice(i, i + 500)).where('qualifier', '=', '=').execute();
+    for (const r of rows) {
+      if (r.reported_at && r.reported_at > asOf) continue;
+      (out.get(r.inchikey) ?? out.set(r.inchikey, []).get(r.inchikey)!).push(r);
+    }
+  }
+  return out;
+}
+
+/** Labels on compounds the model was not trained on, known by asOf: what a retrain would learn from. */
+async function newLabels(store: Store, ctx: VersionContext, asOf: string) {
+  const rows = await store.db.selectFrom('measurements as m').leftJoin('feature_cache as f', (j) => j.onRef('f.inchikey', '=', 'm.inchikey').on('f.feature_hash', '=', ctx.version.featureHash))
+    .select(['m.inchikey', 'm.protocol_version', 'm.measured_at', 'm.reported_at', 'f.scaffold']).where('m.endpoint', '=', ctx.version.endpoint).where('m.qualifier', '=', '=').execute();
+  const fresh = rows.filter((r) => !ctx.trainKeys.has(r.inchikey) && (!r.reported_at || r.reported_at <= asOf));
+  const dates = fresh.map((r) => r.measured_at).filter((d): d is string => Boolean(d)).sort();
+  return {
+    newLabels: fresh.length,
+    newLabelsOnNewChemistry: fresh.filter((r) => r.scaffold !== null && !ctx.trainScaffolds.has(r.scaffold)).length,
+    labelAgeSpreadDays: dates.length ? (Date.parse(dates[dates.length - 1]!) - Date.parse(dates[0]!)) / DAY : null,
+    protocolVersions: [...new Set(fresh.map((r) => r.protocol_version))].sort(),
+  };
+}
+
+/**
+ * Reference compounds measured under the previous and the latest protocol version: if they
+ * moved together by more than the assay's own replicate noise, the assay shifted (not the
+ * chemistry). Confirmed when at least 3 references moved, 80 % in the same direction, and
+ * |median shift| exceeds twice the pooled within-version replicate SD (0.1 label units if
+ * there are no replicates).
+ */
+async function assayShift(store: Store, ctx: VersionContext, asOf: string): Promise<WindowEvidence['assay']> {
+  const rows = (await store.db.selectFrom('measurements').select(['inchikey', 'value', 'protocol_version', 'reported_at'])
+    .where('endpoint', '=', ctx.version.endpoint).where('qualifier', '=', '=').execute()).filter((r) => !r.reported_at || r.reported_at <= asOf);
+  const versions = [...new Set(rows.map((r) => r.protocol_version))].sort(byVersion);
+  const none = { references: [], medianReferenceShift: null, confirmedShift: false };
+  if (versions.length < 2) return none;
+  const latest = versions[versions.length - 1]!;
+  const previous = versions[versions.length - 2]!;
+  const by = new Map<string, Map<string, number[]>>();
+  for (const r of rows) {
+    const perVersion = by.get(r.inchikey) ?? by.set(r.inchikey, new Map()).get(r.inchikey)!;
+    (perVersion.get(r.protocol_version) ?? perVersion.set(r.protocol_version, []).get(r.protocol_version)!).push(ctx.transform(r.value));
+  }
+  const references: WindowEvidence['assay']['references'] = [];
+  let ss = 0;
+  let dof = 0;
+  for (const [inchikey, perVersion] of by) {
+    for (const list of perVersion.values()) {
+      if (list.length > 1) {
+        const m = mean(list);
+        ss += list.reduce((s, v) => s + (v - m) ** 2, 0);
+        dof += list.length - 1;
+      }
+    }
+    const before = perVersion.get(previous);
+    const after = perVersion.get(latest);
+    if (before && after) references.push({ inchikey, from: previous, to: latest, before: mean(before), after: mean(after), shift: mean(after) - mean(before) });
+  }
+  if (!references.length) return none;
+  const shifts = references.map((r) => r.shift);
+  const med = median(shifts);
+  const noise = dof > 0 ? Math.sqrt(ss / dof) : 0.1;
+  const agree = shifts.filter((s) => Math.sign(s) === Math.sign(med)).length / shifts.length;
+  return { references, medianReferenceShift: med, confirmedShift: references.length >= 3 && agree >= 0.8 && Math.abs(med) > 2 * noise };
+}
+
+function byVersion(a: string, b: string): number {
+  const [pa, va] = a.split('@');
+  const [pb, vb] = b.split('@');
+  return pa === pb ? Number(va) - Number(vb) : pa! < pb! ? -1 : 1;
+}
+
+/** The latest stored monitoring run of a model. */
+export async function latestMonitorRun(store: Store, model: string): Promise<{ asOf: string; window: string; windows: WindowEvidence[] } | null> {
+  const e = await store.db.selectFrom('registry_events').selectAll().where('model', '=', model).where('kind', '=', 'monitor_run').orderBy('at', 'desc').executeTakeFirst();
+  if (!e) return null;
+  const { blob } = JSON.parse(e.payload) as { blob: string };
+  return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as { asOf: string; window: string; windows: WindowEvidence[] };
+}
