@@ -40,7 +40,14 @@ export interface BuildProgress {
  * runtime (the build hash), and trains only if that hash was never built before. An
  * identical build returns the stored model version and records the compute it saved.
  */
-export async function build(store: Store, recipe: Recipe, actor: string, onProgress?: (p: BuildProgress) => void): Promise<BuildResult> {
+export async function build(
+  store: Store,
+  recipe: Recipe,
+  actor: string,
+  onProgress?: (p: BuildProgress) => void,
+  /** Runs once it is known that this build will train (not a cache hit): governance checks go here. */
+  beforeTrain?: () => Promise<void>,
+): Promise<BuildResult> {
   onProgress?.({ stage: 'snapshot', done: 0, total: 1 });
   const snapshotHash = await resolveDataset(store, recipe, actor);
   const snapshot = await readSnapshot(store, snapshotHash);
@@ -55,6 +62,7 @@ export async function build(store: Store, recipe: Recipe, actor: string, onProgr
 
   const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
   if (existing) return cacheHit(store, existing.hash, existing.train_seconds);
+  await beforeTrain?.();
 
   onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
   await computeFeatures(store, { snapshot: snapshot.info.hash, featureSet: set, onProgress: (d, t) => onProgress?.({ stage: 'features', done: d, total: t }) });

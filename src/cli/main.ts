@@ -8,6 +8,7 @@ import {
 import { buildCommand, buildHelp, gateCommand, gateHelp, modelsCommand, modelsHelp, promoteCommand, promoteHelp, validateCommand, validateHelp } from './commands/models.js';
 import { predictCommand, predictHelp, predictionsCommand, predictionsHelp } from './commands/predict.js';
 import { monitorCommand, monitorHelp } from './commands/monitor.js';
+import { decideCommand, decideHelp, policyCommand, policyHelp } from './commands/policy.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -26,6 +27,8 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   predict: { run: predictCommand, summary: 'predict with lineage, intervals and applicability domain; every prediction recorded', help: predictHelp },
   predictions: { run: predictionsCommand, summary: 'export prediction records', help: predictionsHelp },
   monitor: { run: monitorCommand, summary: 'drift, label delay, performance and assay-shift evidence per window', help: monitorHelp },
+  decide: { run: decideCommand, summary: 'decide continue / watch / freeze / retrain from a policy and the evidence', help: decideHelp },
+  policy: { run: policyCommand, summary: 'check a policy, apply it (freeze, emit a retrain recipe), unfreeze', help: policyHelp },
   gate: { run: gateCommand, summary: "set or show an endpoint's shared release gate", help: gateHelp },
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
 };

@@ -12,6 +12,7 @@ export interface DescriptorDrift {
 }
 
 export interface WindowEvidence {
+  /** The model version that served most of the window's predictions ("name@N"). */
   model: string;
   window: { label: string; start: string; end: string };
   predictions: number;

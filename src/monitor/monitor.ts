@@ -198,7 +198,8 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   const dLow = prev && lowShare !== null && prev.input.lowSimilarityShare !== null ? lowShare - prev.input.lowSimilarityShare : null;
   const dWidth = prev && widthRatio !== null && prev.output.widthRatio !== null ? widthRatio - prev.output.widthRatio : null;
   return {
-    model: ctx.version.model,
+    // The version that served the window: a policy's history must not mix versions.
+    model: ctx.version.id,
     window: { label: g.label, start: g.start, end: g.end },
     predictions: rows.length,
     input: {

@@ -119,6 +119,12 @@ export async function currentGate(db: Db, endpoint: string): Promise<{ hash: str
   return row ? { hash: row.hash, gate: JSON.parse(row.thresholds) as GateThresholds, createdAt: row.created_at, createdBy: row.created_by } : null;
 }
 
+/** Whether a policy froze the model: a freeze event not followed by an unfreeze. */
+export async function frozenState(db: Db, model: string): Promise<{ frozen: boolean; reason: string | null }> {
+  const e = await db.selectFrom('registry_events').select(['kind', 'reason']).where('model', '=', model).where('kind', 'in', ['frozen', 'unfrozen']).orderBy('at', 'desc').executeTakeFirst();
+  return { frozen: e?.kind === 'frozen', reason: e?.kind === 'frozen' ? e.reason : null };
+}
+
 // ---------------------------------------------------------------- promotion
 
 export interface PromotionResult {
@@ -147,6 +153,8 @@ export async function promote(
       await recordEvent(store.db, { kind: 'promotion_refused', model: version.model, versionId: version.id, actor: options.actor, reason: options.reason, payload: { code, message, ...(payload as object) } });
       throw new RotguardError(code, message);
     };
+    const frozen = await frozenState(store.db, version.model);
+    if (frozen.frozen) await refuse('frozen', `${version.model} is frozen by policy (${frozen.reason}); no promotion until it is unfrozen`, {});
     const gate = await currentGate(store.db, version.endpoint);
     if (!gate) await refuse('no_gate', `endpoint ${version.endpoint} has no release gate; set one with "rotguard gate set ${version.endpoint} …" before promoting to champion`, {});
     gateHash = gate!.hash;

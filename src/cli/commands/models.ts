@@ -3,6 +3,7 @@ import { RotguardError, UsageError } from '../../core/errors.js';
 import { readYamlFile } from '../../core/yaml-file.js';
 import { build } from '../../build/build.js';
 import { importOnnxModel } from '../../build/onnx-import.js';
+import { retrainBasis } from '../../policy/decisions.js';
 import { readRecipeFile } from '../../build/recipe.js';
 import { currentGate, listModels, modelEvents, promote, resolveModel, setGate, type Alias } from '../../registry/registry.js';
 import type { Store } from '../../store/store.js';
@@ -34,22 +35,27 @@ function describeReport(r: ValidationReport): string {
   return lines.join('\n');
 }
 
-export const buildHelp = `Usage: rotguard build RECIPE.yaml [--json] [--workspace DIR]
+export const buildHelp = `Usage: rotguard build RECIPE.yaml [--override-reason TEXT] [--json] [--workspace DIR]
 
 Builds a model version from a recipe (endpoint, dataset snapshot or window, features,
 split rule, algorithm, parameters, seed). The build hash covers the resolved recipe, the
 snapshot, the feature version, the code (package version + lockfile) and the runtime
-(RDKit, Node, platform): an identical build is never trained twice.
+(RDKit, Node, platform): an identical build is never trained twice. A new version of a
+model that already has a champion is a retrain: it needs the latest policy decision to
+be a retrain, or --override-reason (logged).
 `;
 
 export async function buildCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { 'override-reason': { type: 'string' } });
   if (values.help) return io.out(buildHelp), 0;
   if (positionals.length !== 1) throw new UsageError(`build takes one recipe file\n\n${buildHelp}`);
   const recipe = readRecipeFile(positionals[0]!);
   return withStore(str(values.workspace), async (store) => {
     const bar = new ProgressBar('build');
-    const r = await build(store, recipe, currentActor(), (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`)).finally(() => bar.done());
+    const r = await build(store, recipe, currentActor(), (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`), async () => {
+      // A new version of a model in production is a retrain: a policy decision or a stated reason.
+      await retrainBasis(store, recipe.model, str(values['override-reason']), currentActor());
+    }).finally(() => bar.done());
     const summary = { buildHash: r.buildHash, cacheHit: r.cacheHit, savedSeconds: r.savedSeconds, trainSeconds: r.trainSeconds, version: r.version.id, snapshot: r.snapshot, featureHash: r.featureHash, artifact: r.artifactBlob, report: r.report };
     emit(io, Boolean(values.json), summary,
       (r.cacheHit ? `cache hit: ${r.version.id} was already built from this exact recipe, data, features, code and runtime; ${r.savedSeconds.toFixed(1)} s of compute saved\n` : `built ${r.version.id} in ${r.trainSeconds.toFixed(1)} s of training\n`) +

@@ -1,0 +1,89 @@
+import { currentActor } from '../../core/actor.js';
+import { RotguardError, UsageError } from '../../core/errors.js';
+import { policyDocument, readPolicyFile } from '../../policy/policy-file.js';
+import { applyPolicy, decideNow } from '../../policy/decisions.js';
+import type { Decision } from '../../policy/decide.js';
+import { frozenState, recordEvent } from '../../registry/registry.js';
+import type { WindowKind } from '../../monitor/monitor.js';
+import { emit, parseCommand, str, type CommandIO } from '../options.js';
+import { withStore } from '../workspace.js';
+
+export const policyHelp = `Usage:
+  rotguard policy check POLICY.yaml
+  rotguard policy apply --policy POLICY.yaml [--recipe-out RETRAIN.yaml] [--window week|request] [--as-of TIME]
+  rotguard policy unfreeze --model NAME --reason TEXT
+
+check validates a policy and prints its hash (the hash is stored with every decision).
+apply measures (a monitoring run), decides from the policy and that evidence only, records
+the decision, and acts: freeze is recorded (promotion refused until unfrozen), retrain
+writes the recipe for the new training window to --recipe-out.
+`;
+
+export const decideHelp = `Usage: rotguard decide --policy POLICY.yaml [--window week|request] [--as-of TIME] [--json]
+
+Runs monitoring and the policy and records the decision (continue, watch, freeze or
+retrain) with the policy hash and the evidence, without acting on it.
+`;
+
+function describe(d: Decision): string {
+  return `${d.action.toUpperCase()} — ${d.model} window ${d.window.label} (policy ${d.policy} ${d.policyHash.slice(0, 12)})\n${d.reason}` +
+    d.rules.map((r) => `\n  ${r.triggered ? '●' : '○'} ${r.rule}: ${r.when} true in ${r.windowsTrue}/${r.windowsSeen} windows (needs ${r.k} of ${r.n}) → ${r.action}`).join('') +
+    (d.maturity ? '\n  maturity: ' + d.maturity.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${c.value ?? '–'} (${c.comparison} ${c.threshold})`).join(', ') : '');
+}
+
+function windowOption(v: unknown): WindowKind {
+  if (v !== 'week' && v !== 'request') throw new UsageError('--window must be week or request');
+  return v;
+}
+
+function asOfOption(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw new UsageError(`--as-of must be an ISO date or time, got "${v}"`);
+  return new Date(v).toISOString();
+}
+
+export async function decideCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommand(args, { policy: { type: 'string' }, window: { type: 'string', default: 'week' }, 'as-of': { type: 'string' } });
+  if (values.help) return io.out(decideHelp), 0;
+  if (!values.policy) throw new UsageError(decideHelp);
+  const policy = readPolicyFile(str(values.policy)!);
+  return withStore(str(values.workspace), async (store) => {
+    const d = await decideNow(store, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']), actor: currentActor() });
+    emit(io, Boolean(values.json), d, describe(d));
+    return 0;
+  });
+}
+
+export async function policyCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    policy: { type: 'string' }, 'recipe-out': { type: 'string' }, window: { type: 'string', default: 'week' }, 'as-of': { type: 'string' }, model: { type: 'string' }, reason: { type: 'string' },
+  });
+  const [sub, file] = positionals;
+  if (values.help || !sub) return io.out(policyHelp), values.help ? 0 : 1;
+  const json = Boolean(values.json);
+  if (sub === 'check') {
+    if (!file) throw new UsageError('policy check needs a POLICY.yaml');
+    const p = readPolicyFile(file);
+    emit(io, json, { ...policyDocument(p), hash: p.hash }, `policy ${p.name} for model ${p.model} is valid (${p.rules.length} rules), hash ${p.hash}`);
+    return 0;
+  }
+  return withStore(str(values.workspace), async (store) => {
+    if (sub === 'apply') {
+      if (!values.policy) throw new UsageError('policy apply needs --policy POLICY.yaml');
+      const policy = readPolicyFile(str(values.policy)!);
+      const r = await applyPolicy(store, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']), actor: currentActor(), recipeOut: str(values['recipe-out']) });
+      emit(io, json, r, describe(r.decision) + (r.frozen ? `\n${policy.model} is now frozen: promotions are refused until "rotguard policy unfreeze"` : '') +
+        (r.recipe ? (r.recipePath ? `\nretrain recipe written to ${r.recipePath}; build it with "rotguard build ${r.recipePath}"` : '\nretrain recipe: pass --recipe-out FILE to write it') : ''));
+      return 0;
+    }
+    if (sub === 'unfreeze') {
+      if (!values.model || !str(values.reason)?.trim()) throw new UsageError('policy unfreeze needs --model and --reason');
+      const state = await frozenState(store.db, str(values.model)!);
+      if (!state.frozen) throw new RotguardError('not_frozen', `${values.model} is not frozen`);
+      await recordEvent(store.db, { kind: 'unfrozen', model: str(values.model)!, versionId: null, actor: currentActor(), reason: str(values.reason)! });
+      emit(io, json, { model: values.model, frozen: false }, `${values.model} unfrozen`);
+      return 0;
+    }
+    throw new UsageError(policyHelp);
+  });
+}
