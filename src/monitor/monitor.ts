@@ -194,9 +194,6 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   const unseenShare = seen.length ? 1 - mean(seen) : null;
   const widthRatio = widths.length && ctx.baselineWidth ? mean(widths) / ctx.baselineWidth : null;
   const lowShare = sims.length ? sims.filter((s) => s < LOW_SIMILARITY).length / sims.length : null;
-  const dChem = prev && unseenShare !== null && prev.input.unseenScaffoldShare !== null ? unseenShare - prev.input.unseenScaffoldShare : null;
-  const dLow = prev && lowShare !== null && prev.input.lowSimilarityShare !== null ? lowShare - prev.input.lowSimilarityShare : null;
-  const dWidth = prev && widthRatio !== null && prev.output.widthRatio !== null ? widthRatio - prev.output.widthRatio : null;
   return {
     // The version that served the window: a policy's history must not mix versions.
     model: ctx.version.id,
@@ -223,11 +220,29 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
     },
     performance,
     assay,
-    proxy: {
-      // Fixed detection rules (documented in ARCHITECTURE.md); how to act on them is the policy's.
-      confidenceMovingChemistryStable: dWidth !== null && dChem !== null && Math.abs(dWidth) > 0.25 && Math.abs(dChem) < 0.05,
-      chemistryMovingConfidenceFlat: dWidth !== null && ((dChem !== null && dChem > 0.15) || (dLow !== null && dLow > 0.15)) && Math.abs(dWidth) < 0.05,
-    },
+    proxy: proxySignals(prev, { unseenScaffoldShare: unseenShare, lowSimilarityShare: lowShare, widthRatio }),
+  };
+}
+
+/**
+ * The proxy signals while labels are missing, from this window against the previous one.
+ * Fixed detection rules (documented in ARCHITECTURE.md); how to act on them is the policy's:
+ *  - confidence moving while chemistry is stable: the interval-width ratio changes by more
+ *    than 0.25 while the unseen-scaffold share changes by less than 0.05;
+ *  - chemistry moving while confidence stays flat: the unseen-scaffold or low-similarity
+ *    share rises by more than 0.15 while the width ratio changes by less than 0.05.
+ */
+export function proxySignals(
+  prev: Pick<WindowEvidence, 'input' | 'output'> | undefined,
+  now: { unseenScaffoldShare: number | null; lowSimilarityShare: number | null; widthRatio: number | null },
+): WindowEvidence['proxy'] {
+  const delta = (a: number | null, b: number | null | undefined) => (a !== null && b !== null && b !== undefined ? a - b : null);
+  const dChem = delta(now.unseenScaffoldShare, prev?.input.unseenScaffoldShare);
+  const dLow = delta(now.lowSimilarityShare, prev?.input.lowSimilarityShare);
+  const dWidth = delta(now.widthRatio, prev?.output.widthRatio);
+  return {
+    confidenceMovingChemistryStable: dWidth !== null && dChem !== null && Math.abs(dWidth) > 0.25 && Math.abs(dChem) < 0.05,
+    chemistryMovingConfidenceFlat: dWidth !== null && ((dChem !== null && dChem > 0.15) || (dLow !== null && dLow > 0.15)) && Math.abs(dWidth) < 0.05,
   };
 }
 

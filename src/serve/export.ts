@@ -1,7 +1,7 @@
 import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
 import type { Store } from '../store/store.js';
 
-const COLUMNS = ['id', 'request', 'model_version', 'feature_hash', 'input_hash', 'input_id', 'inchikey', 'smiles', 'value', 'uncertainty', 'interval_level', 'lower', 'upper', 'max_similarity', 'nearest_inchikey', 'scaffold', 'scaffold_seen', 'requested_by', 'requested_at'] as const;
+const COLUMNS = ['id', 'request', 'model_version', 'feature_hash', 'input_hash', 'input_id', 'inchikey', 'smiles', 'value', 'uncertainty', 'interval_level', 'lower', 'upper', 'max_similarity', 'nearest_inchikey', 'scaffold', 'scaffold_seen', 'model_frozen', 'requested_by', 'requested_at'] as const;
 
 /**
  * Exports prediction records (all, or one model's, or one request's) to CSV or JSON

@@ -14,7 +14,7 @@ import type { TrainingSet } from '../build/build.js';
 import { OnnxModel, type OnnxIO } from '../build/onnx-model.js';
 import { loadModel, type FeatureMatrix, type Prediction } from '../build/trainers/index.js';
 import { openMoleculeFile, type FileRow } from '../data/molecule-file.js';
-import { resolveModel, type ModelVersion } from '../registry/registry.js';
+import { frozenState, resolveModel, type ModelVersion } from '../registry/registry.js';
 import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
@@ -42,6 +42,8 @@ export interface PredictOptions {
 
 export interface PredictSummary {
   request: string;
+  /** The model was frozen by policy: predictions were served but flagged. */
+  modelFrozen: boolean;
   model: string;
   featureHash: string;
   rows: number;
@@ -116,10 +118,12 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
   const nd = dict.descriptors.length;
   const words = wordsFor(model.recipe.morgan.nBits);
   const request = randomUUID();
+  // A model frozen by policy still answers, but every prediction says so.
+  const frozen = (await frozenState(store.db, model.version.model)).frozen;
   const rejectsPath = o.rejects ?? o.out.replace(/(\.[^./\\]+)?$/, '.rejects.csv');
   const out = new AtomicFileWriter(o.out);
   const rej = new AtomicFileWriter(rejectsPath);
-  out.write('prediction_id,line,id,smiles,inchikey,value,uncertainty,interval_level,lower,upper,max_similarity,nearest_training_compound,scaffold_seen,in_domain\n');
+  out.write('prediction_id,line,id,smiles,inchikey,value,uncertainty,interval_level,lower,upper,max_similarity,nearest_training_compound,scaffold_seen,in_domain,model_frozen\n');
   rej.write('line,id,input,code,reason\n');
   const pool = await ChemPool.start(o.workers ?? ChemPool.defaultSize(), o.input);
   const summary = { rows: 0, predicted: 0, rejected: 0, outOfDomain: 0, unseenScaffolds: 0 };
@@ -174,7 +178,7 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
         id: randomUUID(), request, model_version: model.version.id, feature_hash: model.version.featureHash, input_hash: sha256Hex(row.structure),
         input_id: row.id, inchikey: m.inchikey, smiles: m.smiles, value, uncertainty: Number.isFinite(sigma) ? sigma : null,
         interval_level: hasInterval ? model.interval!.level : null, lower: hasInterval ? value - half : null, upper: hasInterval ? value + half : null,
-        max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, requested_by: o.actor, requested_at: now,
+        max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: frozen ? 1 : 0, requested_by: o.actor, requested_at: now,
       };
     });
     // The features go to the shared cache too: monitoring reads input drift from there.
@@ -194,7 +198,7 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
       if (inDomain === false) summary.outOfDomain++;
       if (r.scaffold_seen === 0) summary.unseenScaffolds++;
       summary.predicted++;
-      out.write([r.id, byInput[j]!.row.line, r.input_id, r.smiles, r.inchikey, r.value, r.uncertainty ?? '', r.interval_level ?? '', r.lower ?? '', r.upper ?? '', r.max_similarity ?? '', r.nearest_inchikey ?? '', r.scaffold_seen ?? '', inDomain === null ? '' : inDomain ? 1 : 0].map((v) => csvField(v as string | number)).join(',') + '\n');
+      out.write([r.id, byInput[j]!.row.line, r.input_id, r.smiles, r.inchikey, r.value, r.uncertainty ?? '', r.interval_level ?? '', r.lower ?? '', r.upper ?? '', r.max_similarity ?? '', r.nearest_inchikey ?? '', r.scaffold_seen ?? '', inDomain === null ? '' : inDomain ? 1 : 0, r.model_frozen].map((v) => csvField(v as string | number)).join(',') + '\n');
     }
   };
 
@@ -237,7 +241,7 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     await model.close();
   }
   return {
-    request, model: model.version.id, featureHash: model.version.featureHash, ...summary, rejectReasons: reasons, output: o.out, rejects: rejectsPath,
+    request, modelFrozen: frozen, model: model.version.id, featureHash: model.version.featureHash, ...summary, rejectReasons: reasons, output: o.out, rejects: rejectsPath,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -200,6 +200,7 @@ MIGRATIONS['0003_predictions'] = {
       .addColumn('nearest_inchikey', 'text')
       .addColumn('scaffold', 'text', (c) => c.notNull())
       .addColumn('scaffold_seen', 'integer')
+      .addColumn('model_frozen', 'integer', (c) => c.notNull())
       .addColumn('requested_by', 'text', (c) => c.notNull())
       .addColumn('requested_at', 'text', (c) => c.notNull())
       .execute();

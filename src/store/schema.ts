@@ -229,6 +229,8 @@ export interface PredictionTable {
   nearest_inchikey: string | null;
   scaffold: string;
   scaffold_seen: number | null;
+  /** 1 when a policy had frozen the model at prediction time: the value is served but flagged. */
+  model_frozen: number;
   requested_by: string;
   requested_at: string;
 }

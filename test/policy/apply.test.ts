@@ -95,6 +95,10 @@ describe('policy decisions on a live model', () => {
     assert.equal(freeze.decision.action, 'freeze');
     assert.equal(freeze.frozen, true);
     await assert.rejects(promote(store, { ref: 'logd-rf@2', alias: 'champion', actor: 'ben', reason: 'better', readReport }), (e: unknown) => e instanceof RotguardError && e.code === 'frozen');
+    const flagged = await predictFile(store, { modelRef: 'logd-rf@champion', input: join(dir, 'n.csv'), out: join(dir, 'p-frozen.csv'), actor: 'carl', workers: 1 });
+    assert.equal(flagged.modelFrozen, true);
+    const frozenRows = await store.db.selectFrom('predictions').select('model_frozen').where('request', '=', flagged.request).execute();
+    assert.ok(frozenRows.length > 0 && frozenRows.every((r) => r.model_frozen === 1));
     await recordEvent(store.db, { kind: 'unfrozen', model: 'logd-rf', versionId: null, actor: 'lead', reason: 'assay bridged' });
     assert.equal((await promote(store, { ref: 'logd-rf@2', alias: 'champion', actor: 'ben', reason: 'better', readReport })).alias, 'champion');
     const kinds = (await modelEvents(store, 'logd-rf')).map((e) => e.kind);

@@ -57,7 +57,7 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
   predictions: {
     id: H('9'), request: H('a'), model_version: 'sol-rf@1', feature_hash: H('3'), input_hash: H('b'), input_id: 'X1', inchikey: IK,
     smiles: 'CC(=O)Oc1ccccc1C(=O)O', value: 1.25, uncertainty: 0.3, interval_level: 0.9, lower: 0.7, upper: 1.8, max_similarity: 0.42,
-    nearest_inchikey: IK2, scaffold: 'c1ccccc1', scaffold_seen: 1, requested_by: 'ana', requested_at: T,
+    nearest_inchikey: IK2, scaffold: 'c1ccccc1', scaffold_seen: 1, model_frozen: 0, requested_by: 'ana', requested_at: T,
   },
   registry_events: { id: H('8'), at: T, actor: 'ana', kind: 'registered', model: 'sol-rf', version_id: 'sol-rf@1', reason: 'first build', payload: '{}' },
 };

@@ -33,6 +33,7 @@ export async function predictCommand(args: string[], io: CommandIO): Promise<num
       smilesColumn: str(values['smiles-column']), idColumn: str(values['id-column']), onProgress: (p) => bar.update(p.fraction, `${p.rows} rows`),
     }).finally(() => bar.done());
     emit(io, Boolean(values.json), s,
+      (s.modelFrozen ? `WARNING: ${s.model} is frozen by policy; every prediction is flagged model_frozen=1\n` : '') +
       `predicted ${s.predicted} of ${s.rows} rows with ${s.model} in ${s.seconds.toFixed(1)} s (request ${s.request})\n` +
       `  out of domain (nearest training Tanimoto < 0.3): ${s.outOfDomain}; unseen scaffolds: ${s.unseenScaffolds}\n` +
       `  predictions: ${s.output}\n  rejected: ${s.rejected} → ${s.rejects}`);
