@@ -1,10 +1,11 @@
 import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { featureVersion, type FeatureRecipe, type FeatureVersion } from '../chem/featurize.js';
-import type { BatchInput, BatchResult } from '../chem/featurize-batch.js';
+import type { BatchResult } from '../chem/featurize-batch.js';
 import { ChemPool } from '../chem/chem-pool.js';
 import { fingerprintToHex, wordsFor } from '../chem/fingerprint.js';
 import { loadRDKit } from '../chem/rdkit.js';
+import { streamFeatures } from './feature-stream.js';
 import { openMoleculeFile, type FileRow, type MoleculeFileOptions } from './molecule-file.js';
 
 export interface FeaturizeFileOptions extends MoleculeFileOptions {
@@ -76,12 +77,6 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
 
   const counts = { rows: 0, accepted: 0, rejected: 0, standardized: 0 };
   const reasons: Record<string, number> = {};
-  let bytesRead = 0;
-  let rowsRead = 0;
-  const progress = () => {
-    const estimatedRows = bytesRead > 0 ? (rowsRead * file.bytes) / bytesRead : 0;
-    options.onProgress?.({ bytesRead, bytesTotal: file.bytes, fraction: estimatedRows ? Math.min(1, counts.rows / estimatedRows) : 0, ...counts });
-  };
   const reject = (line: number, id: string, input: string, code: string, reason: string) => {
     counts.rejected++;
     reasons[code] = (reasons[code] ?? 0) + 1;
@@ -112,37 +107,13 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
         [csvField(row.line), csvField(row.id), csvField(row.structure), csvField(m.smiles), m.inchikey, csvField(m.scaffold), csvField(m.framework), csvField(m.changes.join('; ')), ...values, fingerprintToHex(result.fingerprints, i * words, words)].join(',') + '\n',
       );
     }
-    progress();
-  };
-
-  // Keep a few batches per worker in flight; write results strictly in input order.
-  const inFlight: Array<{ rows: FileRow[]; result: Promise<BatchResult> }> = [];
-  const maxInFlight = pool.size * 3;
-  const send = (rows: FileRow[]) => {
-    const inputs: BatchInput[] = [];
-    for (const r of rows) if (r.kind === 'row') inputs.push({ line: r.line, structure: r.structure });
-    const result = inputs.length ? pool.features(inputs, options.recipe) : Promise.resolve(emptyResult());
-    result.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
-    inFlight.push({ rows, result });
-  };
-  const drainOne = async () => {
-    const next = inFlight.shift()!;
-    writeBatch(next.rows, await next.result);
   };
 
   try {
-    let batch: FileRow[] = [];
-    for await (const row of file.rows((n) => (bytesRead = n))) {
-      rowsRead++;
-      batch.push(row);
-      if (batch.length >= batchSize) {
-        send(batch);
-        batch = [];
-        if (inFlight.length >= maxInFlight) await drainOne();
-      }
-    }
-    if (batch.length) send(batch);
-    while (inFlight.length) await drainOne();
+    await streamFeatures(file, pool, {
+      recipe: options.recipe, batchSize, perWorker: 3, onBatch: writeBatch,
+      onProgress: (p) => options.onProgress?.({ bytesRead: p.bytesRead, bytesTotal: file.bytes, fraction: p.fraction, ...counts }),
+    });
     out.commit();
     rej.commit();
   } catch (e) {
@@ -168,8 +139,4 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
     seconds,
     moleculesPerSecond: counts.accepted / seconds,
   };
-}
-
-function emptyResult(): BatchResult {
-  return { molecules: [], rejects: [], descriptors: new Float64Array(0), fingerprints: new Uint32Array(0) };
 }

@@ -13,6 +13,7 @@ import { fingerprintSet, nearestNeighbours, type FingerprintSet } from '../chem/
 import type { TrainingSet } from '../build/build.js';
 import { OnnxModel, type OnnxIO } from '../build/onnx-model.js';
 import { loadModel, type FeatureMatrix, type Prediction } from '../build/trainers/index.js';
+import { streamFeatures } from '../data/feature-stream.js';
 import { openMoleculeFile, type FileRow } from '../data/molecule-file.js';
 import { frozenState, resolveModel, type ModelVersion } from '../registry/registry.js';
 import type { NewRow } from '../store/schema.js';
@@ -202,34 +203,11 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     }
   };
 
-  let bytesRead = 0;
-  let rowsRead = 0;
   try {
-    const inFlight: Array<{ rows: FileRow[]; result: Promise<BatchResult> }> = [];
-    const drain = async () => {
-      const next = inFlight.shift()!;
-      await handle(next.rows, await next.result);
-      const estimated = bytesRead ? (rowsRead * file.bytes) / bytesRead : 0;
-      o.onProgress?.({ rows: summary.rows, fraction: estimated ? Math.min(1, summary.rows / estimated) : 0 });
-    };
-    const send = (rows: FileRow[]) => {
-      const inputs = rows.filter((r) => r.kind === 'row').map((r) => ({ line: r.line, structure: r.structure }));
-      const result = pool.features(inputs, model.recipe);
-      result.catch(() => undefined);
-      inFlight.push({ rows, result });
-    };
-    let batch: FileRow[] = [];
-    for await (const row of file.rows((n) => (bytesRead = n))) {
-      rowsRead++;
-      batch.push(row);
-      if (batch.length >= 256) {
-        send(batch);
-        batch = [];
-        if (inFlight.length >= pool.size * 2) await drain();
-      }
-    }
-    if (batch.length) send(batch);
-    while (inFlight.length) await drain();
+    await streamFeatures(file, pool, {
+      recipe: model.recipe, batchSize: 256, perWorker: 2, onBatch: handle,
+      onProgress: (p) => o.onProgress?.({ rows: summary.rows, fraction: p.fraction }),
+    });
     out.commit();
     rej.commit();
   } catch (e) {
