@@ -55,7 +55,11 @@ export interface WindowEvidence {
     baselineMae: number;
     /** mae / baselineMae: above 1 means worse than at validation. */
     maeRatio: number;
+    /** The largest MAE ratio among chemical series with at least 5 labelled predictions. */
+    worstSeriesMaeRatio?: number | null;
   } | null;
+  /** Performance per chemical series (generic framework), series with ≥ 5 labelled predictions. */
+  performanceBySeries?: Array<{ series: string; n: number; mae: number; maeRatio: number; coverage: number | null }>;
   assay: {
     /** Reference (control) compounds measured under more than one protocol version. */
     references: Array<{ inchikey: string; from: string; to: string; before: number; after: number; shift: number }>;

@@ -176,16 +176,30 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   });
   const evalRows = inWindow.length >= 3 ? inWindow : rows.filter((r) => labelOf.has(r.inchikey));
   let performance: WindowEvidence['performance'] = null;
+  let performanceBySeries: NonNullable<WindowEvidence['performanceBySeries']> = [];
   const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae;
+  const coverageOf = (rs: Row<'predictions'>[]) => {
+    const covered = rs.filter((r) => r.lower !== null && r.upper !== null);
+    return covered.length ? covered.filter((r) => { const y = labelOf.get(r.inchikey)!.label; return y >= r.lower! && y <= r.upper!; }).length / covered.length : null;
+  };
   if (evalRows.length >= 3 && baselineMae) {
+    // Per chemical series: a decay confined to one series is invisible in the window's mean.
+    const seriesOf = await frameworks(store, ctx.version.featureHash, [...new Set(evalRows.map((r) => r.inchikey))]);
+    const bySeries = new Map<string, Row<'predictions'>[]>();
+    for (const r of evalRows) {
+      const key = seriesOf.get(r.inchikey) || '(acyclic)';
+      (bySeries.get(key) ?? bySeries.set(key, []).get(key)!).push(r);
+    }
+    performanceBySeries = [...bySeries.entries()].filter(([, rs]) => rs.length >= 5).map(([series, rs]) => {
+      const m = mae(rs.map((r) => labelOf.get(r.inchikey)!.label), rs.map((r) => r.value));
+      return { series, n: rs.length, mae: m, maeRatio: m / baselineMae, coverage: coverageOf(rs) };
+    }).sort((a, b) => b.maeRatio - a.maeRatio);
     const yTrue = evalRows.map((r) => labelOf.get(r.inchikey)!.label);
     const yPred = evalRows.map((r) => r.value);
-    const covered = evalRows.filter((r) => r.lower !== null && r.upper !== null);
     const m = mae(yTrue, yPred);
     performance = {
-      n: evalRows.length, mae: m, rmse: rmse(yTrue, yPred), spearman: evalRows.length >= 3 ? spearman(yTrue, yPred) : null,
-      coverage: covered.length ? covered.filter((r) => { const y = labelOf.get(r.inchikey)!.label; return y >= r.lower! && y <= r.upper!; }).length / covered.length : null,
-      baselineMae, maeRatio: m / baselineMae,
+      n: evalRows.length, mae: m, rmse: rmse(yTrue, yPred), spearman: spearman(yTrue, yPred), coverage: coverageOf(evalRows),
+      baselineMae, maeRatio: m / baselineMae, worstSeriesMaeRatio: performanceBySeries[0]?.maeRatio ?? null,
     };
   }
 
@@ -219,6 +233,7 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
       ...labels,
     },
     performance,
+    performanceBySeries,
     assay,
     proxy: proxySignals(prev, { unseenScaffoldShare: unseenShare, lowSimilarityShare: lowShare, widthRatio }),
   };
@@ -244,6 +259,16 @@ export function proxySignals(
     confidenceMovingChemistryStable: dWidth !== null && dChem !== null && Math.abs(dWidth) > 0.25 && Math.abs(dChem) < 0.05,
     chemistryMovingConfidenceFlat: dWidth !== null && ((dChem !== null && dChem > 0.15) || (dLow !== null && dLow > 0.15)) && Math.abs(dWidth) < 0.05,
   };
+}
+
+/** Generic framework (the chemical series) of each compound, from the feature cache. */
+async function frameworks(store: Store, featureHash: string, keys: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await store.db.selectFrom('feature_cache').select(['inchikey', 'framework']).where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
+    for (const r of rows) out.set(r.inchikey, r.framework);
+  }
+  return out;
 }
 
 type Measurement = { inchikey: string; value: number; qualifier: string; protocol_version: string; measured_at: string | null; reported_at: string | null };

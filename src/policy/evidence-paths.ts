@@ -45,6 +45,7 @@ export const EVIDENCE_PATHS = {
   'performance.coverage': 'number',
   'performance.baselineMae': 'number',
   'performance.maeRatio': 'number',
+  'performance.worstSeriesMaeRatio': 'number',
   'assay.medianReferenceShift': 'number',
   'assay.confirmedShift': 'boolean',
   'proxy.confidenceMovingChemistryStable': 'boolean',

@@ -70,6 +70,10 @@ describe('monitoring', () => {
     assert.equal(after2.labels.labelled, 30);
     assert.ok(after2.performance && after2.performance.maeRatio > 2, `MAE ratio ${after2.performance?.maeRatio}`);
     assert.ok(after2.labels.newLabels >= 30);
+    // The new series is acyclic: one series with all 30 labelled predictions, and it is the worst.
+    assert.equal(after2.performanceBySeries![0]!.series, '(acyclic)');
+    assert.equal(after2.performanceBySeries![0]!.n, 30);
+    assert.equal(after2.performance!.worstSeriesMaeRatio, after2.performanceBySeries![0]!.maeRatio);
     assert.ok(after2.labels.newLabelsOnNewChemistry >= 30, JSON.stringify(after2.labels));
     assert.deepEqual(after2.labels.protocolVersions, ['shake@1', 'shake@2'].filter((v) => after2.labels.protocolVersions.includes(v)));
     assert.equal(after2.assay.confirmedShift, true);
