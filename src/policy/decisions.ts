@@ -17,14 +17,16 @@ import { requireOverrideReason, type RetrainBasis } from './override.js';
  * emits the recipe for the new training window.
  */
 export async function decideNow(store: Store, o: { policy: Policy; window?: WindowKind; asOf?: string; actor: string }): Promise<Decision> {
-  const run = await monitorModel(store, { model: o.policy.model, window: o.window, asOf: o.asOf, actor: o.actor });
+  // Watching widens monitoring: per batch (request) windows instead of weeks, unless told otherwise.
+  const window = o.window ?? ((await latestAction(store, o.policy.model)) === 'watch' ? 'request' : 'week');
+  const run = await monitorModel(store, { model: o.policy.model, window, asOf: o.asOf, actor: o.actor });
   // The history a policy reads is the current version's: windows served by older versions are not its record.
   const current = run.windows[run.windows.length - 1]!.model;
   const history = run.windows.filter((w) => w.model === current);
   const decision = decide(o.policy, history);
   await recordEvent(store.db, {
     kind: 'decision', model: o.policy.model, versionId: current, actor: o.actor, reason: decision.reason,
-    payload: { action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, monitorRun: run.blob, decision },
+    payload: { action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: window, monitorRun: run.blob, decision },
   });
   return decision;
 }
@@ -63,6 +65,12 @@ export async function applyPolicy(store: Store, o: { policy: Policy; window?: Wi
     return { decision, frozen: false, recipe, recipePath };
   }
   return { decision, frozen: false, recipe: null, recipePath: null };
+}
+
+/** The action of the model's latest recorded decision, if any. */
+export async function latestAction(store: Store, model: string): Promise<Decision['action'] | null> {
+  const e = await store.db.selectFrom('registry_events').select('payload').where('model', '=', model).where('kind', '=', 'decision').orderBy('at', 'desc').executeTakeFirst();
+  return e ? (JSON.parse(e.payload) as { action: Decision['action'] }).action : null;
 }
 
 /**

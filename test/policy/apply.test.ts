@@ -72,6 +72,11 @@ describe('policy decisions on a live model', () => {
     const recorded = JSON.parse(events.filter((e) => e.kind === 'decision').at(-1)!.payload) as { policyHash: string; action: string };
     assert.deepEqual([recorded.action, recorded.policyHash], ['watch', POLICY.hash]);
 
+    // Under watch, monitoring widens to per-batch windows when no window kind is given.
+    const watching = await decideNow(store, { policy: POLICY, actor: 'mon' });
+    assert.equal(watching.window.label, watch.window.label, 'a request window, not an ISO week');
+    assert.doesNotMatch(watching.window.label, /^\d{4}-W\d{2}$/);
+
     // A retrain now has no triggering decision: it needs a stated reason.
     await assert.rejects(retrainBasis(store, 'logd-rf', undefined, 'ana'), (e: unknown) => e instanceof RotguardError && e.code === 'override_reason_required');
     assert.equal((await retrainBasis(store, 'logd-rf', 'vendor data correction', 'ana'))!.kind, 'override');

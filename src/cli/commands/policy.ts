@@ -22,7 +22,8 @@ writes the recipe for the new training window to --recipe-out.
 export const decideHelp = `Usage: rotguard decide --policy POLICY.yaml [--window week|request] [--as-of TIME] [--json]
 
 Runs monitoring and the policy and records the decision (continue, watch, freeze or
-retrain) with the policy hash and the evidence, without acting on it.
+retrain) with the policy hash and the evidence, without acting on it. Windows are weeks,
+or batches (requests) while the model is under watch: watching widens monitoring.
 `;
 
 function describe(d: Decision): string {
@@ -31,7 +32,8 @@ function describe(d: Decision): string {
     (d.maturity ? '\n  maturity: ' + d.maturity.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${c.value ?? '–'} (${c.comparison} ${c.threshold})`).join(', ') : '');
 }
 
-function windowOption(v: unknown): WindowKind {
+function windowOption(v: unknown): WindowKind | undefined {
+  if (v === undefined) return undefined;
   if (v !== 'week' && v !== 'request') throw new UsageError('--window must be week or request');
   return v;
 }
@@ -43,7 +45,7 @@ function asOfOption(v: unknown): string | undefined {
 }
 
 export async function decideCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values } = parseCommand(args, { policy: { type: 'string' }, window: { type: 'string', default: 'week' }, 'as-of': { type: 'string' } });
+  const { values } = parseCommand(args, { policy: { type: 'string' }, window: { type: 'string' }, 'as-of': { type: 'string' } });
   if (values.help) return io.out(decideHelp), 0;
   if (!values.policy) throw new UsageError(decideHelp);
   const policy = readPolicyFile(str(values.policy)!);
@@ -56,7 +58,7 @@ export async function decideCommand(args: string[], io: CommandIO): Promise<numb
 
 export async function policyCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args, {
-    policy: { type: 'string' }, 'recipe-out': { type: 'string' }, window: { type: 'string', default: 'week' }, 'as-of': { type: 'string' }, model: { type: 'string' }, reason: { type: 'string' },
+    policy: { type: 'string' }, 'recipe-out': { type: 'string' }, window: { type: 'string' }, 'as-of': { type: 'string' }, model: { type: 'string' }, reason: { type: 'string' },
   });
   const [sub, file] = positionals;
   if (values.help || !sub) return io.out(policyHelp), values.help ? 0 : 1;
