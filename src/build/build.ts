@@ -67,8 +67,7 @@ export async function build(
   onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
   await computeFeatures(store, { snapshot: snapshot.info.hash, featureSet: set, onProgress: (d, t) => onProgress?.({ stage: 'features', done: d, total: t }) });
   const data = await loadFeatures(store, snapshot, set.hash, recipe);
-  const dates = recipe.split.method === 'time' ? await firstMeasured(store, snapshot) : null;
-  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: dates?.[i] ?? null })), recipe.split);
+  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: data.firstMeasured[i] ?? null })), recipe.split);
   if (split.train.length < 5 || split.test.length < 3) {
     throw new RotguardError('too_few_compounds', `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`);
   }
@@ -163,6 +162,8 @@ interface LoadedFeatures {
   frameworks: string[];
   protocols: string[];
   sites: string[];
+  /** Each compound's first measurement date (for time splits), aligned with the other arrays. */
+  firstMeasured: Array<string | null>;
   inchikeys: string[];
 }
 
@@ -175,7 +176,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
       .where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
     for (const r of rows) byKey.set(r.inchikey, r);
   }
-  const { protocolOf, siteOf } = await provenance(store, snapshot);
+  const { protocolOf, siteOf, firstOf } = await provenance(store, snapshot);
   // Censored labels are bounds, not values: regression trains and validates on exact labels only.
   const usable = snapshot.rows.filter((r) => r.qualifier === '=' && byKey.has(r.inchikey));
   const nd = descriptorDictionary(recipe.features.descriptors).descriptors.length;
@@ -196,42 +197,34 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
     frameworks: usable.map((r) => byKey.get(r.inchikey)!.framework || '(acyclic)'),
     protocols: usable.map((r) => protocolOf.get(r.inchikey) ?? 'mixed'),
     sites: usable.map((r) => siteOf.get(r.inchikey) ?? 'mixed'),
+    firstMeasured: usable.map((r) => firstOf.get(r.inchikey) ?? null),
     inchikeys: usable.map((r) => r.inchikey),
   };
 }
 
-/** Each compound's protocol version and site when all its measurements share one, else "mixed". */
-async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ protocolOf: Map<string, string>; siteOf: Map<string, string> }> {
+/**
+ * One pass over the snapshot's measurements: each compound's protocol version and site
+ * when all its measurements share one (else "mixed"), and its first measurement date.
+ */
+async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ protocolOf: Map<string, string>; siteOf: Map<string, string>; firstOf: Map<string, string> }> {
   const ids = snapshot.rows.flatMap((r) => r.measurements);
   const protocolOf = new Map<string, string>();
   const siteOf = new Map<string, string>();
+  const firstOf = new Map<string, string>();
   const note = (map: Map<string, string>, key: string, value: string) => {
     const prev = map.get(key);
     map.set(key, prev === undefined || prev === value ? value : 'mixed');
   };
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'protocol_version', 'site']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'protocol_version', 'site', 'measured_at']).where('id', 'in', ids.slice(i, i + 500)).execute();
     for (const r of rows) {
       note(protocolOf, r.inchikey, r.protocol_version);
       note(siteOf, r.inchikey, r.site);
+      const prev = firstOf.get(r.inchikey);
+      if (r.measured_at && (prev === undefined || r.measured_at < prev)) firstOf.set(r.inchikey, r.measured_at);
     }
   }
-  return { protocolOf, siteOf };
-}
-
-/** Each compound's first measurement date, for time splits. */
-async function firstMeasured(store: Store, snapshot: SnapshotContent): Promise<Array<string | null>> {
-  const ids = snapshot.rows.flatMap((r) => r.measurements);
-  const first = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'measured_at']).where('id', 'in', ids.slice(i, i + 500)).execute();
-    for (const r of rows) {
-      if (!r.measured_at) continue;
-      const prev = first.get(r.inchikey);
-      if (prev === undefined || r.measured_at < prev) first.set(r.inchikey, r.measured_at);
-    }
-  }
-  return snapshot.rows.filter((r) => r.qualifier === '=').map((r) => first.get(r.inchikey) ?? null);
+  return { protocolOf, siteOf, firstOf };
 }
 
 function pick(values: Float64Array, idx: number[]): Float64Array {

@@ -40,6 +40,9 @@ interface VersionContext {
   trainScaffolds: Set<string>;
   trainDescriptors: Float64Array[];
   baselineWidth: number | null;
+  /** The endpoint's exact measurements with each compound's scaffold, loaded once per run: every window filters them by its asOf. */
+  measurements: Measurement[];
+  byCompound: Map<string, Measurement[]>;
 }
 
 export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ windows: WindowEvidence[]; blob: string }> {
@@ -119,10 +122,17 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
     trainKeys = t.inchikeys;
     scaffolds = t.scaffolds;
   }
+  const measurements: Measurement[] = await store.db.selectFrom('measurements as m')
+    .leftJoin('feature_cache as f', (j) => j.onRef('f.inchikey', '=', 'm.inchikey').on('f.feature_hash', '=', version.featureHash))
+    .select(['m.inchikey', 'm.value', 'm.protocol_version', 'm.measured_at', 'm.reported_at', 'f.scaffold'])
+    .where('m.endpoint', '=', version.endpoint).where('m.qualifier', '=', '=').execute();
+  const byCompound = new Map<string, Measurement[]>();
+  for (const m of measurements) (byCompound.get(m.inchikey) ?? byCompound.set(m.inchikey, []).get(m.inchikey)!).push(m);
   return {
     version, report, transform: endpoint.transform === 'log10' ? Math.log10 : (v: number) => v,
     trainKeys: new Set(trainKeys), trainScaffolds: new Set(scaffolds),
     trainDescriptors: await descriptorColumns(store, version, trainKeys),
+    measurements, byCompound,
     baselineWidth: report?.conformal?.find((c) => c.level === 0.9)?.meanWidth ?? null,
   };
 }
@@ -163,7 +173,7 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   const base = ctx.report?.testPredictions;
 
   // Labels: exact measurements of the endpoint for these compounds, known by asOf.
-  const measured = await labelsFor(store, ctx, keys, asOf);
+  const measured = labelsFor(ctx, keys, asOf);
   const labelOf = new Map<string, { label: number; reportedAt: string | null }>();
   for (const [k, list] of measured) labelOf.set(k, { label: mean(list.map((m) => ctx.transform(m.value))), reportedAt: list.map((m) => m.reported_at).filter(Boolean).sort()[0] ?? null });
   const unlabelled = rows.filter((r) => !labelOf.has(r.inchikey));
@@ -203,8 +213,8 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
     };
   }
 
-  const labels = await newLabels(store, ctx, asOf);
-  const assay = await assayShift(store, ctx, g.end < asOf ? g.end : asOf);
+  const labels = newLabels(ctx, asOf);
+  const assay = assayShift(ctx, g.end < asOf ? g.end : asOf);
   const unseenShare = seen.length ? 1 - mean(seen) : null;
   const widthRatio = widths.length && ctx.baselineWidth ? mean(widths) / ctx.baselineWidth : null;
   const lowShare = sims.length ? sims.filter((s) => s < LOW_SIMILARITY).length / sims.length : null;
@@ -271,26 +281,22 @@ async function frameworks(store: Store, featureHash: string, keys: string[]): Pr
   return out;
 }
 
-type Measurement = { inchikey: string; value: number; qualifier: string; protocol_version: string; measured_at: string | null; reported_at: string | null };
+type Measurement = { inchikey: string; value: number; protocol_version: string; measured_at: string | null; reported_at: string | null; scaffold: string | null };
 
-async function labelsFor(store: Store, ctx: VersionContext, keys: string[], asOf: string): Promise<Map<string, Measurement[]>> {
+const knownBy = (m: Measurement, asOf: string) => !m.reported_at || m.reported_at <= asOf;
+
+function labelsFor(ctx: VersionContext, keys: string[], asOf: string): Map<string, Measurement[]> {
   const out = new Map<string, Measurement[]>();
-  for (let i = 0; i < keys.length; i += 500) {
-    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'value', 'qualifier', 'protocol_version', 'measured_at', 'reported_at'])
-      .where('endpoint', '=', ctx.version.endpoint).where('inchikey', 'in', keys.slice(i, i + 500)).where('qualifier', '=', '=').execute();
-    for (const r of rows) {
-      if (r.reported_at && r.reported_at > asOf) continue;
-      (out.get(r.inchikey) ?? out.set(r.inchikey, []).get(r.inchikey)!).push(r);
-    }
+  for (const k of keys) {
+    const known = (ctx.byCompound.get(k) ?? []).filter((m) => knownBy(m, asOf));
+    if (known.length) out.set(k, known);
   }
   return out;
 }
 
 /** Labels on compounds the model was not trained on, known by asOf: what a retrain would learn from. */
-async function newLabels(store: Store, ctx: VersionContext, asOf: string) {
-  const rows = await store.db.selectFrom('measurements as m').leftJoin('feature_cache as f', (j) => j.onRef('f.inchikey', '=', 'm.inchikey').on('f.feature_hash', '=', ctx.version.featureHash))
-    .select(['m.inchikey', 'm.protocol_version', 'm.measured_at', 'm.reported_at', 'f.scaffold']).where('m.endpoint', '=', ctx.version.endpoint).where('m.qualifier', '=', '=').execute();
-  const fresh = rows.filter((r) => !ctx.trainKeys.has(r.inchikey) && (!r.reported_at || r.reported_at <= asOf));
+function newLabels(ctx: VersionContext, asOf: string) {
+  const fresh = ctx.measurements.filter((r) => !ctx.trainKeys.has(r.inchikey) && knownBy(r, asOf));
   const dates = fresh.map((r) => r.measured_at).filter((d): d is string => Boolean(d)).sort();
   return {
     newLabels: fresh.length,
@@ -307,9 +313,8 @@ async function newLabels(store: Store, ctx: VersionContext, asOf: string) {
  * |median shift| exceeds twice the pooled within-version replicate SD (0.1 label units if
  * there are no replicates).
  */
-async function assayShift(store: Store, ctx: VersionContext, asOf: string): Promise<WindowEvidence['assay']> {
-  const rows = (await store.db.selectFrom('measurements').select(['inchikey', 'value', 'protocol_version', 'reported_at'])
-    .where('endpoint', '=', ctx.version.endpoint).where('qualifier', '=', '=').execute()).filter((r) => !r.reported_at || r.reported_at <= asOf);
+function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] {
+  const rows = ctx.measurements.filter((r) => knownBy(r, asOf));
   const versions = [...new Set(rows.map((r) => r.protocol_version))].sort(byVersion);
   const none = { references: [], medianReferenceShift: null, confirmedShift: false };
   if (versions.length < 2) return none;

@@ -136,7 +136,6 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
   };
 
   const handle = async (rows: FileRow[], result: BatchResult) => {
-    const ok: number[] = [];
     let k = 0;
     const byInput: Array<{ row: FileRow; index: number }> = [];
     for (const row of rows) {
@@ -152,17 +151,16 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
         reject(row, r.code, r.reason);
         continue;
       }
-      ok.push(i);
       byInput.push({ row, index: i });
     }
-    if (!ok.length) return;
-    const descriptors = new Float64Array(ok.length * nd);
-    const fps = new Uint32Array(ok.length * words);
-    ok.forEach((i, j) => {
+    if (!byInput.length) return;
+    const descriptors = new Float64Array(byInput.length * nd);
+    const fps = new Uint32Array(byInput.length * words);
+    byInput.forEach(({ index: i }, j) => {
       descriptors.set(result.descriptors.subarray(i * nd, (i + 1) * nd), j * nd);
       fps.set(result.fingerprints.subarray(i * words, (i + 1) * words), j * words);
     });
-    const prediction = await model.predict({ rows: ok.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fps, words } });
+    const prediction = await model.predict({ rows: byInput.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fps, words } });
     const nn = model.train ? nearestNeighbours(fingerprintSet(fps, words), model.train.set, 1) : null;
     const now = nowIso();
     const records: NewRow<'predictions'>[] = byInput.map(({ row, index }, j) => {
