@@ -11,7 +11,5 @@ export function currentActor(): string {
   }
 }
 
-/** Now as an ISO-8601 UTC timestamp, the one time format in the store. */
-export function nowIso(): string {
-  return new Date().toISOString();
-}
+/** Re-exported: timestamps come from the one clock (see clock.ts). */
+export { nowIso } from './clock.js';

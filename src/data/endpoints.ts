@@ -1,3 +1,4 @@
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import type { Store } from '../store/store.js';
@@ -62,7 +63,7 @@ export async function addEndpoint(store: Store, def: EndpointDefinition, actor: 
   }
   const row = {
     name: d.name, unit: d.unit, transform: d.transform, direction: d.direction, valid_min: d.validMin, valid_max: d.validMax,
-    description: d.description, definition_hash: hash, created_at: new Date().toISOString(), created_by: actor,
+    description: d.description, definition_hash: hash, created_at: nowIso(), created_by: actor,
   };
   await store.db.insertInto('endpoints').values(row).execute();
   return { status: 'created', endpoint: endpointFromRow(row) };

@@ -1,4 +1,5 @@
 /** Parsing of one measurement's value, qualifier and dates, row by row. */
+import { nowMs } from '../core/clock.js';
 
 export type Qualifier = '=' | '<' | '>';
 
@@ -28,7 +29,7 @@ export function parseValue(raw: string, qualifierRaw: string | undefined): Parse
  * An ISO date (YYYY-MM-DD) or date-time. Calendar-impossible dates (2024-02-30) and
  * dates more than a day in the future are refused. Date-only values stay date-only.
  */
-export function parseDate(raw: string, now = Date.now()): Parsed<string> {
+export function parseDate(raw: string, now = nowMs()): Parsed<string> {
   const text = raw.trim();
   if (!text) return { ok: false, code: 'missing_date', reason: 'the date is empty' };
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);

@@ -307,28 +307,26 @@ function newLabels(ctx: VersionContext, asOf: string) {
 }
 
 /**
- * Reference compounds measured under the previous and the latest protocol version: if they
- * moved together by more than the assay's own replicate noise, the assay shifted (not the
- * chemistry). Confirmed when at least 3 references moved, 80 % in the same direction, and
- * |median shift| exceeds twice the pooled within-version replicate SD (0.1 label units if
- * there are no replicates).
+ * Reference compounds measured under the previous and the latest version of the same
+ * protocol: if they moved together by more than the assay's own replicate noise, the assay
+ * shifted (not the chemistry). Versions are compared within a protocol only: two sites
+ * running two protocols differ by a standing offset, which is not a shift. Confirmed when
+ * at least 3 references moved, 80 % in the same direction, and |median shift| exceeds
+ * twice the pooled within-version replicate SD (0.1 label units if there are no replicates).
+ * With several protocols changed, the one with the largest |median shift| is reported.
  */
 function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] {
   const rows = ctx.measurements.filter((r) => knownBy(r, asOf));
-  const versions = [...new Set(rows.map((r) => r.protocol_version))].sort(byVersion);
-  const none = { references: [], medianReferenceShift: null, confirmedShift: false };
-  if (versions.length < 2) return none;
-  const latest = versions[versions.length - 1]!;
-  const previous = versions[versions.length - 2]!;
+  const none: WindowEvidence['assay'] = { references: [], medianReferenceShift: null, confirmedShift: false };
+  // Replicate noise, pooled over every compound × protocol version.
   const by = new Map<string, Map<string, number[]>>();
   for (const r of rows) {
     const perVersion = by.get(r.inchikey) ?? by.set(r.inchikey, new Map()).get(r.inchikey)!;
     (perVersion.get(r.protocol_version) ?? perVersion.set(r.protocol_version, []).get(r.protocol_version)!).push(ctx.transform(r.value));
   }
-  const references: WindowEvidence['assay']['references'] = [];
   let ss = 0;
   let dof = 0;
-  for (const [inchikey, perVersion] of by) {
+  for (const perVersion of by.values()) {
     for (const list of perVersion.values()) {
       if (list.length > 1) {
         const m = mean(list);
@@ -336,16 +334,36 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
         dof += list.length - 1;
       }
     }
-    const before = perVersion.get(previous);
-    const after = perVersion.get(latest);
-    if (before && after) references.push({ inchikey, from: previous, to: latest, before: mean(before), after: mean(after), shift: mean(after) - mean(before) });
   }
-  if (!references.length) return none;
-  const shifts = references.map((r) => r.shift);
-  const med = median(shifts);
   const noise = dof > 0 ? Math.sqrt(ss / dof) : 0.1;
-  const agree = shifts.filter((s) => Math.sign(s) === Math.sign(med)).length / shifts.length;
-  return { references, medianReferenceShift: med, confirmedShift: references.length >= 3 && agree >= 0.8 && Math.abs(med) > 2 * noise };
+  const versionsByProtocol = new Map<string, string[]>();
+  for (const v of new Set(rows.map((r) => r.protocol_version))) {
+    const protocol = v.split('@')[0]!;
+    (versionsByProtocol.get(protocol) ?? versionsByProtocol.set(protocol, []).get(protocol)!).push(v);
+  }
+  let best: WindowEvidence['assay'] = none;
+  for (const versions of versionsByProtocol.values()) {
+    if (versions.length < 2) continue;
+    versions.sort(byVersion);
+    const latest = versions[versions.length - 1]!;
+    const previous = versions[versions.length - 2]!;
+    const references: WindowEvidence['assay']['references'] = [];
+    for (const [inchikey, perVersion] of by) {
+      const before = perVersion.get(previous);
+      const after = perVersion.get(latest);
+      if (before && after) references.push({ inchikey, from: previous, to: latest, before: mean(before), after: mean(after), shift: mean(after) - mean(before) });
+    }
+    if (!references.length) continue;
+    const shifts = references.map((r) => r.shift);
+    const med = median(shifts);
+    const agree = shifts.filter((s) => Math.sign(s) === Math.sign(med)).length / shifts.length;
+    const result = { references, medianReferenceShift: med, confirmedShift: references.length >= 3 && agree >= 0.8 && Math.abs(med) > 2 * noise };
+    const rank = (a: WindowEvidence['assay']) => [a.confirmedShift ? 1 : 0, Math.abs(a.medianReferenceShift ?? 0)] as const;
+    const [rc, rm] = rank(result);
+    const [bc, bm] = rank(best);
+    if (rc > bc || (rc === bc && rm > bm) || best === none) best = result;
+  }
+  return best;
 }
 
 function byVersion(a: string, b: string): number {
