@@ -7,6 +7,7 @@ import { fingerprintSet, nearestNeighbours } from '../chem/similarity.js';
 import { computeFeatures, defineFeatureSet } from '../data/features.js';
 import { createSnapshot, readSnapshot, type SnapshotContent } from '../data/snapshots.js';
 import { registerVersion, versionFromRow, type ModelVersion } from '../registry/registry.js';
+import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import { validationReport, type ValidationReport } from '../validate/report.js';
 import { splitIndices } from '../validate/splits.js';
@@ -61,7 +62,7 @@ export async function build(
   const buildHash = buildHashOf(resolved, snapshot.info.hash, set.hash, environment);
 
   const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
-  if (existing) return cacheHit(store, existing.hash, existing.train_seconds);
+  if (existing) return cacheHit(store, existing.hash, existing.train_seconds, actor);
   await beforeTrain?.();
 
   onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
@@ -115,12 +116,18 @@ export async function build(
       artifact_blob: artifactBlob, report_blob: reportBlob, train_seconds: trainSeconds, cache_hits: 0, saved_seconds: 0, team: recipe.team,
       created_at: nowIso(), created_by: actor,
     }).execute();
-    return registerVersion(trx, {
+    const v = await registerVersion(trx, {
       model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, origin: 'built', buildHash, artifactBlob, reportBlob, featureHash: set.hash,
       featureContract: { featureVersion: set.version, descriptors: dict.descriptors.map((d) => d.name), fingerprint: { type: 'morgan', ...featureRecipe.morgan }, uses: usedBlocks(data.matrix) },
       lineage: { ...lineageOf(recipe, snapshot.info.hash, set.hash, environment), trainingSet: trainingSetBlob },
       createdBy: actor,
     }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
+    await appendEvent(trx, {
+      kind: 'build_trained', subject: `build:${buildHash}`, model: v.model, versionId: v.id, actor,
+      reason: `trained ${recipe.algorithm} in ${trainSeconds.toFixed(1)} s`,
+      payload: { buildHash, snapshot: snapshot.info.hash, featureHash: set.hash, artifactBlob, reportBlob, trainSeconds, environment },
+    });
+    return v;
   });
   return { buildHash, cacheHit: false, savedSeconds: 0, trainSeconds, version, snapshot: snapshot.info.hash, featureHash: set.hash, artifactBlob, report };
 }
@@ -140,13 +147,19 @@ async function resolveDataset(store: Store, recipe: Recipe, actor: string): Prom
   return info.hash;
 }
 
-async function cacheHit(store: Store, buildHash: string, trainSeconds: number): Promise<BuildResult> {
-  await store.db.transaction().execute(async (trx) => {
+async function cacheHit(store: Store, buildHash: string, trainSeconds: number, actor: string): Promise<BuildResult> {
+  const row = await store.db.transaction().execute(async (trx) => {
     const b = await trx.selectFrom('builds').select(['cache_hits', 'saved_seconds']).where('hash', '=', buildHash).executeTakeFirstOrThrow();
     await trx.updateTable('builds').set({ cache_hits: b.cache_hits + 1, saved_seconds: b.saved_seconds + trainSeconds }).where('hash', '=', buildHash).execute();
+    const v = await trx.selectFrom('model_versions').selectAll().where('build_hash', '=', buildHash).orderBy('version').executeTakeFirstOrThrow();
+    await appendEvent(trx, {
+      kind: 'build_cache_hit', subject: `build:${buildHash}`, model: v.model, versionId: v.id, actor,
+      reason: `identical build served from cache: ${trainSeconds.toFixed(1)} s of compute saved`,
+      payload: { buildHash, savedSeconds: trainSeconds, cacheHits: b.cache_hits + 1 },
+    });
+    return v;
   });
   const b = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirstOrThrow();
-  const row = await store.db.selectFrom('model_versions').selectAll().where('build_hash', '=', buildHash).orderBy('version').executeTakeFirstOrThrow();
   const report = JSON.parse((await store.blobs.get(b.report_blob)).toString('utf8')) as ValidationReport;
   return {
     buildHash, cacheHit: true, savedSeconds: trainSeconds, trainSeconds: 0, version: versionFromRow(row), snapshot: b.snapshot, featureHash: b.feature_hash,

@@ -61,13 +61,13 @@ export class ChemPool {
   }
 
   /** Standardize, then compute descriptors, fingerprint and scaffolds. */
-  features(inputs: BatchInput[], recipe: FeatureRecipe): Promise<BatchResult> {
-    return this.submit({ task: 'features', inputs, recipe });
+  features(inputs: BatchInput[], recipe: FeatureRecipe, file?: string): Promise<BatchResult> {
+    return this.submit({ task: 'features', inputs, recipe, file });
   }
 
   /** Standardize only (identity), with the molecular weight when asked. */
-  identity(inputs: BatchInput[], withMolWeight = false): Promise<IdentityResult> {
-    return this.submit({ task: 'identity', inputs, withMolWeight });
+  identity(inputs: BatchInput[], withMolWeight = false, file?: string): Promise<IdentityResult> {
+    return this.submit({ task: 'identity', inputs, withMolWeight, file });
   }
 
   private submit<R>(task: Task): Promise<R> {

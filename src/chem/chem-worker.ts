@@ -4,16 +4,17 @@ import type { FeatureRecipe } from './featurize.js';
 import { loadRDKit } from './rdkit.js';
 
 // A chemistry worker: loads RDKit once, then answers batches until the pool closes it.
-export type WorkerTask = { seq: number; inputs: BatchInput[] } & ({ task: 'features'; recipe: FeatureRecipe } | { task: 'identity'; withMolWeight: boolean });
+/** `file` names the input in error locations (a shared pool serves several files). */
+export type WorkerTask = { seq: number; inputs: BatchInput[]; file?: string } & ({ task: 'features'; recipe: FeatureRecipe } | { task: 'identity'; withMolWeight: boolean });
 
 const { file } = workerData as { file?: string };
 await loadRDKit();
 parentPort!.on('message', (m: WorkerTask) => {
   if (m.task === 'features') {
-    const result = featurizeBatch(m.inputs, m.recipe, file);
+    const result = featurizeBatch(m.inputs, m.recipe, m.file ?? file);
     parentPort!.postMessage({ seq: m.seq, result }, [result.descriptors.buffer as ArrayBuffer, result.fingerprints.buffer as ArrayBuffer]);
   } else {
-    parentPort!.postMessage({ seq: m.seq, result: identifyBatch(m.inputs, m.withMolWeight, file) });
+    parentPort!.postMessage({ seq: m.seq, result: identifyBatch(m.inputs, m.withMolWeight, m.file ?? file) });
   }
 });
 parentPort!.postMessage({ ready: true });

@@ -1,6 +1,7 @@
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
+import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import type { Row } from '../store/schema.js';
 import { parseUnit } from './units.js';
@@ -65,7 +66,13 @@ export async function addEndpoint(store: Store, def: EndpointDefinition, actor: 
     name: d.name, unit: d.unit, transform: d.transform, direction: d.direction, valid_min: d.validMin, valid_max: d.validMax,
     description: d.description, definition_hash: hash, created_at: nowIso(), created_by: actor,
   };
-  await store.db.insertInto('endpoints').values(row).execute();
+  await store.db.transaction().execute(async (trx) => {
+    await trx.insertInto('endpoints').values(row).execute();
+    await appendEvent(trx, {
+      kind: 'endpoint_created', subject: `endpoint:${d.name}`, actor, reason: `endpoint standard ${d.name} (${d.unit}, ${d.transform})`,
+      payload: { name: d.name, unit: d.unit, transform: d.transform, direction: d.direction, validMin: d.validMin, validMax: d.validMax, description: d.description, definitionHash: hash },
+    });
+  });
   return { status: 'created', endpoint: endpointFromRow(row) };
 }
 

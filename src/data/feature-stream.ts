@@ -26,7 +26,7 @@ export async function streamFeatures(file: MoleculeFile, pool: ChemPool, o: Feat
   const send = (rows: FileRow[]) => {
     const inputs: BatchInput[] = [];
     for (const r of rows) if (r.kind === 'row') inputs.push({ line: r.line, structure: r.structure });
-    const result = inputs.length ? pool.features(inputs, o.recipe) : Promise.resolve(emptyResult());
+    const result = inputs.length ? pool.features(inputs, o.recipe, file.path) : Promise.resolve(emptyResult());
     result.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
     inFlight.push({ rows, result });
   };

@@ -7,6 +7,7 @@ import { InputFileError } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
 import { ChemPool } from '../chem/chem-pool.js';
 import type { BatchInput, IdentityResult } from '../chem/featurize-batch.js';
+import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import type { NewRow } from '../store/schema.js';
 import { getEndpoint } from './endpoints.js';
@@ -23,6 +24,8 @@ export interface IngestOptions {
   /** Directory for the quarantine report file (the workspace's quarantine/). */
   quarantineDir: string;
   workers?: number;
+  /** A running chemistry pool to use (and leave open) instead of starting one: callers ingesting many small files save the start-up. */
+  pool?: ChemPool;
   onProgress?: (p: { bytesRead: number; bytesTotal: number; rows: number }) => void;
   /** Called after validation, before the single commit: lets a test kill the process at the worst moment. */
   beforeCommit?: () => Promise<void> | void;
@@ -270,6 +273,14 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
         .onConflict((oc) => oc.columns(['team', 'external_id']).doNothing()).execute();
     }
     for (const chunk of chunks(measurements, 1000)) await trx.insertInto('measurements').values(chunk).execute();
+    await appendEvent(trx, {
+      kind: 'source_ingested', subject: `source:${sourceId}`, actor: options.actor,
+      reason: `${options.path}: ${measurements.length} of ${rows} rows accepted under ${protocol.id}`,
+      payload: {
+        source: sourceId, file: options.path, fileSha256: sha, format: file.format, mappingHash: mHash, team: mapping.team, protocolVersion: protocol.id,
+        endpoint: endpoint.name, rows, accepted: measurements.length, rejected: rejected.length, newCompounds: keys.length - known, quarantineBlob,
+      },
+    });
     return keys.length - known;
   });
 
@@ -284,13 +295,13 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
 async function identify(candidates: Candidate[], withMolWeight: boolean, options: IngestOptions, bytes: number, rows: number): Promise<IdentityResult> {
   const result: IdentityResult = { molecules: [], rejects: [] };
   if (!candidates.length) return result;
-  const pool = await ChemPool.start(options.workers ?? ChemPool.defaultSize(), options.path);
+  const pool = options.pool ?? await ChemPool.start(options.workers ?? ChemPool.defaultSize(), options.path);
   try {
     const size = 64;
     const batches: Promise<IdentityResult>[] = [];
     for (let i = 0; i < candidates.length; i += size) {
       const inputs: BatchInput[] = candidates.slice(i, i + size).map((c) => ({ line: c.line, structure: c.structure }));
-      batches.push(pool.identity(inputs, withMolWeight));
+      batches.push(pool.identity(inputs, withMolWeight, options.path));
     }
     let done = 0;
     for (const [b, batch] of batches.entries()) {
@@ -301,7 +312,7 @@ async function identify(candidates: Candidate[], withMolWeight: boolean, options
       options.onProgress?.({ bytesRead: bytes * (0.5 + (0.5 * done) / candidates.length), bytesTotal: bytes, rows });
     }
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import { nowIso } from '../core/actor.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
+import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import type { Row } from '../store/schema.js';
 import { getEndpoint } from './endpoints.js';
@@ -61,6 +62,10 @@ export async function addProtocolVersion(store: Store, def: ProtocolDefinition, 
       unit: normalized.unit, parameters: canonicalJson(def.parameters), definition_hash: hash, created_at: nowIso(), created_by: actor,
     };
     await trx.insertInto('protocol_versions').values(row).execute();
+    await appendEvent(trx, {
+      kind: 'protocol_version_created', subject: `protocol:${row.id}`, actor, reason: version === 1 ? `new protocol ${def.protocol} for ${def.endpoint}` : `protocol ${def.protocol} changed: version ${version}`,
+      payload: { id: row.id, protocol: def.protocol, version, endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: row.unit, parameters: def.parameters, definitionHash: hash, previous: latest?.id ?? null },
+    });
     return { status: 'created' as const, version: protocolFromRow(row) };
   });
 }

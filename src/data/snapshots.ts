@@ -2,6 +2,7 @@ import { nowIso } from '../core/actor.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { ksStatistic, mean, median, summarize, type Summary } from '../stats/describe.js';
+import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import { getEndpoint } from './endpoints.js';
 
@@ -122,7 +123,15 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
     hash, endpoint: endpoint.name, definition: canonicalJson(definition), blob: hash, measurements: used, compounds: rows.length,
     created_at: nowIso(), created_by: actor,
   };
-  await store.db.insertInto('snapshots').values(record).onConflict((oc) => oc.column('hash').doNothing()).execute();
+  await store.db.transaction().execute(async (trx) => {
+    const r = await trx.insertInto('snapshots').values(record).onConflict((oc) => oc.column('hash').doNothing()).executeTakeFirst();
+    // Another process may have created the same snapshot a moment ago: then it logged it.
+    if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return;
+    await appendEvent(trx, {
+      kind: 'snapshot_created', subject: `snapshot:${hash}`, actor, reason: `${endpoint.name} snapshot: ${rows.length} compounds from ${used} measurements`,
+      payload: { hash, endpoint: endpoint.name, definition, measurements: used, compounds: rows.length },
+    });
+  });
   return { status: 'created', info: infoFromRow(record) };
 }
 

@@ -4,6 +4,7 @@ import { RotguardError } from '../core/errors.js';
 import type { Recipe } from '../build/recipe.js';
 import { monitorModel, type WindowKind } from '../monitor/monitor.js';
 import { recordEvent } from '../registry/registry.js';
+import { latestEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import { decide, type Decision } from './decide.js';
 import type { Policy } from './policy-file.js';
@@ -69,7 +70,7 @@ export async function applyPolicy(store: Store, o: { policy: Policy; window?: Wi
 
 /** The action of the model's latest recorded decision, if any. */
 export async function latestAction(store: Store, model: string): Promise<Decision['action'] | null> {
-  const e = await store.db.selectFrom('registry_events').select('payload').where('model', '=', model).where('kind', '=', 'decision').orderBy('at', 'desc').executeTakeFirst();
+  const e = await latestEvent(store.db, { model, kind: 'decision' });
   return e ? (JSON.parse(e.payload) as { action: Decision['action'] }).action : null;
 }
 
@@ -81,7 +82,7 @@ export async function latestAction(store: Store, model: string): Promise<Decisio
 export async function retrainBasis(store: Store, model: string, overrideReason: string | undefined, actor: string): Promise<RetrainBasis | null> {
   const champion = await store.db.selectFrom('model_aliases').select('version_id').where('model', '=', model).where('alias', '=', 'champion').executeTakeFirst();
   if (!champion) return null;
-  const last = await store.db.selectFrom('registry_events').select(['payload']).where('model', '=', model).where('kind', '=', 'decision').orderBy('at', 'desc').executeTakeFirst();
+  const last = await latestEvent(store.db, { model, kind: 'decision' });
   const decision = last ? ((JSON.parse(last.payload) as { decision: Decision }).decision) : null;
   const basis = requireOverrideReason(decision, overrideReason);
   await recordEvent(store.db, { kind: basis.kind === 'decision' ? 'retrain_by_decision' : 'retrain_override', model, versionId: champion.version_id, actor, reason: basis.reason });

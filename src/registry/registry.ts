@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { nowIso } from '../core/actor.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
+import { appendEvent, latestEvent, readEvents } from '../store/event-log.js';
 import type { Database, Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { evaluateGate, validateGate, type GateResult, type GateThresholds } from '../validate/gate.js';
@@ -44,10 +44,16 @@ export function versionFromRow(r: Row<'model_versions'>): ModelVersion {
   };
 }
 
-export async function recordEvent(db: Db, e: { kind: string; model: string; versionId: string | null; actor: string; reason: string; payload?: unknown }): Promise<void> {
-  await db.insertInto('registry_events').values({
-    id: randomUUID(), at: nowIso(), actor: e.actor, kind: e.kind, model: e.model, version_id: e.versionId, reason: e.reason, payload: canonicalJson(e.payload ?? {}),
-  }).execute();
+/**
+ * Appends a model event to the event log (inside the caller's transaction when db is one).
+ * Its subject is the model unless given: the model's own history (modelEvents) is the
+ * events whose subject is the model.
+ */
+export async function recordEvent(
+  db: Db,
+  e: { kind: string; model: string; versionId: string | null; actor: string; reason: string; payload?: unknown; subject?: string },
+): Promise<void> {
+  await appendEvent(db, { kind: e.kind, subject: e.subject ?? e.model, model: e.model, versionId: e.versionId, actor: e.actor, reason: e.reason, payload: e.payload });
 }
 
 /** Adds version N+1 of a model (inside the caller's transaction). */
@@ -97,8 +103,11 @@ export async function listModels(store: Store) {
   return versions.map((v) => ({ ...v, aliases: aliases.filter((a) => a.version_id === v.id).map((a) => a.alias) }));
 }
 
-export async function modelEvents(store: Store, model: string) {
-  return store.db.selectFrom('registry_events').selectAll().where('model', '=', model).orderBy('at').execute();
+/** A model's registry history (registration, promotions and refusals, decisions, freezes, monitoring runs), oldest first. */
+export async function modelEvents(store: Store, model: string): Promise<Array<{ seq: number; id: string; at: string; actor: string; kind: string; model: string; version_id: string | null; reason: string; payload: string }>> {
+  return (await readEvents(store.db, { model, subject: model })).map((e) => ({
+    seq: e.seq, id: e.id, at: e.at, actor: e.actor, kind: e.kind, model, version_id: e.version_id, reason: e.reason, payload: e.payload,
+  }));
 }
 
 // ---------------------------------------------------------------- gates
@@ -110,7 +119,13 @@ export async function setGate(store: Store, endpoint: string, thresholds: unknow
   const current = await currentGate(store.db, endpoint);
   const hash = hashOf({ endpoint, gate });
   if (current && current.hash === hash) return { status: 'unchanged', hash, gate };
-  await store.db.insertInto('gates').values({ hash, endpoint, thresholds: canonicalJson(gate), created_at: nowIso(), created_by: actor }).onConflict((oc) => oc.column('hash').doNothing()).execute();
+  await store.db.transaction().execute(async (trx) => {
+    const r = await trx.insertInto('gates').values({ hash, endpoint, thresholds: canonicalJson(gate), created_at: nowIso(), created_by: actor })
+      .onConflict((oc) => oc.column('hash').doNothing()).executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) {
+      await appendEvent(trx, { kind: 'gate_set', subject: `gate:${endpoint}`, actor, reason: `release gate for ${endpoint}`, payload: { endpoint, hash, gate, previous: current?.hash ?? null } });
+    }
+  });
   return { status: 'created', hash, gate };
 }
 
@@ -121,7 +136,7 @@ export async function currentGate(db: Db, endpoint: string): Promise<{ hash: str
 
 /** Whether a policy froze the model: a freeze event not followed by an unfreeze. */
 export async function frozenState(db: Db, model: string): Promise<{ frozen: boolean; reason: string | null }> {
-  const e = await db.selectFrom('registry_events').select(['kind', 'reason']).where('model', '=', model).where('kind', 'in', ['frozen', 'unfrozen']).orderBy('at', 'desc').executeTakeFirst();
+  const e = await latestEvent(db, { model, kind: ['frozen', 'unfrozen'] });
   return { frozen: e?.kind === 'frozen', reason: e?.kind === 'frozen' ? e.reason : null };
 }
 

@@ -16,9 +16,11 @@ import { loadModel, type FeatureMatrix, type Prediction } from '../build/trainer
 import { streamFeatures } from '../data/feature-stream.js';
 import { openMoleculeFile, type FileRow } from '../data/molecule-file.js';
 import { frozenState, resolveModel, type ModelVersion } from '../registry/registry.js';
+import { appendEvent } from '../store/event-log.js';
 import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
+import { requestDigest } from './prediction-digest.js';
 
 /**
  * Prediction with lineage. Every structure is standardized, its features computed under
@@ -36,6 +38,8 @@ export interface PredictOptions {
   /** Conformal interval level (one the validation calibrated: 0.8, 0.9 or 0.95). */
   level?: number;
   workers?: number;
+  /** A running chemistry pool to use (and leave open) instead of starting one per call. */
+  pool?: ChemPool;
   smilesColumn?: string;
   idColumn?: string;
   onProgress?: (p: { rows: number; fraction: number }) => void;
@@ -126,8 +130,9 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
   const rej = new AtomicFileWriter(rejectsPath);
   out.write('prediction_id,line,id,smiles,inchikey,value,uncertainty,interval_level,lower,upper,max_similarity,nearest_training_compound,scaffold_seen,in_domain,model_frozen\n');
   rej.write('line,id,input,code,reason\n');
-  const pool = await ChemPool.start(o.workers ?? ChemPool.defaultSize(), o.input);
+  const pool = o.pool ?? await ChemPool.start(o.workers ?? ChemPool.defaultSize(), o.input);
   const summary = { rows: 0, predicted: 0, rejected: 0, outOfDomain: 0, unseenScaffolds: 0 };
+  let stored = 0;
   const reasons: Record<string, number> = {};
   const reject = (row: { line: number; id: string; structure: string }, code: string, reason: string) => {
     summary.rejected++;
@@ -192,6 +197,7 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
         await trx.insertInto('feature_cache').values(cache.slice(i, i + 500)).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
       }
     });
+    stored += records.length;
     for (const [j, r] of records.entries()) {
       const inDomain = r.max_similarity === null || r.max_similarity === undefined ? null : r.max_similarity >= DOMAIN_SIMILARITY;
       if (inDomain === false) summary.outOfDomain++;
@@ -201,19 +207,36 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     }
   };
 
+  // One event per request, after its last batch: a request spans several transactions
+  // (one per batch), so the event carries the digest of what was stored (see requestDigest).
+  let logged = false;
+  const logRequest = async (complete: boolean) => {
+    if (logged || !stored) return;
+    logged = true;
+    const { count, digest } = await requestDigest(store.db, request);
+    await appendEvent(store.db, {
+      kind: 'predicted', subject: `request:${request}`, model: model.version.model, versionId: model.version.id, actor: o.actor,
+      reason: `${count} predictions${complete ? '' : ' (request failed part-way)'}${frozen ? ', model frozen' : ''}`,
+      payload: { request, count, digest, complete },
+    });
+  };
+
   try {
     await streamFeatures(file, pool, {
       recipe: model.recipe, batchSize: 256, perWorker: 2, onBatch: handle,
       onProgress: (p) => o.onProgress?.({ rows: summary.rows, fraction: p.fraction }),
     });
+    await logRequest(true);
     out.commit();
     rej.commit();
   } catch (e) {
     out.abort();
     rej.abort();
+    // Batches already committed stay stored: the event accounts for them, marked incomplete.
+    await logRequest(false).catch(() => undefined);
     throw e;
   } finally {
-    await pool.close();
+    if (!o.pool) await pool.close();
     await model.close();
   }
   return {

@@ -1,4 +1,5 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { eventHash, GENESIS_HASH, sqlBackendOf, type HashedEventFields } from './event-log.js';
 
 /**
  * Versioned migrations, in code so they ship with the package. Each is applied once,
@@ -206,6 +207,68 @@ MIGRATIONS['0003_predictions'] = {
       .execute();
     await db.schema.createIndex('predictions_model_time').on('predictions').columns(['model_version', 'requested_at']).execute();
     await db.schema.createIndex('predictions_inchikey').on('predictions').column('inchikey').execute();
+  },
+};
+
+/**
+ * The append-only, hash-chained event log replaces registry_events. Existing registry
+ * events are carried over in (at, id) order (the only order they had), chained as they go,
+ * with the model as their subject. The store then refuses UPDATE and DELETE (and, on
+ * PostgreSQL, TRUNCATE) on events. Also indexes predictions by (request, id), so a
+ * request's digest (serve/prediction-digest.ts) is read in id order without a sort.
+ */
+MIGRATIONS['0004_event_log'] = {
+  async up(db: Kysely<any>) {
+    const backend = sqlBackendOf(db);
+    await db.schema.createTable('events')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('id', 'text', (c) => c.notNull().unique())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('model', 'text')
+      .addColumn('version_id', 'text')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('events_model_seq').on('events').columns(['model', 'seq']).execute();
+    await db.schema.createIndex('events_kind_seq').on('events').columns(['kind', 'seq']).execute();
+
+    const old = (await db.selectFrom('registry_events').selectAll().execute()) as Array<{
+      id: string; at: string; actor: string; kind: string; model: string; version_id: string | null; reason: string; payload: string;
+    }>;
+    // In JS, not SQL: PostgreSQL's text order follows its locale, and the chain must not depend on it.
+    old.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let prevHash = GENESIS_HASH;
+    const rows = old.map((e, i) => {
+      const fields: HashedEventFields = {
+        seq: i + 1, prev_hash: prevHash, id: e.id, at: e.at, actor: e.actor, kind: e.kind, subject: e.model, model: e.model,
+        version_id: e.version_id, reason: e.reason, payload: e.payload,
+      };
+      prevHash = eventHash(fields);
+      return { ...fields, hash: prevHash };
+    });
+    for (let i = 0; i < rows.length; i += 200) await db.insertInto('events').values(rows.slice(i, i + 200)).execute();
+    await db.schema.dropTable('registry_events').execute();
+
+    const refusal = 'the event log is append-only';
+    if (backend === 'postgres') {
+      await sql.raw(`create function rotguard_events_append_only() returns trigger language plpgsql as $$
+begin
+  raise exception '${refusal}' using errcode = 'insufficient_privilege';
+end
+$$`).execute(db);
+      await sql.raw('create trigger events_append_only before update or delete on events for each row execute function rotguard_events_append_only()').execute(db);
+      await sql.raw('create trigger events_no_truncate before truncate on events for each statement execute function rotguard_events_append_only()').execute(db);
+      await sql.raw('create index predictions_request on predictions (request, id collate "C")').execute(db);
+    } else {
+      await sql.raw(`create trigger events_no_update before update on events begin select raise(abort, '${refusal}'); end`).execute(db);
+      await sql.raw(`create trigger events_no_delete before delete on events begin select raise(abort, '${refusal}'); end`).execute(db);
+      await db.schema.createIndex('predictions_request').on('predictions').columns(['request', 'id']).execute();
+    }
   },
 };
 

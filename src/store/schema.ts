@@ -1,7 +1,8 @@
 /**
  * The metadata store's tables, as Kysely sees them. One schema for both backends
  * (embedded SQLite and PostgreSQL), so it sticks to portable types: text ids (natural
- * keys or content hashes, never auto-increment), ISO-8601 UTC timestamps as text,
+ * keys or content hashes, never auto-increment; the event log's seq is assigned by
+ * appendEvent), ISO-8601 UTC timestamps as text,
  * JSON as text, double precision numbers, integers for counts and flags.
  */
 import type { ColumnType, Insertable, Selectable } from 'kysely';
@@ -195,16 +196,28 @@ export interface GateTable {
   created_by: string;
 }
 
-/** Registry transitions: who did what to which model version, when and why. */
-export interface RegistryEventTable {
+/**
+ * The event log (store/event-log.ts): every state change, append-only and hash-chained.
+ * Ordered by seq (1, 2, 3… without gaps), never by `at` (clock time can tie or be simulated).
+ */
+export interface EventTable {
+  seq: number;
+  /** A uuid. */
   id: string;
   at: string;
   actor: string;
   kind: string;
-  model: string;
+  /** What it is about: the model name for model events, else `source:<id>`, `snapshot:<hash>`, `build:<hash>`, `endpoint:<name>`, `gate:<endpoint>`… */
+  subject: string;
+  model: string | null;
   version_id: string | null;
   reason: string;
+  /** Canonical JSON. */
   payload: string;
+  /** The previous event's hash; 64 zeros for the first. */
+  prev_hash: string;
+  /** sha256 over the canonical JSON of the fields above (see eventHash). */
+  hash: string;
 }
 
 /** One served prediction with everything needed to trace and monitor it. */
@@ -241,7 +254,7 @@ export interface Database {
   model_versions: ModelVersionTable;
   model_aliases: ModelAliasTable;
   gates: GateTable;
-  registry_events: RegistryEventTable;
+  events: EventTable;
   teams: TeamTable;
   endpoints: EndpointTable;
   protocols: ProtocolTable;

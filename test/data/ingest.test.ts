@@ -11,6 +11,7 @@ import { ingestFile } from '../../src/data/ingest.js';
 import { validateMapping, type IngestMapping } from '../../src/data/mapping.js';
 import { addProtocolVersion } from '../../src/data/protocols.js';
 import type { Store } from '../../src/store/store.js';
+import { readEvents, verifyEventLog } from '../../src/store/event-log.js';
 import { forEachBackend } from '../store/backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-ingest-'));
@@ -95,6 +96,13 @@ forEachBackend('ingest', (b) => {
     const third = await ingestFile(store, { path: copy, mapping, actor: 'bob', quarantineDir: dir, workers: 1 });
     assert.equal(third.accepted, 1);
     assert.equal(third.rejectReasons.duplicate_of_existing, 1);
+    // Each real ingest is an event in the same transaction; the no-op re-ingest is none.
+    const logged = await readEvents(store.db, { kind: 'source_ingested' });
+    assert.deepEqual(logged.map((e) => e.subject), [`source:${first.source}`, `source:${third.source}`]);
+    const payload = JSON.parse(logged[0]!.payload) as { fileSha256: string; rows: number; accepted: number; rejected: number };
+    assert.deepEqual([payload.fileSha256, payload.rows, payload.accepted, payload.rejected], [first.fileSha256, first.rows, first.accepted, first.rejected]);
+    assert.equal(logged[0]!.actor, 'bob');
+    assert.ok((await verifyEventLog(store.db)).ok);
   });
 
   it('writes nothing when the commit fails', async () => {
@@ -113,6 +121,7 @@ forEachBackend('ingest', (b) => {
     for (const table of ['sources', 'compounds', 'compound_aliases', 'teams'] as const) {
       assert.equal((await store.db.selectFrom(table).selectAll().execute()).length, 0, table);
     }
+    assert.equal((await readEvents(store.db, { kind: 'source_ingested' })).length, 0, 'no event for an ingest that did not commit');
   });
 
   it('reads SDF files with data fields', async () => {

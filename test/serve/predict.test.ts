@@ -13,7 +13,9 @@ import { ingestFile } from '../../src/data/ingest.js';
 import { validateMapping } from '../../src/data/mapping.js';
 import { addProtocolVersion } from '../../src/data/protocols.js';
 import { exportPredictions } from '../../src/serve/export.js';
+import { requestDigest } from '../../src/serve/prediction-digest.js';
 import { predictFile } from '../../src/serve/predict.js';
+import { latestEvent, readEvents, verifyEventLog } from '../../src/store/event-log.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
 
@@ -43,6 +45,15 @@ describe('predict with lineage', () => {
     writeFileSync(join(dir, 'q.csv'), ['id,smiles', ...queries.map((s, i) => `q${i},${s}`)].join('\n') + '\n');
     const s = await predictFile(store, { modelRef: 'logd-rf@1', input: join(dir, 'q.csv'), out: join(dir, 'p.csv'), actor: 'carl', workers: 1 });
     assert.deepEqual([s.rows, s.predicted, s.rejected], [5, 4, 1]);
+    // The request is an event carrying the digest of its stored predictions.
+    const event = (await latestEvent(store.db, { kind: 'predicted' }))!;
+    assert.deepEqual([event.subject, event.model, event.version_id, event.actor], [`request:${s.request}`, 'logd-rf', 'logd-rf@1', 'carl']);
+    const logged = JSON.parse(event.payload) as { request: string; count: number; digest: string; complete: boolean };
+    assert.deepEqual(logged, { request: s.request, count: 4, digest: (await requestDigest(store.db, s.request)).digest, complete: true });
+    assert.match(logged.digest, /^[0-9a-f]{64}$/);
+    const everything = (await readEvents(store.db)).map((e) => e.kind);
+    assert.deepEqual(everything, ['endpoint_created', 'protocol_version_created', 'source_ingested', 'snapshot_created', 'registered', 'build_trained', 'predicted']);
+    assert.ok((await verifyEventLog(store.db)).ok);
     const records = await store.db.selectFrom('predictions').selectAll().where('request', '=', s.request).orderBy('input_id').execute();
     assert.equal(records.length, 4);
     for (const r of records) {
@@ -74,6 +85,9 @@ describe('predict with lineage', () => {
     assert.equal(await exportPredictions(store, { out: join(dir, 'all.csv'), request: s.request }), 4);
     assert.equal(readFileSync(join(dir, 'all.csv'), 'utf8').trim().split('\n').length, 5);
     assert.equal(await exportPredictions(store, { out: join(dir, 'all.jsonl'), model: 'logd-rf' }), 4 + all.predicted);
+    // An altered prediction no longer matches the digest its request logged.
+    await store.db.updateTable('predictions').set({ value: records[0]!.value + 1 }).where('id', '=', records[0]!.id).execute();
+    assert.notEqual((await requestDigest(store.db, s.request)).digest, logged.digest);
     await store.close();
   });
 

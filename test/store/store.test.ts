@@ -59,7 +59,10 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     smiles: 'CC(=O)Oc1ccccc1C(=O)O', value: 1.25, uncertainty: 0.3, interval_level: 0.9, lower: 0.7, upper: 1.8, max_similarity: 0.42,
     nearest_inchikey: IK2, scaffold: 'c1ccccc1', scaffold_seen: 1, model_frozen: 0, requested_by: 'ana', requested_at: T,
   },
-  registry_events: { id: H('8'), at: T, actor: 'ana', kind: 'registered', model: 'sol-rf', version_id: 'sol-rf@1', reason: 'first build', payload: '{}' },
+  events: {
+    seq: 1, id: '0b6f6a3e-9a51-4f3e-8d2c-6f1e2d3c4b5a', at: T, actor: 'ana', kind: 'registered', subject: 'sol-rf', model: 'sol-rf', version_id: 'sol-rf@1',
+    reason: 'first build', payload: '{}', prev_hash: H('0'), hash: H('8'),
+  },
 };
 
 /** Each table's natural key columns. */
@@ -79,7 +82,7 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   model_versions: ['id'],
   model_aliases: ['model', 'alias'],
   gates: ['hash'],
-  registry_events: ['id'],
+  events: ['seq'],
   predictions: ['id'],
 };
 

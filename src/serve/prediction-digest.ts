@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { canonicalJson } from '../core/hash.js';
+import { sqlBackendOf } from '../store/event-log.js';
+import type { Database } from '../store/schema.js';
+
+/**
+ * The digest of one prediction request as stored: sha256 over one line per prediction,
+ * `canonicalJson([id, value, input_hash, model_version]) + "\n"`, in ascending id order
+ * (byte order; ids are lower-case uuids). `predict` records it in the request's
+ * `predicted` event, so the audit can recompute it later and see whether any prediction
+ * of the request was altered, added or removed. Read in pages over the (request, id)
+ * index: memory stays bounded for any request size.
+ */
+export async function requestDigest(db: Kysely<Database> | Transaction<Database>, request: string): Promise<{ count: number; digest: string }> {
+  const h = createHash('sha256');
+  let count = 0;
+  // Byte order on both backends (PostgreSQL's default collation follows its locale).
+  const id = sqlBackendOf(db) === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
+  let last: string | null = null;
+  for (;;) {
+    let q = db.selectFrom('predictions').select(['id', 'value', 'input_hash', 'model_version']).where('request', '=', request);
+    if (last !== null) q = q.where(id, '>', last);
+    const page = await q.orderBy(id).limit(1000).execute();
+    for (const r of page) {
+      if (last !== null && !(r.id > last)) throw new Error(`requestDigest: predictions of request ${request} did not come back in id order (${last} then ${r.id})`);
+      h.update(canonicalJson([r.id, r.value, r.input_hash, r.model_version]) + '\n');
+      last = r.id;
+      count++;
+    }
+    if (page.length < 1000) break;
+  }
+  return { count, digest: h.digest('hex') };
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
+
+const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const bin = join(repo, 'bin/rotguard.js');
+
+describe('audit verify from the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-audit-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const rg = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('exits 0 on an intact chain, 3 once the store file was tampered with, 1 on bad flags', () => {
+    assert.equal(rg('init').code, 0);
+    assert.equal(rg('endpoints', 'add', 'logd', '--unit', 'ratio').code, 0);
+    assert.equal(rg('protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio').code, 0);
+    assert.equal(rg('gate', 'set', 'logd', '--min-test-size', '5').code, 0);
+
+    const intact = rg('audit', 'verify', '--json');
+    assert.equal(intact.code, 0, intact.stderr);
+    const r = JSON.parse(intact.stdout) as { ok: boolean; events: number; headSeq: number; headHash: string; problems: unknown[] };
+    assert.deepEqual([r.ok, r.events, r.headSeq, r.problems], [true, 3, 3, []]);
+    const human = rg('audit', 'verify', '--expect-head', r.headHash);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /event log intact: 3 events/);
+    assert.equal(rg('audit', 'verify', '--expect-head', 'abc').code, 1);
+    assert.equal(rg('audit', 'verify', 'extra').code, 1);
+
+    // Someone edits the SQLite file directly, around the store's append-only trigger.
+    const file = new Sqlite(join(dir, '.rotguard', 'store.sqlite'));
+    assert.throws(() => file.prepare("update events set reason = 'nothing to see' where seq = 2").run(), /append-only/);
+    file.exec('drop trigger events_no_update; drop trigger events_no_delete');
+    file.prepare("update events set reason = 'nothing to see' where seq = 2").run();
+    file.prepare('delete from events where seq = 3').run(); // the latest event: only --expect-head can tell
+    file.close();
+
+    const tampered = rg('audit', 'verify');
+    assert.equal(tampered.code, 3, tampered.stderr);
+    assert.match(tampered.stdout, /event log TAMPERED: 1 problem in 2 events/);
+    assert.match(tampered.stdout, /\[edited\] event 2 \(protocol_version_created, [^)]*protocol:shake@1\) was edited/);
+    const json = rg('audit', 'verify', '--json', '--expect-head', r.headHash);
+    assert.equal(json.code, 3);
+    assert.deepEqual((JSON.parse(json.stdout) as { problems: Array<{ problem: string }> }).problems.map((p) => p.problem), ['edited', 'head_mismatch']);
+  });
+});
