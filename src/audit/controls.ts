@@ -1,0 +1,237 @@
+import { descriptorDictionary } from '../chem/descriptors.js';
+import { nowIso } from '../core/clock.js';
+import { buildHashOf } from '../build/build.js';
+import type { BuildEnvironment } from '../build/environment.js';
+import type { Recipe } from '../build/recipe.js';
+import type { ModelVersion } from '../registry/registry.js';
+import { requestDigest } from '../serve/prediction-digest.js';
+import type { Row } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { ControlResult } from './report-types.js';
+
+/**
+ * The controls every registered model version is audited against. Each check reads the
+ * store (and blobs) and says pass, fail or n/a with a reason a reviewer can act on.
+ * Recomputing is preferred to trusting a stored flag: the build hash is recomputed from its
+ * parts, blobs are re-hashed on read, prediction requests are checked against the digest
+ * logged when they were served.
+ */
+export type AuditEvent = Pick<Row<'events'>, 'seq' | 'at' | 'actor' | 'kind' | 'subject' | 'model' | 'version_id' | 'reason' | 'payload'>;
+
+export interface AuditContext {
+  store: Store;
+  /** Every event, oldest first. */
+  events: AuditEvent[];
+  /** Now (the store's clock): "recent" is measured from here. */
+  now: string;
+  /** Monitoring older than this many days (relative to the latest prediction or now) fails the recency control. */
+  maxMonitorAgeDays: number;
+}
+
+export const CONTROL_TITLES: Record<string, string> = {
+  'data.sources_versioned': 'Assay sources versioned',
+  'data.compound_set_versioned': 'Compound set versioned',
+  'features.code_versioned': 'Featurization code versioned',
+  'features.dictionary_versioned': 'Descriptor dictionary versioned',
+  'validation.split_rule': 'Split rule recorded',
+  'build.artifact_versioned': 'Artifact versioned and reproducible',
+  'validation.evaluation_set_versioned': 'Evaluation set versioned',
+  'release.gate_passed': 'Release gate passed',
+  'release.second_approver': 'Approved by a second person',
+  'serve.predictions_traceable': 'Every prediction traceable',
+  'policy.retrain_justified': 'Retrain tied to a triggered decision',
+  'monitor.recent': 'Monitoring running and recent',
+};
+
+const result = (control: string, status: ControlResult['status'], reason: string): ControlResult => ({ control, title: CONTROL_TITLES[control] ?? control, status, reason });
+const short = (h: string) => h.slice(0, 12);
+const DAY = 86_400_000;
+
+export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<ControlResult[]> {
+  const { store } = ctx;
+  const out: ControlResult[] = [];
+  const build = v.buildHash ? await store.db.selectFrom('builds').selectAll().where('hash', '=', v.buildHash).executeTakeFirst() : undefined;
+  const imported = v.origin !== 'built';
+  const missing = Array.isArray(v.lineage.missing) ? (v.lineage.missing as string[]) : [];
+
+  // --- data: sources and compound set.
+  let snapshotRows: Array<{ inchikey: string; measurements: string[] }> | null = null;
+  if (!build) {
+    out.push(result('data.sources_versioned', 'fail', imported ? `imported model: its training data is declared, not versioned here${missing.length ? ` (missing: ${missing.join(', ')})` : ''}` : `build ${v.buildHash ? short(v.buildHash) : '(none)'} is not in the store`));
+    out.push(result('data.compound_set_versioned', 'fail', 'no build: no snapshot or training set to check'));
+  } else {
+    try {
+      const content = JSON.parse((await store.blobs.get(build.snapshot)).toString('utf8')) as { rows: Array<{ inchikey: string; measurements: string[] }> };
+      snapshotRows = content.rows;
+      const ids = content.rows.flatMap((r) => r.measurements);
+      const sources = new Set<string>();
+      let found = 0;
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await store.db.selectFrom('measurements').select(['source']).where('id', 'in', ids.slice(i, i + 500)).execute();
+        found += rows.length;
+        for (const r of rows) sources.add(r.source);
+      }
+      const known = sources.size ? await store.db.selectFrom('sources').select(['id', 'file_sha256']).where('id', 'in', [...sources]).execute() : [];
+      const ingested = new Set(ctx.events.filter((e) => e.kind === 'source_ingested').map((e) => e.subject.replace(/^source:/, '')));
+      const unlogged = known.filter((s) => !ingested.has(s.id));
+      if (found !== ids.length) out.push(result('data.sources_versioned', 'fail', `${ids.length - found} of ${ids.length} training measurements are missing from the store`));
+      else if (known.length !== sources.size) out.push(result('data.sources_versioned', 'fail', `${sources.size - known.length} source files behind the training data are not recorded`));
+      else if (unlogged.length) out.push(result('data.sources_versioned', 'fail', `${unlogged.length} source files have no ingest event in the log (e.g. ${short(unlogged[0]!.id)})`));
+      else out.push(result('data.sources_versioned', 'pass', `${ids.length} training measurements from ${known.length} source files, each by content hash with its ingest logged`));
+    } catch (e) {
+      out.push(result('data.sources_versioned', 'fail', `snapshot ${short(build.snapshot)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    const trainingBlob = v.lineage.trainingSet as string | undefined;
+    if (!trainingBlob) out.push(result('data.compound_set_versioned', 'fail', 'no training-set blob in the lineage'));
+    else {
+      try {
+        const t = JSON.parse((await store.blobs.get(trainingBlob)).toString('utf8')) as { inchikeys: string[] };
+        const inSnapshot = new Set((snapshotRows ?? []).map((r) => r.inchikey));
+        const outside = t.inchikeys.filter((k) => !inSnapshot.has(k));
+        out.push(outside.length
+          ? result('data.compound_set_versioned', 'fail', `${outside.length} training compounds are not in snapshot ${short(build.snapshot)}`)
+          : result('data.compound_set_versioned', 'pass', `snapshot ${short(build.snapshot)} (${inSnapshot.size} compounds); training set ${short(trainingBlob)} (${t.inchikeys.length} compounds), both content-addressed`));
+      } catch (e) {
+        out.push(result('data.compound_set_versioned', 'fail', `training set ${short(trainingBlob)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    }
+  }
+
+  // --- features: code and dictionary.
+  const env = build ? (JSON.parse(build.environment) as BuildEnvironment) : null;
+  if (!env) out.push(result('features.code_versioned', 'fail', imported ? 'imported model: the featurization code it was trained with is not recorded' : 'no build environment'));
+  else {
+    const gaps = (['codeSha256', 'rdkit', 'lockfileSha256', 'node'] as const).filter((k) => !env[k]);
+    out.push(gaps.length
+      ? result('features.code_versioned', 'fail', `build environment lacks ${gaps.join(', ')}`)
+      : result('features.code_versioned', 'pass', `rotguard ${env.rotguard} code ${short(env.codeSha256)}, RDKit ${env.rdkit}, lockfile ${short(env.lockfileSha256!)}, Node ${env.node}`));
+  }
+  const fs = await store.db.selectFrom('feature_sets').selectAll().where('hash', '=', v.featureHash).executeTakeFirst();
+  if (!fs) out.push(result('features.dictionary_versioned', 'fail', `feature version ${short(v.featureHash)} is not recorded`));
+  else {
+    const def = JSON.parse(fs.definition) as { recipe?: { descriptors?: string } };
+    try {
+      const dict = descriptorDictionary(def.recipe?.descriptors ?? '');
+      out.push(result('features.dictionary_versioned', 'pass', `${fs.name}: dictionary ${dict.id} (${dict.descriptors.length} descriptors), feature version ${short(fs.hash)}`));
+    } catch {
+      out.push(result('features.dictionary_versioned', 'fail', `feature version ${short(fs.hash)} names an unknown descriptor dictionary "${def.recipe?.descriptors ?? ''}"`));
+    }
+  }
+
+  // --- split rule, artifact, evaluation set.
+  const recipe = build ? (JSON.parse(build.recipe) as Recipe) : null;
+  if (!recipe) out.push(result('validation.split_rule', 'fail', 'no recipe: the split rule is not recorded'));
+  else out.push(result('validation.split_rule', 'pass', `${recipe.split.method} split, seed ${recipe.split.seed}, fractions ${[recipe.split.fractions.train, recipe.split.fractions.calibration, recipe.split.fractions.test].join('/')}`));
+  if (!build || !recipe || !env) out.push(result('build.artifact_versioned', imported ? 'fail' : 'fail', imported ? `imported artifact ${short(v.artifactBlob)} is stored by hash, but it cannot be rebuilt here` : 'no build record'));
+  else {
+    const recomputed = buildHashOf(recipe, build.snapshot, build.feature_hash, env);
+    let artifactOk = true;
+    try {
+      await store.blobs.get(v.artifactBlob);
+    } catch {
+      artifactOk = false;
+    }
+    if (recomputed !== build.hash) out.push(result('build.artifact_versioned', 'fail', `the build hash does not match its recorded parts (recomputed ${short(recomputed)}, stored ${short(build.hash)}): recipe, snapshot or environment was altered`));
+    else if (!artifactOk) out.push(result('build.artifact_versioned', 'fail', `artifact ${short(v.artifactBlob)} is missing or does not match its hash`));
+    else out.push(result('build.artifact_versioned', 'pass', `build ${short(build.hash)} recomputes from recipe + snapshot + features + environment; artifact ${short(v.artifactBlob)} verified`));
+  }
+  if (!v.reportBlob) out.push(result('validation.evaluation_set_versioned', 'fail', 'no validation report'));
+  else if (!recipe || !build) out.push(result('validation.evaluation_set_versioned', 'fail', 'the evaluation set cannot be rebuilt without a recipe and snapshot'));
+  else {
+    try {
+      const report = JSON.parse((await store.blobs.get(v.reportBlob)).toString('utf8')) as { split: { sizes: { test: number } } };
+      out.push(result('validation.evaluation_set_versioned', 'pass', `test set of ${report.split.sizes.test} compounds = ${recipe.split.method} split (seed ${recipe.split.seed}) of snapshot ${short(build.snapshot)}; report ${short(v.reportBlob)}`));
+    } catch (e) {
+      out.push(result('validation.evaluation_set_versioned', 'fail', `report ${short(v.reportBlob)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
+
+  // --- release: gate and four eyes, from the promotion events.
+  const mine = ctx.events.filter((e) => e.version_id === v.id);
+  const promotions = mine.filter((e) => e.kind === 'promoted_champion');
+  if (!promotions.length) {
+    out.push(result('release.gate_passed', 'n/a', 'never promoted to champion'));
+    out.push(result('release.second_approver', 'n/a', 'never promoted to champion'));
+  } else {
+    const bad = promotions.filter((e) => {
+      const p = JSON.parse(e.payload) as { gate?: string | null; checks?: Array<{ passed: boolean }> | null };
+      return !p.gate || !p.checks || !p.checks.every((c) => c.passed);
+    });
+    const last = JSON.parse(promotions[promotions.length - 1]!.payload) as { gate: string; checks: Array<{ check: string }> };
+    out.push(bad.length
+      ? result('release.gate_passed', 'fail', `${bad.length} promotion(s) to champion without a passing gate on record (event ${bad[0]!.seq})`)
+      : result('release.gate_passed', 'pass', `gate ${short(last.gate)} passed (${last.checks.map((c) => c.check).join(', ')}) at promotion ${promotions[promotions.length - 1]!.at}`));
+    const self = promotions.filter((e) => e.actor === v.createdBy);
+    out.push(self.length
+      ? result('release.second_approver', 'fail', `promoted by its builder ${v.createdBy} (event ${self[0]!.seq})`)
+      : result('release.second_approver', 'pass', `built by ${v.createdBy}, approved by ${[...new Set(promotions.map((e) => e.actor))].join(', ')}`));
+  }
+
+  // --- predictions: each request logged, with the same count and digest as the stored rows.
+  out.push(await predictionsTraceable(ctx, v));
+
+  // --- retrain: a version built while an earlier version was champion needs a triggering decision.
+  out.push(retrainJustified(ctx, v));
+
+  // --- monitoring of the model, recent relative to its latest predictions.
+  out.push(await monitoringRecent(ctx, v));
+  return out;
+}
+
+async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise<ControlResult> {
+  const rows = await ctx.store.db.selectFrom('predictions').select(['request', 'feature_hash']).where('model_version', '=', v.id).execute();
+  if (!rows.length) return result('serve.predictions_traceable', 'n/a', 'no predictions served');
+  const byRequest = new Map<string, typeof rows>();
+  for (const r of rows) (byRequest.get(r.request) ?? byRequest.set(r.request, []).get(r.request)!).push(r);
+  const logged = new Map<string, { count: number; digest?: string }>();
+  for (const e of ctx.events) {
+    if (e.kind !== 'predicted' || e.version_id !== v.id) continue;
+    const p = JSON.parse(e.payload) as { request: string; count: number; digest?: string };
+    logged.set(p.request, p);
+  }
+  const problems: string[] = [];
+  for (const [request, list] of byRequest) {
+    const l = logged.get(request);
+    if (!l) problems.push(`request ${short(request)} (${list.length} predictions) has no event in the log`);
+    else if (l.count !== list.length) problems.push(`request ${short(request)}: ${list.length} stored predictions, ${l.count} logged`);
+    else if (!l.digest || l.digest !== (await requestDigest(ctx.store.db, request)).digest) problems.push(`request ${short(request)}: stored predictions differ from what was served (digest mismatch)`);
+  }
+  const wrongFeatures = rows.filter((r) => r.feature_hash !== v.featureHash).length;
+  if (wrongFeatures) problems.push(`${wrongFeatures} predictions were computed with another feature version`);
+  return problems.length
+    ? result('serve.predictions_traceable', 'fail', problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''))
+    : result('serve.predictions_traceable', 'pass', `${rows.length} predictions in ${byRequest.size} requests, each logged with its digest; lineage to build ${v.buildHash ? short(v.buildHash) : '(imported)'}`);
+}
+
+function retrainJustified(ctx: AuditContext, v: ModelVersion): ControlResult {
+  const registered = ctx.events.find((e) => e.kind === 'registered' && e.version_id === v.id);
+  if (!registered) return result('policy.retrain_justified', 'fail', `no registration event for ${v.id} in the log`);
+  // Was another version champion when this one was registered? Then it is a retrain.
+  const before = ctx.events.filter((e) => e.model === v.model && e.seq < registered.seq);
+  const championBefore = before.some((e) => e.kind === 'promoted_champion');
+  if (!championBefore) return result('policy.retrain_justified', 'n/a', 'first version in production: not a retrain');
+  const basis = [...before].reverse().find((e) => e.kind === 'retrain_by_decision' || e.kind === 'retrain_override');
+  if (!basis) return result('policy.retrain_justified', 'fail', `${v.id} was built while ${v.model} had a champion, with no retrain decision or override on record`);
+  if (basis.kind === 'retrain_override') return result('policy.retrain_justified', 'fail', `retrain by override, not by a triggered decision: ${basis.actor}: "${basis.reason}" (event ${basis.seq})`);
+  const decision = [...before].reverse().find((e) => e.kind === 'decision' && e.seq < basis.seq);
+  const action = decision ? (JSON.parse(decision.payload) as { action?: string; policyHash?: string }) : null;
+  if (!decision || action?.action !== 'retrain') return result('policy.retrain_justified', 'fail', `the retrain basis (event ${basis.seq}) does not follow a retrain decision`);
+  return result('policy.retrain_justified', 'pass', `retrain decided by policy ${short(action.policyHash ?? '')} (event ${decision.seq}: ${decision.reason.split('. ')[0]})`);
+}
+
+async function monitoringRecent(ctx: AuditContext, v: ModelVersion): Promise<ControlResult> {
+  const last = await ctx.store.db.selectFrom('predictions').select('requested_at').where('model_version', '=', v.id).orderBy('requested_at', 'desc').executeTakeFirst();
+  if (!last) return result('monitor.recent', 'n/a', 'no predictions served: nothing to monitor');
+  const runs = ctx.events.filter((e) => e.kind === 'monitor_run' && e.model === v.model);
+  const latest = runs[runs.length - 1];
+  if (!latest) return result('monitor.recent', 'fail', `${v.model} served predictions but was never monitored`);
+  const asOf = (JSON.parse(latest.payload) as { asOf?: string }).asOf ?? latest.at;
+  if (asOf < last.requested_at) return result('monitor.recent', 'fail', `the latest monitoring run (as of ${asOf}) predates predictions served ${last.requested_at}`);
+  const ageDays = (Date.parse(ctx.now) - Date.parse(latest.at)) / DAY;
+  if (ageDays > ctx.maxMonitorAgeDays) return result('monitor.recent', 'fail', `last monitored ${latest.at}, ${ageDays.toFixed(0)} days ago (more than ${ctx.maxMonitorAgeDays})`);
+  return result('monitor.recent', 'pass', `${runs.length} monitoring runs; latest ${latest.at} (${ageDays.toFixed(1)} days ago), covering predictions to ${last.requested_at}`);
+}
+
+export function auditNow(): string {
+  return nowIso();
+}

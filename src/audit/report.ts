@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { currentActor } from '../core/actor.js';
+import { nowIso } from '../core/clock.js';
+import { listModels, type ModelVersion } from '../registry/registry.js';
+import { latestMonitorRun } from '../monitor/monitor.js';
+import type { Decision } from '../policy/decide.js';
+import { verifyEventLog } from '../store/event-log.js';
+import type { Store } from '../store/store.js';
+import type { ValidationReport } from '../validate/report.js';
+import { auditVersion, type AuditContext, type AuditEvent } from './controls.js';
+import type { AuditReport, DecisionEntry, LineageNode, ModelAudit, TimelinePoint, TransitionEntry } from './report-types.js';
+
+/**
+ * Assembles the audit report from the store, read-only: every model version checked
+ * against the controls, its validation and lineage, the monitoring timelines, the
+ * decisions with their evidence, the registry transitions, and the event log's
+ * verification. The CLI writes it as JSON and as self-contained HTML.
+ */
+export interface AuditOptions {
+  workspace: string;
+  /** Monitoring older than this fails the recency control (days). */
+  maxMonitorAgeDays?: number;
+  narrative?: AuditReport['narrative'];
+}
+
+const TRANSITION_KINDS = new Set(['registered', 'promoted_champion', 'promoted_challenger', 'promotion_refused', 'frozen', 'unfrozen', 'retrain_by_decision', 'retrain_override']);
+
+export async function loadEvents(store: Store): Promise<AuditEvent[]> {
+  return store.db.selectFrom('events').select(['seq', 'at', 'actor', 'kind', 'subject', 'model', 'version_id', 'reason', 'payload']).orderBy('seq').execute();
+}
+
+export async function auditReport(store: Store, o: AuditOptions): Promise<AuditReport> {
+  const events = await loadEvents(store);
+  const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8 };
+  const versions = await listModels(store);
+  const models: ModelAudit[] = [];
+  for (const v of versions) {
+    const controls = await auditVersion(ctx, v);
+    const predictions = Number((await store.db.selectFrom('predictions').select((eb) => eb.fn.countAll().as('n')).where('model_version', '=', v.id).executeTakeFirst())?.n ?? 0);
+    const frozen = lastOf(events.filter((e) => e.model === v.model && (e.kind === 'frozen' || e.kind === 'unfrozen')))?.kind === 'frozen';
+    models.push({
+      version: v.id, model: v.model, endpoint: v.endpoint, team: v.team, aliases: v.aliases, createdAt: v.createdAt, createdBy: v.createdBy, frozen,
+      controls, validation: await validationOf(store, v), lineage: await lineageOf(store, v, predictions), predictions,
+    });
+  }
+
+  const timelines: AuditReport['timelines'] = [];
+  for (const model of [...new Set(versions.map((v) => v.model))]) {
+    const run = await latestMonitorRun(store, model);
+    if (!run) continue;
+    timelines.push({
+      model, asOf: run.asOf, windowKind: run.window,
+      points: run.windows.map((w): TimelinePoint => ({
+        window: w.window.label, end: w.window.end, version: w.model, predictions: w.predictions,
+        maxPsi: w.input.maxPsi, unseenScaffoldShare: w.input.unseenScaffoldShare, lowSimilarityShare: w.input.lowSimilarityShare,
+        predictionShiftSd: w.output.predictionShiftSd, widthRatio: w.output.widthRatio,
+        maeRatio: w.performance?.maeRatio ?? null, coverage: w.performance?.coverage ?? null, labelledShare: w.labels.labelledShare,
+        medianReferenceShift: w.assay.medianReferenceShift,
+      })),
+    });
+  }
+
+  const decisions: DecisionEntry[] = events.filter((e) => e.kind === 'decision').map((e) => {
+    const p = JSON.parse(e.payload) as { decision: Decision };
+    const d = p.decision;
+    const evidence: Record<string, number | boolean | null> = {};
+    for (const r of d.triggered.length ? d.triggered : d.rules) Object.assign(evidence, r.windows[r.windows.length - 1]?.values ?? {});
+    return {
+      at: e.at, model: e.model ?? d.policy, version: d.model, window: d.window.label, action: d.action, triggered: d.triggered.map((t) => t.rule),
+      retrainDeferred: d.retrainDeferred, reason: d.reason, policy: d.policy, policyHash: d.policyHash, evidence,
+    };
+  });
+  const transitions: TransitionEntry[] = events.filter((e) => TRANSITION_KINDS.has(e.kind)).map((e) => ({
+    at: e.at, seq: e.seq, kind: e.kind, model: e.model ?? '', version: e.version_id, actor: e.actor, reason: e.reason,
+  }));
+
+  const log = await verifyEventLog(store.db);
+  const count = async (table: 'predictions' | 'sources' | 'measurements') =>
+    Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
+  const all = models.flatMap((m) => m.controls);
+  return {
+    format: 1,
+    generatedAt: ctx.now,
+    generatedBy: currentActor(),
+    workspace: o.workspace,
+    rotguardVersion: packageVersion(),
+    summary: {
+      models: new Set(versions.map((v) => v.model)).size, versions: versions.length,
+      controlsPassed: all.filter((c) => c.status === 'pass').length, controlsFailed: all.filter((c) => c.status === 'fail').length,
+      predictions: await count('predictions'), sources: await count('sources'), measurements: await count('measurements'), decisions: decisions.length,
+    },
+    eventLog: { ok: log.ok, events: log.events, headSeq: log.headSeq, headHash: log.headHash, problems: log.problems.map((p) => p.message) },
+    models, timelines, decisions, transitions, narrative: o.narrative ?? null,
+  };
+}
+
+async function validationOf(store: Store, v: ModelVersion): Promise<ModelAudit['validation']> {
+  if (!v.reportBlob) return null;
+  const r = JSON.parse((await store.blobs.get(v.reportBlob)).toString('utf8')) as ValidationReport;
+  const metrics: Record<string, number | null> = {};
+  for (const [k, val] of Object.entries(r.test)) if (typeof val === 'number' || val === null) metrics[k] = val;
+  return {
+    split: r.split.method, sizes: r.split.sizes, metrics,
+    conformal: (r.conformal ?? []).map((c) => ({ level: c.level, coverage: c.coverage, meanWidth: c.meanWidth })),
+    reliability: r.calibration?.reliability ?? [], miscalibrationArea: r.calibration?.miscalibrationArea ?? null,
+  };
+}
+
+/** A small lineage graph: sources grouped per protocol version (a year of weekly files would be hundreds of boxes). */
+async function lineageOf(store: Store, v: ModelVersion, predictions: number): Promise<ModelAudit['lineage']> {
+  const nodes: LineageNode[] = [];
+  const edges: ModelAudit['lineage']['edges'] = [];
+  const versionNode = `version:${v.id}`;
+  nodes.push({ id: versionNode, kind: 'version', label: v.id, detail: `${v.origin} ${v.createdAt.slice(0, 10)} by ${v.createdBy}` });
+  if (predictions) {
+    nodes.push({ id: 'predictions', kind: 'predictions', label: `${predictions} predictions`, detail: 'each with a lineage record' });
+    edges.push({ from: versionNode, to: 'predictions' });
+  }
+  const fs = await store.db.selectFrom('feature_sets').selectAll().where('hash', '=', v.featureHash).executeTakeFirst();
+  nodes.push({ id: 'features', kind: 'features', label: fs?.name ?? 'features', detail: `version ${v.featureHash.slice(0, 12)}` });
+  const build = v.buildHash ? await store.db.selectFrom('builds').selectAll().where('hash', '=', v.buildHash).executeTakeFirst() : undefined;
+  if (!build) {
+    edges.push({ from: 'features', to: versionNode });
+    return { nodes, edges };
+  }
+  const recipe = JSON.parse(build.recipe) as { algorithm: string; split: { method: string }; seed: number };
+  nodes.push({ id: 'build', kind: 'build', label: `build ${build.hash.slice(0, 12)}`, detail: `${recipe.algorithm}, ${build.train_seconds.toFixed(1)} s` });
+  nodes.push({ id: 'recipe', kind: 'recipe', label: 'recipe', detail: `${recipe.split.method} split, seed ${recipe.seed}` });
+  const snap = await store.db.selectFrom('snapshots').selectAll().where('hash', '=', build.snapshot).executeTakeFirst();
+  nodes.push({ id: 'snapshot', kind: 'snapshot', label: `snapshot ${build.snapshot.slice(0, 12)}`, detail: snap ? `${snap.compounds} compounds, ${snap.measurements} measurements` : 'missing' });
+  edges.push({ from: 'snapshot', to: 'build' }, { from: 'features', to: 'build' }, { from: 'recipe', to: 'build' }, { from: 'build', to: versionNode });
+  if (snap) {
+    const content = JSON.parse((await store.blobs.get(snap.blob)).toString('utf8')) as { rows: Array<{ measurements: string[] }> };
+    const ids = content.rows.flatMap((r) => r.measurements);
+    const per = new Map<string, { sources: Set<string>; n: number }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await store.db.selectFrom('measurements').select(['source', 'protocol_version']).where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const r of rows) {
+        const g = per.get(r.protocol_version) ?? per.set(r.protocol_version, { sources: new Set(), n: 0 }).get(r.protocol_version)!;
+        g.sources.add(r.source);
+        g.n++;
+      }
+    }
+    for (const [pv, g] of [...per.entries()].sort()) {
+      const row = await store.db.selectFrom('protocol_versions').select(['site', 'vendor']).where('id', '=', pv).executeTakeFirst();
+      nodes.push({ id: `sources:${pv}`, kind: 'source', label: `${g.sources.size} source file${g.sources.size === 1 ? '' : 's'}`, detail: `${g.n} measurements` });
+      nodes.push({ id: `protocol:${pv}`, kind: 'protocol', label: pv, detail: row ? `${row.site}, ${row.vendor}` : 'not recorded' });
+      edges.push({ from: `sources:${pv}`, to: `protocol:${pv}` }, { from: `protocol:${pv}`, to: 'snapshot' });
+    }
+  }
+  return { nodes, edges };
+}
+
+function lastOf<T>(xs: T[]): T | undefined {
+  return xs[xs.length - 1];
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import { auditReport } from '../../audit/report.js';
+import { renderAuditHtml } from '../../audit/report-html.js';
+import type { AuditReport } from '../../audit/report-types.js';
+import { describeTrace, tracePrediction } from '../../audit/trace.js';
+import { AtomicFileWriter } from '../../core/atomic-file.js';
+import { UsageError } from '../../core/errors.js';
+import { openStore } from '../../store/store.js';
+import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
+import { databaseUrl, findWorkspace, withStore } from '../workspace.js';
+
+export const auditHelp = `Usage:
+  rotguard audit [--out DIR] [--max-monitor-age-days N] [--json]
+  rotguard audit verify [--expect-head HASH] [--json]
+
+audit checks every registered model version against the controls: assay sources,
+compound set, featurization code, descriptor dictionary, split rule, artifact and
+evaluation set versioned; release gate passed and approved by a second person; every
+prediction traceable; every retrain tied to a triggered decision; monitoring running and
+recent (default: within 8 days). It prints pass/fail per control with the reason and
+writes audit-report.html (self-contained, opens offline) and audit-report.json to --out
+(default: the folder above the workspace). Exit 0 when every control passes or is n/a,
+3 when any fails.
+
+audit verify checks the hash-chained event log: any edited, deleted or reordered event.
+`;
+
+export const traceHelp = `Usage:
+  rotguard trace PREDICTION_ID [--json]
+
+Walks one prediction back: model version → build (recipe, environment) → dataset
+snapshot → the measurements it was learned from → their assay protocol versions and
+source files, plus the nearest training compound's own measurements.
+`;
+
+export interface WrittenReport {
+  report: AuditReport;
+  html: string;
+  json: string;
+  /** A prediction id to try "rotguard trace" on (the latest one), if any. */
+  samplePrediction: string | null;
+}
+
+/** Assembles the report for a workspace and writes it as HTML and JSON (atomically). */
+export async function writeAuditReport(o: { workspace: string; outDir: string; narrative?: AuditReport['narrative']; maxMonitorAgeDays?: number }): Promise<WrittenReport> {
+  const store = await openStore({ workspace: o.workspace, databaseUrl: databaseUrl() });
+  try {
+    const report = await auditReport(store, { workspace: o.workspace, narrative: o.narrative ?? null, maxMonitorAgeDays: o.maxMonitorAgeDays });
+    const html = join(o.outDir, 'audit-report.html');
+    const json = join(o.outDir, 'audit-report.json');
+    for (const [path, text] of [[html, renderAuditHtml(report)], [json, JSON.stringify(report, null, 2) + '\n']] as const) {
+      const w = new AtomicFileWriter(path);
+      w.write(text);
+      await w.commit();
+    }
+    const last = await store.db.selectFrom('predictions').select('id').orderBy('requested_at', 'desc').orderBy('id').executeTakeFirst();
+    return { report, html, json, samplePrediction: last?.id ?? null };
+  } finally {
+    await store.close();
+  }
+}
+
+export async function auditRunCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' } });
+  if (values.help) return io.out(auditHelp), 0;
+  if (positionals.length) throw new UsageError(`unknown audit subcommand "${positionals[0]}"; see rotguard audit --help`);
+  const workspace = findWorkspace(str(values.workspace));
+  const outDir = str(values.out) ?? join(workspace, '..');
+  const maxAge = integerOption('--max-monitor-age-days', str(values['max-monitor-age-days']), 8, 1, 3650);
+  const r = await writeAuditReport({ workspace, outDir, maxMonitorAgeDays: maxAge });
+  const failed = r.report.summary.controlsFailed;
+  const lines: string[] = [];
+  if (!r.report.eventLog.ok) lines.push(`EVENT LOG FAILED VERIFICATION: ${r.report.eventLog.problems.slice(0, 3).join('; ')}`);
+  for (const m of r.report.models) {
+    const fails = m.controls.filter((c) => c.status === 'fail').length;
+    lines.push(`${m.version}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''}${m.frozen ? ' [frozen]' : ''}: ${fails ? `${fails} control(s) FAILED` : 'all controls pass'}`);
+    for (const c of m.controls) lines.push(`  ${c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'FAIL' : 'n/a '}  ${c.title.padEnd(38)} ${c.reason}`);
+  }
+  lines.push('', `${r.report.summary.controlsPassed} passed, ${failed} failed; event log ${r.report.eventLog.events} events, head ${r.report.eventLog.headHash?.slice(0, 16) ?? '(empty)'} ${r.report.eventLog.ok ? 'intact' : 'TAMPERED'}`);
+  lines.push(`report: ${r.html}`, `        ${r.json}`);
+  emit(io, Boolean(values.json), { ...r.report, files: { html: r.html, json: r.json } }, lines.join('\n'));
+  return failed || !r.report.eventLog.ok ? 3 : 0;
+}
+
+export async function traceCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(args);
+  if (values.help) return io.out(traceHelp), 0;
+  const [id] = positionals;
+  if (!id) throw new UsageError(`trace needs a PREDICTION_ID\n\n${traceHelp}`);
+  return withStore(str(values.workspace), async (store) => {
+    const t = await tracePrediction(store, id);
+    emit(io, Boolean(values.json), t, describeTrace(t));
+    return t.broken.length ? 3 : 0;
+  });
+}
