@@ -39,8 +39,9 @@ export interface WindowEvidence {
     labelled: number;
     labelledShare: number;
     oldestUnlabelledDays: number | null;
-    /** Labels reported since the model's training data cut-off. */
+    /** Labels a retrain would add: measurements not in the version's training snapshot. */
     newLabels: number;
+    /** Of those, labels on scaffolds absent from the training snapshot. */
     newLabelsOnNewChemistry: number;
     /** Days between the earliest and latest measured_at of the new labels. */
     labelAgeSpreadDays: number | null;

@@ -5,6 +5,7 @@ import { median, mean } from '../stats/describe.js';
 import { ks2samp, psi, wasserstein1d } from '../stats/drift.js';
 import { mae, rmse, spearman } from '../stats/metrics-regression.js';
 import { recordEvent, versionFromRow, type ModelVersion } from '../registry/registry.js';
+import { latestEvent } from '../store/event-log.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
@@ -38,6 +39,8 @@ interface VersionContext {
   transform: (v: number) => number;
   trainKeys: Set<string>;
   trainScaffolds: Set<string>;
+  /** What the version's training data already held (its snapshot): measurement ids and scaffolds. Null for imported models. */
+  known: { measurements: Set<string>; scaffolds: Set<string> } | null;
   trainDescriptors: Float64Array[];
   baselineWidth: number | null;
   /** The endpoint's exact measurements with each compound's scaffold, loaded once per run: every window filters them by its asOf. */
@@ -124,13 +127,21 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
   }
   const measurements: Measurement[] = await store.db.selectFrom('measurements as m')
     .leftJoin('feature_cache as f', (j) => j.onRef('f.inchikey', '=', 'm.inchikey').on('f.feature_hash', '=', version.featureHash))
-    .select(['m.inchikey', 'm.value', 'm.protocol_version', 'm.measured_at', 'm.reported_at', 'f.scaffold'])
+    .select(['m.id', 'm.inchikey', 'm.value', 'm.protocol_version', 'm.measured_at', 'm.reported_at', 'f.scaffold'])
     .where('m.endpoint', '=', version.endpoint).where('m.qualifier', '=', '=').execute();
   const byCompound = new Map<string, Measurement[]>();
   for (const m of measurements) (byCompound.get(m.inchikey) ?? byCompound.set(m.inchikey, []).get(m.inchikey)!).push(m);
+  // The snapshot the version was built from: labels in it are not new, whichever split they fell in.
+  let known: VersionContext['known'] = null;
+  const build = version.buildHash ? await store.db.selectFrom('builds').select('snapshot').where('hash', '=', version.buildHash).executeTakeFirst() : undefined;
+  if (build) {
+    const snap = JSON.parse((await store.blobs.get(build.snapshot)).toString('utf8')) as { rows: Array<{ inchikey: string; measurements: string[] }> };
+    const keys = new Set(snap.rows.map((r) => r.inchikey));
+    known = { measurements: new Set(snap.rows.flatMap((r) => r.measurements)), scaffolds: new Set(measurements.filter((m) => keys.has(m.inchikey) && m.scaffold !== null).map((m) => m.scaffold!)) };
+  }
   return {
     version, report, transform: endpoint.transform === 'log10' ? Math.log10 : (v: number) => v,
-    trainKeys: new Set(trainKeys), trainScaffolds: new Set(scaffolds),
+    trainKeys: new Set(trainKeys), trainScaffolds: new Set(scaffolds), known,
     trainDescriptors: await descriptorColumns(store, version, trainKeys),
     measurements, byCompound,
     baselineWidth: report?.conformal?.find((c) => c.level === 0.9)?.meanWidth ?? null,
@@ -281,7 +292,7 @@ async function frameworks(store: Store, featureHash: string, keys: string[]): Pr
   return out;
 }
 
-type Measurement = { inchikey: string; value: number; protocol_version: string; measured_at: string | null; reported_at: string | null; scaffold: string | null };
+type Measurement = { id: string; inchikey: string; value: number; protocol_version: string; measured_at: string | null; reported_at: string | null; scaffold: string | null };
 
 const knownBy = (m: Measurement, asOf: string) => !m.reported_at || m.reported_at <= asOf;
 
@@ -294,13 +305,20 @@ function labelsFor(ctx: VersionContext, keys: string[], asOf: string): Map<strin
   return out;
 }
 
-/** Labels on compounds the model was not trained on, known by asOf: what a retrain would learn from. */
+/**
+ * Labels a retrain would add, known by asOf: measurements not in the version's training
+ * snapshot (its calibration and test compounds are not new). "New chemistry": scaffolds
+ * absent from that snapshot. An imported model has no snapshot: compounds outside its
+ * declared training set count.
+ */
 function newLabels(ctx: VersionContext, asOf: string) {
-  const fresh = ctx.measurements.filter((r) => !ctx.trainKeys.has(r.inchikey) && knownBy(r, asOf));
+  const known = ctx.known;
+  const fresh = ctx.measurements.filter((r) => knownBy(r, asOf) && (known ? !known.measurements.has(r.id) : !ctx.trainKeys.has(r.inchikey)));
+  const seenScaffolds = known ? known.scaffolds : ctx.trainScaffolds;
   const dates = fresh.map((r) => r.measured_at).filter((d): d is string => Boolean(d)).sort();
   return {
     newLabels: fresh.length,
-    newLabelsOnNewChemistry: fresh.filter((r) => r.scaffold !== null && !ctx.trainScaffolds.has(r.scaffold)).length,
+    newLabelsOnNewChemistry: fresh.filter((r) => r.scaffold !== null && !seenScaffolds.has(r.scaffold)).length,
     labelAgeSpreadDays: dates.length ? (Date.parse(dates[dates.length - 1]!) - Date.parse(dates[0]!)) / DAY : null,
     protocolVersions: [...new Set(fresh.map((r) => r.protocol_version))].sort(),
   };
@@ -374,7 +392,7 @@ function byVersion(a: string, b: string): number {
 
 /** The latest stored monitoring run of a model. */
 export async function latestMonitorRun(store: Store, model: string): Promise<{ asOf: string; window: string; windows: WindowEvidence[] } | null> {
-  const e = await store.db.selectFrom('registry_events').selectAll().where('model', '=', model).where('kind', '=', 'monitor_run').orderBy('at', 'desc').executeTakeFirst();
+  const e = await latestEvent(store.db, { model, kind: 'monitor_run' });
   if (!e) return null;
   const { blob } = JSON.parse(e.payload) as { blob: string };
   return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as { asOf: string; window: string; windows: WindowEvidence[] };
