@@ -120,11 +120,11 @@ export async function setGate(store: Store, endpoint: string, thresholds: unknow
   const hash = hashOf({ endpoint, gate });
   if (current && current.hash === hash) return { status: 'unchanged', hash, gate };
   await store.db.transaction().execute(async (trx) => {
-    const r = await trx.insertInto('gates').values({ hash, endpoint, thresholds: canonicalJson(gate), created_at: nowIso(), created_by: actor })
-      .onConflict((oc) => oc.column('hash').doNothing()).executeTakeFirst();
-    if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) {
-      await appendEvent(trx, { kind: 'gate_set', subject: `gate:${endpoint}`, actor, reason: `release gate for ${endpoint}`, payload: { endpoint, hash, gate, previous: current?.hash ?? null } });
-    }
+    // Going back to an earlier gate (A → B → A) makes A current again: its row is re-dated,
+    // and the event log keeps every time it was set.
+    await trx.insertInto('gates').values({ hash, endpoint, thresholds: canonicalJson(gate), created_at: nowIso(), created_by: actor })
+      .onConflict((oc) => oc.column('hash').doUpdateSet({ created_at: nowIso(), created_by: actor })).execute();
+    await appendEvent(trx, { kind: 'gate_set', subject: `gate:${endpoint}`, actor, reason: `release gate for ${endpoint}`, payload: { endpoint, hash, gate, previous: current?.hash ?? null } });
   });
   return { status: 'created', hash, gate };
 }
