@@ -37,7 +37,9 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   for (const v of versions) {
     const controls = await auditVersion(ctx, v);
     const predictions = Number((await store.db.selectFrom('predictions').select((eb) => eb.fn.countAll().as('n')).where('model_version', '=', v.id).executeTakeFirst())?.n ?? 0);
-    const frozen = lastOf(events.filter((e) => e.model === v.model && (e.kind === 'frozen' || e.kind === 'unfrozen')))?.kind === 'frozen';
+    const lastFreeze = lastOf(events.filter((e) => e.model === v.model && (e.kind === 'frozen' || e.kind === 'unfrozen')));
+    // The freeze names the version it stopped; older versions are not "frozen", just retired.
+    const frozen = lastFreeze?.kind === 'frozen' && (lastFreeze.version_id === v.id || lastFreeze.version_id === null);
     models.push({
       version: v.id, model: v.model, endpoint: v.endpoint, team: v.team, aliases: v.aliases, createdAt: v.createdAt, createdBy: v.createdBy, frozen,
       controls, validation: await validationOf(store, v), lineage: await lineageOf(store, v, predictions), predictions,
@@ -60,16 +62,28 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     });
   }
 
+  const decisionEnds = new Map<DecisionEntry, string>();
   const decisions: DecisionEntry[] = events.filter((e) => e.kind === 'decision').map((e) => {
     const p = JSON.parse(e.payload) as { decision: Decision };
     const d = p.decision;
     const evidence: Record<string, number | boolean | null> = {};
     for (const r of d.triggered.length ? d.triggered : d.rules) Object.assign(evidence, r.windows[r.windows.length - 1]?.values ?? {});
-    return {
+    const entry: DecisionEntry = {
       at: e.at, model: e.model ?? d.policy, version: d.model, window: d.window.label, action: d.action, triggered: d.triggered.map((t) => t.rule),
       retrainDeferred: d.retrainDeferred, reason: d.reason, policy: d.policy, policyHash: d.policyHash, evidence,
     };
+    decisionEnds.set(entry, d.window.end);
+    return entry;
   });
+  // Decisions taken on per-batch windows (while watching) carry a request id as their window;
+  // name them by the timeline window they fall in, so the timeline and the table line up.
+  for (const d of decisions) {
+    const t = timelines.find((x) => x.model === d.model);
+    if (!t || t.points.some((p) => p.window === d.window)) continue;
+    const end = decisionEnds.get(d) ?? '';
+    const point = t.points.find((p) => p.end >= end && (t.points.indexOf(p) === 0 || t.points[t.points.indexOf(p) - 1]!.end < end));
+    if (point) d.window = point.window;
+  }
   const transitions: TransitionEntry[] = events.filter((e) => TRANSITION_KINDS.has(e.kind)).map((e) => ({
     at: e.at, seq: e.seq, kind: e.kind, model: e.model ?? '', version: e.version_id, actor: e.actor, reason: e.reason,
   }));

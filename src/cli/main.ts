@@ -9,6 +9,9 @@ import { buildCommand, buildHelp, gateCommand, gateHelp, modelsCommand, modelsHe
 import { predictCommand, predictHelp, predictionsCommand, predictionsHelp } from './commands/predict.js';
 import { monitorCommand, monitorHelp } from './commands/monitor.js';
 import { decideCommand, decideHelp, policyCommand, policyHelp } from './commands/policy.js';
+import { auditCommand, auditHelp } from './commands/audit.js';
+import { traceCommand, traceHelp } from './commands/audit-report.js';
+import { demoCommand, demoHelp } from './commands/demo.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -31,6 +34,9 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   policy: { run: policyCommand, summary: 'check a policy, apply it (freeze, emit a retrain recipe), unfreeze', help: policyHelp },
   gate: { run: gateCommand, summary: "set or show an endpoint's shared release gate", help: gateHelp },
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
+  audit: { run: auditCommand, summary: 'audit every model version against the controls; write the HTML/JSON report; audit verify: check the event log', help: auditHelp },
+  trace: { run: traceCommand, summary: 'walk a prediction back to its model, build, snapshot, measurements, protocols and source files', help: traceHelp },
+  demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
 };
 
 function version(): string {
