@@ -83,16 +83,22 @@ export function computeDescriptors(dict: DescriptorDictionary, mol: Mol, graph: 
   return values;
 }
 
+/** Heavy atoms and aromatic heavy atoms of a molecule graph (Delaney's aromatic proportion is their ratio). */
+export function heavyAtomCounts(graph: MolGraph): { heavy: number; aromatic: number } {
+  let heavy = 0;
+  let aromatic = 0;
+  for (const a of graph.atoms) {
+    if (a.z === 1) continue;
+    heavy++;
+    if (a.aromatic) aromatic++;
+  }
+  return { heavy, aromatic };
+}
+
 function graphDescriptor(source: string, graph: MolGraph): number {
   switch (source) {
     case 'graph:aromatic_proportion': {
-      let heavy = 0;
-      let aromatic = 0;
-      for (const a of graph.atoms) {
-        if (a.z === 1) continue;
-        heavy++;
-        if (a.aromatic) aromatic++;
-      }
+      const { heavy, aromatic } = heavyAtomCounts(graph);
       return heavy ? aromatic / heavy : 0;
     }
     case 'graph:formal_charge':

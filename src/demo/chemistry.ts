@@ -1,3 +1,4 @@
+import { heavyAtomCounts as graphAtomCounts } from '../chem/descriptors.js';
 import type { MolGraph } from '../chem/molgraph.js';
 import { rdkit, type Mol } from '../chem/rdkit.js';
 import { release, standardize } from '../chem/standardize.js';
@@ -182,17 +183,8 @@ export function esol(d: EsolInputs): number {
   return 0.16 - 0.63 * d.clogp - 0.0062 * d.mw + 0.066 * d.rotatableBonds - 0.74 * d.aromaticProportion;
 }
 
-/** Heavy and aromatic heavy atoms of a molecule graph (implicit hydrogens are not atoms there). */
-function atomCounts(graph: MolGraph): { heavy: number; aromatic: number } {
-  let heavy = 0;
-  let aromatic = 0;
-  for (const a of graph.atoms) {
-    if (a.z === 1) continue;
-    heavy++;
-    if (a.aromatic) aromatic++;
-  }
-  return { heavy, aromatic };
-}
+/** Heavy and aromatic heavy atoms (the project's one definition, as the descriptor dictionary uses). */
+const atomCounts = graphAtomCounts;
 
 /** The RDKit descriptors ESOL needs, from one get_descriptors call. */
 function rdkitEsolTerms(mol: Mol): { clogp: number; mw: number; rotatableBonds: number } {

@@ -108,6 +108,8 @@ export interface DemoResult {
   v1: { version: string; compounds: number; testMae: number | null; split: string };
   history: { accepted: number; rejected: number };
   weeks: WeekRecord[];
+  /** The last moment of the simulated year (ISO): where an audit of it stands. */
+  endsAt: string;
   seconds: number;
   /** Wall seconds per stage, summed over the year. */
   timings: Record<'setup' | 'predict' | 'ingest' | 'decide' | 'retrain', number>;
@@ -231,7 +233,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       dir: o.dir, workspace, programme, policy,
       history: historyIngest,
       v1: { split, version: v1.version.id, compounds: v1.report.split.sizes.train, testMae: (v1.report.test as { mae?: number }).mae ?? null },
-      weeks: records, seconds: (performance.now() - started) / 1000, timings,
+      weeks: records, endsAt: new Date(at(weeks, 6, 23) + 3_599_000).toISOString(), seconds: (performance.now() - started) / 1000, timings,
     };
   } finally {
     await pool.close();

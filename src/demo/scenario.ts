@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { yamlLineLocator } from '../core/yaml-file.js';
 import { RotguardError } from '../core/errors.js';
 
 /**
@@ -273,24 +274,7 @@ export function parseScenarioText(text: string, file: string): unknown {
     throw new RotguardError(code, `scenario is not valid ${what}: ${err.message.split('\n')[0]}`, { file, line: err.linePos?.[0]?.line });
   }
   const value: unknown = doc.toJS();
-  const lineOf: LineOf = (path) => {
-    // The deepest node the path reaches gives the line; a path that is not there at all has none.
-    let node: unknown = doc.contents;
-    let offset: number | undefined;
-    for (const part of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === part);
-        if (!pair) break;
-        offset = (pair.key as YamlNode | null)?.range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof part === 'number' && node.items[part]) {
-        node = node.items[part];
-        offset = (node as YamlNode).range?.[0] ?? offset;
-      } else break;
-    }
-    if (path.length === 0) offset = (doc.contents as YamlNode | null)?.range?.[0];
-    return offset === undefined ? undefined : lines.linePos(offset).line;
-  };
+  const lineOf: LineOf = yamlLineLocator(doc, lines, true);
   if (value && typeof value === 'object') documentOrigins.set(value, { file, lineOf });
   return value;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { yamlLineLocator } from '../core/yaml-file.js';
 import { RotguardError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import { ConditionSyntaxError, formatCondition, parseCondition, type Condition } from './conditions.js';
@@ -76,24 +77,7 @@ export function parsePolicy(text: string, file?: string): Policy {
   if (err) {
     throw new RotguardError('bad_yaml', `policy is not valid YAML: ${err.message.split('\n')[0]}`, { file, line: err.linePos?.[0]?.line });
   }
-  const locate: LineLocator = (path) => {
-    // Walk as deep as the document goes; the deepest node found gives the line.
-    // A field missing at the top has no line worth pointing at.
-    let node: unknown = doc.contents;
-    let offset: number | undefined;
-    for (const part of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === part);
-        if (!pair) break;
-        offset = (pair.key as YamlNode | null)?.range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof part === 'number' && node.items[part]) {
-        node = node.items[part];
-        offset = (node as YamlNode).range?.[0] ?? offset;
-      } else break;
-    }
-    return offset === undefined ? undefined : lines.linePos(offset).line;
-  };
+  const locate: LineLocator = yamlLineLocator(doc, lines);
   return validatePolicy(doc.toJS(), file, locate);
 }
 

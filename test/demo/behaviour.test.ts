@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { auditReport } from '../../src/audit/report.js';
+import { withClock } from '../../src/core/clock.js';
 import { tracePrediction } from '../../src/audit/trace.js';
 import { main } from '../../src/cli/main.js';
 import { writeAuditReport } from '../../src/cli/commands/audit-report.js';
@@ -108,7 +109,8 @@ describe('auditing the demo year', () => {
     const r = run();
     const store = await openStore({ workspace: r.workspace });
     try {
-      const report = await auditReport(store, { workspace: r.workspace });
+      // As of the end of the simulated year (the test's year is pinned; wall-clock "now" moves on).
+      const report = await withClock(r.endsAt, () => auditReport(store, { workspace: r.workspace }));
       const failed = report.models.flatMap((m) => m.controls.filter((c) => c.status === 'fail').map((c) => `${m.version} ${c.control}: ${c.reason}`));
       assert.deepEqual(failed, []);
       assert.equal(report.eventLog.ok, true);
