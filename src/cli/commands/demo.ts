@@ -46,8 +46,9 @@ Scenario flags (override the file; defaults in parentheses):
   --trees N                 random-forest trees per build (60)
   --workers N               featurization workers (1)
 
-The workspace stays in DIR/.rotguard: cd DIR and run "rotguard models list",
-"rotguard audit", "rotguard trace PREDICTION_ID" on it.
+The workspace stays in DIR/.rotguard (always the embedded store, even when
+ROTGUARD_DATABASE_URL is set): cd DIR and run "rotguard models list", "rotguard audit",
+"rotguard trace PREDICTION_ID" on it.
 `;
 
 const NUMBER_FLAGS: Array<[flag: string, path: string[]]> = [
@@ -127,7 +128,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   }).finally(() => bar.done());
   const story = demoStory(result);
   // Audited as of the end of the simulated year: the clock every record of the year was written with.
-  const report = await withClock(result.endsAt, () => writeAuditReport({ workspace: result.workspace, outDir: dir, narrative: story }));
+  const report = await withClock(result.endsAt, () => writeAuditReport({ workspace: result.workspace, outDir: dir, narrative: story, embedded: true }));
   const summary = {
     dir, workspace: result.workspace, seconds: result.seconds, scenario, story,
     report: { html: report.html, json: report.json, controlsPassed: report.report.summary.controlsPassed, controlsFailed: report.report.summary.controlsFailed, eventLogOk: report.report.eventLog.ok },
