@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { nowIso } from '../core/clock.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
-import type { Database, Row } from './schema.js';
+import type { Database, EventTable, Row } from './schema.js';
 
 export type EventDb = Kysely<Database> | Transaction<Database>;
 export type EventRow = Row<'events'>;
@@ -52,19 +52,8 @@ export interface NewEvent {
 }
 
 /** The hashed fields of an event, in the chain's own names. */
-export interface HashedEventFields {
-  seq: number;
-  prev_hash: string;
-  id: string;
-  at: string;
-  actor: string;
-  kind: string;
-  subject: string;
-  model: string | null;
-  version_id: string | null;
-  reason: string;
-  payload: string;
-}
+/** Every field of an event but its own hash: what the hash covers. */
+export type HashedEventFields = Omit<EventTable, 'hash'>;
 
 /** The hash of an event: sha256 over the canonical JSON of its fields, the previous hash and its seq included. */
 export function eventHash(e: HashedEventFields): string {
