@@ -38,6 +38,7 @@ import pg from 'pg';
 import { migrationProvider } from '../../src/store/migrations.js';
 import type { Database, NewRow } from '../../src/store/schema.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { Random } from '../../src/core/random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,15 +64,10 @@ const pkgVersion = (name: string): string =>
 
 // ---------------------------------------------------------------- data (deterministic)
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniform draws in [0, 1) from the project's seeded generator, so every run uses the same data. */
+function seededUniform(seed: number): () => number {
+  const rng = new Random(seed);
+  return () => rng.uniform();
 }
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
 const T = '2026-11-26T10:00:00.000Z';
@@ -92,7 +88,7 @@ function prerequisites(): { [K in keyof Database]?: NewRow<K>[] } {
     id: `${endpoint}-p@1`, protocol: `${endpoint}-p`, version: 1, endpoint, site: 'basel', vendor: 'inhouse', unit: 'uM',
     parameters: '{"pH":7.4}', definition_hash: hex(endpoint + 'p'), created_at: T, created_by: 'bench',
   });
-  const rnd = mulberry32(7);
+  const rnd = seededUniform(7);
   const compounds: NewRow<'compounds'>[] = [];
   for (let i = 0; i < COMPOUNDS; i++) {
     compounds.push({ inchikey: inchikeyOf(i), smiles: `c1ccc(cc1)C(=O)N${'C'.repeat(1 + Math.floor(rnd() * 12))}O`, created_at: T });
@@ -111,7 +107,7 @@ function prerequisites(): { [K in keyof Database]?: NewRow<K>[] } {
 }
 
 function measurements(): NewRow<'measurements'>[] {
-  const rnd = mulberry32(42);
+  const rnd = seededUniform(42);
   const out: NewRow<'measurements'>[] = [];
   const source = hex('source');
   for (let i = 0; i < ROWS + OTHER; i++) {
@@ -125,7 +121,7 @@ function measurements(): NewRow<'measurements'>[] {
     });
   }
   // Interleave the endpoints, as an ingest of mixed files would.
-  const shuffle = mulberry32(3);
+  const shuffle = seededUniform(3);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(shuffle() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

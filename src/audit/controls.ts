@@ -7,6 +7,7 @@ import type { ModelVersion } from '../registry/registry.js';
 import { requestDigest } from '../serve/prediction-digest.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import type { SnapshotProvenance } from './provenance.js';
 import type { ControlResult } from './report-types.js';
 
 /**
@@ -26,6 +27,8 @@ export interface AuditContext {
   now: string;
   /** Monitoring older than this many days (relative to the latest prediction or now) fails the recency control. */
   maxMonitorAgeDays: number;
+  /** A snapshot's rows and measurement provenance, read once per audit (see provenance.ts). */
+  snapshot: (hash: string) => Promise<SnapshotProvenance>;
 }
 
 export const CONTROL_TITLES: Record<string, string> = {
@@ -61,23 +64,17 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
     out.push(result('data.compound_set_versioned', 'fail', 'no build: no snapshot or training set to check'));
   } else {
     try {
-      const content = JSON.parse((await store.blobs.get(build.snapshot)).toString('utf8')) as { rows: Array<{ inchikey: string; measurements: string[] }> };
-      snapshotRows = content.rows;
-      const ids = content.rows.flatMap((r) => r.measurements);
-      const sources = new Set<string>();
-      let found = 0;
-      for (let i = 0; i < ids.length; i += 500) {
-        const rows = await store.db.selectFrom('measurements').select(['source']).where('id', 'in', ids.slice(i, i + 500)).execute();
-        found += rows.length;
-        for (const r of rows) sources.add(r.source);
-      }
+      const { rows, provenance } = await ctx.snapshot(build.snapshot);
+      snapshotRows = rows;
+      const { total, found } = provenance;
+      const sources = new Set(provenance.bySource.keys());
       const known = sources.size ? await store.db.selectFrom('sources').select(['id', 'file_sha256']).where('id', 'in', [...sources]).execute() : [];
       const ingested = new Set(ctx.events.filter((e) => e.kind === 'source_ingested').map((e) => e.subject.replace(/^source:/, '')));
       const unlogged = known.filter((s) => !ingested.has(s.id));
-      if (found !== ids.length) out.push(result('data.sources_versioned', 'fail', `${ids.length - found} of ${ids.length} training measurements are missing from the store`));
+      if (found !== total) out.push(result('data.sources_versioned', 'fail', `${total - found} of ${total} training measurements are missing from the store`));
       else if (known.length !== sources.size) out.push(result('data.sources_versioned', 'fail', `${sources.size - known.length} source files behind the training data are not recorded`));
       else if (unlogged.length) out.push(result('data.sources_versioned', 'fail', `${unlogged.length} source files have no ingest event in the log (e.g. ${short(unlogged[0]!.id)})`));
-      else out.push(result('data.sources_versioned', 'pass', `${ids.length} training measurements from ${known.length} source files, each by content hash with its ingest logged`));
+      else out.push(result('data.sources_versioned', 'pass', `${total} training measurements from ${known.length} source files, each by content hash with its ingest logged`));
     } catch (e) {
       out.push(result('data.sources_versioned', 'fail', `snapshot ${short(build.snapshot)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
     }

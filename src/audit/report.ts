@@ -4,10 +4,11 @@ import { nowIso } from '../core/clock.js';
 import { listModels, type ModelVersion } from '../registry/registry.js';
 import { latestMonitorRun } from '../monitor/monitor.js';
 import type { Decision } from '../policy/decide.js';
-import { verifyEventLog } from '../store/event-log.js';
+import { readEvents, verifyEventLog } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
 import { auditVersion, type AuditContext, type AuditEvent } from './controls.js';
+import { snapshotProvenanceCache } from './provenance.js';
 import type { AuditReport, DecisionEntry, LineageNode, ModelAudit, TimelinePoint, TransitionEntry } from './report-types.js';
 
 /**
@@ -25,13 +26,9 @@ export interface AuditOptions {
 
 const TRANSITION_KINDS = new Set(['registered', 'promoted_champion', 'promoted_challenger', 'promotion_refused', 'frozen', 'unfrozen', 'retrain_by_decision', 'retrain_override']);
 
-export async function loadEvents(store: Store): Promise<AuditEvent[]> {
-  return store.db.selectFrom('events').select(['seq', 'at', 'actor', 'kind', 'subject', 'model', 'version_id', 'reason', 'payload']).orderBy('seq').execute();
-}
-
 export async function auditReport(store: Store, o: AuditOptions): Promise<AuditReport> {
-  const events = await loadEvents(store);
-  const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8 };
+  const events: AuditEvent[] = await readEvents(store.db);
+  const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8, snapshot: snapshotProvenanceCache(store) };
   const versions = await listModels(store);
   const models: ModelAudit[] = [];
   for (const v of versions) {
@@ -42,7 +39,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     const frozen = lastFreeze?.kind === 'frozen' && (lastFreeze.version_id === v.id || lastFreeze.version_id === null);
     models.push({
       version: v.id, model: v.model, endpoint: v.endpoint, team: v.team, aliases: v.aliases, createdAt: v.createdAt, createdBy: v.createdBy, frozen,
-      controls, validation: await validationOf(store, v), lineage: await lineageOf(store, v, predictions), predictions,
+      controls, validation: await validationOf(store, v), lineage: await lineageOf(ctx, v, predictions), predictions,
     });
   }
 
@@ -121,7 +118,8 @@ async function validationOf(store: Store, v: ModelVersion): Promise<ModelAudit['
 }
 
 /** A small lineage graph: sources grouped per protocol version (a year of weekly files would be hundreds of boxes). */
-async function lineageOf(store: Store, v: ModelVersion, predictions: number): Promise<ModelAudit['lineage']> {
+async function lineageOf(ctx: AuditContext, v: ModelVersion, predictions: number): Promise<ModelAudit['lineage']> {
+  const { store } = ctx;
   const nodes: LineageNode[] = [];
   const edges: ModelAudit['lineage']['edges'] = [];
   const versionNode = `version:${v.id}`;
@@ -144,20 +142,10 @@ async function lineageOf(store: Store, v: ModelVersion, predictions: number): Pr
   nodes.push({ id: 'snapshot', kind: 'snapshot', label: `snapshot ${build.snapshot.slice(0, 12)}`, detail: snap ? `${snap.compounds} compounds, ${snap.measurements} measurements` : 'missing' });
   edges.push({ from: 'snapshot', to: 'build' }, { from: 'features', to: 'build' }, { from: 'recipe', to: 'build' }, { from: 'build', to: versionNode });
   if (snap) {
-    const content = JSON.parse((await store.blobs.get(snap.blob)).toString('utf8')) as { rows: Array<{ measurements: string[] }> };
-    const ids = content.rows.flatMap((r) => r.measurements);
-    const per = new Map<string, { sources: Set<string>; n: number }>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await store.db.selectFrom('measurements').select(['source', 'protocol_version']).where('id', 'in', ids.slice(i, i + 500)).execute();
-      for (const r of rows) {
-        const g = per.get(r.protocol_version) ?? per.set(r.protocol_version, { sources: new Set(), n: 0 }).get(r.protocol_version)!;
-        g.sources.add(r.source);
-        g.n++;
-      }
-    }
+    const per = (await ctx.snapshot(build.snapshot)).provenance.byProtocol;
     for (const [pv, g] of [...per.entries()].sort()) {
       const row = await store.db.selectFrom('protocol_versions').select(['site', 'vendor']).where('id', '=', pv).executeTakeFirst();
-      nodes.push({ id: `sources:${pv}`, kind: 'source', label: `${g.sources.size} source file${g.sources.size === 1 ? '' : 's'}`, detail: `${g.n} measurements` });
+      nodes.push({ id: `sources:${pv}`, kind: 'source', label: `${g.sources.size} source file${g.sources.size === 1 ? '' : 's'}`, detail: `${g.measurements} measurements` });
       nodes.push({ id: `protocol:${pv}`, kind: 'protocol', label: pv, detail: row ? `${row.site}, ${row.vendor}` : 'not recorded' });
       edges.push({ from: `sources:${pv}`, to: `protocol:${pv}` }, { from: `protocol:${pv}`, to: 'snapshot' });
     }

@@ -2,6 +2,7 @@ import { RotguardError } from '../core/errors.js';
 import { readSnapshot } from '../data/snapshots.js';
 import { versionFromRow } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
+import { measurementProvenance } from './provenance.js';
 
 /**
  * The lineage of one prediction, walked backwards: prediction → model version → build
@@ -76,29 +77,17 @@ export async function tracePrediction(store: Store, id: string): Promise<Predict
   trace.snapshot = { hash: snapshot.info.hash, definition: snapshot.definition, compounds: snapshot.info.compounds, measurements: snapshot.info.measurements, createdAt: snapshot.info.createdAt };
 
   // Measurements behind the snapshot, summarised by protocol version and source file (in chunks: SQL parameter limits).
-  const ids = snapshot.rows.flatMap((r) => r.measurements);
-  const perSource = new Map<string, { protocol: string; n: number }>();
-  const perProtocol = new Map<string, number>();
-  let found = 0;
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await store.db.selectFrom('measurements').select(['source', 'protocol_version']).where('id', 'in', ids.slice(i, i + 500)).execute();
-    found += rows.length;
-    for (const r of rows) {
-      const s = perSource.get(r.source) ?? perSource.set(r.source, { protocol: r.protocol_version, n: 0 }).get(r.source)!;
-      s.n++;
-      perProtocol.set(r.protocol_version, (perProtocol.get(r.protocol_version) ?? 0) + 1);
-    }
-  }
-  if (found !== ids.length) broken.push(`${ids.length - found} of the snapshot's ${ids.length} measurements are no longer in the store`);
-  for (const [pv, n] of [...perProtocol.entries()].sort()) {
+  const { total, found, bySource, byProtocol } = await measurementProvenance(store, snapshot.rows.flatMap((r) => r.measurements));
+  if (found !== total) broken.push(`${total - found} of the snapshot's ${total} measurements are no longer in the store`);
+  for (const [pv, { measurements }] of [...byProtocol.entries()].sort()) {
     const r = await store.db.selectFrom('protocol_versions').selectAll().where('id', '=', pv).executeTakeFirst();
     if (!r) broken.push(`protocol version ${pv} is not recorded`);
-    else trace.protocols.push({ id: r.id, site: r.site, vendor: r.vendor, unit: r.unit, parameters: JSON.parse(r.parameters) as unknown, measurements: n });
+    else trace.protocols.push({ id: r.id, site: r.site, vendor: r.vendor, unit: r.unit, parameters: JSON.parse(r.parameters) as unknown, measurements });
   }
-  for (const [source, { protocol, n }] of perSource) {
+  for (const [source, { protocolVersion, measurements }] of bySource) {
     const r = await store.db.selectFrom('sources').selectAll().where('id', '=', source).executeTakeFirst();
     if (!r) broken.push(`source ${source.slice(0, 12)} is not recorded`);
-    else trace.sources.push({ id: r.id, path: r.path, fileSha256: r.file_sha256, ingestedAt: r.ingested_at, ingestedBy: r.ingested_by, team: r.team, protocolVersion: protocol, measurements: n });
+    else trace.sources.push({ id: r.id, path: r.path, fileSha256: r.file_sha256, ingestedAt: r.ingested_at, ingestedBy: r.ingested_by, team: r.team, protocolVersion, measurements });
   }
   trace.sources.sort((a, b) => (a.ingestedAt < b.ingestedAt ? -1 : a.ingestedAt > b.ingestedAt ? 1 : 0));
 

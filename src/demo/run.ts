@@ -86,8 +86,6 @@ export interface WeekRecord {
   decision: Pick<Decision, 'action' | 'retrainDeferred' | 'reason' | 'window' | 'model'> & {
     triggered: string[];
     maturityPassed: boolean | null;
-    /** The values the rules read in the decided window, by evidence path. */
-    values: Record<string, number | boolean | null>;
     /** The largest MAE ratio (as the policy's retrain rules read it) over the windows they looked at. */
     recentMaeRatio: number | null;
     /** Key evidence of the decided (current) window, whatever the policy reads. */
@@ -219,8 +217,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       };
       // Say what changed, not the same decision every week.
       const note = record.froze ? `frozen: ${decision.reason.split('. ')[0]}` : decision.action === 'continue' || frozen ? null : decision.reason.split('. ')[0]!;
-      if (note && note.split(':')[0] + (decision.triggered.map((t) => t.rule).join()) !== lastNote) progress(week, 'decide', note);
-      lastNote = note ? note.split(':')[0] + decision.triggered.map((t) => t.rule).join() : null;
+      const noteKey = note ? `${note.split(':')[0]}:${decision.triggered.map((t) => t.rule).join()}` : null;
+      if (note && noteKey !== lastNote) progress(week, 'decide', note);
+      lastNote = noteKey;
       if (applied.recipe) {
         progress(week, 'retrain', 'retraining on the matured data');
         record.retrain = await retrain(store, decision, applied.recipe, week, at, readReport);
@@ -260,14 +259,12 @@ async function retrain(
 
 function summarizeDecision(d: Decision): WeekRecord['decision'] {
   const e = d.evidence;
-  const values: Record<string, number | boolean | null> = {};
-  for (const r of d.rules) Object.assign(values, r.windows[r.windows.length - 1]?.values ?? {});
   // The performance ratios the retrain rules read over their windows (e.g. the worst series' MAE ratio).
   const ratios = d.rules.filter((r) => r.action === 'retrain').flatMap((r) => r.windows.flatMap((w) =>
     Object.entries(w.values).filter(([path, v]) => path.startsWith('performance.') && path.endsWith('MaeRatio') && typeof v === 'number').map(([, v]) => v as number)));
   return {
     action: d.action, retrainDeferred: d.retrainDeferred, reason: d.reason, window: d.window, model: d.model,
-    triggered: d.triggered.map((t) => t.rule), maturityPassed: d.maturity ? d.maturity.passed : null, values,
+    triggered: d.triggered.map((t) => t.rule), maturityPassed: d.maturity ? d.maturity.passed : null,
     recentMaeRatio: ratios.length ? Math.max(...ratios) : null,
     evidence: {
       unseenScaffoldShare: e.input.unseenScaffoldShare, lowSimilarityShare: e.input.lowSimilarityShare, maxPsi: e.input.maxPsi,

@@ -9,6 +9,7 @@ import {
   tanimotoOneToMany,
   type FingerprintSet,
 } from '../../src/chem/similarity.js';
+import { Random } from '../../src/core/random.js';
 
 // ---- The reference: one bit at a time, no popcount tricks, no precomputed counts. ----
 
@@ -48,16 +49,10 @@ function naiveNeighbours(queries: Uint32Array[], targets: Uint32Array[], k: numb
 
 // ---- Seeded random fingerprints ----
 
-/** mulberry32: a small, well-known seeded PRNG, so every run tests the same data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniform draws in [0, 1) from the project's seeded generator, so every run uses the same data. */
+function seededUniform(seed: number): () => number {
+  const rng = new Random(seed);
+  return () => rng.uniform();
 }
 
 /** A fingerprint with each bit on with probability `density` (0 gives all-zero, 1 all-one). */
@@ -69,7 +64,7 @@ function randomFingerprint(rand: () => number, words: number, density: number): 
 
 /** A mix of sparse (Morgan-like), dense, all-zero, all-one and duplicate fingerprints. */
 function randomFingerprints(seed: number, words: number, count: number): Uint32Array[] {
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   const out: Uint32Array[] = [];
   const densities = [0.02, 0.05, 0.1, 0.3, 0.5, 0.9];
   for (let i = 0; i < count; i++) {
@@ -97,7 +92,7 @@ describe('popcount32', () => {
     assert.equal(popcount32(0xffffffff), 32);
     assert.equal(popcount32(0x80000000), 1);
     assert.equal(popcount32(-1), 32);
-    const rand = mulberry32(7);
+    const rand = seededUniform(7);
     for (let n = 0; n < 2000; n++) {
       const v = Math.floor(rand() * 2 ** 32) >>> 0;
       let c = 0;

@@ -71,7 +71,8 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   const json = Boolean(values.json);
 
   // Scenario: defaults ← file ← flags, validated as one document.
-  let scenario = defaultScenario();
+  const defaults = defaultScenario();
+  let scenario = defaults;
   if (values.scenario) scenario = resolveScenario(scenario, readScenarioFile(str(values.scenario)!), { file: str(values.scenario) });
   const overrides: Record<string, unknown> = {};
   const set = (path: string[], v: unknown) => {
@@ -95,8 +96,8 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   scenario = resolveScenario(scenario, overrides);
   // Unless a start was chosen, the year ends this week whatever its length, so that the
   // workspace reads as current (the audit's "monitoring recent" is measured from now).
-  if (scenario.start === defaultScenario().start && scenario.weeks !== defaultScenario().weeks) {
-    const weeksBack = new Date(Date.parse(`${defaultScenario().start}T00:00:00Z`) + (defaultScenario().weeks - scenario.weeks) * 7 * 86_400_000);
+  if (scenario.start === defaults.start && scenario.weeks !== defaults.weeks) {
+    const weeksBack = new Date(Date.parse(`${defaults.start}T00:00:00Z`) + (defaults.weeks - scenario.weeks) * 7 * 86_400_000);
     scenario = resolveScenario(scenario, { start: weeksBack.toISOString().slice(0, 10) });
   }
   const trees = integerOption('--trees', str(values.trees), 60, 5, 500);
