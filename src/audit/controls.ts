@@ -1,8 +1,8 @@
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { nowIso } from '../core/clock.js';
-import { buildHashOf } from '../build/build.js';
-import type { BuildEnvironment } from '../build/environment.js';
-import type { Recipe } from '../build/recipe.js';
+import { buildHashOf } from '../training/build.js';
+import type { BuildEnvironment } from '../training/environment.js';
+import type { Recipe } from '../training/recipe.js';
 import type { ModelVersion } from '../registry/registry.js';
 import { requestDigest } from '../serve/prediction-digest.js';
 import type { Row } from '../store/schema.js';

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from '../build/build.js';
+import { build } from '../training/build.js';
 import { stringify } from 'yaml';
 import { ChemPool } from '../chem/chem-pool.js';
-import { validateRecipe, type Recipe } from '../build/recipe.js';
+import { validateRecipe, type Recipe } from '../training/recipe.js';
 import { withClock } from '../core/clock.js';
 import { csvField } from '../core/atomic-file.js';
 import { RotguardError } from '../core/errors.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { RotguardError } from '../core/errors.js';
-import type { Recipe } from '../build/recipe.js';
+import type { Recipe } from '../training/recipe.js';
 import { monitorModel, type WindowKind } from '../monitor/monitor.js';
 import { recordEvent } from '../registry/registry.js';
 import { latestEvent } from '../store/event-log.js';

@@ -1,4 +1,4 @@
-import type { DatasetWindow, Recipe } from '../build/recipe.js';
+import type { DatasetWindow, Recipe } from '../training/recipe.js';
 import { RotguardError } from '../core/errors.js';
 import type { Decision } from './decide.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateRecipe, type Recipe } from '../../src/build/recipe.js';
+import { validateRecipe, type Recipe } from '../../src/training/recipe.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { decide } from '../../src/policy/decide.js';
 import { recipeDocument, retrainRecipe } from '../../src/policy/retrain-recipe.js';

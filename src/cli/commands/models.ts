@@ -1,10 +1,10 @@
 import { currentActor } from '../../core/actor.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
 import { readYamlFile } from '../../core/yaml-file.js';
-import { build } from '../../build/build.js';
-import { importOnnxModel } from '../../build/onnx-import.js';
+import { build } from '../../training/build.js';
+import { importOnnxModel } from '../../training/onnx-import.js';
 import { retrainBasis } from '../../policy/decisions.js';
-import { readRecipeFile } from '../../build/recipe.js';
+import { readRecipeFile } from '../../training/recipe.js';
 import { currentGate, listModels, modelEvents, promote, resolveModel, setGate, type Alias } from '../../registry/registry.js';
 import type { Store } from '../../store/store.js';
 import { evaluateGate } from '../../validate/gate.js';

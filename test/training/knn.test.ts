@@ -4,7 +4,7 @@ import { canonicalJson } from '../../src/core/hash.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { Random } from '../../src/core/random.js';
 import { tanimoto } from '../../src/chem/similarity.js';
-import { loadModel, tanimotoKnnTrainer, type FeatureMatrix } from '../../src/build/trainers/index.js';
+import { loadModel, tanimotoKnnTrainer, type FeatureMatrix } from '../../src/training/trainers/index.js';
 import { randomFingerprints, sameBits, setBit, withLabels } from './synthetic.js';
 
 /** One-word fingerprints from lists of on-bits. */

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { canonicalJson } from '../../src/core/hash.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { Random } from '../../src/core/random.js';
-import { binDescriptors } from '../../src/build/trainers/binning.js';
-import { decodeInt32 } from '../../src/build/trainers/encoding.js';
-import { loadModel, randomForestTrainer, type FeatureMatrix } from '../../src/build/trainers/index.js';
-import { resolveMtry } from '../../src/build/trainers/random-forest.js';
+import { binDescriptors } from '../../src/training/trainers/binning.js';
+import { decodeInt32 } from '../../src/training/trainers/encoding.js';
+import { loadModel, randomForestTrainer, type FeatureMatrix } from '../../src/training/trainers/index.js';
+import { resolveMtry } from '../../src/training/trainers/random-forest.js';
 import { bit, mse, randomDescriptors, randomFingerprints, sameBits, setBit, sliceRows, variance, withLabels } from './synthetic.js';
 
 /** 600 rows: 128-bit sparse fingerprints and 6 descriptors; labels are set per test. */

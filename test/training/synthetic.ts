@@ -1,6 +1,6 @@
 /** Synthetic training data for trainer tests: sparse random fingerprints and descriptors from a seed. */
 import { Random } from '../../src/core/random.js';
-import type { FeatureMatrix, Task, TrainingData } from '../../src/build/trainers/types.js';
+import type { FeatureMatrix, Task, TrainingData } from '../../src/training/trainers/types.js';
 
 export function bit(fp: Uint32Array, words: number, row: number, i: number): number {
   return (fp[row * words + (i >>> 5)]! >>> (i & 31)) & 1;

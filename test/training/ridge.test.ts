@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../src/core/hash.js';
 import { RotguardError } from '../../src/core/errors.js';
-import { loadModel, RidgeModel, ridgeTrainer } from '../../src/build/trainers/index.js';
-import type { TrainingData } from '../../src/build/trainers/types.js';
+import { loadModel, RidgeModel, ridgeTrainer } from '../../src/training/trainers/index.js';
+import type { TrainingData } from '../../src/training/trainers/types.js';
 import { sameBits } from './synthetic.js';
 
 interface Case {
@@ -20,7 +20,7 @@ interface Case {
 }
 
 // Written by scripts/fixtures/make_trainer_reference.py (scikit-learn StandardScaler + Ridge).
-const reference = JSON.parse(readFileSync(new URL('../../../test/fixtures/build/ridge-reference.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const reference = JSON.parse(readFileSync(new URL('../../../test/fixtures/training/ridge-reference.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
 function data(c: Case): TrainingData {
   return { rows: c.rows, descriptors: { data: Float64Array.from(c.X), columns: c.columns }, labels: Float64Array.from(c.y), task: 'regression' };

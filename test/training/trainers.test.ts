@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { canonicalJson } from '../../src/core/hash.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { Random } from '../../src/core/random.js';
-import { loadModel, TRAINERS, type TrainingData } from '../../src/build/trainers/index.js';
+import { loadModel, TRAINERS, type TrainingData } from '../../src/training/trainers/index.js';
 import { randomDescriptors, randomFingerprints, sameBits, sliceRows } from './synthetic.js';
 
 /** Data every trainer accepts: fingerprints, descriptors and a regression label. */
