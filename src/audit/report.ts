@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { currentActor } from '../core/actor.js';
 import { nowIso } from '../core/clock.js';
 import { listModels, type ModelVersion } from '../registry/registry.js';
 import { latestMonitorRun } from '../monitor/monitor.js';
@@ -22,6 +21,8 @@ export interface AuditOptions {
   /** Monitoring older than this fails the recency control (days). */
   maxMonitorAgeDays?: number;
   narrative?: AuditReport['narrative'];
+  /** Who generated the report (recorded in it). */
+  actor: string;
 }
 
 const TRANSITION_KINDS = new Set(['registered', 'promoted_champion', 'promoted_challenger', 'promotion_refused', 'frozen', 'unfrozen', 'retrain_by_decision', 'retrain_override']);
@@ -92,7 +93,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   return {
     format: 1,
     generatedAt: ctx.now,
-    generatedBy: currentActor(),
+    generatedBy: o.actor,
     workspace: o.workspace,
     rotguardVersion: packageVersion(),
     summary: {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../core/package-info.js';
 import { RotguardError } from '../core/errors.js';
 import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
 import {
@@ -40,8 +40,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
 };
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  return packageVersion();
 }
 
 function usage(): string {
@@ -58,7 +57,8 @@ Run "rotguard <command> --help" for a command's options.
 }
 
 /**
- * Entry point. Exit codes: 0 ok, 1 a user error (bad input, bad flags), 2 an internal error.
+ * Entry point. Exit codes: 0 ok, 1 a user error (bad input, bad flags, a refused action), 2 an internal
+ * error, 3 a check failed (see core/error-codes.ts).
  * With --json, errors are printed as JSON on stdout too, so scripts always get JSON.
  */
 export async function main(argv: string[], io: CommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
@@ -84,7 +84,8 @@ export async function main(argv: string[], io: CommandIO = { out: (t) => process
       const err = e instanceof RotguardError ? e : new RotguardError('usage', (e as Error).message);
       if (json) io.out(JSON.stringify({ error: err.toJSON() }, null, 2) + '\n');
       io.err(`rotguard ${name}: ${err.describe()}\n`);
-      return 1;
+      // From the error catalogue: 1 a user error, 3 a failed integrity check.
+      return err.exitCode;
     }
     io.err(`rotguard ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 2;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RotguardError } from '../core/errors.js';
 import { openStore, type Store } from '../store/store.js';
+import { createContext, localActor, type Context } from '../usecases/context.js';
 
 export const WORKSPACE_DIR = '.rotguard';
 
@@ -45,4 +46,12 @@ export async function withStore<T>(explicit: string | undefined, fn: (store: Sto
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Open the workspace store and run fn with a use-case context for a local, single-user
+ * workspace: the acting user is ROTGUARD_USER or the OS user, the clock is the wall clock.
+ */
+export async function withContext<T>(explicit: string | undefined, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  return withStore(explicit, (store, workspace) => fn(createContext(store, { actor: localActor(), workspace })));
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nowIso } from '../core/actor.js';
+import { nowIso } from '../core/clock.js';
 import { csvField } from '../core/atomic-file.js';
 import { InputFileError } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
@@ -10,11 +10,11 @@ import type { BatchInput, IdentityResult } from '../chem/featurize-batch.js';
 import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import type { NewRow } from '../store/schema.js';
-import { getEndpoint } from './endpoints.js';
+import { getEndpoint, type EndpointDefinition } from './endpoints.js';
 import { mappingHash, ROLE_KEYS, type IngestMapping } from './mapping.js';
 import { resolveProtocolVersion } from './protocols.js';
-import { openSourceFile, type SourceRecord } from './source-records.js';
-import { convertValue, needsMolecularWeight, parseUnit } from './units.js';
+import { openSourceFile, type SourceFile, type SourceRecord } from './source-records.js';
+import { convertValue, needsMolecularWeight, parseUnit, type ParsedUnit } from './units.js';
 import { parseDate, parseValue, type Qualifier } from './values.js';
 
 export interface IngestOptions {
@@ -50,7 +50,7 @@ export interface IngestSummary {
   seconds: number;
 }
 
-interface Candidate {
+export interface Candidate {
   line: number;
   externalId: string;
   structure: string;
@@ -63,7 +63,7 @@ interface Candidate {
   reportedAt: string | null;
 }
 
-interface Rejected {
+export interface Rejected {
   line: number;
   id: string;
   code: string;
@@ -121,13 +121,79 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
   const withMolWeight = needsMolecularWeight(fromUnit, toUnit);
 
   // 1. Read and check every row's non-chemistry fields.
+  const { rows, candidates, rejected } = await readCandidates(file, mapping, protocol.site, options.onProgress);
+  if (rows === 0) throw new InputFileError('no_rows', `${file.path} has no data rows`, { file: file.path });
+
+  // 2. Standardize the structures on the worker pool (the slow part: second half of the bar).
+  const identities = await identify(candidates, withMolWeight, options, file.bytes, rows);
+
+  // 3. Convert units, check ranges, duplicates and id conflicts.
+  const existingKeys = new Set(
+    (await store.db.selectFrom('measurements').select(['inchikey', 'batch', 'measured_at', 'qualifier', 'value']).where('protocol_version', '=', protocol.id).execute())
+      .map((m) => duplicateKey(m.inchikey, m.batch, m.measured_at, m.qualifier, m.value)),
+  );
+  const { measurements, compounds, aliasOwner, standardized } = acceptMeasurements(candidates, identities, rejected, {
+    sourceId, protocolVersion: protocol.id, endpoint, team: mapping.team, fromUnit, toUnit, existingKeys,
+  });
+
+  // Team ids already bound to another structure in the store are conflicts too.
+  const aliasConflicts = await findAliasConflicts(store, mapping.team, aliasOwner);
+  if (aliasConflicts.size) {
+    const byLine = new Map(candidates.map((x) => [x.line, x]));
+    for (let k = measurements.length - 1; k >= 0; k--) {
+      const m = measurements[k]!;
+      const cand = byLine.get(m.source_line)!;
+      const other = aliasConflicts.get(cand.externalId);
+      if (other && other !== m.inchikey) {
+        rejected.push({ line: cand.line, id: cand.externalId, code: 'id_conflict', reason: `${mapping.team} id ${cand.externalId} already names ${other} in the store, not ${m.inchikey}` });
+        measurements.splice(k, 1);
+      }
+    }
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  // Only structures with an accepted measurement become compounds.
+  const used = new Set(measurements.map((m) => m.inchikey));
+  for (const key of [...compounds.keys()]) if (!used.has(key)) compounds.delete(key);
+
+  // 4. Quarantine report: a blob (content-addressed, verifiable) and a readable file.
+  const report = 'line,id,code,reason\n' + rejected.map((r) => [r.line, r.id, r.code, r.reason].map(csvField).join(',')).join('\n') + (rejected.length ? '\n' : '');
+  const quarantineBlob = rejected.length ? await store.blobs.put(report) : null;
+  let quarantine: string | null = null;
+  if (rejected.length) {
+    mkdirSync(options.quarantineDir, { recursive: true });
+    quarantine = join(options.quarantineDir, `${sourceId.slice(0, 16)}.csv`);
+    writeFileSync(quarantine, report);
+  }
+
+  // 5. One transaction: the source, its compounds, aliases and measurements, or nothing.
+  await options.beforeCommit?.();
+  const newCompounds = await commitIngest(store, {
+    sourceId, fileSha256: sha, path: options.path, format: file.format, mapping, mappingHash: mHash, actor: options.actor, rows,
+    rejected: rejected.length, quarantineBlob, protocolVersion: protocol.id, endpoint: endpoint.name, compounds, aliasOwner, measurements,
+  });
+
+  const reasons: Record<string, number> = {};
+  for (const r of rejected) reasons[r.code] = (reasons[r.code] ?? 0) + 1;
+  return {
+    ...base, status: 'ingested', rows, accepted: measurements.length, rejected: rejected.length, rejectReasons: reasons, newCompounds, standardized,
+    quarantine, quarantineBlob, seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Step 1 (file adapter): reads every row and checks its non-chemistry fields (value, qualifier, dates, id). */
+async function readCandidates(
+  file: SourceFile,
+  mapping: IngestMapping,
+  defaultSite: string,
+  onProgress: IngestOptions['onProgress'],
+): Promise<{ rows: number; candidates: Candidate[]; rejected: Rejected[] }> {
   const rejected: Rejected[] = [];
   const candidates: Candidate[] = [];
   let rows = 0;
   let bytesRead = 0;
   const c = mapping.columns;
   const text = (r: SourceRecord, col: string | undefined) => (col === undefined ? undefined : (r.field(col) ?? '').trim());
-  for await (const r of file.records((n) => (bytesRead = n))) {
+  for await (const r of file.records((n: number) => (bytesRead = n))) {
     rows++;
     const id = text(r, c.id) ?? '';
     const reject = (code: string, reason: string) => rejected.push({ line: r.line, id, code, reason });
@@ -169,30 +235,36 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
     }
     candidates.push({
       line: r.line, externalId: id, structure, value: parsed.value.value, qualifier: parsed.value.qualifier, rawValue: text(r, c.value)!,
-      batch: text(r, c.batch) ?? '', site: text(r, c.site) || protocol.site, measuredAt, reportedAt,
+      batch: text(r, c.batch) ?? '', site: text(r, c.site) || defaultSite, measuredAt, reportedAt,
     });
-    if (rows % 256 === 0) options.onProgress?.({ bytesRead: bytesRead / 2, bytesTotal: file.bytes, rows });
+    if (rows % 256 === 0) onProgress?.({ bytesRead: bytesRead / 2, bytesTotal: file.bytes, rows });
   }
-  if (rows === 0) throw new InputFileError('no_rows', `${file.path} has no data rows`, { file: file.path });
+  return { rows, candidates, rejected };
+}
 
-  // 2. Standardize the structures on the worker pool (the slow part: second half of the bar).
-  const identities = await identify(candidates, withMolWeight, options, file.bytes, rows);
-
-  // 3. Convert units, check ranges, duplicates and id conflicts.
-  const existingKeys = new Set(
-    (await store.db.selectFrom('measurements').select(['inchikey', 'batch', 'measured_at', 'qualifier', 'value']).where('protocol_version', '=', protocol.id).execute())
-      .map((m) => duplicateKey(m.inchikey, m.batch, m.measured_at, m.qualifier, m.value)),
-  );
+/**
+ * Step 3, no I/O: turns standardized candidates into measurement rows: converts units,
+ * checks the endpoint's range, team ids within the file, and duplicates (within the file
+ * and against `existingKeys`). Rejections are appended to `rejected`.
+ */
+export function acceptMeasurements(
+  candidates: Candidate[],
+  identities: IdentityResult,
+  rejected: Rejected[],
+  o: { sourceId: string; protocolVersion: string; endpoint: EndpointDefinition; team: string; fromUnit: ParsedUnit; toUnit: ParsedUnit; existingKeys: Set<string> },
+): { measurements: NewRow<'measurements'>[]; compounds: Map<string, string>; aliasOwner: Map<string, string>; standardized: number } {
+  const { endpoint, fromUnit, toUnit } = o;
   const aliasOwner = new Map<string, string>();
   const seen = new Map<string, number>();
   const compounds = new Map<string, string>();
   const measurements: NewRow<'measurements'>[] = [];
+  const rejectsByIndex = new Map(identities.rejects.map((r) => [r.index, r]));
   let standardized = 0;
   candidates.forEach((cand, i) => {
     const reject = (code: string, reason: string) => rejected.push({ line: cand.line, id: cand.externalId, code, reason });
     const m = identities.molecules[i];
     if (!m) {
-      const r = identities.rejects.find((x) => x.index === i)!;
+      const r = rejectsByIndex.get(i)!;
       return reject(r.code, r.reason);
     }
     const value = convertValue(cand.value, fromUnit, toUnit, m.molWeight);
@@ -203,60 +275,37 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
     if (endpoint.transform === 'log10' && value <= 0) return reject('out_of_range', `${formatNumber(value)} ${endpoint.unit} has no log10`);
     if (cand.externalId) {
       const owner = aliasOwner.get(cand.externalId);
-      if (owner && owner !== m.inchikey) return reject('id_conflict', `${mapping.team} id ${cand.externalId} names two different structures in this file (${owner}, ${m.inchikey})`);
+      if (owner && owner !== m.inchikey) return reject('id_conflict', `${o.team} id ${cand.externalId} names two different structures in this file (${owner}, ${m.inchikey})`);
       aliasOwner.set(cand.externalId, m.inchikey);
     }
     const key = duplicateKey(m.inchikey, cand.batch, cand.measuredAt, cand.qualifier, value);
-    if (existingKeys.has(key)) return reject('duplicate_of_existing', `the same measurement (compound, protocol version, batch, date, value) is already in the store`);
+    if (o.existingKeys.has(key)) return reject('duplicate_of_existing', `the same measurement (compound, protocol version, batch, date, value) is already in the store`);
     const firstLine = seen.get(key);
     if (firstLine !== undefined) return reject('duplicate_row', `repeats line ${firstLine} (same compound, batch, date and value)`);
     seen.set(key, cand.line);
     if (m.changes.length) standardized++;
     compounds.set(m.inchikey, m.smiles);
     measurements.push({
-      id: hashOf({ source: sourceId, line: cand.line }), inchikey: m.inchikey, protocol_version: protocol.id, endpoint: endpoint.name,
-      source: sourceId, source_line: cand.line, team: mapping.team, site: cand.site, batch: cand.batch, value, qualifier: cand.qualifier,
+      id: hashOf({ source: o.sourceId, line: cand.line }), inchikey: m.inchikey, protocol_version: o.protocolVersion, endpoint: endpoint.name,
+      source: o.sourceId, source_line: cand.line, team: o.team, site: cand.site, batch: cand.batch, value, qualifier: cand.qualifier,
       raw_value: cand.rawValue, raw_unit: fromUnit.log10 ? `log10(${fromUnit.unit})` : fromUnit.unit, measured_at: cand.measuredAt, reported_at: cand.reportedAt,
     });
   });
+  return { measurements, compounds, aliasOwner, standardized };
+}
 
-  // Team ids already bound to another structure in the store are conflicts too.
-  const aliasConflicts = await findAliasConflicts(store, mapping.team, aliasOwner);
-  if (aliasConflicts.size) {
-    const byLine = new Map(candidates.map((x) => [x.line, x]));
-    for (let k = measurements.length - 1; k >= 0; k--) {
-      const m = measurements[k]!;
-      const cand = byLine.get(m.source_line)!;
-      const other = aliasConflicts.get(cand.externalId);
-      if (other && other !== m.inchikey) {
-        rejected.push({ line: cand.line, id: cand.externalId, code: 'id_conflict', reason: `${mapping.team} id ${cand.externalId} already names ${other} in the store, not ${m.inchikey}` });
-        measurements.splice(k, 1);
-      }
-    }
-  }
-  rejected.sort((a, b) => a.line - b.line);
-  // Only structures with an accepted measurement become compounds.
-  const used = new Set(measurements.map((m) => m.inchikey));
-  for (const key of [...compounds.keys()]) if (!used.has(key)) compounds.delete(key);
-
-  // 4. Quarantine report: a blob (content-addressed, verifiable) and a readable file.
-  const report = 'line,id,code,reason\n' + rejected.map((r) => [r.line, r.id, r.code, r.reason].map(csvField).join(',')).join('\n') + (rejected.length ? '\n' : '');
-  const quarantineBlob = rejected.length ? await store.blobs.put(report) : null;
-  let quarantine: string | null = null;
-  if (rejected.length) {
-    mkdirSync(options.quarantineDir, { recursive: true });
-    quarantine = join(options.quarantineDir, `${sourceId.slice(0, 16)}.csv`);
-    writeFileSync(quarantine, report);
-  }
-
-  // 5. One transaction: the source, its compounds, aliases and measurements, or nothing.
-  await options.beforeCommit?.();
+/** Step 5: the source, its compounds, aliases and measurements and the event, in one transaction. Returns how many compounds were new. */
+async function commitIngest(store: Store, o: {
+  sourceId: string; fileSha256: string; path: string; format: string; mapping: IngestMapping; mappingHash: string; actor: string; rows: number; rejected: number;
+  quarantineBlob: string | null; protocolVersion: string; endpoint: string; compounds: Map<string, string>; aliasOwner: Map<string, string>; measurements: NewRow<'measurements'>[];
+}): Promise<number> {
   const now = nowIso();
-  const newCompounds = await store.db.transaction().execute(async (trx) => {
+  const { mapping, compounds, measurements } = o;
+  return store.db.transaction().execute(async (trx) => {
     await trx.insertInto('teams').values({ name: mapping.team, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
     await trx.insertInto('sources').values({
-      id: sourceId, file_sha256: sha, path: options.path, format: file.format, mapping: canonicalJson(mapping), mapping_hash: mHash,
-      team: mapping.team, ingested_by: options.actor, ingested_at: now, rows, accepted: measurements.length, rejected: rejected.length, quarantine_blob: quarantineBlob,
+      id: o.sourceId, file_sha256: o.fileSha256, path: o.path, format: o.format, mapping: canonicalJson(mapping), mapping_hash: o.mappingHash,
+      team: mapping.team, ingested_by: o.actor, ingested_at: now, rows: o.rows, accepted: measurements.length, rejected: o.rejected, quarantine_blob: o.quarantineBlob,
     }).execute();
     const keys = [...compounds.keys()];
     let known = 0;
@@ -267,29 +316,22 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
       await trx.insertInto('compounds').values(chunk.map(([inchikey, smiles]) => ({ inchikey, smiles, created_at: now })))
         .onConflict((oc) => oc.column('inchikey').doNothing()).execute();
     }
-    const aliases = [...aliasOwner].filter(([, key]) => compounds.has(key));
+    const aliases = [...o.aliasOwner].filter(([, key]) => compounds.has(key));
     for (const chunk of chunks(aliases, 500)) {
       await trx.insertInto('compound_aliases').values(chunk.map(([external_id, inchikey]) => ({ team: mapping.team, external_id, inchikey })))
         .onConflict((oc) => oc.columns(['team', 'external_id']).doNothing()).execute();
     }
     for (const chunk of chunks(measurements, 1000)) await trx.insertInto('measurements').values(chunk).execute();
     await appendEvent(trx, {
-      kind: 'source_ingested', subject: `source:${sourceId}`, actor: options.actor,
-      reason: `${options.path}: ${measurements.length} of ${rows} rows accepted under ${protocol.id}`,
+      kind: 'source_ingested', subject: `source:${o.sourceId}`, actor: o.actor,
+      reason: `${o.path}: ${measurements.length} of ${o.rows} rows accepted under ${o.protocolVersion}`,
       payload: {
-        source: sourceId, file: options.path, fileSha256: sha, format: file.format, mappingHash: mHash, team: mapping.team, protocolVersion: protocol.id,
-        endpoint: endpoint.name, rows, accepted: measurements.length, rejected: rejected.length, newCompounds: keys.length - known, quarantineBlob,
+        source: o.sourceId, file: o.path, fileSha256: o.fileSha256, format: o.format, mappingHash: o.mappingHash, team: mapping.team, protocolVersion: o.protocolVersion,
+        endpoint: o.endpoint, rows: o.rows, accepted: measurements.length, rejected: o.rejected, newCompounds: keys.length - known, quarantineBlob: o.quarantineBlob,
       },
     });
     return keys.length - known;
   });
-
-  const reasons: Record<string, number> = {};
-  for (const r of rejected) reasons[r.code] = (reasons[r.code] ?? 0) + 1;
-  return {
-    ...base, status: 'ingested', rows, accepted: measurements.length, rejected: rejected.length, rejectReasons: reasons, newCompounds, standardized,
-    quarantine, quarantineBlob, seconds: (performance.now() - started) / 1000,
-  };
 }
 
 async function identify(candidates: Candidate[], withMolWeight: boolean, options: IngestOptions, bytes: number, rows: number): Promise<IdentityResult> {

@@ -1,4 +1,4 @@
-import { nowIso } from '../core/actor.js';
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
 import { appendEvent } from '../store/event-log.js';

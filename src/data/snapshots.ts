@@ -1,4 +1,4 @@
-import { nowIso } from '../core/actor.js';
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { ksStatistic, mean, median, summarize, type Summary } from '../stats/describe.js';

@@ -1,24 +1,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from '../training/build.js';
 import { stringify } from 'yaml';
 import { ChemPool } from '../chem/chem-pool.js';
 import { validateRecipe, type Recipe } from '../training/recipe.js';
-import { withClock } from '../core/clock.js';
+import { fixedClock, withClock } from '../core/clock.js';
 import { csvField } from '../core/atomic-file.js';
 import { RotguardError } from '../core/errors.js';
-import { addEndpoint } from '../data/endpoints.js';
-import { ingestFile } from '../data/ingest.js';
 import { validateMapping } from '../data/mapping.js';
-import { addProtocolVersion } from '../data/protocols.js';
 import type { Decision } from '../policy/decide.js';
-import { applyPolicy, decideNow, retrainBasis } from '../policy/decisions.js';
 import { parsePolicy, type Policy } from '../policy/policy-file.js';
 import { recipeDocument } from '../policy/retrain-recipe.js';
-import { frozenState, promote, setGate } from '../registry/registry.js';
-import { predictFile } from '../serve/predict.js';
+import { frozenState } from '../registry/registry.js';
 import { openStore, type Store } from '../store/store.js';
-import type { ValidationReport } from '../validate/report.js';
+import { createContext, type Context } from '../usecases/context.js';
+import { ingest } from '../usecases/data.js';
+import { buildModel, promote } from '../usecases/models.js';
+import { applyPolicy, decide } from '../usecases/policy.js';
+import { predict } from '../usecases/predict.js';
+import { addEndpoint, addProtocol, setGate } from '../usecases/standards.js';
 import { DEMO_MODEL, DEMO_POLICY } from './policy.js';
 import { compoundsToPredict, generateProgramme, type DemoMeasurement, type Programme } from './programme.js';
 import type { Scenario } from './scenario.js';
@@ -144,24 +143,24 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const programme = await generateProgramme(s);
   const at = (week: number, day: number, hour: number) => programme.weekStart(week).getTime() + day * DAY + hour * 3_600_000;
   const store = await withClock(at(0, 6, 8), () => openStore({ workspace, migrate: true }));
-  const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
+  // Each step acts as one of the programme's people, at its moment of the simulated year.
+  const as = (actor: string, t: number): Context => createContext(store, { actor, clock: fixedClock(t), workspace });
   const workers = o.workers ?? 1;
   const split = o.split ?? 'random';
   // One chemistry pool for the whole year: a hundred small ingests and fifty predictions would otherwise each start RDKit anew.
   const pool = await ChemPool.start(workers);
   try {
     // ---- Before week 1: shared standards, the history, model v1, its gate and its approval.
-    await withClock(at(0, 6, 9), async () => {
-      await addEndpoint(store, {
-        name: DEMO_ENDPOINT, unit: 'M', transform: 'log10', direction: 'higher_is_better', validMin: 1e-12, validMax: 10,
-        description: 'Aqueous kinetic solubility, model label log10(mol/L) (logS)',
-      }, ACTORS.lead);
-      await addProtocolVersion(store, { protocol: 'sol-site1', endpoint: DEMO_ENDPOINT, site: 'site-1', vendor: 'in-house', unit: 'uM', parameters: { method: 'kinetic, nephelometry', pH: 7.4, dmsoPercent: 1, incubationHours: 2 } }, ACTORS.lead);
-      await addProtocolVersion(store, { protocol: 'sol-site2', endpoint: DEMO_ENDPOINT, site: 'site-2', vendor: 'CRO', unit: 'uM', parameters: { method: 'kinetic, LC-UV', pH: 7.4, dmsoPercent: 2, incubationHours: 24 } }, ACTORS.lead);
+    const lead = as(ACTORS.lead, at(0, 6, 9));
+    await addEndpoint(lead, {
+      name: DEMO_ENDPOINT, unit: 'M', transform: 'log10', direction: 'higher_is_better', validMin: 1e-12, validMax: 10,
+      description: 'Aqueous kinetic solubility, model label log10(mol/L) (logS)',
     });
+    await addProtocol(lead, { protocol: 'sol-site1', endpoint: DEMO_ENDPOINT, site: 'site-1', vendor: 'in-house', unit: 'uM', parameters: { method: 'kinetic, nephelometry', pH: 7.4, dmsoPercent: 1, incubationHours: 2 } });
+    await addProtocol(lead, { protocol: 'sol-site2', endpoint: DEMO_ENDPOINT, site: 'site-2', vendor: 'CRO', unit: 'uM', parameters: { method: 'kinetic, LC-UV', pH: 7.4, dmsoPercent: 2, incubationHours: 24 } });
     const history = programme.measurements.filter((m) => m.week <= 0);
     // The history's last reports arrive on the Sunday before week 1: ingest them that evening.
-    const historyIngest = await withClock(at(0, 6, 18), () => ingestMeasurements(store, history, 'history', dirs, pool));
+    const historyIngest = await ingestMeasurements((actor) => as(actor, at(0, 6, 18)), history, 'history', dirs, pool);
     const v1Recipe = validateRecipe({
       model: DEMO_MODEL, team: 'adme', endpoint: DEMO_ENDPOINT,
       dataset: { reported_by: isoDate(at(1, -1, 0)), aggregate: 'mean' },
@@ -169,9 +168,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       split: { method: split, seed: s.seed, train: 0.7, calibration: 0.15, test: 0.15 }, seed: s.seed,
     });
     writeFileSync(join(dirs.recipes, `${DEMO_MODEL}-v1.yaml`), `# model v1 of the demo programme, trained on the history\n${stringify(recipeDocument(v1Recipe))}`);
-    const v1 = await withClock(at(0, 6, 20), () => build(store, v1Recipe, ACTORS.builder));
-    await withClock(at(0, 6, 21), () => setGate(store, DEMO_ENDPOINT, { minTestSize: 30, requireSplit: split === 'random' ? 'any' : split, maxMae: 0.6, minSpearman: 0.5, coverage: { level: 0.9, min: 0.75 } }, ACTORS.lead));
-    await withClock(at(0, 6, 22), () => promote(store, { ref: v1.version.id, alias: 'champion', actor: ACTORS.reviewer, reason: `validation reviewed: ${split} split, gate passed`, readReport })).catch((e: unknown) => {
+    const v1 = await buildModel(as(ACTORS.builder, at(0, 6, 20)), v1Recipe);
+    await setGate(as(ACTORS.lead, at(0, 6, 21)), DEMO_ENDPOINT, { minTestSize: 30, requireSplit: split === 'random' ? 'any' : split, maxMae: 0.6, minSpearman: 0.5, coverage: { level: 0.9, min: 0.75 } });
+    await promote(as(ACTORS.reviewer, at(0, 6, 22)), { ref: v1.version.id, alias: 'champion', reason: `validation reviewed: ${split} split, gate passed` }).catch((e: unknown) => {
       throw new RotguardError('demo_v1_refused', `model v1 did not pass the release gate in this scenario, so there is no champion to govern: ${e instanceof Error ? e.message : String(e)}. Try another --seed or more --history-weeks.`);
     });
     progress(0, 'setup', `${v1.version.id} trained on ${v1.report.split.sizes.train} compounds and promoted to champion`);
@@ -182,10 +181,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (let week = 1; week <= weeks; week++) {
       if (week === s.protocolChange.week) {
         // Monday: site 1 switches its solubility protocol (a new version, never an edit).
-        await withClock(at(week, 0, 8), () => addProtocolVersion(store, {
+        await addProtocol(as(ACTORS.lead, at(week, 0, 8)), {
           protocol: 'sol-site1', endpoint: DEMO_ENDPOINT, site: 'site-1', vendor: 'in-house', unit: 'uM',
           parameters: { method: 'kinetic, nephelometry', pH: 7.4, dmsoPercent: 1, incubationHours: 2, plateReader: 'replaced', buffer: 'PBS lot change' },
-        }, ACTORS.lead));
+        });
         progress(week, 'setup', 'site 1 moved to protocol sol-site1@2');
       }
       // Tuesday: chemists ask for predictions on the compounds made this week.
@@ -193,22 +192,23 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const toPredict = compoundsToPredict(programme, week);
       const inFile = join(dirs.predictions, `week-${pad(week)}-compounds.csv`);
       writeFileSync(inFile, ['id,smiles,series', ...toPredict.map((c) => [c.id, c.smiles, c.series].map(csvField).join(','))].join('\n') + '\n');
-      const served = await withClock(at(week, 1, 10), () => predictFile(store, {
-        modelRef: `${DEMO_MODEL}@champion`, input: inFile, out: join(dirs.predictions, `week-${pad(week)}-predictions.csv`), actor: ACTORS.chemist, pool,
-      }));
+      const served = await predict(as(ACTORS.chemist, at(week, 1, 10)), {
+        modelRef: `${DEMO_MODEL}@champion`, input: inFile, out: join(dirs.predictions, `week-${pad(week)}-predictions.csv`), pool,
+      });
       // Sunday: the labs' reports of the week arrive and are ingested.
       progress(week, 'ingest');
       const sunday = at(week, 6, 0);
       const reported = programme.measurements.filter((m) => m.reportedAt >= isoDate(at(week, 0, 0)) && m.reportedAt <= isoDate(sunday));
-      const ingested = await withClock(at(week, 6, 18), () => ingestMeasurements(store, reported, `w${pad(week)}`, dirs, pool));
+      const ingested = await ingestMeasurements((actor) => as(actor, at(week, 6, 18)), reported, `w${pad(week)}`, dirs, pool);
       // Sunday night: monitoring and the policy's decision; act on it.
       progress(week, 'decide');
       const frozen = (await frozenState(store.db, DEMO_MODEL)).frozen;
       const recipeOut = join(dirs.recipes, `${DEMO_MODEL}-retrain-week-${pad(week)}.yaml`);
       // A frozen model is still monitored and decided on (the record shows what the evidence said), but not acted on again.
-      const applied = await withClock(at(week, 6, 20), async () => frozen
-        ? { decision: await decideNow(store, { policy, actor: ACTORS.monitor }), recipe: null }
-        : applyPolicy(store, { policy, actor: ACTORS.monitor, recipeOut }));
+      const monitorCtx = as(ACTORS.monitor, at(week, 6, 20));
+      const applied = frozen
+        ? { decision: await decide(monitorCtx, { policy }), recipe: null }
+        : await applyPolicy(monitorCtx, { policy, recipeOut });
       const decision = applied.decision;
       const record: WeekRecord = {
         week, monday: isoDate(at(week, 0, 0)), labelsIngested: ingested.accepted, labelsRejected: ingested.rejected, predicted: served.predicted, servedBy: served.model, servedFrozen: served.modelFrozen,
@@ -222,7 +222,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       lastNote = noteKey;
       if (applied.recipe) {
         progress(week, 'retrain', 'retraining on the matured data');
-        record.retrain = await retrain(store, decision, applied.recipe, week, at, readReport);
+        record.retrain = await retrain(as, decision, applied.recipe, week, at);
         progress(week, 'retrain', record.retrain.promoted ? `${record.retrain.version} promoted to champion` : `${record.retrain.version} not promoted: ${record.retrain.refusal}`);
       }
       records.push(record);
@@ -242,15 +242,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
 /** A retrain as the policy asked: the emitted recipe, built, validated, gated and promoted by a second person. */
 async function retrain(
-  store: Store, decision: Decision, recipe: Recipe, week: number, at: (w: number, d: number, h: number) => number,
-  readReport: (b: string) => Promise<ValidationReport>,
+  as: (actor: string, t: number) => Context, decision: Decision, recipe: Recipe, week: number, at: (w: number, d: number, h: number) => number,
 ): Promise<NonNullable<WeekRecord['retrain']>> {
-  const result = await withClock(at(week, 6, 22), () => build(store, recipe, ACTORS.builder, undefined, async () => {
-    // Logs that this new version exists because of the recorded retrain decision.
-    await retrainBasis(store, DEMO_MODEL, undefined, ACTORS.builder);
-  }));
+  // Governed like any build: the version exists because of the recorded retrain decision (logged).
+  const result = await buildModel(as(ACTORS.builder, at(week, 6, 22)), recipe);
   try {
-    await withClock(at(week, 6, 23), () => promote(store, { ref: result.version.id, alias: 'champion', actor: ACTORS.reviewer, reason: `retrain by policy (${decision.policy}, window ${decision.window.label}); validation reviewed`, readReport }));
+    await promote(as(ACTORS.reviewer, at(week, 6, 23)), { ref: result.version.id, alias: 'champion', reason: `retrain by policy (${decision.policy}, window ${decision.window.label}); validation reviewed` });
     return { version: result.version.id, promoted: true, refusal: null, trainedOn: result.report.split.sizes.train };
   } catch (e) {
     return { version: result.version.id, promoted: false, refusal: e instanceof Error ? e.message : String(e), trainedOn: result.report.split.sizes.train };
@@ -274,7 +271,7 @@ function summarizeDecision(d: Decision): WeekRecord['decision'] {
 }
 
 /** One CSV per protocol version (an ingest is one protocol version), ingested by the lab that ran it. */
-async function ingestMeasurements(store: Store, rows: DemoMeasurement[], tag: string, dirs: { assays: string; quarantine: string }, pool: ChemPool): Promise<{ accepted: number; rejected: number }> {
+async function ingestMeasurements(as: (actor: string) => Context, rows: DemoMeasurement[], tag: string, dirs: { assays: string; quarantine: string }, pool: ChemPool): Promise<{ accepted: number; rejected: number }> {
   const total = { accepted: 0, rejected: 0 };
   const groups = new Map<string, DemoMeasurement[]>();
   for (const m of rows) {
@@ -290,7 +287,7 @@ async function ingestMeasurements(store: Store, rows: DemoMeasurement[], tag: st
       team: site === 'site-1' ? 'adme' : 'cro', protocol: protocolVersion,
       columns: { id: 'compound_id', structure: 'smiles', value: 'solubility_uM', site: 'site', batch: 'batch', measured_at: 'measured_at', reported_at: 'reported_at' },
     });
-    const r = await ingestFile(store, { path: file, mapping, actor: ACTORS.lab[site] ?? 'lab', quarantineDir: dirs.quarantine, pool });
+    const r = await ingest(as(ACTORS.lab[site] ?? 'lab'), { path: file, mapping, quarantineDir: dirs.quarantine, pool });
     total.accepted += r.accepted;
     total.rejected += r.rejected;
   }

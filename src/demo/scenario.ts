@@ -270,7 +270,7 @@ export function parseScenarioText(text: string, file: string): unknown {
   const err = doc.errors[0];
   if (err) {
     // JSON that JSON.parse accepts can still fail here (a key given twice): report it as JSON.
-    const [code, what] = json ? ['bad_json', 'JSON'] : ['bad_yaml', 'YAML'];
+    const [code, what] = json ? (['bad_json', 'JSON'] as const) : (['bad_yaml', 'YAML'] as const);
     throw new RotguardError(code, `scenario is not valid ${what}: ${err.message.split('\n')[0]}`, { file, line: err.linePos?.[0]?.line });
   }
   const value: unknown = doc.toJS();

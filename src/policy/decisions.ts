@@ -3,7 +3,9 @@ import { stringify } from 'yaml';
 import { RotguardError } from '../core/errors.js';
 import type { Recipe } from '../training/recipe.js';
 import { monitorModel, type WindowKind } from '../monitor/monitor.js';
-import { recordEvent } from '../registry/registry.js';
+import { recordEvent, recordFreeze, withModelLock, type Db } from '../registry/registry.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
 import { latestEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import { decide, type Decision } from './decide.js';
@@ -18,18 +20,35 @@ import { requireOverrideReason, type RetrainBasis } from './override.js';
  * emits the recipe for the new training window.
  */
 export async function decideNow(store: Store, o: { policy: Policy; window?: WindowKind; asOf?: string; actor: string }): Promise<Decision> {
+  const d = await evaluatePolicy(store, o);
+  await store.db.transaction().execute((trx) => recordDecision(trx, o.policy.model, d, o.actor));
+  return d.decision;
+}
+
+interface Evaluated {
+  decision: Decision;
+  versionId: string;
+  windowKind: WindowKind;
+  monitorRun: string;
+}
+
+/** Measures (a monitoring run, recorded as such) and decides, without recording the decision. */
+async function evaluatePolicy(store: Store, o: { policy: Policy; window?: WindowKind; asOf?: string; actor: string }): Promise<Evaluated> {
   // Watching widens monitoring: per batch (request) windows instead of weeks, unless told otherwise.
   const window = o.window ?? ((await latestAction(store, o.policy.model)) === 'watch' ? 'request' : 'week');
   const run = await monitorModel(store, { model: o.policy.model, window, asOf: o.asOf, actor: o.actor });
   // The history a policy reads is the current version's: windows served by older versions are not its record.
   const current = run.windows[run.windows.length - 1]!.model;
   const history = run.windows.filter((w) => w.model === current);
-  const decision = decide(o.policy, history);
-  await recordEvent(store.db, {
-    kind: 'decision', model: o.policy.model, versionId: current, actor: o.actor, reason: decision.reason,
-    payload: { action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: window, monitorRun: run.blob, decision },
+  return { decision: decide(o.policy, history), versionId: current, windowKind: window, monitorRun: run.blob };
+}
+
+async function recordDecision(trx: Transaction<Database>, model: string, d: Evaluated, actor: string): Promise<void> {
+  const { decision } = d;
+  await recordEvent(trx, {
+    kind: 'decision', model, versionId: d.versionId, actor, reason: decision.reason,
+    payload: { action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: d.windowKind, monitorRun: d.monitorRun, decision },
   });
-  return decision;
 }
 
 export interface Applied {
@@ -40,12 +59,16 @@ export interface Applied {
 }
 
 export async function applyPolicy(store: Store, o: { policy: Policy; window?: WindowKind; asOf?: string; actor: string; recipeOut?: string }): Promise<Applied> {
-  const decision = await decideNow(store, o);
+  const evaluated = await evaluatePolicy(store, o);
+  const { decision } = evaluated;
   const versionId = decision.evidence.model;
-  if (decision.action === 'freeze') {
-    await recordEvent(store.db, { kind: 'frozen', model: o.policy.model, versionId, actor: o.actor, reason: decision.reason, payload: { policyHash: decision.policyHash, window: decision.window } });
-    return { decision, frozen: true, recipe: null, recipePath: null };
-  }
+  // The decision and the freeze it orders are one transaction under the model's lock:
+  // there is never a recorded freeze decision without the freeze.
+  await withModelLock(store, o.policy.model, async (trx) => {
+    await recordDecision(trx, o.policy.model, evaluated, o.actor);
+    if (decision.action === 'freeze') await recordFreeze(trx, { model: o.policy.model, versionId, actor: o.actor, reason: decision.reason, payload: { policyHash: decision.policyHash, window: decision.window } });
+  });
+  if (decision.action === 'freeze') return { decision, frozen: true, recipe: null, recipePath: null };
   if (decision.action === 'retrain') {
     const build = await store.db.selectFrom('model_versions as v').innerJoin('builds as b', 'b.hash', 'v.build_hash').select(['b.recipe', 'b.snapshot']).where('v.id', '=', versionId).executeTakeFirst();
     if (!build) throw new RotguardError('no_recipe', `${versionId} was not built by rotguard (imported?): there is no recipe to retrain from`);
@@ -76,15 +99,21 @@ export async function latestAction(store: Store, model: string): Promise<Decisio
 
 /**
  * A new version of a model already in production (it has a champion) is a retrain: it
- * needs the latest policy decision to be a retrain, or an explicit override reason. The
- * basis is logged either way.
+ * needs the latest policy decision to be a retrain, or an explicit override reason.
+ * Returns null when the model has no champion (not a retrain). Reads only.
  */
-export async function retrainBasis(store: Store, model: string, overrideReason: string | undefined, actor: string): Promise<RetrainBasis | null> {
-  const champion = await store.db.selectFrom('model_aliases').select('version_id').where('model', '=', model).where('alias', '=', 'champion').executeTakeFirst();
+export async function retrainBasis(db: Db, model: string, overrideReason: string | undefined): Promise<(RetrainBasis & { champion: string }) | null> {
+  const champion = await db.selectFrom('model_aliases').select('version_id').where('model', '=', model).where('alias', '=', 'champion').executeTakeFirst();
   if (!champion) return null;
-  const last = await latestEvent(store.db, { model, kind: 'decision' });
+  const last = await latestEvent(db, { model, kind: 'decision' });
   const decision = last ? ((JSON.parse(last.payload) as { decision: Decision }).decision) : null;
-  const basis = requireOverrideReason(decision, overrideReason);
-  await recordEvent(store.db, { kind: basis.kind === 'decision' ? 'retrain_by_decision' : 'retrain_override', model, versionId: champion.version_id, actor, reason: basis.reason });
-  return basis;
+  return { ...requireOverrideReason(decision, overrideReason), champion: champion.version_id };
+}
+
+/** Checks the retrain basis again and logs it, inside the caller's transaction (which holds the model's lock). */
+export async function recordRetrainBasis(trx: Transaction<Database>, model: string, overrideReason: string | undefined, actor: string): Promise<RetrainBasis | null> {
+  const basis = await retrainBasis(trx, model, overrideReason);
+  if (!basis) return null;
+  await recordEvent(trx, { kind: basis.kind === 'decision' ? 'retrain_by_decision' : 'retrain_override', model, versionId: basis.champion, actor, reason: basis.reason });
+  return { kind: basis.kind, reason: basis.reason };
 }

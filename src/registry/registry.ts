@@ -1,8 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
-import { nowIso } from '../core/actor.js';
-import { RotguardError } from '../core/errors.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { nowIso } from '../core/clock.js';
+import { RotguardError, type ErrorCode } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
-import { appendEvent, latestEvent, readEvents } from '../store/event-log.js';
+import { appendEvent, latestEvent, readEvents, sqlBackendOf } from '../store/event-log.js';
 import type { Database, Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { evaluateGate, validateGate, type GateResult, type GateThresholds } from '../validate/gate.js';
@@ -150,9 +150,46 @@ export interface PromotionResult {
 }
 
 /**
+ * Takes the model's write lock for the rest of the transaction, so that rules checked
+ * inside it (gate, freeze, second approver, retrain basis) still hold when it writes.
+ * PostgreSQL: a transaction-scoped advisory lock per model name. SQLite has no row locks:
+ * a write statement that changes nothing takes the database's write lock at once.
+ */
+export async function lockModel(trx: Transaction<Database>, model: string): Promise<void> {
+  if (sqlBackendOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${'rotguard-model:' + model}))`.execute(trx);
+  else await sql`delete from model_aliases where 0`.execute(trx);
+}
+
+/** Runs fn in one transaction holding the model's lock (see lockModel). */
+export function withModelLock<T>(store: Store, model: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return store.db.transaction().execute(async (trx) => {
+    await lockModel(trx, model);
+    return fn(trx);
+  });
+}
+
+/** Records a freeze (inside the caller's locked transaction): promotions are refused until an unfreeze. */
+export async function recordFreeze(trx: Transaction<Database>, f: { model: string; versionId: string | null; actor: string; reason: string; payload?: unknown }): Promise<void> {
+  await recordEvent(trx, { kind: 'frozen', model: f.model, versionId: f.versionId, actor: f.actor, reason: f.reason, payload: f.payload });
+}
+
+/** Lifts a freeze; refused when the model is not frozen. Checked and written under the model's lock. */
+export async function unfreeze(store: Store, o: { model: string; actor: string; reason: string }): Promise<void> {
+  if (!o.reason.trim()) throw new RotguardError('reason_required', 'say why (--reason): an unfreeze is recorded with its reason');
+  await withModelLock(store, o.model, async (trx) => {
+    const state = await frozenState(trx, o.model);
+    if (!state.frozen) throw new RotguardError('not_frozen', `${o.model} is not frozen`);
+    await recordEvent(trx, { kind: 'unfrozen', model: o.model, versionId: null, actor: o.actor, reason: o.reason });
+  });
+}
+
+/**
  * Points an alias at a version. Champion needs the endpoint's gate to pass on the
  * version's validation report and an approver other than the person who built it.
- * Refusals are recorded as events too: the audit sees attempts, not just successes.
+ * Every check runs inside the transaction that writes the alias, under the model's lock:
+ * a freeze or a new gate recorded meanwhile cannot slip between the check and the write.
+ * Refusals are recorded as events too (committed, then thrown): the audit sees attempts,
+ * not just successes.
  */
 export async function promote(
   store: Store,
@@ -160,30 +197,32 @@ export async function promote(
 ): Promise<PromotionResult> {
   if (!(ALIASES as readonly string[]).includes(options.alias)) throw new RotguardError('bad_alias', `alias must be ${ALIASES.join(' or ')}`);
   if (!options.reason.trim()) throw new RotguardError('reason_required', 'say why (--reason): every transition is recorded with its reason');
-  const version = await resolveModel(store.db, options.ref);
-  let gateResult: GateResult | null = null;
-  let gateHash: string | null = null;
-  if (options.alias === 'champion') {
-    const refuse = async (code: string, message: string, payload: unknown) => {
-      await recordEvent(store.db, { kind: 'promotion_refused', model: version.model, versionId: version.id, actor: options.actor, reason: options.reason, payload: { code, message, ...(payload as object) } });
-      throw new RotguardError(code, message);
+  const model = options.ref.split('@')[0]!;
+  type Refusal = { code: ErrorCode; message: string };
+  const outcome = await withModelLock(store, model, async (trx): Promise<PromotionResult | Refusal> => {
+    const version = await resolveModel(trx, options.ref);
+    let gateResult: GateResult | null = null;
+    let gateHash: string | null = null;
+    const refuse = async (code: ErrorCode, message: string, payload: object): Promise<Refusal> => {
+      await recordEvent(trx, { kind: 'promotion_refused', model: version.model, versionId: version.id, actor: options.actor, reason: options.reason, payload: { code, message, ...payload } });
+      return { code, message };
     };
-    const frozen = await frozenState(store.db, version.model);
-    if (frozen.frozen) await refuse('frozen', `${version.model} is frozen by policy (${frozen.reason}); no promotion until it is unfrozen`, {});
-    const gate = await currentGate(store.db, version.endpoint);
-    if (!gate) await refuse('no_gate', `endpoint ${version.endpoint} has no release gate; set one with "rotguard gate set ${version.endpoint} …" before promoting to champion`, {});
-    gateHash = gate!.hash;
-    if (!version.reportBlob) await refuse('no_validation', `${version.id} has no validation report; it cannot pass the gate`, { gate: gateHash });
-    gateResult = evaluateGate(await options.readReport(version.reportBlob!), gate!.gate);
-    if (!gateResult.passed) {
-      const failed = gateResult.checks.filter((c) => !c.passed).map((c) => `${c.check} ${c.value ?? 'missing'} (needs ${c.threshold})`).join('; ');
-      await refuse('gate_failed', `${version.id} does not pass the ${version.endpoint} release gate: ${failed}`, { gate: gateHash, checks: gateResult.checks });
+    if (options.alias === 'champion') {
+      const frozen = await frozenState(trx, version.model);
+      if (frozen.frozen) return refuse('frozen', `${version.model} is frozen by policy (${frozen.reason}); no promotion until it is unfrozen`, {});
+      const gate = await currentGate(trx, version.endpoint);
+      if (!gate) return refuse('no_gate', `endpoint ${version.endpoint} has no release gate; set one with "rotguard gate set ${version.endpoint} …" before promoting to champion`, {});
+      gateHash = gate.hash;
+      if (!version.reportBlob) return refuse('no_validation', `${version.id} has no validation report; it cannot pass the gate`, { gate: gateHash });
+      gateResult = evaluateGate(await options.readReport(version.reportBlob), gate.gate);
+      if (!gateResult.passed) {
+        const failed = gateResult.checks.filter((c) => !c.passed).map((c) => `${c.check} ${c.value ?? 'missing'} (needs ${c.threshold})`).join('; ');
+        return refuse('gate_failed', `${version.id} does not pass the ${version.endpoint} release gate: ${failed}`, { gate: gateHash, checks: gateResult.checks });
+      }
+      if (options.actor === version.createdBy) {
+        return refuse('approver_is_builder', `${options.actor} built ${version.id}; promotion to champion needs a second person to approve (run it as another user, e.g. ROTGUARD_USER=…)`, { gate: gateHash });
+      }
     }
-    if (options.actor === version.createdBy) {
-      await refuse('approver_is_builder', `${options.actor} built ${version.id}; promotion to champion needs a second person to approve (run it as another user, e.g. ROTGUARD_USER=…)`, { gate: gateHash });
-    }
-  }
-  await store.db.transaction().execute(async (trx) => {
     const previous = await trx.selectFrom('model_aliases').select('version_id').where('model', '=', version.model).where('alias', '=', options.alias).executeTakeFirst();
     await trx.deleteFrom('model_aliases').where('model', '=', version.model).where('alias', '=', options.alias).execute();
     await trx.insertInto('model_aliases').values({ model: version.model, alias: options.alias, version_id: version.id, updated_at: nowIso() }).execute();
@@ -191,6 +230,8 @@ export async function promote(
       kind: `promoted_${options.alias}`, model: version.model, versionId: version.id, actor: options.actor, reason: options.reason,
       payload: { previous: previous?.version_id ?? null, gate: gateHash, checks: gateResult?.checks ?? null, builder: version.createdBy },
     });
+    return { version, alias: options.alias, gate: gateResult, gateHash };
   });
-  return { version, alias: options.alias, gate: gateResult, gateHash };
+  if ('code' in outcome) throw new RotguardError(outcome.code, outcome.message);
+  return outcome;
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
-import { nowIso } from '../core/actor.js';
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { ChemPool } from '../chem/chem-pool.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
-import { featureVersion, type FeatureRecipe } from '../chem/featurize.js';
+import { featureVersion, type FeatureRecipe, type FeaturizedMolecule } from '../chem/featurize.js';
 import type { BatchResult } from '../chem/featurize-batch.js';
 import { fingerprintToHex, wordsFor } from '../chem/fingerprint.js';
 import { loadRDKit } from '../chem/rdkit.js';
@@ -62,7 +62,7 @@ export interface PredictSummary {
   seconds: number;
 }
 
-interface LoadedModel {
+export interface LoadedModel {
   version: ModelVersion;
   recipe: FeatureRecipe;
   predict: (x: FeatureMatrix) => Promise<Prediction>;
@@ -115,6 +115,90 @@ export async function loadServingModel(store: Store, ref: string, level = 0.9): 
   return { version, recipe, predict, interval, train, close };
 }
 
+/** A featurized compound to score: its standardized identity, its input, and its features' row in the batch arrays. */
+export interface ScoringInput {
+  inputId: string;
+  structure: string;
+  molecule: FeaturizedMolecule;
+}
+
+/** What one batch produced: the prediction records and the features for the shared cache. */
+export interface ScoredBatch {
+  records: NewRow<'predictions'>[];
+  cache: NewRow<'feature_cache'>[];
+}
+
+/** Below DOMAIN_SIMILARITY, or null when the domain is unknown (no training set on record). */
+export function inDomainOf(maxSimilarity: number | null | undefined): boolean | null {
+  return maxSimilarity === null || maxSimilarity === undefined ? null : maxSimilarity >= DOMAIN_SIMILARITY;
+}
+
+/**
+ * Step 1, no I/O: scores a batch of featurized compounds (descriptors and fingerprints in
+ * the batch's row order) into prediction records with interval and applicability domain,
+ * stamped with the request, the requester, the time and the freeze flag.
+ */
+export async function scoreBatch(
+  model: LoadedModel,
+  inputs: ScoringInput[],
+  features: { descriptors: Float64Array; fingerprints: Uint32Array },
+  meta: { request: string; actor: string; frozen: boolean; now: string },
+): Promise<ScoredBatch> {
+  const nd = features.descriptors.length / Math.max(1, inputs.length);
+  const words = features.fingerprints.length / Math.max(1, inputs.length);
+  const { descriptors, fingerprints: fps } = features;
+  const prediction = await model.predict({ rows: inputs.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fps, words } });
+  const nn = model.train ? nearestNeighbours(fingerprintSet(fps, words), model.train.set, 1) : null;
+  const records: NewRow<'predictions'>[] = inputs.map(({ inputId, structure, molecule: m }, j) => {
+    const value = prediction.value[j]!;
+    const sigma = prediction.uncertainty[j]!;
+    const half = model.interval ? model.interval.q * (model.interval.normalized ? sigma : 1) : Number.NaN;
+    const hasInterval = Number.isFinite(half);
+    // No training set on record (an imported model): the domain is unknown, not "out".
+    const sim = nn ? nn.similarities[j]! : null;
+    const nearest = nn && nn.indices[j]! >= 0 ? model.train!.inchikeys[nn.indices[j]!]! : null;
+    const seen = model.train ? (model.train.scaffolds.has(m.scaffold) ? 1 : 0) : null;
+    return {
+      id: randomUUID(), request: meta.request, model_version: model.version.id, feature_hash: model.version.featureHash, input_hash: sha256Hex(structure),
+      input_id: inputId, inchikey: m.inchikey, smiles: m.smiles, value, uncertainty: Number.isFinite(sigma) ? sigma : null,
+      interval_level: hasInterval ? model.interval!.level : null, lower: hasInterval ? value - half : null, upper: hasInterval ? value + half : null,
+      max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: meta.frozen ? 1 : 0, requested_by: meta.actor, requested_at: meta.now,
+    };
+  });
+  // The features go to the shared cache too: monitoring reads input drift from there.
+  const cache = inputs.map(({ molecule: m }, j) => ({
+    inchikey: m.inchikey, feature_hash: model.version.featureHash,
+    descriptors: JSON.stringify(Array.from(descriptors.subarray(j * nd, (j + 1) * nd), (v) => (Number.isNaN(v) ? null : v))),
+    fingerprint: fingerprintToHex(fps, j * words, words), scaffold: m.scaffold, framework: m.framework, computed_at: meta.now,
+  }));
+  return { records, cache };
+}
+
+/** Step 2: stores a scored batch (records and cached features) in one transaction. */
+export async function recordBatch(store: Store, batch: ScoredBatch): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < batch.records.length; i += 500) await trx.insertInto('predictions').values(batch.records.slice(i, i + 500)).execute();
+    for (let i = 0; i < batch.cache.length; i += 500) {
+      await trx.insertInto('feature_cache').values(batch.cache.slice(i, i + 500)).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
+    }
+  });
+}
+
+/**
+ * Step 3: one event per request, after its last batch. A request spans several transactions
+ * (one per batch), so the event carries the digest of what was stored (see requestDigest).
+ */
+export async function recordRequest(store: Store, o: { request: string; model: ModelVersion; actor: string; frozen: boolean; complete: boolean }): Promise<void> {
+  const { count, digest } = await requestDigest(store.db, o.request);
+  if (!count) return;
+  await appendEvent(store.db, {
+    kind: 'predicted', subject: `request:${o.request}`, model: o.model.model, versionId: o.model.id, actor: o.actor,
+    reason: `${count} predictions${o.complete ? '' : ' (request failed part-way)'}${o.frozen ? ', model frozen' : ''}`,
+    payload: { request: o.request, count, digest, complete: o.complete },
+  });
+}
+
+/** The file adapter: streams a structure file through featurize → score → record, writing the output CSV and a rejects file atomically. */
 export async function predictFile(store: Store, o: PredictOptions): Promise<PredictSummary> {
   const started = performance.now();
   const model = await loadServingModel(store, o.modelRef, o.level ?? 0.9);
@@ -143,6 +227,7 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
   const handle = async (rows: FileRow[], result: BatchResult) => {
     let k = 0;
     const byInput: Array<{ row: FileRow; index: number }> = [];
+    const rejectsByIndex = new Map(result.rejects.map((r) => [r.index, r]));
     for (const row of rows) {
       summary.rows++;
       if (row.kind === 'unreadable') {
@@ -150,9 +235,8 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
         continue;
       }
       const i = k++;
-      const m = result.molecules[i];
-      if (!m) {
-        const r = result.rejects.find((x) => x.index === i)!;
+      if (!result.molecules[i]) {
+        const r = rejectsByIndex.get(i)!;
         reject(row, r.code, r.reason);
         continue;
       }
@@ -160,46 +244,17 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     }
     if (!byInput.length) return;
     const descriptors = new Float64Array(byInput.length * nd);
-    const fps = new Uint32Array(byInput.length * words);
+    const fingerprints = new Uint32Array(byInput.length * words);
     byInput.forEach(({ index: i }, j) => {
       descriptors.set(result.descriptors.subarray(i * nd, (i + 1) * nd), j * nd);
-      fps.set(result.fingerprints.subarray(i * words, (i + 1) * words), j * words);
+      fingerprints.set(result.fingerprints.subarray(i * words, (i + 1) * words), j * words);
     });
-    const prediction = await model.predict({ rows: byInput.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fps, words } });
-    const nn = model.train ? nearestNeighbours(fingerprintSet(fps, words), model.train.set, 1) : null;
-    const now = nowIso();
-    const records: NewRow<'predictions'>[] = byInput.map(({ row, index }, j) => {
-      const m = result.molecules[index]!;
-      const value = prediction.value[j]!;
-      const sigma = prediction.uncertainty[j]!;
-      const half = model.interval ? model.interval.q * (model.interval.normalized ? sigma : 1) : Number.NaN;
-      const hasInterval = Number.isFinite(half);
-      // No training set on record (an imported model): the domain is unknown, not "out".
-      const sim = nn ? nn.similarities[j]! : null;
-      const nearest = nn && nn.indices[j]! >= 0 ? model.train!.inchikeys[nn.indices[j]!]! : null;
-      const seen = model.train ? (model.train.scaffolds.has(m.scaffold) ? 1 : 0) : null;
-      return {
-        id: randomUUID(), request, model_version: model.version.id, feature_hash: model.version.featureHash, input_hash: sha256Hex(row.structure),
-        input_id: row.id, inchikey: m.inchikey, smiles: m.smiles, value, uncertainty: Number.isFinite(sigma) ? sigma : null,
-        interval_level: hasInterval ? model.interval!.level : null, lower: hasInterval ? value - half : null, upper: hasInterval ? value + half : null,
-        max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: frozen ? 1 : 0, requested_by: o.actor, requested_at: now,
-      };
-    });
-    // The features go to the shared cache too: monitoring reads input drift from there.
-    const cache = byInput.map(({ index }, j) => ({
-      inchikey: result.molecules[index]!.inchikey, feature_hash: model.version.featureHash,
-      descriptors: JSON.stringify(Array.from(descriptors.subarray(j * nd, (j + 1) * nd), (v) => (Number.isNaN(v) ? null : v))),
-      fingerprint: fingerprintToHex(fps, j * words, words), scaffold: result.molecules[index]!.scaffold, framework: result.molecules[index]!.framework, computed_at: now,
-    }));
-    await store.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < records.length; i += 500) await trx.insertInto('predictions').values(records.slice(i, i + 500)).execute();
-      for (let i = 0; i < cache.length; i += 500) {
-        await trx.insertInto('feature_cache').values(cache.slice(i, i + 500)).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
-      }
-    });
-    stored += records.length;
-    for (const [j, r] of records.entries()) {
-      const inDomain = r.max_similarity === null || r.max_similarity === undefined ? null : r.max_similarity >= DOMAIN_SIMILARITY;
+    const inputs = byInput.map(({ row, index }) => ({ inputId: row.id, structure: row.structure, molecule: result.molecules[index]! }));
+    const scored = await scoreBatch(model, inputs, { descriptors, fingerprints }, { request, actor: o.actor, frozen, now: nowIso() });
+    await recordBatch(store, scored);
+    stored += scored.records.length;
+    for (const [j, r] of scored.records.entries()) {
+      const inDomain = inDomainOf(r.max_similarity);
       if (inDomain === false) summary.outOfDomain++;
       if (r.scaffold_seen === 0) summary.unseenScaffolds++;
       summary.predicted++;
@@ -207,18 +262,11 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     }
   };
 
-  // One event per request, after its last batch: a request spans several transactions
-  // (one per batch), so the event carries the digest of what was stored (see requestDigest).
   let logged = false;
   const logRequest = async (complete: boolean) => {
     if (logged || !stored) return;
     logged = true;
-    const { count, digest } = await requestDigest(store.db, request);
-    await appendEvent(store.db, {
-      kind: 'predicted', subject: `request:${request}`, model: model.version.model, versionId: model.version.id, actor: o.actor,
-      reason: `${count} predictions${complete ? '' : ' (request failed part-way)'}${frozen ? ', model frozen' : ''}`,
-      payload: { request, count, digest, complete },
-    });
+    await recordRequest(store, { request, model: model.version, actor: o.actor, frozen, complete });
   };
 
   try {

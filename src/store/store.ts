@@ -10,6 +10,17 @@ import type { Database } from './schema.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
+/**
+ * Type parsers for this store's own connections only (never pg's process-wide defaults,
+ * which would change every other PostgreSQL client in the process): counts and sums
+ * (bigint, oid 20) and numeric (oid 1700, what avg()/sum() of integers return) come back
+ * as numbers, as in SQLite. Safe at our sizes; no column is declared numeric.
+ */
+const NUMERIC_AS_NUMBER = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
 /** The metadata store (SQL) and the content-addressed blob store of one workspace. */
 export interface Store {
   backend: Backend;
@@ -40,11 +51,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     backend = 'postgres';
     location = redact(options.databaseUrl);
-    // Counts and sums come back as numbers, not strings (bigint → number is safe at our sizes).
-    pg.types.setTypeParser(20, (v) => Number(v));
-    // Likewise numeric, what avg()/sum() of integers return (no column is numeric), as in SQLite.
-    pg.types.setTypeParser(1700, (v) => Number(v));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 4 }) }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 4, types: NUMERIC_AS_NUMBER }) }) });
     try {
       await sql`select 1`.execute(db);
     } catch (e) {

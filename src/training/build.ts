@@ -1,4 +1,4 @@
-import { nowIso } from '../core/actor.js';
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson, hashOf, nonFiniteAsNull } from '../core/hash.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
@@ -8,6 +8,8 @@ import { computeFeatures, defineFeatureSet } from '../data/features.js';
 import { createSnapshot, readSnapshot, type SnapshotContent } from '../data/snapshots.js';
 import { registerVersion, versionFromRow, type ModelVersion } from '../registry/registry.js';
 import { appendEvent } from '../store/event-log.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { validationReport, type ValidationReport } from '../validate/report.js';
 import { splitIndices } from '../validate/splits.js';
@@ -29,6 +31,21 @@ export interface BuildResult {
   report: ValidationReport;
 }
 
+/**
+ * The rules a build must satisfy before its version is registered. The training layer
+ * knows no policy: the use-case layer supplies them (a new version of a model in
+ * production needs a retrain decision or an override reason). Required, so no caller can
+ * forget them; UNGOVERNED is for tests and benchmarks on throwaway stores.
+ */
+export interface BuildGovernance {
+  /** Once it is known that the build will train (not a cache hit): refuse before compute is spent. */
+  beforeTrain(): Promise<void>;
+  /** First thing inside the transaction that registers the version: check again where it is written, and log the basis. */
+  beforeRegister(trx: Transaction<Database>): Promise<void>;
+}
+
+export const UNGOVERNED: BuildGovernance = { beforeTrain: async () => {}, beforeRegister: async () => {} };
+
 export interface BuildProgress {
   stage: 'snapshot' | 'features' | 'train' | 'validate' | 'register';
   done: number;
@@ -45,9 +62,8 @@ export async function build(
   store: Store,
   recipe: Recipe,
   actor: string,
+  governance: BuildGovernance,
   onProgress?: (p: BuildProgress) => void,
-  /** Runs once it is known that this build will train (not a cache hit): governance checks go here. */
-  beforeTrain?: () => Promise<void>,
 ): Promise<BuildResult> {
   onProgress?.({ stage: 'snapshot', done: 0, total: 1 });
   const snapshotHash = await resolveDataset(store, recipe, actor);
@@ -63,7 +79,7 @@ export async function build(
 
   const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
   if (existing) return cacheHit(store, existing.hash, existing.train_seconds, actor);
-  await beforeTrain?.();
+  await governance.beforeTrain();
 
   onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
   await computeFeatures(store, { snapshot: snapshot.info.hash, featureSet: set, onProgress: (d, t) => onProgress?.({ stage: 'features', done: d, total: t }) });
@@ -111,6 +127,7 @@ export async function build(
   const trainingSetBlob = await store.blobs.put(canonicalJson(trainingSet(data, split.train)));
   const dict = descriptorDictionary(recipe.features.descriptors);
   const version = await store.db.transaction().execute(async (trx) => {
+    await governance.beforeRegister(trx);
     await trx.insertInto('builds').values({
       hash: buildHash, recipe: canonicalJson(resolved), snapshot: snapshot.info.hash, feature_hash: set.hash, environment: canonicalJson(environment),
       artifact_blob: artifactBlob, report_blob: reportBlob, train_seconds: trainSeconds, cache_hits: 0, saved_seconds: 0, team: recipe.team,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../core/hash.js';
+import { packageVersion } from '../core/package-info.js';
 import { rdkitVersion } from '../chem/rdkit.js';
 
 /**
@@ -10,7 +11,7 @@ import { rdkitVersion } from '../chem/rdkit.js';
  */
 export interface BuildEnvironment {
   rotguard: string;
-  /** sha256 over rotguard's own compiled code: a code change without a version bump is still a new build. */
+  /** sha256 over the compiled code that determines a model (MODEL_CODE): a change there without a version bump is still a new build. */
   codeSha256: string;
   lockfileSha256: string | null;
   rdkit: string;
@@ -18,13 +19,11 @@ export interface BuildEnvironment {
   platform: string;
 }
 
-const packageJson = new URL('../../../package.json', import.meta.url);
 const lockfile = new URL('../../../package-lock.json', import.meta.url);
 
 export function buildEnvironment(): BuildEnvironment {
-  const pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
   return {
-    rotguard: pkg.version,
+    rotguard: packageVersion(),
     codeSha256: codeHash(),
     lockfileSha256: existsSync(lockfile) ? sha256Hex(readFileSync(lockfile)) : null,
     rdkit: rdkitVersion(),
@@ -34,12 +33,26 @@ export function buildEnvironment(): BuildEnvironment {
   };
 }
 
+/**
+ * The compiled code that determines a model, relative to dist/src: chemistry (standardize,
+ * descriptors, fingerprints, scaffolds), statistics, the data layer (snapshots, feature
+ * cache), training and validation (splits, trainers, the validation report), and the
+ * seeded random generator and hashing in core. Anything else (the CLI, the audit report's
+ * rendering, monitoring, policy, the registry, the store, use cases, the demo) can change
+ * without invalidating a single build: upgrading rotguard for a report fix keeps every
+ * build cache.
+ */
+export const MODEL_CODE = ['chem/', 'stats/', 'data/', 'training/', 'validate/', 'core/random.js', 'core/hash.js'] as const;
+
 let cachedCodeHash: string | undefined;
 
-/** Hash of every compiled source file under dist/src (path and content), computed once per process. */
 function codeHash(): string {
-  if (cachedCodeHash) return cachedCodeHash;
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  cachedCodeHash ??= modelCodeHash(fileURLToPath(new URL('..', import.meta.url)));
+  return cachedCodeHash;
+}
+
+/** sha256 over the path and content of every compiled .js file under `root` that MODEL_CODE covers. */
+export function modelCodeHash(root: string, include: readonly string[] = MODEL_CODE): string {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -49,7 +62,11 @@ function codeHash(): string {
     }
   };
   walk(root);
-  const lines = files.map((f) => `${relative(root, f).split('\\').join('/')} ${sha256Hex(readFileSync(f))}`).sort();
-  cachedCodeHash = sha256Hex(lines.join('\n'));
-  return cachedCodeHash;
+  const covered = (rel: string) => include.some((prefix) => (prefix.endsWith('/') ? rel.startsWith(prefix) : rel === prefix));
+  const lines = files
+    .map((f) => relative(root, f).split('\\').join('/'))
+    .filter(covered)
+    .map((rel) => `${rel} ${sha256Hex(readFileSync(join(root, rel)))}`)
+    .sort();
+  return sha256Hex(lines.join('\n'));
 }

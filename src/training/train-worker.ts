@@ -1,4 +1,5 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { isErrorCode } from '../core/error-codes.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { TRAINERS, type ProgressFn, type TrainingData } from './trainers/index.js';
@@ -30,7 +31,7 @@ export function trainInWorker(job: Job, onProgress?: ProgressFn): Promise<string
     worker.on('message', (m: { progress?: [number, number]; artifact?: string; error?: { message: string; code?: string } }) => {
       if (m.progress) onProgress?.(m.progress[0], m.progress[1]);
       else if (m.artifact !== undefined) resolve(m.artifact);
-      else if (m.error) reject(m.error.code ? new RotguardError(m.error.code, m.error.message) : new Error(m.error.message));
+      else if (m.error) reject(isErrorCode(m.error.code) ? new RotguardError(m.error.code, m.error.message) : new Error(m.error.message));
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {

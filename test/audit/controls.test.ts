@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { auditReport } from '../../src/audit/report.js';
 import { tracePrediction } from '../../src/audit/trace.js';
-import { build } from '../../src/training/build.js';
+import { buildModel } from '../../src/usecases/models.js';
+import { createContext } from '../../src/usecases/context.js';
 import { validateRecipe } from '../../src/training/recipe.js';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
 import { ingestFile } from '../../src/data/ingest.js';
 import { validateMapping } from '../../src/data/mapping.js';
 import { addProtocolVersion } from '../../src/data/protocols.js';
-import { decideNow, retrainBasis } from '../../src/policy/decisions.js';
+import { decideNow } from '../../src/policy/decisions.js';
 import { parsePolicy } from '../../src/policy/policy-file.js';
 import { promote, setGate } from '../../src/registry/registry.js';
 import { predictFile } from '../../src/serve/predict.js';
@@ -46,7 +47,7 @@ async function liveModel(store: Store, tag: string) {
     model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean', reported_by: '2024-01-31' }, algorithm: 'random-forest', params: { nEstimators: 10 },
     split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
   });
-  await build(store, recipe, 'ana');
+  await buildModel(createContext(store, { actor: 'ana' }), recipe);
   await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any' }, 'lead');
   await promote(store, { ref: 'logd-rf@1', alias: 'champion', actor: 'ben', reason: 'reviewed', readReport });
   const input = join(dir, `${tag}-new.csv`);
@@ -63,7 +64,7 @@ forEachBackend('audit controls', (b) => {
   it('pass on a clean history, and each breach fails its own control with a reason', async () => {
     const store = await b.openFresh();
     const { readReport, recipe } = await liveModel(store, b.backend);
-    const clean = await auditReport(store, { workspace: 'w' });
+    const clean = await auditReport(store, { workspace: 'w', actor: 'auditor' });
     assert.deepEqual(failed(clean, 'logd-rf@1'), {});
     assert.equal(clean.eventLog.ok, true);
     assert.equal(clean.models[0]!.controls.find((c) => c.control === 'release.second_approver')!.status, 'pass');
@@ -75,8 +76,7 @@ forEachBackend('audit controls', (b) => {
     assert.deepEqual(t.sources.map((s) => s.path), [join(dir, `${b.backend}-train.csv`)]);
 
     // A retrain by override, promoted by its own builder.
-    await retrainBasis(store, 'logd-rf', 'urgent request from the project lead', 'ana');
-    await build(store, { ...recipe, seed: 2 }, 'ana');
+    await buildModel(createContext(store, { actor: 'ana' }), { ...recipe, seed: 2 }, { overrideReason: 'urgent request from the project lead' });
     await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any' }, 'lead');
     await assert.rejects(promote(store, { ref: 'logd-rf@2', alias: 'champion', actor: 'ana', reason: 'mine', readReport }), /second person/);
     // An edited prediction value (the digest logged when it was served no longer matches).
@@ -84,7 +84,7 @@ forEachBackend('audit controls', (b) => {
     assert.ok(backendSql === b.backend);
     await store.db.updateTable('predictions').set({ value: 42 }).where('id', '=', p.id).execute();
 
-    const r = await auditReport(store, { workspace: 'w', maxMonitorAgeDays: 1 });
+    const r = await auditReport(store, { workspace: 'w', maxMonitorAgeDays: 1, actor: 'auditor' });
     const v1 = failed(r, 'logd-rf@1');
     assert.match(v1['serve.predictions_traceable'] ?? '', /digest mismatch/);
     const v2 = failed(r, 'logd-rf@2');

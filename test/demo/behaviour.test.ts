@@ -9,7 +9,9 @@ import { auditReport } from '../../src/audit/report.js';
 import { withClock } from '../../src/core/clock.js';
 import { tracePrediction } from '../../src/audit/trace.js';
 import { main } from '../../src/cli/main.js';
-import { writeAuditReport } from '../../src/cli/commands/audit-report.js';
+import { writeAuditReport } from '../../src/usecases/audit.js';
+import { createContext } from '../../src/usecases/context.js';
+import { fixedClock } from '../../src/core/clock.js';
 import { runDemo, type DemoResult } from '../../src/demo/run.js';
 import { openStore } from '../../src/store/store.js';
 import { defaultScenario, resolveScenario } from '../../src/demo/scenario.js';
@@ -110,7 +112,7 @@ describe('auditing the demo year', () => {
     const store = await openStore({ workspace: r.workspace });
     try {
       // As of the end of the simulated year (the test's year is pinned; wall-clock "now" moves on).
-      const report = await withClock(r.endsAt, () => auditReport(store, { workspace: r.workspace }));
+      const report = await withClock(r.endsAt, () => auditReport(store, { workspace: r.workspace, actor: 'auditor' }));
       const failed = report.models.flatMap((m) => m.controls.filter((c) => c.status === 'fail').map((c) => `${m.version} ${c.control}: ${c.reason}`));
       assert.deepEqual(failed, []);
       assert.equal(report.eventLog.ok, true);
@@ -145,7 +147,8 @@ describe('auditing the demo year', () => {
 
   it('writes a self-contained HTML and JSON report', async () => {
     const r = run();
-    const w = await writeAuditReport({ workspace: r.workspace, outDir: r.dir });
+    const store = await openStore({ workspace: r.workspace });
+    const w = await writeAuditReport(createContext(store, { actor: 'auditor', clock: fixedClock(r.endsAt), workspace: r.workspace }), { outDir: r.dir }).finally(() => store.close());
     const html = readFileSync(w.html, 'utf8');
     assert.match(html, /<svg/);
     assert.doesNotMatch(html, /(src|href)="https?:/);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
-import { build } from '../../src/training/build.js';
+import { build, UNGOVERNED } from '../../src/training/build.js';
 import { validateRecipe } from '../../src/training/recipe.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
 import { ingestFile } from '../../src/data/ingest.js';
@@ -36,7 +36,7 @@ describe('monitoring', () => {
     await build(store, validateRecipe({
       model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' }, algorithm: 'random-forest', params: { nEstimators: 10 },
       split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
-    }), 'ana');
+    }), 'ana', UNGOVERNED);
 
     // Window 1: familiar chemistry. Window 2: a new aliphatic series far from anything trained on.
     const familiar = train.slice(0, 40);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
-import { build } from '../../src/training/build.js';
+import { buildModel } from '../../src/usecases/models.js';
+import { createContext } from '../../src/usecases/context.js';
 import { readRecipeFile, validateRecipe } from '../../src/training/recipe.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
 import { ingestFile } from '../../src/data/ingest.js';
@@ -13,7 +14,7 @@ import { validateMapping } from '../../src/data/mapping.js';
 import { addProtocolVersion } from '../../src/data/protocols.js';
 import { applyPolicy, decideNow, retrainBasis } from '../../src/policy/decisions.js';
 import { parsePolicy } from '../../src/policy/policy-file.js';
-import { modelEvents, promote, recordEvent, setGate } from '../../src/registry/registry.js';
+import { modelEvents, promote, setGate, unfreeze } from '../../src/registry/registry.js';
 import { predictFile } from '../../src/serve/predict.js';
 import { openStore } from '../../src/store/store.js';
 import type { ValidationReport } from '../../src/validate/report.js';
@@ -57,7 +58,7 @@ describe('policy decisions on a live model', () => {
       model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean', reported_by: '2024-01-31' }, algorithm: 'random-forest', params: { nEstimators: 10 },
       split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
     });
-    await build(store, recipe, 'ana');
+    await buildModel(createContext(store, { actor: 'ana' }), recipe);
     await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any' }, 'lead');
     await promote(store, { ref: 'logd-rf@1', alias: 'champion', actor: 'ben', reason: 'reviewed', readReport });
 
@@ -78,8 +79,14 @@ describe('policy decisions on a live model', () => {
     assert.doesNotMatch(watching.window.label, /^\d{4}-W\d{2}$/);
 
     // A retrain now has no triggering decision: it needs a stated reason.
-    await assert.rejects(retrainBasis(store, 'logd-rf', undefined, 'ana'), (e: unknown) => e instanceof RotguardError && e.code === 'override_reason_required');
-    assert.equal((await retrainBasis(store, 'logd-rf', 'vendor data correction', 'ana'))!.kind, 'override');
+    await assert.rejects(retrainBasis(store.db, 'logd-rf', undefined), (e: unknown) => e instanceof RotguardError && e.code === 'override_reason_required');
+    assert.equal((await retrainBasis(store.db, 'logd-rf', 'vendor data correction'))!.kind, 'override');
+    const ana = createContext(store, { actor: 'ana' });
+    // The use case refuses it before any compute is spent, and nothing is registered.
+    await assert.rejects(buildModel(ana, { ...recipe, seed: 5 }), (e: unknown) => e instanceof RotguardError && e.code === 'override_reason_required');
+    assert.equal((await store.db.selectFrom('model_versions').select('id').execute()).length, 1);
+    const overridden = await buildModel(ana, { ...recipe, seed: 5 }, { overrideReason: 'vendor data correction' });
+    assert.equal(overridden.version.id, 'logd-rf@2');
 
     // 2. Labels arrive and the model is poor on the new series: retrain, with a recipe for the new window.
     await ingestFile(store, { path: csv('l.csv', novel.map((s, i) => `n${i},${s},${(8 + (i % 5)).toFixed(2)},2024-02-01,2024-02-10`)), mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
@@ -89,9 +96,9 @@ describe('policy decisions on a live model', () => {
     const emitted = readRecipeFile(join(dir, 'retrain.yaml'));
     assert.equal(emitted.model, 'logd-rf');
     assert.ok('window' in emitted.dataset && emitted.dataset.window.reportedBy! > '2024-01-31', JSON.stringify(emitted.dataset));
-    assert.equal((await retrainBasis(store, 'logd-rf', undefined, 'ana'))!.kind, 'decision');
-    const v2 = await build(store, emitted, 'ana');
-    assert.equal(v2.version.id, 'logd-rf@2');
+    assert.equal((await retrainBasis(store.db, 'logd-rf', undefined))!.kind, 'decision');
+    const v2 = await buildModel(ana, emitted);
+    assert.equal(v2.version.id, 'logd-rf@3');
 
     // 3. Reference compounds jump after a protocol change: freeze, and promotion is refused.
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: { buffer: 'new' } }, 'ana');
@@ -99,13 +106,14 @@ describe('policy decisions on a live model', () => {
     const freeze = await applyPolicy(store, { policy: POLICY, window: 'request', asOf, actor: 'mon' });
     assert.equal(freeze.decision.action, 'freeze');
     assert.equal(freeze.frozen, true);
-    await assert.rejects(promote(store, { ref: 'logd-rf@2', alias: 'champion', actor: 'ben', reason: 'better', readReport }), (e: unknown) => e instanceof RotguardError && e.code === 'frozen');
+    await assert.rejects(promote(store, { ref: 'logd-rf@3', alias: 'champion', actor: 'ben', reason: 'better', readReport }), (e: unknown) => e instanceof RotguardError && e.code === 'frozen');
     const flagged = await predictFile(store, { modelRef: 'logd-rf@champion', input: join(dir, 'n.csv'), out: join(dir, 'p-frozen.csv'), actor: 'carl', workers: 1 });
     assert.equal(flagged.modelFrozen, true);
     const frozenRows = await store.db.selectFrom('predictions').select('model_frozen').where('request', '=', flagged.request).execute();
     assert.ok(frozenRows.length > 0 && frozenRows.every((r) => r.model_frozen === 1));
-    await recordEvent(store.db, { kind: 'unfrozen', model: 'logd-rf', versionId: null, actor: 'lead', reason: 'assay bridged' });
-    assert.equal((await promote(store, { ref: 'logd-rf@2', alias: 'champion', actor: 'ben', reason: 'better', readReport })).alias, 'champion');
+    await unfreeze(store, { model: 'logd-rf', actor: 'lead', reason: 'assay bridged' });
+    await assert.rejects(unfreeze(store, { model: 'logd-rf', actor: 'lead', reason: 'again' }), (e: unknown) => e instanceof RotguardError && e.code === 'not_frozen');
+    assert.equal((await promote(store, { ref: 'logd-rf@3', alias: 'champion', actor: 'ben', reason: 'better', readReport })).alias, 'champion');
     const kinds = (await modelEvents(store, 'logd-rf')).map((e) => e.kind);
     for (const k of ['retrain_override', 'retrain_by_decision', 'frozen', 'unfrozen']) assert.ok(kinds.includes(k), k);
     assert.ok(readFileSync(join(dir, 'retrain.yaml'), 'utf8').startsWith('# emitted by rotguard policy apply'));

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { sha256Hex } from '../../src/core/hash.js';
-import { build } from '../../src/training/build.js';
+import { build, UNGOVERNED } from '../../src/training/build.js';
 import { validateRecipe } from '../../src/training/recipe.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
 import { ingestFile } from '../../src/data/ingest.js';
@@ -32,7 +32,7 @@ async function storeWithModel(): Promise<{ store: Store; training: string[] }> {
   await build(store, validateRecipe({
     model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' }, algorithm: 'random-forest', params: { nEstimators: 10 },
     split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
-  }), 'ana');
+  }), 'ana', UNGOVERNED);
   return { store, training: smiles };
 }
 

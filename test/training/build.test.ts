@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
-import { build, buildHashOf } from '../../src/training/build.js';
+import { build, buildHashOf, UNGOVERNED } from '../../src/training/build.js';
 import { buildEnvironment } from '../../src/training/environment.js';
 import { validateRecipe, type Recipe } from '../../src/training/recipe.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
@@ -48,13 +48,13 @@ describe('reproducible builds', () => {
   it('gives the same build hash and a bit-identical artifact in two fresh workspaces, and a cache hit the second time', async () => {
     const a = await freshStore();
     const b = await freshStore();
-    const first = await build(a, recipe(), 'alice');
-    const other = await build(b, recipe(), 'alice');
+    const first = await build(a, recipe(), 'alice', UNGOVERNED);
+    const other = await build(b, recipe(), 'alice', UNGOVERNED);
     assert.equal(first.buildHash, other.buildHash);
     assert.equal(first.artifactBlob, other.artifactBlob);
     assert.deepEqual((await a.blobs.get(first.artifactBlob)), (await b.blobs.get(other.artifactBlob)));
     assert.equal(first.cacheHit, false);
-    const again = await build(a, recipe(), 'bob');
+    const again = await build(a, recipe(), 'bob', UNGOVERNED);
     assert.equal(again.cacheHit, true);
     assert.equal(again.version.id, first.version.id);
     assert.ok(again.savedSeconds > 0);
@@ -68,16 +68,16 @@ describe('reproducible builds', () => {
 
   it('gives a new hash for new data, features, seed, split or code', async () => {
     const store = await freshStore();
-    const base = await build(store, recipe(), 'alice');
-    const seed = await build(store, recipe({ seed: 8 }), 'alice');
-    const features = await build(store, recipe({ features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 2048 } }), 'alice');
-    const split = await build(store, recipe({ split: { ...recipeDoc.split, seed: 1 } }), 'alice');
+    const base = await build(store, recipe(), 'alice', UNGOVERNED);
+    const seed = await build(store, recipe({ seed: 8 }), 'alice', UNGOVERNED);
+    const features = await build(store, recipe({ features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 2048 } }), 'alice', UNGOVERNED);
+    const split = await build(store, recipe({ split: { ...recipeDoc.split, seed: 1 } }), 'alice', UNGOVERNED);
     const hashes = new Set([base.buildHash, seed.buildHash, features.buildHash, split.buildHash]);
     assert.equal(hashes.size, 4);
     assert.deepEqual([seed.version.version, features.version.version, split.version.version], [2, 3, 4]);
     // New data: one more compound in the store changes the snapshot, hence the build.
     const more = await freshStore(1);
-    const grown = await build(more, recipe(), 'alice');
+    const grown = await build(more, recipe(), 'alice', UNGOVERNED);
     assert.notEqual(grown.snapshot, base.snapshot);
     assert.notEqual(grown.buildHash, base.buildHash);
     // New code: the package version and lockfile are in the environment.
@@ -94,7 +94,7 @@ describe('reproducible builds', () => {
 
   it('writes a validation report with metrics, conformal coverage and an applicability profile', async () => {
     const store = await freshStore();
-    const r = await build(store, recipe({ algorithm: 'ridge', params: {} }), 'alice');
+    const r = await build(store, recipe({ algorithm: 'ridge', params: {} }), 'alice', UNGOVERNED);
     const report = r.report;
     assert.equal(report.split.method, 'scaffold');
     const compounds = (await store.db.selectFrom('compounds').select('inchikey').execute()).length;
@@ -112,7 +112,7 @@ describe('classification builds', () => {
 
   it('classify the label against a threshold and report AUROC, AUPRC and balanced accuracy', async () => {
     const store = await freshStore();
-    const r = await build(store, recipe({ model: 'logd-high', task: { type: 'classification', threshold: 2, positive: 'above' }, params: { nEstimators: 20 } }), 'alice');
+    const r = await build(store, recipe({ model: 'logd-high', task: { type: 'classification', threshold: 2, positive: 'above' }, params: { nEstimators: 20 } }), 'alice', UNGOVERNED);
     assert.equal(r.report.task, 'classification');
     const t = r.report.test as unknown as Record<string, number>;
     assert.ok(t.auroc! >= 0 && t.auroc! <= 1);
@@ -143,7 +143,7 @@ describe('promotion', () => {
 
   it('refuses champion without a gate, with a failing gate, or by the builder alone; records every attempt', async () => {
     const store = await freshStore();
-    const r = await build(store, recipe(), 'alice');
+    const r = await build(store, recipe(), 'alice', UNGOVERNED);
     const readReport = async (blob: string) => JSON.parse((await store.blobs.get(blob)).toString('utf8')) as ValidationReport;
     const attempt = (actor: string) => promote(store, { ref: 'logd-rf@1', alias: 'champion', actor, reason: 'ready', readReport });
     await assert.rejects(attempt('bob'), (e: unknown) => e instanceof RotguardError && e.code === 'no_gate');
@@ -158,7 +158,7 @@ describe('promotion', () => {
     const kinds = (await modelEvents(store, 'logd-rf')).map((e) => `${e.kind}:${e.actor}`);
     assert.deepEqual(kinds, ['registered:alice', 'promotion_refused:bob', 'promotion_refused:bob', 'promotion_refused:alice', 'promoted_champion:bob']);
     // A challenger needs neither gate nor second person.
-    await build(store, recipe({ seed: 99 }), 'alice');
+    await build(store, recipe({ seed: 99 }), 'alice', UNGOVERNED);
     assert.equal((await promote(store, { ref: 'logd-rf@2', alias: 'challenger', actor: 'alice', reason: 'try it', readReport })).alias, 'challenger');
     await store.close();
   });

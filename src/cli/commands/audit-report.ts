@@ -1,13 +1,9 @@
 import { join } from 'node:path';
-import { auditReport } from '../../audit/report.js';
-import { renderAuditHtml } from '../../audit/report-html.js';
-import type { AuditReport } from '../../audit/report-types.js';
-import { describeTrace, tracePrediction } from '../../audit/trace.js';
-import { AtomicFileWriter } from '../../core/atomic-file.js';
+import { describeTrace } from '../../audit/trace.js';
 import { UsageError } from '../../core/errors.js';
-import { openStore } from '../../store/store.js';
+import { trace, writeAuditReport } from '../../usecases/audit.js';
 import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
-import { databaseUrl, findWorkspace, withStore } from '../workspace.js';
+import { findWorkspace, withContext } from '../workspace.js';
 
 export const auditHelp = `Usage:
   rotguard audit [--out DIR] [--max-monitor-age-days N] [--json]
@@ -33,34 +29,6 @@ snapshot → the measurements it was learned from → their assay protocol versi
 source files, plus the nearest training compound's own measurements.
 `;
 
-export interface WrittenReport {
-  report: AuditReport;
-  html: string;
-  json: string;
-  /** A prediction id to try "rotguard trace" on (the latest one), if any. */
-  samplePrediction: string | null;
-}
-
-/** Assembles the report for a workspace and writes it as HTML and JSON (atomically). */
-export async function writeAuditReport(o: { workspace: string; outDir: string; narrative?: AuditReport['narrative']; maxMonitorAgeDays?: number; embedded?: boolean }): Promise<WrittenReport> {
-  // embedded: the workspace's own SQLite store even when ROTGUARD_DATABASE_URL is set (the demo's).
-  const store = await openStore({ workspace: o.workspace, databaseUrl: o.embedded ? undefined : databaseUrl() });
-  try {
-    const report = await auditReport(store, { workspace: o.workspace, narrative: o.narrative ?? null, maxMonitorAgeDays: o.maxMonitorAgeDays });
-    const html = join(o.outDir, 'audit-report.html');
-    const json = join(o.outDir, 'audit-report.json');
-    for (const [path, text] of [[html, renderAuditHtml(report)], [json, JSON.stringify(report, null, 2) + '\n']] as const) {
-      const w = new AtomicFileWriter(path);
-      w.write(text);
-      await w.commit();
-    }
-    const last = await store.db.selectFrom('predictions').select('id').orderBy('requested_at', 'desc').orderBy('id').executeTakeFirst();
-    return { report, html, json, samplePrediction: last?.id ?? null };
-  } finally {
-    await store.close();
-  }
-}
-
 export async function auditRunCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' } });
   if (values.help) return io.out(auditHelp), 0;
@@ -68,7 +36,7 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
   const workspace = findWorkspace(str(values.workspace));
   const outDir = str(values.out) ?? join(workspace, '..');
   const maxAge = integerOption('--max-monitor-age-days', str(values['max-monitor-age-days']), 8, 1, 3650);
-  const r = await writeAuditReport({ workspace, outDir, maxMonitorAgeDays: maxAge });
+  const r = await withContext(workspace, (ctx) => writeAuditReport(ctx, { outDir, maxMonitorAgeDays: maxAge }));
   const failed = r.report.summary.controlsFailed;
   const lines: string[] = [];
   if (!r.report.eventLog.ok) lines.push(`EVENT LOG FAILED VERIFICATION: ${r.report.eventLog.problems.slice(0, 3).join('; ')}`);
@@ -88,8 +56,8 @@ export async function traceCommand(args: string[], io: CommandIO): Promise<numbe
   if (values.help) return io.out(traceHelp), 0;
   const [id] = positionals;
   if (!id) throw new UsageError(`trace needs a PREDICTION_ID\n\n${traceHelp}`);
-  return withStore(str(values.workspace), async (store) => {
-    const t = await tracePrediction(store, id);
+  return withContext(str(values.workspace), async (ctx) => {
+    const t = await trace(ctx, id);
     emit(io, Boolean(values.json), t, describeTrace(t));
     return t.broken.length ? 3 : 0;
   });

@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
-import { verifyEventLog } from '../../store/event-log.js';
+import { verifyLog } from '../../usecases/audit.js';
 import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
-import { withStore } from '../workspace.js';
+import { withContext } from '../workspace.js';
 
 export const auditVerifyHelp = `Usage: rotguard audit verify [--expect-head HASH] [--json] [--workspace DIR]
 
@@ -30,8 +30,8 @@ export async function auditVerifyCommand(args: string[], io: CommandIO): Promise
   if (expectHead !== undefined && !HEX64.test(expectHead)) {
     throw new UsageError(`--expect-head must be an event hash (64 hex digits, the head printed by an earlier "rotguard audit verify"), got "${expectHead}"`);
   }
-  return withStore(str(values.workspace), async (store) => {
-    const r = await verifyEventLog(store.db, { expectHead });
+  return withContext(str(values.workspace), async (ctx) => {
+    const r = await verifyLog(ctx, { expectHead });
     const head = `head: event ${r.headSeq}, hash ${r.headHash}`;
     if (r.ok) {
       emit(io, Boolean(values.json), r,

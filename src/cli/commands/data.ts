@@ -1,18 +1,16 @@
-import { resolve, join } from 'node:path';
-import { currentActor } from '../../core/actor.js';
+import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_DESCRIPTOR_DICTIONARY } from '../../chem/descriptors.js';
 import { DEFAULT_MORGAN } from '../../chem/fingerprint.js';
-import { addEndpoint, listEndpoints, type EndpointDefinition } from '../../data/endpoints.js';
-import { computeFeatures, defineFeatureSet } from '../../data/features.js';
-import { ingestFile } from '../../data/ingest.js';
+import type { EndpointDefinition } from '../../data/endpoints.js';
 import { readMappingFile, validateMapping } from '../../data/mapping.js';
-import { addProtocolVersion, listProtocolVersions } from '../../data/protocols.js';
-import { createSnapshot, diffSnapshots, listSnapshots, readSnapshot, type SnapshotDefinition } from '../../data/snapshots.js';
+import type { SnapshotDefinition } from '../../data/snapshots.js';
 import { openStore } from '../../store/store.js';
+import { computeFeatures, createDataset, diffDatasets, ingest, listDatasets, showDataset } from '../../usecases/data.js';
+import { addEndpoint, addProtocol, listEndpoints, listProtocols } from '../../usecases/standards.js';
 import { emit, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { databaseUrl, WORKSPACE_DIR, withStore } from '../workspace.js';
+import { databaseUrl, WORKSPACE_DIR, withContext } from '../workspace.js';
 
 
 function numberOption(flag: string, raw: unknown): number | null {
@@ -65,9 +63,9 @@ export async function endpointsCommand(args: string[], io: CommandIO): Promise<n
   const [sub, name] = positionals;
   if (values.help || !sub) return io.out(endpointsHelp), values.help ? 0 : 1;
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'list') {
-      const list = await listEndpoints(store);
+      const list = await listEndpoints(ctx);
       emit(io, json, list, list.length
         ? list.map((e) => `${e.name.padEnd(24)} ${e.unit.padEnd(12)} ${e.transform.padEnd(6)} ${e.direction.padEnd(17)} [${e.validMin ?? '-∞'}, ${e.validMax ?? '∞'}]  ${e.description}`).join('\n')
         : 'no endpoints yet; add one with "rotguard endpoints add"');
@@ -80,7 +78,7 @@ export async function endpointsCommand(args: string[], io: CommandIO): Promise<n
       name, unit: str(values.unit)!, transform: str(values.transform) as EndpointDefinition['transform'], direction: str(values.direction) as EndpointDefinition['direction'],
       validMin: numberOption('--min', values.min), validMax: numberOption('--max', values.max), description: str(values.description) ?? '',
     };
-    const r = await addEndpoint(store, def, currentActor());
+    const r = await addEndpoint(ctx, def);
     emit(io, json, r, r.status === 'created' ? `added endpoint ${name} (${r.endpoint.hash.slice(0, 12)})` : `endpoint ${name} already exists with this definition: unchanged`);
     return 0;
   });
@@ -105,9 +103,9 @@ export async function protocolsCommand(args: string[], io: CommandIO): Promise<n
   const [sub, name] = positionals;
   if (values.help || !sub) return io.out(protocolsHelp), values.help ? 0 : 1;
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'list') {
-      const list = await listProtocolVersions(store, str(values.endpoint));
+      const list = await listProtocols(ctx, str(values.endpoint));
       emit(io, json, list, list.length
         ? list.map((p) => `${p.id.padEnd(28)} ${p.endpoint.padEnd(22)} ${p.unit.padEnd(12)} site=${p.site} vendor=${p.vendor} ${JSON.stringify(p.parameters)}`).join('\n')
         : 'no protocols yet; add one with "rotguard protocols add"');
@@ -122,9 +120,9 @@ export async function protocolsCommand(args: string[], io: CommandIO): Promise<n
       const v = p.slice(eq + 1);
       parameters[p.slice(0, eq)] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
     }
-    const r = await addProtocolVersion(store, {
+    const r = await addProtocol(ctx, {
       protocol: name, endpoint: str(values.endpoint)!, unit: str(values.unit)!, site: str(values.site)!, vendor: str(values.vendor)!, parameters,
-    }, currentActor());
+    });
     emit(io, json, r, r.status === 'created' ? `recorded protocol version ${r.version.id}` : `protocol ${name} unchanged (latest is ${r.version.id})`);
     return 0;
   });
@@ -162,10 +160,10 @@ export async function ingestCommand(args: string[], io: CommandIO): Promise<numb
       });
   const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store, workspace) => {
+  return withContext(str(values.workspace), async (ctx) => {
     const bar = new ProgressBar('ingest');
-    const s = await ingestFile(store, {
-      path: positionals[0]!, mapping, actor: currentActor(), quarantineDir: join(workspace, 'quarantine'), workers,
+    const s = await ingest(ctx, {
+      path: positionals[0]!, mapping, workers,
       onProgress: (p) => bar.update(p.bytesRead / Math.max(1, p.bytesTotal), `${p.rows} rows`),
     }).finally(() => bar.done());
     if (s.status === 'already_ingested') {
@@ -203,7 +201,7 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
   const [sub, a, b] = positionals;
   if (values.help || !sub) return io.out(datasetsHelp), values.help ? 0 : 1;
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     switch (sub) {
       case 'create': {
         if (!values.endpoint) throw new UsageError('datasets create needs --endpoint');
@@ -212,13 +210,13 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
           measuredFrom: str(values.from), measuredTo: str(values.to), reportedBy: str(values['reported-by']),
           aggregation: { method: str(values.aggregate) as 'mean' | 'median', censored: str(values.censored) as SnapshotDefinition['aggregation']['censored'] },
         };
-        const r = await createSnapshot(store, def, currentActor());
+        const r = await createDataset(ctx, def);
         emit(io, json, r, `${r.status === 'created' ? 'created' : 'already exists:'} snapshot ${r.info.hash} — ${r.info.compounds} compounds from ${r.info.measurements} measurements of ${r.info.endpoint}`);
         return 0;
       }
       case 'show': {
         if (!a) throw new UsageError('datasets show needs a HASH');
-        const s = await readSnapshot(store, a);
+        const s = await showDataset(ctx, a);
         const n = values.rows === undefined ? 10 : integerOption('--rows', str(values.rows), 10, 0, 1e9);
         const labels = s.rows.map((r) => r.label);
         const censored = s.rows.filter((r) => r.qualifier !== '=').length;
@@ -232,7 +230,7 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
       }
       case 'diff': {
         if (!a || !b) throw new UsageError('datasets diff needs two hashes');
-        const d = await diffSnapshots(store, a, b);
+        const d = await diffDatasets(ctx, a, b);
         const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
         emit(io, json, d,
           `diff ${d.a.slice(0, 12)} → ${d.b.slice(0, 12)}\n  added ${d.added.length}, removed ${d.removed.length}, relabelled ${d.relabelled.length}, unchanged ${d.unchanged}\n` +
@@ -243,7 +241,7 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
         return 0;
       }
       case 'list': {
-        const list = await listSnapshots(store, str(values.endpoint));
+        const list = await listDatasets(ctx, str(values.endpoint));
         emit(io, json, list, list.length ? list.map((s) => `${s.hash.slice(0, 16)}  ${s.endpoint.padEnd(22)} ${String(s.compounds).padStart(6)} compounds  ${s.createdAt}  ${s.createdBy}`).join('\n') : 'no snapshots yet');
         return 0;
       }
@@ -276,10 +274,12 @@ export async function featuresCommand(args: string[], io: CommandIO): Promise<nu
   if (nBits % 32) throw new UsageError('--bits must be a multiple of 32');
   const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store) => {
-    const { set } = await defineFeatureSet(store, str(values.name)!, { descriptors: str(values.descriptors)!, morgan: { radius, nBits } });
+  return withContext(str(values.workspace), async (ctx) => {
     const bar = new ProgressBar('features');
-    const s = await computeFeatures(store, { snapshot: str(values.dataset)!, featureSet: set, workers, onProgress: (d, t) => bar.update(d / t, `${d}/${t}`) }).finally(() => bar.done());
+    const s = await computeFeatures(ctx, {
+      snapshot: str(values.dataset)!, name: str(values.name)!, recipe: { descriptors: str(values.descriptors)!, morgan: { radius, nBits } }, workers,
+      onProgress: (d, t) => bar.update(d / t, `${d}/${t}`),
+    }).finally(() => bar.done());
     emit(io, json, s, `features ${s.featureSet} (${s.featureHash.slice(0, 12)}) for snapshot ${s.snapshot.slice(0, 12)}: ${s.compounds} compounds, ${s.cached} already cached, ${s.computed} computed, ${s.failed} failed, ${s.seconds.toFixed(1)} s`);
     return 0;
   });

@@ -2,12 +2,10 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { withClock } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
-import { runDemo } from '../../demo/run.js';
 import { defaultScenario, readScenarioFile, resolveScenario } from '../../demo/scenario.js';
-import { demoStory } from '../../demo/summary.js';
-import { writeAuditReport } from './audit-report.js';
+import { demoYear } from '../../usecases/demo.js';
+import { localActor } from '../../usecases/context.js';
 import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
 
@@ -117,8 +115,8 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
 
   const bar = new ProgressBar('demo');
   io.err(`rotguard demo: a ${scenario.weeks}-week solubility programme, seed ${scenario.seed}, in ${dir}\n`);
-  const result = await runDemo({
-    scenario, dir, policyText, trees, workers, split,
+  const { result, story, report } = await demoYear({
+    scenario, dir, policyText, trees, workers, split, auditor: localActor(),
     onProgress: (p) => {
       bar.update(p.week / p.weeks, `week ${p.week}/${p.weeks} ${p.stage}`);
       if (p.note) {
@@ -127,9 +125,6 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
       }
     },
   }).finally(() => bar.done());
-  const story = demoStory(result);
-  // Audited as of the end of the simulated year: the clock every record of the year was written with.
-  const report = await withClock(result.endsAt, () => writeAuditReport({ workspace: result.workspace, outDir: dir, narrative: story, embedded: true }));
   const summary = {
     dir, workspace: result.workspace, seconds: result.seconds, scenario, story,
     report: { html: report.html, json: report.json, controlsPassed: report.report.summary.controlsPassed, controlsFailed: report.report.summary.controlsFailed, eventLogOk: report.report.eventLog.ok },

@@ -1,23 +1,15 @@
-import { currentActor } from '../../core/actor.js';
-import { RotguardError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { readYamlFile } from '../../core/yaml-file.js';
-import { build } from '../../training/build.js';
-import { importOnnxModel } from '../../training/onnx-import.js';
-import { retrainBasis } from '../../policy/decisions.js';
 import { readRecipeFile } from '../../training/recipe.js';
-import { currentGate, listModels, modelEvents, promote, resolveModel, setGate, type Alias } from '../../registry/registry.js';
-import type { Store } from '../../store/store.js';
-import { evaluateGate } from '../../validate/gate.js';
+import type { Alias } from '../../registry/registry.js';
 import type { ValidationReport } from '../../validate/report.js';
+import { buildModel, importModel, listModels, promote, showModel, validateModel } from '../../usecases/models.js';
+import { setGate, showGate } from '../../usecases/standards.js';
 import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { withStore } from '../workspace.js';
+import { withContext } from '../workspace.js';
 
 const f3 = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null ? 'unbounded' : String(x));
-
-async function readReport(store: Store, blob: string): Promise<ValidationReport> {
-  return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as ValidationReport;
-}
 
 function describeReport(r: ValidationReport): string {
   const m = r.test as unknown as Record<string, number>;
@@ -50,11 +42,11 @@ export async function buildCommand(args: string[], io: CommandIO): Promise<numbe
   if (values.help) return io.out(buildHelp), 0;
   if (positionals.length !== 1) throw new UsageError(`build takes one recipe file\n\n${buildHelp}`);
   const recipe = readRecipeFile(positionals[0]!);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     const bar = new ProgressBar('build');
-    const r = await build(store, recipe, currentActor(), (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`), async () => {
-      // A new version of a model in production is a retrain: a policy decision or a stated reason.
-      await retrainBasis(store, recipe.model, str(values['override-reason']), currentActor());
+    const r = await buildModel(ctx, recipe, {
+      overrideReason: str(values['override-reason']),
+      onProgress: (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`),
     }).finally(() => bar.done());
     const summary = { buildHash: r.buildHash, cacheHit: r.cacheHit, savedSeconds: r.savedSeconds, trainSeconds: r.trainSeconds, version: r.version.id, snapshot: r.snapshot, featureHash: r.featureHash, artifact: r.artifactBlob, report: r.report };
     emit(io, Boolean(values.json), summary,
@@ -84,9 +76,9 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
   const [sub, ref] = positionals;
   if (values.help || !sub) return io.out(modelsHelp), values.help ? 0 : 1;
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'list') {
-      const list = await listModels(store);
+      const list = await listModels(ctx);
       emit(io, json, list, list.length ? list.map((v) => `${v.id.padEnd(24)} ${v.endpoint.padEnd(20)} ${v.team.padEnd(10)} ${v.origin.padEnd(8)} ${(v.buildHash ?? '-').slice(0, 12)}  ${v.createdBy}  ${v.aliases.join(',')}`).join('\n') : 'no models yet; build one with "rotguard build RECIPE.yaml"');
       return 0;
     }
@@ -97,23 +89,20 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
       if (values.input !== 'descriptors' && values.input !== 'fingerprints') throw new UsageError('--input must be descriptors or fingerprints');
       const seed = values.seed === undefined ? undefined : Number(values.seed);
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
-      const v = await importOnnxModel(store, {
+      const v = await importModel(ctx, {
         model: ref, endpoint: str(values.endpoint)!, team: str(values.team)!, onnxPath: str(values.onnx)!, features: str(values.features)!, block: values.input,
         inputName: str(values['input-name']), valueOutput: str(values['value-output']), uncertaintyOutput: str(values['uncertainty-output']),
         imageDigest: str(values['image-digest']), lockfilePath: str(values.lockfile), snapshot: str(values.dataset), split: str(values.split), seed,
-        actor: currentActor(), reason: str(values.reason),
+        reason: str(values.reason),
       });
       const missing = (v.lineage.missing as string[]) ?? [];
       emit(io, json, v, `imported ${v.id} from ${values.onnx}${missing.length ? `\n  lineage missing (recorded as missing): ${missing.join(', ')}` : ''}`);
       return 0;
     }
     if (sub !== 'show' || !ref) throw new UsageError(modelsHelp);
-    const v = await resolveModel(store.db, ref);
-    const report = v.reportBlob ? await readReport(store, v.reportBlob) : null;
-    const gate = await currentGate(store.db, v.endpoint);
-    const gateResult = report && gate ? evaluateGate(report, gate.gate) : null;
-    const events = await modelEvents(store, v.model);
-    emit(io, json, { version: v, report, gate: gate ? { hash: gate.hash, ...gateResult } : null, events },
+    const { version: v, report, gate, events } = await showModel(ctx, ref);
+    const gateResult = report && gate ? gate : null;
+    emit(io, json, { version: v, report, gate: gate ? { hash: gate.hash, ...(report ? { passed: gate.passed, checks: gate.checks } : {}) } : null, events },
       `${v.id} (${v.endpoint}, team ${v.team}, ${v.origin}, built by ${v.createdBy} at ${v.createdAt})\n  build ${v.buildHash ?? '-'}\n  artifact ${v.artifactBlob}\n` +
       (report ? describeReport(report) + '\n' : '  no validation report\n') +
       (gateResult ? `  gate ${gate!.hash.slice(0, 12)}: ${gateResult.passed ? 'PASSED' : 'FAILED'} — ` + gateResult.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${f3(c.value)} (${c.threshold})`).join(', ') + '\n' : '  no release gate for this endpoint\n') +
@@ -134,13 +123,10 @@ export async function validateCommand(args: string[], io: CommandIO): Promise<nu
   const { values, positionals } = parse(args);
   if (values.help) return io.out(validateHelp), 0;
   if (positionals.length !== 1) throw new UsageError(validateHelp);
-  return withStore(str(values.workspace), async (store) => {
-    const v = await resolveModel(store.db, positionals[0]!);
-    if (!v.reportBlob) throw new RotguardError('no_validation', `${v.id} has no validation report (imported without one)`);
-    const report = await readReport(store, v.reportBlob);
-    const gate = await currentGate(store.db, v.endpoint);
-    const result = gate ? evaluateGate(report, gate.gate) : null;
-    emit(io, Boolean(values.json), { version: v.id, report, gate: gate ? { hash: gate.hash, thresholds: gate.gate, ...result } : null },
+  return withContext(str(values.workspace), async (ctx) => {
+    const { version: v, report, gate } = await validateModel(ctx, positionals[0]!);
+    const result = gate;
+    emit(io, Boolean(values.json), { version: v.id, report, gate },
       `${v.id} validation\n${describeReport(report)}\n` +
       (result ? `gate ${gate!.hash.slice(0, 12)}: ${result.passed ? 'PASSED' : 'FAILED'}\n` + result.checks.map((c) => `  ${c.passed ? '✓' : '✗'} ${c.check}: ${f3(c.value)} (needs ${c.threshold})`).join('\n') : `no release gate for ${v.endpoint}`));
     return result?.passed ? 0 : 3;
@@ -164,9 +150,9 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
   const [sub, endpoint] = positionals;
   if (values.help || !sub || !endpoint) return io.out(gateHelp), values.help ? 0 : 1;
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'show') {
-      const g = await currentGate(store.db, endpoint);
+      const g = await showGate(ctx, endpoint);
       emit(io, json, g, g ? `gate for ${endpoint} (${g.hash.slice(0, 12)}, set by ${g.createdBy} at ${g.createdAt}): ${JSON.stringify(g.gate)}` : `no gate for ${endpoint}`);
       return 0;
     }
@@ -183,7 +169,7 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
       }
       for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
     }
-    const r = await setGate(store, endpoint, doc, currentActor());
+    const r = await setGate(ctx, endpoint, doc);
     emit(io, json, r, `${r.status === 'created' ? 'set' : 'unchanged:'} gate for ${endpoint} (${r.hash.slice(0, 12)}): ${JSON.stringify(r.gate)}`);
     return 0;
   });
@@ -200,8 +186,8 @@ export async function promoteCommand(args: string[], io: CommandIO): Promise<num
   const { values, positionals } = parse(args, { to: { type: 'string', default: 'champion' }, reason: { type: 'string', default: '' } });
   if (values.help) return io.out(promoteHelp), 0;
   if (positionals.length !== 1) throw new UsageError(promoteHelp);
-  return withStore(str(values.workspace), async (store) => {
-    const r = await promote(store, { ref: positionals[0]!, alias: str(values.to) as Alias, actor: currentActor(), reason: str(values.reason) ?? '', readReport: (b) => readReport(store, b) });
+  return withContext(str(values.workspace), async (ctx) => {
+    const r = await promote(ctx, { ref: positionals[0]!, alias: str(values.to) as Alias, reason: str(values.reason) ?? '' });
     emit(io, Boolean(values.json), r, `${r.version.id} is now ${r.alias}${r.gate ? ` (gate ${r.gateHash!.slice(0, 12)} passed)` : ''}`);
     return 0;
   });

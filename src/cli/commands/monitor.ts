@@ -1,9 +1,9 @@
-import { currentActor } from '../../core/actor.js';
 import { UsageError } from '../../core/errors.js';
 import type { WindowEvidence } from '../../monitor/evidence.js';
-import { latestMonitorRun, monitorModel, type WindowKind } from '../../monitor/monitor.js';
+import type { WindowKind } from '../../monitor/monitor.js';
+import { latestMonitoring, monitor } from '../../usecases/monitoring.js';
 import { emit, parseCommand, str, type CommandIO } from '../options.js';
-import { withStore } from '../workspace.js';
+import { withContext } from '../workspace.js';
 
 export const monitorHelp = `Usage:
   rotguard monitor run --model NAME [--window week|request] [--as-of ISO_TIME] [--json]
@@ -33,17 +33,17 @@ export async function monitorCommand(args: string[], io: CommandIO): Promise<num
   if (values.help || !sub) return io.out(monitorHelp), values.help ? 0 : 1;
   if (!values.model) throw new UsageError(`monitor ${sub} needs --model NAME`);
   const json = Boolean(values.json);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'run') {
       if (values.window !== 'week' && values.window !== 'request') throw new UsageError('--window must be week or request');
       const asOf = str(values['as-of']);
       if (asOf !== undefined && Number.isNaN(Date.parse(asOf))) throw new UsageError(`--as-of must be an ISO date or time, got "${asOf}"`);
-      const r = await monitorModel(store, { model: str(values.model)!, window: values.window as WindowKind, asOf: asOf && new Date(asOf).toISOString(), actor: currentActor() });
+      const r = await monitor(ctx, { model: str(values.model)!, window: values.window as WindowKind, asOf: asOf && new Date(asOf).toISOString() });
       emit(io, json, r, r.windows.map(line).join('\n') + `\nstored as ${r.blob.slice(0, 12)}`);
       return 0;
     }
     if (sub === 'show') {
-      const run = await latestMonitorRun(store, str(values.model)!);
+      const run = await latestMonitoring(ctx, str(values.model)!);
       emit(io, json, run, run ? `as of ${run.asOf} (${run.window} windows)\n` + run.windows.map(line).join('\n') : `no monitoring run for ${values.model} yet; run "rotguard monitor run --model ${values.model}"`);
       return 0;
     }

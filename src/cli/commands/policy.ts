@@ -1,12 +1,10 @@
-import { currentActor } from '../../core/actor.js';
-import { RotguardError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { policyDocument, readPolicyFile } from '../../policy/policy-file.js';
-import { applyPolicy, decideNow } from '../../policy/decisions.js';
 import type { Decision } from '../../policy/decide.js';
-import { frozenState, recordEvent } from '../../registry/registry.js';
 import type { WindowKind } from '../../monitor/monitor.js';
+import { applyPolicy, decide, unfreeze } from '../../usecases/policy.js';
 import { emit, parseCommand, str, type CommandIO } from '../options.js';
-import { withStore } from '../workspace.js';
+import { withContext } from '../workspace.js';
 
 export const policyHelp = `Usage:
   rotguard policy check POLICY.yaml
@@ -49,8 +47,8 @@ export async function decideCommand(args: string[], io: CommandIO): Promise<numb
   if (values.help) return io.out(decideHelp), 0;
   if (!values.policy) throw new UsageError(decideHelp);
   const policy = readPolicyFile(str(values.policy)!);
-  return withStore(str(values.workspace), async (store) => {
-    const d = await decideNow(store, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']), actor: currentActor() });
+  return withContext(str(values.workspace), async (ctx) => {
+    const d = await decide(ctx, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']) });
     emit(io, Boolean(values.json), d, describe(d));
     return 0;
   });
@@ -69,20 +67,18 @@ export async function policyCommand(args: string[], io: CommandIO): Promise<numb
     emit(io, json, { ...policyDocument(p), hash: p.hash }, `policy ${p.name} for model ${p.model} is valid (${p.rules.length} rules), hash ${p.hash}`);
     return 0;
   }
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'apply') {
       if (!values.policy) throw new UsageError('policy apply needs --policy POLICY.yaml');
       const policy = readPolicyFile(str(values.policy)!);
-      const r = await applyPolicy(store, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']), actor: currentActor(), recipeOut: str(values['recipe-out']) });
+      const r = await applyPolicy(ctx, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']), recipeOut: str(values['recipe-out']) });
       emit(io, json, r, describe(r.decision) + (r.frozen ? `\n${policy.model} is now frozen: promotions are refused until "rotguard policy unfreeze"` : '') +
         (r.recipe ? (r.recipePath ? `\nretrain recipe written to ${r.recipePath}; build it with "rotguard build ${r.recipePath}"` : '\nretrain recipe: pass --recipe-out FILE to write it') : ''));
       return 0;
     }
     if (sub === 'unfreeze') {
       if (!values.model || !str(values.reason)?.trim()) throw new UsageError('policy unfreeze needs --model and --reason');
-      const state = await frozenState(store.db, str(values.model)!);
-      if (!state.frozen) throw new RotguardError('not_frozen', `${values.model} is not frozen`);
-      await recordEvent(store.db, { kind: 'unfrozen', model: str(values.model)!, versionId: null, actor: currentActor(), reason: str(values.reason)! });
+      await unfreeze(ctx, { model: str(values.model)!, reason: str(values.reason)! });
       emit(io, json, { model: values.model, frozen: false }, `${values.model} unfrozen`);
       return 0;
     }

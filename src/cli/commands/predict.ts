@@ -1,10 +1,8 @@
-import { currentActor } from '../../core/actor.js';
 import { UsageError } from '../../core/errors.js';
-import { exportPredictions } from '../../serve/export.js';
-import { predictFile } from '../../serve/predict.js';
+import { exportPredictions, predict } from '../../usecases/predict.js';
 import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { withStore } from '../workspace.js';
+import { withContext } from '../workspace.js';
 
 export const predictHelp = `Usage: rotguard predict --model NAME@champion IN.csv|.smi --out OUT.csv [--level 0.9] [--json] [--workers N]
                         [--smiles-column NAME] [--id-column NAME]
@@ -26,10 +24,10 @@ export async function predictCommand(args: string[], io: CommandIO): Promise<num
   const level = Number(values.level);
   if (![0.8, 0.9, 0.95].includes(level)) throw new UsageError('--level must be 0.8, 0.9 or 0.95 (the calibrated levels)');
   const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
-  return withStore(str(values.workspace), async (store) => {
+  return withContext(str(values.workspace), async (ctx) => {
     const bar = new ProgressBar('predict');
-    const s = await predictFile(store, {
-      modelRef: str(values.model)!, input: positionals[0]!, out: str(values.out)!, rejects: str(values.rejects), actor: currentActor(), level, workers,
+    const s = await predict(ctx, {
+      modelRef: str(values.model)!, input: positionals[0]!, out: str(values.out)!, rejects: str(values.rejects), level, workers,
       smilesColumn: str(values['smiles-column']), idColumn: str(values['id-column']), onProgress: (p) => bar.update(p.fraction, `${p.rows} rows`),
     }).finally(() => bar.done());
     emit(io, Boolean(values.json), s,
@@ -48,8 +46,8 @@ export async function predictionsCommand(args: string[], io: CommandIO): Promise
   const { values, positionals } = parseCommand(args, { out: { type: 'string' }, model: { type: 'string' }, request: { type: 'string' } });
   if (values.help) return io.out(predictionsHelp), 0;
   if (positionals[0] !== 'export' || !values.out) throw new UsageError(predictionsHelp);
-  return withStore(str(values.workspace), async (store) => {
-    const n = await exportPredictions(store, { out: str(values.out)!, model: str(values.model), request: str(values.request) });
+  return withContext(str(values.workspace), async (ctx) => {
+    const n = await exportPredictions(ctx, { out: str(values.out)!, model: str(values.model), request: str(values.request) });
     emit(io, Boolean(values.json), { exported: n, out: values.out }, `exported ${n} prediction records to ${values.out}`);
     return 0;
   });
