@@ -5,7 +5,7 @@ import { DEFAULT_MORGAN } from '../../chem/fingerprint.js';
 import type { EndpointDefinition } from '../../data/endpoints.js';
 import { readMappingFile, validateMapping } from '../../data/mapping.js';
 import type { SnapshotDefinition } from '../../data/snapshots.js';
-import { openStore } from '../../store/store.js';
+import { initWorkspace } from '../../usecases/workspace.js';
 import { computeFeatures, createDataset, diffDatasets, ingest, listDatasets, showDataset } from '../../usecases/data.js';
 import { addEndpoint, addProtocol, listEndpoints, listProtocols } from '../../usecases/standards.js';
 import { emit, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
@@ -35,10 +35,8 @@ export async function initCommand(args: string[], io: CommandIO): Promise<number
   const { values, positionals } = parse(args, {});
   if (values.help) return io.out(initHelp), 0;
   const workspace = resolve(positionals[0] ?? '.', WORKSPACE_DIR);
-  const store = await openStore({ workspace, databaseUrl: databaseUrl(), migrate: true });
-  const result = { workspace, backend: store.backend, store: store.location };
-  await store.close();
-  emit(io, Boolean(values.json), result, `initialised ${workspace} (${store.backend} store at ${store.location})`);
+  const result = await initWorkspace({ workspace, databaseUrl: databaseUrl() });
+  emit(io, Boolean(values.json), result, `initialised ${workspace} (${result.backend} store at ${result.store})`);
   return 0;
 }
 

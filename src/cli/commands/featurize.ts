@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DESCRIPTOR_DICTIONARY, descriptorDictionaryIds } from '../../chem/descriptors.js';
 import { DEFAULT_MORGAN } from '../../chem/fingerprint.js';
 import { UsageError } from '../../core/errors.js';
-import { featurizeFile } from '../../data/featurize-file.js';
+import { featurize } from '../../usecases/workspace.js';
 import { ProgressBar } from '../progress.js';
 import { integerOption, type CommandIO } from '../options.js';
 
@@ -56,7 +56,7 @@ export async function featurizeCommand(args: string[], io: CommandIO): Promise<n
   const workers = values.workers === undefined ? undefined : integerOption('--workers', values.workers, 1, 1, 256);
 
   const bar = new ProgressBar('featurize');
-  const summary = await featurizeFile({
+  const summary = await featurize({
     input: positionals[0]!,
     out: values.out,
     rejects: values.rejects,
