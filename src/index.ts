@@ -20,6 +20,7 @@ export { monitor, latestMonitoring } from './usecases/monitoring.js';
 export { decide, applyPolicy, unfreeze } from './usecases/policy.js';
 export { audit, writeAuditReport, trace, verifyLog, type WrittenReport } from './usecases/audit.js';
 export { demoYear } from './usecases/demo.js';
+export { backtest, type BacktestOptions, type BacktestResult } from './usecases/backtest.js';
 export { initWorkspace, featurize } from './usecases/workspace.js';
 
 // Inputs the use cases take, parsed and validated the way the CLI does it.

@@ -12,6 +12,7 @@ import { decideCommand, decideHelp, policyCommand, policyHelp } from './commands
 import { auditCommand, auditHelp } from './commands/audit.js';
 import { traceCommand, traceHelp } from './commands/audit-report.js';
 import { demoCommand, demoHelp } from './commands/demo.js';
+import { backtestCommand, backtestHelp } from './commands/backtest.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
   audit: { run: auditCommand, summary: 'audit every model version against the controls; write the HTML/JSON report; audit verify: check the event log', help: auditHelp },
   trace: { run: traceCommand, summary: 'walk a prediction back to its model, build, snapshot, measurements, protocols and source files', help: traceHelp },
+  backtest: { run: backtestCommand, summary: 'replay an ingested assay history week by week: when would rotguard have warned, and was it right?', help: backtestHelp },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
 };
 

@@ -49,8 +49,15 @@ interface VersionContext {
 }
 
 export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ windows: WindowEvidence[]; blob: string }> {
-  const predictions = await store.db.selectFrom('predictions').selectAll().where('model_version', 'like', `${o.model}@%`).orderBy('requested_at').orderBy('id').execute();
-  if (!predictions.length) throw new RotguardError('no_predictions', `model ${o.model} has no prediction records to monitor; run "rotguard predict" first`);
+  // As of a time, predictions made later do not exist yet, just as labels reported later.
+  let query = store.db.selectFrom('predictions').selectAll().where('model_version', 'like', `${o.model}@%`);
+  if (o.asOf) query = query.where('requested_at', '<=', o.asOf);
+  const predictions = await query.orderBy('requested_at').orderBy('id').execute();
+  if (!predictions.length) {
+    throw new RotguardError('no_predictions', o.asOf
+      ? `model ${o.model} has no prediction records made by ${o.asOf}: --as-of lies before its first prediction`
+      : `model ${o.model} has no prediction records to monitor; run "rotguard predict" first`);
+  }
   const groups = groupWindows(predictions, o.window ?? 'week');
   const asOf = o.asOf ?? groups[groups.length - 1]!.end;
   const contexts = new Map<string, VersionContext>();

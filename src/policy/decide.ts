@@ -3,7 +3,7 @@ import type { WindowEvidence } from '../monitor/evidence.js';
 import { evaluateCondition } from './conditions.js';
 import type { EvidencePath } from './evidence-paths.js';
 import { checkMaturity, type MaturityResult } from './maturity.js';
-import type { Action, Policy, PolicyRule, RuleAction } from './policy-file.js';
+import { describeScope, type Action, type Policy, type PolicyRule, type RuleAction } from './policy-file.js';
 
 /**
  * decide(): the action a policy takes on a window, from the thresholds in the policy and
@@ -56,8 +56,9 @@ export interface Decision {
   evidence: WindowEvidence;
 }
 
-/** Evidence is for model NAME or a version of it (NAME@N). */
+/** Evidence is for model NAME or a version of it (NAME@N). A scoped policy (applies_to) is matched by its caller, who knows the model's endpoint and team. */
 function governs(policy: Policy, model: string): boolean {
+  if (policy.model === null) return true;
   return model === policy.model || model.startsWith(`${policy.model}@`);
 }
 
@@ -79,7 +80,7 @@ function checkHistory(policy: Policy, history: readonly WindowEvidence[]): Windo
   if (!current) throw new RotguardError('no_evidence', 'a decision needs at least one window of evidence (the current window last)');
   for (const [i, e] of history.entries()) {
     if (!governs(policy, e.model)) {
-      throw new RotguardError('policy_model_mismatch', `policy ${policy.name} governs model ${policy.model}, but window ${e.window.label} is evidence for ${e.model}`, { field: `history[${i}].model` });
+      throw new RotguardError('policy_model_mismatch', `policy ${policy.name} governs ${describeScope(policy)}, but window ${e.window.label} is evidence for ${e.model}`, { field: `history[${i}].model` });
     }
     if (e.model !== current.model) {
       throw new RotguardError('history_mixed_models', `window ${e.window.label} is evidence for ${e.model} but the current window is for ${current.model}; sustained rules count windows of one model version`, { field: `history[${i}].model` });

@@ -9,7 +9,7 @@ import type { Database } from '../store/schema.js';
 import { latestEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import { decide, type Decision } from './decide.js';
-import type { Policy } from './policy-file.js';
+import { describeScope, policyGoverns, type Policy } from './policy-file.js';
 import { recipeDocument, retrainRecipe } from './retrain-recipe.js';
 import { requireOverrideReason, type RetrainBasis } from './override.js';
 
@@ -19,10 +19,37 @@ import { requireOverrideReason, type RetrainBasis } from './override.js';
  * when applying — act: a freeze is recorded (promotions are refused while frozen), a retrain
  * emits the recipe for the new training window.
  */
-export async function decideNow(store: Store, o: { policy: Policy; window?: WindowKind; asOf?: string; actor: string }): Promise<Decision> {
-  const d = await evaluatePolicy(store, o);
-  await store.db.transaction().execute((trx) => recordDecision(trx, o.policy.model, d, o.actor));
+export interface DecideOptions {
+  policy: Policy;
+  /** The governed model: required for a scoped policy (applies_to), else the policy's own model. */
+  model?: string;
+  window?: WindowKind;
+  asOf?: string;
+  actor: string;
+}
+
+export async function decideNow(store: Store, o: DecideOptions): Promise<Decision> {
+  const model = await governedModel(store, o.policy, o.model);
+  const d = await evaluatePolicy(store, { ...o, model });
+  await store.db.transaction().execute((trx) => recordDecision(trx, model, d, o.actor));
   return d.decision;
+}
+
+/** The model a decision governs: the one named (checked against the policy's scope), or the policy's own. */
+export async function governedModel(store: Store, policy: Policy, named?: string): Promise<string> {
+  const model = named ?? policy.model;
+  if (!model) throw new RotguardError('usage', `policy ${policy.name} applies to ${describeScope(policy)}: say which model (--model), or decide for all of them`);
+  const row = await store.db.selectFrom('model_versions').select(['model', 'endpoint', 'team']).where('model', '=', model).orderBy('version', 'desc').executeTakeFirst();
+  if (!row) throw new RotguardError('unknown_model', `no model named ${model}; see "rotguard models list"`);
+  if (!policyGoverns(policy, row)) throw new RotguardError('policy_model_mismatch', `policy ${policy.name} applies to ${describeScope(policy)}, not to ${model} (endpoint ${row.endpoint}, team ${row.team})`, { field: 'model' });
+  return model;
+}
+
+/** Every model with a champion that the policy governs, by name. */
+export async function governedModels(store: Store, policy: Policy): Promise<string[]> {
+  const rows = await store.db.selectFrom('model_aliases as a').innerJoin('model_versions as v', 'v.id', 'a.version_id')
+    .select(['v.model', 'v.endpoint', 'v.team']).where('a.alias', '=', 'champion').orderBy('v.model').execute();
+  return rows.filter((r) => policyGoverns(policy, r)).map((r) => r.model);
 }
 
 interface Evaluated {
@@ -33,10 +60,10 @@ interface Evaluated {
 }
 
 /** Measures (a monitoring run, recorded as such) and decides, without recording the decision. */
-async function evaluatePolicy(store: Store, o: { policy: Policy; window?: WindowKind; asOf?: string; actor: string }): Promise<Evaluated> {
+async function evaluatePolicy(store: Store, o: DecideOptions & { model: string }): Promise<Evaluated> {
   // Watching widens monitoring: per batch (request) windows instead of weeks, unless told otherwise.
-  const window = o.window ?? ((await latestAction(store, o.policy.model)) === 'watch' ? 'request' : 'week');
-  const run = await monitorModel(store, { model: o.policy.model, window, asOf: o.asOf, actor: o.actor });
+  const window = o.window ?? ((await latestAction(store, o.model)) === 'watch' ? 'request' : 'week');
+  const run = await monitorModel(store, { model: o.model, window, asOf: o.asOf, actor: o.actor });
   // The history a policy reads is the current version's: windows served by older versions are not its record.
   const current = run.windows[run.windows.length - 1]!.model;
   const history = run.windows.filter((w) => w.model === current);
@@ -58,15 +85,16 @@ export interface Applied {
   recipePath: string | null;
 }
 
-export async function applyPolicy(store: Store, o: { policy: Policy; window?: WindowKind; asOf?: string; actor: string; recipeOut?: string }): Promise<Applied> {
-  const evaluated = await evaluatePolicy(store, o);
+export async function applyPolicy(store: Store, o: DecideOptions & { recipeOut?: string }): Promise<Applied> {
+  const model = await governedModel(store, o.policy, o.model);
+  const evaluated = await evaluatePolicy(store, { ...o, model });
   const { decision } = evaluated;
   const versionId = decision.evidence.model;
   // The decision and the freeze it orders are one transaction under the model's lock:
   // there is never a recorded freeze decision without the freeze.
-  await withModelLock(store, o.policy.model, async (trx) => {
-    await recordDecision(trx, o.policy.model, evaluated, o.actor);
-    if (decision.action === 'freeze') await recordFreeze(trx, { model: o.policy.model, versionId, actor: o.actor, reason: decision.reason, payload: { policyHash: decision.policyHash, window: decision.window } });
+  await withModelLock(store, model, async (trx) => {
+    await recordDecision(trx, model, evaluated, o.actor);
+    if (decision.action === 'freeze') await recordFreeze(trx, { model, versionId, actor: o.actor, reason: decision.reason, payload: { policyHash: decision.policyHash, window: decision.window } });
   });
   if (decision.action === 'freeze') return { decision, frozen: true, recipe: null, recipePath: null };
   if (decision.action === 'retrain') {

@@ -11,7 +11,8 @@ import { MATURITY_CHECKS, type MaturityGate } from './maturity.js';
  * action. Example:
  *
  *   policy: sol-monitoring
- *   model: sol-rf                            # the model the policy governs
+ *   model: sol-rf                            # the model the policy governs, or instead:
+ *   # applies_to: { endpoint: solubility, team: adme, models: "sol-*" }   # every model matching all given fields
  *   rules:
  *     - name: performance_decay
  *       when: performance.maeRatio > 1.3     # see conditions.ts for the grammar
@@ -39,9 +40,18 @@ export interface PolicyRule {
   action: RuleAction;
 }
 
+/** Which models a policy governs: all of the given fields must match (models: a name pattern, * for any run of characters). */
+export interface PolicyScope {
+  endpoint?: string;
+  team?: string;
+  models?: string;
+}
+
 export interface Policy {
   name: string;
-  model: string;
+  /** The one model the policy governs (`model:`), or null when it applies to a scope (`applies_to:`). */
+  model: string | null;
+  appliesTo: PolicyScope | null;
   rules: PolicyRule[];
   maturity: MaturityGate | null;
   /** sha256 of the canonical JSON of policyDocument(policy). */
@@ -52,7 +62,7 @@ export interface Policy {
 export const MAX_SUSTAINED_N = 52;
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
-const TOP_KEYS = ['policy', 'model', 'rules', 'maturity'];
+const TOP_KEYS = ['policy', 'model', 'applies_to', 'rules', 'maturity'];
 const RULE_KEYS = ['name', 'when', 'sustained', 'action'];
 
 type FieldPath = Array<string | number>;
@@ -103,7 +113,22 @@ export function validatePolicy(doc: unknown, file?: string, locate: LineLocator 
   const d = mapping(doc, [], 'a policy');
   onlyKeys(d, [], TOP_KEYS);
   const policyName = name(d.policy, ['policy'], 'policy');
-  const model = name(d.model, ['model'], 'model (the registry name the policy governs)');
+  let model: string | null = null;
+  let appliesTo: PolicyScope | null = null;
+  if (d.model !== undefined && d.applies_to !== undefined) fail(['applies_to'], 'give either model (one model) or applies_to (endpoint, team, models pattern), not both');
+  if (d.applies_to !== undefined) {
+    const a = mapping(d.applies_to, ['applies_to'], 'applies_to ({ endpoint, team, models })');
+    onlyKeys(a, ['applies_to'], ['endpoint', 'team', 'models']);
+    appliesTo = {};
+    for (const key of ['endpoint', 'team'] as const) if (a[key] !== undefined) appliesTo[key] = name(a[key], ['applies_to', key], `applies_to.${key}`);
+    if (a.models !== undefined) {
+      if (typeof a.models !== 'string' || !/^[a-z0-9*][a-z0-9_*-]{0,63}$/.test(a.models)) fail(['applies_to', 'models'], `applies_to.models must be a model name pattern (lower-case letters, digits, -, _ and *), got ${JSON.stringify(a.models)}`);
+      appliesTo.models = a.models as string;
+    }
+    if (!Object.keys(appliesTo).length) fail(['applies_to'], 'applies_to names no endpoint, team or models pattern: it would govern every model; say which');
+  } else {
+    model = name(d.model, ['model'], 'model (the registry name the policy governs)');
+  }
   if (!Array.isArray(d.rules) || d.rules.length === 0) fail(['rules'], 'rules must be a list of at least one rule (name, when, sustained, action)');
 
   const seen = new Set<string>();
@@ -171,7 +196,7 @@ export function validatePolicy(doc: unknown, file?: string, locate: LineLocator 
     fail(['maturity'], `rule ${retrainRule.name} can retrain, so the policy needs a maturity gate (e.g. min_new_labels) agreed in advance`);
   }
 
-  const policy: Policy = { name: policyName, model, rules, maturity, hash: '' };
+  const policy: Policy = { name: policyName, model, appliesTo, rules, maturity, hash: '' };
   policy.hash = hashOf(policyDocument(policy));
   return policy;
 }
@@ -186,8 +211,26 @@ export function policyDocument(p: Policy): Record<string, unknown> {
   if (p.maturity) for (const c of MATURITY_CHECKS) if (p.maturity[c.field] !== undefined) maturity[c.key] = p.maturity[c.field]!;
   return {
     policy: p.name,
-    model: p.model,
+    // A single-model policy hashes exactly as before applies_to existed.
+    ...(p.model !== null ? { model: p.model } : { applies_to: { ...p.appliesTo } }),
     rules: p.rules.map((r) => ({ name: r.name, when: r.when, sustained: { k: r.sustained.k, n: r.sustained.n }, action: r.action })),
     maturity: p.maturity ? maturity : null,
   };
+}
+
+/** Whether the policy governs a model (its registry name, endpoint and owning team). */
+export function policyGoverns(p: Policy, m: { model: string; endpoint: string; team: string }): boolean {
+  if (p.model !== null) return m.model === p.model;
+  const a = p.appliesTo!;
+  if (a.endpoint !== undefined && a.endpoint !== m.endpoint) return false;
+  if (a.team !== undefined && a.team !== m.team) return false;
+  if (a.models !== undefined && !new RegExp(`^${a.models.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`).test(m.model)) return false;
+  return true;
+}
+
+/** What the policy governs, in words. */
+export function describeScope(p: Policy): string {
+  if (p.model !== null) return `model ${p.model}`;
+  const a = p.appliesTo!;
+  return [a.models !== undefined ? `models ${a.models}` : 'every model', a.endpoint !== undefined ? `of endpoint ${a.endpoint}` : '', a.team !== undefined ? `of team ${a.team}` : ''].filter(Boolean).join(' ');
 }

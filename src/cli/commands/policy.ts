@@ -1,14 +1,14 @@
-import { UsageError } from '../../core/errors.js';
-import { policyDocument, readPolicyFile } from '../../policy/policy-file.js';
+import { RotguardError, UsageError } from '../../core/errors.js';
+import { describeScope, policyDocument, readPolicyFile } from '../../policy/policy-file.js';
 import type { Decision } from '../../policy/decide.js';
 import type { WindowKind } from '../../monitor/monitor.js';
-import { applyPolicy, decide, unfreeze } from '../../usecases/policy.js';
+import { applyPolicy, decide, governed, unfreeze } from '../../usecases/policy.js';
 import { emit, parseCommand, str, type CommandIO } from '../options.js';
 import { withContext } from '../workspace.js';
 
 export const policyHelp = `Usage:
   rotguard policy check POLICY.yaml
-  rotguard policy apply --policy POLICY.yaml [--recipe-out RETRAIN.yaml] [--window week|request] [--as-of TIME]
+  rotguard policy apply --policy POLICY.yaml [--model NAME] [--recipe-out RETRAIN.yaml] [--window week|request] [--as-of TIME]
   rotguard policy unfreeze --model NAME --reason TEXT
 
 check validates a policy and prints its hash (the hash is stored with every decision).
@@ -17,10 +17,12 @@ the decision, and acts: freeze is recorded (promotion refused until unfrozen), r
 writes the recipe for the new training window to --recipe-out.
 `;
 
-export const decideHelp = `Usage: rotguard decide --policy POLICY.yaml [--window week|request] [--as-of TIME] [--json]
+export const decideHelp = `Usage: rotguard decide --policy POLICY.yaml [--model NAME] [--window week|request] [--as-of TIME] [--json]
 
 Runs monitoring and the policy and records the decision (continue, watch, freeze or
-retrain) with the policy hash and the evidence, without acting on it. Windows are weeks,
+retrain) with the policy hash and the evidence, without acting on it. A policy that
+applies to several models (applies_to: endpoint, team, models pattern) decides for each
+model with a champion it governs, or for --model only. Windows are weeks,
 or batches (requests) while the model is under watch: watching widens monitoring.
 `;
 
@@ -43,13 +45,16 @@ function asOfOption(v: unknown): string | undefined {
 }
 
 export async function decideCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values } = parseCommand(args, { policy: { type: 'string' }, window: { type: 'string' }, 'as-of': { type: 'string' } });
+  const { values } = parseCommand(args, { policy: { type: 'string' }, model: { type: 'string' }, window: { type: 'string' }, 'as-of': { type: 'string' } });
   if (values.help) return io.out(decideHelp), 0;
   if (!values.policy) throw new UsageError(decideHelp);
   const policy = readPolicyFile(str(values.policy)!);
   return withContext(str(values.workspace), async (ctx) => {
-    const d = await decide(ctx, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']) });
-    emit(io, Boolean(values.json), d, describe(d));
+    const models = values.model ? [str(values.model)!] : await governed(ctx, policy);
+    if (!models.length) throw new RotguardError('no_alias', `policy ${policy.name} applies to ${describeScope(policy)}: no such model has a champion yet`);
+    const decisions = [];
+    for (const model of models) decisions.push(await decide(ctx, { policy, model, window: windowOption(values.window), asOf: asOfOption(values['as-of']) }));
+    emit(io, Boolean(values.json), policy.model !== null || values.model ? decisions[0] : decisions, decisions.map(describe).join('\n\n'));
     return 0;
   });
 }
@@ -64,15 +69,16 @@ export async function policyCommand(args: string[], io: CommandIO): Promise<numb
   if (sub === 'check') {
     if (!file) throw new UsageError('policy check needs a POLICY.yaml');
     const p = readPolicyFile(file);
-    emit(io, json, { ...policyDocument(p), hash: p.hash }, `policy ${p.name} for model ${p.model} is valid (${p.rules.length} rules), hash ${p.hash}`);
+    emit(io, json, { ...policyDocument(p), hash: p.hash }, `policy ${p.name} for ${describeScope(p)} is valid (${p.rules.length} rules), hash ${p.hash}`);
     return 0;
   }
   return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'apply') {
       if (!values.policy) throw new UsageError('policy apply needs --policy POLICY.yaml');
       const policy = readPolicyFile(str(values.policy)!);
-      const r = await applyPolicy(ctx, { policy, window: windowOption(values.window), asOf: asOfOption(values['as-of']), recipeOut: str(values['recipe-out']) });
-      emit(io, json, r, describe(r.decision) + (r.frozen ? `\n${policy.model} is now frozen: promotions are refused until "rotguard policy unfreeze"` : '') +
+      if (policy.model === null && !values.model) throw new UsageError(`policy ${policy.name} applies to ${describeScope(policy)}: policy apply acts on one model at a time, say which with --model`);
+      const r = await applyPolicy(ctx, { policy, model: str(values.model), window: windowOption(values.window), asOf: asOfOption(values['as-of']), recipeOut: str(values['recipe-out']) });
+      emit(io, json, r, describe(r.decision) + (r.frozen ? `\n${r.decision.model.split('@')[0]} is now frozen: promotions are refused until "rotguard policy unfreeze"` : '') +
         (r.recipe ? (r.recipePath ? `\nretrain recipe written to ${r.recipePath}; build it with "rotguard build ${r.recipePath}"` : '\nretrain recipe: pass --recipe-out FILE to write it') : ''));
       return 0;
     }
