@@ -1,4 +1,5 @@
-import { canonicalJson, nonFiniteAsNull } from '../core/hash.js';
+import { canonicalJson, hashOf, nonFiniteAsNull } from '../core/hash.js';
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { median, mean } from '../stats/describe.js';
@@ -64,14 +65,64 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
   const windows: WindowEvidence[] = [];
   for (const g of groups) {
     const versionId = majority(g.rows.map((r) => r.model_version));
+    const prev = windows[windows.length - 1];
+    // A settled window's evidence is computed once and reused (its inputs can no longer change).
+    const key = hashOf({ schema: EVIDENCE_SCHEMA, version: versionId, window: g.label, kind: o.window ?? 'week', rows: g.rows.map((r) => r.id).sort() });
+    const cached = await cachedEvidence(store, key, asOf);
+    if (cached) {
+      windows.push(cached);
+      continue;
+    }
     let ctx = contexts.get(versionId);
     if (!ctx) contexts.set(versionId, (ctx = await versionContext(store, versionId)));
-    const prev = windows[windows.length - 1];
-    windows.push(await windowEvidence(store, ctx, g, asOf, prev));
+    const evidence = await windowEvidence(store, ctx, g, asOf, prev);
+    windows.push(evidence);
+    if (settled(g, evidence, asOf)) await storeEvidence(store, key, versionId, g.label, evidence, asOf);
   }
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull({ model: o.model, asOf, window: o.window ?? 'week', windows })));
   await recordEvent(store.db, { kind: 'monitor_run', model: o.model, versionId: null, actor: o.actor, reason: `${windows.length} windows as of ${asOf}`, payload: { blob, asOf, windows: windows.length } });
   return { windows, blob };
+}
+
+/**
+ * Bump when WindowEvidence or how it is computed changes: cached evidence of an older
+ * schema is then recomputed, never reused.
+ */
+export const EVIDENCE_SCHEMA = 'window-evidence@1';
+
+/** A window settles this long after its end even if some of its compounds never get a label. */
+export const SETTLE_DAYS = 84;
+
+/**
+ * Whether a window's evidence can no longer change: its period is over (a later
+ * prediction cannot join it) and either every compound in it has its label or the settling
+ * time has passed. Only then is it cached.
+ */
+function settled(g: WindowGroup, e: WindowEvidence, asOf: string): boolean {
+  const age = Date.parse(asOf) - Date.parse(g.end);
+  return age > 0 && (e.labels.labelled === e.predictions || age > SETTLE_DAYS * DAY);
+}
+
+async function cachedEvidence(store: Store, key: string, asOf: string): Promise<WindowEvidence | null> {
+  // Evidence settled at a later as-of than this run's is not what was known then: recompute.
+  const row = await store.db.selectFrom('window_evidence').select(['blob', 'settled_as_of']).where('key', '=', key).executeTakeFirst();
+  if (!row || row.settled_as_of > asOf) return null;
+  const doc: unknown = JSON.parse((await store.blobs.get(row.blob)).toString('utf8'));
+  return decodeCachedEvidence(doc, row.blob);
+}
+
+async function storeEvidence(store: Store, key: string, versionId: string, window: string, e: WindowEvidence, asOf: string): Promise<void> {
+  const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull(e)));
+  await store.db.insertInto('window_evidence').values({ key, model_version: versionId, window, blob, settled_as_of: asOf, created_at: nowIso() })
+    .onConflict((oc) => oc.column('key').doNothing()).execute();
+}
+
+/** Cached evidence as stored (non-finite numbers were written as null, as in every monitoring run blob). */
+function decodeCachedEvidence(doc: unknown, blob: string): WindowEvidence {
+  if (!doc || typeof doc !== 'object' || !('window' in doc) || !('model' in doc) || !('input' in doc)) {
+    throw new RotguardError('blob_corrupt', `cached window evidence ${blob} is not window evidence`);
+  }
+  return doc as WindowEvidence;
 }
 
 interface WindowGroup {

@@ -272,6 +272,25 @@ $$`).execute(db);
   },
 };
 
+/**
+ * Monitoring evidence of settled windows, computed once: a window whose inputs can no longer
+ * change (its week is over and its labels are in, or past the settling time) is stored by a
+ * key over (evidence schema, model version, window, its predictions) and reused, so a
+ * weekly decision costs the same in year three as in year one.
+ */
+MIGRATIONS['0008_window_evidence'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('window_evidence')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('model_version', 'text', (c) => c.notNull())
+      .addColumn('window', 'text', (c) => c.notNull())
+      .addColumn('blob', 'text', (c) => c.notNull())
+      .addColumn('settled_as_of', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;

@@ -248,7 +248,21 @@ export interface PredictionTable {
   requested_at: string;
 }
 
+/** Cached evidence of a settled monitoring window (see monitor.ts). */
+export interface WindowEvidenceTable {
+  /** sha256 over (evidence schema, model version, window label, its prediction ids). */
+  key: string;
+  model_version: string;
+  window: string;
+  /** Blob of the window's WindowEvidence (canonical JSON). */
+  blob: string;
+  /** The as-of time it was computed at, when it settled. */
+  settled_as_of: string;
+  created_at: string;
+}
+
 export interface Database {
+  window_evidence: WindowEvidenceTable;
   predictions: PredictionTable;
   builds: BuildTable;
   model_versions: ModelVersionTable;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { canonicalJson, nonFiniteAsNull } from '../../src/core/hash.js';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { build, UNGOVERNED } from '../../src/training/build.js';
 import { validateRecipe } from '../../src/training/recipe.js';
@@ -58,14 +59,14 @@ describe('monitoring', () => {
     assert.ok(w2!.labels.oldestUnlabelledDays !== null);
 
     // Labels for the new series arrive; the model is poor on them.
-    const future = new Date(Date.now() + 60_000).toISOString().slice(0, 10);
+    const future = new Date(Date.now() + 60_000).toISOString();
     await ingestFile(store, { path: csv('labels.csv', novel.map((s, i) => `n${i},${s},${(8 + (i % 5)).toFixed(2)},2024-02-01,2024-02-20`)), mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
     // Reference compounds re-measured under a new protocol version, all read 1.0 higher.
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: { pH: 7.4, buffer: 'new' } }, 'ana');
     const refs = train.slice(0, 5);
     await ingestFile(store, { path: csv('refs.csv', refs.map((s, i) => `c${i},${s},${(Number(label(s)) + 1).toFixed(3)},2024-03-01,2024-03-05`)), mapping: { ...mapping, protocol: 'shake@2' }, actor: 'ana', quarantineDir: dir, workers: 1 });
 
-    run = await monitorModel(store, { model: 'logd-rf', window: 'request', actor: 'mon', asOf: `${future}T00:00:00.000Z` });
+    run = await monitorModel(store, { model: 'logd-rf', window: 'request', actor: 'mon', asOf: future });
     const after2 = run.windows[1]!;
     assert.equal(after2.labels.labelled, 30);
     assert.ok(after2.performance && after2.performance.maeRatio > 2, `MAE ratio ${after2.performance?.maeRatio}`);
@@ -80,6 +81,14 @@ describe('monitoring', () => {
     assert.ok(Math.abs(after2.assay.medianReferenceShift! - 1) < 1e-9);
     const stored = await latestMonitorRun(store, 'logd-rf');
     assert.equal(stored!.windows.length, 2);
+
+    // Both windows are settled (over, and every compound labelled): computed once, then reused.
+    const cached = await store.db.selectFrom('window_evidence').select(['window', 'settled_as_of']).execute();
+    assert.equal(cached.length, 2);
+    const again = await monitorModel(store, { model: 'logd-rf', window: 'request', actor: 'mon', asOf: future });
+    const canonical = (x: unknown) => JSON.parse(canonicalJson(nonFiniteAsNull(x))) as unknown;
+    assert.deepEqual(canonical(again.windows), canonical(run.windows), 'reused evidence equals computed evidence');
+    assert.equal((await store.db.selectFrom('window_evidence').select('key').execute()).length, 2, 'nothing recomputed or stored twice');
     await store.close();
   });
 });

@@ -63,10 +63,12 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     seq: 1, id: '0b6f6a3e-9a51-4f3e-8d2c-6f1e2d3c4b5a', at: T, actor: 'ana', kind: 'registered', subject: 'sol-rf', model: 'sol-rf', version_id: 'sol-rf@1',
     reason: 'first build', payload: '{}', prev_hash: H('0'), hash: H('8'),
   },
+  window_evidence: { key: H('9'), model_version: 'sol-rf@1', window: '2026-W48', blob: H('a'), settled_as_of: T, created_at: T },
 };
 
 /** Each table's natural key columns. */
 const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
+  window_evidence: ['key'],
   teams: ['name'],
   endpoints: ['name'],
   protocols: ['name'],
