@@ -143,7 +143,7 @@ class PGliteDriver implements Driver {
           ? { rows: r.rows, numAffectedRows: BigInt(r.affectedRows) }
           : { rows: r.rows };
       },
-      // eslint-disable-next-line require-yield
+      // biome-ignore lint/correctness/useYield: PGlite streams nothing here; the generator only refuses
       streamQuery: async function* () {
         throw new Error('streaming is not supported by the bench PGlite dialect');
       },

@@ -152,7 +152,7 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   } else {
     const bad = promotions.filter((e) => {
       const p = JSON.parse(e.payload) as { gate?: string | null; checks?: Array<{ passed: boolean }> | null };
-      return !p.gate || !p.checks || !p.checks.every((c) => c.passed);
+      return !p.gate || !p.checks?.every((c) => c.passed);
     });
     const last = JSON.parse(promotions[promotions.length - 1]!.payload) as { gate: string; checks: Array<{ check: string }> };
     out.push(bad.length

@@ -351,7 +351,7 @@ function runEvidenceDetails(run: DecisionEntry[]): string {
     blocks.push(run.slice(start, start + size));
     start += size;
   }
-  const cell = (d: DecisionEntry, p: string) => (Object.prototype.hasOwnProperty.call(d.evidence ?? {}, p) ? fmtEvidence(d.evidence[p]) : '<span class="muted">·</span>');
+  const cell = (d: DecisionEntry, p: string) => (Object.hasOwn(d.evidence ?? {}, p) ? fmtEvidence(d.evidence[p]) : '<span class="muted">·</span>');
   const grid = paths.length
     ? blocks
         .map((blk) => {

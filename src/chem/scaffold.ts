@@ -105,7 +105,7 @@ function canonicalSmiles(graph: MolGraph, keep: boolean[]): string {
   // same molecule at about two thirds of the parse cost.
   const RD = rdkit();
   RD.use_legacy_stereo_perception(true);
-  let mol;
+  let mol: ReturnType<typeof RD.get_mol> | undefined;
   try {
     mol = RD.get_mol(toRdkitJson(graph, keep));
   } finally {

@@ -61,7 +61,7 @@ export interface SnapshotInfo {
 }
 
 export function normalizeDefinition(d: SnapshotDefinition): SnapshotDefinition {
-  const list = (xs?: string[]) => (xs && xs.length ? [...new Set(xs)].sort() : undefined);
+  const list = (xs?: string[]) => (xs?.length ? [...new Set(xs)].sort() : undefined);
   const out: SnapshotDefinition = { endpoint: d.endpoint, aggregation: { method: d.aggregation.method, censored: d.aggregation.censored } };
   if (!['mean', 'median'].includes(d.aggregation.method)) throw new RotguardError('bad_aggregation', `aggregation must be mean or median, got "${d.aggregation.method}"`, { field: 'aggregation' });
   if (!['drop', 'as_bound', 'prefer_exact'].includes(d.aggregation.censored)) throw new RotguardError('bad_aggregation', `censored must be drop, as_bound or prefer_exact, got "${d.aggregation.censored}"`, { field: 'censored' });

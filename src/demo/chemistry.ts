@@ -238,7 +238,7 @@ function withStandardized<T>(
   expectedHeavyAtoms: number | undefined,
   fn: (std: ReturnType<typeof standardize>, counts: { heavy: number; aromatic: number }) => T,
 ): T | { rejected: string } {
-  let std;
+  let std: ReturnType<typeof standardize>;
   try {
     std = standardize(smiles);
   } catch (e) {

@@ -11,7 +11,7 @@ import type { Decision } from '../policy/decide.js';
 import { parsePolicy, type Policy } from '../policy/policy-file.js';
 import { recipeDocument } from '../policy/retrain-recipe.js';
 import { frozenState } from '../registry/registry.js';
-import { openStore, type Store } from '../store/store.js';
+import { openStore, } from '../store/store.js';
 import { createContext, type Context } from '../usecases/context.js';
 import { ingest } from '../usecases/data.js';
 import { buildModel, promote } from '../usecases/models.js';

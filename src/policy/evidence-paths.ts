@@ -53,7 +53,7 @@ export const EVIDENCE_PATHS = {
 } as const satisfies { [P in NumericPath]: 'number' } & { [P in BooleanPath]: 'boolean' };
 
 export function isEvidencePath(path: string): path is EvidencePath {
-  return Object.prototype.hasOwnProperty.call(EVIDENCE_PATHS, path);
+  return  Object.hasOwn(EVIDENCE_PATHS, path);
 }
 
 /**

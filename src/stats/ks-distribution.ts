@@ -483,5 +483,5 @@ function nudgeUp(x: number): number {
 }
 
 function clip01(p: number): number {
-  return p < 0 ? 0 : p > 1 ? 1 : p;
+  return p < 0 ? 0 : Math.min(p , 1);
 }

@@ -124,7 +124,7 @@ export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
   if (!rows.dated.length) throw new RotguardError('no_dates', `no ${o.recipe.endpoint} measurement in the source workspace has a measured and a reported date; a backtest replays time`);
   const firstMonday = mondayOf(Date.parse(`${o.start.slice(0, 10)}T00:00:00Z`));
   if (!Number.isFinite(firstMonday)) throw new RotguardError('bad_date', `--start must be an ISO date, got "${o.start}"`, { field: 'start' });
-  const lastReported = rows.dated.reduce((m, r) => (r.reportedAt > m ? r.reportedAt : m), '');
+  const lastReported = rows.dated.map((r) => r.reportedAt).sort().at(-1)!;
   const endDay = Date.parse(`${(o.end ?? lastReported).slice(0, 10)}T00:00:00Z`);
   if (!Number.isFinite(endDay)) throw new RotguardError('bad_date', `--end must be an ISO date, got "${o.end}"`, { field: 'end' });
   const weeks = Math.floor((mondayOf(endDay) - firstMonday) / WEEK) + 1;

@@ -39,7 +39,7 @@ function chunks(buf: Buffer): Array<{ type: string; data: Buffer }> {
 
 export function pngHeader(buf: Buffer): PngHeader {
   const ihdr = chunks(buf)[0];
-  if (!ihdr || ihdr.type !== 'IHDR') throw new Error('PNG does not start with IHDR');
+  if (ihdr?.type !== 'IHDR') throw new Error('PNG does not start with IHDR');
   const d = ihdr.data;
   return { width: d.readUInt32BE(0), height: d.readUInt32BE(4), bitDepth: d[8]!, colorType: d[9]!, interlace: d[12]! };
 }

@@ -6,7 +6,7 @@ import { loadRDKit } from '../../src/chem/rdkit.js';
 import { murckoScaffolds } from '../../src/chem/scaffold.js';
 import { fingerprintSet, tanimotoOneToMany } from '../../src/chem/similarity.js';
 import { release, standardize } from '../../src/chem/standardize.js';
-import { RotguardError } from '../../src/core/errors.js';
+import type { RotguardError } from '../../src/core/errors.js';
 import {
   assemble,
   combination,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../src/core/hash.js';
 import { RotguardError } from '../../src/core/errors.js';
-import { loadModel, RidgeModel, ridgeTrainer } from '../../src/training/trainers/index.js';
+import { loadModel, type RidgeModel, ridgeTrainer } from '../../src/training/trainers/index.js';
 import type { TrainingData } from '../../src/training/trainers/types.js';
 import { sameBits } from './synthetic.js';
 

@@ -1,5 +1,5 @@
 /** Synthetic training data for trainer tests: sparse random fingerprints and descriptors from a seed. */
-import { Random } from '../../src/core/random.js';
+import type { Random } from '../../src/core/random.js';
 import type { FeatureMatrix, Task, TrainingData } from '../../src/training/trainers/types.js';
 
 export function bit(fp: Uint32Array, words: number, row: number, i: number): number {

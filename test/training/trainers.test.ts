@@ -65,7 +65,7 @@ describe('the built-in trainers', () => {
     const bad = (e: unknown) => e instanceof RotguardError && e.code === 'invalid_model_artifact';
     assert.throws(() => loadModel({ kind: 'svm', formatVersion: 1 }), bad);
     assert.throws(() => loadModel(null), bad);
-    const ridge = TRAINERS['ridge']!.train(data(), {}, 1).toJSON();
+    const ridge = TRAINERS.ridge!.train(data(), {}, 1).toJSON();
     assert.throws(() => loadModel({ ...ridge, formatVersion: 2 }), bad);
     assert.throws(() => loadModel({ ...ridge, coefficients: [1, 2] }), bad);
     const knn = TRAINERS['tanimoto-knn']!.train(data(), {}, 1).toJSON();
