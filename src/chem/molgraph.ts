@@ -5,6 +5,7 @@
  * neutralisation, Murcko reduction) without re-implementing chemistry perception:
  * RDKit still sanitizes, perceives aromaticity and canonicalizes the result.
  */
+import { d, ShapeError, type Decoder } from '../core/decode.js';
 
 export interface GraphAtom {
   /** Atomic number. */
@@ -38,18 +39,29 @@ export interface MolGraph {
 
 interface RdkitJsonAtom { z?: number; chg?: number; impHs?: number; isotope?: number; nRad?: number; stereo?: string }
 interface RdkitJsonBond { atoms: [number, number]; bo?: number; stereo?: string; stereoAtoms?: [number, number] }
-interface RdkitJsonMolecule {
-  atoms: RdkitJsonAtom[];
-  bonds?: RdkitJsonBond[];
-  extensions?: Array<{ name: string; aromaticAtoms?: number[]; atomRings?: number[][] }>;
-}
-interface RdkitJsonDoc {
-  defaults?: { atom?: RdkitJsonAtom; bond?: Partial<RdkitJsonBond> };
-  molecules: RdkitJsonMolecule[];
-}
+
+// The part of RDKit's commonchem JSON we read. Checked on parse (a programming error, not a
+// user's, if it fails: it is RDKit's own output).
+const pair: Decoder<[number, number]> = (v, path) => {
+  const [a, b] = d.array(d.integer)(v, path);
+  if (a === undefined || b === undefined || Array.isArray(v) && v.length !== 2) throw new ShapeError(path, 'two atom indices', v);
+  return [a, b];
+};
+const rdkitAtom: Decoder<RdkitJsonAtom> = d.object({
+  z: d.optional(d.integer), chg: d.optional(d.integer), impHs: d.optional(d.integer), isotope: d.optional(d.integer), nRad: d.optional(d.integer), stereo: d.optional(d.string),
+});
+const rdkitBondFields = { bo: d.optional(d.integer), stereo: d.optional(d.string), stereoAtoms: d.optional(pair) };
+const rdkitJsonDoc = d.object({
+  defaults: d.optional(d.object({ atom: d.optional(rdkitAtom), bond: d.optional(d.object({ atoms: d.optional(pair), ...rdkitBondFields })) })),
+  molecules: d.array(d.object({
+    atoms: d.array(rdkitAtom),
+    bonds: d.optional(d.array(d.object({ atoms: pair, ...rdkitBondFields }))),
+    extensions: d.optional(d.array(d.object({ name: d.string, aromaticAtoms: d.optional(d.array(d.integer)), atomRings: d.optional(d.array(d.array(d.integer))) }))),
+  })),
+});
 
 export function parseRdkitJson(json: string): MolGraph {
-  const doc = JSON.parse(json) as RdkitJsonDoc;
+  const doc = rdkitJsonDoc(JSON.parse(json), '');
   const molecule = doc.molecules[0];
   if (!molecule) return { atoms: [], bonds: [], rings: [] };
   const da = doc.defaults?.atom ?? {};

@@ -18,6 +18,7 @@ import { recipeDocument } from '../policy/retrain-recipe.js';
 import { frozenState, promote, setGate } from '../registry/registry.js';
 import { predictFile } from '../serve/predict.js';
 import { openStore, type Store } from '../store/store.js';
+import { readValidationReport } from '../validate/decoders.js';
 import type { ValidationReport } from '../validate/report.js';
 import { DEMO_MODEL, DEMO_POLICY } from './policy.js';
 import { compoundsToPredict, generateProgramme, type DemoMeasurement, type Programme } from './programme.js';
@@ -144,7 +145,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const programme = await generateProgramme(s);
   const at = (week: number, day: number, hour: number) => programme.weekStart(week).getTime() + day * DAY + hour * 3_600_000;
   const store = await withClock(at(0, 6, 8), () => openStore({ workspace, migrate: true }));
-  const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
+  const readReport = (b: string) => readValidationReport(store.blobs, b);
   const workers = o.workers ?? 1;
   const split = o.split ?? 'random';
   // One chemistry pool for the whole year: a hundred small ingests and fifty predictions would otherwise each start RDKit anew.

@@ -1,14 +1,21 @@
+import { decodeJson } from '../core/decode.js';
 import { canonicalJson, nonFiniteAsNull } from '../core/hash.js';
 import { RotguardError } from '../core/errors.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { median, mean } from '../stats/describe.js';
 import { ks2samp, psi, wasserstein1d } from '../stats/drift.js';
 import { mae, rmse, spearman } from '../stats/metrics-regression.js';
+import { descriptorRowDecoder, readSnapshotBlob } from '../data/decoders.js';
+import { trainingSetBlobOf } from '../registry/decoders.js';
 import { recordEvent, versionFromRow, type ModelVersion } from '../registry/registry.js';
+import { decodeEventPayload } from '../store/event-kinds.js';
 import { latestEvent } from '../store/event-log.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { readTrainingSet } from '../training/decoders.js';
+import { readValidationReport } from '../validate/decoders.js';
 import type { ValidationReport } from '../validate/report.js';
+import { readMonitorRun } from './decoders.js';
 import type { DescriptorDrift, WindowEvidence } from './evidence.js';
 
 /**
@@ -116,12 +123,12 @@ function majority(xs: string[]): string {
 async function versionContext(store: Store, id: string): Promise<VersionContext> {
   const version = versionFromRow(await store.db.selectFrom('model_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
   const endpoint = await store.db.selectFrom('endpoints').select('transform').where('name', '=', version.endpoint).executeTakeFirstOrThrow();
-  const report = version.reportBlob ? (JSON.parse((await store.blobs.get(version.reportBlob)).toString('utf8')) as ValidationReport) : null;
+  const report = version.reportBlob ? await readValidationReport(store.blobs, version.reportBlob) : null;
   let trainKeys: string[] = [];
   let scaffolds: string[] = [];
-  const trainingBlob = version.lineage.trainingSet as string | undefined;
+  const trainingBlob = trainingSetBlobOf(version.lineage);
   if (trainingBlob) {
-    const t = JSON.parse((await store.blobs.get(trainingBlob)).toString('utf8')) as { inchikeys: string[]; scaffolds: string[] };
+    const t = await readTrainingSet(store.blobs, trainingBlob);
     trainKeys = t.inchikeys;
     scaffolds = t.scaffolds;
   }
@@ -135,7 +142,7 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
   let known: VersionContext['known'] = null;
   const build = version.buildHash ? await store.db.selectFrom('builds').select('snapshot').where('hash', '=', version.buildHash).executeTakeFirst() : undefined;
   if (build) {
-    const snap = JSON.parse((await store.blobs.get(build.snapshot)).toString('utf8')) as { rows: Array<{ inchikey: string; measurements: string[] }> };
+    const snap = await readSnapshotBlob(store.blobs, build.snapshot);
     const keys = new Set(snap.rows.map((r) => r.inchikey));
     known = { measurements: new Set(snap.rows.flatMap((r) => r.measurements)), scaffolds: new Set(measurements.filter((m) => keys.has(m.inchikey) && m.scaffold !== null).map((m) => m.scaffold!)) };
   }
@@ -150,14 +157,14 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
 
 /** Descriptor values of the given compounds from the feature cache, one array per descriptor. */
 async function descriptorColumns(store: Store, version: ModelVersion, keys: string[]): Promise<Float64Array[]> {
-  const fv = (version.featureContract as { featureVersion?: { descriptors: string } }).featureVersion;
+  const fv = version.featureContract.featureVersion;
   if (!fv || !keys.length) return [];
   const nd = descriptorDictionary(fv.descriptors).descriptors.length;
   const rows: Array<Array<number | null>> = [];
   const unique = [...new Set(keys)];
   for (let i = 0; i < unique.length; i += 500) {
     const part = await store.db.selectFrom('feature_cache').select('descriptors').where('feature_hash', '=', version.featureHash).where('inchikey', 'in', unique.slice(i, i + 500)).execute();
-    for (const r of part) rows.push(JSON.parse(r.descriptors) as Array<number | null>);
+    for (const r of part) rows.push(decodeJson(r.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${version.featureHash}` }));
   }
   return Array.from({ length: nd }, (_, d) => Float64Array.from(rows.map((r) => r[d]).filter((v): v is number => v !== null && Number.isFinite(v))));
 }
@@ -165,7 +172,7 @@ async function descriptorColumns(store: Store, version: ModelVersion, keys: stri
 async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup, asOf: string, prev: WindowEvidence | undefined): Promise<WindowEvidence> {
   const rows = g.rows;
   const keys = [...new Set(rows.map((r) => r.inchikey))];
-  const dict = (ctx.version.featureContract as { featureVersion?: { descriptors: string } }).featureVersion;
+  const dict = ctx.version.featureContract.featureVersion;
   const names = dict ? descriptorDictionary(dict.descriptors).descriptors.map((d) => d.name) : [];
 
   // Input drift: each descriptor against the training set; chemistry mix.
@@ -394,6 +401,5 @@ function byVersion(a: string, b: string): number {
 export async function latestMonitorRun(store: Store, model: string): Promise<{ asOf: string; window: string; windows: WindowEvidence[] } | null> {
   const e = await latestEvent(store.db, { model, kind: 'monitor_run' });
   if (!e) return null;
-  const { blob } = JSON.parse(e.payload) as { blob: string };
-  return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as { asOf: string; window: string; windows: WindowEvidence[] };
+  return readMonitorRun(store.blobs, decodeEventPayload(e, 'monitor_run').blob);
 }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../core/hash.js';
+import { packageVersion } from '../core/package-info.js';
 import { rdkitVersion } from '../chem/rdkit.js';
 
 /**
@@ -18,13 +19,11 @@ export interface BuildEnvironment {
   platform: string;
 }
 
-const packageJson = new URL('../../../package.json', import.meta.url);
 const lockfile = new URL('../../../package-lock.json', import.meta.url);
 
 export function buildEnvironment(): BuildEnvironment {
-  const pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
   return {
-    rotguard: pkg.version,
+    rotguard: packageVersion(),
     codeSha256: codeHash(),
     lockfileSha256: existsSync(lockfile) ? sha256Hex(readFileSync(lockfile)) : null,
     rdkit: rdkitVersion(),
