@@ -3,7 +3,7 @@
  * set definitions, protocol parameters and cached descriptor rows. Pure (core only), so
  * the event log and the layers above can decode these without importing the data layer's I/O.
  */
-import { d, readJsonBlob, type Decoder } from '../core/decode.js';
+import { d, readJsonBlob, ShapeError, type Decoder } from '../core/decode.js';
 import type { FeatureRecipe, FeatureVersion } from '../chem/featurize.js';
 import type { SnapshotContent, SnapshotDefinition, SnapshotRow } from './snapshots.js';
 
@@ -48,5 +48,16 @@ export const featureSetDefinitionDecoder: Decoder<{ recipe: FeatureRecipe; versi
 /** protocol_versions.parameters: any JSON object (pH, incubation time, cell line…). */
 export const protocolParametersDecoder: Decoder<Record<string, unknown>> = d.record(d.unknown);
 
-/** feature_cache.descriptors: one value per descriptor in dictionary order, null where RDKit gave NaN. */
-export const descriptorRowDecoder: Decoder<Array<number | null>> = d.array(d.nullable(d.number));
+/**
+ * feature_cache.descriptors: one value per descriptor in dictionary order, null where RDKit
+ * gave NaN. Read for every compound of a build or a monitoring window, so checked in one
+ * loop over the parsed array, without a copy.
+ */
+export const descriptorRowDecoder: Decoder<Array<number | null>> = (v, path) => {
+  if (!Array.isArray(v)) throw new ShapeError(path, 'an array', v);
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) throw new ShapeError(`${path}[${i}]`, 'a number or null', x);
+  }
+  return v as Array<number | null>;
+};

@@ -202,7 +202,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
   const fingerprints = new Uint32Array(usable.length * words);
   usable.forEach((r, i) => {
     const f = byKey.get(r.inchikey)!;
-    const values = decodeJson(f.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${r.inchikey}` });
+    const values = decodeJson(f.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${r.inchikey} ${featureHash}` });
     for (let d = 0; d < nd; d++) descriptors[i * nd + d] = values[d] ?? Number.NaN;
     fingerprints.set(fingerprintFromHex(f.fingerprint), i * words);
   });
