@@ -53,11 +53,11 @@ export const protocolParametersDecoder: Decoder<Record<string, unknown>> = d.rec
  * gave NaN. Read for every compound of a build or a monitoring window, so checked in one
  * loop over the parsed array, without a copy.
  */
-export const descriptorRowDecoder: Decoder<Array<number | null>> = (v, path) => {
-  if (!Array.isArray(v)) throw new ShapeError(path, 'an array', v);
+export const descriptorRowDecoder: Decoder<Array<number | null>> = (v) => {
+  if (!Array.isArray(v)) throw new ShapeError('an array', v);
   for (let i = 0; i < v.length; i++) {
     const x: unknown = v[i];
-    if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) throw new ShapeError(`${path}[${i}]`, 'a number or null', x);
+    if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) throw new ShapeError('a number or null', x).within(i);
   }
   return v as Array<number | null>;
 };

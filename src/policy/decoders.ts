@@ -9,8 +9,8 @@ import type { Decision, RuleOutcome, WindowTrail } from './decide.js';
 import { isEvidencePath, type EvidencePath } from './evidence-paths.js';
 import type { MaturityResult } from './maturity.js';
 
-const evidencePath: Decoder<EvidencePath> = (v, path) => {
-  if (typeof v !== 'string' || !isEvidencePath(v)) throw new ShapeError(path, 'an evidence path (see policy/evidence-paths.ts)', v);
+const evidencePath: Decoder<EvidencePath> = (v) => {
+  if (typeof v !== 'string' || !isEvidencePath(v)) throw new ShapeError('an evidence path (see policy/evidence-paths.ts)', v);
   return v;
 };
 
