@@ -1,9 +1,14 @@
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { nowIso } from '../core/clock.js';
 import { buildHashOf } from '../training/build.js';
-import type { BuildEnvironment } from '../training/environment.js';
-import type { Recipe } from '../training/recipe.js';
+import { decodeJson } from '../core/decode.js';
+import { StoredDataError } from '../core/errors.js';
+import { featureSetDefinitionDecoder } from '../data/decoders.js';
+import { decodeStoredRecipe, readTrainingSet } from '../training/decoders.js';
+import { buildEnvironmentDecoder, trainingSetBlobOf } from '../registry/decoders.js';
 import type { ModelVersion } from '../registry/registry.js';
+import { decodeEventPayload } from '../store/event-kinds.js';
+import { readValidationReport } from '../validate/decoders.js';
 import { requestDigest } from '../serve/prediction-digest.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -55,7 +60,7 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   const out: ControlResult[] = [];
   const build = v.buildHash ? await store.db.selectFrom('builds').selectAll().where('hash', '=', v.buildHash).executeTakeFirst() : undefined;
   const imported = v.origin !== 'built';
-  const missing = Array.isArray(v.lineage.missing) ? (v.lineage.missing as string[]) : [];
+  const missing = v.lineage.missing;
 
   // --- data: sources and compound set.
   let snapshotRows: Array<{ inchikey: string; measurements: string[] }> | null = null;
@@ -78,11 +83,11 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
     } catch (e) {
       out.push(result('data.sources_versioned', 'fail', `snapshot ${short(build.snapshot)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
     }
-    const trainingBlob = v.lineage.trainingSet as string | undefined;
+    const trainingBlob = trainingSetBlobOf(v.lineage);
     if (!trainingBlob) out.push(result('data.compound_set_versioned', 'fail', 'no training-set blob in the lineage'));
     else {
       try {
-        const t = JSON.parse((await store.blobs.get(trainingBlob)).toString('utf8')) as { inchikeys: string[] };
+        const t = await readTrainingSet(store.blobs, trainingBlob);
         const inSnapshot = new Set((snapshotRows ?? []).map((r) => r.inchikey));
         const outside = t.inchikeys.filter((k) => !inSnapshot.has(k));
         out.push(outside.length
@@ -95,8 +100,9 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   }
 
   // --- features: code and dictionary.
-  const env = build ? (JSON.parse(build.environment) as BuildEnvironment) : null;
-  if (!env) out.push(result('features.code_versioned', 'fail', imported ? 'imported model: the featurization code it was trained with is not recorded' : 'no build environment'));
+  const env = build ? decodeOrReason(() => decodeJson(build.environment, buildEnvironmentDecoder, { kind: 'row', what: 'environment of build', id: build.hash })) : null;
+  if (typeof env === 'string') out.push(result('features.code_versioned', 'fail', env));
+  else if (!env) out.push(result('features.code_versioned', 'fail', imported ? 'imported model: the featurization code it was trained with is not recorded' : 'no build environment'));
   else {
     const gaps = (['codeSha256', 'rdkit', 'lockfileSha256', 'node'] as const).filter((k) => !env[k]);
     out.push(gaps.length
@@ -106,20 +112,25 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   const fs = await store.db.selectFrom('feature_sets').selectAll().where('hash', '=', v.featureHash).executeTakeFirst();
   if (!fs) out.push(result('features.dictionary_versioned', 'fail', `feature version ${short(v.featureHash)} is not recorded`));
   else {
-    const def = JSON.parse(fs.definition) as { recipe?: { descriptors?: string } };
-    try {
-      const dict = descriptorDictionary(def.recipe?.descriptors ?? '');
-      out.push(result('features.dictionary_versioned', 'pass', `${fs.name}: dictionary ${dict.id} (${dict.descriptors.length} descriptors), feature version ${short(fs.hash)}`));
-    } catch {
-      out.push(result('features.dictionary_versioned', 'fail', `feature version ${short(fs.hash)} names an unknown descriptor dictionary "${def.recipe?.descriptors ?? ''}"`));
+    const def = decodeOrReason(() => decodeJson(fs.definition, featureSetDefinitionDecoder, { kind: 'row', what: `definition of feature set ${fs.name}`, id: fs.hash }));
+    if (typeof def === 'string') out.push(result('features.dictionary_versioned', 'fail', def));
+    else {
+      try {
+        const dict = descriptorDictionary(def.recipe.descriptors);
+        out.push(result('features.dictionary_versioned', 'pass', `${fs.name}: dictionary ${dict.id} (${dict.descriptors.length} descriptors), feature version ${short(fs.hash)}`));
+      } catch {
+        out.push(result('features.dictionary_versioned', 'fail', `feature version ${short(fs.hash)} names an unknown descriptor dictionary "${def.recipe.descriptors}"`));
+      }
     }
   }
 
   // --- split rule, artifact, evaluation set.
-  const recipe = build ? (JSON.parse(build.recipe) as Recipe) : null;
-  if (!recipe) out.push(result('validation.split_rule', 'fail', 'no recipe: the split rule is not recorded'));
+  const decodedRecipe = build ? decodeOrReason(() => decodeStoredRecipe(build.recipe, build.hash)) : null;
+  const recipe = typeof decodedRecipe === 'string' ? null : decodedRecipe;
+  if (typeof decodedRecipe === 'string') out.push(result('validation.split_rule', 'fail', decodedRecipe));
+  else if (!recipe) out.push(result('validation.split_rule', 'fail', 'no recipe: the split rule is not recorded'));
   else out.push(result('validation.split_rule', 'pass', `${recipe.split.method} split, seed ${recipe.split.seed}, fractions ${[recipe.split.fractions.train, recipe.split.fractions.calibration, recipe.split.fractions.test].join('/')}`));
-  if (!build || !recipe || !env) out.push(result('build.artifact_versioned', imported ? 'fail' : 'fail', imported ? `imported artifact ${short(v.artifactBlob)} is stored by hash, but it cannot be rebuilt here` : 'no build record'));
+  if (!build || !recipe || !env || typeof env === 'string') out.push(result('build.artifact_versioned', imported ? 'fail' : 'fail', imported ? `imported artifact ${short(v.artifactBlob)} is stored by hash, but it cannot be rebuilt here` : 'no build record'));
   else {
     const recomputed = buildHashOf(recipe, build.snapshot, build.feature_hash, env);
     let artifactOk = true;
@@ -136,7 +147,7 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   else if (!recipe || !build) out.push(result('validation.evaluation_set_versioned', 'fail', 'the evaluation set cannot be rebuilt without a recipe and snapshot'));
   else {
     try {
-      const report = JSON.parse((await store.blobs.get(v.reportBlob)).toString('utf8')) as { split: { sizes: { test: number } } };
+      const report = await readValidationReport(store.blobs, v.reportBlob);
       out.push(result('validation.evaluation_set_versioned', 'pass', `test set of ${report.split.sizes.test} compounds = ${recipe.split.method} split (seed ${recipe.split.seed}) of snapshot ${short(build.snapshot)}; report ${short(v.reportBlob)}`));
     } catch (e) {
       out.push(result('validation.evaluation_set_versioned', 'fail', `report ${short(v.reportBlob)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
@@ -150,14 +161,12 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
     out.push(result('release.gate_passed', 'n/a', 'never promoted to champion'));
     out.push(result('release.second_approver', 'n/a', 'never promoted to champion'));
   } else {
-    const bad = promotions.filter((e) => {
-      const p = JSON.parse(e.payload) as { gate?: string | null; checks?: Array<{ passed: boolean }> | null };
-      return !p.gate || !p.checks?.every((c) => c.passed);
-    });
-    const last = JSON.parse(promotions[promotions.length - 1]!.payload) as { gate: string; checks: Array<{ check: string }> };
-    out.push(bad.length
-      ? result('release.gate_passed', 'fail', `${bad.length} promotion(s) to champion without a passing gate on record (event ${bad[0]!.seq})`)
-      : result('release.gate_passed', 'pass', `gate ${short(last.gate)} passed (${last.checks.map((c) => c.check).join(', ')}) at promotion ${promotions[promotions.length - 1]!.at}`));
+    const payloads = promotions.map((e) => decodeEventPayload(e, 'promoted_champion'));
+    const badAt = payloads.flatMap((p, i) => (!p.gate || !p.checks || !p.checks.every((c) => c.passed) ? [promotions[i]!] : []));
+    const last = payloads[payloads.length - 1]!;
+    out.push(badAt.length
+      ? result('release.gate_passed', 'fail', `${badAt.length} promotion(s) to champion without a passing gate on record (event ${badAt[0]!.seq})`)
+      : result('release.gate_passed', 'pass', `gate ${short(last.gate ?? '')} passed (${(last.checks ?? []).map((c) => c.check).join(', ')}) at promotion ${promotions[promotions.length - 1]!.at}`));
     const self = promotions.filter((e) => e.actor === v.createdBy);
     out.push(self.length
       ? result('release.second_approver', 'fail', `promoted by its builder ${v.createdBy} (event ${self[0]!.seq})`)
@@ -183,7 +192,7 @@ async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise
   const logged = new Map<string, { count: number; digest?: string }>();
   for (const e of ctx.events) {
     if (e.kind !== 'predicted' || e.version_id !== v.id) continue;
-    const p = JSON.parse(e.payload) as { request: string; count: number; digest?: string };
+    const p = decodeEventPayload(e, 'predicted');
     logged.set(p.request, p);
   }
   const problems: string[] = [];
@@ -211,9 +220,9 @@ function retrainJustified(ctx: AuditContext, v: ModelVersion): ControlResult {
   if (!basis) return result('policy.retrain_justified', 'fail', `${v.id} was built while ${v.model} had a champion, with no retrain decision or override on record`);
   if (basis.kind === 'retrain_override') return result('policy.retrain_justified', 'fail', `retrain by override, not by a triggered decision: ${basis.actor}: "${basis.reason}" (event ${basis.seq})`);
   const decision = [...before].reverse().find((e) => e.kind === 'decision' && e.seq < basis.seq);
-  const action = decision ? (JSON.parse(decision.payload) as { action?: string; policyHash?: string }) : null;
+  const action = decision ? decodeEventPayload(decision, 'decision') : null;
   if (!decision || action?.action !== 'retrain') return result('policy.retrain_justified', 'fail', `the retrain basis (event ${basis.seq}) does not follow a retrain decision`);
-  return result('policy.retrain_justified', 'pass', `retrain decided by policy ${short(action.policyHash ?? '')} (event ${decision.seq}: ${decision.reason.split('. ')[0]})`);
+  return result('policy.retrain_justified', 'pass', `retrain decided by policy ${short(action.policyHash)} (event ${decision.seq}: ${decision.reason.split('. ')[0]})`);
 }
 
 async function monitoringRecent(ctx: AuditContext, v: ModelVersion): Promise<ControlResult> {
@@ -222,11 +231,21 @@ async function monitoringRecent(ctx: AuditContext, v: ModelVersion): Promise<Con
   const runs = ctx.events.filter((e) => e.kind === 'monitor_run' && e.model === v.model);
   const latest = runs[runs.length - 1];
   if (!latest) return result('monitor.recent', 'fail', `${v.model} served predictions but was never monitored`);
-  const asOf = (JSON.parse(latest.payload) as { asOf?: string }).asOf ?? latest.at;
+  const asOf = decodeEventPayload(latest, 'monitor_run').asOf;
   if (asOf < last.requested_at) return result('monitor.recent', 'fail', `the latest monitoring run (as of ${asOf}) predates predictions served ${last.requested_at}`);
   const ageDays = (Date.parse(ctx.now) - Date.parse(latest.at)) / DAY;
   if (ageDays > ctx.maxMonitorAgeDays) return result('monitor.recent', 'fail', `last monitored ${latest.at}, ${ageDays.toFixed(0)} days ago (more than ${ctx.maxMonitorAgeDays})`);
   return result('monitor.recent', 'pass', `${runs.length} monitoring runs; latest ${latest.at} (${ageDays.toFixed(1)} days ago), covering predictions to ${last.requested_at}`);
+}
+
+/** A stored value, or why it cannot be read: a malformed record fails its control instead of stopping the audit. */
+function decodeOrReason<T>(decode: () => T): T | string {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof StoredDataError) return e.message;
+    throw e;
+  }
 }
 
 export function auditNow(): string {

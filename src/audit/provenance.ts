@@ -1,3 +1,4 @@
+import { readSnapshotBlob } from '../data/decoders.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -44,7 +45,7 @@ export function snapshotProvenanceCache(store: Store): (snapshot: string) => Pro
     let p = cache.get(snapshot);
     if (!p) {
       p = (async () => {
-        const content = JSON.parse((await store.blobs.get(snapshot)).toString('utf8')) as { rows: SnapshotProvenance['rows'] };
+        const content = await readSnapshotBlob(store.blobs, snapshot);
         return { rows: content.rows, provenance: await measurementProvenance(store, content.rows.flatMap((r) => r.measurements)) };
       })();
       cache.set(snapshot, p);

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { nowIso } from '../core/clock.js';
+import { packageVersion } from '../core/package-info.js';
 import { listModels, type ModelVersion } from '../registry/registry.js';
 import { latestMonitorRun } from '../monitor/monitor.js';
-import type { Decision } from '../policy/decide.js';
+import { decodeEventPayload } from '../store/event-kinds.js';
 import { readEvents, verifyEventLog } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
-import type { ValidationReport } from '../validate/report.js';
+import { decodeStoredRecipe } from '../training/decoders.js';
+import { readValidationReport } from '../validate/decoders.js';
 import { auditVersion, type AuditContext, type AuditEvent } from './controls.js';
 import { snapshotProvenanceCache } from './provenance.js';
 import type { AuditReport, DecisionEntry, LineageNode, ModelAudit, TimelinePoint, TransitionEntry } from './report-types.js';
@@ -62,8 +64,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
 
   const decisionEnds = new Map<DecisionEntry, string>();
   const decisions: DecisionEntry[] = events.filter((e) => e.kind === 'decision').map((e) => {
-    const p = JSON.parse(e.payload) as { decision: Decision };
-    const d = p.decision;
+    const d = decodeEventPayload(e, 'decision').decision;
     const evidence: Record<string, number | boolean | null> = {};
     for (const r of d.triggered.length ? d.triggered : d.rules) Object.assign(evidence, r.windows[r.windows.length - 1]?.values ?? {});
     const entry: DecisionEntry = {
@@ -108,7 +109,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
 
 async function validationOf(store: Store, v: ModelVersion): Promise<ModelAudit['validation']> {
   if (!v.reportBlob) return null;
-  const r = JSON.parse((await store.blobs.get(v.reportBlob)).toString('utf8')) as ValidationReport;
+  const r = await readValidationReport(store.blobs, v.reportBlob);
   const metrics: Record<string, number | null> = {};
   for (const [k, val] of Object.entries(r.test)) if (typeof val === 'number' || val === null) metrics[k] = val;
   return {
@@ -136,7 +137,7 @@ async function lineageOf(ctx: AuditContext, v: ModelVersion, predictions: number
     edges.push({ from: 'features', to: versionNode });
     return { nodes, edges };
   }
-  const recipe = JSON.parse(build.recipe) as { algorithm: string; split: { method: string }; seed: number };
+  const recipe = decodeStoredRecipe(build.recipe, build.hash);
   nodes.push({ id: 'build', kind: 'build', label: `build ${build.hash.slice(0, 12)}`, detail: `${recipe.algorithm}, ${build.train_seconds.toFixed(1)} s` });
   nodes.push({ id: 'recipe', kind: 'recipe', label: 'recipe', detail: `${recipe.split.method} split, seed ${recipe.seed}` });
   const snap = await store.db.selectFrom('snapshots').selectAll().where('hash', '=', build.snapshot).executeTakeFirst();
@@ -158,6 +159,3 @@ function lastOf<T>(xs: T[]): T | undefined {
   return xs[xs.length - 1];
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}

@@ -1,5 +1,11 @@
+import { decodeJson } from '../core/decode.js';
 import { RotguardError } from '../core/errors.js';
+import { featureSetDefinitionDecoder, protocolParametersDecoder } from '../data/decoders.js';
 import { readSnapshot } from '../data/snapshots.js';
+import { buildEnvironmentDecoder } from '../registry/decoders.js';
+import type { BuildEnvironment } from '../training/environment.js';
+import { decodeStoredRecipe } from '../training/decoders.js';
+import type { SplitRule } from '../validate/splits.js';
 import { versionFromRow } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import { measurementProvenance } from './provenance.js';
@@ -18,7 +24,7 @@ export interface PredictionTrace {
     requestedAt: string; requestedBy: string;
   };
   version: { id: string; origin: string; createdAt: string; createdBy: string; featureHash: string; featureContractMatches: boolean; aliases: string[] };
-  build: { hash: string; trainSeconds: number; createdAt: string; createdBy: string; algorithm: string; seed: number; split: unknown; environment: Record<string, unknown> } | null;
+  build: { hash: string; trainSeconds: number; createdAt: string; createdBy: string; algorithm: string; seed: number; split: SplitRule; environment: BuildEnvironment } | null;
   features: { hash: string; name: string; descriptors: string | null } | null;
   snapshot: { hash: string; definition: unknown; compounds: number; measurements: number; createdAt: string } | null;
   /** Measurements behind the training data, grouped by protocol version and source file. */
@@ -51,8 +57,8 @@ export async function tracePrediction(store: Store, id: string): Promise<Predict
 
   const fs = await store.db.selectFrom('feature_sets').selectAll().where('hash', '=', version.featureHash).executeTakeFirst();
   if (fs) {
-    const def = JSON.parse(fs.definition) as { recipe?: { descriptors?: string } };
-    trace.features = { hash: fs.hash, name: fs.name, descriptors: def.recipe?.descriptors ?? null };
+    const def = decodeJson(fs.definition, featureSetDefinitionDecoder, { kind: 'row', what: `definition of feature set ${fs.name}`, id: fs.hash });
+    trace.features = { hash: fs.hash, name: fs.name, descriptors: def.recipe.descriptors };
   } else broken.push(`feature version ${version.featureHash.slice(0, 12)} is not recorded`);
 
   if (!version.buildHash) {
@@ -64,8 +70,9 @@ export async function tracePrediction(store: Store, id: string): Promise<Predict
     broken.push(`build ${version.buildHash.slice(0, 12)} of ${version.id} is not in the store`);
     return trace;
   }
-  const recipe = JSON.parse(b.recipe) as { algorithm: string; seed: number; split: unknown };
-  trace.build = { hash: b.hash, trainSeconds: b.train_seconds, createdAt: b.created_at, createdBy: b.created_by, algorithm: recipe.algorithm, seed: recipe.seed, split: recipe.split, environment: JSON.parse(b.environment) as Record<string, unknown> };
+  const recipe = decodeStoredRecipe(b.recipe, b.hash);
+  const environment = decodeJson(b.environment, buildEnvironmentDecoder, { kind: 'row', what: 'environment of build', id: b.hash });
+  trace.build = { hash: b.hash, trainSeconds: b.train_seconds, createdAt: b.created_at, createdBy: b.created_by, algorithm: recipe.algorithm, seed: recipe.seed, split: recipe.split, environment };
 
   let snapshot: Awaited<ReturnType<typeof readSnapshot>>;
   try {
@@ -82,7 +89,7 @@ export async function tracePrediction(store: Store, id: string): Promise<Predict
   for (const [pv, { measurements }] of [...byProtocol.entries()].sort()) {
     const r = await store.db.selectFrom('protocol_versions').selectAll().where('id', '=', pv).executeTakeFirst();
     if (!r) broken.push(`protocol version ${pv} is not recorded`);
-    else trace.protocols.push({ id: r.id, site: r.site, vendor: r.vendor, unit: r.unit, parameters: JSON.parse(r.parameters) as unknown, measurements });
+    else trace.protocols.push({ id: r.id, site: r.site, vendor: r.vendor, unit: r.unit, parameters: decodeJson(r.parameters, protocolParametersDecoder, { kind: 'row', what: `parameters of protocol ${r.id}`, id: r.id }), measurements });
   }
   for (const [source, { protocolVersion, measurements }] of bySource) {
     const r = await store.db.selectFrom('sources').selectAll().where('id', '=', source).executeTakeFirst();

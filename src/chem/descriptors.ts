@@ -73,10 +73,25 @@ export function descriptorVersionHash(dict: DescriptorDictionary): string {
   });
 }
 
+/**
+ * Every descriptor RDKit's get_descriptors() computes, by RDKit's name. Checked, not cast:
+ * a MinimalLib that returned something else would otherwise give silent NaN features.
+ */
+export function rdkitDescriptorValues(mol: Mol): Record<string, number> {
+  const parsed: unknown = JSON.parse(mol.get_descriptors());
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('RDKit get_descriptors() did not return a JSON object');
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== 'number') throw new Error(`RDKit get_descriptors(): ${name} is ${JSON.stringify(value)}, not a number`);
+    out[name] = value;
+  }
+  return out;
+}
+
 /** Values in dictionary order. NaN marks a value RDKit did not return. */
 export function computeDescriptors(dict: DescriptorDictionary, mol: Mol, graph: MolGraph, out?: Float64Array): Float64Array {
   const values = out ?? new Float64Array(dict.descriptors.length);
-  const rd = JSON.parse(mol.get_descriptors()) as Record<string, number>;
+  const rd = rdkitDescriptorValues(mol);
   dict.descriptors.forEach((d, i) => {
     values[i] = d.source.startsWith('graph:') ? graphDescriptor(d.source, graph) : (rd[d.source] ?? Number.NaN);
   });

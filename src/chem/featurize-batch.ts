@@ -1,5 +1,5 @@
 import { MoleculeError } from '../core/errors.js';
-import { descriptorDictionary } from './descriptors.js';
+import { descriptorDictionary, rdkitDescriptorValues } from './descriptors.js';
 import { featurizeInto, type FeatureRecipe, type FeaturizedMolecule } from './featurize.js';
 import { wordsFor } from './fingerprint.js';
 import { release, standardize } from './standardize.js';
@@ -69,7 +69,7 @@ export function identifyBatch(inputs: BatchInput[], withMolWeight: boolean, file
       const std = standardize(input.structure, { file, line: input.line });
       try {
         const m: IdentifiedMolecule = { smiles: std.smiles, inchikey: std.inchikey, changes: std.changes };
-        if (withMolWeight) m.molWeight = (JSON.parse(std.mol.get_descriptors()) as { amw: number }).amw;
+        if (withMolWeight) m.molWeight = rdkitDescriptorValues(std.mol).amw;
         molecules.push(m);
       } finally {
         release(std);

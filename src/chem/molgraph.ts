@@ -5,7 +5,6 @@
  * neutralisation, Murcko reduction) without re-implementing chemistry perception:
  * RDKit still sanitizes, perceives aromaticity and canonicalizes the result.
  */
-
 export interface GraphAtom {
   /** Atomic number. */
   z: number;
@@ -38,18 +37,53 @@ export interface MolGraph {
 
 interface RdkitJsonAtom { z?: number; chg?: number; impHs?: number; isotope?: number; nRad?: number; stereo?: string }
 interface RdkitJsonBond { atoms: [number, number]; bo?: number; stereo?: string; stereoAtoms?: [number, number] }
+interface RdkitJsonExtension { name: string; aromaticAtoms?: number[]; atomRings?: number[][] }
 interface RdkitJsonMolecule {
   atoms: RdkitJsonAtom[];
   bonds?: RdkitJsonBond[];
-  extensions?: Array<{ name: string; aromaticAtoms?: number[]; atomRings?: number[][] }>;
+  extensions?: RdkitJsonExtension[];
 }
 interface RdkitJsonDoc {
   defaults?: { atom?: RdkitJsonAtom; bond?: Partial<RdkitJsonBond> };
   molecules: RdkitJsonMolecule[];
 }
 
+// RDKit's commonchem JSON, checked field by field where we read it (no copies: this runs for
+// every molecule standardized). A mismatch is a programming error (RDKit's own output), not a user's.
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional = (v: unknown, check: (x: unknown) => boolean) => v === undefined || check(v);
+const isString = (v: unknown) => typeof v === 'string';
+const isIntArray = (v: unknown) => Array.isArray(v) && v.every((x) => Number.isInteger(x));
+const isPair = (v: unknown) => Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && Number.isInteger(v[1]);
+
+function isAtom(v: unknown): v is RdkitJsonAtom {
+  return isObject(v) && optional(v.z, Number.isInteger) && optional(v.chg, Number.isInteger) && optional(v.impHs, Number.isInteger)
+    && optional(v.isotope, Number.isInteger) && optional(v.nRad, Number.isInteger) && optional(v.stereo, isString);
+}
+
+function isBond(v: unknown, needsAtoms: boolean): v is RdkitJsonBond {
+  return isObject(v) && (needsAtoms ? isPair(v.atoms) : optional(v.atoms, isPair)) && optional(v.bo, Number.isInteger)
+    && optional(v.stereo, isString) && optional(v.stereoAtoms, isPair);
+}
+
+function isExtension(v: unknown): v is RdkitJsonExtension {
+  return isObject(v) && isString(v.name) && optional(v.aromaticAtoms, isIntArray) && optional(v.atomRings, (r) => Array.isArray(r) && r.every(isIntArray));
+}
+
+function isMolecule(v: unknown): v is RdkitJsonMolecule {
+  return isObject(v) && Array.isArray(v.atoms) && v.atoms.every(isAtom)
+    && optional(v.bonds, (b) => Array.isArray(b) && b.every((x) => isBond(x, true)))
+    && optional(v.extensions, (e) => Array.isArray(e) && e.every(isExtension));
+}
+
+function isRdkitJsonDoc(v: unknown): v is RdkitJsonDoc {
+  return isObject(v) && Array.isArray(v.molecules) && v.molecules.every(isMolecule)
+    && optional(v.defaults, (d) => isObject(d) && optional(d.atom, isAtom) && optional(d.bond, (b) => isBond(b, false)));
+}
+
 export function parseRdkitJson(json: string): MolGraph {
-  const doc = JSON.parse(json) as RdkitJsonDoc;
+  const doc: unknown = JSON.parse(json);
+  if (!isRdkitJsonDoc(doc)) throw new Error(`RDKit returned molecule JSON of an unexpected shape: ${json.slice(0, 200)}`);
   const molecule = doc.molecules[0];
   if (!molecule) return { atoms: [], bonds: [], rings: [] };
   const da = doc.defaults?.atom ?? {};

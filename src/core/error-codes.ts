@@ -46,7 +46,7 @@ export const ERROR_CATEGORIES = {
     ],
   },
   /** Stored data failed a check: a blob whose bytes do not match its hash, a broken lineage, a corrupt artifact. */
-  integrity: { exit: 3, http: 500, codes: ['blob_hash_invalid', 'blob_corrupt', 'blob_missing', 'broken_lineage', 'invalid_model_artifact'] },
+  integrity: { exit: 3, http: 500, codes: ['blob_malformed', 'row_malformed', 'event_malformed', 'file_malformed', 'blob_hash_invalid', 'blob_corrupt', 'blob_missing', 'broken_lineage', 'invalid_model_artifact'] },
   /** A service the user configured cannot be reached. */
   unavailable: { exit: 1, http: 503, codes: ['store_unreachable'] },
   /** The computation itself failed on valid input (numerics), not the user's mistake. */

@@ -71,3 +71,39 @@ export class UsageError extends RotguardError {
     this.name = 'UsageError';
   }
 }
+
+// ---------------------------------------------------------------- stored data that does not decode
+// Error codes added by issue 10 item 2 (typed contracts), kept together for the error catalogue:
+//   blob_malformed   a blob (report, training set, snapshot, monitoring run, …) is not the shape its kind requires
+//   row_malformed    a JSON column of a stored row (lineage, feature contract, recipe, definition…) is not its shape
+//   event_malformed  an event's payload is not the shape its kind requires
+//   file_malformed   a JSON file rotguard reads itself (its package.json) or JSON a library returned is not its shape
+export type StoredDataErrorCode = 'blob_malformed' | 'row_malformed' | 'event_malformed' | 'file_malformed';
+
+/** What was being decoded: a blob by hash, a row's JSON column, an event, a file. */
+export interface StoredSource {
+  kind: 'blob' | 'row' | 'event' | 'file';
+  /** What it should be, in words: "validation report", "lineage of sol-rf@2", "decision event". */
+  what: string;
+  /** The blob hash, row id, event seq or file path. */
+  id: string;
+}
+
+const STORED_CODES: Record<StoredSource['kind'], StoredDataErrorCode> = {
+  blob: 'blob_malformed', row: 'row_malformed', event: 'event_malformed', file: 'file_malformed',
+};
+
+/**
+ * Stored data that does not decode: a corrupt or foreign blob, a row written by another
+ * tool, an event payload of another shape. The message names the blob hash (or row,
+ * event, file) and the first bad field, so it can be found and inspected.
+ */
+export class StoredDataError extends RotguardError {
+  readonly source: StoredSource;
+  constructor(source: StoredSource, problem: string, field?: string) {
+    const label = source.kind === 'blob' ? `${source.what} blob ${source.id}` : source.kind === 'event' ? `${source.what} event ${source.id}` : source.kind === 'row' ? `${source.what} (${source.id})` : `${source.what} ${source.id}`;
+    super(STORED_CODES[source.kind], `${label} ${problem}`, { ...(source.kind === 'file' ? { file: source.id } : {}), ...(field ? { field } : {}) });
+    this.name = 'StoredDataError';
+    this.source = source;
+  }
+}

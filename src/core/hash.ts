@@ -43,5 +43,21 @@ export function hashOf(value: unknown): string {
  * that legitimately hold them (an unbounded conformal interval) before canonical JSON.
  */
 export function nonFiniteAsNull<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v))) as T;
+  // The static type is kept: callers' types already say where a number may be missing (null).
+  return finiteCopy(value) as T;
+}
+
+/** What a JSON round trip would give: typed arrays as arrays, undefined fields dropped (null in arrays), non-finite numbers as null. */
+function finiteCopy(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, finiteCopy);
+  if (Array.isArray(v)) return v.map((x) => (x === undefined || typeof x === 'function' ? null : finiteCopy(x)));
+  if (v !== null && typeof v === 'object') {
+    const json = (v as { toJSON?: unknown }).toJSON;
+    if (typeof json === 'function') return finiteCopy(json.call(v));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined && typeof x !== 'function') out[k] = finiteCopy(x);
+    return out;
+  }
+  return v;
 }

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { d, decodeJson } from './decode.js';
+
+/** rotguard's own package.json (two levels above dist/src/core). */
+const packageJson = new URL('../../../package.json', import.meta.url);
 
 let cached: string | undefined;
 
-/** rotguard's own version, from its package.json (read once). */
+/** rotguard's version, from its package.json: recorded in every build environment and audit report. */
 export function packageVersion(): string {
-  if (cached) return cached;
-  const doc: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
-  const version = doc && typeof doc === 'object' && 'version' in doc ? doc.version : undefined;
-  if (typeof version !== 'string') throw new Error('package.json has no version');
-  cached = version;
-  return version;
+  cached ??= decodeJson(readFileSync(packageJson, 'utf8'), d.object({ version: d.string }), { kind: 'file', what: "rotguard's package.json", id: fileURLToPath(packageJson) }).version;
+  return cached;
 }

@@ -1,5 +1,6 @@
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
+import { decodeJson } from '../core/decode.js';
 import { canonicalJson } from '../core/hash.js';
 import { ChemPool } from '../chem/chem-pool.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
@@ -7,6 +8,7 @@ import { featureVersion, type FeatureRecipe, type FeatureVersion } from '../chem
 import { fingerprintToHex, wordsFor } from '../chem/fingerprint.js';
 import { loadRDKit } from '../chem/rdkit.js';
 import type { Store } from '../store/store.js';
+import { featureSetDefinitionDecoder } from './decoders.js';
 import { readSnapshot } from './snapshots.js';
 
 /**
@@ -36,7 +38,7 @@ export async function resolveFeatureSet(store: Store, ref: string): Promise<Feat
   const rows = await store.db.selectFrom('feature_sets').selectAll().where((eb) => eb.or([eb('name', '=', ref), eb('hash', 'like', `${ref}%`)])).execute();
   if (!rows.length) throw new RotguardError('unknown_feature_set', `no feature set "${ref}"`);
   const row = rows.find((r) => r.name === ref) ?? rows[0]!;
-  const def = JSON.parse(row.definition) as { recipe: FeatureRecipe; version: FeatureVersion };
+  const def = decodeJson(row.definition, featureSetDefinitionDecoder, { kind: 'row', what: `definition of feature set ${row.name}`, id: row.hash });
   return { name: row.name, hash: row.hash, recipe: def.recipe, version: def.version };
 }
 

@@ -1,9 +1,11 @@
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
+import { decodeJson } from '../core/decode.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
 import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import type { Row } from '../store/schema.js';
+import { protocolParametersDecoder } from './decoders.js';
 import { getEndpoint } from './endpoints.js';
 import { convertible, parseUnit } from './units.js';
 
@@ -30,7 +32,7 @@ const NAME = /^[a-z][a-z0-9_-]{1,63}$/;
 export function protocolFromRow(r: Row<'protocol_versions'>): ProtocolVersion {
   return {
     id: r.id, protocol: r.protocol, version: r.version, endpoint: r.endpoint, site: r.site, vendor: r.vendor, unit: r.unit,
-    parameters: JSON.parse(r.parameters) as Record<string, unknown>, hash: r.definition_hash, createdAt: r.created_at, createdBy: r.created_by,
+    parameters: decodeJson(r.parameters, protocolParametersDecoder, { kind: 'row', what: `parameters of protocol ${r.id}`, id: r.id }), hash: r.definition_hash, createdAt: r.created_at, createdBy: r.created_by,
   };
 }
 

@@ -1,9 +1,11 @@
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
+import { decodeJson } from '../core/decode.js';
 import { canonicalJson } from '../core/hash.js';
 import { ksStatistic, mean, median, summarize, type Summary } from '../stats/describe.js';
 import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
+import { readSnapshotBlob, snapshotDefinitionDecoder } from './decoders.js';
 import { getEndpoint } from './endpoints.js';
 
 /**
@@ -172,7 +174,7 @@ function nextDay(date: string): string {
 
 function infoFromRow(r: { hash: string; endpoint: string; definition: string; measurements: number; compounds: number; created_at: string; created_by: string }): SnapshotInfo {
   return {
-    hash: r.hash, endpoint: r.endpoint, definition: JSON.parse(r.definition) as SnapshotDefinition, measurements: r.measurements, compounds: r.compounds,
+    hash: r.hash, endpoint: r.endpoint, definition: decodeJson(r.definition, snapshotDefinitionDecoder, { kind: 'row', what: 'definition of snapshot', id: r.hash }), measurements: r.measurements, compounds: r.compounds,
     createdAt: r.created_at, createdBy: r.created_by,
   };
 }
@@ -188,7 +190,7 @@ export async function resolveSnapshot(store: Store, ref: string): Promise<Snapsh
 
 export async function readSnapshot(store: Store, ref: string): Promise<SnapshotContent & { info: SnapshotInfo }> {
   const info = await resolveSnapshot(store, ref);
-  const content = JSON.parse((await store.blobs.get(info.hash)).toString('utf8')) as SnapshotContent;
+  const content = await readSnapshotBlob(store.blobs, info.hash);
   return { ...content, info };
 }
 

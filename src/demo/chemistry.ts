@@ -1,4 +1,4 @@
-import { heavyAtomCounts as graphAtomCounts } from '../chem/descriptors.js';
+import { heavyAtomCounts as graphAtomCounts, rdkitDescriptorValues } from '../chem/descriptors.js';
 import type { MolGraph } from '../chem/molgraph.js';
 import { rdkit, type Mol } from '../chem/rdkit.js';
 import { release, standardize } from '../chem/standardize.js';
@@ -188,7 +188,7 @@ const atomCounts = graphAtomCounts;
 
 /** The RDKit descriptors ESOL needs, from one get_descriptors call. */
 function rdkitEsolTerms(mol: Mol): { clogp: number; mw: number; rotatableBonds: number } {
-  const rd = JSON.parse(mol.get_descriptors()) as Record<string, number>;
+  const rd = rdkitDescriptorValues(mol);
   const terms = { clogp: rd.CrippenClogP!, mw: rd.amw!, rotatableBonds: rd.NumRotatableBonds! };
   for (const [k, v] of Object.entries(terms)) if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`RDKit returned no ${k}`);
   return terms;

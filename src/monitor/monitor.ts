@@ -1,3 +1,4 @@
+import { decodeJson } from '../core/decode.js';
 import { canonicalJson, hashOf, nonFiniteAsNull } from '../core/hash.js';
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
@@ -5,11 +6,18 @@ import { descriptorDictionary } from '../chem/descriptors.js';
 import { median, mean } from '../stats/describe.js';
 import { ks2samp, psi, wasserstein1d } from '../stats/drift.js';
 import { mae, rmse, spearman } from '../stats/metrics-regression.js';
+import { descriptorRowDecoder, readSnapshotBlob } from '../data/decoders.js';
+import { trainingSetBlobOf } from '../registry/decoders.js';
 import { recordEvent, versionFromRow, type ModelVersion } from '../registry/registry.js';
+import { decodeEventPayload } from '../store/event-kinds.js';
 import { latestEvent } from '../store/event-log.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { readTrainingSet } from '../training/decoders.js';
+import { readValidationReport } from '../validate/decoders.js';
+import { windowEvidenceDecoder } from './decoders.js';
 import type { ValidationReport } from '../validate/report.js';
+import { readMonitorRun } from './decoders.js';
 import type { DescriptorDrift, WindowEvidence } from './evidence.js';
 
 /**
@@ -107,22 +115,13 @@ async function cachedEvidence(store: Store, key: string, asOf: string): Promise<
   // Evidence settled at a later as-of than this run's is not what was known then: recompute.
   const row = await store.db.selectFrom('window_evidence').select(['blob', 'settled_as_of']).where('key', '=', key).executeTakeFirst();
   if (!row || row.settled_as_of > asOf) return null;
-  const doc: unknown = JSON.parse((await store.blobs.get(row.blob)).toString('utf8'));
-  return decodeCachedEvidence(doc, row.blob);
+  return decodeJson((await store.blobs.get(row.blob)).toString('utf8'), windowEvidenceDecoder, { kind: 'blob', what: 'cached window evidence', id: row.blob });
 }
 
 async function storeEvidence(store: Store, key: string, versionId: string, window: string, e: WindowEvidence, asOf: string): Promise<void> {
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull(e)));
   await store.db.insertInto('window_evidence').values({ key, model_version: versionId, window, blob, settled_as_of: asOf, created_at: nowIso() })
     .onConflict((oc) => oc.column('key').doNothing()).execute();
-}
-
-/** Cached evidence as stored (non-finite numbers were written as null, as in every monitoring run blob). */
-function decodeCachedEvidence(doc: unknown, blob: string): WindowEvidence {
-  if (!doc || typeof doc !== 'object' || !('window' in doc) || !('model' in doc) || !('input' in doc)) {
-    throw new RotguardError('blob_corrupt', `cached window evidence ${blob} is not window evidence`);
-  }
-  return doc as WindowEvidence;
 }
 
 interface WindowGroup {
@@ -174,12 +173,12 @@ function majority(xs: string[]): string {
 async function versionContext(store: Store, id: string): Promise<VersionContext> {
   const version = versionFromRow(await store.db.selectFrom('model_versions').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
   const endpoint = await store.db.selectFrom('endpoints').select('transform').where('name', '=', version.endpoint).executeTakeFirstOrThrow();
-  const report = version.reportBlob ? (JSON.parse((await store.blobs.get(version.reportBlob)).toString('utf8')) as ValidationReport) : null;
+  const report = version.reportBlob ? await readValidationReport(store.blobs, version.reportBlob) : null;
   let trainKeys: string[] = [];
   let scaffolds: string[] = [];
-  const trainingBlob = version.lineage.trainingSet as string | undefined;
+  const trainingBlob = trainingSetBlobOf(version.lineage);
   if (trainingBlob) {
-    const t = JSON.parse((await store.blobs.get(trainingBlob)).toString('utf8')) as { inchikeys: string[]; scaffolds: string[] };
+    const t = await readTrainingSet(store.blobs, trainingBlob);
     trainKeys = t.inchikeys;
     scaffolds = t.scaffolds;
   }
@@ -193,7 +192,7 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
   let known: VersionContext['known'] = null;
   const build = version.buildHash ? await store.db.selectFrom('builds').select('snapshot').where('hash', '=', version.buildHash).executeTakeFirst() : undefined;
   if (build) {
-    const snap = JSON.parse((await store.blobs.get(build.snapshot)).toString('utf8')) as { rows: Array<{ inchikey: string; measurements: string[] }> };
+    const snap = await readSnapshotBlob(store.blobs, build.snapshot);
     const keys = new Set(snap.rows.map((r) => r.inchikey));
     known = { measurements: new Set(snap.rows.flatMap((r) => r.measurements)), scaffolds: new Set(measurements.filter((m) => keys.has(m.inchikey) && m.scaffold !== null).map((m) => m.scaffold!)) };
   }
@@ -208,14 +207,14 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
 
 /** Descriptor values of the given compounds from the feature cache, one array per descriptor. */
 async function descriptorColumns(store: Store, version: ModelVersion, keys: string[]): Promise<Float64Array[]> {
-  const fv = (version.featureContract as { featureVersion?: { descriptors: string } }).featureVersion;
+  const fv = version.featureContract.featureVersion;
   if (!fv || !keys.length) return [];
   const nd = descriptorDictionary(fv.descriptors).descriptors.length;
   const rows: Array<Array<number | null>> = [];
   const unique = [...new Set(keys)];
   for (let i = 0; i < unique.length; i += 500) {
     const part = await store.db.selectFrom('feature_cache').select('descriptors').where('feature_hash', '=', version.featureHash).where('inchikey', 'in', unique.slice(i, i + 500)).execute();
-    for (const r of part) rows.push(JSON.parse(r.descriptors) as Array<number | null>);
+    for (const r of part) rows.push(decodeJson(r.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${version.featureHash}` }));
   }
   return Array.from({ length: nd }, (_, d) => Float64Array.from(rows.map((r) => r[d]).filter((v): v is number => v !== null && Number.isFinite(v))));
 }
@@ -223,7 +222,7 @@ async function descriptorColumns(store: Store, version: ModelVersion, keys: stri
 async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup, asOf: string, prev: WindowEvidence | undefined): Promise<WindowEvidence> {
   const rows = g.rows;
   const keys = [...new Set(rows.map((r) => r.inchikey))];
-  const dict = (ctx.version.featureContract as { featureVersion?: { descriptors: string } }).featureVersion;
+  const dict = ctx.version.featureContract.featureVersion;
   const names = dict ? descriptorDictionary(dict.descriptors).descriptors.map((d) => d.name) : [];
 
   // Input drift: each descriptor against the training set; chemistry mix.
@@ -452,6 +451,5 @@ function byVersion(a: string, b: string): number {
 export async function latestMonitorRun(store: Store, model: string): Promise<{ asOf: string; window: string; windows: WindowEvidence[] } | null> {
   const e = await latestEvent(store.db, { model, kind: 'monitor_run' });
   if (!e) return null;
-  const { blob } = JSON.parse(e.payload) as { blob: string };
-  return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as { asOf: string; window: string; windows: WindowEvidence[] };
+  return readMonitorRun(store.blobs, decodeEventPayload(e, 'monitor_run').blob);
 }

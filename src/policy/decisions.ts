@@ -1,11 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { decodeJson } from '../core/decode.js';
 import { RotguardError } from '../core/errors.js';
+import { snapshotDefinitionDecoder } from '../data/decoders.js';
+import { decodeStoredRecipe } from '../training/decoders.js';
 import type { Recipe } from '../training/recipe.js';
 import { monitorModel, type WindowKind } from '../monitor/monitor.js';
 import { recordEvent, recordFreeze, withModelLock, type Db } from '../registry/registry.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { decodeEventPayload } from '../store/event-kinds.js';
 import { latestEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import { decide, type Decision } from './decide.js';
@@ -98,11 +102,11 @@ export async function applyPolicy(store: Store, o: DecideOptions & { recipeOut?:
   });
   if (decision.action === 'freeze') return { decision, frozen: true, recipe: null, recipePath: null };
   if (decision.action === 'retrain') {
-    const build = await store.db.selectFrom('model_versions as v').innerJoin('builds as b', 'b.hash', 'v.build_hash').select(['b.recipe', 'b.snapshot']).where('v.id', '=', versionId).executeTakeFirst();
+    const build = await store.db.selectFrom('model_versions as v').innerJoin('builds as b', 'b.hash', 'v.build_hash').select(['b.hash', 'b.recipe', 'b.snapshot']).where('v.id', '=', versionId).executeTakeFirst();
     if (!build) throw new RotguardError('no_recipe', `${versionId} was not built by rotguard (imported?): there is no recipe to retrain from`);
-    const last = JSON.parse(build.recipe) as Recipe;
+    const last = decodeStoredRecipe(build.recipe, build.hash);
     const snap = await store.db.selectFrom('snapshots').select('definition').where('hash', '=', build.snapshot).executeTakeFirstOrThrow();
-    const def = JSON.parse(snap.definition) as { protocolVersions?: string[]; sites?: string[]; teams?: string[]; measuredFrom?: string; measuredTo?: string; reportedBy?: string; aggregation: { method: 'mean' | 'median'; censored: 'drop' | 'as_bound' | 'prefer_exact' } };
+    const def = decodeJson(snap.definition, snapshotDefinitionDecoder, { kind: 'row', what: 'definition of snapshot', id: build.snapshot });
     const recipe = retrainRecipe(decision, last, decision.window.end, {
       snapshotWindow: {
         protocols: def.protocolVersions, sites: def.sites, teams: def.teams, measuredFrom: def.measuredFrom, measuredTo: def.measuredTo, reportedBy: def.reportedBy,
@@ -122,7 +126,7 @@ export async function applyPolicy(store: Store, o: DecideOptions & { recipeOut?:
 /** The action of the model's latest recorded decision, if any. */
 export async function latestAction(store: Store, model: string): Promise<Decision['action'] | null> {
   const e = await latestEvent(store.db, { model, kind: 'decision' });
-  return e ? (JSON.parse(e.payload) as { action: Decision['action'] }).action : null;
+  return e ? decodeEventPayload(e, 'decision').action : null;
 }
 
 /**
@@ -134,7 +138,7 @@ export async function retrainBasis(db: Db, model: string, overrideReason: string
   const champion = await db.selectFrom('model_aliases').select('version_id').where('model', '=', model).where('alias', '=', 'champion').executeTakeFirst();
   if (!champion) return null;
   const last = await latestEvent(db, { model, kind: 'decision' });
-  const decision = last ? ((JSON.parse(last.payload) as { decision: Decision }).decision) : null;
+  const decision = last ? decodeEventPayload(last, 'decision').decision : null;
   return { ...requireOverrideReason(decision, overrideReason), champion: champion.version_id };
 }
 

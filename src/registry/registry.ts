@@ -1,12 +1,16 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { nowIso } from '../core/clock.js';
 import { RotguardError, type ErrorCode } from '../core/errors.js';
+import { decodeJson } from '../core/decode.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
-import { appendEvent, latestEvent, readEvents, sqlBackendOf } from '../store/event-log.js';
+import type { EventKind, EventPayloads } from '../store/event-kinds.js';
+import { appendEvent, latestEvent, readEvents, sqlBackendOf, type NewEvent, type PayloadOf } from '../store/event-log.js';
 import type { Database, Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { evaluateGate, validateGate, type GateResult, type GateThresholds } from '../validate/gate.js';
+import { evaluateGate, validateGate, type GateCheck, type GateResult, type GateThresholds } from '../validate/gate.js';
 import type { ValidationReport } from '../validate/report.js';
+import { gateThresholdsDecoder } from '../validate/decoders.js';
+import { decodeFeatureContract, decodeLineage, lineageDocument, type FeatureContract, type ModelLineage, type ModelOrigin } from './decoders.js';
 
 /**
  * The model registry: model → numbered versions (build hash, artifact, feature contract,
@@ -24,42 +28,45 @@ export interface ModelVersion {
   version: number;
   endpoint: string;
   team: string;
-  origin: string;
+  origin: ModelOrigin;
   buildHash: string | null;
   artifactBlob: string;
   reportBlob: string | null;
   featureHash: string;
-  featureContract: Record<string, unknown>;
-  lineage: Record<string, unknown>;
+  featureContract: FeatureContract;
+  /** Built or imported, with what each records (ModelLineage): lineage.origin === origin. */
+  lineage: ModelLineage;
   createdAt: string;
   createdBy: string;
 }
 
 export function versionFromRow(r: Row<'model_versions'>): ModelVersion {
+  const lineage = decodeLineage(r.lineage, r.origin, r.id);
   return {
-    id: r.id, model: r.model, version: r.version, endpoint: r.endpoint, team: r.team, origin: r.origin, buildHash: r.build_hash,
+    id: r.id, model: r.model, version: r.version, endpoint: r.endpoint, team: r.team, origin: lineage.origin, buildHash: r.build_hash,
     artifactBlob: r.artifact_blob, reportBlob: r.report_blob, featureHash: r.feature_hash,
-    featureContract: JSON.parse(r.feature_contract) as Record<string, unknown>, lineage: JSON.parse(r.lineage) as Record<string, unknown>,
+    featureContract: decodeFeatureContract(r.feature_contract, lineage.origin, r.id), lineage,
     createdAt: r.created_at, createdBy: r.created_by,
   };
 }
 
 /**
  * Appends a model event to the event log (inside the caller's transaction when db is one).
- * Its subject is the model unless given: the model's own history (modelEvents) is the
+ * Its subject is the model: the model's own history (modelEvents) is the
  * events whose subject is the model.
  */
-export async function recordEvent(
+export async function recordEvent<K extends EventKind>(
   db: Db,
-  e: { kind: string; model: string; versionId: string | null; actor: string; reason: string; payload?: unknown; subject?: string },
+  e: { kind: K; model: string; versionId: string | null; actor: string; reason: string } & PayloadOf<K>,
 ): Promise<void> {
-  await appendEvent(db, { kind: e.kind, subject: e.subject ?? e.model, model: e.model, versionId: e.versionId, actor: e.actor, reason: e.reason, payload: e.payload });
+  // The same fields plus the subject; TypeScript cannot see through the generic payload type (PayloadOf<K>) here.
+  await appendEvent(db, { ...e, subject: e.model } as NewEvent<K>);
 }
 
 /** Adds version N+1 of a model (inside the caller's transaction). */
 export async function registerVersion(
   db: Db,
-  v: Omit<ModelVersion, 'id' | 'version' | 'createdAt'>,
+  v: Omit<ModelVersion, 'id' | 'version' | 'createdAt' | 'origin'>,
   reason: string,
 ): Promise<ModelVersion> {
   const other = await db.selectFrom('model_versions').select(['endpoint', 'team']).where('model', '=', v.model).executeTakeFirst();
@@ -69,12 +76,12 @@ export async function registerVersion(
   const last = await db.selectFrom('model_versions').select('version').where('model', '=', v.model).orderBy('version', 'desc').executeTakeFirst();
   const version = (last?.version ?? 0) + 1;
   const row = {
-    id: `${v.model}@${version}`, model: v.model, version, endpoint: v.endpoint, team: v.team, origin: v.origin, build_hash: v.buildHash,
+    id: `${v.model}@${version}`, model: v.model, version, endpoint: v.endpoint, team: v.team, origin: v.lineage.origin, build_hash: v.buildHash,
     artifact_blob: v.artifactBlob, report_blob: v.reportBlob, feature_hash: v.featureHash, feature_contract: canonicalJson(v.featureContract),
-    lineage: canonicalJson(v.lineage), created_at: nowIso(), created_by: v.createdBy,
+    lineage: canonicalJson(lineageDocument(v.lineage)), created_at: nowIso(), created_by: v.createdBy,
   };
   await db.insertInto('model_versions').values(row).execute();
-  await recordEvent(db, { kind: 'registered', model: v.model, versionId: row.id, actor: v.createdBy, reason, payload: { buildHash: v.buildHash, origin: v.origin } });
+  await recordEvent(db, { kind: 'registered', model: v.model, versionId: row.id, actor: v.createdBy, reason, payload: { buildHash: v.buildHash, origin: v.lineage.origin } });
   return versionFromRow(row);
 }
 
@@ -131,7 +138,7 @@ export async function setGate(store: Store, endpoint: string, thresholds: unknow
 
 export async function currentGate(db: Db, endpoint: string): Promise<{ hash: string; gate: GateThresholds; createdAt: string; createdBy: string } | null> {
   const row = await db.selectFrom('gates').selectAll().where('endpoint', '=', endpoint).orderBy('created_at', 'desc').executeTakeFirst();
-  return row ? { hash: row.hash, gate: JSON.parse(row.thresholds) as GateThresholds, createdAt: row.created_at, createdBy: row.created_by } : null;
+  return row ? { hash: row.hash, gate: decodeJson(row.thresholds, gateThresholdsDecoder, { kind: 'row', what: `${endpoint} release gate`, id: `gates ${row.hash}` }), createdAt: row.created_at, createdBy: row.created_by } : null;
 }
 
 /** Whether a policy froze the model: a freeze event not followed by an unfreeze. */
@@ -169,7 +176,7 @@ export function withModelLock<T>(store: Store, model: string, fn: (trx: Transact
 }
 
 /** Records a freeze (inside the caller's locked transaction): promotions are refused until an unfreeze. */
-export async function recordFreeze(trx: Transaction<Database>, f: { model: string; versionId: string | null; actor: string; reason: string; payload?: unknown }): Promise<void> {
+export async function recordFreeze(trx: Transaction<Database>, f: { model: string; versionId: string | null; actor: string; reason: string; payload: EventPayloads['frozen'] }): Promise<void> {
   await recordEvent(trx, { kind: 'frozen', model: f.model, versionId: f.versionId, actor: f.actor, reason: f.reason, payload: f.payload });
 }
 

@@ -10,16 +10,17 @@ import type { BatchResult } from '../chem/featurize-batch.js';
 import { fingerprintToHex, wordsFor } from '../chem/fingerprint.js';
 import { loadRDKit } from '../chem/rdkit.js';
 import { fingerprintSet, nearestNeighbours, type FingerprintSet } from '../chem/similarity.js';
-import type { TrainingSet } from '../training/build.js';
-import { OnnxModel, type OnnxIO } from '../training/onnx-model.js';
+import { readTrainingSet } from '../training/decoders.js';
+import { OnnxModel } from '../training/onnx-model.js';
 import { loadModel, type FeatureMatrix, type Prediction } from '../training/trainers/index.js';
 import { streamFeatures } from '../data/feature-stream.js';
 import { openMoleculeFile, type FileRow } from '../data/molecule-file.js';
+import { trainingSetBlobOf } from '../registry/decoders.js';
 import { frozenState, resolveModel, type ModelVersion } from '../registry/registry.js';
 import { appendEvent } from '../store/event-log.js';
 import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import type { ValidationReport } from '../validate/report.js';
+import { readValidationReport } from '../validate/decoders.js';
 import { requestDigest } from './prediction-digest.js';
 
 /**
@@ -77,7 +78,7 @@ export const DOMAIN_SIMILARITY = 0.3;
 export async function loadServingModel(store: Store, ref: string, level = 0.9): Promise<LoadedModel> {
   await loadRDKit();
   const version = await resolveModel(store.db, ref);
-  const contract = version.featureContract as { featureVersion: { descriptors: string; morgan: { radius: number; nBits: number }; hash: string; rdkit: string }; onnx?: OnnxIO };
+  const contract = version.featureContract;
   const recipe: FeatureRecipe = { descriptors: contract.featureVersion.descriptors, morgan: contract.featureVersion.morgan };
   const here = featureVersion(recipe);
   if (here.hash !== version.featureHash) {
@@ -89,25 +90,26 @@ export async function loadServingModel(store: Store, ref: string, level = 0.9): 
   const artifact = await store.blobs.get(version.artifactBlob);
   let predict: LoadedModel['predict'];
   let close = async () => {};
-  if (version.origin === 'imported') {
-    const onnx = await OnnxModel.load(artifact, contract.onnx!);
+  // An imported version's contract names its ONNX inputs and outputs (decoded by origin).
+  if ('onnx' in contract) {
+    const onnx = await OnnxModel.load(artifact, contract.onnx);
     predict = (x) => onnx.predict(x);
     close = () => onnx.close();
   } else {
-    const model = loadModel(artifact.toString('utf8'));
+    const model = loadModel(artifact.toString('utf8'), version.artifactBlob);
     predict = async (x) => model.predict(x);
   }
   let interval: LoadedModel['interval'] = null;
   if (version.reportBlob) {
-    const report = JSON.parse((await store.blobs.get(version.reportBlob)).toString('utf8')) as ValidationReport;
+    const report = await readValidationReport(store.blobs, version.reportBlob);
     const row = report.conformal?.find((c) => Math.abs(c.level - level) < 1e-9);
     if (report.conformal && !row) throw new RotguardError('bad_level', `${version.id} was calibrated at ${report.conformal.map((c) => c.level).join(', ')}, not ${level}`);
     if (row && row.q !== null && Number.isFinite(row.q)) interval = { level, q: row.q, normalized: report.conformalNormalized };
   }
   let train: LoadedModel['train'] = null;
-  const trainingBlob = version.lineage.trainingSet as string | undefined;
+  const trainingBlob = trainingSetBlobOf(version.lineage);
   if (trainingBlob) {
-    const t = JSON.parse((await store.blobs.get(trainingBlob)).toString('utf8')) as TrainingSet;
+    const t = await readTrainingSet(store.blobs, trainingBlob);
     const bytes = Buffer.from(t.fingerprints, 'base64');
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
     train = { set: fingerprintSet(words, t.fingerprintWords), inchikeys: t.inchikeys, scaffolds: new Set(t.scaffolds) };

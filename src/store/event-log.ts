@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { nowIso } from '../core/clock.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
+import type { EventKind, EventPayloads } from './event-kinds.js';
 import type { Database, EventTable, Row } from './schema.js';
 
 export type EventDb = Kysely<Database> | Transaction<Database>;
@@ -39,17 +40,19 @@ export const EVENT_LOG_LOCK_KEY = 0x726f7467;
 /** How many events verifyEventLog reads per query. */
 export const VERIFY_PAGE_SIZE = 1000;
 
-export interface NewEvent {
-  kind: string;
+/** An event to append: its payload must be the one its kind carries (event-kinds.ts). */
+export type NewEvent<K extends EventKind = EventKind> = {
+  kind: K;
   /** What the event is about: the model name for model events, else e.g. `source:<id>`, `snapshot:<hash>`, `build:<hash>`, `endpoint:<name>`, `gate:<endpoint>`. */
   subject: string;
   actor: string;
   reason?: string;
   model?: string | null;
   versionId?: string | null;
-  /** Any JSON value; stored as canonical JSON (non-finite numbers are refused). */
-  payload?: unknown;
-}
+} & PayloadOf<K>;
+
+/** The payload field: required unless the kind carries nothing (then optional, stored as {}). Stored as canonical JSON (non-finite numbers are refused). */
+export type PayloadOf<K extends EventKind> = {} extends EventPayloads[K] ? { payload?: EventPayloads[K] } : { payload: EventPayloads[K] };
 
 /** The hashed fields of an event, in the chain's own names. */
 /** Every field of an event but its own hash: what the hash covers. */
@@ -84,7 +87,7 @@ export function sqlBackendOf(db: Kysely<any>): 'sqlite' | 'postgres' {
  * caller's transaction that has already written holds it). Call it last in a transaction,
  * so the lock is held briefly. Either way the primary key on seq refuses a fork.
  */
-export async function appendEvent(db: EventDb, e: NewEvent): Promise<EventRow> {
+export async function appendEvent<K extends EventKind>(db: EventDb, e: NewEvent<K>): Promise<EventRow> {
   if (db.isTransaction) return appendInTransaction(db, e);
   if (sqlBackendOf(db) === 'postgres') return db.transaction().execute((trx) => appendInTransaction(trx, e));
   return db.connection().execute(async (conn) => {
@@ -100,7 +103,7 @@ export async function appendEvent(db: EventDb, e: NewEvent): Promise<EventRow> {
   });
 }
 
-async function appendInTransaction(db: EventDb, e: NewEvent): Promise<EventRow> {
+async function appendInTransaction<K extends EventKind>(db: EventDb, e: NewEvent<K>): Promise<EventRow> {
   if (!e.kind || !e.subject || !e.actor) throw new Error(`appendEvent: kind, subject and actor are required (got ${JSON.stringify({ kind: e.kind, subject: e.subject, actor: e.actor })})`);
   const payload = canonicalJson(e.payload ?? {});
   if (sqlBackendOf(db) === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK_KEY)})`.execute(db);
@@ -120,7 +123,7 @@ export interface EventFilter {
   model?: string;
   subject?: string;
   /** One kind or any of several. */
-  kind?: string | string[];
+  kind?: EventKind | EventKind[];
   /** Only events after this seq (for paging). */
   afterSeq?: number;
   limit?: number;

@@ -1,16 +1,20 @@
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
+import { decodeJson } from '../core/decode.js';
 import { canonicalJson, hashOf, nonFiniteAsNull } from '../core/hash.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { fingerprintFromHex, wordsFor } from '../chem/fingerprint.js';
 import { fingerprintSet, nearestNeighbours } from '../chem/similarity.js';
+import { descriptorRowDecoder } from '../data/decoders.js';
 import { computeFeatures, defineFeatureSet } from '../data/features.js';
 import { createSnapshot, readSnapshot, type SnapshotContent } from '../data/snapshots.js';
 import { registerVersion, versionFromRow, type ModelVersion } from '../registry/registry.js';
+import type { BuiltFeatureContract, BuiltLineage } from '../registry/decoders.js';
 import { appendEvent } from '../store/event-log.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { readValidationReport } from '../validate/decoders.js';
 import { validationReport, type ValidationReport } from '../validate/report.js';
 import { splitIndices } from '../validate/splits.js';
 import { buildEnvironment, type BuildEnvironment } from './environment.js';
@@ -134,9 +138,9 @@ export async function build(
       created_at: nowIso(), created_by: actor,
     }).execute();
     const v = await registerVersion(trx, {
-      model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, origin: 'built', buildHash, artifactBlob, reportBlob, featureHash: set.hash,
+      model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, buildHash, artifactBlob, reportBlob, featureHash: set.hash,
       featureContract: { featureVersion: set.version, descriptors: dict.descriptors.map((d) => d.name), fingerprint: { type: 'morgan', ...featureRecipe.morgan }, uses: usedBlocks(data.matrix) },
-      lineage: { ...lineageOf(recipe, snapshot.info.hash, set.hash, environment), trainingSet: trainingSetBlob },
+      lineage: lineageOf(recipe, snapshot.info.hash, set.hash, environment, trainingSetBlob),
       createdBy: actor,
     }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
     await appendEvent(trx, {
@@ -177,7 +181,7 @@ async function cacheHit(store: Store, buildHash: string, trainSeconds: number, a
     return v;
   });
   const b = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirstOrThrow();
-  const report = JSON.parse((await store.blobs.get(b.report_blob)).toString('utf8')) as ValidationReport;
+  const report = await readValidationReport(store.blobs, b.report_blob);
   return {
     buildHash, cacheHit: true, savedSeconds: trainSeconds, trainSeconds: 0, version: versionFromRow(row), snapshot: b.snapshot, featureHash: b.feature_hash,
     artifactBlob: b.artifact_blob, report,
@@ -215,7 +219,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
   const fingerprints = new Uint32Array(usable.length * words);
   usable.forEach((r, i) => {
     const f = byKey.get(r.inchikey)!;
-    const values = JSON.parse(f.descriptors) as Array<number | null>;
+    const values = decodeJson(f.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${r.inchikey} ${featureHash}` });
     for (let d = 0; d < nd; d++) descriptors[i * nd + d] = values[d] ?? Number.NaN;
     fingerprints.set(fingerprintFromHex(f.fingerprint), i * words);
   });
@@ -304,11 +308,11 @@ function trainingSet(data: LoadedFeatures, train: number[]): TrainingSet {
   };
 }
 
-function usedBlocks(m: FeatureMatrix): string[] {
-  return [m.descriptors ? 'descriptors' : null, m.fingerprints ? 'fingerprints' : null].filter((x): x is string => x !== null);
+function usedBlocks(m: FeatureMatrix): BuiltFeatureContract['uses'] {
+  return [m.descriptors ? 'descriptors' as const : null, m.fingerprints ? 'fingerprints' as const : null].filter((x) => x !== null);
 }
 
 /** What this version can be traced back to; every field present for a rotguard build. */
-function lineageOf(recipe: Recipe, snapshot: string, featureHash: string, environment: BuildEnvironment): Record<string, unknown> {
-  return { snapshot, featureHash, splitRule: recipe.split, seed: recipe.seed, environment, missing: [] };
+function lineageOf(recipe: Recipe, snapshot: string, featureHash: string, environment: BuildEnvironment, trainingSet: string): BuiltLineage {
+  return { origin: 'built', snapshot, featureHash, splitRule: recipe.split, seed: recipe.seed, environment, trainingSet, missing: [] };
 }

@@ -4,6 +4,7 @@ import { sha256Hex } from '../core/hash.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { resolveFeatureSet } from '../data/features.js';
 import { resolveSnapshot } from '../data/snapshots.js';
+import type { ImportedLineage } from '../registry/decoders.js';
 import { registerVersion, type ModelVersion } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import { OnnxModel, type OnnxIO } from './onnx-model.js';
@@ -58,16 +59,21 @@ export async function importOnnxModel(store: Store, o: OnnxImport): Promise<Mode
   }
   const lockfileSha256 = o.lockfilePath ? sha256Hex(readFileSync(o.lockfilePath)) : undefined;
   const snapshot = o.snapshot ? (await resolveSnapshot(store, o.snapshot)).hash : undefined;
-  const declared: Record<string, unknown> = { imageDigest: o.imageDigest, lockfileSha256, snapshot, split: o.split, seed: o.seed };
+  const declared = { imageDigest: o.imageDigest, lockfileSha256, snapshot, split: o.split, seed: o.seed };
   const missing = Object.entries(declared).filter(([, v]) => v === undefined).map(([k]) => k);
-  const lineage = { ...Object.fromEntries(Object.entries(declared).filter(([, v]) => v !== undefined)), onnxSha256: sha256Hex(bytes), missing };
+  const lineage: ImportedLineage = { origin: 'imported', ...withoutUndefined(declared), onnxSha256: sha256Hex(bytes), missing };
 
   const artifactBlob = await store.blobs.put(bytes);
   return store.db.transaction().execute((trx) =>
     registerVersion(trx, {
-      model: o.model, endpoint: o.endpoint, team: o.team, origin: 'imported', buildHash: null, artifactBlob, reportBlob: null, featureHash: set.hash,
+      model: o.model, endpoint: o.endpoint, team: o.team, buildHash: null, artifactBlob, reportBlob: null, featureHash: set.hash,
       featureContract: { featureVersion: set.version, onnx: io },
       lineage, createdBy: o.actor,
     }, o.reason ?? `imported ONNX ${o.onnxPath}${missing.length ? ` (lineage missing: ${missing.join(', ')})` : ''}`),
   );
+}
+
+/** The declared fields only: an undeclared field is listed in `missing`, not stored as null. */
+function withoutUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

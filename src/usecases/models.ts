@@ -8,6 +8,7 @@ import {
 } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import { evaluateGate } from '../validate/gate.js';
+import { readValidationReport as readReportBlob } from '../validate/decoders.js';
 import type { ValidationReport } from '../validate/report.js';
 import { inContext, type Context } from './context.js';
 
@@ -43,8 +44,8 @@ export function listModels(ctx: Context) {
   return inContext(ctx, () => listVersions(ctx.store));
 }
 
-export async function readValidationReport(store: Store, blob: string): Promise<ValidationReport> {
-  return JSON.parse((await store.blobs.get(blob)).toString('utf8')) as ValidationReport;
+export function readValidationReport(store: Store, blob: string): Promise<ValidationReport> {
+  return readReportBlob(store.blobs, blob);
 }
 
 /** A version with its validation report checked against the endpoint's current gate. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { canonicalJson, nonFiniteAsNull } from '../../src/core/hash.js';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { build, UNGOVERNED } from '../../src/training/build.js';
@@ -13,17 +13,17 @@ import { validateMapping } from '../../src/data/mapping.js';
 import { addProtocolVersion } from '../../src/data/protocols.js';
 import { latestMonitorRun, monitorModel } from '../../src/monitor/monitor.js';
 import { predictFile } from '../../src/serve/predict.js';
-import { openStore } from '../../src/store/store.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
+import { forEachBackend } from '../store/backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-monitor-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('monitoring', () => {
+forEachBackend('monitoring', (backend) => {
   before(() => loadRDKit());
 
   it('sees new chemistry, measures performance once labels arrive, and confirms an assay shift from reference compounds', async () => {
-    const store = await openStore({ workspace: join(dir, 'ws'), migrate: true });
+    const store = await backend.openFresh();
     await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: { pH: 7.4 } }, 'ana');
     const mapping = validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' } });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { buildModel } from '../../src/usecases/models.js';
@@ -16,9 +16,9 @@ import { applyPolicy, decideNow, retrainBasis } from '../../src/policy/decisions
 import { parsePolicy } from '../../src/policy/policy-file.js';
 import { modelEvents, promote, setGate, unfreeze } from '../../src/registry/registry.js';
 import { predictFile } from '../../src/serve/predict.js';
-import { openStore } from '../../src/store/store.js';
 import type { ValidationReport } from '../../src/validate/report.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
+import { forEachBackend } from '../store/backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-policy-apply-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,11 +41,11 @@ maturity:
   min_labels_on_new_chemistry: 10
 `);
 
-describe('policy decisions on a live model', () => {
+forEachBackend('policy decisions on a live model', (backend) => {
   before(() => loadRDKit());
 
   it('watches new chemistry, retrains once labels show decay, freezes on an assay shift, and logs why every retrain happened', async () => {
-    const store = await openStore({ workspace: join(dir, 'ws'), migrate: true });
+    const store = await backend.openFresh();
     const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
     await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');

@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, it } from 'node:test';
+import { it } from 'node:test';
 import { withClock } from '../../src/core/clock.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
 import { currentGate, setGate } from '../../src/registry/registry.js';
 import { readEvents } from '../../src/store/event-log.js';
-import { openStore } from '../../src/store/store.js';
+import { forEachBackend } from '../store/backends.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rotguard-gates-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
+forEachBackend('release gates', (b) => {
 it('going back to an earlier gate makes it current again, and every change is logged', async () => {
-  const store = await openStore({ workspace: dir, migrate: true });
+  const store = await b.openFresh();
   try {
     await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'lead');
     const a = { minTestSize: 10, maxMae: 0.5 };
@@ -34,4 +29,5 @@ it('going back to an earlier gate makes it current again, and every change is lo
   } finally {
     await store.close();
   }
+});
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { sha256Hex } from '../../src/core/hash.js';
@@ -18,12 +18,13 @@ import { predictFile } from '../../src/serve/predict.js';
 import { latestEvent, readEvents, verifyEventLog } from '../../src/store/event-log.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
+import { forEachBackend, type StoreLocation } from '../store/backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-predict-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function storeWithModel(): Promise<{ store: Store; training: string[] }> {
-  const store = await openStore({ workspace: join(dir, 'ws'), migrate: true });
+async function storeWithModel(location: StoreLocation): Promise<{ store: Store; training: string[] }> {
+  const store = await openStore({ ...location, migrate: true });
   await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');
   const smiles = combinatorialSmiles(150);
@@ -36,11 +37,14 @@ async function storeWithModel(): Promise<{ store: Store; training: string[] }> {
   return { store, training: smiles };
 }
 
-describe('predict with lineage', () => {
+forEachBackend('predict with lineage', (backend) => {
+  // Both tests use one workspace (and database): the second reopens what the first built.
+  let location: Promise<StoreLocation> | undefined;
+  const workspace = () => (location ??= backend.freshLocation());
   before(() => loadRDKit());
 
   it('writes value, interval and applicability domain, and stores a traceable record per prediction', async () => {
-    const { store, training } = await storeWithModel();
+    const { store, training } = await storeWithModel(await workspace());
     const queries = [training[0]!, training[1]!, 'CCCCCCCCCCCCCCCCCCCC(=O)O', 'not a smiles', 'OC(=O)c1ccccc1[O-].[Na+]'];
     writeFileSync(join(dir, 'q.csv'), ['id,smiles', ...queries.map((s, i) => `q${i},${s}`)].join('\n') + '\n');
     const s = await predictFile(store, { modelRef: 'logd-rf@1', input: join(dir, 'q.csv'), out: join(dir, 'p.csv'), actor: 'carl', workers: 1 });
@@ -92,7 +96,7 @@ describe('predict with lineage', () => {
   });
 
   it('refuses a model whose feature contract this runtime cannot honour', async () => {
-    const store = await openStore({ workspace: join(dir, 'ws'), migrate: true });
+    const store = await openStore({ ...(await workspace()), migrate: true });
     await store.db.updateTable('model_versions').set({ feature_hash: 'f'.repeat(64) }).where('id', '=', 'logd-rf@1').execute();
     writeFileSync(join(dir, 'q2.csv'), 'id,smiles\na,CCO\n');
     await assert.rejects(

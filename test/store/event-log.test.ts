@@ -20,7 +20,8 @@ async function seed(store: Store, n = 6): Promise<void> {
     for (let i = 1; i <= n; i++) {
       await appendEvent(store.db, {
         kind: i % 3 === 0 ? 'promoted_champion' : 'registered', subject: i % 2 ? 'sol-rf' : `snapshot:${String(i).repeat(8)}`,
-        model: i % 2 ? 'sol-rf' : null, versionId: i % 2 ? `sol-rf@${i}` : null, actor: 'ana', reason: `step ${i}`, payload: { i, nested: { b: 1, a: [i, null] } },
+        model: i % 2 ? 'sol-rf' : null, versionId: i % 2 ? `sol-rf@${i}` : null, actor: 'ana', reason: `step ${i}`,
+        payload: { previous: null, gate: `${i}`.repeat(64), checks: [{ passed: true, check: 'minTestSize', value: i, threshold: 1 }], builder: 'ben' },
       });
     }
   });
@@ -46,11 +47,11 @@ forEachBackend('event log', (b) => {
     // Inside a caller's transaction too (the event commits with the change it records).
     await store.db.transaction().execute(async (trx) => {
       await trx.insertInto('teams').values({ name: 'dmpk', created_at: '2026-03-02T09:00:00.000Z' }).execute();
-      await appendEvent(trx, { kind: 'team_created', subject: 'team:dmpk', actor: 'ana' });
+      await appendEvent(trx, { kind: 'retrain_override', subject: 'team:dmpk', actor: 'ana' });
     });
     // Rolled back with its transaction: no event, no gap.
     await assert.rejects(store.db.transaction().execute(async (trx) => {
-      await appendEvent(trx, { kind: 'doomed', subject: 'x', actor: 'ana' });
+      await appendEvent(trx, { kind: 'unfrozen', subject: 'x', actor: 'ana' });
       throw new Error('boom');
     }), /boom/);
     const all = await readEvents(store.db);
@@ -60,7 +61,7 @@ forEachBackend('event log', (b) => {
       assert.equal(e.hash, eventHash(e));
       if (i) assert.equal(e.prev_hash, all[i - 1]!.hash);
     }
-    assert.equal(all[1]!.payload, '{"i":2,"nested":{"a":[2,null],"b":1}}', 'canonical JSON');
+    assert.equal(all[1]!.payload, `{"builder":"ben","checks":[{"check":"minTestSize","passed":true,"threshold":1,"value":2}],"gate":"${'2'.repeat(64)}","previous":null}`, 'canonical JSON');
     const v = await verifyEventLog(store.db);
     assert.deepEqual({ ...v, problems: kinds(v.problems) }, { ok: true, events: 7, headSeq: 7, headHash: all[6]!.hash, expectedHeadFound: null, problems: [] });
     assert.deepEqual(await eventLogHead(store.db), { seq: 7, hash: all[6]!.hash });
@@ -68,16 +69,16 @@ forEachBackend('event log', (b) => {
 
     // Readers: by model, by kind, latest of a kind (highest seq, though every `at` ties).
     assert.deepEqual((await readEvents(store.db, { model: 'sol-rf' })).map((e) => e.seq), [1, 3, 5]);
-    assert.deepEqual((await readEvents(store.db, { kind: ['promoted_champion', 'team_created'] })).map((e) => e.seq), [3, 6, 7]);
+    assert.deepEqual((await readEvents(store.db, { kind: ['promoted_champion', 'retrain_override'] })).map((e) => e.seq), [3, 6, 7]);
     assert.equal((await latestEvent(store.db, { model: 'sol-rf', kind: 'registered' }))!.seq, 5);
     assert.equal((await readEvents(store.db, { afterSeq: 5, limit: 1 }))[0]!.seq, 6);
   });
 
   it('keeps a model history apart from other events about the model (recordEvent / modelEvents)', async () => {
     const store = await b.openFresh();
-    await recordEvent(store.db, { kind: 'registered', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'ana', reason: 'built' });
-    await appendEvent(store.db, { kind: 'predicted', subject: 'request:r1', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'carl', payload: { count: 3 } });
-    await recordEvent(store.db, { kind: 'promoted_champion', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'ben', reason: 'ok' });
+    await recordEvent(store.db, { kind: 'registered', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'ana', reason: 'built', payload: { buildHash: null, origin: 'imported' } });
+    await appendEvent(store.db, { kind: 'predicted', subject: 'request:r1', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'carl', payload: { request: 'r1', count: 3, digest: '0'.repeat(64), complete: true } });
+    await recordEvent(store.db, { kind: 'promoted_champion', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'ben', reason: 'ok', payload: { previous: null, gate: null, checks: null, builder: 'ana' } });
     const history = await modelEvents(store, 'sol-rf');
     assert.deepEqual(history.map((e) => [e.seq, e.kind]), [[1, 'registered'], [3, 'promoted_champion']]);
     assert.equal((await latestEvent(store.db, { model: 'sol-rf', kind: 'predicted' }))!.subject, 'request:r1');
@@ -91,8 +92,8 @@ forEachBackend('event log', (b) => {
     const two = b.backend === 'postgres' ? await openStore({ ...location }) : one;
     try {
       await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 0
-        ? (i % 2 ? one : two).db.transaction().execute((trx) => appendEvent(trx, { kind: 'tock', subject: `n:${i}`, actor: 'ana' }))
-        : appendEvent((i % 2 ? one : two).db, { kind: 'tick', subject: `n:${i}`, actor: 'ana', payload: { i } }))));
+        ? (i % 2 ? one : two).db.transaction().execute((trx) => appendEvent(trx, { kind: 'unfrozen', subject: `n:${i}`, actor: 'ana' }))
+        : appendEvent((i % 2 ? one : two).db, { kind: 'retrain_override', subject: `n:${i}`, actor: 'ana', reason: `${i}` }))));
       if (b.backend === 'sqlite') {
         const module = new URL('../../src/store/event-log.js', import.meta.url).href;
         const store = new URL('../../src/store/store.js', import.meta.url).href;
@@ -213,7 +214,7 @@ forEachBackend('event log', (b) => {
       assert.ok((await verifyEventLog(store.db)).ok);
       assert.deepEqual((await modelEvents(store, 'm1')).map((e) => e.kind), ['registered', 'promoted_champion']);
       await assert.rejects(sql`select count(*) from registry_events`.execute(store.db));
-      await appendEvent(store.db, { kind: 'after', subject: 'x', actor: 'ana' });
+      await appendEvent(store.db, { kind: 'unfrozen', subject: 'x', actor: 'ana' });
       assert.deepEqual([(await verifyEventLog(store.db)).ok, (await eventLogHead(store.db)).seq], [true, 4]);
     } finally {
       await store.close();

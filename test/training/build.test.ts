@@ -13,17 +13,19 @@ import { ingestFile } from '../../src/data/ingest.js';
 import { validateMapping } from '../../src/data/mapping.js';
 import { addProtocolVersion } from '../../src/data/protocols.js';
 import { modelEvents, promote, setGate } from '../../src/registry/registry.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import type { ValidationReport } from '../../src/validate/report.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
+import { forEachBackend, type TestBackend } from '../store/backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-build-'));
 after(() => process.env.KEEP_TEST_DIRS ? undefined : rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 /** A fresh embedded store with 120 compounds and a label that depends on their R-groups. */
-async function freshStore(extraRows = 0): Promise<Store> {
-  const store = await openStore({ workspace: join(dir, `ws${n++}`), migrate: true });
+async function freshStore(backend: TestBackend, extraRows = 0): Promise<Store> {
+  const store = await backend.openFresh();
+  n++;
   await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'alice');
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'alice');
   const smiles = combinatorialSmiles(120 + extraRows);
@@ -42,12 +44,12 @@ const recipeDoc = {
 };
 const recipe = (patch: Record<string, unknown> = {}): Recipe => validateRecipe({ ...recipeDoc, ...patch });
 
-describe('reproducible builds', () => {
+forEachBackend('reproducible builds', (backend) => {
   before(() => loadRDKit());
 
   it('gives the same build hash and a bit-identical artifact in two fresh workspaces, and a cache hit the second time', async () => {
-    const a = await freshStore();
-    const b = await freshStore();
+    const a = await freshStore(backend);
+    const b = await freshStore(backend);
     const first = await build(a, recipe(), 'alice', UNGOVERNED);
     const other = await build(b, recipe(), 'alice', UNGOVERNED);
     assert.equal(first.buildHash, other.buildHash);
@@ -67,7 +69,7 @@ describe('reproducible builds', () => {
   });
 
   it('gives a new hash for new data, features, seed, split or code', async () => {
-    const store = await freshStore();
+    const store = await freshStore(backend);
     const base = await build(store, recipe(), 'alice', UNGOVERNED);
     const seed = await build(store, recipe({ seed: 8 }), 'alice', UNGOVERNED);
     const features = await build(store, recipe({ features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 2048 } }), 'alice', UNGOVERNED);
@@ -76,7 +78,7 @@ describe('reproducible builds', () => {
     assert.equal(hashes.size, 4);
     assert.deepEqual([seed.version.version, features.version.version, split.version.version], [2, 3, 4]);
     // New data: one more compound in the store changes the snapshot, hence the build.
-    const more = await freshStore(1);
+    const more = await freshStore(backend, 1);
     const grown = await build(more, recipe(), 'alice', UNGOVERNED);
     assert.notEqual(grown.snapshot, base.snapshot);
     assert.notEqual(grown.buildHash, base.buildHash);
@@ -93,7 +95,7 @@ describe('reproducible builds', () => {
   });
 
   it('writes a validation report with metrics, conformal coverage and an applicability profile', async () => {
-    const store = await freshStore();
+    const store = await freshStore(backend);
     const r = await build(store, recipe({ algorithm: 'ridge', params: {} }), 'alice', UNGOVERNED);
     const report = r.report;
     assert.equal(report.split.method, 'scaffold');
@@ -107,11 +109,11 @@ describe('reproducible builds', () => {
   });
 });
 
-describe('classification builds', () => {
+forEachBackend('classification builds', (backend) => {
   before(() => loadRDKit());
 
   it('classify the label against a threshold and report AUROC, AUPRC and balanced accuracy', async () => {
-    const store = await freshStore();
+    const store = await freshStore(backend);
     const r = await build(store, recipe({ model: 'logd-high', task: { type: 'classification', threshold: 2, positive: 'above' }, params: { nEstimators: 20 } }), 'alice', UNGOVERNED);
     assert.equal(r.report.task, 'classification');
     const t = r.report.test as unknown as Record<string, number>;
@@ -138,11 +140,11 @@ describe('recipes', () => {
   });
 });
 
-describe('promotion', () => {
+forEachBackend('promotion', (backend) => {
   before(() => loadRDKit());
 
   it('refuses champion without a gate, with a failing gate, or by the builder alone; records every attempt', async () => {
-    const store = await freshStore();
+    const store = await freshStore(backend);
     const r = await build(store, recipe(), 'alice', UNGOVERNED);
     const readReport = async (blob: string) => JSON.parse((await store.blobs.get(blob)).toString('utf8')) as ValidationReport;
     const attempt = (actor: string) => promote(store, { ref: 'logd-rf@1', alias: 'champion', actor, reason: 'ready', readReport });

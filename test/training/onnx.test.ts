@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
@@ -10,7 +10,8 @@ import { importOnnxModel } from '../../src/training/onnx-import.js';
 import { OnnxModel, type OnnxIO } from '../../src/training/onnx-model.js';
 import { addEndpoint } from '../../src/data/endpoints.js';
 import { defineFeatureSet } from '../../src/data/features.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { forEachBackend, type TestBackend } from '../store/backends.js';
 
 const fixtures = resolve(fileURLToPath(new URL('../../../test/fixtures/onnx', import.meta.url)));
 const onnxPath = join(fixtures, 'linear-descriptors.onnx');
@@ -18,8 +19,8 @@ const weights = JSON.parse(readFileSync(join(fixtures, 'linear-descriptors.json'
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-onnx-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function store(): Promise<Store> {
-  const s = await openStore({ workspace: join(dir, `ws${Math.random().toString(36).slice(2)}`), migrate: true });
+async function store(backend: TestBackend): Promise<Store> {
+  const s = await backend.openFresh();
   await addEndpoint(s, { name: 'sol', unit: 'ug/mL', transform: 'log10', direction: 'higher_is_better', validMin: 0, validMax: null, description: '' }, 'ana');
   await defineFeatureSet(s, 'default', { descriptors: 'rdkit-desc@1', morgan: { radius: 2, nBits: 2048 } });
   return s;
@@ -27,7 +28,7 @@ async function store(): Promise<Store> {
 
 const io: OnnxIO = { block: 'descriptors', width: 24, inputName: 'descriptors', valueOutput: 'value', uncertaintyOutput: 'uncertainty' };
 
-describe('ONNX models trained elsewhere', () => {
+forEachBackend('ONNX models trained elsewhere', (backend) => {
   before(() => loadRDKit());
 
   it('predicts X·w + b with onnxruntime, matching the weights it was exported with', async () => {
@@ -45,7 +46,7 @@ describe('ONNX models trained elsewhere', () => {
   });
 
   it('registers an imported version, recording declared lineage and listing what is missing', async () => {
-    const s = await store();
+    const s = await store(backend);
     const v = await importOnnxModel(s, { model: 'sol-onnx', endpoint: 'sol', team: 'ds', onnxPath, features: 'default', block: 'descriptors', uncertaintyOutput: 'uncertainty', actor: 'ana' });
     assert.equal(v.origin, 'imported');
     assert.equal(v.buildHash, null);
@@ -63,7 +64,7 @@ describe('ONNX models trained elsewhere', () => {
   });
 
   it('refuses a model whose inputs do not match the feature contract, and files that are not ONNX', async () => {
-    const s = await store();
+    const s = await store(backend);
     await assert.rejects(
       importOnnxModel(s, { model: 'm', endpoint: 'sol', team: 'ds', onnxPath, features: 'default', block: 'fingerprints', actor: 'ana' }),
       (e: unknown) => e instanceof RotguardError && e.code === 'onnx_contract',

@@ -69,7 +69,7 @@ forEachBackend('governance in the use cases', (b) => {
       const haveLock = new Promise<void>((r) => (locked = r));
       // Connection A records a freeze and holds its transaction open...
       const freezing = withModelLock(a, 'logd-rf', async (trx) => {
-        await recordFreeze(trx, { model: 'logd-rf', versionId: 'logd-rf@1', actor: 'policy', reason: 'assay shift' });
+        await recordFreeze(trx, { model: 'logd-rf', versionId: 'logd-rf@1', actor: 'policy', reason: 'assay shift', payload: { policyHash: 'f'.repeat(64), window: { label: '2026-W01', start: '2026-01-05T00:00:00.000Z', end: '2026-01-11T23:59:59.999Z' } } });
         locked();
         await held;
       });

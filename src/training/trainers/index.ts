@@ -2,6 +2,7 @@
  * The built-in trainers by name, and loading any stored model artifact by its `kind`.
  * The recipe and build-hash machinery picks a trainer here; serving reloads models here.
  */
+import { RotguardError } from '../../core/errors.js';
 import { artifactError } from './encoding.js';
 import { RANDOM_FOREST, RandomForestModel, randomForestTrainer } from './random-forest.js';
 import { RIDGE, RidgeModel, ridgeTrainer } from './ridge.js';
@@ -19,9 +20,29 @@ export const TRAINERS: Readonly<Record<string, Trainer<any>>> = {
   [TANIMOTO_KNN]: tanimotoKnnTrainer,
 };
 
-/** A trained model from its artifact (the object, or its JSON text). */
-export function loadModel(artifact: unknown): TrainedModel {
-  const a = typeof artifact === 'string' ? (JSON.parse(artifact) as unknown) : artifact;
+/**
+ * A trained model from its artifact (the object, or its JSON text). Each trainer's
+ * fromJSON is the artifact's decoder: it checks every field. `blob` names the artifact's
+ * blob hash in the error when it came from the store.
+ */
+export function loadModel(artifact: unknown, blob?: string): TrainedModel {
+  try {
+    return loadArtifact(artifact);
+  } catch (e) {
+    if (blob && e instanceof RotguardError && e.code === 'invalid_model_artifact') throw new RotguardError(e.code, `${e.message} (blob ${blob})`, e.location);
+    throw e;
+  }
+}
+
+function loadArtifact(artifact: unknown): TrainedModel {
+  let a: unknown = artifact;
+  if (typeof artifact === 'string') {
+    try {
+      a = JSON.parse(artifact);
+    } catch (e) {
+      throw artifactError(`not JSON (${(e as Error).message})`);
+    }
+  }
   const kind = (a as { kind?: unknown } | null)?.kind;
   switch (kind) {
     case RIDGE:
