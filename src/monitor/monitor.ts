@@ -71,12 +71,16 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
   const asOf = o.asOf ?? groups[groups.length - 1]!.end;
   const contexts = new Map<string, VersionContext>();
   const windows: WindowEvidence[] = [];
+  // Every settled window this model has, in one query: the lookup per run stays one round trip.
+  const settledRows = await store.db.selectFrom('window_evidence').select(['key', 'blob', 'settled_as_of'])
+    .where('model_version', 'in', [...new Set(predictions.map((p) => p.model_version))]).execute();
+  const settledByKey = new Map(settledRows.map((r) => [r.key, r]));
   for (const g of groups) {
     const versionId = majority(g.rows.map((r) => r.model_version));
     const prev = windows[windows.length - 1];
     // A settled window's evidence is computed once and reused (its inputs can no longer change).
     const key = hashOf({ schema: EVIDENCE_SCHEMA, version: versionId, window: g.label, kind: o.window ?? 'week', rows: g.rows.map((r) => r.id).sort() });
-    const cached = await cachedEvidence(store, key, asOf);
+    const cached = await cachedEvidence(store, settledByKey.get(key), asOf);
     if (cached) {
       windows.push(cached);
       continue;
@@ -111,11 +115,19 @@ function settled(g: WindowGroup, e: WindowEvidence, asOf: string): boolean {
   return age > 0 && (e.labels.labelled === e.predictions || age > SETTLE_DAYS * DAY);
 }
 
-async function cachedEvidence(store: Store, key: string, asOf: string): Promise<WindowEvidence | null> {
+/** Decoded evidence by blob hash: blobs are immutable, so a process (a backtest) decodes each once. */
+const decodedEvidence = new Map<string, WindowEvidence>();
+
+async function cachedEvidence(store: Store, row: { blob: string; settled_as_of: string } | undefined, asOf: string): Promise<WindowEvidence | null> {
   // Evidence settled at a later as-of than this run's is not what was known then: recompute.
-  const row = await store.db.selectFrom('window_evidence').select(['blob', 'settled_as_of']).where('key', '=', key).executeTakeFirst();
   if (!row || row.settled_as_of > asOf) return null;
-  return decodeJson((await store.blobs.get(row.blob)).toString('utf8'), windowEvidenceDecoder, { kind: 'blob', what: 'cached window evidence', id: row.blob });
+  let e = decodedEvidence.get(row.blob);
+  if (!e) {
+    e = decodeJson((await store.blobs.get(row.blob)).toString('utf8'), windowEvidenceDecoder, { kind: 'blob', what: 'cached window evidence', id: row.blob });
+    if (decodedEvidence.size > 10_000) decodedEvidence.clear();
+    decodedEvidence.set(row.blob, e);
+  }
+  return e;
 }
 
 async function storeEvidence(store: Store, key: string, versionId: string, window: string, e: WindowEvidence, asOf: string): Promise<void> {
