@@ -22,7 +22,7 @@ const op = {
 /** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
 const simd = {
   load: 0x00, const: 0x0c, extractLaneI32: 0x1b, and: 0x4e, popcnt: 0x62,
-  extaddPairwiseI16U: 0x7d, extaddPairwiseI32U: 0x7f, addI16: 0x8e, addI32: 0xae,
+  addI8: 0x6e, extaddPairwiseI16U: 0x7d, extaddPairwiseI32U: 0x7f, addI16: 0x8e, addI32: 0xae,
 } as const;
 
 function uleb(n: number): number[] {
@@ -130,17 +130,50 @@ function commonBody(unroll: 1 | 2): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
-/** The module's bytes: imports its memory from env.memory, exports common1 and common2. */
-export function popcountModuleBytes(): Uint8Array {
+/**
+ * `common` for a fixed width of `chunks` ≤ 31: the query sits in v128 locals (loaded once
+ * per call), the target's chunks are unrolled, and byte counts add up in 8-bit lanes
+ * (≤ 8 per chunk, so ≤ 248 < 256) before one widening at the end.
+ */
+function unrolledBody(chunks: number): number[] {
+  const q = (c: number) => ACC + 1 + c; // query chunk c's local
+  const code: number[] = [];
+  for (let c = 0; c < chunks; c++) code.push(...get(Q), ...v(simd.load, 4, ...uleb(16 * c)), ...set(q(c)));
+  code.push(op.block, op.void, op.loop, op.void, ...get(N), op.i32Eqz, op.brIf, 1);
+  for (let c = 0; c < chunks; c++) {
+    code.push(...get(T), ...v(simd.load, 4, ...uleb(16 * c)), ...get(q(c)), ...v(simd.and), ...v(simd.popcnt));
+    if (c > 0) code.push(...v(simd.addI8));
+  }
+  const lane = (l: number) => [...get(ACC), ...v(simd.extractLaneI32, l)];
+  code.push(
+    ...v(simd.extaddPairwiseI16U), ...v(simd.extaddPairwiseI32U), ...set(ACC),
+    ...get(OUT), ...lane(0), ...lane(1), op.i32Add, ...lane(2), op.i32Add, ...lane(3), op.i32Add, op.i32Store, 2, 0,
+    ...advance(OUT, 4), ...advance(T, 16 * chunks),
+    ...get(N), op.i32Const, 1, op.i32Sub, ...set(N),
+    op.br, 0, op.end, op.end, op.end,
+  );
+  const locals = vec([[2, 0x7f], [1 + chunks, 0x7b]]);
+  const fn = [...locals, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
+/** Widest fingerprint (in 16-byte chunks) the unrolled kernel takes; wider ones loop. */
+export const MAX_UNROLLED_CHUNKS = 31;
+
+/**
+ * The module's bytes: imports its memory from env.memory, exports `common` for fingerprints
+ * of `chunks` 16-byte chunks (unrolled up to 31 chunks = 3,968 bits, a loop beyond).
+ */
+export function popcountModuleBytes(chunks: number): Uint8Array {
   const i32 = 0x7f;
   const type = [0x60, ...vec([[i32], [i32], [i32], [i32], [i32]]), 0];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([type])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [0]])),
-    ...section(7, vec([[...name('common1'), 0x00, 0], [...name('common2'), 0x00, 1]])),
-    ...section(10, vec([commonBody(1), commonBody(2)])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('common'), 0x00, 0]])),
+    ...section(10, vec([chunks <= MAX_UNROLLED_CHUNKS ? unrolledBody(chunks) : commonBody(chunks % 2 === 0 ? 2 : 1)])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -149,26 +182,33 @@ export type CommonCounts = (q: number, t: number, n: number, chunks: number, out
 
 export interface PopcountKernel {
   memory: WebAssembly.Memory;
+  chunks: number;
   /** popcount(q & t_i) for n fingerprints of `chunks` 16-byte chunks; pointers are byte offsets. */
-  common: (q: number, t: number, n: number, chunks: number, out: number) => void;
+  common: (q: number, t: number, n: number, out: number) => void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<number, WebAssembly.Module | null>();
+
+function compiledFor(chunks: number): WebAssembly.Module | null {
+  let m = compiled.get(chunks);
+  if (m === undefined) {
+    const bytes = popcountModuleBytes(chunks);
+    m = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled.set(chunks, m);
+  }
+  return m;
+}
 
 /** Whether this runtime runs WebAssembly SIMD (it does on Node 20; false falls back to JS). */
 export function simdAvailable(): boolean {
-  if (compiled === undefined) {
-    const bytes = popcountModuleBytes();
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  }
-  return compiled !== null;
+  return compiledFor(16) !== null;
 }
 
-/** A kernel instance over its own memory of at least `bytes` bytes. */
-export function popcountKernel(bytes: number): PopcountKernel {
-  if (!simdAvailable()) throw new Error('WebAssembly SIMD is not available in this runtime');
+/** A kernel for fingerprints of `chunks` 16-byte chunks, over its own memory of at least `bytes` bytes. */
+export function popcountKernel(bytes: number, chunks: number): PopcountKernel {
+  const module = compiledFor(chunks);
+  if (!module) throw new Error('WebAssembly SIMD is not available in this runtime');
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const exports = new WebAssembly.Instance(compiled!, { env: { memory } }).exports as { common1: CommonCounts; common2: CommonCounts };
-  const { common1, common2 } = exports;
-  return { memory, common: (q, t, n, chunks, out) => (chunks % 2 === 0 ? common2 : common1)(q, t, n, chunks, out) };
+  const { common } = new WebAssembly.Instance(module, { env: { memory } }).exports as { common: CommonCounts };
+  return { memory, chunks, common: (q, t, n, out) => common(q, t, n, chunks, out) };
 }

@@ -82,7 +82,7 @@ export class SimilarityIndex {
       // Memory: [query: stride words][targets: count × stride words][counts: count i32].
       this.targetsAt = stride * 4;
       this.countsAt = this.targetsAt + set.count * stride * 4;
-      this.kernel = popcountKernel(this.countsAt + set.count * 4);
+      this.kernel = popcountKernel(this.countsAt + set.count * 4, this.chunks);
       this.u32 = new Uint32Array(this.kernel.memory.buffer);
       this.counts = new Int32Array(this.kernel.memory.buffer, this.countsAt, set.count);
       for (let p = 0; p < set.count; p++) this.u32.set(sortedData.subarray(p * words, (p + 1) * words), (this.targetsAt >>> 2) + p * stride);
@@ -167,7 +167,7 @@ export class SimilarityIndex {
   private commonCounts(query: Uint32Array, from: number, to: number): void {
     if (this.kernel) {
       const stride = this.chunks * 16;
-      this.kernel.common(0, this.targetsAt + from * stride, to - from, this.chunks, this.countsAt + from * 4);
+      this.kernel.common(0, this.targetsAt + from * stride, to - from, this.countsAt + from * 4);
       return;
     }
     const data = this.sorted.data;
