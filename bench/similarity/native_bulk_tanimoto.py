@@ -1,7 +1,8 @@
 """Native RDKit's max-similarity search for bench/similarity: for each of the first Q
 queries, DataStructs.BulkTanimotoSimilarity against every training fingerprint, then the
 best similarity and the first (lowest) index that reaches it. Only the BulkTanimotoSimilarity
-calls are timed (building bit vectors and taking the max are not), in this one process.
+calls are timed (building bit vectors and taking the max are not), in this one process,
+by the wall clock and by CPU time (process_time).
 Prints one JSON line: timings and the per-query results, for the exactness check.
 Run: /usr/bin/python3 bench/similarity/native_bulk_tanimoto.py FPS.bin N_TRAIN Q
 """
@@ -29,14 +30,18 @@ if __name__ == "__main__":
     train = vectors(blob, 0, n_train)
     queries = vectors(blob, n_train, q)
     seconds = 0.0
+    cpu = 0.0
     best, where = [], []
     for v in queries:
         t = time.perf_counter()
+        c = time.process_time()
         sims = DataStructs.BulkTanimotoSimilarity(v, train)
+        cpu += time.process_time() - c
         seconds += time.perf_counter() - t
         m = max(sims)
         best.append(m)
         where.append(sims.index(m))
     pairs = q * n_train
     print(json.dumps({"rdkit": rdBase.rdkitVersion, "queries": q, "targets": n_train, "pairs": pairs,
-                      "seconds": seconds, "comparisonsPerSecond": pairs / seconds, "best": best, "index": where}))
+                      "seconds": seconds, "cpuSeconds": cpu, "comparisonsPerSecond": pairs / seconds,
+                      "comparisonsPerCpuSecond": pairs / cpu, "best": best, "index": where}))
