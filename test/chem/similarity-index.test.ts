@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { popcountKernel, simdAvailable } from '../../src/chem/popcount-wasm.js';
 import { fingerprintSet, nearestNeighbours, popcount32 } from '../../src/chem/similarity.js';
 import { bound, SimilarityIndex } from '../../src/chem/similarity-index.js';
-import { SimilarityPool } from '../../src/chem/similarity-pool.js';
+import { ChemPool } from '../../src/chem/chem-pool.js';
+import { shareFingerprints } from '../../src/chem/shared-fingerprints.js';
 import { Random } from '../../src/core/random.js';
 
 // The reference is brute force (`nearestNeighbours`, itself checked bit by bit in
@@ -162,18 +163,22 @@ describe('SimilarityIndex: exact top-k against brute force', () => {
   });
 });
 
-describe('SimilarityPool', () => {
-  it('gives the single index\'s results, split over worker threads', async () => {
+describe('similarity search on the chemistry worker pool', () => {
+  it('gives the single index\'s results, split into slices over worker threads', async () => {
     const words = 64;
     const targets = fingerprints(51, words, 1500);
     const queries = fingerprints(52, words, 333);
-    const pool = await SimilarityPool.start(targets, words, 2);
+    const pool = await ChemPool.start(2);
     try {
+      const shared = shareFingerprints(targets, words);
       const expected = new SimilarityIndex(targets, words).search(queries, 5);
-      assertSame(await pool.search(queries, 5), expected, 'pool k=5');
-      const self = await pool.search(targets, 2, { excludeSelf: true });
+      const got = await pool.similarity(shared, queries, 5);
+      assertSame(got, expected, 'pool k=5');
+      assert.ok(got.compared > 0);
+      // Again, now from the indexes the workers kept.
+      assertSame(await pool.similarity(shared, queries, 5), expected, 'pool k=5, reused indexes');
+      const self = await pool.similarity(shareFingerprints(targets, words), targets, 2, { excludeSelf: true });
       assertSame(self, bruteForce(targets, targets, words, 2, 0, true), 'pool excludeSelf');
-      assert.ok(pool.lastCompared > 0);
     } finally {
       await pool.close();
     }
