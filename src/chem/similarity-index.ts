@@ -16,7 +16,7 @@
  * skipped only when its bound is strictly below what it would have to beat.
  */
 import { popcountKernel, simdAvailable, type PopcountKernel } from './popcount-wasm.js';
-import { fingerprintSet, popcount32, type FingerprintSet, type Neighbours } from './similarity.js';
+import { fingerprintSet, popcount32, type Neighbours } from './similarity.js';
 
 export interface SearchOptions {
   /** Only similarities ≥ this are returned (index −1 and NaN fill the rest). Default 0. */
@@ -48,8 +48,8 @@ export class SimilarityIndex {
   private readonly countsAt: number;
   private readonly u32: Uint32Array;
   private readonly counts: Int32Array;
-  /** Sorted targets, when the kernel is unavailable (JS popcount fallback). */
-  private readonly sorted: FingerprintSet;
+  /** Targets in sorted order for the JS popcount, when the kernel is not used. */
+  private readonly sorted: Uint32Array | null;
   readonly stats: SearchStats = { compared: 0 };
 
   /**
@@ -75,23 +75,23 @@ export class SimilarityIndex {
 
     this.chunks = Math.ceil(words / 4);
     const stride = this.chunks * 4;
-    const sortedData = new Uint32Array(set.count * words);
-    for (let p = 0; p < set.count; p++) sortedData.set(data.subarray(order[p]! * words, (order[p]! + 1) * words), p * words);
-    this.sorted = fingerprintSet(sortedData, words);
     if (options.simd !== false && simdAvailable()) {
-      // Memory: [query: stride words][targets: count × stride words][counts: count i32].
+      // Memory: [query: stride words][targets in sorted order: count × stride words][counts: count i32].
       this.targetsAt = stride * 4;
       this.countsAt = this.targetsAt + set.count * stride * 4;
       this.kernel = popcountKernel(this.countsAt + set.count * 4, this.chunks);
       this.u32 = new Uint32Array(this.kernel.memory.buffer);
       this.counts = new Int32Array(this.kernel.memory.buffer, this.countsAt, set.count);
-      for (let p = 0; p < set.count; p++) this.u32.set(sortedData.subarray(p * words, (p + 1) * words), (this.targetsAt >>> 2) + p * stride);
+      for (let p = 0; p < set.count; p++) this.u32.set(data.subarray(order[p]! * words, (order[p]! + 1) * words), (this.targetsAt >>> 2) + p * stride);
+      this.sorted = null;
     } else {
       this.kernel = null;
       this.targetsAt = 0;
       this.countsAt = 0;
       this.u32 = new Uint32Array(0);
       this.counts = new Int32Array(set.count);
+      this.sorted = new Uint32Array(set.count * words);
+      for (let p = 0; p < set.count; p++) this.sorted.set(data.subarray(order[p]! * words, (order[p]! + 1) * words), p * words);
     }
   }
 
@@ -170,7 +170,7 @@ export class SimilarityIndex {
       this.kernel.common(0, this.targetsAt + from * stride, to - from, this.countsAt + from * 4);
       return;
     }
-    const data = this.sorted.data;
+    const data = this.sorted!;
     const words = this.words;
     for (let p = from; p < to; p++) {
       let c = 0;
