@@ -107,6 +107,7 @@ data:    ${data} (${smiles.length} molecules); ${cores} workers each side; best 
 rotguard featurize  ${w.rotguard.wall.toFixed(2)} s wall, ${w.rotguard.cpu.toFixed(2)} s CPU (RDKit ${rdkitVersion()} WebAssembly; with InChIKey and CSV output)
 native (python3)    ${w.native.wall.toFixed(2)} s wall, ${w.native.cpu.toFixed(2)} s CPU (Debian python3-rdkit; no InChIKey, no output file)
 load average before each run: ${w.loads.join(' | ')}
+ratio in CPU seconds (native / rotguard): ${(w.native.cpu / w.rotguard.cpu).toFixed(2)}
 ratio_vs_native_whole_process=${(w.native.wall / w.rotguard.wall).toFixed(2)}`);
   process.exit(0);
 }
@@ -183,5 +184,6 @@ Tanimoto, ${set.count}×${set.count} (similarities/s, one core)
 whole process, ${cores} workers each (s wall / s CPU, best of ${values.rounds}; load before each: ${whole.loads.join(' | ')})
   rotguard featurize           ${whole.rotguard.wall.toFixed(2)} / ${whole.rotguard.cpu.toFixed(2)}
   native_featurize.py          ${whole.native.wall.toFixed(2)} / ${whole.native.cpu.toFixed(2)}
+  ratio in CPU seconds         ${(whole.native.cpu / whole.rotguard.cpu).toFixed(2)}
 ratio_vs_native_whole_process=${result.wholeProcess.ratio.toFixed(2)}`);
 }
