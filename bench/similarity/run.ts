@@ -11,15 +11,18 @@
  * Native: BulkTanimotoSimilarity of the first --native-queries queries against all training
  * fingerprints in one Python process (only those calls are timed); its per-pair rate does not
  * depend on the number of queries, so a subset measures it. rotguard: every query, k = 1, on
- * --workers threads. The ratio is comparisons per second per core: (queries × training) /
- * seconds / workers, over native's pairs / seconds (one core). Both sides are also timed in
- * CPU seconds; on a shared, oversubscribed machine the CPU-time ratio is the steadier one,
- * and it is the one on the last line (the wall-clock ratio is printed above it). Exactness: rotguard's best
- * similarity and index (ties: lower index) must equal native's for every native query, and
- * brute force (`nearestNeighbours`) for --check-queries queries. Last line:
+ * --workers threads. The two alternate in --slices slices (a slice of rotguard's queries, then
+ * a slice of native's), so both run under the same load over the same minutes.
+ * Ratio: comparisons per second per core, (queries × training) / seconds / workers over
+ * native's pairs / seconds (one core). Both sides are timed by the wall clock and in CPU
+ * seconds. On a shared, oversubscribed machine the CPU-second ratio is the steadier one, so
+ * it goes on the last line, with the wall-clock ratio printed above it. Exactness: rotguard's
+ * best similarity and index (ties: lower index) must equal native's for every native query,
+ * and brute force's (`nearestNeighbours`) for --check-queries queries. Last line:
  * ratio_vs_native_per_core=X
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -41,6 +44,7 @@ const { values } = parseArgs({
     'native-queries': { type: 'string', default: '1000' },
     'check-queries': { type: 'string', default: '300' },
     workers: { type: 'string', default: '1' },
+    slices: { type: 'string', default: '20' },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
@@ -76,43 +80,70 @@ const train = all.subarray(0, made.train * WORDS);
 const nUsed = Math.min(nQueries, made.queries);
 const queries = all.subarray(made.train * WORDS, (made.train + nUsed) * WORDS);
 
-// rotguard first, then native, back to back.
-const loadOurs = load();
+// rotguard and native alternate in --slices slices (rotguard's share of its queries, then
+// native's share of its own), so both see the same machine load over the same minutes.
+const slices = Math.max(1, Math.min(Number(values.slices), nNative));
+const nativeProcess = spawn(values.python, [join(repo, 'bench/similarity/native_bulk_tanimoto.py'), `${base}.bin`, String(made.train), String(nNative), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+const nativeLines = createInterface({ input: nativeProcess.stdout! })[Symbol.asyncIterator]();
+const nextLine = async (): Promise<string> => {
+  const r = await nativeLines.next();
+  if (r.done) throw new Error('native_bulk_tanimoto.py ended early');
+  return r.value;
+};
+await nextLine(); // "ready": fingerprints loaded
+
 let t = performance.now();
 const index = new SimilarityIndex(train, WORDS);
 const buildSeconds = (performance.now() - t) / 1000;
 index.search(queries.subarray(0, 200 * WORDS), 1); // warm-up (JIT)
-let ours: Neighbours;
-let compared: number;
-let cpu = process.cpuUsage();
-t = performance.now();
-if (workers === 1) {
-  const before = index.stats.compared;
-  ours = index.search(queries, 1);
-  compared = index.stats.compared - before;
-} else {
-  // The chemistry worker pool; each worker indexes the shared training set on its first slice.
-  const pool = await ChemPool.start(workers);
-  const shared = shareFingerprints(train, WORDS);
-  await pool.similarity(shared, queries.subarray(0, workers * WORDS), 1); // build the indexes
-  cpu = process.cpuUsage();
+const pool = workers > 1 ? await ChemPool.start(workers) : null;
+const shared = pool ? shareFingerprints(train, WORDS) : null;
+if (pool) await pool.similarity(shared!, queries.subarray(0, workers * WORDS), 1); // each worker builds its index
+const ours: Neighbours = { k: 1, indices: new Int32Array(nUsed), similarities: new Float64Array(nUsed) };
+const native = { seconds: 0, cpuSeconds: 0, best: [] as number[], index: [] as number[] };
+let compared = 0;
+let oursSeconds = 0;
+let oursCpuSeconds = 0;
+const loads: string[] = [];
+for (let c = 0; c < slices; c++) {
+  loads.push(load());
+  const a = Math.floor((c * nUsed) / slices);
+  const b = Math.floor(((c + 1) * nUsed) / slices);
+  const cpu = process.cpuUsage();
   t = performance.now();
-  const r = await pool.similarity(shared, queries, 1);
-  ours = r;
-  compared = r.compared;
-  await pool.close();
+  let r: Neighbours;
+  if (pool) {
+    const p = await pool.similarity(shared!, queries.subarray(a * WORDS, b * WORDS), 1);
+    compared += p.compared;
+    r = p;
+  } else {
+    const before = index.stats.compared;
+    r = index.search(queries.subarray(a * WORDS, b * WORDS), 1);
+    compared += index.stats.compared - before;
+  }
+  oursSeconds += (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  oursCpuSeconds += (used.user + used.system) / 1e6;
+  ours.indices.set(r.indices, a);
+  ours.similarities.set(r.similarities, a);
+
+  nativeProcess.stdin!.write(`${Math.floor((c * nNative) / slices)} ${Math.floor(((c + 1) * nNative) / slices)}\n`);
+  const n = JSON.parse(await nextLine()) as { seconds: number; cpuSeconds: number; best: number[]; index: number[] };
+  native.seconds += n.seconds;
+  native.cpuSeconds += n.cpuSeconds;
+  native.best.push(...n.best);
+  native.index.push(...n.index);
 }
-const oursSeconds = (performance.now() - t) / 1000;
-const used = process.cpuUsage(cpu);
-const oursCpuSeconds = (used.user + used.system) / 1e6;
+loads.push(load());
+nativeProcess.stdin!.end();
+await pool?.close();
 const pairs = nUsed * made.train;
 const oursRate = pairs / oursSeconds / workers;
-
-const loadNative = load();
-const native = JSON.parse(execFileSync(values.python, [join(repo, 'bench/similarity/native_bulk_tanimoto.py'), `${base}.bin`, String(made.train), String(nNative)], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n').pop()!) as {
-  rdkit: string; seconds: number; cpuSeconds: number; comparisonsPerSecond: number; comparisonsPerCpuSecond: number; best: number[]; index: number[];
-};
-const loadAfter = load();
+const oursCpuRate = pairs / oursCpuSeconds;
+const nativePairs = nNative * made.train;
+const nativeRate = nativePairs / native.seconds;
+const nativeCpuRate = nativePairs / native.cpuSeconds;
+const nativeVersion = execFileSync(values.python, ['-c', 'from rdkit import rdBase; print(rdBase.rdkitVersion)'], { encoding: 'utf8' }).trim();
 
 // Exactness: against native for its queries, against brute force for a sample.
 let mismatches = 0;
@@ -124,10 +155,9 @@ for (let q = 0; q < nCheck; q++) if (brute.similarities[q] !== ours.similarities
 let sum = 0;
 for (let q = 0; q < nUsed; q++) sum += ours.similarities[q]!;
 
-const wallRatio = oursRate / native.comparisonsPerSecond;
-// CPU seconds of all of rotguard's threads already count every core used: no division by workers.
-const oursCpuRate = pairs / oursCpuSeconds;
-const ratio = oursCpuRate / native.comparisonsPerCpuSecond;
+const wallRatio = oursRate / nativeRate;
+// CPU seconds (of every thread) already count each core used: no division by workers.
+const ratio = oursCpuRate / nativeCpuRate;
 console.log(`bench/similarity — npm run bench:similarity -- --train ${nTrain} --queries ${nQueries} --native-queries ${nNative} --workers ${workers}
 machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}-${process.arch}
 molecules: ${made.originals} Biogen ADME + ${made.train + made.queries - made.originals} enumerated analogues (native RDKit ${made.rdkit}); Morgan r2/2048
@@ -136,10 +166,9 @@ training ${made.train}, queries ${nUsed} (of ${made.queries} made); max-similari
 rotguard  index built in ${buildSeconds.toFixed(2)} s (${index.vectorised ? 'WebAssembly SIMD popcount' : 'JS popcount'}); ${nUsed} queries in ${oursSeconds.toFixed(2)} s wall, ${oursCpuSeconds.toFixed(2)} s CPU on ${workers} thread(s)
           ${(oursRate / 1e6).toFixed(1)} M comparisons/s per core by the wall clock (queries × training / s / threads), ${(oursCpuRate / 1e6).toFixed(1)} M per CPU second
           pairs actually counted: ${(100 * compared / pairs).toFixed(2)} % (the popcount bound pruned the rest)
-          load average before: ${loadOurs}
-native    BulkTanimotoSimilarity, ${nNative} queries × ${made.train} in ${native.seconds.toFixed(2)} s wall, ${native.cpuSeconds.toFixed(2)} s CPU (RDKit ${native.rdkit}, one process)
-          ${(native.comparisonsPerSecond / 1e6).toFixed(2)} M comparisons/s by the wall clock, ${(native.comparisonsPerCpuSecond / 1e6).toFixed(2)} M per CPU second
-          load average before: ${loadNative}, after: ${loadAfter}
+native    BulkTanimotoSimilarity, ${nNative} queries × ${made.train} in ${native.seconds.toFixed(2)} s wall, ${native.cpuSeconds.toFixed(2)} s CPU (RDKit ${nativeVersion}, one process)
+          ${(nativeRate / 1e6).toFixed(2)} M comparisons/s by the wall clock, ${(nativeCpuRate / 1e6).toFixed(2)} M per CPU second
+both      alternated in ${slices} slices; load average (1, 5, 15 min) at each slice: ${loads.map((l) => l.split(' ')[0]).join(' ')}; at the end: ${loads[loads.length - 1]}
 exact     ${mismatches === 0 ? 'yes' : `NO (${mismatches} mismatches)`}: best similarity and index equal native's for ${nNative} queries and brute force's for ${nCheck}; mean best similarity ${(sum / nUsed).toFixed(4)}
 ratio by the wall clock (per core): ${wallRatio.toFixed(2)}
 ratio_vs_native_per_core=${ratio.toFixed(2)}`);
