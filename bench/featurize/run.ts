@@ -10,10 +10,18 @@
  * SMILES list already in memory, without InChIKey (Debian's RDKit is built without InChI),
  * in 1 process and in a process pool of the same size. Native therefore does less work.
  * Tanimoto: every molecule against all, packed words (rotguard) vs BulkTanimotoSimilarity.
+ *
+ * Whole process (the last line, `ratio_vs_native_whole_process=X`): `rotguard featurize`
+ * as its own process (Node start-up, RDKit loaded in every worker, read the CSV, write
+ * features and rejects) against `native_featurize.py` as its own process (Python start-up,
+ * RDKit import, read the SMILES), both with one worker per core, wall clock from spawn to
+ * exit through /usr/bin/time, alternating rotguard, native, rotguard, native, best of each.
+ * X = native seconds / rotguard seconds (above 1: rotguard is faster). `--whole-process-only`
+ * skips the in-process sections.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem, tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,6 +40,8 @@ const { values } = parseArgs({
     'smiles-column': { type: 'string', default: 'SMILES' },
     python: { type: 'string', default: '/usr/bin/python3' },
     json: { type: 'boolean', default: false },
+    'whole-process-only': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const data = values.data;
@@ -66,6 +76,42 @@ const smiles = await column(data, values['smiles-column']);
 const smiFile = join(work, 'input.smi');
 writeFileSync(smiFile, smiles.join('\n') + '\n');
 
+function wholeProcess(): { rotguard: { wall: number; cpu: number }; native: { wall: number; cpu: number }; loads: string[] } {
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    const m = /TIME (\S+) (\S+) (\S+)\s*$/.exec(r.stderr);
+    if (!m) throw new Error(`no timing from /usr/bin/time: ${r.stderr.slice(-500)}`);
+    return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]) };
+  };
+  const cli = join(repo, 'bin/rotguard.js');
+  const best = { rotguard: { wall: Infinity, cpu: Infinity }, native: { wall: Infinity, cpu: Infinity } };
+  const loads: string[] = [];
+  for (let r = 0; r < Number(values.rounds); r++) {
+    loads.push(loadavg().map((l) => l.toFixed(2)).join(' '));
+    const ours = run(process.execPath, [cli, 'featurize', data, '--out', join(work, 'whole.csv'), '--smiles-column', values['smiles-column'], '--workers', String(cores)]);
+    loads.push(loadavg().map((l) => l.toFixed(2)).join(' '));
+    const native = run(values.python, [join(repo, 'bench/featurize/native_featurize.py'), smiFile, String(cores)]);
+    if (ours.wall < best.rotguard.wall) best.rotguard = ours;
+    if (native.wall < best.native.wall) best.native = native;
+  }
+  return { ...best, loads };
+}
+
+if (values['whole-process-only']) {
+  const w = wholeProcess();
+  rmSync(work, { recursive: true, force: true });
+  console.log(`bench/featurize (whole process) — npm run bench:featurize -- --whole-process-only
+machine: ${cpus()[0]?.model ?? 'unknown'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}-${process.arch}
+data:    ${data} (${smiles.length} molecules); ${cores} workers each side; best of ${values.rounds} alternating rounds
+rotguard featurize  ${w.rotguard.wall.toFixed(2)} s wall, ${w.rotguard.cpu.toFixed(2)} s CPU (RDKit ${rdkitVersion()} WebAssembly; with InChIKey and CSV output)
+native (python3)    ${w.native.wall.toFixed(2)} s wall, ${w.native.cpu.toFixed(2)} s CPU (Debian python3-rdkit; no InChIKey, no output file)
+load average before each run: ${w.loads.join(' | ')}
+ratio in CPU seconds (native / rotguard): ${(w.native.cpu / w.rotguard.cpu).toFixed(2)}
+ratio_vs_native_whole_process=${(w.native.wall / w.rotguard.wall).toFixed(2)}`);
+  process.exit(0);
+}
+
 const recipe = { descriptors: 'rdkit-desc@1', morgan: { radius: 2, nBits: 2048 } };
 async function ours(workers: number) {
   const s = await featurizeFile({ input: data, out: join(work, `features-${workers}.csv`), recipe, workers, smilesColumn: values['smiles-column'] });
@@ -95,6 +141,7 @@ nearestNeighbours(set, set, 5, { excludeSelf: true });
 const knnSeconds = (performance.now() - t) / 1000;
 const pairs = set.count * set.count;
 const nativeTanimoto = python('native_tanimoto.py', [smiFile]);
+const whole = wholeProcess();
 rmSync(work, { recursive: true, force: true });
 
 const result = {
@@ -113,6 +160,7 @@ const result = {
     native: nativeTanimoto.similaritiesPerSecond as number,
     ratio: pairs / oneToManySeconds / (nativeTanimoto.similaritiesPerSecond as number),
   },
+  wholeProcess: { ...whole, ratio: whole.native.wall / whole.rotguard.wall },
 };
 
 if (values.json) console.log(JSON.stringify(result, null, 2));
@@ -131,5 +179,11 @@ featurization (molecules/s)      rotguard     native   ratio
 
 Tanimoto, ${set.count}×${set.count} (similarities/s, one core)
   one-vs-many                  ${m(result.tanimoto.rotguard)} ${m(result.tanimoto.native)}   ${result.tanimoto.ratio.toFixed(2)}×
-  top-5 nearest neighbours     ${m(result.tanimoto.rotguardTop5)}`);
+  top-5 nearest neighbours     ${m(result.tanimoto.rotguardTop5)}
+
+whole process, ${cores} workers each (s wall / s CPU, best of ${values.rounds}; load before each: ${whole.loads.join(' | ')})
+  rotguard featurize           ${whole.rotguard.wall.toFixed(2)} / ${whole.rotguard.cpu.toFixed(2)}
+  native_featurize.py          ${whole.native.wall.toFixed(2)} / ${whole.native.cpu.toFixed(2)}
+  ratio in CPU seconds         ${(whole.native.cpu / whole.rotguard.cpu).toFixed(2)}
+ratio_vs_native_whole_process=${result.wholeProcess.ratio.toFixed(2)}`);
 }

@@ -3,6 +3,9 @@ import { Worker } from 'node:worker_threads';
 import type { BatchInput, BatchResult, IdentityResult } from './featurize-batch.js';
 import type { WorkerTask } from './chem-worker.js';
 import type { FeatureRecipe } from './featurize.js';
+import type { SearchOptions } from './similarity-index.js';
+import type { Neighbours } from './similarity.js';
+import type { SharedFingerprints, SimilaritySliceResult } from './shared-fingerprints.js';
 
 interface Pending {
   resolve: (r: never) => void;
@@ -68,6 +71,33 @@ export class ChemPool {
   /** Standardize only (identity), with the molecular weight when asked. */
   identity(inputs: BatchInput[], withMolWeight = false, file?: string): Promise<IdentityResult> {
     return this.submit({ task: 'identity', inputs, withMolWeight, file });
+  }
+
+  /**
+   * Exact top-k similarity search of `queries` against shared targets, split into slices
+   * over the workers (each builds its index of the targets once). Same results as one
+   * SimilarityIndex; `compared` counts the pairs not pruned.
+   */
+  async similarity(targets: SharedFingerprints, queries: Uint32Array, k: number, options: SearchOptions = {}): Promise<Neighbours & { compared: number }> {
+    const words = targets.words;
+    const n = queries.length / words;
+    const indices = new Int32Array(n * k);
+    const similarities = new Float64Array(n * k);
+    // A few slices per worker, so one slow slice does not leave the others idle.
+    const size = Math.max(1, Math.ceil(n / (this.size * 8)));
+    let compared = 0;
+    const slices: Promise<void>[] = [];
+    for (let from = 0; from < n; from += size) {
+      const to = Math.min(n, from + size);
+      const slice = { targets, queries: queries.slice(from * words, to * words), k, options: { ...options, queryOffset: (options.queryOffset ?? 0) + from } };
+      slices.push(this.submit<SimilaritySliceResult>({ task: 'similarity', ...slice }).then((r) => {
+        indices.set(r.indices, from * k);
+        similarities.set(r.similarities, from * k);
+        compared += r.compared;
+      }));
+    }
+    await Promise.all(slices);
+    return { k, indices, similarities, compared };
   }
 
   private submit<R>(task: Task): Promise<R> {

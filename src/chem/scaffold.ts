@@ -100,14 +100,37 @@ function frameworkSmiles(graph: MolGraph, core: Uint8Array): string {
 
 const NON_ISOMERIC = JSON.stringify({ doIsomericSmiles: false });
 
+/**
+ * Scaffold SMILES by the exact RDKit JSON they were made from. A canonical SMILES is a
+ * function of that input alone, so a repeat is answered without parsing; compounds of one
+ * series written alike (same core, same atom order) share their scaffold's JSON.
+ */
+const CACHE_LIMIT = 4096; // ≈ 1–2 kB of JSON each: a few MB per worker
+const cache = new Map<string, string>();
+export const scaffoldCacheStats = { hits: 0, misses: 0 };
+
 function canonicalSmiles(graph: MolGraph, keep: boolean[]): string {
+  const json = toRdkitJson(graph, keep);
+  const known = cache.get(json);
+  if (known !== undefined) {
+    scaffoldCacheStats.hits++;
+    return known;
+  }
+  scaffoldCacheStats.misses++;
+  const smiles = parseToSmiles(json);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(json, smiles);
+  return smiles;
+}
+
+function parseToSmiles(json: string): string {
   // Scaffold graphs carry no stereo, so the cheaper legacy stereo perception gives the
   // same molecule at about two thirds of the parse cost.
   const RD = rdkit();
   RD.use_legacy_stereo_perception(true);
   let mol: ReturnType<typeof RD.get_mol> | undefined;
   try {
-    mol = RD.get_mol(toRdkitJson(graph, keep));
+    mol = RD.get_mol(json);
   } finally {
     RD.use_legacy_stereo_perception(false);
   }

@@ -9,8 +9,6 @@ import { featureVersion, type FeatureRecipe, type FeaturizedMolecule } from '../
 import type { BatchResult } from '../chem/featurize-batch.js';
 import { fingerprintToHex, wordsFor } from '../chem/fingerprint.js';
 import { loadRDKit } from '../chem/rdkit.js';
-import { fingerprintSet, nearestNeighbours, type FingerprintSet } from '../chem/similarity.js';
-import { readTrainingSet } from '../training/decoders.js';
 import { OnnxModel } from '../training/onnx-model.js';
 import { loadModel, type FeatureMatrix, type Prediction } from '../training/trainers/index.js';
 import { streamFeatures } from '../data/feature-stream.js';
@@ -22,6 +20,7 @@ import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { readValidationReport } from '../validate/decoders.js';
 import { requestDigest } from './prediction-digest.js';
+import { trainingIndex, type TrainingIndex } from './training-index.js';
 
 /**
  * Prediction with lineage. Every structure is standardized, its features computed under
@@ -68,7 +67,7 @@ export interface LoadedModel {
   recipe: FeatureRecipe;
   predict: (x: FeatureMatrix) => Promise<Prediction>;
   interval: { level: number; q: number; normalized: boolean } | null;
-  train: { set: FingerprintSet; inchikeys: string[]; scaffolds: Set<string> } | null;
+  train: TrainingIndex | null;
   close: () => Promise<void>;
 }
 
@@ -106,14 +105,8 @@ export async function loadServingModel(store: Store, ref: string, level = 0.9): 
     if (report.conformal && !row) throw new RotguardError('bad_level', `${version.id} was calibrated at ${report.conformal.map((c) => c.level).join(', ')}, not ${level}`);
     if (row && row.q !== null && Number.isFinite(row.q)) interval = { level, q: row.q, normalized: report.conformalNormalized };
   }
-  let train: LoadedModel['train'] = null;
   const trainingBlob = trainingSetBlobOf(version.lineage);
-  if (trainingBlob) {
-    const t = await readTrainingSet(store.blobs, trainingBlob);
-    const bytes = Buffer.from(t.fingerprints, 'base64');
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
-    train = { set: fingerprintSet(words, t.fingerprintWords), inchikeys: t.inchikeys, scaffolds: new Set(t.scaffolds) };
-  }
+  const train: LoadedModel['train'] = trainingBlob ? await trainingIndex(store.blobs, trainingBlob) : null;
   return { version, recipe, predict, interval, train, close };
 }
 
@@ -150,7 +143,7 @@ export async function scoreBatch(
   const words = features.fingerprints.length / Math.max(1, inputs.length);
   const { descriptors, fingerprints: fps } = features;
   const prediction = await model.predict({ rows: inputs.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fps, words } });
-  const nn = model.train ? nearestNeighbours(fingerprintSet(fps, words), model.train.set, 1) : null;
+  const nn = model.train ? model.train.index.search(fps, 1) : null;
   const records: NewRow<'predictions'>[] = inputs.map(({ inputId, structure, molecule: m }, j) => {
     const value = prediction.value[j]!;
     const sigma = prediction.uncertainty[j]!;

@@ -4,8 +4,8 @@ import { decodeJson } from '../core/decode.js';
 import { canonicalJson, hashOf, nonFiniteAsNull } from '../core/hash.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { fingerprintFromHex, wordsFor } from '../chem/fingerprint.js';
-import { fingerprintSet, nearestNeighbours } from '../chem/similarity.js';
 import { descriptorRowDecoder } from '../data/decoders.js';
+import { SimilarityIndex } from '../chem/similarity-index.js';
 import { computeFeatures, defineFeatureSet } from '../data/features.js';
 import { createSnapshot, readSnapshot, type SnapshotContent } from '../data/snapshots.js';
 import { registerVersion, versionFromRow, type ModelVersion } from '../registry/registry.js';
@@ -285,7 +285,7 @@ export function take(m: FeatureMatrix, idx: number[]): FeatureMatrix {
 
 function nearestToTrain(m: FeatureMatrix, train: number[], test: number[]): Float64Array {
   const f = m.fingerprints!;
-  const nn = nearestNeighbours(fingerprintSet(take(m, test).fingerprints!.data, f.words), fingerprintSet(take(m, train).fingerprints!.data, f.words), 1);
+  const nn = new SimilarityIndex(take(m, train).fingerprints!.data, f.words).search(take(m, test).fingerprints!.data, 1);
   return nn.similarities;
 }
 

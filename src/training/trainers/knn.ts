@@ -16,7 +16,8 @@
  * For classification labels (0/1) ŷ is the probability of class 1.
  */
 import { RotguardError } from '../../core/errors.js';
-import { fingerprintSet, nearestNeighbours, type FingerprintSet } from '../../chem/similarity.js';
+import { fingerprintSet, type FingerprintSet } from '../../chem/similarity.js';
+import { SimilarityIndex } from '../../chem/similarity-index.js';
 import { artifactError, decodeFloat64, decodeUint32, encodeFloat64, encodeUint32 } from './encoding.js';
 import { checkFeatures, checkTrainingData, type FeatureShape } from './features.js';
 import { integerParam, knownKeys } from './params.js';
@@ -41,6 +42,8 @@ export class TanimotoKnnModel implements TrainedModel {
   private readonly train: FingerprintSet;
   private readonly labels: Float64Array;
   private readonly labelSd: number;
+  /** Built on first prediction; gives exactly brute force's neighbours (ties: lower index). */
+  private index: SimilarityIndex | undefined;
 
   constructor(task: Task, k: number, fingerprints: Uint32Array, words: number, labels: Float64Array) {
     this.task = task;
@@ -62,7 +65,8 @@ export class TanimotoKnnModel implements TrainedModel {
   predict(x: FeatureMatrix): Prediction {
     checkFeatures(x, this.shape, TANIMOTO_KNN);
     const k = Math.min(this.k, this.train.count);
-    const nn = nearestNeighbours(fingerprintSet(x.fingerprints!.data, this.train.words), this.train, k);
+    this.index ??= new SimilarityIndex(this.train.data, this.train.words);
+    const nn = this.index.search(x.fingerprints!.data, k);
     const value = new Float64Array(x.rows);
     const uncertainty = new Float64Array(x.rows);
     for (let q = 0; q < x.rows; q++) {
