@@ -21,6 +21,7 @@ import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
 import { requestDigest } from './prediction-digest.js';
+import { domainBands, intervalHalfWidth, type ServingInterval } from './domain-interval.js';
 
 /**
  * Prediction with lineage. Every structure is standardized, its features computed under
@@ -66,7 +67,7 @@ interface LoadedModel {
   version: ModelVersion;
   recipe: FeatureRecipe;
   predict: (x: FeatureMatrix) => Promise<Prediction>;
-  interval: { level: number; q: number; normalized: boolean } | null;
+  interval: ServingInterval | null;
   train: { set: FingerprintSet; inchikeys: string[]; scaffolds: Set<string> } | null;
   close: () => Promise<void>;
 }
@@ -102,7 +103,7 @@ export async function loadServingModel(store: Store, ref: string, level = 0.9): 
     const report = JSON.parse((await store.blobs.get(version.reportBlob)).toString('utf8')) as ValidationReport;
     const row = report.conformal?.find((c) => Math.abs(c.level - level) < 1e-9);
     if (report.conformal && !row) throw new RotguardError('bad_level', `${version.id} was calibrated at ${report.conformal.map((c) => c.level).join(', ')}, not ${level}`);
-    if (row && row.q !== null && Number.isFinite(row.q)) interval = { level, q: row.q, normalized: report.conformalNormalized };
+    if (row && row.q !== null && Number.isFinite(row.q)) interval = { level, q: row.q, normalized: report.conformalNormalized, bands: domainBands(report, level) };
   }
   let train: LoadedModel['train'] = null;
   const trainingBlob = version.lineage.trainingSet as string | undefined;
@@ -172,10 +173,10 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
       const m = result.molecules[index]!;
       const value = prediction.value[j]!;
       const sigma = prediction.uncertainty[j]!;
-      const half = model.interval ? model.interval.q * (model.interval.normalized ? sigma : 1) : Number.NaN;
-      const hasInterval = Number.isFinite(half);
       // No training set on record (an imported model): the domain is unknown, not "out".
       const sim = nn ? nn.similarities[j]! : null;
+      const half = model.interval ? intervalHalfWidth(model.interval, sigma, sim) : Number.NaN;
+      const hasInterval = Number.isFinite(half);
       const nearest = nn && nn.indices[j]! >= 0 ? model.train!.inchikeys[nn.indices[j]!]! : null;
       const seen = model.train ? (model.train.scaffolds.has(m.scaffold) ? 1 : 0) : null;
       return {
