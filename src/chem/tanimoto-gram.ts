@@ -30,3 +30,36 @@ export function tanimotoGram(data: Uint32Array, words: number): Float64Array {
   }
   return gram;
 }
+
+/**
+ * The Gram matrix of reference ∪ window (reference first) from the reference's own Gram
+ * matrix: only the window's rows are computed, so a fixed reference is paid for once.
+ */
+export function pooledTanimotoGram(reference: Uint32Array, referenceGram: Float64Array, window: Uint32Array, words: number): Float64Array {
+  const n = reference.length / words;
+  const m = window.length / words;
+  const size = n + m;
+  const gram = new Float64Array(size * size);
+  for (let i = 0; i < n; i++) gram.set(referenceGram.subarray(i * n, (i + 1) * n), i * size);
+  const pooled = new Uint32Array(size * words);
+  pooled.set(reference, 0);
+  pooled.set(window, n * words);
+  const set = fingerprintSet(pooled, words);
+  for (let i = n; i < size; i++) {
+    gram[i * size + i] = 1;
+    for (let j = 0; j < i; j++) {
+      let common = 0;
+      for (let w = 0; w < words; w++) {
+        let v = pooled[i * words + w]! & pooled[j * words + w]!;
+        v -= (v >>> 1) & 0x55555555;
+        v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+        common += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+      }
+      const union = set.onBits[i]! + set.onBits[j]! - common;
+      const t = union > 0 ? common / union : 1;
+      gram[i * size + j] = t;
+      gram[j * size + i] = t;
+    }
+  }
+  return gram;
+}

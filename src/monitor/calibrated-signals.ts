@@ -20,7 +20,7 @@
  */
 import { Random } from '../core/random.js';
 import { hashOf } from '../core/hash.js';
-import { tanimotoGram } from '../chem/tanimoto-gram.js';
+import { pooledTanimotoGram, tanimotoGram } from '../chem/tanimoto-gram.js';
 import { benjaminiHochberg } from '../stats/fdr.js';
 import { expectedLoss, type LossModel } from '../stats/loss-estimation.js';
 import { mmdPermutationTest } from '../stats/mmd.js';
@@ -30,6 +30,8 @@ import { binomialUpperTail } from '../stats/student-t.js';
 
 /** Permutations per test: p-values resolve to 0.001, enough for BH over ~25 descriptors at q = 0.05. */
 export const PERMUTATIONS = 999;
+/** Besag–Clifford stop: after this many permutation statistics at or above the observed one, p = h / L (a null window costs ~h / p permutations). */
+export const STOP_AFTER = 10;
 /** FDR level at which a descriptor counts as drifted. */
 export const DESCRIPTOR_FDR = 0.05;
 /** Two-sided level of the paired reference-compound test for a confirmed assay shift. */
@@ -69,7 +71,7 @@ export interface DescriptorTests {
 export function descriptorDriftTests(reference: Float64Array[], current: Float64Array[], rng: Random): DescriptorTests {
   const pValues = current.map((cur, d) => {
     const ref = reference[d];
-    return ref && ref.length >= 2 && cur.length >= 2 ? permutationKs(ref, cur, PERMUTATIONS, rng).pValue : null;
+    return ref && ref.length >= 2 && cur.length >= 2 ? permutationKs(ref, cur, PERMUTATIONS, rng, STOP_AFTER).pValue : null;
   });
   const tested = pValues.map((p, d) => [p, d] as const).filter((x): x is readonly [number, number] => x[0] !== null);
   const q = tested.length ? benjaminiHochberg(tested.map((x) => x[0])) : new Float64Array(0);
@@ -86,8 +88,12 @@ export function subsample(xs: Float64Array, size: number, rng: Random): Float64A
   return Float64Array.from(idx, (i) => xs[i]!);
 }
 
-/** MMD (Tanimoto kernel) of the window's fingerprints against the reference; null with fewer than 5 window compounds. */
-export function chemistryShift(reference: Uint32Array, window: Uint32Array, words: number, rng: Random): { mmd2: number; pValue: number } | null {
+/**
+ * MMD (Tanimoto kernel) of the window's fingerprints against the reference; null with
+ * fewer than 5 window compounds. `referenceGram` (the reference's own Gram matrix) may be
+ * passed to save recomputing it for every window.
+ */
+export function chemistryShift(reference: Uint32Array, window: Uint32Array, words: number, rng: Random, referenceGram?: Float64Array): { mmd2: number; pValue: number } | null {
   const n = reference.length / words;
   let m = window.length / words;
   if (m < 5 || n < 5) return null;
@@ -98,10 +104,7 @@ export function chemistryShift(reference: Uint32Array, window: Uint32Array, word
     idx.forEach((r, k) => win.set(window.subarray(r * words, (r + 1) * words), k * words));
     m = idx.length;
   }
-  const pooled = new Uint32Array((n + m) * words);
-  pooled.set(reference, 0);
-  pooled.set(win, n * words);
-  const t = mmdPermutationTest(tanimotoGram(pooled, words), n + m, n, PERMUTATIONS, rng);
+  const t = mmdPermutationTest(pooledTanimotoGram(reference, referenceGram ?? tanimotoGram(reference, words), win, words), n + m, n, PERMUTATIONS, rng, STOP_AFTER);
   return { mmd2: t.mmd2, pValue: t.pValue };
 }
 

@@ -1,4 +1,4 @@
-import { canonicalJson, nonFiniteAsNull } from '../core/hash.js';
+import { canonicalJson, hashOf, nonFiniteAsNull } from '../core/hash.js';
 import { RotguardError } from '../core/errors.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { median, mean } from '../stats/describe.js';
@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
 import type { DescriptorDrift, WindowEvidence } from './evidence.js';
 import { fingerprintFromHex } from '../chem/fingerprint.js';
+import { tanimotoGram } from '../chem/tanimoto-gram.js';
 import { referenceFingerprints, type SignalBaseline } from '../validate/signal-baseline.js';
 import {
   DESCRIPTOR_REFERENCE_SIZE, chemistryShift, descriptorDriftTests, errorEstimate, pairedAssayShift, shareAgainstBaseline, subsample, windowRandom,
@@ -53,6 +54,7 @@ interface VersionContext {
   /** The build's signal baseline (null for imported models and versions built before it existed). */
   baseline: SignalBaseline | null;
   chemistryReference: Uint32Array | null;
+  chemistryGram: Float64Array | null;
   /** The endpoint's exact measurements with each compound's scaffold, loaded once per run: every window filters them by its asOf. */
   measurements: Measurement[];
   byCompound: Map<string, Measurement[]>;
@@ -158,7 +160,7 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
     trainDescriptors, descriptorReference: trainDescriptors.map((c) => subsample(c, DESCRIPTOR_REFERENCE_SIZE, sampler)),
     measurements, byCompound,
     baselineWidth: baselineWidthOf(report),
-    baseline, chemistryReference: baseline ? referenceFingerprints(baseline) : null,
+    baseline, ...chemistryOf(baseline),
   };
 }
 
@@ -191,7 +193,7 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
     const ks = ks2samp(ref, cur, ref.length * cur.length > EXACT_KS_PAIRS ? 'asymp' : 'auto');
     descriptors.push({ descriptor: names[d]!, psi: psi(ref, cur).psi, ks: ks.statistic, ksPValue: ks.pValue, wasserstein: wasserstein1d(ref, cur) });
   });
-  const tests = descriptorDriftTests(ctx.descriptorReference, current, windowRandom(g.label, 'descriptors'));
+  const tests = await memoized(windowKey(ctx, g, rows, 'descriptors'), async () => descriptorDriftTests(ctx.descriptorReference, current, windowRandom(g.label, 'descriptors')));
   {
     let k = 0;
     current.forEach((cur, d) => {
@@ -432,13 +434,9 @@ async function calibratedWindow(
 ): Promise<{ input: Partial<WindowEvidence['input']>; predictionShiftZ: number | null; errorEstimate: WindowEvidence['errorEstimate'] }> {
   const b = ctx.baseline;
   if (!b) return { input: {}, predictionShiftZ: null, errorEstimate: null };
+  const chemistry = await chemistryOfWindow(store, ctx, g, rows);
   const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare);
   const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare);
-  let chemistry: { mmd2: number; pValue: number } | null = null;
-  if (ctx.chemistryReference) {
-    const fps = await fingerprintsOf(store, ctx.version.featureHash, [...new Set(rows.map((r) => r.inchikey))]);
-    chemistry = chemistryShift(ctx.chemistryReference, fps, b.chemistryReference.fingerprintWords, windowRandom(g.label, 'chemistry'));
-  }
   const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae ?? 0;
   const withInputs = rows.filter((r) => r.uncertainty !== null && r.max_similarity !== null);
   const labelled = rows.filter((r) => w.labelOf.has(r.inchikey));
@@ -455,6 +453,39 @@ async function calibratedWindow(
         labelled.map((r) => Math.abs(w.labelOf.get(r.inchikey)!.label - r.value)))
       : null,
   };
+}
+
+/**
+ * Permutation tests of a window depend only on its predictions and the version, not on
+ * asOf: remembered per process (monitoring replays every window each run; the demo
+ * monitors 52 times a year).
+ */
+const permutationMemo = new Map<string, unknown>();
+async function memoized<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  if (permutationMemo.has(key)) return permutationMemo.get(key) as T;
+  const v = await compute();
+  if (permutationMemo.size > 20_000) permutationMemo.clear();
+  permutationMemo.set(key, v);
+  return v;
+}
+
+function windowKey(ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[], what: string): string {
+  return hashOf({ what, version: ctx.version.id, label: g.label, ids: rows.map((r) => r.id).sort() });
+}
+
+async function chemistryOfWindow(store: Store, ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): Promise<{ mmd2: number; pValue: number } | null> {
+  const b = ctx.baseline;
+  if (!b || !ctx.chemistryReference) return null;
+  return memoized(windowKey(ctx, g, rows, 'chemistry'), async () => {
+    const fps = await fingerprintsOf(store, ctx.version.featureHash, [...new Set(rows.map((r) => r.inchikey))]);
+    return chemistryShift(ctx.chemistryReference!, fps, b.chemistryReference.fingerprintWords, windowRandom(g.label, 'chemistry'), ctx.chemistryGram ?? undefined);
+  });
+}
+
+function chemistryOf(b: SignalBaseline | null): Pick<VersionContext, 'chemistryReference' | 'chemistryGram'> {
+  if (!b) return { chemistryReference: null, chemistryGram: null };
+  const fps = referenceFingerprints(b);
+  return { chemistryReference: fps, chemistryGram: tanimotoGram(fps, b.chemistryReference.fingerprintWords) };
 }
 
 /** Packed fingerprints of the given compounds from the feature cache. */

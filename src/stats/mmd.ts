@@ -26,7 +26,8 @@ export function mmd2Unbiased(gram: Float64Array, size: number, n: number): numbe
   return statistic(gram, size, window, total, rowSums);
 }
 
-export function mmdPermutationTest(gram: Float64Array, size: number, n: number, permutations: number, rng: Random): MmdTest {
+/** `stopAfter`: Besag–Clifford sequential stopping at that many exceedances (see permutation-ks.ts). */
+export function mmdPermutationTest(gram: Float64Array, size: number, n: number, permutations: number, rng: Random, stopAfter = Infinity): MmdTest {
   const fn = 'mmdPermutationTest';
   const m = size - n;
   if (gram.length !== size * size) throw new RangeError(`${fn}: gram has ${gram.length} entries; expected ${size}×${size}`);
@@ -46,7 +47,7 @@ export function mmdPermutationTest(gram: Float64Array, size: number, n: number, 
       positions[j] = t;
       window[i] = positions[i]!;
     }
-    if (statistic(gram, size, window, total, rowSums) >= bar) exceed++;
+    if (statistic(gram, size, window, total, rowSums) >= bar && ++exceed >= stopAfter) return { mmd2: observed, pValue: exceed / (b + 1), permutations: b + 1 };
   }
   return { mmd2: observed, pValue: (1 + exceed) / (permutations + 1), permutations };
 }

@@ -7,6 +7,11 @@
  *
  * The pooled sample is sorted once; each permutation draws which sorted positions belong
  * to the window (a partial Fisher–Yates shuffle) and scans once: O(N) per permutation.
+ *
+ * `stopAfter` = h stops at the h-th permutation statistic ≥ the observed one, with
+ * p = h / L after L permutations (Besag & Clifford 1991, a valid sequential p-value):
+ * a window far from significance costs about h / p permutations instead of B, while
+ * small p-values keep the full resolution 1 / (B + 1).
  */
 import type { Random } from '../core/random.js';
 import { requireFinite, requireNonEmpty, type Numbers } from './input.js';
@@ -17,7 +22,7 @@ export interface PermutationKs {
   permutations: number;
 }
 
-export function permutationKs(reference: Numbers, current: Numbers, permutations: number, rng: Random): PermutationKs {
+export function permutationKs(reference: Numbers, current: Numbers, permutations: number, rng: Random, stopAfter = Infinity): PermutationKs {
   const fn = 'permutationKs';
   requireNonEmpty(fn, 'reference', reference);
   requireNonEmpty(fn, 'current', current);
@@ -50,7 +55,7 @@ export function permutationKs(reference: Numbers, current: Numbers, permutations
       positions[j] = t;
       label[positions[i]!] = 1;
     }
-    if (scan(label, lastOfTie, n, m) >= bar) exceed++;
+    if (scan(label, lastOfTie, n, m) >= bar && ++exceed >= stopAfter) return { statistic: observed, pValue: exceed / (b + 1), permutations: b + 1 };
   }
   return { statistic: observed, pValue: (1 + exceed) / (permutations + 1), permutations };
 }
