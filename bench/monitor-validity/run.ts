@@ -7,8 +7,9 @@
  *
  *  - stable: 20 windows of random held-out in-distribution compounds → false alarms
  *    (any decision other than continue) per 20 stable windows;
- *  - new chemistry: held-out scaffold clusters (chemical regions removed before the model
- *    was built) make up a third of every window from window N → detection latency;
+ *  - new chemistry: held-out scaffold clusters (chemical regions removed, with every
+ *    analogue above Tanimoto 0.35, before the model was built); from window N a third of
+ *    every window comes from the largest region (a new series) → detection latency;
  *  - assay offset 0 / 0.3 / 0.5 / 1.0 under a new protocol version from window N: 60
  *    reference compounds measured under both versions (30 per window over two windows),
  *    each difference = offset + N(0, 0.7²) (inter-lab per-compound noise); later labels
@@ -65,6 +66,7 @@ const OFFSETS = [0, 0.3, 0.5, 1.0];
 const REFERENCES = 60;
 const INTERLAB_SD = 0.7;
 const LABEL_DELAY = 2; // windows until a window's labels are known
+const MOAT = 0.35; // no compound of the model's data is this similar to a held-out region: the region is new chemistry
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dataPath = resolve(repo, '../shared/data', BIOGEN_FILE);
 if (!existsSync(dataPath)) {
@@ -105,7 +107,7 @@ function matrixOf(idx: number[]): FeatureMatrix {
 
 // ---- per endpoint and seed ----------------------------------------------------------------
 interface Outcome {
-  endpoint: string; seed: number; n: number; newChemistryPool: number;
+  endpoint: string; seed: number; n: number; newChemistryPool: number; moat: number;
   stableAlarms: number; stableWindows: number; stableTriggers: string[];
   newChemistryLatency: number | null;
   offsets: Array<{ offset: number; freezeLatency: number | null; retrained: boolean; preChangeAlarms: number }>;
@@ -132,19 +134,29 @@ for (const name of endpoints) {
 function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compound) => number, seed: number): Outcome {
   const rng = new Random(1000 + seed);
   // New chemistry: whole chemical regions held out before the model is built. A region is
-  // every compound within Tanimoto 0.35 of a random centre, with its scaffold's whole group.
+  // every compound within Tanimoto 0.3 of a random centre, with its scaffold's whole group;
+  // compounds within MOAT of the region (its analogues) are left out of everything,
+  // so the model has not seen the region's near neighbours either, as with a new series.
   const fpsAll = fingerprintSet(matrixOf(all.map((c) => c.row)).fingerprints!.data, words);
   const held = new Set<number>();
+  const regions: number[][] = [];
   const byScaffold = new Map<string, number[]>();
   all.forEach((c, i) => (byScaffold.get(c.scaffold) ?? byScaffold.set(c.scaffold, []).get(c.scaffold)!).push(i));
-  while (held.size < 0.12 * all.length) {
+  while (held.size < 0.1 * all.length) {
     const centre = rng.below(all.length);
     if (held.has(centre)) continue;
     const sims = tanimotoOneToMany(fpsAll.data.subarray(centre * words, (centre + 1) * words), fpsAll);
-    sims.forEach((s, i) => { if (s >= 0.35) for (const j of byScaffold.get(all[i]!.scaffold)!) held.add(j); });
+    const region = new Set<number>();
+    sims.forEach((s, i) => { if (s >= 0.3) for (const j of byScaffold.get(all[i]!.scaffold)!) if (!held.has(j)) region.add(j); });
+    for (const j of region) held.add(j);
+    regions.push([...region]);
   }
-  const newPool = [...held].map((i) => all[i]!);
-  const rest = rng.shuffle(all.filter((_, i) => !held.has(i)));
+  const heldFps = fingerprintSet(matrixOf([...held].map((i) => all[i]!.row)).fingerprints!.data, words);
+  const toHeld = nearestNeighbours(fpsAll, heldFps, 1).similarities;
+  const moat = new Set(all.map((_, i) => i).filter((i) => !held.has(i) && toHeld[i]! >= MOAT));
+  // The new series that arrives: the largest held-out region (one chemical series, not a mix of regions).
+  const newPool = regions.sort((a, b) => b.length - a.length)[0]!.map((i) => all[i]!);
+  const rest = rng.shuffle(all.filter((_, i) => !held.has(i) && !moat.has(i)));
   const devCount = Math.floor(rest.length * 0.55);
   const dev = rest.slice(0, devCount);
   const stream = rest.slice(devCount);
@@ -156,7 +168,15 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
   const band90 = scaffoldModel.report.conformalByBand!.find((c) => c.level === 0.9)!;
   const scaffoldCoverage = band90.bands.map((b) => ({ band: `${b.from}-${b.to}`, n: b.testN, covered: Math.round((b.coverage ?? 0) * b.testN) }));
 
-  const draw = (pool: Compound[], k: number) => Array.from({ length: k }, () => pool[rng.below(pool.length)]!);
+  // k distinct compounds of the pool (windows are independent draws; a compound may recur in a later window).
+  const draw = (pool: Compound[], k: number) => {
+    const idx = Array.from({ length: pool.length }, (_, i) => i);
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.below(pool.length - i);
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    return idx.slice(0, k).map((i) => pool[i]!);
+  };
   const windowCoverage = new Map<string, { n: number; covered: number }>();
   const estimates = { stable: [0, 0] as [number, number], newChemistry: [0, 0] as [number, number] };
 
@@ -170,6 +190,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
       // Performance from the labels of window t - LABEL_DELAY (known by now).
       if (t >= LABEL_DELAY) e.performance = performanceOf(model, windows[t - LABEL_DELAY]!, labelOf, o.offsetFrom !== undefined && t - LABEL_DELAY >= o.offsetFrom ? o.offset ?? 0 : 0);
       history.push(e);
+      if (process.env.MV_DEBUG) process.stderr.write(`    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)}\n`);
       const d = decide(policy, history.slice(-8));
       decisions.push({ action: d.action, triggered: d.triggered.map((x) => x.rule) });
       evidence.push({ abs: [], est: e.errorEstimate?.estimatedMae ?? Number.NaN });
@@ -209,7 +230,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
     return { offset, freezeLatency: frozeAt >= 0 ? frozeAt - CHANGE_AT : null, retrained: retrainedBeforeFreeze, preChangeAlarms: ds.slice(0, CHANGE_AT).filter((d) => d.action !== 'continue').length };
   });
   return {
-    endpoint, seed, n: all.length, newChemistryPool: newPool.length,
+    endpoint, seed, n: all.length, newChemistryPool: newPool.length, moat: moat.size,
     stableAlarms: alarms.length, stableWindows: STABLE_WINDOWS, stableTriggers: alarms.flatMap((d) => d.triggered),
     newChemistryLatency: ncFirst >= 0 ? ncFirst - CHANGE_AT : null,
     offsets, scaffoldCoverage,
@@ -343,9 +364,9 @@ out.push(`bench/monitor-validity — ${command}`);
 out.push(`machine: ${machine}, RDKit ${rdkitVersion()}`);
 out.push(`data:    ${dataPath}; ${SEEDS} seeds; windows of ${W} compounds; random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 out.push('');
-out.push('endpoint          seed  n     baseline unseen/low  stable alarms  triggers                new-chem latency  offset→freeze latency (retrained?)');
+out.push('endpoint          seed  n     held/moat  baseline unseen/low  stable alarms  triggers                new-chem latency  offset→freeze latency (retrained?)');
 for (const o of outcomes) {
-  out.push(`${o.endpoint.padEnd(18)}${String(o.seed).padEnd(6)}${String(o.n).padEnd(6)}${(o.baseline.unseen.toFixed(2) + ' / ' + o.baseline.low.toFixed(2)).padEnd(21)}${`${o.stableAlarms}/${o.stableWindows}`.padEnd(15)}${(o.stableTriggers.join(',') || '-').padEnd(24)}${(o.newChemistryLatency === null ? 'missed' : String(o.newChemistryLatency)).padEnd(18)}${o.offsets.map((x) => `${x.offset}:${x.freezeLatency === null ? 'none' : x.freezeLatency}${x.retrained ? ' RETRAIN' : ''}`).join('  ')}`);
+  out.push(`${o.endpoint.padEnd(18)}${String(o.seed).padEnd(6)}${String(o.n).padEnd(6)}${`${o.newChemistryPool}/${o.moat}`.padEnd(11)}${(o.baseline.unseen.toFixed(2) + ' / ' + o.baseline.low.toFixed(2)).padEnd(21)}${`${o.stableAlarms}/${o.stableWindows}`.padEnd(15)}${(o.stableTriggers.join(',') || '-').padEnd(24)}${(o.newChemistryLatency === null ? 'missed' : String(o.newChemistryLatency)).padEnd(18)}${o.offsets.map((x) => `${x.offset}:${x.freezeLatency === null ? 'none' : x.freezeLatency}${x.retrained ? ' RETRAIN' : ''}`).join('  ')}`);
 }
 out.push('');
 out.push('Per endpoint (all seeds): false-alarm rate per stable window; new chemistry flagged within 2 windows (latency ≤ 1); freeze within 2 windows of the first references.');
