@@ -190,7 +190,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
       // Performance from the labels of window t - LABEL_DELAY (known by now).
       if (t >= LABEL_DELAY) e.performance = performanceOf(model, windows[t - LABEL_DELAY]!, labelOf, o.offsetFrom !== undefined && t - LABEL_DELAY >= o.offsetFrom ? o.offset ?? 0 : 0);
       history.push(e);
-      if (process.env.MV_DEBUG) process.stderr.write(`    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)}\n`);
+      if (process.env.MV_DEBUG) process.stderr.write(`    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`);
       const d = decide(policy, history.slice(-8));
       decisions.push({ action: d.action, triggered: d.triggered.map((x) => x.rule) });
       evidence.push({ abs: [], est: e.errorEstimate?.estimatedMae ?? Number.NaN });
