@@ -12,7 +12,7 @@ import type { ValidationReport } from '../validate/report.js';
 import type { DescriptorDrift, WindowEvidence } from './evidence.js';
 import { fingerprintFromHex } from '../chem/fingerprint.js';
 import { tanimotoGram } from '../chem/tanimoto-gram.js';
-import { referenceFingerprints, type SignalBaseline } from '../validate/signal-baseline.js';
+import type { SignalBaseline } from '../validate/signal-baseline.js';
 import {
   DESCRIPTOR_REFERENCE_SIZE, chemistryShift, descriptorDriftTests, errorEstimate, pairedAssayShift, shareAgainstBaseline, subsample, windowRandom,
 } from './calibrated-signals.js';
@@ -484,7 +484,9 @@ async function chemistryOfWindow(store: Store, ctx: VersionContext, g: WindowGro
 
 function chemistryOf(b: SignalBaseline | null): Pick<VersionContext, 'chemistryReference' | 'chemistryGram'> {
   if (!b) return { chemistryReference: null, chemistryGram: null };
-  const fps = referenceFingerprints(b);
+  // Little-endian words in base64, as the build wrote them (validate/signal-baseline.ts); decoded here, monitor reads validate's types only.
+  const bytes = Buffer.from(b.chemistryReference.fingerprints, 'base64');
+  const fps = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
   return { chemistryReference: fps, chemistryGram: tanimotoGram(fps, b.chemistryReference.fingerprintWords) };
 }
 

@@ -1,4 +1,3 @@
-import { bandOf } from '../stats/conformal-mondrian.js';
 import type { ValidationReport } from '../validate/report.js';
 
 /**
@@ -22,6 +21,12 @@ export function domainBands(report: ValidationReport, level: number): ServingInt
 }
 
 export function intervalHalfWidth(interval: ServingInterval, sigma: number, similarity: number | null): number {
-  const q = interval.bands && similarity !== null ? interval.bands[bandOf(interval.bands, similarity)]!.q : interval.q;
+  const q = interval.bands && similarity !== null ? interval.bands[bandIndex(interval.bands, similarity)]!.q : interval.q;
   return q * (interval.normalized ? sigma : 1);
+}
+
+/** The band holding a similarity: [from, to), the last band closed (as stats/conformal-mondrian.ts calibrated them). */
+function bandIndex(bands: ReadonlyArray<{ to: number }>, s: number): number {
+  for (let b = 0; b < bands.length - 1; b++) if (s < bands[b]!.to) return b;
+  return bands.length - 1;
 }
