@@ -358,8 +358,8 @@ function newLabels(ctx: VersionContext, asOf: string) {
 
 /**
  * Reference compounds measured under the previous and the latest version of the same
- * protocol: if they moved together by more than the assay's own replicate noise, the assay
- * shifted (not the chemistry). Versions are compared within a protocol only: two sites
+ * protocol: if they moved on average by more than their per-compound differences can
+ * explain, the assay shifted (not the chemistry). Versions are compared within a protocol only: two sites
  * running two protocols differ by a standing offset, which is not a shift. The test is
  * paired over the references (calibrated-signals.ts: mean after − before, t interval,
  * confirmed at two-sided p < 0.001 with at least 3 references), so its power grows with
