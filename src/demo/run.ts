@@ -91,6 +91,9 @@ export interface WeekRecord {
     evidence: {
       unseenScaffoldShare: number | null; lowSimilarityShare: number | null; maxPsi: number | null;
       medianReferenceShift: number | null; confirmedShift: boolean; newLabels: number; newLabelsOnNewChemistry: number;
+      /** The calibrated signals the default policy reads (null where not measurable). */
+      chemistryShiftP: number | null; lowSimilarityP: number | null; driftedDescriptors: number | null;
+      pairedShift: number | null; shiftCiLow: number | null; shiftCiHigh: number | null; shiftPValue: number | null; referencesCompared: number;
     };
   };
   retrain: { version: string; promoted: boolean; refusal: string | null; trainedOn: number } | null;
@@ -266,6 +269,9 @@ function summarizeDecision(d: Decision): WeekRecord['decision'] {
     evidence: {
       unseenScaffoldShare: e.input.unseenScaffoldShare, lowSimilarityShare: e.input.lowSimilarityShare, maxPsi: e.input.maxPsi,
       medianReferenceShift: e.assay.medianReferenceShift, confirmedShift: e.assay.confirmedShift, newLabels: e.labels.newLabels, newLabelsOnNewChemistry: e.labels.newLabelsOnNewChemistry,
+      chemistryShiftP: e.input.chemistryShiftP ?? null, lowSimilarityP: e.input.lowSimilarityP ?? null, driftedDescriptors: e.input.driftedDescriptors ?? null,
+      pairedShift: e.assay.pairedShift ?? null, shiftCiLow: e.assay.shiftCiLow ?? null, shiftCiHigh: e.assay.shiftCiHigh ?? null, shiftPValue: e.assay.shiftPValue ?? null,
+      referencesCompared: e.assay.referencesCompared ?? e.assay.references.length,
     },
   };
 }

@@ -70,7 +70,7 @@ function describeGroup(g: WeekRecord[], r: DemoResult): string {
         `${rt.version}, trained on ${rt.trainedOn} compounds from the policy's recipe, ${rt.promoted ? 'passed the release gate and was promoted by a second person' : `was not promoted: ${rt.refusal}`}.`;
     }
     case 'froze':
-      return `freeze. The reference compounds measured under sol-site1@1 and @2 moved together by ${f2(e.medianReferenceShift)} log units, more than the assay's own noise: the assay shifted, not the chemistry. A retrain would have learned the shift into the model${d.triggered.includes('performance_decay') ? ' (performance decay fired as well; freeze takes precedence)' : ''}.`;
+      return `freeze. The ${e.referencesCompared} reference compounds measured under sol-site1@1 and @2 moved by ${f2(e.pairedShift ?? e.medianReferenceShift)} log units on average (95 % CI ${f2(e.shiftCiLow)} to ${f2(e.shiftCiHigh)}, paired test p ${e.shiftPValue !== null && e.shiftPValue < 1e-4 ? '< 0.0001' : `= ${e.shiftPValue?.toPrecision(2) ?? '-'}`}): the assay shifted, not the chemistry. A retrain would have learned the shift into the model${d.triggered.includes('performance_decay') ? ' (performance decay fired as well; freeze takes precedence)' : ''}.`;
     case 'frozen':
       return `frozen: still monitored and decided on every week; predictions served flagged.`;
     case 'deferred': {

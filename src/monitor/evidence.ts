@@ -9,6 +9,9 @@ export interface DescriptorDrift {
   ks: number;
   ksPValue: number;
   wasserstein: number;
+  /** Permutation-KS p-value at the window's own size (ties included), and its Benjamini–Hochberg q across the dictionary. */
+  pValue?: number | null;
+  qValue?: number | null;
 }
 
 export interface WindowEvidence {
@@ -25,6 +28,22 @@ export interface WindowEvidence {
     meanNearestSimilarity: number | null;
     /** Share of predictions with nearest-neighbour Tanimoto to train below 0.3. */
     lowSimilarityShare: number | null;
+    // Calibrated against the model's own baseline (its held-out calibration + test compounds, recorded at build).
+    /** The baseline share; the window's excess over it; one-sided binomial p of the window's count under the baseline share. */
+    unseenScaffoldBaseline?: number | null;
+    unseenScaffoldExcess?: number | null;
+    unseenScaffoldP?: number | null;
+    lowSimilarityBaseline?: number | null;
+    lowSimilarityExcess?: number | null;
+    lowSimilarityP?: number | null;
+    /** Mean nearest-neighbour similarity of the held-out compounds. */
+    nearestSimilarityBaseline?: number | null;
+    /** MMD² (Tanimoto kernel) of the window's fingerprints against the in-distribution reference, and its permutation p-value. */
+    chemistryMmd?: number | null;
+    chemistryShiftP?: number | null;
+    /** Descriptors drifted at FDR 5 % (permutation KS, Benjamini–Hochberg), and the smallest q. */
+    driftedDescriptors?: number | null;
+    minDescriptorQ?: number | null;
   };
   output: {
     meanPrediction: number | null;
@@ -33,7 +52,21 @@ export interface WindowEvidence {
     meanIntervalWidth: number | null;
     /** Window mean interval width / validation mean interval width. */
     widthRatio: number | null;
+    /** (window mean prediction − test-set mean) / (test-set SD / √n): a z-score at the window's size. */
+    predictionShiftZ?: number | null;
   };
+  /**
+   * Error expected before labels arrive (direct loss estimation from σ and similarity,
+   * fitted on the calibration set), next to the realised error on the labels known so far.
+   */
+  errorEstimate?: {
+    n: number;
+    estimatedMae: number;
+    baselineMae: number;
+    estimatedMaeRatio: number;
+    realisedMae: number | null;
+    realisedN: number;
+  } | null;
   labels: {
     /** Predictions in this window with a measured label by now. */
     labelled: number;
@@ -66,8 +99,22 @@ export interface WindowEvidence {
     references: Array<{ inchikey: string; from: string; to: string; before: number; after: number; shift: number }>;
     /** Median shift of the reference compounds after the latest protocol change, in label units. */
     medianReferenceShift: number | null;
-    /** True when the references moved together by more than the assay's noise after a protocol change. */
+    /**
+     * True when the paired test over the references (after − before per compound) rejects
+     * "no shift" at two-sided p < 0.001 with at least 3 references.
+     */
     confirmedShift: boolean;
+    /** The paired estimate: references compared, mean shift with its 95 % CI, p-value, SD of the differences. */
+    referencesCompared?: number;
+    pairedShift?: number | null;
+    shiftCiLow?: number | null;
+    shiftCiHigh?: number | null;
+    shiftPValue?: number | null;
+    shiftSdDifference?: number | null;
+    /** The smallest shift these references detect with 80 % power at the test's level. */
+    minimalDetectableShift?: number | null;
+    /** Pooled within-version replicate SD of the endpoint's measurements (the assay's own noise). */
+    replicateNoise?: number;
   };
   proxy: {
     /** Confidence (interval width) moving fast while chemistry is stable. */

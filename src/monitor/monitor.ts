@@ -19,6 +19,12 @@ import { windowEvidenceDecoder } from './decoders.js';
 import type { ValidationReport } from '../validate/report.js';
 import { readMonitorRun } from './decoders.js';
 import type { DescriptorDrift, WindowEvidence } from './evidence.js';
+import { fingerprintFromHex } from '../chem/fingerprint.js';
+import { tanimotoGram } from '../chem/tanimoto-gram.js';
+import type { SignalBaseline } from '../validate/signal-baseline.js';
+import {
+  DESCRIPTOR_REFERENCE_SIZE, chemistryShift, descriptorDriftTests, errorEstimate, pairedAssayShift, shareAgainstBaseline, subsample, windowRandom,
+} from './calibrated-signals.js';
 
 /**
  * Monitoring of one model (all its versions) over windows of its prediction records:
@@ -51,7 +57,13 @@ interface VersionContext {
   /** What the version's training data already held (its snapshot): measurement ids and scaffolds. Null for imported models. */
   known: { measurements: Set<string>; scaffolds: Set<string> } | null;
   trainDescriptors: Float64Array[];
+  /** A seeded sample of the training descriptors: the permutation tests' reference (bounded cost). */
+  descriptorReference: Float64Array[];
   baselineWidth: number | null;
+  /** The build's signal baseline (null for imported models and versions built before it existed). */
+  baseline: SignalBaseline | null;
+  chemistryReference: Uint32Array | null;
+  chemistryGram: Float64Array | null;
   /** The endpoint's exact measurements with each compound's scaffold, loaded once per run: every window filters them by its asOf. */
   measurements: Measurement[];
   byCompound: Map<string, Measurement[]>;
@@ -100,7 +112,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
  * Bump when WindowEvidence or how it is computed changes: cached evidence of an older
  * schema is then recomputed, never reused.
  */
-export const EVIDENCE_SCHEMA = 'window-evidence@1';
+export const EVIDENCE_SCHEMA = 'window-evidence@2';
 
 /** A window settles this long after its end even if some of its compounds never get a label. */
 export const SETTLE_DAYS = 84;
@@ -208,12 +220,16 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
     const keys = new Set(snap.rows.map((r) => r.inchikey));
     known = { measurements: new Set(snap.rows.flatMap((r) => r.measurements)), scaffolds: new Set(measurements.filter((m) => keys.has(m.inchikey) && m.scaffold !== null).map((m) => m.scaffold!)) };
   }
+  const trainDescriptors = await descriptorColumns(store, version, trainKeys);
+  const sampler = windowRandom(version.id, 'descriptor-reference');
+  const baseline = report?.signalBaseline ?? null;
   return {
     version, report, transform: endpoint.transform === 'log10' ? Math.log10 : (v: number) => v,
     trainKeys: new Set(trainKeys), trainScaffolds: new Set(scaffolds), known,
-    trainDescriptors: await descriptorColumns(store, version, trainKeys),
+    trainDescriptors, descriptorReference: trainDescriptors.map((c) => subsample(c, DESCRIPTOR_REFERENCE_SIZE, sampler)),
     measurements, byCompound,
-    baselineWidth: report?.conformal?.find((c) => c.level === 0.9)?.meanWidth ?? null,
+    baselineWidth: baselineWidthOf(report),
+    baseline, ...chemistryOf(baseline),
   };
 }
 
@@ -246,6 +262,16 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
     const ks = ks2samp(ref, cur, ref.length * cur.length > EXACT_KS_PAIRS ? 'asymp' : 'auto');
     descriptors.push({ descriptor: names[d]!, psi: psi(ref, cur).psi, ks: ks.statistic, ksPValue: ks.pValue, wasserstein: wasserstein1d(ref, cur) });
   });
+  const tests = await memoized(windowKey(ctx, g, rows, 'descriptors'), async () => descriptorDriftTests(ctx.descriptorReference, current, windowRandom(g.label, 'descriptors')));
+  {
+    let k = 0;
+    current.forEach((cur, d) => {
+      const ref = ctx.trainDescriptors[d];
+      if (!ref || ref.length < 2 || cur.length < 2) return;
+      descriptors[k] = { ...descriptors[k]!, pValue: tests.pValues[d] ?? null, qValue: tests.qValues[d] ?? null };
+      k++;
+    });
+  }
   const sims = rows.map((r) => r.max_similarity).filter((v): v is number => v !== null);
   const seen = rows.map((r) => r.scaffold_seen).filter((v): v is number => v !== null);
   const widths = rows.filter((r) => r.lower !== null && r.upper !== null).map((r) => r.upper! - r.lower!);
@@ -298,6 +324,7 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   const unseenShare = seen.length ? 1 - mean(seen) : null;
   const widthRatio = widths.length && ctx.baselineWidth ? mean(widths) / ctx.baselineWidth : null;
   const lowShare = sims.length ? sims.filter((s) => s < LOW_SIMILARITY).length / sims.length : null;
+  const calibrated = await calibratedWindow(store, ctx, g, rows, { seen, sims, values, labelOf });
   return {
     // The version that served the window: a policy's history must not mix versions.
     model: ctx.version.id,
@@ -309,13 +336,18 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
       unseenScaffoldShare: unseenShare,
       meanNearestSimilarity: sims.length ? mean(sims) : null,
       lowSimilarityShare: lowShare,
+      driftedDescriptors: tests.pValues.some((p) => p !== null) ? tests.drifted : null,
+      minDescriptorQ: tests.minQ,
+      ...calibrated.input,
     },
     output: {
       meanPrediction: mean(values),
       predictionShiftSd: base && base.sd > 0 ? (mean(values) - base.mean) / base.sd : null,
       meanIntervalWidth: widths.length ? mean(widths) : null,
       widthRatio,
+      predictionShiftZ: calibrated.predictionShiftZ,
     },
+    errorEstimate: calibrated.errorEstimate,
     labels: {
       labelled: rows.length - unlabelled.length,
       labelledShare: (rows.length - unlabelled.length) / rows.length,
@@ -395,12 +427,14 @@ function newLabels(ctx: VersionContext, asOf: string) {
 
 /**
  * Reference compounds measured under the previous and the latest version of the same
- * protocol: if they moved together by more than the assay's own replicate noise, the assay
- * shifted (not the chemistry). Versions are compared within a protocol only: two sites
- * running two protocols differ by a standing offset, which is not a shift. Confirmed when
- * at least 3 references moved, 80 % in the same direction, and |median shift| exceeds
- * twice the pooled within-version replicate SD (0.1 label units if there are no replicates).
- * With several protocols changed, the one with the largest |median shift| is reported.
+ * protocol: if they moved on average by more than their per-compound differences can
+ * explain, the assay shifted (not the chemistry). Versions are compared within a protocol only: two sites
+ * running two protocols differ by a standing offset, which is not a shift. The test is
+ * paired over the references (calibrated-signals.ts: mean after − before, t interval,
+ * confirmed at two-sided p < 0.001 with at least 3 references), so its power grows with
+ * the references and its false-freeze rate does not depend on how noisy each compound
+ * is. The pooled within-version replicate SD is reported beside it (0.1 without replicates).
+ * With several protocols changed, the one confirmed (else with the largest |shift|) is reported.
  */
 function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] {
   const rows = ctx.measurements.filter((r) => knownBy(r, asOf));
@@ -442,15 +476,100 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
     }
     if (!references.length) continue;
     const shifts = references.map((r) => r.shift);
-    const med = median(shifts);
-    const agree = shifts.filter((s) => Math.sign(s) === Math.sign(med)).length / shifts.length;
-    const result = { references, medianReferenceShift: med, confirmedShift: references.length >= 3 && agree >= 0.8 && Math.abs(med) > 2 * noise };
-    const rank = (a: WindowEvidence['assay']) => [a.confirmedShift ? 1 : 0, Math.abs(a.medianReferenceShift ?? 0)] as const;
+    const result = { references, medianReferenceShift: median(shifts), ...pairedAssayShift(shifts), replicateNoise: noise };
+    const rank = (a: WindowEvidence['assay']) => [a.confirmedShift ? 1 : 0, Math.abs(a.pairedShift ?? a.medianReferenceShift ?? 0)] as const;
     const [rc, rm] = rank(result);
     const [bc, bm] = rank(best);
     if (rc > bc || (rc === bc && rm > bm) || best === none) best = result;
   }
   return best;
+}
+
+/** The validation's mean 90 % interval width: per domain band (weighted by test compounds) when the intervals are conditional on it. */
+function baselineWidthOf(report: ValidationReport | null): number | null {
+  const byBand = report?.conformalByBand?.find((c) => c.level === 0.9);
+  if (byBand) {
+    const rows = byBand.bands.filter((b) => b.testN > 0 && b.meanWidth !== null);
+    const n = rows.reduce((a, b) => a + b.testN, 0);
+    if (n > 0) return rows.reduce((a, b) => a + b.meanWidth! * b.testN, 0) / n;
+  }
+  return report?.conformal?.find((c) => c.level === 0.9)?.meanWidth ?? null;
+}
+
+/** The window's statistics against the model's own baseline (all null without one). */
+async function calibratedWindow(
+  store: Store, ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[],
+  w: { seen: number[]; sims: number[]; values: number[]; labelOf: Map<string, { label: number }> },
+): Promise<{ input: Partial<WindowEvidence['input']>; predictionShiftZ: number | null; errorEstimate: WindowEvidence['errorEstimate'] }> {
+  const b = ctx.baseline;
+  if (!b) return { input: {}, predictionShiftZ: null, errorEstimate: null };
+  const chemistry = await chemistryOfWindow(store, ctx, g, rows);
+  const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare);
+  const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare);
+  const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae ?? 0;
+  const withInputs = rows.filter((r) => r.uncertainty !== null && r.max_similarity !== null);
+  const labelled = rows.filter((r) => w.labelOf.has(r.inchikey));
+  return {
+    input: {
+      unseenScaffoldBaseline: b.unseenScaffoldShare, unseenScaffoldExcess: unseen?.excess ?? null, unseenScaffoldP: unseen?.pValue ?? null,
+      lowSimilarityBaseline: b.lowSimilarityShare, lowSimilarityExcess: low?.excess ?? null, lowSimilarityP: low?.pValue ?? null,
+      nearestSimilarityBaseline: b.nearestSimilarity.mean,
+      chemistryMmd: chemistry?.mmd2 ?? null, chemistryShiftP: chemistry?.pValue ?? null,
+    },
+    predictionShiftZ: b.prediction.sd > 0 && w.values.length ? (mean(w.values) - b.prediction.mean) / (b.prediction.sd / Math.sqrt(w.values.length)) : null,
+    errorEstimate: b.lossModel
+      ? errorEstimate(b.lossModel, withInputs.map((r) => r.uncertainty!), withInputs.map((r) => r.max_similarity!), baselineMae,
+        labelled.map((r) => Math.abs(w.labelOf.get(r.inchikey)!.label - r.value)))
+      : null,
+  };
+}
+
+/**
+ * Permutation tests of a window depend only on its predictions and the version, not on
+ * asOf: remembered per process (monitoring replays every window each run; the demo
+ * monitors 52 times a year).
+ */
+const permutationMemo = new Map<string, unknown>();
+async function memoized<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  if (permutationMemo.has(key)) return permutationMemo.get(key) as T;
+  const v = await compute();
+  if (permutationMemo.size > 20_000) permutationMemo.clear();
+  permutationMemo.set(key, v);
+  return v;
+}
+
+function windowKey(ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[], what: string): string {
+  return hashOf({ what, version: ctx.version.id, label: g.label, ids: rows.map((r) => r.id).sort() });
+}
+
+async function chemistryOfWindow(store: Store, ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): Promise<{ mmd2: number; pValue: number } | null> {
+  const b = ctx.baseline;
+  if (!b || !ctx.chemistryReference) return null;
+  return memoized(windowKey(ctx, g, rows, 'chemistry'), async () => {
+    const fps = await fingerprintsOf(store, ctx.version.featureHash, [...new Set(rows.map((r) => r.inchikey))]);
+    return chemistryShift(ctx.chemistryReference!, fps, b.chemistryReference.fingerprintWords, windowRandom(g.label, 'chemistry'), ctx.chemistryGram ?? undefined);
+  });
+}
+
+function chemistryOf(b: SignalBaseline | null): Pick<VersionContext, 'chemistryReference' | 'chemistryGram'> {
+  if (!b) return { chemistryReference: null, chemistryGram: null };
+  // Little-endian words in base64, as the build wrote them (validate/signal-baseline.ts); decoded here, monitor reads validate's types only.
+  const bytes = Buffer.from(b.chemistryReference.fingerprints, 'base64');
+  const fps = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
+  return { chemistryReference: fps, chemistryGram: tanimotoGram(fps, b.chemistryReference.fingerprintWords) };
+}
+
+/** Packed fingerprints of the given compounds from the feature cache. */
+async function fingerprintsOf(store: Store, featureHash: string, keys: string[]): Promise<Uint32Array> {
+  const parts: Uint32Array[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await store.db.selectFrom('feature_cache').select('fingerprint').where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
+    for (const r of rows) parts.push(fingerprintFromHex(r.fingerprint));
+  }
+  const words = parts[0]?.length ?? 0;
+  const out = new Uint32Array(parts.length * words);
+  parts.forEach((p, k) => out.set(p, k * words));
+  return out;
 }
 
 function byVersion(a: string, b: string): number {

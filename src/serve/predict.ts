@@ -21,6 +21,7 @@ import type { Store } from '../store/store.js';
 import { readValidationReport } from '../validate/decoders.js';
 import { requestDigest } from './prediction-digest.js';
 import { trainingIndex, type TrainingIndex } from './training-index.js';
+import { domainBands, intervalHalfWidth, type ServingInterval } from './domain-interval.js';
 
 /**
  * Prediction with lineage. Every structure is standardized, its features computed under
@@ -66,7 +67,7 @@ export interface LoadedModel {
   version: ModelVersion;
   recipe: FeatureRecipe;
   predict: (x: FeatureMatrix) => Promise<Prediction>;
-  interval: { level: number; q: number; normalized: boolean } | null;
+  interval: ServingInterval | null;
   train: TrainingIndex | null;
   close: () => Promise<void>;
 }
@@ -103,7 +104,7 @@ export async function loadServingModel(store: Store, ref: string, level = 0.9): 
     const report = await readValidationReport(store.blobs, version.reportBlob);
     const row = report.conformal?.find((c) => Math.abs(c.level - level) < 1e-9);
     if (report.conformal && !row) throw new RotguardError('bad_level', `${version.id} was calibrated at ${report.conformal.map((c) => c.level).join(', ')}, not ${level}`);
-    if (row && row.q !== null && Number.isFinite(row.q)) interval = { level, q: row.q, normalized: report.conformalNormalized };
+    if (row && row.q !== null && Number.isFinite(row.q)) interval = { level, q: row.q, normalized: report.conformalNormalized, bands: domainBands(report, level) };
   }
   const trainingBlob = trainingSetBlobOf(version.lineage);
   const train: LoadedModel['train'] = trainingBlob ? await trainingIndex(store.blobs, trainingBlob) : null;
@@ -147,10 +148,11 @@ export async function scoreBatch(
   const records: NewRow<'predictions'>[] = inputs.map(({ inputId, structure, molecule: m }, j) => {
     const value = prediction.value[j]!;
     const sigma = prediction.uncertainty[j]!;
-    const half = model.interval ? model.interval.q * (model.interval.normalized ? sigma : 1) : Number.NaN;
-    const hasInterval = Number.isFinite(half);
     // No training set on record (an imported model): the domain is unknown, not "out".
     const sim = nn ? nn.similarities[j]! : null;
+    // The interval of the compound's applicability-domain band (Mondrian conformal), when the version has them.
+    const half = model.interval ? intervalHalfWidth(model.interval, sigma, sim) : Number.NaN;
+    const hasInterval = Number.isFinite(half);
     const nearest = nn && nn.indices[j]! >= 0 ? model.train!.inchikeys[nn.indices[j]!]! : null;
     const seen = model.train ? (model.train.scaffolds.has(m.scaffold) ? 1 : 0) : null;
     return {

@@ -17,6 +17,7 @@ import type { Store } from '../store/store.js';
 import { readValidationReport } from '../validate/decoders.js';
 import { validationReport, type ValidationReport } from '../validate/report.js';
 import { splitIndices } from '../validate/splits.js';
+import { buildSignalBaseline } from './signal-baseline-inputs.js';
 import { buildEnvironment, type BuildEnvironment } from './environment.js';
 import type { Recipe } from './recipe.js';
 import { trainInWorker } from './train-worker.js';
@@ -111,6 +112,7 @@ export async function build(
   const cal = model.predict(take(data.matrix, split.calibration));
   const test = model.predict(take(data.matrix, split.test));
   const testNearest = nearestToTrain(data.matrix, split.train, split.test);
+  const calibrationNearest = split.calibration.length ? nearestToTrain(data.matrix, split.train, split.calibration) : new Float64Array(0);
   // JSON has no Infinity: an unbounded interval (calibration set too small for the level) is stored as null.
   const report = nonFiniteAsNull(validationReport({
     task,
@@ -121,7 +123,9 @@ export async function build(
     testProtocol: split.test.map((i) => data.protocols[i]!),
     testSite: split.test.map((i) => data.sites[i]!),
     testNearest,
+    calibrationNearest,
   }));
+  if (task === 'regression') report.signalBaseline = buildSignalBaseline(data, split, { cal, test, calibrationNearest, testNearest }, recipe.seed);
 
   onProgress?.({ stage: 'register', done: 0, total: 1 });
   const artifactBlob = await store.blobs.put(artifact);

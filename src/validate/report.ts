@@ -3,6 +3,8 @@ import { gaussianReliability, miscalibrationArea, type CoverageRow } from '../st
 import { classificationMetrics, type ClassificationMetrics } from '../stats/metrics-classification.js';
 import { regressionMetrics, type RegressionMetrics } from '../stats/metrics-regression.js';
 import { mean, quantile, sd } from '../stats/describe.js';
+import { mondrianConformal, mondrianCoverage, type MondrianBand } from '../stats/conformal-mondrian.js';
+import type { SignalBaseline } from './signal-baseline.js';
 import type { SplitRule } from './splits.js';
 
 /**
@@ -37,6 +39,19 @@ export interface ValidationReport {
   /** The test set's predictions and intervals: the baseline output monitoring compares against. */
   testPredictions: { mean: number; sd: number };
   applicabilityDomain: { nearestSimilarity: { p10: number; median: number; p90: number }; bins: Array<{ from: number; to: number; n: number; metrics: RegressionMetrics | ClassificationMetrics | null }> };
+  /**
+   * Conformal intervals conditional on the applicability-domain band (Mondrian, by nearest
+   * training Tanimoto), with coverage per band on the test set. Serving uses these when present.
+   */
+  conformalByBand?: BandConformal[] | null;
+  /** What each monitoring statistic looks like on held-out in-distribution compounds (set by the build). */
+  signalBaseline?: SignalBaseline;
+}
+
+export interface BandConformal {
+  level: number;
+  normalized: boolean;
+  bands: Array<MondrianBand & { testN: number; coverage: number | null; meanWidth: number | null }>;
 }
 
 export interface ReportInput {
@@ -50,6 +65,8 @@ export interface ReportInput {
   testSite: string[];
   /** Per test compound: max Tanimoto to the training set. */
   testNearest: Float64Array;
+  /** Per calibration compound: max Tanimoto to the training set (enables the per-band conformal intervals). */
+  calibrationNearest?: Float64Array;
   /** Smallest group reported in a breakdown. */
   minGroup?: number;
 }
@@ -95,6 +112,16 @@ export function validationReport(input: ReportInput): ValidationReport {
       };
     }
   }
+  let conformalByBand: BandConformal[] | null = null;
+  if (conformal && input.calibrationNearest) {
+    const cal = { yTrue: input.calibration.yTrue, yPred: input.calibration.yPred, sigma: normalized ? input.calibration.sigma : undefined };
+    const test = { yTrue: input.test.yTrue, yPred: input.test.yPred, sigma: normalized ? input.test.sigma : undefined };
+    conformalByBand = [0.8, 0.9, 0.95].map((level) => {
+      const model = mondrianConformal(cal, input.calibrationNearest!, level);
+      const cover = mondrianCoverage(model, test, input.testNearest);
+      return { level, normalized, bands: model.bands.map((b, i) => ({ ...b, testN: cover[i]!.n, coverage: cover[i]!.coverage, meanWidth: cover[i]!.meanWidth })) };
+    });
+  }
   const sortedSim = Float64Array.from(input.testNearest).sort();
   const bins = AD_BINS.slice(0, -1).map((from, b) => {
     const to = AD_BINS[b + 1]!;
@@ -107,6 +134,7 @@ export function validationReport(input: ReportInput): ValidationReport {
     test: metrics(all) ?? (input.task === 'regression' ? regressionMetrics(input.test.yTrue, input.test.yPred) : classificationMetrics(input.test.yTrue, input.test.yPred)),
     conformal,
     conformalNormalized: normalized,
+    ...(conformalByBand ? { conformalByBand } : {}),
     calibration,
     bySeries: groups(input.testSeries),
     byProtocol: groups(input.testProtocol),

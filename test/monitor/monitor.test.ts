@@ -57,6 +57,14 @@ forEachBackend('monitoring', (backend) => {
     assert.equal(w2!.labels.labelled, 0);
     assert.equal(w2!.performance, null);
     assert.ok(w2!.labels.oldestUnlabelledDays !== null);
+    // Calibrated against the model's own held-out compounds (recorded at build).
+    assert.equal(w2!.input.lowSimilarityBaseline, w1!.input.lowSimilarityBaseline);
+    assert.ok(w2!.input.lowSimilarityP! < 0.001 && w2!.input.lowSimilarityExcess! > 0.5, `low-similarity p ${w2!.input.lowSimilarityP}`);
+    assert.ok(w1!.input.lowSimilarityP! > 0.05, `familiar window p ${w1!.input.lowSimilarityP}`);
+    assert.ok(w2!.input.chemistryShiftP! < 0.01, `MMD p for the new series ${w2!.input.chemistryShiftP}`);
+    assert.ok(w1!.input.chemistryShiftP! > 0.01, `MMD p for familiar compounds ${w1!.input.chemistryShiftP}`);
+    assert.ok(w2!.input.descriptors.every((d) => d.qValue !== null && d.qValue! >= d.pValue!), 'BH q is never below its p');
+    assert.ok(w2!.errorEstimate && w2!.errorEstimate.n === 30 && w2!.errorEstimate.realisedMae === null, 'an error estimate before any label');
 
     // Labels for the new series arrive; the model is poor on them.
     const future = new Date(Date.now() + 60_000).toISOString();
@@ -79,6 +87,9 @@ forEachBackend('monitoring', (backend) => {
     assert.deepEqual(after2.labels.protocolVersions, ['shake@1', 'shake@2'].filter((v) => after2.labels.protocolVersions.includes(v)));
     assert.equal(after2.assay.confirmedShift, true);
     assert.ok(Math.abs(after2.assay.medianReferenceShift! - 1) < 1e-9);
+    assert.equal(after2.assay.referencesCompared, 5);
+    assert.ok(Math.abs(after2.assay.pairedShift! - 1) < 1e-9);
+    assert.ok(after2.errorEstimate!.realisedMae! > after2.errorEstimate!.estimatedMae, 'realised error reported beside the estimate once labels came');
     const stored = await latestMonitorRun(store, 'logd-rf');
     assert.equal(stored!.windows.length, 2);
 

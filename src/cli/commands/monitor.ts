@@ -19,11 +19,16 @@ the proxy signals. Each run is stored and recorded as an event.
 
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 
+const pValue = (p: number | null | undefined) => (p === null || p === undefined ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
+
 function line(w: WindowEvidence): string {
   const p = w.performance;
-  return `${w.window.label.padEnd(12)} n=${String(w.predictions).padEnd(5)} unseen-scaffold ${f(w.input.unseenScaffoldShare)}  low-sim ${f(w.input.lowSimilarityShare)}  maxPSI ${f(w.input.maxPsi)}  width× ${f(w.output.widthRatio)}  ` +
+  const vs = (share: number | null, base: number | null | undefined, pv: number | null | undefined) => `${f(share)}${base === undefined || base === null ? '' : ` (baseline ${f(base)}, p ${pValue(pv)})`}`;
+  return `${w.window.label.padEnd(12)} n=${String(w.predictions).padEnd(5)} unseen-scaffold ${vs(w.input.unseenScaffoldShare, w.input.unseenScaffoldBaseline, w.input.unseenScaffoldP)}  low-sim ${vs(w.input.lowSimilarityShare, w.input.lowSimilarityBaseline, w.input.lowSimilarityP)}  ` +
+    `${w.input.chemistryShiftP === undefined ? '' : `chemistry MMD p ${pValue(w.input.chemistryShiftP)}  descriptors drifted ${w.input.driftedDescriptors ?? '–'}  `}maxPSI ${f(w.input.maxPsi)}  width× ${f(w.output.widthRatio)}  ` +
+    `${w.errorEstimate ? `est. MAE× ${f(w.errorEstimate.estimatedMaeRatio)}  ` : ''}` +
     `labelled ${f(w.labels.labelledShare)}  ${p ? `MAE× ${f(p.maeRatio)} cov ${f(p.coverage)}` : 'no labels yet'}` +
-    `${w.assay.confirmedShift ? `  ASSAY SHIFT ${f(w.assay.medianReferenceShift)}` : ''}` +
+    `${w.assay.confirmedShift ? `  ASSAY SHIFT ${f(w.assay.pairedShift ?? w.assay.medianReferenceShift)}${w.assay.shiftCiLow != null ? ` [${f(w.assay.shiftCiLow)}, ${f(w.assay.shiftCiHigh)}]` : ''}` : ''}` +
     `${w.proxy.chemistryMovingConfidenceFlat ? '  ⚠ chemistry moving, confidence flat' : ''}${w.proxy.confidenceMovingChemistryStable ? '  ⚠ confidence moving, chemistry stable' : ''}`;
 }
 

@@ -1,0 +1,162 @@
+/**
+ * Window statistics on a calibrated scale: each one is a p-value, an excess over the
+ * model's own baseline or a z-score at the window's own size, so that one threshold
+ * means the same false-alarm rate on every data set and every window size.
+ *
+ *  - shares (unseen scaffolds, low similarity) against the held-out baseline: one-sided
+ *    exact binomial test;
+ *  - descriptor drift: permutation KS per descriptor (the null at the window's size,
+ *    ties included), Benjamini–Hochberg across the dictionary;
+ *  - chemistry drift: MMD with the Tanimoto kernel between the window's fingerprints and
+ *    the in-distribution reference, permutation p-value. Chosen over per-bit or
+ *    per-descriptor tests because it is one test on the whole fingerprint (no
+ *    multiplicity), over a nearest-neighbour share because it needs no similarity
+ *    threshold, and because the Tanimoto kernel is positive definite on bit vectors, so
+ *    MMD = 0 exactly when the two distributions agree;
+ *  - error before labels: direct loss estimation from σ and similarity;
+ *  - assay shift: paired t over the reference compounds.
+ *
+ * Permutations are seeded from the window label: replaying a window gives the same p-values.
+ */
+import { Random } from '../core/random.js';
+import { hashOf } from '../core/hash.js';
+import { pooledTanimotoGram, tanimotoGram } from '../chem/tanimoto-gram.js';
+import { benjaminiHochberg } from '../stats/fdr.js';
+import { expectedLoss, type LossModel } from '../stats/loss-estimation.js';
+import { mmdPermutationTest } from '../stats/mmd.js';
+import { minimalDetectableShift, pairedShift } from '../stats/paired-shift.js';
+import { permutationKs } from '../stats/permutation-ks.js';
+import { binomialUpperTail } from '../stats/student-t.js';
+
+/** Permutations per test: p-values resolve to 0.001, enough for BH over ~25 descriptors at q = 0.05. */
+export const PERMUTATIONS = 999;
+/** Besag–Clifford stop: after this many permutation statistics at or above the observed one, p = h / L (a null window costs ~h / p permutations). */
+export const STOP_AFTER = 10;
+/** FDR level at which a descriptor counts as drifted. */
+export const DESCRIPTOR_FDR = 0.05;
+/** Two-sided level of the paired reference-compound test for a confirmed assay shift. */
+export const ASSAY_SHIFT_ALPHA = 0.001;
+/** Power at which the minimal detectable shift is stated. */
+export const ASSAY_SHIFT_POWER = 0.8;
+/** Reference compounds per descriptor (a seeded sample of the training set) and window compounds for the MMD (cost bounds). */
+export const DESCRIPTOR_REFERENCE_SIZE = 1000;
+export const CHEMISTRY_WINDOW_SIZE = 200;
+
+/** A generator for one window's permutations, from its label (replays reproduce p-values). */
+export function windowRandom(label: string, purpose: string): Random {
+  return Random.stream(Number.parseInt(hashOf({ label, purpose }).slice(0, 12), 16), 0);
+}
+
+export interface ShareTest {
+  share: number;
+  baseline: number;
+  excess: number;
+  /** P(at least this many | baseline share): one-sided, small when the window has more than the baseline predicts. */
+  pValue: number;
+}
+
+export function shareAgainstBaseline(count: number, n: number, baseline: number): ShareTest | null {
+  if (n === 0) return null;
+  return { share: count / n, baseline, excess: count / n - baseline, pValue: binomialUpperTail(count, n, baseline) };
+}
+
+export interface DescriptorTests {
+  pValues: Array<number | null>;
+  qValues: Array<number | null>;
+  drifted: number;
+  minQ: number | null;
+}
+
+/** Permutation KS per descriptor (null where either sample has fewer than 2 values), BH across those tested. */
+export function descriptorDriftTests(reference: Float64Array[], current: Float64Array[], rng: Random): DescriptorTests {
+  const pValues = current.map((cur, d) => {
+    const ref = reference[d];
+    return ref && ref.length >= 2 && cur.length >= 2 ? permutationKs(ref, cur, PERMUTATIONS, rng, STOP_AFTER).pValue : null;
+  });
+  const tested = pValues.map((p, d) => [p, d] as const).filter((x): x is readonly [number, number] => x[0] !== null);
+  const q = tested.length ? benjaminiHochberg(tested.map((x) => x[0])) : new Float64Array(0);
+  const qValues: Array<number | null> = pValues.map(() => null);
+  tested.forEach(([, d], i) => (qValues[d] = q[i]!));
+  const qs = [...q];
+  return { pValues, qValues, drifted: qs.filter((v) => v <= DESCRIPTOR_FDR).length, minQ: qs.length ? Math.min(...qs) : null };
+}
+
+/** A seeded subsample of at most `size` values (the reference for the permutation tests). */
+export function subsample(xs: Float64Array, size: number, rng: Random): Float64Array {
+  if (xs.length <= size) return xs;
+  const idx = rng.shuffle(Array.from({ length: xs.length }, (_, i) => i)).slice(0, size);
+  return Float64Array.from(idx, (i) => xs[i]!);
+}
+
+/**
+ * MMD (Tanimoto kernel) of the window's fingerprints against the reference; null with
+ * fewer than 5 window compounds. `referenceGram` (the reference's own Gram matrix) may be
+ * passed to save recomputing it for every window.
+ */
+export function chemistryShift(reference: Uint32Array, window: Uint32Array, words: number, rng: Random, referenceGram?: Float64Array): { mmd2: number; pValue: number } | null {
+  const n = reference.length / words;
+  let m = window.length / words;
+  if (m < 5 || n < 5) return null;
+  let win = window;
+  if (m > CHEMISTRY_WINDOW_SIZE) {
+    const idx = rng.shuffle(Array.from({ length: m }, (_, i) => i)).slice(0, CHEMISTRY_WINDOW_SIZE);
+    win = new Uint32Array(idx.length * words);
+    idx.forEach((r, k) => win.set(window.subarray(r * words, (r + 1) * words), k * words));
+    m = idx.length;
+  }
+  const t = mmdPermutationTest(pooledTanimotoGram(reference, referenceGram ?? tanimotoGram(reference, words), win, words), n + m, n, PERMUTATIONS, rng, STOP_AFTER);
+  return { mmd2: t.mmd2, pValue: t.pValue };
+}
+
+export interface ErrorEstimate {
+  n: number;
+  estimatedMae: number;
+  /** The validation (test-set) MAE the estimate is compared with. */
+  baselineMae: number;
+  estimatedMaeRatio: number;
+  /** MAE on the window's predictions whose labels are known by now; null before any. */
+  realisedMae: number | null;
+  realisedN: number;
+}
+
+export function errorEstimate(model: LossModel, sigma: number[], similarity: number[], baselineMae: number, realised: number[]): ErrorEstimate | null {
+  if (!sigma.length || !(baselineMae > 0)) return null;
+  let s = 0;
+  for (let i = 0; i < sigma.length; i++) s += expectedLoss(model, sigma[i]!, similarity[i]!);
+  const est = s / sigma.length;
+  return {
+    n: sigma.length, estimatedMae: est, baselineMae, estimatedMaeRatio: est / baselineMae,
+    realisedMae: realised.length ? realised.reduce((a, b) => a + b, 0) / realised.length : null, realisedN: realised.length,
+  };
+}
+
+export interface PairedAssayShift {
+  referencesCompared: number;
+  pairedShift: number | null;
+  shiftCiLow: number | null;
+  shiftCiHigh: number | null;
+  shiftPValue: number | null;
+  shiftSdDifference: number | null;
+  minimalDetectableShift: number | null;
+  confirmedShift: boolean;
+}
+
+/**
+ * Paired test over reference compounds (after − before per compound): confirmed when the
+ * two-sided p-value is below ASSAY_SHIFT_ALPHA with at least 3 references. The mean, not
+ * the median or a vote: labs that agree on average do not freeze however noisy each
+ * compound is, and a real offset shows at realistic per-compound noise once enough
+ * references are in. The minimal detectable shift says what this set of references could
+ * have seen (at 80 % power).
+ */
+export function pairedAssayShift(shifts: number[]): PairedAssayShift {
+  if (shifts.length < 2) {
+    return { referencesCompared: shifts.length, pairedShift: shifts[0] ?? null, shiftCiLow: null, shiftCiHigh: null, shiftPValue: null, shiftSdDifference: null, minimalDetectableShift: null, confirmedShift: false };
+  }
+  const r = pairedShift(shifts, 0.95);
+  return {
+    referencesCompared: r.n, pairedShift: r.shift, shiftCiLow: r.ciLow, shiftCiHigh: r.ciHigh, shiftPValue: r.pValue, shiftSdDifference: r.sdDifference,
+    minimalDetectableShift: minimalDetectableShift(r.n, r.sdDifference, ASSAY_SHIFT_ALPHA, ASSAY_SHIFT_POWER),
+    confirmedShift: r.n >= 3 && r.pValue < ASSAY_SHIFT_ALPHA,
+  };
+}

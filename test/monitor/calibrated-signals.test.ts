@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Random } from '../../src/core/random.js';
+import { pooledTanimotoGram, tanimotoGram } from '../../src/chem/tanimoto-gram.js';
+import { tanimoto } from '../../src/chem/similarity.js';
+import { minimalDetectableShift } from '../../src/stats/paired-shift.js';
+import { permutationKs } from '../../src/stats/permutation-ks.js';
+import { ASSAY_SHIFT_ALPHA, pairedAssayShift, shareAgainstBaseline, windowRandom } from '../../src/monitor/calibrated-signals.js';
+
+function gaussian(rng: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
+}
+
+describe('assay shift as a paired test over reference compounds', () => {
+  const freezeRate = (offset: number, n: number, sd: number, reps: number) => {
+    const rng = new Random(42);
+    let confirmed = 0;
+    for (let r = 0; r < reps; r++) if (pairedAssayShift(Array.from({ length: n }, () => offset + sd * gaussian(rng))).confirmedShift) confirmed++;
+    return confirmed / reps;
+  };
+  it('two labs that agree on average do not freeze, however noisy each compound is (60 references, SD 0.7)', () => {
+    // Expected 0.1 % (the test's level); 2 of 2000 is the Poisson 99.9 % bound's neighbourhood.
+    assert.ok(freezeRate(0, 60, 0.7, 2000) <= 0.004);
+  });
+  it('a 0.5 offset under inter-lab noise SD 0.7 is confirmed with 60 references (power above 95 %)', () => {
+    assert.ok(freezeRate(0.5, 60, 0.7, 400) >= 0.95);
+  });
+  it('states the smallest shift these references could detect, and the interval', () => {
+    const rng = new Random(3);
+    const r = pairedAssayShift(Array.from({ length: 60 }, () => 0.5 + 0.7 * gaussian(rng)));
+    assert.ok(r.shiftCiLow! < r.pairedShift! && r.pairedShift! < r.shiftCiHigh!);
+    assert.ok(Math.abs(r.minimalDetectableShift! - minimalDetectableShift(60, r.shiftSdDifference!, ASSAY_SHIFT_ALPHA)) < 1e-12);
+    assert.ok(r.minimalDetectableShift! > 0.3 && r.minimalDetectableShift! < 0.5, `${r.minimalDetectableShift}`);
+  });
+  it('does not confirm with fewer than 3 references', () => {
+    assert.equal(pairedAssayShift([1, 1]).confirmedShift, false);
+    assert.equal(pairedAssayShift([1]).pairedShift, 1);
+  });
+});
+
+describe('window shares against the model baseline', () => {
+  it('reports the excess and a one-sided binomial p-value', () => {
+    const t = shareAgainstBaseline(25, 40, 0.5)!;
+    assert.equal(t.excess, 25 / 40 - 0.5);
+    assert.ok(t.pValue > 0.05 && t.pValue < 0.2, `${t.pValue}`);
+    assert.ok(shareAgainstBaseline(30, 40, 0.2)!.pValue < 1e-6);
+    assert.equal(shareAgainstBaseline(0, 0, 0.2), null);
+  });
+});
+
+describe('permutation machinery', () => {
+  it('seeds a window\'s permutations from its label: replays give the same p-values', () => {
+    const a = Float64Array.from({ length: 200 }, (_, i) => Math.sin(i));
+    const b = Float64Array.from({ length: 30 }, (_, i) => Math.cos(i));
+    assert.equal(permutationKs(a, b, 199, windowRandom('2024-W03', 'x')).pValue, permutationKs(a, b, 199, windowRandom('2024-W03', 'x')).pValue);
+  });
+  it('Besag–Clifford early stopping keeps the p-value calibrated under the null', () => {
+    const rng = new Random(9);
+    const reference = Float64Array.from({ length: 300 }, () => gaussian(rng));
+    let below = 0;
+    const reps = 400;
+    for (let r = 0; r < reps; r++) if (permutationKs(reference, Float64Array.from({ length: 40 }, () => gaussian(rng)), 999, rng, 10).pValue <= 0.05) below++;
+    assert.ok(below >= 8 && below <= 34, `${below} of ${reps} null windows at p <= 0.05`);
+  });
+  it('the pooled Tanimoto Gram matrix from a cached reference block equals the full one', () => {
+    const rng = new Random(1);
+    const words = 4;
+    const fps = Uint32Array.from({ length: 12 * words }, () => rng.nextUint32() & rng.nextUint32());
+    const full = tanimotoGram(fps, words);
+    const pooled = pooledTanimotoGram(fps.subarray(0, 8 * words), tanimotoGram(fps.subarray(0, 8 * words), words), fps.subarray(8 * words), words);
+    assert.deepEqual([...pooled], [...full]);
+    assert.equal(full[1 * 12 + 5], tanimoto(fps.subarray(words, 2 * words), fps.subarray(5 * words, 6 * words)));
+  });
+});
