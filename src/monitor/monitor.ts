@@ -39,6 +39,8 @@ export interface MonitorOptions {
   window?: WindowKind;
   /** ISO time: labels reported after it are not known yet. */
   asOf?: string;
+  /** How many of the latest windows are always recomputed, never read from the settled-window cache (default RECENT_WINDOWS). */
+  recentWindows?: number;
   actor: string;
 }
 
@@ -87,12 +89,19 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
   const settledRows = await store.db.selectFrom('window_evidence').select(['key', 'blob', 'settled_as_of'])
     .where('model_version', 'in', [...new Set(predictions.map((p) => p.model_version))]).execute();
   const settledByKey = new Map(settledRows.map((r) => [r.key, r]));
-  for (const g of groups) {
+  // How many of the endpoint's measurements were reported by each window's end: data ingested
+  // late with an earlier reported date (a backfill) changes the count, and so the window's key.
+  const endpoint = (await store.db.selectFrom('model_versions').select('endpoint').where('id', '=', predictions[0]!.model_version).executeTakeFirstOrThrow()).endpoint;
+  const reported = (await store.db.selectFrom('measurements').select('reported_at').where('endpoint', '=', endpoint).execute()).map((m) => m.reported_at ?? '').sort();
+  const reportedBy = (t: string) => upperBound(reported, t);
+  for (const [i, g] of groups.entries()) {
     const versionId = majority(g.rows.map((r) => r.model_version));
     const prev = windows[windows.length - 1];
     // A settled window's evidence is computed once and reused (its inputs can no longer change).
-    const key = hashOf({ schema: EVIDENCE_SCHEMA, version: versionId, window: g.label, kind: o.window ?? 'week', rows: g.rows.map((r) => r.id).sort() });
-    const cached = await cachedEvidence(store, settledByKey.get(key), asOf);
+    // The most recent windows are always recomputed: they carry the as-of label counts a decision reads.
+    const recent = i >= groups.length - (o.recentWindows ?? RECENT_WINDOWS);
+    const key = hashOf({ schema: EVIDENCE_SCHEMA, version: versionId, window: g.label, kind: o.window ?? 'week', rows: g.rows.map((r) => r.id).sort(), reportedByEnd: reportedBy(g.end) });
+    const cached = recent ? null : await cachedEvidence(store, settledByKey.get(key), asOf);
     if (cached) {
       windows.push(cached);
       continue;
@@ -101,7 +110,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
     if (!ctx) contexts.set(versionId, (ctx = await versionContext(store, versionId)));
     const evidence = await windowEvidence(store, ctx, g, asOf, prev);
     windows.push(evidence);
-    if (settled(g, evidence, asOf)) await storeEvidence(store, key, versionId, g.label, evidence, asOf);
+    if (!recent && settled(g, evidence, asOf)) await storeEvidence(store, key, versionId, g.label, evidence, asOf);
   }
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull({ model: o.model, asOf, window: o.window ?? 'week', windows })));
   await recordEvent(store.db, { kind: 'monitor_run', model: o.model, versionId: null, actor: o.actor, reason: `${windows.length} windows as of ${asOf}`, payload: { blob, asOf, windows: windows.length } });
@@ -113,6 +122,21 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
  * schema is then recomputed, never reused.
  */
 export const EVIDENCE_SCHEMA = 'window-evidence@2';
+
+/** The last windows of a run are never taken from the cache: a policy's sustained rules read them (up to a quarter back). */
+export const RECENT_WINDOWS = 13;
+
+/** Index of the first element greater than `x` in sorted `xs`: how many are ≤ x. */
+function upperBound(xs: string[], x: string): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** A window settles this long after its end even if some of its compounds never get a label. */
 export const SETTLE_DAYS = 84;
