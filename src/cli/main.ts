@@ -12,6 +12,8 @@ import { decideCommand, decideHelp, policyCommand, policyHelp } from './commands
 import { auditCommand, auditHelp } from './commands/audit.js';
 import { traceCommand, traceHelp } from './commands/audit-report.js';
 import { demoCommand, demoHelp } from './commands/demo.js';
+import { jobsCommand, jobsHelp } from './commands/jobs.js';
+import { budgetCommand, budgetHelp } from './commands/budget.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -36,6 +38,8 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
   audit: { run: auditCommand, summary: 'audit every model version against the controls; write the HTML/JSON report; audit verify: check the event log', help: auditHelp },
   trace: { run: traceCommand, summary: 'walk a prediction back to its model, build, snapshot, measurements, protocols and source files', help: traceHelp },
+  jobs: { run: jobsCommand, summary: 'list, show and cancel governed compute jobs; bulk scoring arrays; external training commands', help: jobsHelp },
+  budget: { run: budgetCommand, summary: 'set and show team compute budgets per month; prices, time limits, lanes, idle watchdog', help: budgetHelp },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
 };
 

@@ -57,8 +57,11 @@ export function gpusOf(tresPerNode: string | undefined, nodes: number): number {
   if (!tresPerNode) return 0;
   let total = 0;
   for (const part of tresPerNode.split(',')) {
-    const m = /^gres[:/]gpu(?::[^:]+)?(?::(\d+))?$/.exec(part);
-    if (m) total += Number(m[1] ?? 1);
+    // gres:gpu, gres:gpu:N, gres:gpu:TYPE, gres:gpu:TYPE:N
+    const m = /^gres[:/]gpu((?::[^:]+)*)$/.exec(part);
+    if (!m) continue;
+    const last = m[1]!.split(':').at(-1) ?? '';
+    total += /^\d+$/.test(last) ? Number(last) : 1;
   }
   return total * nodes;
 }
