@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nowIso, nowMs } from '../core/clock.js';
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { appendEvent } from '../store/event-log.js';
@@ -112,7 +112,7 @@ async function runKind(store: Store, job: JobRow, ctx: RunContext, signal: Abort
 async function runExternal(store: Store, job: JobRow, spec: ExternalSpec, ctx: RunContext, signal: AbortSignal): Promise<Record<string, unknown>> {
   const dir = join(ctx.workspace, 'jobs', job.id);
   mkdirSync(dir, { recursive: true });
-  const started = nowMs();
+  const started = performance.now();
   const code = await new Promise<number>((resolve, reject) => {
     const child: ChildProcess = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
     const onAbort = () => child.kill('SIGTERM');
@@ -124,7 +124,7 @@ async function runExternal(store: Store, job: JobRow, spec: ExternalSpec, ctx: R
       else resolve(c ?? (sig ? 128 : 1));
     });
   });
-  const seconds = (nowMs() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new RotguardError('external_command_failed', `${spec.argv.join(' ')} exited with ${code}`);
   if (!spec.onnxOutput || !spec.import) return { exitCode: code, seconds };
   const onnx = join(dir, spec.onnxOutput);
@@ -165,7 +165,7 @@ function samplerFor(store: Store, spec: WatchdogSpec): Promise<GpuSampler> {
  */
 function startWatchdog(store: Store, job: JobRow, spec: WatchdogSpec, ctx: RunContext, abort: AbortController) {
   const dog = new Watchdog(spec.thresholds);
-  const t0 = nowMs();
+  const t0 = performance.now();
   let stopped = false;
   let cancelledWith: unknown = null;
   let timer: NodeJS.Timeout | null = null;
@@ -188,9 +188,9 @@ function startWatchdog(store: Store, job: JobRow, spec: WatchdogSpec, ctx: RunCo
     let sample: GpuSample;
     try {
       const s = await sampler.sample();
-      sample = { at: s.at ?? (nowMs() - t0) / 1000, ok: true, gpus: s.gpus, processes: s.processes };
+      sample = { at: s.at ?? (performance.now() - t0) / 1000, ok: true, gpus: s.gpus, processes: s.processes };
     } catch (e) {
-      const at = (e as { at?: number }).at ?? (nowMs() - t0) / 1000;
+      const at = (e as { at?: number }).at ?? (performance.now() - t0) / 1000;
       sample = { at, ok: false, error: (e as Error).message };
     }
     const action = dog.observe(sample);

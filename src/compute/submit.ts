@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { nowIso, nowMs } from '../core/clock.js';
+import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { appendEvent } from '../store/event-log.js';
@@ -157,11 +157,11 @@ export async function submitJob(store: Store, draft: JobDraft, req: ComputeReque
   return { outcome: 'submitted', job: await getJob(store.db, id) };
 }
 
-/** The local executor: the job runs here and now (training in a worker thread), charged with the wall-clock time it took. */
+/** The local executor: the job runs here and now (training in a worker thread), charged with the real time it took (monotonic, not the settable clock). */
 async function runLocal(store: Store, id: string, workspace: string): Promise<JobRow> {
-  const started = nowMs();
+  const started = performance.now();
   const outcome = await runJob(store, id, { workspace });
-  const elapsed = (nowMs() - started) / 1000;
+  const elapsed = (performance.now() - started) / 1000;
   const job = await getJob(store.db, id);
   return settleJob(store, job, [{ elapsedSeconds: elapsed, cpus: job.cpus, gpus: job.gpus, state: outcome.ok ? 'COMPLETED' : outcome.cancelledIdle ? 'CANCELLED' : 'FAILED' }], { source: 'local', wallSeconds: elapsed });
 }
