@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { auditReport } from '../../src/audit/report.js';
+import { renderAuditHtml } from '../../src/audit/report-html.js';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { withClock } from '../../src/core/clock.js';
@@ -70,6 +72,15 @@ forEachBackend('compute admission', (b) => {
       const spend = await spendPerTeam(store.db);
       assert.deepEqual(spend.map((s) => [s.team, s.month, s.jobs]), [['chem', '2026-11', 1]]);
       assert.ok((await verifyEventLog(store.db)).ok);
+
+      // The audit shows the version's cost and the team's spend.
+      const report = await auditReport(store, { workspace: workspaceOf(store) });
+      const v = report.models.find((m) => m.version === 'logd-rf@1')!;
+      assert.deepEqual([v.compute?.jobs, v.compute?.cacheHits, v.compute?.cost, v.compute?.savedCost], [1, 1, first.job.charged_cost, first.job.charged_cost]);
+      assert.deepEqual(report.compute?.spend.map((s) => [s.team, s.cost]), [['chem', first.job.charged_cost]]);
+      const html = renderAuditHtml(report);
+      assert.match(html, /Compute spend per team/);
+      assert.match(html, /1 identical rebuild from cache saved/);
     });
   });
 
