@@ -80,7 +80,7 @@ export async function submitBuild(store: Store, recipe: Recipe, req: ComputeRequ
 export async function submitExternal(store: Store, o: { team: string; argv: string[]; imageDigest?: string; lockfile?: string; onnxOutput?: string; import?: ExternalSpec['import'] }, req: ComputeRequest): Promise<Admission> {
   if (!o.argv.length) throw new RotguardError('bad_external_command', 'an external job needs a command', { field: 'command' });
   if (!o.imageDigest && !o.lockfile) throw new RotguardError('environment_required', 'an external training command must name its environment: --image-digest sha256:… (the container image) or --lockfile FILE', { field: 'image-digest' });
-  if (o.imageDigest && !/^(?:[\w.\-/:]+@)?sha256:[0-9a-f]{64}$/.test(o.imageDigest)) throw new RotguardError('bad_image_digest', `an image digest is sha256:<64 hex> (optionally image@sha256:…), got "${o.imageDigest}"`, { field: 'image-digest' });
+  if (o.imageDigest && !/^sha256:[0-9a-f]{64}$/.test(o.imageDigest)) throw new RotguardError('bad_image_digest', `an image digest is sha256:<64 hex> (the container image's content digest, not a tag), got "${o.imageDigest}"`, { field: 'image-digest' });
   if (o.onnxOutput && !o.import) throw new RotguardError('bad_external_command', 'an ONNX output is imported: give --model, --endpoint, --features and --input for it', { field: 'onnx-output' });
   const lockfile = o.lockfile ? { blob: await store.blobs.put(readFileSync(o.lockfile)), name: basename(o.lockfile) } : undefined;
   const spec: ExternalSpec = { argv: o.argv, imageDigest: o.imageDigest, lockfile, onnxOutput: o.onnxOutput, import: o.import };
