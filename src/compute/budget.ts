@@ -52,9 +52,12 @@ export function admissionFor(status: Pick<BudgetStatus, 'amount' | 'committed' |
   return { admitted: true, lane: 'standard', projectedFraction: fraction, reason: `${used}: standard lane` };
 }
 
-export async function budgetStatus(db: Db, team: string, month: string): Promise<BudgetStatus> {
+/** A team's month: budget, charges, open reservations, savings. `excludeJob`: as if that job were not there (admission of it). */
+export async function budgetStatus(db: Db, team: string, month: string, excludeJob?: string): Promise<BudgetStatus> {
   const budget = await db.selectFrom('budgets').selectAll().where('team', '=', team).where('month', '=', month).executeTakeFirst();
-  const jobs = await db.selectFrom('jobs').select(['state', 'reserved_cost', 'charged_cost', 'saved_cost', 'cpu_hours', 'gpu_hours']).where('team', '=', team).where('month', '=', month).execute();
+  let q = db.selectFrom('jobs').select(['state', 'reserved_cost', 'charged_cost', 'saved_cost', 'cpu_hours', 'gpu_hours']).where('team', '=', team).where('month', '=', month);
+  if (excludeJob) q = q.where('id', '!=', excludeJob);
+  const jobs = await q.execute();
   let charged = 0, reserved = 0, saved = 0, cpuHours = 0, gpuHours = 0, cacheHits = 0;
   for (const j of jobs) {
     if ((OPEN_STATES as string[]).includes(j.state)) reserved += j.reserved_cost;

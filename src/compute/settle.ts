@@ -50,6 +50,8 @@ export async function settleJob(store: Store, job: JobRow, tasks: TaskUse[], evi
 
 function finalState(job: JobRow, tasks: TaskUse[], result: Record<string, unknown> | null): JobState {
   if (result?.cancelled === 'idle') return 'cancelled_idle';
+  // No task at all: the job never reached the scheduler (sbatch refused it).
+  if (!tasks.length) return 'failed';
   const states = tasks.map((t) => t.state.split(/\s|\+/)[0]!);
   if (states.some((s) => s === 'TIMEOUT')) return 'timeout';
   if (states.some((s) => s === 'CANCELLED' || s === 'PREEMPTED')) return 'cancelled';

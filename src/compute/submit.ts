@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
+import { sql } from 'kysely';
 import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 import { cachedBuild, planBuild, type BuildResult } from '../training/build.js';
@@ -46,6 +47,16 @@ export interface ComputeRequest {
 export type Admission =
   | { outcome: 'cached'; job: JobRow; build: BuildResult }
   | { outcome: 'submitted' | 'finished'; job: JobRow };
+
+/** A refusal inside the admission transaction (rolls it back). */
+class Refusal extends Error {
+  constructor(message: string, readonly status: unknown) {
+    super(message);
+  }
+}
+
+/** pg_advisory_xact_lock key that serializes budget admission on PostgreSQL ("rgbu" in ASCII). */
+export const BUDGET_LOCK_KEY = 0x72676275;
 
 export interface JobDraft {
   kind: JobKind;
@@ -106,33 +117,34 @@ export async function submitJob(store: Store, draft: JobDraft, req: ComputeReque
   const timeLimit = timeLimitOf(req.time, settings);
   const month = monthOf(nowIso());
   const reservation = usageOf({ cpus, gpus, tasks: draft.arraySize }, timeLimit, settings.prices);
-  const status = await budgetStatus(store.db, draft.team, month);
-  const decision = admissionFor({ ...status, currency: status.currency ?? settings.prices.currency }, reservation.cost);
-  if (!decision.admitted) {
-    await appendEvent(store.db, {
-      kind: 'job_refused', subject: `team:${draft.team}`, actor: req.actor, model: draft.model, reason: decision.reason,
-      payload: { kind: draft.kind, team: draft.team, month, cpus, gpus, tasks: draft.arraySize, timeLimitSeconds: timeLimit, reservation, budget: status },
-    });
-    throw new RotguardError('budget_exceeded', `${decision.reason}. Ask for a smaller time limit or fewer resources, or have the budget raised with "rotguard budget set ${draft.team} --month ${month} --amount …"`, { field: 'budget' });
-  }
-  const notes: string[] = [];
-  if (draft.rightSizeReason && requestedGpus > 0 && gpus === 0) notes.push(draft.rightSizeReason);
-  const lane = decision.lane;
-  const partition = req.executor !== 'slurm' ? null : lane === 'preemptible' ? settings.lanes.preemptible : (req.partition ?? settings.lanes.standard);
-  if (lane === 'preemptible') notes.push(decision.reason);
   const watchdog = gpus > 0 ? watchdogSpec(settings, req) : undefined;
   const trace = req.gpuTrace ? await store.blobs.put(readFileSync(req.gpuTrace.file)) : undefined;
   if (trace && watchdog) watchdog.sampler = { kind: 'trace', blob: trace, replaySeconds: req.gpuTrace!.replaySeconds };
 
   const id = newJobId();
-  const row: JobRow = {
-    id, kind: draft.kind, team: draft.team, month, model: draft.model, build_hash: draft.buildHash, version_id: null, executor: req.executor, partition, lane,
+  const draftRow: JobRow = {
+    id, kind: draft.kind, team: draft.team, month, model: draft.model, build_hash: draft.buildHash, version_id: null, executor: req.executor, partition: null, lane: 'standard',
     state: 'queued', external_id: null, array_size: draft.arraySize, cpus, gpus, time_limit_s: timeLimit, spec: canonicalJson({ ...draft.spec, ...(watchdog ? { watchdog } : {}) }),
     result: null, reserved_cost: reservation.cost, elapsed_s: null, cpu_hours: null, gpu_hours: null, charged_cost: null, saved_cpu_hours: 0, saved_gpu_hours: 0,
-    saved_cost: 0, note: notes.join('; '), submitted_at: nowIso(), submitted_by: req.actor, started_at: null, ended_at: null,
+    saved_cost: 0, note: '', submitted_at: nowIso(), submitted_by: req.actor, started_at: null, ended_at: null,
   };
-  await store.db.transaction().execute(async (trx) => {
-    await trx.insertInto('jobs').values(row).execute();
+  // Check and reserve in one transaction, serialized across submitters (PostgreSQL: an
+  // advisory lock; SQLite: the write lock the insert takes), so a burst of submissions
+  // cannot all pass on the same committed amount.
+  const admitted = await store.db.transaction().execute(async (trx) => {
+    if (store.backend === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(BUDGET_LOCK_KEY)})`.execute(trx);
+    await trx.insertInto('jobs').values(draftRow).execute();
+    const before = await budgetStatus(trx, draft.team, month, id);
+    const decision = admissionFor({ ...before, currency: before.currency ?? settings.prices.currency }, reservation.cost);
+    // Refused: roll the reservation back with the transaction, and record the refusal after it.
+    if (!decision.admitted) throw new Refusal(decision.reason, before);
+    const notes: string[] = [];
+    if (draft.rightSizeReason && requestedGpus > 0 && gpus === 0) notes.push(draft.rightSizeReason);
+    const lane = decision.lane;
+    const partition = req.executor !== 'slurm' ? null : lane === 'preemptible' ? settings.lanes.preemptible : (req.partition ?? settings.lanes.standard);
+    if (lane === 'preemptible') notes.push(decision.reason);
+    const row: JobRow = { ...draftRow, lane, partition, note: notes.join('; ') };
+    await trx.updateTable('jobs').set({ lane, partition, note: row.note }).where('id', '=', id).execute();
     if (requestedGpus > 0 && gpus === 0) {
       await appendEvent(trx, { kind: 'job_right_sized', subject: `job:${id}`, actor: req.actor, model: draft.model, reason: draft.rightSizeReason ?? 'no GPU needed', payload: { job: id, requestedGpus, gpus } });
     }
@@ -141,7 +153,16 @@ export async function submitJob(store: Store, draft: JobDraft, req: ComputeReque
       reason: `${draft.kind} job on ${req.executor}${partition ? ` (${partition})` : ''}, ${lane} lane: ${cpus} CPU${gpus ? ` + ${gpus} GPU` : ''}${draft.arraySize > 1 ? ` × ${draft.arraySize} tasks` : ''} for ${humanDuration(timeLimit)}, reserved ${money(reservation.cost, settings.prices.currency)}`,
       payload: { job: id, kind: draft.kind, team: draft.team, month, executor: req.executor, partition, lane, cpus, gpus, requestedGpus, tasks: draft.arraySize, timeLimitSeconds: timeLimit, reservation, admission: decision, buildHash: draft.buildHash },
     });
+    return row;
+  }).catch(async (e: unknown) => {
+    if (!(e instanceof Refusal)) throw e;
+    await appendEvent(store.db, {
+      kind: 'job_refused', subject: `team:${draft.team}`, actor: req.actor, model: draft.model, reason: e.message,
+      payload: { kind: draft.kind, team: draft.team, month, cpus, gpus, tasks: draft.arraySize, timeLimitSeconds: timeLimit, reservation, budget: e.status },
+    });
+    throw new RotguardError('budget_exceeded', `${e.message}. Ask for a smaller time limit or fewer resources, or have the budget raised with "rotguard budget set ${draft.team} --month ${month} --amount …"`, { field: 'budget' });
   });
+  const row: JobRow = admitted;
 
   if (req.executor === 'local') return { outcome: 'finished', job: await runLocal(store, id, req.where.workspace) };
   let externalId: string;

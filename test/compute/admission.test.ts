@@ -9,7 +9,7 @@ import { admissionFor, budgetStatus, setBudget } from '../../src/compute/budget.
 import { costPerVersion, spendPerTeam } from '../../src/compute/cost-report.js';
 import { usageOf } from '../../src/compute/cost.js';
 import { DEFAULT_SETTINGS, updateComputeSettings } from '../../src/compute/settings.js';
-import { submitBuild, type ComputeRequest } from '../../src/compute/submit.js';
+import { submitBuild, submitExternal, type ComputeRequest } from '../../src/compute/submit.js';
 import { readEvents, verifyEventLog } from '../../src/store/event-log.js';
 import type { Store } from '../../src/store/store.js';
 import { forEachBackend } from '../store/backends.js';
@@ -106,6 +106,20 @@ forEachBackend('compute admission', (b) => {
       const refused = await readEvents(store.db, { kind: 'job_refused' });
       assert.equal(refused.length, 1);
       assert.equal(refused[0]!.subject, 'team:chem');
+    });
+  });
+
+  it('admits concurrent submissions one at a time: two that each fit but not together get one refusal', async () => {
+    const store = await b.openFresh();
+    await withClock(NOW, async () => {
+      // Each reserves 1 CPU × 1 h = 0.05: alone 62.5 % of 0.08, together 125 %.
+      await setBudget(store, { team: 'ds', month: '2026-11', amount: 0.08, currency: 'USD', actor: 'lead' });
+      const submit = () => submitExternal(store, { team: 'ds', argv: ['/bin/sleep', '0.5'], imageDigest: `sha256:${'ef'.repeat(32)}` }, local(store, { time: '1h' }));
+      const results = await Promise.allSettled([submit(), submit()]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(isError('budget_exceeded')(refused.reason));
+      assert.equal((await budgetStatus(store.db, 'ds', '2026-11')).jobs, 1);
     });
   });
 
