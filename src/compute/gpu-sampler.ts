@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { AtomicFileWriter } from '../core/atomic-file.js';
 import { RotguardError } from '../core/errors.js';
 import type { GpuReading } from './watchdog.js';
 
@@ -51,16 +52,50 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   });
 }
 
-/** nvidia-smi on this node; CUDA_VISIBLE_DEVICES (set by Slurm for --gres=gpu:N) limits it to the job's GPUs. */
+/** The two queries' raw outputs, as a trace records them. CUDA_VISIBLE_DEVICES (set by Slurm for --gres=gpu:N) limits them to the job's GPUs. */
+export async function nvidiaSmiRaw(command = 'nvidia-smi', visible = process.env.CUDA_VISIBLE_DEVICES): Promise<{ gpu: string; apps: string }> {
+  const select = visible && /^[\d,]+$/.test(visible) ? [`--id=${visible}`] : [];
+  const gpu = await run(command, [...NVIDIA_SMI_GPU_ARGS, ...select], 15_000);
+  const apps = await run(command, [...NVIDIA_SMI_APPS_ARGS, ...select], 15_000);
+  return { gpu, apps };
+}
+
+/** nvidia-smi on this node. */
 export class NvidiaSmiSampler implements GpuSampler {
   constructor(readonly intervalSeconds: number, private readonly command = 'nvidia-smi', private readonly visible = process.env.CUDA_VISIBLE_DEVICES) {}
 
   async sample() {
-    const select = this.visible && /^[\d,]+$/.test(this.visible) ? [`--id=${this.visible}`] : [];
-    const gpus = parseGpuQuery(await run(this.command, [...NVIDIA_SMI_GPU_ARGS, ...select], 15_000));
-    const processes = parseAppsQuery(await run(this.command, [...NVIDIA_SMI_APPS_ARGS, ...select], 15_000));
-    return { gpus, processes };
+    const raw = await nvidiaSmiRaw(this.command, this.visible);
+    return { gpus: parseGpuQuery(raw.gpu), processes: parseAppsQuery(raw.apps) };
   }
+}
+
+/**
+ * Records a trace on a real node: both queries every `everySeconds` for `seconds`, raw, in
+ * the trace format (failed samples as `error`). The file is rewritten after every sample,
+ * so an interrupted recording keeps what it had.
+ */
+export async function recordGpuTrace(o: { out: string; seconds: number; everySeconds: number; description?: string; command?: string; onSample?: (s: GpuTrace['samples'][number]) => void }): Promise<GpuTrace> {
+  const trace: GpuTrace = { description: o.description ?? `recorded with rotguard on ${new Date().toISOString()}`, samples: [] };
+  const t0 = performance.now();
+  for (let k = 0; ; k++) {
+    const t = k * o.everySeconds;
+    if (t > o.seconds) break;
+    const wait = t0 + t * 1000 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    let sample: GpuTrace['samples'][number];
+    try {
+      sample = { t, ...(await nvidiaSmiRaw(o.command)) };
+    } catch (e) {
+      sample = { t, error: (e as Error).message.trim() };
+    }
+    trace.samples.push(sample);
+    o.onSample?.(sample);
+    const w = new AtomicFileWriter(o.out);
+    w.write(JSON.stringify(trace, null, 1) + '\n');
+    w.commit();
+  }
+  return trace;
 }
 
 /**

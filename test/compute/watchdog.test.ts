@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseAppsQuery, parseGpuQuery, readGpuTrace, TraceSampler } from '../../src/compute/gpu-sampler.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NvidiaSmiSampler, parseAppsQuery, parseGpuQuery, readGpuTrace, readGpuTraceFile, recordGpuTrace, TraceSampler } from '../../src/compute/gpu-sampler.js';
 import { DEFAULT_SETTINGS } from '../../src/compute/settings.js';
 import { Watchdog, type GpuSample, type WatchdogAction, type WatchdogThresholds } from '../../src/compute/watchdog.js';
 
@@ -79,6 +82,25 @@ describe('idle watchdog', () => {
     }
     // One GPU busy until 150 s keeps the job alive; then both ≤ 5 %: warn 60 s later, cancel 120 s later.
     assert.deepEqual(seen, ['warn@210', 'cancel@270']);
+  });
+
+  it('reads a node without nvidia-smi as a failed sample, which the watchdog counts as busy', async () => {
+    const sampler = new NvidiaSmiSampler(30, 'rotguard-no-such-nvidia-smi');
+    await assert.rejects(sampler.sample(), /rotguard-no-such-nvidia-smi failed/);
+  });
+
+  it('records a trace file that replays as it was read (here: a node without nvidia-smi, all failed samples, never idle)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotguard-trace-'));
+    try {
+      const out = join(dir, 'trace.json');
+      await recordGpuTrace({ out, seconds: 0.02, everySeconds: 0.01, command: 'rotguard-no-such-nvidia-smi' });
+      const trace = readGpuTraceFile(out);
+      assert.deepEqual(trace.samples.map((s) => s.t), [0, 0.01, 0.02]);
+      assert.ok(trace.samples.every((s) => /rotguard-no-such-nvidia-smi failed/.test(s.error ?? '')));
+      assert.deepEqual(await replay(trace, { ...T, graceSeconds: 0, warnIdleSeconds: 0, cancelIdleSeconds: 0 }, 50), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a malformed trace with the field at fault', () => {

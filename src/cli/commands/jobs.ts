@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { currentActor } from '../../core/actor.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
 import { money } from '../../compute/cost.js';
-import { humanDuration } from '../../compute/duration.js';
+import { humanDuration, parseDuration } from '../../compute/duration.js';
+import { recordGpuTrace } from '../../compute/gpu-sampler.js';
 import { getJob, jobResult, jobSpec, listJobs, OPEN_STATES, type JobRow } from '../../compute/jobs.js';
 import { runJob } from '../../compute/run-job.js';
 import { readComputeSettings } from '../../compute/settings.js';
@@ -21,6 +22,8 @@ export const jobsHelp = `Usage:
   rotguard jobs score FILE --model NAME@VERSION --team T --tasks N [--out OUT.csv] [compute flags]
   rotguard jobs external --team T (--image-digest sha256:… | --lockfile FILE) [--onnx-output model.onnx
                          --model NAME --endpoint E --features SET --input descriptors|fingerprints] [compute flags] -- COMMAND ARGS…
+  rotguard jobs record-gpu-trace --out TRACE.json [--duration 30m] [--every 30s]
+                                              (on a GPU node: record nvidia-smi for --gpu-trace replays)
   rotguard jobs run JOB_ID --workspace W      (what a job runs on its node; not for people)
 
 Every job is admitted against its team's monthly budget (reserve resources × time limit,
@@ -51,10 +54,22 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
     team: { type: 'string' }, month: { type: 'string' }, state: { type: 'string' }, reason: { type: 'string' }, model: { type: 'string' }, tasks: { type: 'string' },
     out: { type: 'string' }, 'image-digest': { type: 'string' }, lockfile: { type: 'string' }, 'onnx-output': { type: 'string' }, endpoint: { type: 'string' },
     features: { type: 'string' }, input: { type: 'string' }, 'smiles-column': { type: 'string' }, 'id-column': { type: 'string' }, ...COMPUTE_OPTIONS,
+    duration: { type: 'string' }, every: { type: 'string' },
   });
   const [sub, ref] = positionals;
   if (values.help || !sub) return io.out(jobsHelp), values.help ? 0 : 1;
   const json = Boolean(values.json);
+  if (sub === 'record-gpu-trace') {
+    // Needs no workspace: it only reads the GPUs.
+    const out = str(values.out);
+    if (!out) throw new UsageError('record-gpu-trace needs --out TRACE.json');
+    const trace = await recordGpuTrace({
+      out, seconds: parseDuration(str(values.duration) ?? '30m', 'duration'), everySeconds: parseDuration(str(values.every) ?? '30s', 'every'),
+      onSample: (s) => io.err(`t=${s.t}s ${s.error ? `error: ${s.error}` : `${(s.gpu ?? '').trim().replace(/\n/g, ' | ')}; processes: ${(s.apps ?? '').trim().split('\n').filter(Boolean).length}`}\n`),
+    });
+    emit(io, json, trace, `wrote ${trace.samples.length} samples to ${out}`);
+    return 0;
+  }
   return withStore(str(values.workspace), async (store, workspace) => {
     const { prices } = await readComputeSettings(store);
     if (sub === 'run') {
