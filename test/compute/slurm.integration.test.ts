@@ -18,6 +18,8 @@ import { costPerVersion } from '../../src/compute/cost-report.js';
 import { monthOf } from '../../src/compute/jobs.js';
 import { DEFAULT_SETTINGS } from '../../src/compute/settings.js';
 import { submitBuild, submitExternal, submitScore, type ComputeRequest } from '../../src/compute/submit.js';
+import { waitForJob } from '../../src/compute/settle.js';
+import { main } from '../../src/cli/main.js';
 import { readEvents, verifyEventLog } from '../../src/store/event-log.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
@@ -141,6 +143,25 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
     });
     assert.equal(probeJobId(), before + 1, 'a refused job never reaches Slurm');
     await setBudget(store, { team: 'chem', month, amount: 1000, currency: 'USD', actor: 'lead' });
+  });
+
+  it('cancels a running job with "rotguard jobs cancel" and charges what it ran', async () => {
+    const a = await submitExternal(store, { team: 'chem', argv: ['/bin/sleep', '120'], imageDigest: DIGEST }, req({ wait: false }));
+    assert.equal(a.outcome, 'submitted');
+    // Wait until Slurm runs it.
+    for (let i = 0; i < 100 && !execFileSync('squeue', ['-h', '-j', a.job.external_id!, '-o', '%T'], { encoding: 'utf8' }).includes('RUNNING'); i++) await new Promise((r) => setTimeout(r, 200));
+    let out = '';
+    const code = await main(['jobs', 'cancel', a.job.id, '--reason', 'wrong data', '--workspace', dir, '--json'], { out: (t) => { out += t; }, err: () => undefined });
+    assert.equal(code, 0);
+    assert.equal(JSON.parse(out).cancelled, true);
+    const j = await waitForJob(store, a.job.id, { pollMs: 300, timeoutMs: 60_000 });
+    assert.equal(j.state, 'cancelled');
+    const slurm = jobCompRecord(j.external_id!);
+    assert.equal(slurm.state, 'CANCELLED');
+    assert.equal(j.elapsed_s, slurm.elapsed);
+    assert.equal(j.cpu_hours, (slurm.elapsed * slurm.cpus) / 3600);
+    const kinds = (await readEvents(store.db, { subject: `job:${j.id}` })).map((e) => `${e.kind}:${e.actor}`);
+    assert.deepEqual(kinds.map((k) => k.split(':')[0]), ['job_submitted', 'job_cancelled', 'job_finished']);
   });
 
   it('cancels a GPU job idle on the recorded trace, with warning and cancellation events and evidence; charged for the GPU it held', async () => {
