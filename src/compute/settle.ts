@@ -31,7 +31,7 @@ export async function settleJob(store: Store, job: JobRow, tasks: TaskUse[], evi
     elapsed += t.elapsedSeconds;
   }
   const result = await arrayResult(store, job);
-  const state = finalState(job, tasks, result ?? jobResult(job));
+  const state = finalState(tasks, result ?? jobResult(job));
   return store.db.transaction().execute(async (trx) => {
     const current = await trx.selectFrom('jobs').select('state').where('id', '=', job.id).executeTakeFirstOrThrow();
     if (!(OPEN_STATES as string[]).includes(current.state)) return getJob(trx, job.id);
@@ -48,7 +48,7 @@ export async function settleJob(store: Store, job: JobRow, tasks: TaskUse[], evi
   });
 }
 
-function finalState(job: JobRow, tasks: TaskUse[], result: Record<string, unknown> | null): JobState {
+function finalState(tasks: TaskUse[], result: Record<string, unknown> | null): JobState {
   if (result?.cancelled === 'idle') return 'cancelled_idle';
   // No task at all: the job never reached the scheduler (sbatch refused it).
   if (!tasks.length) return 'failed';
