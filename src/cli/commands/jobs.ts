@@ -44,7 +44,8 @@ export function describeAdmission(a: Admission, currency: string): string {
   const head = a.outcome === 'submitted'
     ? `submitted ${j.id} to Slurm as job ${j.external_id} (${j.partition}, ${j.lane} lane, time limit ${humanDuration(j.time_limit_s)}, reserved ${money(j.reserved_cost, currency)}); "rotguard jobs show ${j.id}" follows it`
     : `${j.id} ${j.state}${j.version_id ? `: ${j.version_id}` : ''} in ${humanDuration(j.elapsed_s ?? 0)}, charged ${money(j.charged_cost ?? 0, currency)} (${(j.cpu_hours ?? 0).toFixed(4)} CPU-h, ${(j.gpu_hours ?? 0).toFixed(4)} GPU-h; reserved ${money(j.reserved_cost, currency)})`;
-  return head + (j.note ? `\n  note: ${j.note}` : '');
+  const error = jobResult<{ error?: string }>(j)?.error;
+  return head + (error ? `\n  error: ${error}` : '') + (j.note ? `\n  note: ${j.note}` : '');
 }
 
 export async function jobsCommand(args: string[], io: CommandIO): Promise<number> {
