@@ -57,3 +57,35 @@ export class UsageError extends RotguardError {
     this.name = 'UsageError';
   }
 }
+
+// ------------------------------------------------------------------------------------------
+// Error codes of compute governance (src/compute, `rotguard jobs|budget`, `build --executor`),
+// issue 16. One block, to merge into the typed catalogue. All are user errors (exit 1).
+export const COMPUTE_ERROR_CODES = {
+  budget_exceeded: "the team's committed spend + this job's reservation reaches 125 % of its monthly budget",
+  time_limit_too_long: "the requested time limit is over the workspace's maximum",
+  bad_time_limit: 'a time limit that is not positive',
+  bad_duration: 'a duration that cannot be read (e.g. --time soon)',
+  bad_resources: '--cpus or --gpus that are not integers in range',
+  bad_tasks: 'a bulk-scoring task count outside 1–10000',
+  bad_task: 'an array task index the job does not have',
+  empty_input: 'a file to score with no header line',
+  bad_budget: 'a budget with a bad month, amount or team',
+  bad_compute_settings: 'compute settings that contradict each other (warn after cancel, max below default, …)',
+  bad_gpu_trace: 'a GPU trace file that is not the trace format',
+  environment_required: 'an external command without --image-digest or --lockfile',
+  bad_image_digest: 'an image digest that is not sha256:<64 hex>',
+  bad_external_command: 'an external job without a command, or an ONNX output without its import fields',
+  external_command_failed: 'the external command could not start or exited non-zero',
+  external_output_missing: 'the external command succeeded but wrote no ONNX file',
+  unknown_job: 'no job with this id (or prefix)',
+  ambiguous_job: 'a job id prefix that names several jobs',
+  job_not_open: 'cancelling a job that has already ended',
+  job_not_cancellable: 'cancelling a local job (it runs in its submitting process)',
+  job_not_runnable: '`jobs run` on a job that is not queued or running',
+  unknown_job_kind: 'a job kind this rotguard cannot run',
+  slurm_submit_failed: 'sbatch refused the job (its message is included)',
+  slurm_cancel_failed: 'scancel failed (its message is included)',
+} as const;
+export type ComputeErrorCode = keyof typeof COMPUTE_ERROR_CODES;
+// ------------------------------------------------------------------------------------------
