@@ -186,6 +186,7 @@ The month (seeded, synthetic; see the header of \`bench/compute/run.ts\`): ${job
 (${idleJobs} left idle after their work until the 24-h limit, ${goneJobs} whose GPU process died while the job stayed).
 Prices: ${prices.cpuHour} USD per CPU-hour, ${prices.gpuHour} USD per GPU-hour. Watchdog: sample every ${T.sampleSeconds} s,
 grace ${T.graceSeconds / 60} min, warn at ${T.warnIdleSeconds / 60} min idle, cancel at ${T.cancelIdleSeconds / 60} min, ${T.noProcessSeconds / 60} min without a GPU process.
+
 No budget in the first table (every job admitted), so the rows compare like with like:
 
 ${table}
