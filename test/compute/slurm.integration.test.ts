@@ -23,6 +23,7 @@ import { main } from '../../src/cli/main.js';
 import { readEvents, verifyEventLog } from '../../src/store/event-log.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
+import { forEachBackend } from '../store/backends.js';
 import { recipe, seedStore } from './workspace.js';
 
 const CONF = process.env.ROTGUARD_TEST_SLURM_CONF;
@@ -187,5 +188,26 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
     assert.equal(j.charged_cost, (slurm.elapsed * slurm.cpus / 3600) * DEFAULT_SETTINGS.prices.cpuHour + (slurm.elapsed / 3600) * DEFAULT_SETTINGS.prices.gpuHour);
     assert.ok((await verifyEventLog(store.db)).ok);
     assert.ok(existsSync(join(dir, 'jobs', j.id, 'job.sh')));
+  });
+});
+
+// The same path with the store in PostgreSQL: the job on the node finds it through the
+// database URL written into its script (and nothing else from the submitting shell).
+forEachBackend('a Slurm build with the store on each backend', (b) => {
+  it('runs, registers and is charged', { skip: b.backend === 'sqlite' ? 'covered above' : skip }, async () => {
+    process.env.SLURM_CONF = CONF;
+    const loc = await b.freshLocation();
+    const store = await openStore({ ...loc, migrate: true });
+    try {
+      await seedStore(store, loc.workspace);
+      const a = await submitBuild(store, recipe(), { executor: 'slurm', actor: 'alice', time: '5m', wait: true, pollMs: 300, where: { workspace: loc.workspace, databaseUrl: loc.databaseUrl } });
+      assert.equal(a.job.state, 'completed', `result: ${a.job.result}`);
+      assert.equal(a.job.version_id, 'logd-rf@1');
+      const slurm = jobCompRecord(a.job.external_id!);
+      assert.equal(a.job.elapsed_s, slurm.elapsed);
+      assert.match(readFileSync(join(loc.workspace, 'jobs', a.job.id, 'job.sh'), 'utf8'), /^export ROTGUARD_DATABASE_URL='postgres:/m);
+    } finally {
+      await store.close();
+    }
   });
 });
