@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { RotguardError } from '../core/errors.js';
-import type { Row } from '../store/schema.js';
-import type { Store } from '../store/store.js';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database, Row } from '../store/schema.js';
 
-/** A governed compute job as the store holds it, with its JSON columns read. */
+/** A governed compute job as the store holds it (spec and result are canonical JSON text: jobSpec, jobResult). */
 export type JobRow = Row<'jobs'>;
 export type JobKind = 'build' | 'score' | 'external';
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'cancelled_idle' | 'timeout' | 'cached';
@@ -55,5 +53,3 @@ export function jobResult<T = Record<string, unknown>>(job: JobRow): T | null {
 export function monthOf(iso: string): string {
   return iso.slice(0, 7);
 }
-
-export type { Store };
