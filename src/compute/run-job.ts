@@ -117,10 +117,15 @@ async function runExternal(store: Store, job: JobRow, spec: ExternalSpec, ctx: R
     const child: ChildProcess = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
     const onAbort = () => child.kill('SIGTERM');
     signal.addEventListener('abort', onAbort, { once: true });
+    // Slurm enforces the time limit on its jobs; here, the wrapper does.
+    let timedOut = false;
+    const limit = ctx.slurmJobId ? null : setTimeout(() => { timedOut = true; child.kill('SIGTERM'); }, job.time_limit_s * 1000);
     child.on('error', (e) => reject(new RotguardError('external_command_failed', `cannot start ${spec.argv[0]}: ${e.message}`)));
     child.on('exit', (c, sig) => {
       signal.removeEventListener('abort', onAbort);
+      if (limit) clearTimeout(limit);
       if (signal.aborted) reject(new Error('stopped by the idle watchdog'));
+      else if (timedOut) reject(new RotguardError('time_limit_reached', `${spec.argv[0]} ran into the job's time limit (${job.time_limit_s} s) and was stopped`));
       else resolve(c ?? (sig ? 128 : 1));
     });
   });

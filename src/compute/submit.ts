@@ -184,7 +184,8 @@ async function runLocal(store: Store, id: string, workspace: string): Promise<Jo
   const outcome = await runJob(store, id, { workspace });
   const elapsed = (performance.now() - started) / 1000;
   const job = await getJob(store.db, id);
-  return settleJob(store, job, [{ elapsedSeconds: elapsed, cpus: job.cpus, gpus: job.gpus, state: outcome.ok ? 'COMPLETED' : outcome.cancelledIdle ? 'CANCELLED' : 'FAILED' }], { source: 'local', wallSeconds: elapsed });
+  const state = outcome.ok ? 'COMPLETED' : outcome.cancelledIdle ? 'CANCELLED' : outcome.result.code === 'time_limit_reached' ? 'TIMEOUT' : 'FAILED';
+  return settleJob(store, job, [{ elapsedSeconds: elapsed, cpus: job.cpus, gpus: job.gpus, state }], { source: 'local', wallSeconds: elapsed });
 }
 
 function timeLimitOf(time: string | number | undefined, s: ComputeSettings): number {

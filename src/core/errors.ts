@@ -78,6 +78,7 @@ export const COMPUTE_ERROR_CODES = {
   bad_external_command: 'an external job without a command, or an ONNX output without its import fields',
   external_command_failed: 'the external command could not start or exited non-zero',
   external_output_missing: 'the external command succeeded but wrote no ONNX file',
+  time_limit_reached: 'a local external command ran into its time limit and was stopped (stored in the job result)',
   unknown_job: 'no job with this id (or prefix)',
   ambiguous_job: 'a job id prefix that names several jobs',
   job_not_open: 'cancelling a job that has already ended',

@@ -57,6 +57,15 @@ describe('external training commands', () => {
     await store.close();
   });
 
+  it('stops a local command at its time limit and settles it as timed out, charged the time it ran', async () => {
+    const { store, req } = await fresh('limit');
+    const a = await submitExternal(store, { team: 'ds', argv: ['/bin/sleep', '30'], imageDigest: `sha256:${'cd'.repeat(32)}` }, { ...req, gpus: 0, time: '2s' });
+    assert.equal(a.job.state, 'timeout');
+    assert.ok(a.job.elapsed_s! >= 2 && a.job.elapsed_s! < 20, `elapsed ${a.job.elapsed_s}`);
+    assert.match(a.job.result ?? '', /time_limit_reached/);
+    await store.close();
+  });
+
   it('stops a local GPU job that the recorded trace shows idle, with its events, and charges only what it ran', async () => {
     const { store, req } = await fresh('idle');
     const started = performance.now();
