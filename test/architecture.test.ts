@@ -23,7 +23,7 @@ const ALLOWED: Record<string, string[]> = {
   serve: ['core', 'chem', 'training', 'data', 'registry', 'store', 'validate'],
   monitor: ['core', 'chem', 'stats', 'registry', 'store', 'validate'],
   policy: ['core', 'monitor', 'registry', 'store', 'training'],
-  compute: ['core', 'store', 'training', 'registry', 'data', 'chem', 'serve', 'validate'],
+  compute: ['core', 'store', 'training', 'registry', 'data', 'chem', 'serve', 'validate', 'policy'],
   audit: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'compute'],
   usecases: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'compute', 'audit', 'demo'],
   demo: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'usecases'],

@@ -43,6 +43,33 @@ export interface ModelAudit {
   /** Lineage as a small graph: nodes (source files, protocol versions, snapshot, features, build, version) and edges. */
   lineage: { nodes: LineageNode[]; edges: Array<{ from: string; to: string; label?: string }> };
   predictions: number;
+  /** What this version's builds cost and what identical rebuilds answered from the cache saved (src/compute); absent without compute jobs. */
+  compute?: VersionCompute | null;
+}
+
+/** Compute cost of one model version, from its governed jobs. */
+export interface VersionCompute {
+  jobs: number;
+  cpuHours: number;
+  gpuHours: number;
+  cost: number;
+  cacheHits: number;
+  savedCpuHours: number;
+  savedGpuHours: number;
+  savedCost: number;
+  currency: string;
+}
+
+/** Compute spend of one team in one month, against its budget. */
+export interface TeamSpendEntry {
+  team: string;
+  month: string;
+  jobs: number;
+  cpuHours: number;
+  gpuHours: number;
+  cost: number;
+  savedCost: number;
+  budget: number | null;
 }
 
 export interface LineageNode {
@@ -122,6 +149,8 @@ export interface AuditReport {
   timelines: Array<{ model: string; asOf: string; windowKind: string; points: TimelinePoint[] }>;
   decisions: DecisionEntry[];
   transitions: TransitionEntry[];
+  /** Compute spend per team and month (src/compute); absent in reports written before compute governance. */
+  compute?: { currency: string; spend: TeamSpendEntry[] };
   /** Optional plain-language story (the demo fills it in): headline + bullet lines. */
   narrative: { headline: string; lines: string[] } | null;
 }

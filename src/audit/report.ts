@@ -10,6 +10,8 @@ import { decodeStoredRecipe } from '../training/decoders.js';
 import { readValidationReport } from '../validate/decoders.js';
 import { auditVersion, type AuditContext, type AuditEvent } from './controls.js';
 import { snapshotProvenanceCache } from './provenance.js';
+import { costPerVersion, spendPerTeam } from '../compute/cost-report.js';
+import { readComputeSettings } from '../compute/settings.js';
 import type { AuditReport, DecisionEntry, LineageNode, ModelAudit, TimelinePoint, TransitionEntry } from './report-types.js';
 
 /**
@@ -34,6 +36,8 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8, snapshot: snapshotProvenanceCache(store) };
   const versions = await listModels(store);
   const models: ModelAudit[] = [];
+  const { prices } = await readComputeSettings(store);
+  const costs = await costPerVersion(store.db);
   for (const v of versions) {
     const controls = await auditVersion(ctx, v);
     const predictions = Number((await store.db.selectFrom('predictions').select((eb) => eb.fn.countAll().as('n')).where('model_version', '=', v.id).executeTakeFirst())?.n ?? 0);
@@ -43,6 +47,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     models.push({
       version: v.id, model: v.model, endpoint: v.endpoint, team: v.team, aliases: v.aliases, createdAt: v.createdAt, createdBy: v.createdBy, frozen,
       controls, validation: await validationOf(store, v), lineage: await lineageOf(ctx, v, predictions), predictions,
+      compute: costs.has(v.id) ? { ...costs.get(v.id)!, currency: prices.currency } : null,
     });
   }
 
@@ -104,6 +109,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     },
     eventLog: { ok: log.ok, events: log.events, headSeq: log.headSeq, headHash: log.headHash, problems: log.problems.map((p) => p.message) },
     models, timelines, decisions, transitions, narrative: o.narrative ?? null,
+    compute: { currency: prices.currency, spend: await spendPerTeam(store.db) },
   };
 }
 

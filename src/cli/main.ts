@@ -13,6 +13,8 @@ import { auditCommand, auditHelp } from './commands/audit.js';
 import { traceCommand, traceHelp } from './commands/audit-report.js';
 import { demoCommand, demoHelp } from './commands/demo.js';
 import { backtestCommand, backtestHelp } from './commands/backtest.js';
+import { jobsCommand, jobsHelp } from './commands/jobs.js';
+import { budgetCommand, budgetHelp } from './commands/budget.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -38,6 +40,8 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   audit: { run: auditCommand, summary: 'audit every model version against the controls; write the HTML/JSON report; audit verify: check the event log', help: auditHelp },
   trace: { run: traceCommand, summary: 'walk a prediction back to its model, build, snapshot, measurements, protocols and source files', help: traceHelp },
   backtest: { run: backtestCommand, summary: 'replay an ingested assay history week by week: when would rotguard have warned, and was it right?', help: backtestHelp },
+  jobs: { run: jobsCommand, summary: 'list, show and cancel governed compute jobs; bulk scoring arrays; external training commands', help: jobsHelp },
+  budget: { run: budgetCommand, summary: 'set and show team compute budgets per month; prices, time limits, lanes, idle watchdog', help: budgetHelp },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
 };
 

@@ -23,6 +23,9 @@ export const ERROR_CATEGORIES = {
       'history_mixed_models', 'history_out_of_order', 'recipe_model_mismatch', 'policy_model_mismatch', 'retrain_needs_window',
       'retrain_window_shrinks', 'feature_mismatch', 'onnx_contract', 'endpoint_mismatch', 'ambiguous_snapshot', 'no_evidence',
       'feature_contract_mismatch', 'missing_columns', 'no_smiles_column', 'scenario_too_large',
+      // compute governance
+      'bad_time_limit', 'bad_duration', 'bad_resources', 'bad_tasks', 'bad_task', 'empty_input', 'bad_budget', 'bad_compute_settings', 'bad_gpu_trace',
+      'environment_required', 'bad_image_digest', 'bad_external_command', 'unknown_job_kind', 'ambiguous_job',
     ],
   },
   /** Something named does not exist (yet). */
@@ -30,27 +33,27 @@ export const ERROR_CATEGORIES = {
     exit: 1,
     http: 404,
     codes: [
-      'file_not_found', 'no_workspace', 'unknown_endpoint', 'unknown_feature_set', 'unknown_model', 'unknown_prediction', 'unknown_protocol',
+      'file_not_found', 'no_workspace', 'unknown_job', 'unknown_endpoint', 'unknown_feature_set', 'unknown_model', 'unknown_prediction', 'unknown_protocol',
       'unknown_snapshot', 'no_alias', 'no_predictions', 'no_recipe', 'no_validation',
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */
-  conflict: { exit: 1, http: 409, codes: ['endpoint_exists', 'file_changed', 'not_frozen', 'store_not_initialised'] },
+  conflict: { exit: 1, http: 409, codes: ['endpoint_exists', 'file_changed', 'not_frozen', 'store_not_initialised', 'job_not_open', 'job_not_cancellable', 'job_not_runnable'] },
   /** A governance rule refused the action: a reason is missing, a gate failed, a second person is needed, the model is frozen. */
   refused: {
     exit: 1,
     http: 403,
     codes: [
       'reason_required', 'override_reason_required', 'not_a_retrain', 'approver_is_builder', 'frozen', 'gate_failed', 'no_gate',
-      'demo_v1_refused',
+      'demo_v1_refused', 'budget_exceeded', 'time_limit_too_long',
     ],
   },
   /** Stored data failed a check: a blob whose bytes do not match its hash, a broken lineage, a corrupt artifact. */
   integrity: { exit: 3, http: 500, codes: ['blob_malformed', 'row_malformed', 'event_malformed', 'file_malformed', 'blob_hash_invalid', 'blob_corrupt', 'blob_missing', 'broken_lineage', 'invalid_model_artifact'] },
   /** A service the user configured cannot be reached. */
-  unavailable: { exit: 1, http: 503, codes: ['store_unreachable'] },
+  unavailable: { exit: 1, http: 503, codes: ['store_unreachable', 'slurm_submit_failed', 'slurm_cancel_failed'] },
   /** The computation itself failed on valid input (numerics), not the user's mistake. */
-  failed: { exit: 1, http: 422, codes: ['training_failed'] },
+  failed: { exit: 1, http: 422, codes: ['training_failed', 'external_command_failed', 'external_output_missing', 'time_limit_reached'] },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; http: number; codes: readonly string[] }>;
 
 export type ErrorCategory = keyof typeof ERROR_CATEGORIES;

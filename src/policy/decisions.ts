@@ -6,7 +6,8 @@ import { snapshotDefinitionDecoder } from '../data/decoders.js';
 import { decodeStoredRecipe } from '../training/decoders.js';
 import type { Recipe } from '../training/recipe.js';
 import { monitorModel, type WindowKind } from '../monitor/monitor.js';
-import { recordEvent, recordFreeze, withModelLock, type Db } from '../registry/registry.js';
+import { lockModel, recordEvent, recordFreeze, withModelLock, type Db } from '../registry/registry.js';
+import type { BuildGovernance } from '../training/build.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { decodeEventPayload } from '../store/event-kinds.js';
@@ -148,4 +149,23 @@ export async function recordRetrainBasis(trx: Transaction<Database>, model: stri
   if (!basis) return null;
   await recordEvent(trx, { kind: basis.kind === 'decision' ? 'retrain_by_decision' : 'retrain_override', model, versionId: basis.champion, actor, reason: basis.reason });
   return { kind: basis.kind, reason: basis.reason };
+}
+
+/**
+ * The rules a build of `model` must hold to register a version (training/build's
+ * BuildGovernance): a new version of a model in production needs a retrain decision or an
+ * override reason, checked before training and again, logged, where the version is
+ * registered (under the model's lock). Every caller that builds uses this: the build use
+ * case and a compute job running a build.
+ */
+export function retrainGovernance(store: Store, model: string, overrideReason: string | undefined, actor: string): BuildGovernance {
+  return {
+    beforeTrain: async () => {
+      await retrainBasis(store.db, model, overrideReason);
+    },
+    beforeRegister: async (trx) => {
+      await lockModel(trx, model);
+      await recordRetrainBasis(trx, model, overrideReason, actor);
+    },
+  };
 }

@@ -79,7 +79,23 @@ export interface EventPayloads {
   retrain_override: NoPayload;
   /** A backtest workspace declares itself a replay: every later record is dated in simulated time; this is the wall time it ran at. */
   backtest_started: { wallTime: string; source: string; start: string; weeks: number; recipe: string; policy: string };
+  // Compute governance (src/compute): each job event names its job; the rest is the job's
+  // evidence (admission, reservation, use, watchdog samples), kept as stored.
+  job_submitted: JobEventPayload;
+  job_right_sized: JobEventPayload;
+  job_refused: Record<string, unknown>;
+  job_cache_hit: JobEventPayload;
+  job_idle_warning: JobEventPayload;
+  job_cancelled_idle: JobEventPayload;
+  job_cancelled: JobEventPayload;
+  job_task_finished: JobEventPayload;
+  job_finished: JobEventPayload;
+  budget_set: { team: string; month: string; amount: number; currency: string; previous: { amount: number; currency: string } | null };
+  compute_settings_set: { before?: unknown; after?: unknown };
 }
+
+/** A compute job's event: the job id and its evidence. */
+export type JobEventPayload = { job: string } & Record<string, unknown>;
 
 export type EventKind = keyof EventPayloads;
 
@@ -88,6 +104,8 @@ export type DecodedEvent = { [K in EventKind]: Omit<EventRow, 'kind' | 'payload'
 
 const windowRef: Decoder<WindowRef> = d.object({ label: d.string, start: d.string, end: d.string });
 const noPayload: Decoder<NoPayload> = d.object({});
+// d.object keeps the fields it does not list, so a job event keeps all of its evidence.
+const jobEvent = d.object({ job: d.string }) as Decoder<JobEventPayload>;
 const promotion: Decoder<PromotionPayload> = d.object({ previous: d.nullable(d.string), gate: d.nullable(d.string), checks: d.nullable(d.array(gateCheckDecoder)), builder: d.string });
 
 export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventPayloads[K]> } = {
@@ -125,6 +143,17 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
   retrain_by_decision: noPayload,
   retrain_override: noPayload,
   backtest_started: d.object({ wallTime: d.string, source: d.string, start: d.string, weeks: d.integer, recipe: d.sha256, policy: d.sha256 }),
+  job_submitted: jobEvent,
+  job_right_sized: jobEvent,
+  job_refused: d.record(d.unknown),
+  job_cache_hit: jobEvent,
+  job_idle_warning: jobEvent,
+  job_cancelled_idle: jobEvent,
+  job_cancelled: jobEvent,
+  job_task_finished: jobEvent,
+  job_finished: jobEvent,
+  budget_set: d.object({ team: d.string, month: d.string, amount: d.number, currency: d.string, previous: d.nullable(d.object({ amount: d.number, currency: d.string })) }),
+  compute_settings_set: d.object({ before: d.unknown, after: d.unknown }),
 };
 
 export function isEventKind(kind: string): kind is EventKind {

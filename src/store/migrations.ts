@@ -291,6 +291,67 @@ MIGRATIONS['0008_window_evidence'] = {
   },
 };
 
+/**
+ * Compute governance (src/compute): jobs with their reservation and settled charge,
+ * budgets per team and month, and the workspace's compute settings (prices per resource
+ * class, time limits, lanes, idle watchdog), one JSON value per key, latest wins.
+ */
+MIGRATIONS['0006_compute'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.createTable('compute_settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('updated_by', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('budgets')
+      .addColumn('team', 'text', (c) => c.notNull())
+      .addColumn('month', 'text', (c) => c.notNull())
+      .addColumn('amount', 'double precision', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('set_at', 'text', (c) => c.notNull())
+      .addColumn('set_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('budgets_pk', ['team', 'month'])
+      .execute();
+    await db.schema.createTable('jobs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('team', 'text', (c) => c.notNull())
+      .addColumn('month', 'text', (c) => c.notNull())
+      .addColumn('model', 'text')
+      .addColumn('build_hash', 'text')
+      .addColumn('version_id', 'text')
+      .addColumn('executor', 'text', (c) => c.notNull())
+      .addColumn('partition', 'text')
+      .addColumn('lane', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text')
+      .addColumn('array_size', 'integer', (c) => c.notNull())
+      .addColumn('cpus', 'integer', (c) => c.notNull())
+      .addColumn('gpus', 'integer', (c) => c.notNull())
+      .addColumn('time_limit_s', 'integer', (c) => c.notNull())
+      .addColumn('spec', 'text', (c) => c.notNull())
+      .addColumn('result', 'text')
+      .addColumn('reserved_cost', 'double precision', (c) => c.notNull())
+      .addColumn('elapsed_s', 'double precision')
+      .addColumn('cpu_hours', 'double precision')
+      .addColumn('gpu_hours', 'double precision')
+      .addColumn('charged_cost', 'double precision')
+      .addColumn('saved_cpu_hours', 'double precision', (c) => c.notNull())
+      .addColumn('saved_gpu_hours', 'double precision', (c) => c.notNull())
+      .addColumn('saved_cost', 'double precision', (c) => c.notNull())
+      .addColumn('note', 'text', (c) => c.notNull())
+      .addColumn('submitted_at', 'text', (c) => c.notNull())
+      .addColumn('submitted_by', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'text')
+      .addColumn('ended_at', 'text')
+      .execute();
+    await db.schema.createIndex('jobs_team_month').on('jobs').columns(['team', 'month']).execute();
+    await db.schema.createIndex('jobs_state').on('jobs').column('state').execute();
+    await db.schema.createIndex('jobs_version').on('jobs').column('version_id').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;

@@ -261,8 +261,78 @@ export interface WindowEvidenceTable {
   created_at: string;
 }
 
+/** Compute settings (src/compute/settings.ts): one JSON value per key. */
+export interface ComputeSettingTable {
+  key: string;
+  value: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** A team's compute budget for one month (YYYY-MM), in money. */
+export interface BudgetTable {
+  team: string;
+  month: string;
+  amount: number;
+  currency: string;
+  set_at: string;
+  set_by: string;
+}
+
+/**
+ * One governed compute job (src/compute): a build, a bulk-scoring array or an external
+ * training command. Reserved at submit (resources × time limit), charged with the real use
+ * when it ends. A build answered from the cache is a row too (state 'cached', never
+ * queued), carrying what it saved.
+ */
+export interface JobTable {
+  id: string;
+  /** 'build' | 'score' | 'external' */
+  kind: string;
+  team: string;
+  /** Budget month, YYYY-MM (of submission). */
+  month: string;
+  model: string | null;
+  build_hash: string | null;
+  version_id: string | null;
+  /** 'local' | 'slurm' | 'cache' */
+  executor: string;
+  partition: string | null;
+  /** 'standard' | 'preemptible' */
+  lane: string;
+  /** queued | running | completed | failed | cancelled | cancelled_idle | timeout | cached */
+  state: string;
+  /** The scheduler's job id (Slurm), null for local and cached jobs. */
+  external_id: string | null;
+  array_size: number;
+  cpus: number;
+  gpus: number;
+  time_limit_s: number;
+  /** Canonical JSON: what the job runs (resolved recipe, command, input blob, watchdog). */
+  spec: string;
+  /** Canonical JSON written by the job itself (version, outputs, error), null until it ran. */
+  result: string | null;
+  reserved_cost: number;
+  elapsed_s: number | null;
+  cpu_hours: number | null;
+  gpu_hours: number | null;
+  charged_cost: number | null;
+  saved_cpu_hours: number;
+  saved_gpu_hours: number;
+  saved_cost: number;
+  /** Why the job looks as it does: right-sizing, lane, cancellation. */
+  note: string;
+  submitted_at: string;
+  submitted_by: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
 export interface Database {
   window_evidence: WindowEvidenceTable;
+  compute_settings: ComputeSettingTable;
+  budgets: BudgetTable;
+  jobs: JobTable;
   predictions: PredictionTable;
   builds: BuildTable;
   model_versions: ModelVersionTable;

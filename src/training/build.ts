@@ -71,16 +71,7 @@ export async function build(
   onProgress?: (p: BuildProgress) => void,
 ): Promise<BuildResult> {
   onProgress?.({ stage: 'snapshot', done: 0, total: 1 });
-  const snapshotHash = await resolveDataset(store, recipe, actor);
-  const snapshot = await readSnapshot(store, snapshotHash);
-  if (snapshot.endpoint.name !== recipe.endpoint) {
-    throw new RotguardError('bad_recipe', `dataset ${snapshotHash.slice(0, 12)} is a ${snapshot.endpoint.name} snapshot, not ${recipe.endpoint}`, { field: 'dataset' });
-  }
-  const featureRecipe = { descriptors: recipe.features.descriptors, morgan: { radius: recipe.features.radius, nBits: recipe.features.bits } };
-  const { set } = await defineFeatureSet(store, `${recipe.features.descriptors}+morgan-r${recipe.features.radius}-${recipe.features.bits}`, featureRecipe);
-  const environment = buildEnvironment();
-  const resolved = { ...recipe, dataset: { snapshot: snapshot.info.hash } };
-  const buildHash = buildHashOf(resolved, snapshot.info.hash, set.hash, environment);
+  const { snapshot, set, featureRecipe, environment, resolved, buildHash } = await planBuild(store, recipe, actor);
 
   const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
   if (existing) return cacheHit(store, existing.hash, existing.train_seconds, actor);
@@ -155,6 +146,42 @@ export async function build(
     return v;
   });
   return { buildHash, cacheHit: false, savedSeconds: 0, trainSeconds, version, snapshot: snapshot.info.hash, featureHash: set.hash, artifactBlob, report };
+}
+
+/** What a build will be, known before training: the resolved recipe, snapshot, feature set, environment and build hash. */
+export interface BuildPlan {
+  snapshot: Awaited<ReturnType<typeof readSnapshot>>;
+  set: Awaited<ReturnType<typeof defineFeatureSet>>['set'];
+  featureRecipe: { descriptors: string; morgan: { radius: number; nBits: number } };
+  environment: BuildEnvironment;
+  /** The recipe with its dataset resolved to a snapshot hash: building it again gives the same hash. */
+  resolved: Recipe;
+  buildHash: string;
+}
+
+/**
+ * Resolves a recipe to its build hash without training (a dataset window becomes a
+ * snapshot, recorded as usual). Compute admission calls this to answer an identical build
+ * from the registry before anything is queued.
+ */
+export async function planBuild(store: Store, recipe: Recipe, actor: string): Promise<BuildPlan> {
+  const snapshotHash = await resolveDataset(store, recipe, actor);
+  const snapshot = await readSnapshot(store, snapshotHash);
+  if (snapshot.endpoint.name !== recipe.endpoint) {
+    throw new RotguardError('bad_recipe', `dataset ${snapshotHash.slice(0, 12)} is a ${snapshot.endpoint.name} snapshot, not ${recipe.endpoint}`, { field: 'dataset' });
+  }
+  const featureRecipe = { descriptors: recipe.features.descriptors, morgan: { radius: recipe.features.radius, nBits: recipe.features.bits } };
+  const { set } = await defineFeatureSet(store, `${recipe.features.descriptors}+morgan-r${recipe.features.radius}-${recipe.features.bits}`, featureRecipe);
+  const environment = buildEnvironment();
+  const resolved: Recipe = { ...recipe, dataset: { snapshot: snapshot.info.hash } };
+  const buildHash = buildHashOf(resolved, snapshot.info.hash, set.hash, environment);
+  return { snapshot, set, featureRecipe, environment, resolved, buildHash };
+}
+
+/** The stored build with this hash served as a cache hit (counted, saving recorded), or null if it was never built. */
+export async function cachedBuild(store: Store, buildHash: string, actor: string): Promise<BuildResult | null> {
+  const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
+  return existing ? cacheHit(store, existing.hash, existing.train_seconds, actor) : null;
 }
 
 /** The build hash: sha256 over everything that determines the model. */

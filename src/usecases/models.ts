@@ -1,10 +1,10 @@
 import { RotguardError } from '../core/errors.js';
-import { build, type BuildGovernance, type BuildProgress, type BuildResult } from '../training/build.js';
+import { build, type BuildProgress, type BuildResult } from '../training/build.js';
 import { importOnnxModel, type OnnxImport } from '../training/onnx-import.js';
 import type { Recipe } from '../training/recipe.js';
-import { recordRetrainBasis, retrainBasis } from '../policy/decisions.js';
+import { retrainGovernance } from '../policy/decisions.js';
 import {
-  currentGate, listModels as listVersions, lockModel, modelEvents, promote as promoteVersion, resolveModel, type Alias, type PromotionResult,
+  currentGate, listModels as listVersions, modelEvents, promote as promoteVersion, resolveModel, type Alias, type PromotionResult,
 } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import { evaluateGate } from '../validate/gate.js';
@@ -23,16 +23,7 @@ import { inContext, type Context } from './context.js';
  * the cache and needs no basis: nothing new is registered.
  */
 export function buildModel(ctx: Context, recipe: Recipe, o: { overrideReason?: string; onProgress?: (p: BuildProgress) => void } = {}): Promise<BuildResult> {
-  const governance: BuildGovernance = {
-    beforeTrain: async () => {
-      await retrainBasis(ctx.store.db, recipe.model, o.overrideReason);
-    },
-    beforeRegister: async (trx) => {
-      await lockModel(trx, recipe.model);
-      await recordRetrainBasis(trx, recipe.model, o.overrideReason, ctx.actor);
-    },
-  };
-  return inContext(ctx, () => build(ctx.store, recipe, ctx.actor, governance, o.onProgress));
+  return inContext(ctx, () => build(ctx.store, recipe, ctx.actor, retrainGovernance(ctx.store, recipe.model, o.overrideReason, ctx.actor), o.onProgress));
 }
 
 /** Registers a model trained elsewhere (ONNX) with the lineage its importer declares. */

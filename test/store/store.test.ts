@@ -59,6 +59,14 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     smiles: 'CC(=O)Oc1ccccc1C(=O)O', value: 1.25, uncertainty: 0.3, interval_level: 0.9, lower: 0.7, upper: 1.8, max_similarity: 0.42,
     nearest_inchikey: IK2, scaffold: 'c1ccccc1', scaffold_seen: 1, model_frozen: 0, requested_by: 'ana', requested_at: T,
   },
+  compute_settings: { key: 'prices', value: '{"cpuHour":0.05,"gpuHour":2.5}', updated_at: T, updated_by: 'ana' },
+  budgets: { team: 'dmpk', month: '2026-11', amount: 1000, currency: 'EUR', set_at: T, set_by: 'ana' },
+  jobs: {
+    id: 'job-1', kind: 'build', team: 'dmpk', month: '2026-11', model: 'sol-rf', build_hash: H('4'), version_id: 'sol-rf@1', executor: 'slurm',
+    partition: 'main', lane: 'standard', state: 'completed', external_id: '17', array_size: 1, cpus: 2, gpus: 0, time_limit_s: 3600, spec: '{}',
+    result: '{}', reserved_cost: 0.1, elapsed_s: 60, cpu_hours: 2 / 60, gpu_hours: 0, charged_cost: 0.0017, saved_cpu_hours: 0, saved_gpu_hours: 0,
+    saved_cost: 0, note: '', submitted_at: T, submitted_by: 'ana', started_at: T, ended_at: T,
+  },
   events: {
     seq: 1, id: '0b6f6a3e-9a51-4f3e-8d2c-6f1e2d3c4b5a', at: T, actor: 'ana', kind: 'registered', subject: 'sol-rf', model: 'sol-rf', version_id: 'sol-rf@1',
     reason: 'first build', payload: '{}', prev_hash: H('0'), hash: H('8'),
@@ -86,6 +94,9 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   gates: ['hash'],
   events: ['seq'],
   predictions: ['id'],
+  compute_settings: ['key'],
+  budgets: ['team', 'month'],
+  jobs: ['id'],
 };
 
 const TABLES = Object.keys(ROWS) as (keyof Database)[];

@@ -44,6 +44,11 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
     const fails = m.controls.filter((c) => c.status === 'fail').length;
     lines.push(`${m.version}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''}${m.frozen ? ' [frozen]' : ''}: ${fails ? `${fails} control(s) FAILED` : 'all controls pass'}`);
     for (const c of m.controls) lines.push(`  ${c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'FAIL' : 'n/a '}  ${c.title.padEnd(38)} ${c.reason}`);
+    const k = m.compute;
+    if (k) lines.push(`  compute: ${k.jobs} job(s), ${k.cpuHours.toFixed(3)} CPU-h, ${k.gpuHours.toFixed(3)} GPU-h, ${k.cost.toFixed(4)} ${k.currency}; ${k.cacheHits} cache hit(s) saved ${k.savedCost.toFixed(4)} ${k.currency}`);
+  }
+  for (const s of r.report.compute?.spend ?? []) {
+    lines.push(`spend ${s.team} ${s.month}: ${s.cost.toFixed(4)} ${r.report.compute!.currency}${s.budget !== null ? ` of ${s.budget} budget` : ''} (${s.cpuHours.toFixed(3)} CPU-h, ${s.gpuHours.toFixed(3)} GPU-h, ${s.jobs} jobs; cache saved ${s.savedCost.toFixed(4)})`);
   }
   lines.push('', `${r.report.summary.controlsPassed} passed, ${failed} failed; event log ${r.report.eventLog.events} events, head ${r.report.eventLog.headHash?.slice(0, 16) ?? '(empty)'} ${r.report.eventLog.ok ? 'intact' : 'TAMPERED'}`);
   lines.push(`report: ${r.html}`, `        ${r.json}`);

@@ -8,6 +8,8 @@ import { setGate, showGate } from '../../usecases/standards.js';
 import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import { withContext } from '../workspace.js';
+import { governedBuild } from './build-compute.js';
+import { COMPUTE_HELP, COMPUTE_OPTIONS } from './compute-flags.js';
 
 const f3 = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null ? 'unbounded' : String(x));
 
@@ -27,7 +29,7 @@ function describeReport(r: ValidationReport): string {
   return lines.join('\n');
 }
 
-export const buildHelp = `Usage: rotguard build RECIPE.yaml [--override-reason TEXT] [--json] [--workspace DIR]
+export const buildHelp = `Usage: rotguard build RECIPE.yaml [--override-reason TEXT] [--executor local|slurm …] [--json] [--workspace DIR]
 
 Builds a model version from a recipe (endpoint, dataset snapshot or window, features,
 split rule, algorithm, parameters, seed). The build hash covers the resolved recipe, the
@@ -35,14 +37,20 @@ snapshot, the feature version, the code (package version + lockfile) and the run
 (RDKit, Node, platform): an identical build is never trained twice. A new version of a
 model that already has a champion is a retrain: it needs the latest policy decision to
 be a retrain, or --override-reason (logged).
-`;
+
+With --executor the build is a governed compute job: an identical build is answered from
+the registry before anything is queued; otherwise it is admitted against the team's
+budget and runs locally or on Slurm.
+
+${COMPUTE_HELP}`;
 
 export async function buildCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parse(args, { 'override-reason': { type: 'string' } });
+  const { values, positionals } = parse(args, { 'override-reason': { type: 'string' }, ...COMPUTE_OPTIONS });
   if (values.help) return io.out(buildHelp), 0;
   if (positionals.length !== 1) throw new UsageError(`build takes one recipe file\n\n${buildHelp}`);
   const recipe = readRecipeFile(positionals[0]!);
   return withContext(str(values.workspace), async (ctx) => {
+    if (values.executor !== undefined) return governedBuild(ctx, recipe, values, io, str(values['override-reason']));
     const bar = new ProgressBar('build');
     const r = await buildModel(ctx, recipe, {
       overrideReason: str(values['override-reason']),
