@@ -85,7 +85,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     at: e.at, seq: e.seq, kind: e.kind, model: e.model ?? '', version: e.version_id, actor: e.actor, reason: e.reason,
   }));
 
-  const log = await verifyEventLog(store.db);
+  const log = await verifyEventLog(store.db, { key: store.eventKey });
   const count = async (table: 'predictions' | 'sources' | 'measurements') =>
     Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
   const all = models.flatMap((m) => m.controls);

@@ -5,7 +5,7 @@ import { median, mean } from '../stats/describe.js';
 import { ks2samp, psi, wasserstein1d } from '../stats/drift.js';
 import { mae, rmse, spearman } from '../stats/metrics-regression.js';
 import { recordEvent, versionFromRow, type ModelVersion } from '../registry/registry.js';
-import { latestEvent } from '../store/event-log.js';
+import { latestEvent, readEvents } from '../store/event-log.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
@@ -49,7 +49,10 @@ interface VersionContext {
 }
 
 export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ windows: WindowEvidence[]; blob: string }> {
-  const predictions = await store.db.selectFrom('predictions').selectAll().where('model_version', 'like', `${o.model}@%`).orderBy('requested_at').orderBy('id').execute();
+  const all = await store.db.selectFrom('predictions').selectAll().where('model_version', 'like', `${o.model}@%`).orderBy('requested_at').orderBy('id').execute();
+  // Only what was logged as served counts: rows without their `predicted` event (left by
+  // an interrupted predict before each batch was logged with its rows) are not evidence.
+  const predictions = await loggedPredictions(store, o.model, all);
   if (!predictions.length) throw new RotguardError('no_predictions', `model ${o.model} has no prediction records to monitor; run "rotguard predict" first`);
   const groups = groupWindows(predictions, o.window ?? 'week');
   const asOf = o.asOf ?? groups[groups.length - 1]!.end;
@@ -65,6 +68,15 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull({ model: o.model, asOf, window: o.window ?? 'week', windows })));
   await recordEvent(store.db, { kind: 'monitor_run', model: o.model, versionId: null, actor: o.actor, reason: `${windows.length} windows as of ${asOf}`, payload: { blob, asOf, windows: windows.length } });
   return { windows, blob };
+}
+
+async function loggedPredictions(store: Store, model: string, rows: Row<'predictions'>[]): Promise<Row<'predictions'>[]> {
+  const logged = new Set<string>();
+  for (const e of await readEvents(store.db, { kind: 'predicted', model })) {
+    const p = JSON.parse(e.payload) as { request: string; batch?: number };
+    logged.add(p.batch === undefined ? p.request : `${p.request}#${p.batch}`);
+  }
+  return rows.filter((r) => logged.has(r.request) || (r.batch !== null && logged.has(`${r.request}#${r.batch}`)));
 }
 
 interface WindowGroup {
@@ -97,7 +109,10 @@ function groupWindows(rows: Row<'predictions'>[], kind: WindowKind): WindowGroup
       if (kind === 'request' && r.requested_at > g.end) g.end = r.requested_at;
     } else groups.set(key, { label: key, start, end, rows: [r] });
   }
-  return [...groups.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  // Ordered by end (when the window's evidence is complete), then start, then label: requests
+  // served concurrently overlap, and a short one can start after a long one yet end before it.
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return [...groups.values()].sort((a, b) => cmp(a.end, b.end) || cmp(a.start, b.start) || cmp(a.label, b.label));
 }
 
 function isoWeek(monday: Date): string {

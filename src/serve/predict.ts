@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
+import { csvField, openCsvOutputs } from '../core/atomic-file.js';
 import { nowIso } from '../core/actor.js';
 import { RotguardError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
@@ -20,7 +20,7 @@ import { appendEvent } from '../store/event-log.js';
 import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { ValidationReport } from '../validate/report.js';
-import { requestDigest } from './prediction-digest.js';
+import { rowsDigest } from './prediction-digest.js';
 
 /**
  * Prediction with lineage. Every structure is standardized, its features computed under
@@ -126,13 +126,12 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
   // A model frozen by policy still answers, but every prediction says so.
   const frozen = (await frozenState(store.db, model.version.model)).frozen;
   const rejectsPath = o.rejects ?? o.out.replace(/(\.[^./\\]+)?$/, '.rejects.csv');
-  const out = new AtomicFileWriter(o.out);
-  const rej = new AtomicFileWriter(rejectsPath);
+  const { out, rej } = openCsvOutputs(o.out, rejectsPath, o.input);
   out.write('prediction_id,line,id,smiles,inchikey,value,uncertainty,interval_level,lower,upper,max_similarity,nearest_training_compound,scaffold_seen,in_domain,model_frozen\n');
   rej.write('line,id,input,code,reason\n');
   const pool = o.pool ?? await ChemPool.start(o.workers ?? ChemPool.defaultSize(), o.input);
   const summary = { rows: 0, predicted: 0, rejected: 0, outOfDomain: 0, unseenScaffolds: 0 };
-  let stored = 0;
+  let batches = 0;
   const reasons: Record<string, number> = {};
   const reject = (row: { line: number; id: string; structure: string }, code: string, reason: string) => {
     summary.rejected++;
@@ -168,6 +167,7 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     const prediction = await model.predict({ rows: byInput.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fps, words } });
     const nn = model.train ? nearestNeighbours(fingerprintSet(fps, words), model.train.set, 1) : null;
     const now = nowIso();
+    const batch = batches++;
     const records: NewRow<'predictions'>[] = byInput.map(({ row, index }, j) => {
       const m = result.molecules[index]!;
       const value = prediction.value[j]!;
@@ -182,7 +182,7 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
         id: randomUUID(), request, model_version: model.version.id, feature_hash: model.version.featureHash, input_hash: sha256Hex(row.structure),
         input_id: row.id, inchikey: m.inchikey, smiles: m.smiles, value, uncertainty: Number.isFinite(sigma) ? sigma : null,
         interval_level: hasInterval ? model.interval!.level : null, lower: hasInterval ? value - half : null, upper: hasInterval ? value + half : null,
-        max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: frozen ? 1 : 0, requested_by: o.actor, requested_at: now,
+        max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: frozen ? 1 : 0, requested_by: o.actor, requested_at: now, batch,
       };
     });
     // The features go to the shared cache too: monitoring reads input drift from there.
@@ -196,8 +196,15 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
       for (let i = 0; i < cache.length; i += 500) {
         await trx.insertInto('feature_cache').values(cache.slice(i, i + 500)).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
       }
+      // The batch's event commits with its rows: an interrupted request leaves only
+      // batches that are both stored and logged, so the audit can account for every row.
+      const { count, digest } = rowsDigest(records as Array<{ id: string; value: number; input_hash: string; model_version: string }>);
+      await appendEvent(trx, {
+        kind: 'predicted', subject: `request:${request}`, model: model.version.model, versionId: model.version.id, actor: o.actor,
+        reason: `${count} predictions (batch ${batch + 1})${frozen ? ', model frozen' : ''}`,
+        payload: { request, batch, count, digest },
+      });
     });
-    stored += records.length;
     for (const [j, r] of records.entries()) {
       const inDomain = r.max_similarity === null || r.max_similarity === undefined ? null : r.max_similarity >= DOMAIN_SIMILARITY;
       if (inDomain === false) summary.outOfDomain++;
@@ -207,33 +214,17 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     }
   };
 
-  // One event per request, after its last batch: a request spans several transactions
-  // (one per batch), so the event carries the digest of what was stored (see requestDigest).
-  let logged = false;
-  const logRequest = async (complete: boolean) => {
-    if (logged || !stored) return;
-    logged = true;
-    const { count, digest } = await requestDigest(store.db, request);
-    await appendEvent(store.db, {
-      kind: 'predicted', subject: `request:${request}`, model: model.version.model, versionId: model.version.id, actor: o.actor,
-      reason: `${count} predictions${complete ? '' : ' (request failed part-way)'}${frozen ? ', model frozen' : ''}`,
-      payload: { request, count, digest, complete },
-    });
-  };
-
   try {
     await streamFeatures(file, pool, {
       recipe: model.recipe, batchSize: 256, perWorker: 2, onBatch: handle,
       onProgress: (p) => o.onProgress?.({ rows: summary.rows, fraction: p.fraction }),
     });
-    await logRequest(true);
     out.commit();
     rej.commit();
   } catch (e) {
+    // Batches already committed stay stored, each with its own event.
     out.abort();
     rej.abort();
-    // Batches already committed stay stored: the event accounts for them, marked incomplete.
-    await logRequest(false).catch(() => undefined);
     throw e;
   } finally {
     if (!o.pool) await pool.close();

@@ -44,7 +44,7 @@ export interface WrittenReport {
 /** Assembles the report for a workspace and writes it as HTML and JSON (atomically). */
 export async function writeAuditReport(o: { workspace: string; outDir: string; narrative?: AuditReport['narrative']; maxMonitorAgeDays?: number; embedded?: boolean }): Promise<WrittenReport> {
   // embedded: the workspace's own SQLite store even when ROTGUARD_DATABASE_URL is set (the demo's).
-  const store = await openStore({ workspace: o.workspace, databaseUrl: o.embedded ? undefined : databaseUrl() });
+  const store = await openStore({ workspace: o.workspace, databaseUrl: o.embedded ? undefined : databaseUrl(), readOnly: true });
   try {
     const report = await auditReport(store, { workspace: o.workspace, narrative: o.narrative ?? null, maxMonitorAgeDays: o.maxMonitorAgeDays });
     const html = join(o.outDir, 'audit-report.html');
@@ -92,5 +92,5 @@ export async function traceCommand(args: string[], io: CommandIO): Promise<numbe
     const t = await tracePrediction(store, id);
     emit(io, Boolean(values.json), t, describeTrace(t));
     return t.broken.length ? 3 : 0;
-  });
+  }, { readOnly: true });
 }
