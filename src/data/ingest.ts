@@ -6,6 +6,7 @@ import { csvField } from '../core/atomic-file.js';
 import { InputFileError } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
 import { ChemPool } from '../chem/chem-pool.js';
+import { measurementDigest } from './measurement-digest.js';
 import type { BatchInput, IdentityResult } from '../chem/featurize-batch.js';
 import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
@@ -273,12 +274,14 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
         .onConflict((oc) => oc.columns(['team', 'external_id']).doNothing()).execute();
     }
     for (const chunk of chunks(measurements, 1000)) await trx.insertInto('measurements').values(chunk).execute();
+    const stored = await measurementDigest(trx, sourceId);
     await appendEvent(trx, {
       kind: 'source_ingested', subject: `source:${sourceId}`, actor: options.actor,
       reason: `${options.path}: ${measurements.length} of ${rows} rows accepted under ${protocol.id}`,
       payload: {
         source: sourceId, file: options.path, fileSha256: sha, format: file.format, mappingHash: mHash, team: mapping.team, protocolVersion: protocol.id,
         endpoint: endpoint.name, rows, accepted: measurements.length, rejected: rejected.length, newCompounds: keys.length - known, quarantineBlob,
+        measurementsDigest: stored.digest,
       },
     });
     return keys.length - known;

@@ -16,6 +16,7 @@ import { loadModel, type FeatureMatrix, type Prediction } from '../training/trai
 import { streamFeatures } from '../data/feature-stream.js';
 import { openMoleculeFile, type FileRow } from '../data/molecule-file.js';
 import { frozenState, resolveModel, type ModelVersion } from '../registry/registry.js';
+import { assertAliasMatchesLog } from '../registry/alias-check.js';
 import { appendEvent } from '../store/event-log.js';
 import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -77,6 +78,7 @@ export const DOMAIN_SIMILARITY = 0.3;
 export async function loadServingModel(store: Store, ref: string, level = 0.9): Promise<LoadedModel> {
   await loadRDKit();
   const version = await resolveModel(store.db, ref);
+  await assertAliasMatchesLog(store.db, ref, version);
   const contract = version.featureContract as { featureVersion: { descriptors: string; morgan: { radius: number; nBits: number }; hash: string; rdkit: string }; onnx?: OnnxIO };
   const recipe: FeatureRecipe = { descriptors: contract.featureVersion.descriptors, morgan: contract.featureVersion.morgan };
   const here = featureVersion(recipe);
