@@ -1,5 +1,6 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { StoreSqliteDialect } from './sqlite-dialect.js';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +100,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       file.pragma('foreign_keys = ON');
     }
     file.pragma('busy_timeout = 10000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }), plugins });
+    // Read-only: plain transactions (BEGIN IMMEDIATE would ask for the write lock).
+    db = new Kysely<Database>({ dialect: readOnly ? new SqliteDialect({ database: file }) : new StoreSqliteDialect({ database: file }), plugins });
   }
   const store: Store = {
     backend, db, blobs, location, eventKey, readOnly,

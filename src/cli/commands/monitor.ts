@@ -1,3 +1,4 @@
+import { isIsoDate } from '../../core/iso-date.js';
 import { currentActor } from '../../core/actor.js';
 import { UsageError } from '../../core/errors.js';
 import type { WindowEvidence } from '../../monitor/evidence.js';
@@ -37,7 +38,7 @@ export async function monitorCommand(args: string[], io: CommandIO): Promise<num
     if (sub === 'run') {
       if (values.window !== 'week' && values.window !== 'request') throw new UsageError('--window must be week or request');
       const asOf = str(values['as-of']);
-      if (asOf !== undefined && Number.isNaN(Date.parse(asOf))) throw new UsageError(`--as-of must be an ISO date or time, got "${asOf}"`);
+      if (asOf !== undefined && !isIsoDate(asOf)) throw new UsageError(`--as-of must be an ISO date or time, got "${asOf}"`);
       const r = await monitorModel(store, { model: str(values.model)!, window: values.window as WindowKind, asOf: asOf && new Date(asOf).toISOString(), actor: currentActor() });
       emit(io, json, r, r.windows.map(line).join('\n') + `\nstored as ${r.blob.slice(0, 12)}`);
       return 0;
