@@ -15,7 +15,7 @@ export function userErrorFromSystem(e: unknown): RotguardError | null {
   if (code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT' || code === '53100' || /database or disk is full|No space left/i.test(message)) {
     return new RotguardError('disk_full', `the disk is full (${message.split('\n')[0]}); nothing was recorded by the failed step. Free space and run the command again`, { file });
   }
-  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_READONLY') || code === '25006') {
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === '25006') {
     return new RotguardError('not_writable', `cannot write ${file ?? 'the workspace'}: ${message.split('\n')[0]}. Read-only commands (audit, audit verify, trace) work on a read-only workspace`, { file });
   }
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
