@@ -68,6 +68,16 @@ export interface WindowEvidence {
     medianReferenceShift: number | null;
     /** True when the references moved together by more than the assay's noise after a protocol change. */
     confirmedShift: boolean;
+    /** The assay's noise: pooled within-version replicate SD in label units (0.1 when there are no replicates). */
+    noiseSd?: number;
+    /** Where noiseSd came from: replicates (with their degrees of freedom) or the default. */
+    noiseSource?: { kind: 'replicates'; dof: number } | { kind: 'default' };
+    /** |median shift| must exceed this (2 × noiseSd) to confirm a shift. */
+    threshold?: number;
+    /** Share of reference shifts in the median's direction (≥ 0.8 needed); null without references. */
+    agreement?: number | null;
+    /** Why the shift was or was not confirmed, in words, with the numbers. */
+    explanation?: string;
   };
   proxy: {
     /** Confidence (interval width) moving fast while chemistry is stable. */

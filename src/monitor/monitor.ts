@@ -350,7 +350,6 @@ function newLabels(ctx: VersionContext, asOf: string) {
  */
 function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] {
   const rows = ctx.measurements.filter((r) => knownBy(r, asOf));
-  const none: WindowEvidence['assay'] = { references: [], medianReferenceShift: null, confirmedShift: false };
   // Replicate noise, pooled over every compound × protocol version.
   const by = new Map<string, Map<string, number[]>>();
   for (const r of rows) {
@@ -369,6 +368,15 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
     }
   }
   const noise = dof > 0 ? Math.sqrt(ss / dof) : 0.1;
+  // The noise and threshold go with the evidence, so a reader can see why a shift was or was not confirmed.
+  const basis = {
+    noiseSd: noise, noiseSource: dof > 0 ? { kind: 'replicates' as const, dof } : { kind: 'default' as const }, threshold: 2 * noise,
+  };
+  const noiseText = `noise ${noise.toPrecision(3)} (${dof > 0 ? `pooled replicate SD, ${dof} degrees of freedom` : 'default: no replicates'})`;
+  const none: WindowEvidence['assay'] = {
+    references: [], medianReferenceShift: null, confirmedShift: false, ...basis, agreement: null,
+    explanation: `no reference compound measured under two versions of a protocol; threshold 2 × ${noiseText} = ${(2 * noise).toPrecision(3)}`,
+  };
   const versionsByProtocol = new Map<string, string[]>();
   for (const v of new Set(rows.map((r) => r.protocol_version))) {
     const protocol = v.split('@')[0]!;
@@ -390,7 +398,14 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
     const shifts = references.map((r) => r.shift);
     const med = median(shifts);
     const agree = shifts.filter((s) => Math.sign(s) === Math.sign(med)).length / shifts.length;
-    const result = { references, medianReferenceShift: med, confirmedShift: references.length >= 3 && agree >= 0.8 && Math.abs(med) > 2 * noise };
+    const confirmed = references.length >= 3 && agree >= 0.8 && Math.abs(med) > 2 * noise;
+    const why = [
+      references.length >= 3 ? null : `only ${references.length} reference compound${references.length === 1 ? '' : 's'} (3 needed)`,
+      agree >= 0.8 ? null : `only ${(100 * agree).toFixed(0)} % moved in the median's direction (80 % needed)`,
+      Math.abs(med) > 2 * noise ? null : `|median shift| ${Math.abs(med).toPrecision(3)} is within 2 × ${noiseText} = ${(2 * noise).toPrecision(3)}`,
+    ].filter((x): x is string => x !== null);
+    const explanation = `${previous} → ${latest}: median shift ${med >= 0 ? '+' : ''}${med.toPrecision(3)} over ${references.length} references, ${(100 * agree).toFixed(0)} % in one direction; threshold 2 × ${noiseText} = ${(2 * noise).toPrecision(3)}: ${confirmed ? 'confirmed' : `not confirmed (${why.join('; ')})`}`;
+    const result: WindowEvidence['assay'] = { references, medianReferenceShift: med, confirmedShift: confirmed, ...basis, agreement: agree, explanation };
     const rank = (a: WindowEvidence['assay']) => [a.confirmedShift ? 1 : 0, Math.abs(a.medianReferenceShift ?? 0)] as const;
     const [rc, rm] = rank(result);
     const [bc, bm] = rank(best);

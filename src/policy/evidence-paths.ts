@@ -48,6 +48,9 @@ export const EVIDENCE_PATHS = {
   'performance.worstSeriesMaeRatio': 'number',
   'assay.medianReferenceShift': 'number',
   'assay.confirmedShift': 'boolean',
+  'assay.noiseSd': 'number',
+  'assay.threshold': 'number',
+  'assay.agreement': 'number',
   'proxy.confidenceMovingChemistryStable': 'boolean',
   'proxy.chemistryMovingConfidenceFlat': 'boolean',
 } as const satisfies { [P in NumericPath]: 'number' } & { [P in BooleanPath]: 'boolean' };

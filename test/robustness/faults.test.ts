@@ -92,7 +92,7 @@ const temps = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 describe('faults: predict interrupted part-way', () => {
   for (const signal of ['SIGKILL', 'SIGTERM', 'SIGINT'] as const) {
     it(`${signal} after the first batches: every stored prediction is logged, the audit passes, monitoring counts only logged rows, no .tmp stays`, async () => {
-      const input = predictionFile(join(dir, `in-${signal}.csv`), unseen.slice(0, 1500));
+      const input = predictionFile(join(dir, `in-${signal}.csv`), unseen.slice(0, 700));
       const before = storedPredictions();
       const { killed } = await killWhen(['predict', '--model', 'logd-rf@champion', input, '--out', join(dir, `out-${signal}.csv`), '--workers', '1'], signal, () => storedPredictions() > before);
       const problems = await consistent();
@@ -121,7 +121,7 @@ describe('faults: predict interrupted part-way', () => {
 
 describe('faults: other write paths killed part-way', () => {
   it('ingest, build, monitor and decide killed with SIGKILL leave a consistent store, and each reruns', async () => {
-    const smiles = combinatorialSmiles(3000).slice(1500, 2500);
+    const smiles = combinatorialSmiles(3000).slice(1500, 1900);
     const file = join(dir, 'later.csv');
     writeFileSync(file, ['id,smiles,logd,measured,reported', ...smiles.map((s, i) => `k${i},${s},1.5,2024-02-02,2024-02-20`)].join('\n') + '\n');
     writeFileSync(join(dir, 'recipe.yaml'), 'model: logd-knn\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean, reported_by: 2024-01-31 }\nalgorithm: tanimoto-knn\nsplit: { method: random, seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n');
@@ -129,8 +129,8 @@ describe('faults: other write paths killed part-way', () => {
     const served = run('predict', '--model', 'logd-rf@champion', predictionFile(join(dir, 'served.csv'), unseen.slice(2000, 2040)), '--out', join(dir, 'served.out.csv'));
     assert.equal(served.status, 0, served.stderr);
     const paths: Array<[string, string[], number]> = [
-      ['ingest', ['ingest', file, '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--measured-at-column', 'measured', '--reported-at-column', 'reported', '--workers', '1'], 1500],
-      ['build', ['build', join(dir, 'recipe.yaml')], 1500],
+      ['ingest', ['ingest', file, '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--measured-at-column', 'measured', '--reported-at-column', 'reported', '--workers', '1'], 600],
+      ['build', ['build', join(dir, 'recipe.yaml')], 900],
       ['monitor', ['monitor', 'run', '--model', 'logd-rf'], 700],
       ['decide', ['decide', '--policy', join(dir, 'policy.yaml')], 700],
     ];
@@ -175,9 +175,9 @@ describe('faults: full disk and read-only workspace (a small tmpfs; needs root)'
       // ENOSPC: the filler took what there was
     }
     rmSync(filler, { force: true });
-    writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes(mnt) - 200 * 1024)));
+    writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes(mnt) - 96 * 1024)));
     const input = join(dir, 'full-input.csv');
-    const smiles = combinatorialSmiles(3000);
+    const smiles = combinatorialSmiles(3000).slice(0, 900);
     writeFileSync(input, ['id,smiles,logd', ...smiles.map((s, i) => `f${i},${s},${(i % 7) / 2}`)].join('\n') + '\n');
     const r = rg('ingest', input, '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--workers', '1');
     const raw = new Sqlite(join(small, '.rotguard', 'store.sqlite'), { readonly: true });

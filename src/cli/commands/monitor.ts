@@ -25,6 +25,8 @@ function line(w: WindowEvidence): string {
   return `${w.window.label.padEnd(12)} n=${String(w.predictions).padEnd(5)} unseen-scaffold ${f(w.input.unseenScaffoldShare)}  low-sim ${f(w.input.lowSimilarityShare)}  maxPSI ${f(w.input.maxPsi)}  width× ${f(w.output.widthRatio)}  ` +
     `labelled ${f(w.labels.labelledShare)}  ${p ? `MAE× ${f(p.maeRatio)} cov ${f(p.coverage)}` : 'no labels yet'}` +
     `${w.assay.confirmedShift ? `  ASSAY SHIFT ${f(w.assay.medianReferenceShift)}` : ''}` +
+    // Whenever references exist, say why a shift was or was not confirmed (noise and threshold included).
+    `${w.assay.references.length && w.assay.explanation ? `\n${' '.repeat(13)}assay: ${w.assay.explanation}` : ''}` +
     `${w.proxy.chemistryMovingConfidenceFlat ? '  ⚠ chemistry moving, confidence flat' : ''}${w.proxy.confidenceMovingChemistryStable ? '  ⚠ confidence moving, chemistry stable' : ''}`;
 }
 
