@@ -1,3 +1,4 @@
+import { nonFiniteAsNull } from '../core/hash.js';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { RotguardError } from '../core/errors.js';
@@ -27,7 +28,8 @@ export async function decideNow(store: Store, o: { policy: Policy; window?: Wind
   const decision = decide(o.policy, history);
   await recordEvent(store.db, {
     kind: 'decision', model: o.policy.model, versionId: current, actor: o.actor, reason: decision.reason,
-    payload: { action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: window, monitorRun: run.blob, decision },
+    // Not-measurable evidence (NaN) is stored as null, as in the monitoring run's blob.
+    payload: nonFiniteAsNull({ action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: window, monitorRun: run.blob, decision }),
   });
   return decision;
 }
