@@ -57,3 +57,39 @@ export class UsageError extends RotguardError {
     this.name = 'UsageError';
   }
 }
+
+// ------------------------------------------------------------------------------------------
+// Error codes added for reliability and security (issue 13). One block, so the typed error
+// catalogue can take them over in one move. Each is raised as a RotguardError (exit 1)
+// unless noted; row-level codes reject one row and the command goes on.
+// ------------------------------------------------------------------------------------------
+export const RELIABILITY_ERROR_CODES = {
+  /** Row: a structure over the size limits (characters, atoms, branch depth), refused before RDKit. */
+  structure_too_large: 'chem/structure-limits.ts',
+  /** Row: RDKit crashed on this structure (its worker was replaced). */
+  toolkit_crash: 'chem/chem-pool.ts',
+  /** Row: the structure exceeded the per-structure time limit (its worker was stopped). */
+  structure_timeout: 'chem/chem-pool.ts',
+  /** An output path that is a device, FIFO, socket, folder or symbolic link. */
+  output_not_regular_file: 'core/output-path.ts',
+  /** An output path that is one of the command's inputs. */
+  output_is_input: 'core/output-path.ts',
+  /** An output path whose folder does not exist. */
+  output_folder_missing: 'core/output-path.ts',
+  /** An output name whose extension promises a format the command does not write. */
+  output_format_unsupported: 'core/output-path.ts',
+  /** An input file that is not UTF-8 (e.g. Latin-1), with its line. */
+  not_utf8: 'data/utf8-text.ts',
+  /** The workspace's event key file is unreadable or malformed. */
+  event_key_invalid: 'store/event-key.ts',
+  /** An alias (champion, challenger) that the event log does not vouch for. */
+  alias_not_in_log: 'registry/alias-check.ts',
+  /** The disk filled up; nothing was recorded by the failed step. */
+  disk_full: 'cli/system-errors.ts',
+  /** The workspace or store cannot be written (read-only medium, permissions). */
+  not_writable: 'cli/system-errors.ts',
+  /** Another command recorded the same thing at the same moment (unique key). */
+  concurrent_change: 'cli/system-errors.ts',
+  /** The store stayed locked by another command past the busy timeout. */
+  store_busy: 'cli/system-errors.ts',
+} as const;
