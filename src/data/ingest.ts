@@ -304,11 +304,17 @@ async function identify(candidates: Candidate[], withMolWeight: boolean, options
     const batches: Promise<IdentityResult>[] = [];
     for (let i = 0; i < candidates.length; i += size) {
       const inputs: BatchInput[] = candidates.slice(i, i + size).map((c) => ({ line: c.line, structure: c.structure }));
-      batches.push(pool.identity(inputs, withMolWeight, options.path));
+      const batch = pool.identity(inputs, withMolWeight, options.path);
+      batch.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
+      batches.push(batch);
     }
     let done = 0;
     for (const [b, batch] of batches.entries()) {
       const r = await batch;
+      // A row that failed for an internal reason says nothing about the file: refuse to
+      // record the ingest at all (a rerun then ingests it), rather than quarantine valid rows.
+      const internal = r.rejects.find((x) => x.code === 'internal_error');
+      if (internal) throw new Error(`chemistry failed internally on line ${candidates[b * size + internal.index]?.line}: ${internal.reason}; nothing was ingested`);
       for (const rej of r.rejects) result.rejects.push({ ...rej, index: rej.index + b * size });
       result.molecules.push(...r.molecules);
       done += r.molecules.length;

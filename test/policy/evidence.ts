@@ -42,7 +42,7 @@ export function windowEvidence(i: number, over: DeepPartial<WindowEvidence> = {}
     output: { meanPrediction: 1.2, predictionShiftSd: 0.1, meanIntervalWidth: 1.1, widthRatio: 1.0 },
     labels: { labelled: 40, labelledShare: 0.2, oldestUnlabelledDays: 20, newLabels: 120, newLabelsOnNewChemistry: 35, labelAgeSpreadDays: 60, protocolVersions: ['sol-ph68@1'] },
     performance: { n: 40, mae: 0.5, rmse: 0.65, spearman: 0.7, coverage: 0.9, baselineMae: 0.5, maeRatio: 1.0, worstSeriesMaeRatio: 1.1 },
-    assay: { references: [], medianReferenceShift: 0.02, confirmedShift: false },
+    assay: { references: [], medianReferenceShift: 0.02, confirmedShift: false, noiseSd: 0.1, threshold: 0.2, agreement: 1 },
     proxy: { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false },
   };
   return merge(base, over) as WindowEvidence;
