@@ -78,6 +78,9 @@ describe('monitoring', () => {
     assert.deepEqual(after2.labels.protocolVersions, ['shake@1', 'shake@2'].filter((v) => after2.labels.protocolVersions.includes(v)));
     assert.equal(after2.assay.confirmedShift, true);
     assert.ok(Math.abs(after2.assay.medianReferenceShift! - 1) < 1e-9);
+    // The evidence shows the noise it was judged against: no replicates within a version, so the 0.1 default, threshold 0.2.
+    assert.deepEqual([after2.assay.noiseSd, after2.assay.noiseSource, after2.assay.threshold, after2.assay.agreement], [0.1, { kind: 'default' }, 0.2, 1]);
+    assert.match(after2.assay.explanation!, /^shake@1 → shake@2: median shift \+1\.00 over 5 references, 100 % in one direction; threshold 2 × noise 0\.100 \(default: no replicates\) = 0\.200: confirmed$/);
     const stored = await latestMonitorRun(store, 'logd-rf');
     assert.equal(stored!.windows.length, 2);
     await store.close();
