@@ -55,8 +55,14 @@ function isWorkspaceFolder(dir: string): boolean {
 export async function openWorkspace(explicit?: string, o: { readOnly?: boolean } = {}): Promise<{ workspace: string; store: Store }> {
   const workspace = findWorkspace(explicit);
   if (!existsSync(workspace)) throw new RotguardError('no_workspace', `workspace ${workspace} does not exist; run "rotguard init"`);
-  const store = await openStore({ workspace, databaseUrl: databaseUrl(), readOnly: o.readOnly });
+  const store = await openStore({ workspace, databaseUrl: databaseUrl(), readOnly: o.readOnly, blobDir: blobDir() });
   return { workspace, store };
+}
+
+/** $ROTGUARD_BLOB_DIR: a blob folder shared by the clients of one PostgreSQL database (default: WORKSPACE/blobs). */
+export function blobDir(): string | undefined {
+  const dir = process.env.ROTGUARD_BLOB_DIR?.trim();
+  return dir ? resolve(dir) : undefined;
 }
 
 export function databaseUrl(): string | undefined {

@@ -43,6 +43,12 @@ export interface OpenStoreOptions {
    * of it is; no event key is created.
    */
   readOnly?: boolean;
+  /**
+   * Where the blobs live (default WORKSPACE/blobs). Clients of one PostgreSQL database on
+   * different machines point this at one shared folder, so each can read what the others
+   * stored (snapshots, artifacts, reports).
+   */
+  blobDir?: string;
 }
 
 export const STORE_FILE = 'store.sqlite';
@@ -53,7 +59,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.migrate) makePrivateDir(options.workspace);
   const eventKey = readEventKey(options.workspace);
   const plugins = eventKey ? [new EventKeyPlugin(eventKey)] : [];
-  const blobs = new FileBlobStore(join(options.workspace, BLOB_DIR));
+  const blobs = new FileBlobStore(options.blobDir ?? join(options.workspace, BLOB_DIR));
   let db: Kysely<Database>;
   let backend: Backend;
   let location: string;

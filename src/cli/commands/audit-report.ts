@@ -7,7 +7,7 @@ import { AtomicFileWriter } from '../../core/atomic-file.js';
 import { UsageError } from '../../core/errors.js';
 import { openStore } from '../../store/store.js';
 import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
-import { databaseUrl, findWorkspace, withStore } from '../workspace.js';
+import { blobDir, databaseUrl, findWorkspace, withStore } from '../workspace.js';
 
 export const auditHelp = `Usage:
   rotguard audit [--out DIR] [--max-monitor-age-days N] [--json]
@@ -44,7 +44,7 @@ export interface WrittenReport {
 /** Assembles the report for a workspace and writes it as HTML and JSON (atomically). */
 export async function writeAuditReport(o: { workspace: string; outDir: string; narrative?: AuditReport['narrative']; maxMonitorAgeDays?: number; embedded?: boolean }): Promise<WrittenReport> {
   // embedded: the workspace's own SQLite store even when ROTGUARD_DATABASE_URL is set (the demo's).
-  const store = await openStore({ workspace: o.workspace, databaseUrl: o.embedded ? undefined : databaseUrl(), readOnly: true });
+  const store = await openStore({ workspace: o.workspace, databaseUrl: o.embedded ? undefined : databaseUrl(), readOnly: true, blobDir: o.embedded ? undefined : blobDir() });
   try {
     const report = await auditReport(store, { workspace: o.workspace, narrative: o.narrative ?? null, maxMonitorAgeDays: o.maxMonitorAgeDays });
     const html = join(o.outDir, 'audit-report.html');

@@ -12,7 +12,7 @@ import { createSnapshot, diffSnapshots, listSnapshots, readSnapshot, type Snapsh
 import { openStore } from '../../store/store.js';
 import { emit, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { databaseUrl, WORKSPACE_DIR, withStore, workspaceToCreate } from '../workspace.js';
+import { blobDir, databaseUrl, WORKSPACE_DIR, withStore, workspaceToCreate } from '../workspace.js';
 
 
 function numberOption(flag: string, raw: unknown): number | null {
@@ -41,7 +41,7 @@ export async function initCommand(args: string[], io: CommandIO): Promise<number
     throw new UsageError(`init got two folders: ${positionals[0]} and --workspace ${String(values.workspace)}; give one`);
   }
   const workspace = workspaceToCreate(positionals[0] ?? (values.workspace as string | undefined) ?? '.');
-  const store = await openStore({ workspace, databaseUrl: databaseUrl(), migrate: true });
+  const store = await openStore({ workspace, databaseUrl: databaseUrl(), migrate: true, blobDir: blobDir() });
   const result = { workspace, backend: store.backend, store: store.location };
   await store.close();
   emit(io, Boolean(values.json), result, `initialised ${workspace} (${store.backend} store at ${store.location})`);
