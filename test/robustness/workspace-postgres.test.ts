@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import { openStore } from '../../src/store/store.js';
 import { forEachBackend } from '../store/backends.js';
 import { isCleanUserError, rotguard } from './cli-harness.js';
 import { tally } from './tally.js';
@@ -23,6 +24,17 @@ forEachBackend('init creates the workspace folder', (b) => {
       && (statSync(join(folder, 'event-key.json')).mode & 0o777) === 0o600 && list.code === 0;
     tally('bad inputs', ok);
     assert.ok(ok, `${init.stderr}${list.stderr}`);
+    // Read-only commands run in read-only sessions (PostgreSQL itself would refuse a write).
+    const verify = await rotguard(['audit', 'verify', '--workspace', project], env);
+    assert.equal(verify.code, 0, verify.stderr);
+    if (b.backend === 'postgres') {
+      const ro = await openStore({ workspace: folder, databaseUrl, readOnly: true });
+      try {
+        await assert.rejects(ro.db.insertInto('teams').values({ name: 'x', created_at: 'now' }).execute(), /read-only transaction/);
+      } finally {
+        await ro.close();
+      }
+    }
     // The URL printed by init has no password.
     if (databaseUrl && new URL(databaseUrl).password) assert.ok(!init.stdout.includes(`:${new URL(databaseUrl).password}@`) && init.stdout.includes(":***@"), init.stdout);
   });
