@@ -179,6 +179,10 @@ describe('robustness: flags, folders and output paths', () => {
   it('terminal escape codes and database passwords never reach the terminal', async () => {
     const esc = await rg('featurize', join(dir, '\u001b]0;pwned\u0007\u001b[2J.csv'), '--out', join(dir, 'o10.csv'));
     handled('escape codes in a printed name', isCleanUserError(esc) && !/\u001b/.test(esc.stderr), esc);
+    // A stored free text (an endpoint's description, like a promotion's reason) carrying escape codes.
+    const added = await rg('endpoints', 'add', 'logs', '--unit', 'ratio', '--description', 'ok\u001b[2J\u001b]0;pwned\u0007\r', '--workspace', ws);
+    const listed = await rg('endpoints', 'list', '--workspace', ws);
+    handled('escape codes in a stored text', added.code === 0 && listed.code === 0 && !/[\u001b\u0007\r]/.test(listed.stdout) && /ok\\u\{1b\}\[2J/.test(listed.stdout), listed);
     const url = 'postgres://alice:s3cret@127.0.0.1:1/db?password=s3cret2&sslmode=disable';
     const pg = await rotguard(['init', join(dir, 'pg-ws')], { ...env, ROTGUARD_DATABASE_URL: url });
     handled('password in the database URL', isCleanUserError(pg, /store_unreachable|cannot connect/) && !/s3cret/.test(pg.stderr + pg.stdout), pg);
