@@ -185,28 +185,45 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
 }
 
 async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise<ControlResult> {
-  const rows = await ctx.store.db.selectFrom('predictions').select(['request', 'feature_hash']).where('model_version', '=', v.id).execute();
-  if (!rows.length) return result('serve.predictions_traceable', 'n/a', 'no predictions served');
-  const byRequest = new Map<string, typeof rows>();
-  for (const r of rows) (byRequest.get(r.request) ?? byRequest.set(r.request, []).get(r.request)!).push(r);
-  const logged = new Map<string, { count: number; digest?: string }>();
+  const stored = await ctx.store.db.selectFrom('predictions').select(['request', 'batch', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('model_version', '=', v.id).groupBy(['request', 'batch']).execute();
+  // What was logged as served: per request, one event per batch (or, before migration 0007, one per request).
+  const logged = new Map<string, Map<number | null, { count: number; digest?: string }>>();
   for (const e of ctx.events) {
     if (e.kind !== 'predicted' || e.version_id !== v.id) continue;
     const p = decodeEventPayload(e, 'predicted');
-    logged.set(p.request, p);
+    const m = logged.get(p.request) ?? logged.set(p.request, new Map()).get(p.request)!;
+    m.set(p.batch ?? null, p);
   }
+  if (!stored.length && !logged.size) return result('serve.predictions_traceable', 'n/a', 'no predictions served');
+  const storedBy = new Map<string, Map<number | null, number>>();
+  for (const r of stored) (storedBy.get(r.request) ?? storedBy.set(r.request, new Map()).get(r.request)!).set(r.batch ?? null, Number(r.n));
   const problems: string[] = [];
-  for (const [request, list] of byRequest) {
+  let total = 0;
+  for (const [request, batches] of storedBy) {
     const l = logged.get(request);
-    if (!l) problems.push(`request ${short(request)} (${list.length} predictions) has no event in the log`);
-    else if (l.count !== list.length) problems.push(`request ${short(request)}: ${list.length} stored predictions, ${l.count} logged`);
-    else if (!l.digest || l.digest !== (await requestDigest(ctx.store.db, request)).digest) problems.push(`request ${short(request)}: stored predictions differ from what was served (digest mismatch)`);
+    for (const [batch, n] of batches) {
+      total += n;
+      const what = batch === null ? `request ${short(request)}` : `request ${short(request)} batch ${batch + 1}`;
+      // A legacy request's single event covers all its rows.
+      const entry = l?.get(batch);
+      if (!entry) problems.push(`${what} (${n} predictions) has no event in the log`);
+      else if (entry.count !== n) problems.push(`${what}: ${n} stored predictions, ${entry.count} logged`);
+      else if (!entry.digest || entry.digest !== (await requestDigest(ctx.store.db, request, batch ?? undefined)).digest) problems.push(`${what}: stored predictions differ from what was served (digest mismatch)`);
+    }
   }
-  const wrongFeatures = rows.filter((r) => r.feature_hash !== v.featureHash).length;
-  if (wrongFeatures) problems.push(`${wrongFeatures} predictions were computed with another feature version`);
+  // Logged but gone: deleted predictions (a whole request, or one batch of it).
+  for (const [request, batches] of logged) {
+    for (const [batch, entry] of batches) {
+      if (storedBy.get(request)?.has(batch)) continue;
+      problems.push(`${batch === null ? `request ${short(request)}` : `request ${short(request)} batch ${batch + 1}`}: ${entry.count} predictions logged as served, none stored (deleted)`);
+    }
+  }
+  const wrongFeatures = await ctx.store.db.selectFrom('predictions').select((eb) => eb.fn.countAll<number>().as('n')).where('model_version', '=', v.id).where('feature_hash', '!=', v.featureHash).executeTakeFirst();
+  if (Number(wrongFeatures?.n ?? 0)) problems.push(`${Number(wrongFeatures!.n)} predictions were computed with another feature version`);
   return problems.length
     ? result('serve.predictions_traceable', 'fail', problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''))
-    : result('serve.predictions_traceable', 'pass', `${rows.length} predictions in ${byRequest.size} requests, each logged with its digest; lineage to build ${v.buildHash ? short(v.buildHash) : '(imported)'}`);
+    : result('serve.predictions_traceable', 'pass', `${total} predictions in ${storedBy.size} requests, each batch logged with its digest; lineage to build ${v.buildHash ? short(v.buildHash) : '(imported)'}`);
 }
 
 function retrainJustified(ctx: AuditContext, v: ModelVersion): ControlResult {

@@ -5,6 +5,7 @@ import { listModels, type ModelVersion } from '../registry/registry.js';
 import { latestMonitorRun } from '../monitor/monitor.js';
 import { decodeEventPayload } from '../store/event-kinds.js';
 import { readEvents, verifyEventLog } from '../store/event-log.js';
+import { storeIntegrity } from './store-integrity.js';
 import type { Store } from '../store/store.js';
 import { decodeStoredRecipe } from '../training/decoders.js';
 import { readValidationReport } from '../validate/decoders.js';
@@ -92,7 +93,9 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     at: e.at, seq: e.seq, kind: e.kind, model: e.model ?? '', version: e.version_id, actor: e.actor, reason: e.reason,
   }));
 
-  const log = await verifyEventLog(store.db);
+  const log = await verifyEventLog(store.db, { key: store.eventKey });
+  // The tables the log describes must still say what the log recorded.
+  const integrity = await storeIntegrity(store, events);
   const count = async (table: 'predictions' | 'sources' | 'measurements') =>
     Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
   const all = models.flatMap((m) => m.controls);
@@ -107,7 +110,10 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
       controlsPassed: all.filter((c) => c.status === 'pass').length, controlsFailed: all.filter((c) => c.status === 'fail').length,
       predictions: await count('predictions'), sources: await count('sources'), measurements: await count('measurements'), decisions: decisions.length,
     },
-    eventLog: { ok: log.ok, events: log.events, headSeq: log.headSeq, headHash: log.headHash, problems: log.problems.map((p) => p.message) },
+    eventLog: {
+      ok: log.ok && !integrity.length, events: log.events, headSeq: log.headSeq, headHash: log.headHash,
+      problems: [...log.problems.map((p) => p.message), ...integrity.map((m) => `store differs from the log: ${m}`)],
+    },
     models, timelines, decisions, transitions, narrative: o.narrative ?? null,
     compute: { currency: prices.currency, spend: await spendPerTeam(store.db) },
   };

@@ -28,7 +28,22 @@ export interface BatchResult {
   fingerprints: Uint32Array;
 }
 
-export function featurizeBatch(inputs: BatchInput[], recipe: FeatureRecipe, file?: string): BatchResult {
+/**
+ * An error that is not a MoleculeError, raised while RDKit handled row `index`: RDKit's
+ * WebAssembly instance may now be corrupt (a stack overflow shows as "memory access out
+ * of bounds"), so the batch stops here and the worker must be replaced (see ChemPool).
+ */
+export class ToolkitCrash extends Error {
+  readonly index: number;
+  constructor(index: number, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'ToolkitCrash';
+    this.index = index;
+  }
+}
+
+/** `onRow(i)` is called before row i starts: the pool's per-structure time limit runs from it. */
+export function featurizeBatch(inputs: BatchInput[], recipe: FeatureRecipe, file?: string, onRow?: (i: number) => void): BatchResult {
   const dict = descriptorDictionary(recipe.descriptors);
   const nd = dict.descriptors.length;
   const words = wordsFor(recipe.morgan.nBits);
@@ -37,6 +52,7 @@ export function featurizeBatch(inputs: BatchInput[], recipe: FeatureRecipe, file
   const molecules: (FeaturizedMolecule | null)[] = [];
   const rejects: BatchReject[] = [];
   inputs.forEach((input, i) => {
+    onRow?.(i);
     try {
       molecules.push(featurizeInto(input.structure, dict, recipe.morgan, descriptors, i * nd, fingerprints, i * words, { file, line: input.line }));
     } catch (e) {
@@ -61,10 +77,11 @@ export interface IdentityResult {
   rejects: BatchReject[];
 }
 
-export function identifyBatch(inputs: BatchInput[], withMolWeight: boolean, file?: string): IdentityResult {
+export function identifyBatch(inputs: BatchInput[], withMolWeight: boolean, file?: string, onRow?: (i: number) => void): IdentityResult {
   const molecules: (IdentifiedMolecule | null)[] = [];
   const rejects: BatchReject[] = [];
   inputs.forEach((input, i) => {
+    onRow?.(i);
     try {
       const std = standardize(input.structure, { file, line: input.line });
       try {
@@ -84,5 +101,5 @@ export function identifyBatch(inputs: BatchInput[], withMolWeight: boolean, file
 
 function toReject(index: number, e: unknown): BatchReject {
   if (e instanceof MoleculeError) return { index, code: e.code, reason: e.message };
-  return { index, code: 'internal_error', reason: e instanceof Error ? e.message : String(e) };
+  throw new ToolkitCrash(index, e);
 }

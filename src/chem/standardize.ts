@@ -1,4 +1,5 @@
 import { MoleculeError, type ErrorLocation } from '../core/errors.js';
+import { assertStructureSize } from './structure-limits.js';
 import { adjacency, components, parseRdkitJson, toRdkitJson, type MolGraph } from './molgraph.js';
 import { rdkit, type Mol } from './rdkit.js';
 
@@ -34,6 +35,7 @@ export function release(m: { mol: Mol }): void {
 export function standardize(input: string, where: ErrorLocation = {}): StandardizedMolecule {
   const trimmed = input.trim();
   if (!trimmed) throw new MoleculeError('empty_structure', input, 'empty structure', where);
+  assertStructureSize(trimmed, where);
   const RD = rdkit();
   const parsed = RD.get_mol(trimmed);
   if (!parsed) throw new MoleculeError('unparsable_structure', input, 'RDKit could not parse or sanitize the structure', where);

@@ -1,5 +1,7 @@
 import { packageVersion } from '../core/package-info.js';
 import { RotguardError } from '../core/errors.js';
+import { maskUrl } from '../core/mask-url.js';
+import { printable, userErrorFromSystem } from './system-errors.js';
 import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
 import {
   datasetsCommand, datasetsHelp, endpointsCommand, endpointsHelp, featuresCommand, featuresHelp, ingestCommand, ingestHelp, initCommand, initHelp,
@@ -83,17 +85,20 @@ export async function main(argv: string[], io: CommandIO = { out: (t) => process
     return 1;
   }
   const json = args.includes('--json');
+  // Human text is made safe for a terminal (no escape sequences from stored reasons or
+  // input files) and no database password is ever printed.
+  const safe: CommandIO = { out: (t) => io.out(maskUrl(json ? t : printable(t))), err: (t) => io.err(printable(maskUrl(t))) };
   try {
-    return await command.run(args, io);
+    return await command.run(args, safe);
   } catch (e) {
-    if (e instanceof RotguardError || isParseArgsError(e)) {
-      const err = e instanceof RotguardError ? e : new RotguardError('usage', (e as Error).message);
-      if (json) io.out(JSON.stringify({ error: err.toJSON() }, null, 2) + '\n');
-      io.err(`rotguard ${name}: ${err.describe()}\n`);
+    const user = e instanceof RotguardError ? e : isParseArgsError(e) ? new RotguardError('usage', (e as Error).message) : userErrorFromSystem(e);
+    if (user) {
+      if (json) safe.out(JSON.stringify({ error: user.toJSON() }, null, 2) + '\n');
+      safe.err(`rotguard ${name}: ${user.describe()}\n`);
       // From the error catalogue: 1 a user error, 3 a failed integrity check.
-      return err.exitCode;
+      return user.exitCode;
     }
-    io.err(`rotguard ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    safe.err(`rotguard ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 2;
   }
 }

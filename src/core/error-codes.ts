@@ -26,6 +26,9 @@ export const ERROR_CATEGORIES = {
       // compute governance
       'bad_time_limit', 'bad_duration', 'bad_resources', 'bad_tasks', 'bad_task', 'empty_input', 'bad_budget', 'bad_compute_settings', 'bad_gpu_trace',
       'environment_required', 'bad_image_digest', 'bad_external_command', 'unknown_job_kind', 'ambiguous_job',
+      // reliability: structures and files refused before they can hurt, outputs that would overwrite the wrong thing
+      'structure_too_large', 'toolkit_crash', 'structure_timeout', 'not_utf8', 'output_not_regular_file', 'output_is_input', 'output_folder_missing',
+      'output_format_unsupported',
     ],
   },
   /** Something named does not exist (yet). */
@@ -38,7 +41,7 @@ export const ERROR_CATEGORIES = {
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */
-  conflict: { exit: 1, http: 409, codes: ['endpoint_exists', 'file_changed', 'not_frozen', 'store_not_initialised', 'job_not_open', 'job_not_cancellable', 'job_not_runnable'] },
+  conflict: { exit: 1, http: 409, codes: ['endpoint_exists', 'file_changed', 'not_frozen', 'store_not_initialised', 'job_not_open', 'job_not_cancellable', 'job_not_runnable', 'concurrent_change'] },
   /** A governance rule refused the action: a reason is missing, a gate failed, a second person is needed, the model is frozen. */
   refused: {
     exit: 1,
@@ -49,9 +52,9 @@ export const ERROR_CATEGORIES = {
     ],
   },
   /** Stored data failed a check: a blob whose bytes do not match its hash, a broken lineage, a corrupt artifact. */
-  integrity: { exit: 3, http: 500, codes: ['blob_malformed', 'row_malformed', 'event_malformed', 'file_malformed', 'blob_hash_invalid', 'blob_corrupt', 'blob_missing', 'broken_lineage', 'invalid_model_artifact'] },
+  integrity: { exit: 3, http: 500, codes: ['blob_malformed', 'row_malformed', 'event_malformed', 'file_malformed', 'event_key_invalid', 'alias_not_in_log', 'blob_hash_invalid', 'blob_corrupt', 'blob_missing', 'broken_lineage', 'invalid_model_artifact'] },
   /** A service the user configured cannot be reached. */
-  unavailable: { exit: 1, http: 503, codes: ['store_unreachable', 'slurm_submit_failed', 'slurm_cancel_failed'] },
+  unavailable: { exit: 1, http: 503, codes: ['store_unreachable', 'slurm_submit_failed', 'slurm_cancel_failed', 'disk_full', 'not_writable', 'store_busy'] },
   /** The computation itself failed on valid input (numerics), not the user's mistake. */
   failed: { exit: 1, http: 422, codes: ['training_failed', 'external_command_failed', 'external_output_missing', 'time_limit_reached'] },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; http: number; codes: readonly string[] }>;

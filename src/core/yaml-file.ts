@@ -42,3 +42,16 @@ export function yamlLineLocator(doc: Document.Parsed, lines: LineCounter, rootLi
     return offset === undefined ? undefined : lines.linePos(offset).line;
   };
 }
+
+/**
+ * A parsed document's value. Resolving aliases can fail on a document that parsed: an
+ * alias bomb (aliases of aliases, exponential when expanded) is refused by the YAML
+ * library's alias limit, and that is the user's file, not an internal error.
+ */
+export function yamlToJs(doc: Document.Parsed, what: string, file?: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (e) {
+    throw new RotguardError('bad_yaml', `${what} cannot be read: ${(e as Error).message.split('\n')[0]}`, { file });
+  }
+}

@@ -12,6 +12,9 @@ export interface DelimitedRecord {
   problem?: string;
 }
 
+/** Longest field a delimited file may have (a structure, an id, a value); longer ones make their row a problem. */
+export const MAX_FIELD_CHARS = 1_000_000;
+
 export async function* readDelimited(chunks: AsyncIterable<string | Buffer>, delimiter = ','): AsyncGenerator<DelimitedRecord> {
   let field = '';
   let fields: string[] = [];
@@ -35,6 +38,13 @@ export async function* readDelimited(chunks: AsyncIterable<string | Buffer>, del
     return blank ? null : record;
   }
 
+  // A field past the limit stops growing and its record is reported as a problem: a 50 MB
+  // cell must cost one rejected row, not gigabytes of string building.
+  const append = (c: string) => {
+    if (field.length < MAX_FIELD_CHARS) field += c;
+    else problem ??= `field ${fields.length + 1} is longer than ${MAX_FIELD_CHARS.toLocaleString('en')} characters`;
+  };
+
   // A chunk may end between the two characters of "" or of CRLF.
   let carry = '';
   let firstChunk = true;
@@ -46,7 +56,7 @@ export async function* readDelimited(chunks: AsyncIterable<string | Buffer>, del
       if (inQuotes) {
         if (c === '"') {
           if (text[i + 1] === '"') {
-            field += '"';
+            append('"');
             i++;
           } else {
             inQuotes = false;
@@ -54,7 +64,7 @@ export async function* readDelimited(chunks: AsyncIterable<string | Buffer>, del
           }
         } else {
           if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
-          field += c;
+          append(c);
         }
       } else if (c === delimiter) {
         fields.push(field);
@@ -72,7 +82,7 @@ export async function* readDelimited(chunks: AsyncIterable<string | Buffer>, del
         started = true;
       } else {
         if (afterQuote && !problem) problem = `unexpected text after a closing quote in field ${fields.length + 1}`;
-        field += c;
+        append(c);
         started = true;
       }
     }

@@ -1,4 +1,4 @@
-import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
+import { csvField, openCsvOutputs } from '../core/atomic-file.js';
 import { descriptorDictionary } from '../chem/descriptors.js';
 import { featureVersion, type FeatureRecipe, type FeatureVersion } from '../chem/featurize.js';
 import type { BatchResult } from '../chem/featurize-batch.js';
@@ -68,9 +68,8 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
   const rejectsPath = options.rejects ?? defaultRejectsPath(options.out);
   const batchSize = options.batchSize ?? 32;
 
+  const { out, rej } = openCsvOutputs(options.out, rejectsPath, options.input);
   const pool = await ChemPool.start(options.workers ?? ChemPool.defaultSize(), options.input);
-  const out = new AtomicFileWriter(options.out);
-  const rej = new AtomicFileWriter(rejectsPath);
   const fpColumn = `morgan_r${options.recipe.morgan.radius}_${options.recipe.morgan.nBits}`;
   out.write(['line', 'id', 'input', 'smiles', 'inchikey', 'scaffold', 'framework', 'standardization', ...dict.descriptors.map((d) => d.name), fpColumn].join(',') + '\n');
   rej.write('line,id,input,code,reason\n');

@@ -6,6 +6,7 @@ import { csvField } from '../core/atomic-file.js';
 import { InputFileError } from '../core/errors.js';
 import { canonicalJson, hashOf } from '../core/hash.js';
 import { ChemPool } from '../chem/chem-pool.js';
+import { measurementDigest } from './measurement-digest.js';
 import type { BatchInput, IdentityResult } from '../chem/featurize-batch.js';
 import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
@@ -322,12 +323,15 @@ async function commitIngest(store: Store, o: {
         .onConflict((oc) => oc.columns(['team', 'external_id']).doNothing()).execute();
     }
     for (const chunk of chunks(measurements, 1000)) await trx.insertInto('measurements').values(chunk).execute();
+    // The digest of what was stored, logged with it: the audit re-reads the measurements and compares.
+    const stored = await measurementDigest(trx, o.sourceId);
     await appendEvent(trx, {
       kind: 'source_ingested', subject: `source:${o.sourceId}`, actor: o.actor,
       reason: `${o.path}: ${measurements.length} of ${o.rows} rows accepted under ${o.protocolVersion}`,
       payload: {
         source: o.sourceId, file: o.path, fileSha256: o.fileSha256, format: o.format, mappingHash: o.mappingHash, team: mapping.team, protocolVersion: o.protocolVersion,
         endpoint: o.endpoint, rows: o.rows, accepted: measurements.length, rejected: o.rejected, newCompounds: keys.length - known, quarantineBlob: o.quarantineBlob,
+        measurementsDigest: stored.digest,
       },
     });
     return keys.length - known;
@@ -343,11 +347,17 @@ async function identify(candidates: Candidate[], withMolWeight: boolean, options
     const batches: Promise<IdentityResult>[] = [];
     for (let i = 0; i < candidates.length; i += size) {
       const inputs: BatchInput[] = candidates.slice(i, i + size).map((c) => ({ line: c.line, structure: c.structure }));
-      batches.push(pool.identity(inputs, withMolWeight, options.path));
+      const batch = pool.identity(inputs, withMolWeight, options.path);
+      batch.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
+      batches.push(batch);
     }
     let done = 0;
     for (const [b, batch] of batches.entries()) {
       const r = await batch;
+      // A row that failed for an internal reason says nothing about the file: refuse to
+      // record the ingest at all (a rerun then ingests it), rather than quarantine valid rows.
+      const internal = r.rejects.find((x) => x.code === 'internal_error');
+      if (internal) throw new Error(`chemistry failed internally on line ${candidates[b * size + internal.index]?.line}: ${internal.reason}; nothing was ingested`);
       for (const rej of r.rejects) result.rejects.push({ ...rej, index: rej.index + b * size });
       result.molecules.push(...r.molecules);
       done += r.molecules.length;

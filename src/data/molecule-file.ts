@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { utf8Chunks } from './utf8-text.js';
 import { extname } from 'node:path';
 import { InputFileError } from '../core/errors.js';
 import { readDelimited } from './delimited.js';
@@ -64,9 +65,7 @@ export async function openMoleculeFile(path: string, options: MoleculeFileOption
 }
 
 function chunks(path: string, onBytes?: (n: number) => void): AsyncIterable<string> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
-  if (onBytes) stream.on('data', () => onBytes(stream.bytesRead));
-  return stream;
+  return utf8Chunks(path, onBytes);
 }
 
 async function delimitedFile(path: string, bytes: number, delimiter: string, options: MoleculeFileOptions): Promise<MoleculeFile> {

@@ -2,7 +2,7 @@
  * A streaming SD-file reader: yields each record's molblock, its data fields
  * ("> <NAME>" items) and the line where the record starts, so errors name a line.
  */
-import { createReadStream } from 'node:fs';
+import { utf8Stream } from './utf8-text.js';
 import { createInterface } from 'node:readline';
 
 export interface SdfRecord {
@@ -13,8 +13,7 @@ export interface SdfRecord {
 }
 
 export async function* readSdf(path: string, onBytes?: (n: number) => void): AsyncGenerator<SdfRecord> {
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  if (onBytes) stream.on('data', () => onBytes(stream.bytesRead));
+  const stream = utf8Stream(path, onBytes);
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
   let start = 1;

@@ -1,4 +1,5 @@
 import { nowIso } from '../core/clock.js';
+import { isIsoDate } from '../core/iso-date.js';
 import { RotguardError } from '../core/errors.js';
 import { decodeJson } from '../core/decode.js';
 import { canonicalJson } from '../core/hash.js';
@@ -76,7 +77,7 @@ export function normalizeDefinition(d: SnapshotDefinition): SnapshotDefinition {
   for (const k of ['measuredFrom', 'measuredTo', 'reportedBy'] as const) {
     const v = d[k];
     if (v !== undefined) {
-      if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(Date.parse(v))) throw new RotguardError('bad_date', `${k} must be an ISO date, got "${v}"`, { field: k });
+      if (!isIsoDate(v)) throw new RotguardError('bad_date', `${k} must be an ISO date, got "${v}"`, { field: k });
       out[k] = v;
     }
   }

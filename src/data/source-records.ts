@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { utf8Chunks } from './utf8-text.js';
 import { extname } from 'node:path';
 import { InputFileError } from '../core/errors.js';
 import { readDelimited } from './delimited.js';
@@ -37,7 +38,7 @@ export async function openSourceFile(path: string): Promise<SourceFile> {
   if (ext !== '.csv' && ext !== '.tsv' && ext !== '.tab') throw new InputFileError('unknown_format', `${path}: unknown file type "${ext}"; use .csv, .tsv or .sdf`, { file: path });
   const delimiter = ext === '.csv' ? ',' : '\t';
   let columns: string[] | undefined;
-  for await (const r of readDelimited(createReadStream(path, { encoding: 'utf8' }), delimiter)) {
+  for await (const r of readDelimited(utf8Chunks(path), delimiter)) {
     columns = r.fields.map((f) => f.trim());
     break;
   }
@@ -50,8 +51,7 @@ export async function openSourceFile(path: string): Promise<SourceFile> {
     columns: header,
     async *records(onBytes) {
       const index = new Map(header.map((c, i) => [c, i]));
-      const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
-      if (onBytes) stream.on('data', () => onBytes(stream.bytesRead));
+      const stream = utf8Chunks(path, onBytes);
       let first = true;
       for await (const r of readDelimited(stream, delimiter)) {
         if (first) {

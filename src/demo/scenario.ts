@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
-import { yamlLineLocator } from '../core/yaml-file.js';
+import { yamlLineLocator, yamlToJs } from '../core/yaml-file.js';
 import { RotguardError } from '../core/errors.js';
 
 /**
@@ -273,7 +273,7 @@ export function parseScenarioText(text: string, file: string): unknown {
     const [code, what] = json ? (['bad_json', 'JSON'] as const) : (['bad_yaml', 'YAML'] as const);
     throw new RotguardError(code, `scenario is not valid ${what}: ${err.message.split('\n')[0]}`, { file, line: err.linePos?.[0]?.line });
   }
-  const value: unknown = doc.toJS();
+  const value: unknown = yamlToJs(doc, 'scenario', file);
   const lineOf: LineOf = yamlLineLocator(doc, lines, true);
   if (value && typeof value === 'object') documentOrigins.set(value, { file, lineOf });
   return value;

@@ -113,8 +113,10 @@ export interface WindowEvidence {
     shiftSdDifference?: number | null;
     /** The smallest shift these references detect with 80 % power at the test's level. */
     minimalDetectableShift?: number | null;
-    /** Pooled within-version replicate SD of the endpoint's measurements (the assay's own noise). */
+    /** Pooled within-version replicate SD of the endpoint's measurements (the assay's own noise; 0.1 without replicates). */
     replicateNoise?: number;
+    /** Why the shift was or was not confirmed, in words, with the numbers. */
+    explanation?: string;
   };
   proxy: {
     /** Confidence (interval width) moving fast while chemistry is stable. */

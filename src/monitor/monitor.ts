@@ -10,7 +10,7 @@ import { descriptorRowDecoder, readSnapshotBlob } from '../data/decoders.js';
 import { trainingSetBlobOf } from '../registry/decoders.js';
 import { recordEvent, versionFromRow, type ModelVersion } from '../registry/registry.js';
 import { decodeEventPayload } from '../store/event-kinds.js';
-import { latestEvent } from '../store/event-log.js';
+import { latestEvent, readEvents } from '../store/event-log.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { readTrainingSet } from '../training/decoders.js';
@@ -75,7 +75,9 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
   // As of a time, predictions made later do not exist yet, just as labels reported later.
   let query = store.db.selectFrom('predictions').selectAll().where('model_version', 'like', `${o.model}@%`);
   if (o.asOf) query = query.where('requested_at', '<=', o.asOf);
-  const predictions = await query.orderBy('requested_at').orderBy('id').execute();
+  // Only what was logged as served counts: rows without their `predicted` event (left by
+  // an interrupted predict before each batch was logged with its rows) are not evidence.
+  const predictions = await loggedPredictions(store, o.model, await query.orderBy('requested_at').orderBy('id').execute());
   if (!predictions.length) {
     throw new RotguardError('no_predictions', o.asOf
       ? `model ${o.model} has no prediction records made by ${o.asOf}: --as-of lies before its first prediction`
@@ -172,6 +174,15 @@ async function storeEvidence(store: Store, key: string, versionId: string, windo
     .onConflict((oc) => oc.column('key').doNothing()).execute();
 }
 
+async function loggedPredictions(store: Store, model: string, rows: Row<'predictions'>[]): Promise<Row<'predictions'>[]> {
+  const logged = new Set<string>();
+  for (const e of await readEvents(store.db, { kind: 'predicted', model })) {
+    const p = decodeEventPayload(e, 'predicted');
+    logged.add(p.batch === undefined ? p.request : `${p.request}#${p.batch}`);
+  }
+  return rows.filter((r) => logged.has(r.request) || (r.batch !== null && logged.has(`${r.request}#${r.batch}`)));
+}
+
 interface WindowGroup {
   label: string;
   start: string;
@@ -202,7 +213,10 @@ function groupWindows(rows: Row<'predictions'>[], kind: WindowKind): WindowGroup
       if (kind === 'request' && r.requested_at > g.end) g.end = r.requested_at;
     } else groups.set(key, { label: key, start, end, rows: [r] });
   }
-  return [...groups.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  // Ordered by end (when the window's evidence is complete), then start, then label: requests
+  // served concurrently overlap, and a short one can start after a long one yet end before it.
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return [...groups.values()].sort((a, b) => cmp(a.end, b.end) || cmp(a.start, b.start) || cmp(a.label, b.label));
 }
 
 function isoWeek(monday: Date): string {
@@ -462,7 +476,6 @@ function newLabels(ctx: VersionContext, asOf: string) {
  */
 function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] {
   const rows = ctx.measurements.filter((r) => knownBy(r, asOf));
-  const none: WindowEvidence['assay'] = { references: [], medianReferenceShift: null, confirmedShift: false };
   // Replicate noise, pooled over every compound × protocol version.
   const by = new Map<string, Map<string, number[]>>();
   for (const r of rows) {
@@ -481,6 +494,12 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
     }
   }
   const noise = dof > 0 ? Math.sqrt(ss / dof) : 0.1;
+  // The assay's noise goes with the evidence, and an explanation in words, so a reader sees why a shift was or was not confirmed.
+  const noiseText = `replicate noise ${noise.toPrecision(3)} (${dof > 0 ? `pooled replicate SD, ${dof} degrees of freedom` : 'default: no replicates'})`;
+  const none: WindowEvidence['assay'] = {
+    references: [], medianReferenceShift: null, confirmedShift: false, replicateNoise: noise,
+    explanation: `no reference compound measured under two versions of a protocol; ${noiseText}`,
+  };
   const versionsByProtocol = new Map<string, string[]>();
   for (const v of new Set(rows.map((r) => r.protocol_version))) {
     const protocol = v.split('@')[0]!;
@@ -500,7 +519,12 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
     }
     if (!references.length) continue;
     const shifts = references.map((r) => r.shift);
-    const result = { references, medianReferenceShift: median(shifts), ...pairedAssayShift(shifts), replicateNoise: noise };
+    const paired = pairedAssayShift(shifts);
+    const f = (x: number | null) => (x === null ? 'n/a' : x.toPrecision(3));
+    const explanation = `${previous} → ${latest}: ${paired.referencesCompared} reference${paired.referencesCompared === 1 ? '' : 's'}, paired mean shift ${f(paired.pairedShift)} ` +
+      `(95 % CI ${f(paired.shiftCiLow)} to ${f(paired.shiftCiHigh)}, p ${f(paired.shiftPValue)}); ${paired.confirmedShift ? 'confirmed' : 'not confirmed'}: a shift needs p < 0.001 with at least 3 references; ` +
+      `these references detect ${f(paired.minimalDetectableShift)} or more with 80 % power; ${noiseText}`;
+    const result = { references, medianReferenceShift: median(shifts), ...paired, replicateNoise: noise, explanation };
     const rank = (a: WindowEvidence['assay']) => [a.confirmedShift ? 1 : 0, Math.abs(a.pairedShift ?? a.medianReferenceShift ?? 0)] as const;
     const [rc, rm] = rank(result);
     const [bc, bm] = rank(best);

@@ -58,6 +58,9 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Deepest parenthesis nesting a condition may have; real policies use two or three. */
+export const MAX_CONDITION_DEPTH = 64;
+
 /** Parses a condition; throws ConditionSyntaxError naming the first problem. */
 export function parseCondition(text: string): Condition {
   const tokens = tokenize(text);
@@ -84,11 +87,15 @@ export function parseCondition(text: string): Condition {
     return { kind, terms: terms.flatMap((t) => (t.kind === kind ? t.terms : [t])) };
   };
 
+  let depth = 0;
   const primary = (): Condition => {
     const t = peek();
     if (t?.type === '(') {
+      // The parser recurses per parenthesis: bound it before the stack is.
+      if (++depth > MAX_CONDITION_DEPTH) throw new ConditionSyntaxError(`nests parentheses more than ${MAX_CONDITION_DEPTH} deep (at column ${t.col}); simplify the condition`);
       pos++;
       const inner = group();
+      depth--;
       const close = peek();
       if (close?.type !== ')') throw new ConditionSyntaxError(`expected ")" but found ${where(close)}`);
       pos++;

@@ -86,8 +86,9 @@ function checkHistory(policy: Policy, history: readonly WindowEvidence[]): Windo
       throw new RotguardError('history_mixed_models', `window ${e.window.label} is evidence for ${e.model} but the current window is for ${current.model}; sustained rules count windows of one model version`, { field: `history[${i}].model` });
     }
     const prev = history[i - 1];
-    if (prev && !(Date.parse(prev.window.end) < Date.parse(e.window.end))) {
-      throw new RotguardError('history_out_of_order', `windows must be oldest first with distinct ends: ${prev.window.label} (end ${prev.window.end}) comes before ${e.window.label} (end ${e.window.end})`, { field: `history[${i}].window.end` });
+    // Equal ends are allowed: overlapping prediction requests (per-request windows) can finish in the same millisecond.
+    if (prev && Date.parse(prev.window.end) > Date.parse(e.window.end)) {
+      throw new RotguardError('history_out_of_order', `windows must be oldest first (by their end): ${prev.window.label} (end ${prev.window.end}) comes before ${e.window.label} (end ${e.window.end})`, { field: `history[${i}].window.end` });
     }
   }
   return current;

@@ -1,3 +1,4 @@
+import { nonFiniteAsNull } from '../core/hash.js';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { decodeJson } from '../core/decode.js';
@@ -79,7 +80,8 @@ async function recordDecision(trx: Transaction<Database>, model: string, d: Eval
   const { decision } = d;
   await recordEvent(trx, {
     kind: 'decision', model, versionId: d.versionId, actor, reason: decision.reason,
-    payload: { action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: d.windowKind, monitorRun: d.monitorRun, decision },
+    // Not-measurable evidence (NaN) is stored as null, as in the monitoring run's blob.
+    payload: nonFiniteAsNull({ action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: d.windowKind, monitorRun: d.monitorRun, decision }),
   });
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
+import { yamlToJs } from '../core/yaml-file.js';
 import { yamlLineLocator } from '../core/yaml-file.js';
 import { RotguardError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
@@ -88,7 +89,7 @@ export function parsePolicy(text: string, file?: string): Policy {
     throw new RotguardError('bad_yaml', `policy is not valid YAML: ${err.message.split('\n')[0]}`, { file, line: err.linePos?.[0]?.line });
   }
   const locate: LineLocator = yamlLineLocator(doc, lines);
-  return validatePolicy(doc.toJS(), file, locate);
+  return validatePolicy(yamlToJs(doc, 'policy', file), file, locate);
 }
 
 /** Checks and normalizes a parsed policy document. */

@@ -9,7 +9,7 @@ const COLUMNS = ['id', 'request', 'model_version', 'feature_hash', 'input_hash',
  */
 export async function exportPredictions(store: Store, o: { out: string; model?: string; request?: string }): Promise<number> {
   const jsonl = o.out.endsWith('.jsonl');
-  const w = new AtomicFileWriter(o.out);
+  const w = new AtomicFileWriter(o.out, { extensions: ['.csv', '.jsonl'] });
   if (!jsonl) w.write(COLUMNS.join(',') + '\n');
   let n = 0;
   let after = '';

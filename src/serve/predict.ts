@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
+import { csvField, openCsvOutputs } from '../core/atomic-file.js';
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
@@ -15,11 +15,12 @@ import { streamFeatures } from '../data/feature-stream.js';
 import { openMoleculeFile, type FileRow } from '../data/molecule-file.js';
 import { trainingSetBlobOf } from '../registry/decoders.js';
 import { frozenState, resolveModel, type ModelVersion } from '../registry/registry.js';
+import { assertAliasMatchesLog } from '../registry/alias-check.js';
 import { appendEvent } from '../store/event-log.js';
 import type { NewRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { readValidationReport } from '../validate/decoders.js';
-import { requestDigest } from './prediction-digest.js';
+import { rowsDigest } from './prediction-digest.js';
 import { trainingIndex, type TrainingIndex } from './training-index.js';
 import { domainBands, intervalHalfWidth, type ServingInterval } from './domain-interval.js';
 
@@ -78,6 +79,7 @@ export const DOMAIN_SIMILARITY = 0.3;
 export async function loadServingModel(store: Store, ref: string, level = 0.9): Promise<LoadedModel> {
   await loadRDKit();
   const version = await resolveModel(store.db, ref);
+  await assertAliasMatchesLog(store.db, ref, version);
   const contract = version.featureContract;
   const recipe: FeatureRecipe = { descriptors: contract.featureVersion.descriptors, morgan: contract.featureVersion.morgan };
   const here = featureVersion(recipe);
@@ -138,7 +140,7 @@ export async function scoreBatch(
   model: LoadedModel,
   inputs: ScoringInput[],
   features: { descriptors: Float64Array; fingerprints: Uint32Array },
-  meta: { request: string; actor: string; frozen: boolean; now: string },
+  meta: { request: string; batch: number; actor: string; frozen: boolean; now: string },
 ): Promise<ScoredBatch> {
   const nd = features.descriptors.length / Math.max(1, inputs.length);
   const words = features.fingerprints.length / Math.max(1, inputs.length);
@@ -159,7 +161,7 @@ export async function scoreBatch(
       id: randomUUID(), request: meta.request, model_version: model.version.id, feature_hash: model.version.featureHash, input_hash: sha256Hex(structure),
       input_id: inputId, inchikey: m.inchikey, smiles: m.smiles, value, uncertainty: Number.isFinite(sigma) ? sigma : null,
       interval_level: hasInterval ? model.interval!.level : null, lower: hasInterval ? value - half : null, upper: hasInterval ? value + half : null,
-      max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: meta.frozen ? 1 : 0, requested_by: meta.actor, requested_at: meta.now,
+      max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: meta.frozen ? 1 : 0, requested_by: meta.actor, requested_at: meta.now, batch: meta.batch,
     };
   });
   // The features go to the shared cache too: monitoring reads input drift from there.
@@ -171,27 +173,23 @@ export async function scoreBatch(
   return { records, cache };
 }
 
-/** Step 2: stores a scored batch (records and cached features) in one transaction. */
-export async function recordBatch(store: Store, batch: ScoredBatch): Promise<void> {
+/**
+ * Step 2: stores a scored batch (records and cached features) and its `predicted` event in
+ * one transaction: an interrupted request leaves only batches that are both stored and
+ * logged, so the audit can account for every row and monitoring counts only logged rows.
+ */
+export async function recordBatch(store: Store, batch: ScoredBatch, o: { request: string; batch: number; model: ModelVersion; actor: string; frozen: boolean }): Promise<void> {
   await store.db.transaction().execute(async (trx) => {
     for (let i = 0; i < batch.records.length; i += 500) await trx.insertInto('predictions').values(batch.records.slice(i, i + 500)).execute();
     for (let i = 0; i < batch.cache.length; i += 500) {
       await trx.insertInto('feature_cache').values(batch.cache.slice(i, i + 500)).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
     }
-  });
-}
-
-/**
- * Step 3: one event per request, after its last batch. A request spans several transactions
- * (one per batch), so the event carries the digest of what was stored (see requestDigest).
- */
-export async function recordRequest(store: Store, o: { request: string; model: ModelVersion; actor: string; frozen: boolean; complete: boolean }): Promise<void> {
-  const { count, digest } = await requestDigest(store.db, o.request);
-  if (!count) return;
-  await appendEvent(store.db, {
-    kind: 'predicted', subject: `request:${o.request}`, model: o.model.model, versionId: o.model.id, actor: o.actor,
-    reason: `${count} predictions${o.complete ? '' : ' (request failed part-way)'}${o.frozen ? ', model frozen' : ''}`,
-    payload: { request: o.request, count, digest, complete: o.complete },
+    const { count, digest } = rowsDigest(batch.records as Array<{ id: string; value: number; input_hash: string; model_version: string }>);
+    await appendEvent(trx, {
+      kind: 'predicted', subject: `request:${o.request}`, model: o.model.model, versionId: o.model.id, actor: o.actor,
+      reason: `${count} predictions (batch ${o.batch + 1})${o.frozen ? ', model frozen' : ''}`,
+      payload: { request: o.request, batch: o.batch, count, digest },
+    });
   });
 }
 
@@ -207,13 +205,12 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
   // A model frozen by policy still answers, but every prediction says so.
   const frozen = (await frozenState(store.db, model.version.model)).frozen;
   const rejectsPath = o.rejects ?? o.out.replace(/(\.[^./\\]+)?$/, '.rejects.csv');
-  const out = new AtomicFileWriter(o.out);
-  const rej = new AtomicFileWriter(rejectsPath);
+  const { out, rej } = openCsvOutputs(o.out, rejectsPath, o.input);
   out.write('prediction_id,line,id,smiles,inchikey,value,uncertainty,interval_level,lower,upper,max_similarity,nearest_training_compound,scaffold_seen,in_domain,model_frozen\n');
   rej.write('line,id,input,code,reason\n');
   const pool = o.pool ?? await ChemPool.start(o.workers ?? ChemPool.defaultSize(), o.input);
   const summary = { rows: 0, predicted: 0, rejected: 0, outOfDomain: 0, unseenScaffolds: 0 };
-  let stored = 0;
+  let batches = 0;
   const reasons: Record<string, number> = {};
   const reject = (row: { line: number; id: string; structure: string }, code: string, reason: string) => {
     summary.rejected++;
@@ -247,9 +244,9 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
       fingerprints.set(result.fingerprints.subarray(i * words, (i + 1) * words), j * words);
     });
     const inputs = byInput.map(({ row, index }) => ({ inputId: row.id, structure: row.structure, molecule: result.molecules[index]! }));
-    const scored = await scoreBatch(model, inputs, { descriptors, fingerprints }, { request, actor: o.actor, frozen, now: nowIso() });
-    await recordBatch(store, scored);
-    stored += scored.records.length;
+    const batch = batches++;
+    const scored = await scoreBatch(model, inputs, { descriptors, fingerprints }, { request, batch, actor: o.actor, frozen, now: nowIso() });
+    await recordBatch(store, scored, { request, batch, model: model.version, actor: o.actor, frozen });
     for (const [j, r] of scored.records.entries()) {
       const inDomain = inDomainOf(r.max_similarity);
       if (inDomain === false) summary.outOfDomain++;
@@ -259,26 +256,17 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     }
   };
 
-  let logged = false;
-  const logRequest = async (complete: boolean) => {
-    if (logged || !stored) return;
-    logged = true;
-    await recordRequest(store, { request, model: model.version, actor: o.actor, frozen, complete });
-  };
-
   try {
     await streamFeatures(file, pool, {
       recipe: model.recipe, batchSize: 256, perWorker: 2, onBatch: handle,
       onProgress: (p) => o.onProgress?.({ rows: summary.rows, fraction: p.fraction }),
     });
-    await logRequest(true);
     out.commit();
     rej.commit();
   } catch (e) {
+    // Batches already committed stay stored, each with its own event.
     out.abort();
     rej.abort();
-    // Batches already committed stay stored: the event accounts for them, marked incomplete.
-    await logRequest(false).catch(() => undefined);
     throw e;
   } finally {
     if (!o.pool) await pool.close();

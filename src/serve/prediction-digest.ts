@@ -12,7 +12,7 @@ import type { Database } from '../store/schema.js';
  * of the request was altered, added or removed. Read in pages over the (request, id)
  * index: memory stays bounded for any request size.
  */
-export async function requestDigest(db: Kysely<Database> | Transaction<Database>, request: string): Promise<{ count: number; digest: string }> {
+export async function requestDigest(db: Kysely<Database> | Transaction<Database>, request: string, batch?: number): Promise<{ count: number; digest: string }> {
   const h = createHash('sha256');
   let count = 0;
   // Byte order on both backends (PostgreSQL's default collation follows its locale).
@@ -20,6 +20,7 @@ export async function requestDigest(db: Kysely<Database> | Transaction<Database>
   let last: string | null = null;
   for (;;) {
     let q = db.selectFrom('predictions').select(['id', 'value', 'input_hash', 'model_version']).where('request', '=', request);
+    if (batch !== undefined) q = q.where('batch', '=', batch);
     if (last !== null) q = q.where(id, '>', last);
     const page = await q.orderBy(id).limit(1000).execute();
     for (const r of page) {
@@ -31,4 +32,12 @@ export async function requestDigest(db: Kysely<Database> | Transaction<Database>
     if (page.length < 1000) break;
   }
   return { count, digest: h.digest('hex') };
+}
+
+/** The same digest over rows in memory (one batch as it is being stored): sorted by id, byte order. */
+export function rowsDigest(rows: ReadonlyArray<{ id: string; value: number; input_hash: string; model_version: string }>): { count: number; digest: string } {
+  const h = createHash('sha256');
+  const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const r of sorted) h.update(canonicalJson([r.id, r.value, r.input_hash, r.model_version]) + '\n');
+  return { count: rows.length, digest: h.digest('hex') };
 }

@@ -56,6 +56,8 @@ export interface EventPayloads {
   source_ingested: {
     source: string; file: string; fileSha256: string; format: string; mappingHash: string; team: string; protocolVersion: string; endpoint: string;
     rows: number; accepted: number; rejected: number; newCompounds: number; quarantineBlob: string | null;
+    /** Digest of the measurements stored (absent in events written before it was logged). */
+    measurementsDigest?: string;
   };
   snapshot_created: { hash: string; endpoint: string; definition: SnapshotDefinition; measurements: number; compounds: number };
   // training
@@ -68,7 +70,8 @@ export interface EventPayloads {
   promoted_challenger: PromotionPayload;
   promotion_refused: { code: string; message: string; gate?: string; checks?: GateCheck[] };
   // serve
-  predicted: { request: string; count: number; digest: string; complete: boolean };
+  /** One per stored batch (batch 0, 1, …), committed with its rows; older workspaces logged one per request (complete, no batch). */
+  predicted: { request: string; batch?: number; count: number; digest: string; complete?: boolean };
   // monitor
   monitor_run: { blob: string; asOf: string; windows: number };
   // policy
@@ -120,6 +123,7 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
   source_ingested: d.object({
     source: d.string, file: d.string, fileSha256: d.string, format: d.string, mappingHash: d.string, team: d.string, protocolVersion: d.string,
     endpoint: d.string, rows: d.integer, accepted: d.integer, rejected: d.integer, newCompounds: d.integer, quarantineBlob: d.nullable(d.sha256),
+    measurementsDigest: d.optional(d.string),
   }),
   snapshot_created: d.object({ hash: d.sha256, endpoint: d.string, definition: snapshotDefinitionDecoder, measurements: d.integer, compounds: d.integer }),
   build_trained: d.object({
@@ -132,7 +136,7 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
   promoted_champion: promotion,
   promoted_challenger: promotion,
   promotion_refused: d.object({ code: d.string, message: d.string, gate: d.optional(d.string), checks: d.optional(d.array(gateCheckDecoder)) }),
-  predicted: d.object({ request: d.string, count: d.integer, digest: d.sha256, complete: d.boolean }),
+  predicted: d.object({ request: d.string, batch: d.optional(d.integer), count: d.integer, digest: d.sha256, complete: d.optional(d.boolean) }),
   monitor_run: d.object({ blob: d.sha256, asOf: d.string, windows: d.integer }),
   decision: d.object({
     action: d.literal('continue', 'watch', 'freeze', 'retrain'), policy: d.string, policyHash: d.sha256, window: windowRef,

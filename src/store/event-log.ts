@@ -26,6 +26,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { nowIso } from '../core/clock.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
 import type { EventKind, EventPayloads } from './event-kinds.js';
+import { EventKeyPlugin, eventMac, macMatches, type EventKey } from './event-key.js';
 import type { Database, EventTable, Row } from './schema.js';
 
 export type EventDb = Kysely<Database> | Transaction<Database>;
@@ -56,7 +57,7 @@ export type PayloadOf<K extends EventKind> = {} extends EventPayloads[K] ? { pay
 
 /** The hashed fields of an event, in the chain's own names. */
 /** Every field of an event but its own hash: what the hash covers. */
-export type HashedEventFields = Omit<EventTable, 'hash'>;
+export type HashedEventFields = Omit<EventTable, 'hash' | 'mac'>;
 
 /** The hash of an event: sha256 over the canonical JSON of its fields, the previous hash and its seq included. */
 export function eventHash(e: HashedEventFields): string {
@@ -112,9 +113,17 @@ async function appendInTransaction<K extends EventKind>(db: EventDb, e: NewEvent
     seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH, id: randomUUID(), at: nowIso(), actor: e.actor, kind: e.kind,
     subject: e.subject, model: e.model ?? null, version_id: e.versionId ?? null, reason: e.reason ?? '', payload,
   };
-  const row: EventRow = { ...fields, hash: eventHash(fields) };
+  const hash = eventHash(fields);
+  const key = eventKeyOf(db);
+  const row: EventRow = { ...fields, hash, mac: key ? eventMac(key, hash) : null };
   await db.insertInto('events').values(row).execute();
   return row;
+}
+
+/** The event key a store was opened with (carried by a plugin into its transactions), if any. */
+export function eventKeyOf(db: EventDb): EventKey | null {
+  const plugin = db.getExecutor().plugins.find((p) => p instanceof EventKeyPlugin) as EventKeyPlugin | undefined;
+  return plugin?.eventKey ?? null;
 }
 
 // ---------------------------------------------------------------- reading
@@ -160,7 +169,7 @@ export async function eventLogHead(db: EventDb): Promise<{ seq: number; hash: st
 
 // ---------------------------------------------------------------- verification
 
-export type EventLogProblemKind = 'edited' | 'missing' | 'reordered' | 'broken_link' | 'head_mismatch';
+export type EventLogProblemKind = 'edited' | 'missing' | 'reordered' | 'broken_link' | 'head_mismatch' | 'unsigned' | 'bad_signature';
 
 export interface EventLogProblem {
   seq: number;
@@ -178,6 +187,8 @@ export interface EventLogVerification {
   headHash: string;
   /** Whether expectHead was found in the log (null when none was given). */
   expectedHeadFound: boolean | null;
+  /** Signatures checked with the workspace's event key (null: no key given); `legacy` events predate the key. */
+  signatures: { checked: number; legacy: number } | null;
   problems: EventLogProblem[];
 }
 
@@ -205,7 +216,9 @@ interface Seen {
  *   after it were removed, or the log was rewritten from some point on. Without
  *   `expectHead`, removing the most recent events is undetectable: the log just ends sooner.
  */
-export async function verifyEventLog(db: EventDb, options: { expectHead?: string } = {}): Promise<EventLogVerification> {
+export async function verifyEventLog(db: EventDb, options: { expectHead?: string; key?: EventKey | null } = {}): Promise<EventLogVerification> {
+  const key = options.key ?? null;
+  const signatures = key ? { checked: 0, legacy: 0 } : null;
   const expectHead = options.expectHead?.trim().toLowerCase();
   let events = 0;
   let prev: Seen | null = null;
@@ -232,6 +245,13 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
       }
       if (!gap && row.prev_hash !== (prev ? prev.hash : GENESIS_HASH)) links.push({ row: seen, prevHash: row.prev_hash, before: prev });
       if (expectHead !== undefined && row.hash === expectHead) expectedHeadFound = true;
+      if (key && signatures) {
+        // A row appended with plain SQL can be chained correctly, but cannot be signed without the key.
+        if (row.seq < key.signedFromSeq && !row.mac) signatures.legacy++;
+        else if (!row.mac) problems.push({ seq: row.seq, problem: 'unsigned', message: `event ${row.seq} (${seen.what}) carries no signature: it was not appended by rotguard with this workspace's event key (forged with SQL, or written by a client without the key)` });
+        else if (!macMatches(key, row.hash, row.mac)) problems.push({ seq: row.seq, problem: 'bad_signature', message: `event ${row.seq} (${seen.what}) has a signature that this workspace's event key did not make: forged, or signed by another workspace's key` });
+        else signatures.checked++;
+      }
       prev = seen;
     }
     after = page.at(-1)!.seq;
@@ -315,9 +335,9 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
       message: `the expected head ${expectHead.slice(0, 16)}… is not in the event log (its head is now event ${headSeq}, ${headHash.slice(0, 16)}…): events recorded after it were removed (the log was truncated), or the log was rewritten`,
     });
   }
-  const order: Record<EventLogProblemKind, number> = { missing: 0, reordered: 1, edited: 2, broken_link: 3, head_mismatch: 4 };
+  const order: Record<EventLogProblemKind, number> = { missing: 0, reordered: 1, edited: 2, broken_link: 3, unsigned: 4, bad_signature: 5, head_mismatch: 6 };
   problems.sort((a, b) => a.seq - b.seq || order[a.problem] - order[b.problem]);
-  return { ok: problems.length === 0, events, headSeq, headHash, expectedHeadFound, problems };
+  return { ok: problems.length === 0, events, headSeq, headHash, expectedHeadFound, signatures, problems };
 }
 
 function describe(row: EventRow): string {

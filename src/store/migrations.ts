@@ -352,6 +352,18 @@ MIGRATIONS['0006_compute'] = {
   },
 };
 
+/**
+ * Integrity (issue 13): events carry a MAC under the workspace's event key (null for the
+ * events before it); predictions record their batch, each batch being committed with its
+ * own `predicted` event.
+ */
+MIGRATIONS['0007_integrity'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('events').addColumn('mac', 'text').execute();
+    await db.schema.alterTable('predictions').addColumn('batch', 'integer').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;

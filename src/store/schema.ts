@@ -218,6 +218,8 @@ export interface EventTable {
   prev_hash: string;
   /** sha256 over the canonical JSON of the fields above (see eventHash). */
   hash: string;
+  /** HMAC-SHA256 of `hash` under the workspace's event key (see store/event-key.ts); null for events logged before migration 0007 or without the key. */
+  mac: string | null;
 }
 
 /** One served prediction with everything needed to trace and monitor it. */
@@ -246,6 +248,8 @@ export interface PredictionTable {
   model_frozen: number;
   requested_by: string;
   requested_at: string;
+  /** Which batch of its request (0, 1, …): each batch is committed with its own `predicted` event. Null for predictions stored before migration 0007. */
+  batch: number | null;
 }
 
 /** Cached evidence of a settled monitoring window (see monitor.ts). */

@@ -1,7 +1,12 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { StoreSqliteDialect } from './sqlite-dialect.js';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { maskUrl } from '../core/mask-url.js';
+import { eventLogHead } from './event-log.js';
+import { createEventKey, EventKeyPlugin, readEventKey, type EventKey } from './event-key.js';
 import pg from 'pg';
 import { RotguardError } from '../core/errors.js';
 import { FileBlobStore, type BlobStore } from './blob-store.js';
@@ -28,6 +33,10 @@ export interface Store {
   blobs: BlobStore;
   /** Where it lives, for messages: a file path or a URL without its password. */
   location: string;
+  /** The workspace's event key (signs appended events, verifies them); null when the workspace has none. */
+  eventKey: EventKey | null;
+  /** Opened read-only: nothing in the workspace or the database is changed. */
+  readOnly: boolean;
   close(): Promise<void>;
 }
 
@@ -38,47 +47,126 @@ export interface OpenStoreOptions {
   databaseUrl?: string;
   /** Apply pending migrations (true for `init`; otherwise a store behind on migrations is an error). */
   migrate?: boolean;
+  /**
+   * Open without changing anything (audit, verify): an auditor's copy on read-only media
+   * works. The SQLite file is opened read-only, or, when it has no write-ahead log beside
+   * it (a closed copy, where SQLite would need to create one), a private temporary copy
+   * of it is; no event key is created.
+   */
+  readOnly?: boolean;
+  /**
+   * Where the blobs live (default WORKSPACE/blobs). Clients of one PostgreSQL database on
+   * different machines point this at one shared folder, so each can read what the others
+   * stored (snapshots, artifacts, reports).
+   */
+  blobDir?: string;
 }
 
 export const STORE_FILE = 'store.sqlite';
 export const BLOB_DIR = 'blobs';
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const blobs = new FileBlobStore(join(options.workspace, BLOB_DIR));
+  const readOnly = Boolean(options.readOnly) && !options.migrate;
+  if (options.migrate) makePrivateDir(options.workspace);
+  const eventKey = readEventKey(options.workspace);
+  const plugins = eventKey ? [new EventKeyPlugin(eventKey)] : [];
+  const blobs = new FileBlobStore(options.blobDir ?? join(options.workspace, BLOB_DIR));
   let db: Kysely<Database>;
   let backend: Backend;
   let location: string;
+  let cleanup = () => {};
   if (options.databaseUrl) {
     backend = 'postgres';
-    location = redact(options.databaseUrl);
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 4, types: NUMERIC_AS_NUMBER }) }) });
+    location = maskUrl(options.databaseUrl);
+    // Read-only sessions: PostgreSQL itself refuses any write.
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, types: NUMERIC_AS_NUMBER, ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     try {
       await sql`select 1`.execute(db);
     } catch (e) {
       await db.destroy();
-      throw new RotguardError('store_unreachable', `cannot connect to PostgreSQL at ${location}: ${(e as Error).message}`);
+      throw new RotguardError('store_unreachable', `cannot connect to PostgreSQL at ${location}: ${maskUrl((e as Error).message)}`);
     }
   } else {
     backend = 'sqlite';
-    mkdirSync(options.workspace, { recursive: true });
     location = join(options.workspace, STORE_FILE);
-    const file = new Sqlite(location);
-    // WAL + full sync: a killed process never leaves a half-applied transaction, and
-    // readers do not block the writer.
-    file.pragma('journal_mode = WAL');
-    file.pragma('synchronous = FULL');
-    file.pragma('foreign_keys = ON');
+    // Never create a store by merely looking (e.g. "models list" in the wrong folder).
+    if (!options.migrate && !existsSync(location)) {
+      throw new RotguardError('store_not_initialised', `no rotguard store at ${location}; run "rotguard init" (or pass --workspace to an existing workspace)`);
+    }
+    let file: Sqlite.Database;
+    if (readOnly) {
+      const opened = openSqliteReadOnly(location);
+      file = opened.file;
+      cleanup = opened.cleanup;
+    } else {
+      if (!existsSync(location)) makePrivateDir(options.workspace);
+      const fresh = !existsSync(location);
+      file = new Sqlite(location);
+      // The store holds unpublished assay data: owner only, whatever the umask (the
+      // -wal and -shm files SQLite creates take the database file's mode).
+      if (fresh) chmodSync(location, 0o600);
+      // WAL + full sync: a killed process never leaves a half-applied transaction, and
+      // readers do not block the writer.
+      file.pragma('journal_mode = WAL');
+      file.pragma('synchronous = FULL');
+      file.pragma('foreign_keys = ON');
+    }
     file.pragma('busy_timeout = 10000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    // Read-only: plain transactions (BEGIN IMMEDIATE would ask for the write lock).
+    db = new Kysely<Database>({ dialect: readOnly ? new SqliteDialect({ database: file }) : new StoreSqliteDialect({ database: file }), plugins });
   }
-  const store: Store = { backend, db, blobs, location, close: () => db.destroy() };
+  const store: Store = {
+    backend, db, blobs, location, eventKey, readOnly,
+    close: async () => {
+      await db.destroy();
+      cleanup();
+    },
+  };
   try {
     await ensureMigrated(store, options.migrate ?? false);
+    // A workspace without a key gets one when it is initialised: events from then on are signed.
+    if (!eventKey && options.migrate) {
+      createEventKey(options.workspace, (await eventLogHead(store.db)).seq);
+      await db.destroy();
+      return openStore({ ...options, migrate: false });
+    }
   } catch (e) {
-    await db.destroy();
+    await store.close();
     throw e;
   }
   return store;
+}
+
+/** A folder only its owner can enter (0700, whatever the umask). */
+function makePrivateDir(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/**
+ * SQLite read-only. A WAL database can be read in place only where its -wal and -shm
+ * files exist (a live workspace); otherwise SQLite would have to create them, which a
+ * read-only medium refuses, so a private temporary copy is read instead.
+ */
+function openSqliteReadOnly(location: string): { file: Sqlite.Database; cleanup: () => void } {
+  if (existsSync(`${location}-wal`) && existsSync(`${location}-shm`)) {
+    try {
+      const file = new Sqlite(location, { readonly: true, fileMustExist: true });
+      file.prepare('select count(*) from sqlite_master').get();
+      return { file, cleanup: () => {} };
+    } catch {
+      // fall through to the copy
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rotguard-readonly-'));
+  chmodSync(dir, 0o700);
+  const copy = join(dir, STORE_FILE);
+  copyFileSync(location, copy);
+  if (existsSync(`${location}-wal`)) copyFileSync(`${location}-wal`, `${copy}-wal`);
+  const file = new Sqlite(copy, { fileMustExist: true });
+  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function ensureMigrated(store: Store, apply: boolean): Promise<void> {
@@ -98,14 +186,4 @@ async function ensureMigrated(store: Store, apply: boolean): Promise<void> {
 /** Run fn in one transaction: all of it commits, or none of it. */
 export function inTransaction<T>(store: Store, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return store.db.transaction().execute(fn);
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
 }

@@ -1,3 +1,5 @@
+import { isIsoDate } from '../core/iso-date.js';
+import { descriptorDictionaryIds } from '../chem/descriptors.js';
 import { RotguardError } from '../core/errors.js';
 import { readYamlFile } from '../core/yaml-file.js';
 import { TRAINERS } from './trainers/index.js';
@@ -93,7 +95,7 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     const date = (v: unknown, field: string) => {
       if (v === undefined) return undefined;
       const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
-      if (typeof s !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(s)) fail(field, `${field} must be a date YYYY-MM-DD`);
+      if (typeof s !== 'string' || !isIsoDate(s, { dateOnly: true })) fail(field, `${field} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(s)}`);
       return s as string;
     };
     const aggregate = (w.aggregate ?? 'mean') as string;
@@ -121,7 +123,8 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     bits: int(f.bits, 'features.bits', 2048),
   };
   if (features.radius < 0 || features.radius > 6) fail('features.radius', 'features.radius must be 0–6');
-  if (features.bits < 32 || features.bits % 32) fail('features.bits', 'features.bits must be a multiple of 32');
+  if (features.bits < 32 || features.bits > 65536 || features.bits % 32) fail('features.bits', 'features.bits must be a multiple of 32 from 32 to 65536');
+  if (!descriptorDictionaryIds().includes(features.descriptors)) fail('features.descriptors', `unknown descriptor dictionary "${features.descriptors}"; known: ${descriptorDictionaryIds().join(', ')}`);
 
   const s = obj(d.split, 'split');
   onlyKeys(s, 'split', ['method', 'seed', 'train', 'calibration', 'test']);
@@ -152,7 +155,8 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     task = { type: 'classification', threshold: t.threshold as number, positive: positive as 'above' | 'below' };
   }
   const algorithm = typeof d.algorithm === 'string' ? d.algorithm : fail('algorithm', `algorithm is required: one of ${Object.keys(TRAINERS).join(', ')}`);
-  const trainer = TRAINERS[algorithm];
+  // Own keys only: "constructor" or "__proto__" must not resolve to Object's members.
+  const trainer = Object.hasOwn(TRAINERS, algorithm) ? TRAINERS[algorithm] : undefined;
   if (!trainer) fail('algorithm', `unknown algorithm "${algorithm}"; built in: ${Object.keys(TRAINERS).join(', ')}`);
   let params: Record<string, unknown>;
   try {

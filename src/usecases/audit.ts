@@ -43,5 +43,5 @@ export function trace(ctx: Context, predictionId: string): Promise<PredictionTra
 
 /** Checks the hash-chained event log (optionally against a head hash recorded earlier). */
 export function verifyLog(ctx: Context, o: { expectHead?: string } = {}) {
-  return inContext(ctx, () => verifyEventLog(ctx.store.db, o));
+  return inContext(ctx, () => verifyEventLog(ctx.store.db, { ...o, key: ctx.store.eventKey }));
 }

@@ -90,6 +90,9 @@ forEachBackend('monitoring', (backend) => {
     assert.equal(after2.assay.referencesCompared, 5);
     assert.ok(Math.abs(after2.assay.pairedShift! - 1) < 1e-9);
     assert.ok(after2.errorEstimate!.realisedMae! > after2.errorEstimate!.estimatedMae, 'realised error reported beside the estimate once labels came');
+    // The evidence says why, with the numbers and the noise it was judged against (no replicates within a version: the 0.1 default).
+    assert.equal(after2.assay.replicateNoise, 0.1);
+    assert.match(after2.assay.explanation!, /^shake@1 → shake@2: 5 references, paired mean shift 1\.00 .*confirmed: a shift needs p < 0\.001 with at least 3 references; .*replicate noise 0\.100 \(default: no replicates\)$/);
     const stored = await latestMonitorRun(store, 'logd-rf');
     assert.equal(stored!.windows.length, 2);
 

@@ -49,11 +49,11 @@ forEachBackend('predict with lineage', (backend) => {
     writeFileSync(join(dir, 'q.csv'), ['id,smiles', ...queries.map((s, i) => `q${i},${s}`)].join('\n') + '\n');
     const s = await predictFile(store, { modelRef: 'logd-rf@1', input: join(dir, 'q.csv'), out: join(dir, 'p.csv'), actor: 'carl', workers: 1 });
     assert.deepEqual([s.rows, s.predicted, s.rejected], [5, 4, 1]);
-    // The request is an event carrying the digest of its stored predictions.
+    // Each batch is an event, committed with its rows, carrying the digest of those rows.
     const event = (await latestEvent(store.db, { kind: 'predicted' }))!;
     assert.deepEqual([event.subject, event.model, event.version_id, event.actor], [`request:${s.request}`, 'logd-rf', 'logd-rf@1', 'carl']);
-    const logged = JSON.parse(event.payload) as { request: string; count: number; digest: string; complete: boolean };
-    assert.deepEqual(logged, { request: s.request, count: 4, digest: (await requestDigest(store.db, s.request)).digest, complete: true });
+    const logged = JSON.parse(event.payload) as { request: string; batch: number; count: number; digest: string };
+    assert.deepEqual(logged, { request: s.request, batch: 0, count: 4, digest: (await requestDigest(store.db, s.request, 0)).digest });
     assert.match(logged.digest, /^[0-9a-f]{64}$/);
     const everything = (await readEvents(store.db)).map((e) => e.kind);
     assert.deepEqual(everything, ['endpoint_created', 'protocol_version_created', 'source_ingested', 'snapshot_created', 'registered', 'build_trained', 'predicted']);

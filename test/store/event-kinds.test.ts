@@ -34,7 +34,7 @@ forEachBackend('event kinds', (b) => {
 it('has a payload decoder for every kind, and only for kinds', () => {
   for (const kind of Object.keys(EVENT_PAYLOAD_DECODERS)) assert.ok(isEventKind(kind));
   assert.equal(isEventKind('toString'), false);
-  const row = (kind: string, payload: string): EventRow => ({ seq: 9, prev_hash: H('0'), id: 'x', at: '2026-01-01T00:00:00.000Z', actor: 'a', kind, subject: 's', model: null, version_id: null, reason: '', payload, hash: H('f') });
+  const row = (kind: string, payload: string): EventRow => ({ seq: 9, prev_hash: H('0'), id: 'x', at: '2026-01-01T00:00:00.000Z', actor: 'a', kind, subject: 's', model: null, version_id: null, reason: '', payload, hash: H('f'), mac: null });
   assert.throws(() => decodeEvent(row('gate_set', '{"endpoint":"sol","hash":"' + H('b') + '","gate":{"minTestSize":"many"},"previous":null}')), /gate_set event 9 does not have the expected shape: gate\.minTestSize: expected a number/);
   assert.throws(() => decodeEvent(row('decision', '{')), /decision event 9 is not valid JSON/);
 });

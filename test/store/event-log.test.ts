@@ -42,7 +42,7 @@ const kinds = (problems: EventLogProblem[]) => problems.map((p) => `${p.problem}
 forEachBackend('event log', (b) => {
   it('chains events in seq order from the genesis, whatever their timestamps, and verifies', async () => {
     const store = await b.openFresh();
-    assert.deepEqual(await verifyEventLog(store.db), { ok: true, events: 0, headSeq: 0, headHash: GENESIS_HASH, expectedHeadFound: null, problems: [] });
+    assert.deepEqual(await verifyEventLog(store.db), { ok: true, events: 0, headSeq: 0, headHash: GENESIS_HASH, expectedHeadFound: null, signatures: null, problems: [] });
     await seed(store);
     // Inside a caller's transaction too (the event commits with the change it records).
     await store.db.transaction().execute(async (trx) => {
@@ -63,7 +63,7 @@ forEachBackend('event log', (b) => {
     }
     assert.equal(all[1]!.payload, `{"builder":"ben","checks":[{"check":"minTestSize","passed":true,"threshold":1,"value":2}],"gate":"${'2'.repeat(64)}","previous":null}`, 'canonical JSON');
     const v = await verifyEventLog(store.db);
-    assert.deepEqual({ ...v, problems: kinds(v.problems) }, { ok: true, events: 7, headSeq: 7, headHash: all[6]!.hash, expectedHeadFound: null, problems: [] });
+    assert.deepEqual({ ...v, problems: kinds(v.problems) }, { ok: true, events: 7, headSeq: 7, headHash: all[6]!.hash, expectedHeadFound: null, signatures: null, problems: [] });
     assert.deepEqual(await eventLogHead(store.db), { seq: 7, hash: all[6]!.hash });
     assert.equal((await verifyEventLog(store.db, { expectHead: all[3]!.hash.toUpperCase() })).expectedHeadFound, true);
 

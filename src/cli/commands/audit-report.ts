@@ -36,7 +36,8 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
   const workspace = findWorkspace(str(values.workspace));
   const outDir = str(values.out) ?? join(workspace, '..');
   const maxAge = integerOption('--max-monitor-age-days', str(values['max-monitor-age-days']), 8, 1, 3650);
-  const r = await withContext(workspace, (ctx) => writeAuditReport(ctx, { outDir, maxMonitorAgeDays: maxAge }));
+  // Read-only: an auditor's copy of a workspace is audited without being changed.
+  const r = await withContext(workspace, (ctx) => writeAuditReport(ctx, { outDir, maxMonitorAgeDays: maxAge }), { readOnly: true });
   const failed = r.report.summary.controlsFailed;
   const lines: string[] = [];
   if (!r.report.eventLog.ok) lines.push(`EVENT LOG FAILED VERIFICATION: ${r.report.eventLog.problems.slice(0, 3).join('; ')}`);
@@ -65,5 +66,5 @@ export async function traceCommand(args: string[], io: CommandIO): Promise<numbe
     const t = await trace(ctx, id);
     emit(io, Boolean(values.json), t, describeTrace(t));
     return t.broken.length ? 3 : 0;
-  });
+  }, { readOnly: true });
 }

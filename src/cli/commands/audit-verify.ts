@@ -10,6 +10,9 @@ change (ingests, standards, snapshots, gates, builds, promotions, decisions, mon
 runs, prediction requests). Each event's hash covers its content and the previous
 event's hash, so an edited event, a deleted one (a gap in the sequence), events moved
 out of order and an event rewritten with a recomputed hash are all found and named.
+Events are also signed with the workspace's event key (.rotguard/event-key.json, kept
+outside the database): an event appended with plain SQL, however well chained, is
+reported unsigned. The store is opened read-only: an auditor's copy is never changed.
 
 Removing the most recent events leaves a shorter log that is still a valid chain: only a
 head hash recorded earlier can reveal it. Every run prints the current head; keep it
@@ -43,5 +46,5 @@ export async function auditVerifyCommand(args: string[], io: CommandIO): Promise
       `event log TAMPERED: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${r.events} events\n` +
       r.problems.map((p) => `  ✗ [${p.problem}] ${p.message}`).join('\n') + `\n  ${head}\n`);
     return 3;
-  });
+  }, { readOnly: true });
 }

@@ -10,7 +10,7 @@ import { computeFeatures, createDataset, diffDatasets, ingest, listDatasets, sho
 import { addEndpoint, addProtocol, listEndpoints, listProtocols } from '../../usecases/standards.js';
 import { emit, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { databaseUrl, WORKSPACE_DIR, withContext } from '../workspace.js';
+import { blobDir, databaseUrl, WORKSPACE_DIR, withContext, workspaceToCreate } from '../workspace.js';
 
 
 function numberOption(flag: string, raw: unknown): number | null {
@@ -23,9 +23,10 @@ function numberOption(flag: string, raw: unknown): number | null {
 const strs = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
 
 // ---------------------------------------------------------------- init
-export const initHelp = `Usage: rotguard init [DIR] [--json]
+export const initHelp = `Usage: rotguard init [DIR | --workspace DIR] [--json]
 
-Creates the workspace DIR/${WORKSPACE_DIR} (default: the current folder) with the embedded
+Creates the workspace DIR/${WORKSPACE_DIR} (default: the current folder; every other
+command then takes the same DIR as --workspace) with the embedded
 SQLite store and the blob store, and applies the store's migrations. With
 ROTGUARD_DATABASE_URL=postgres://… set, metadata goes to that PostgreSQL database
 (migrated too) and blobs stay in the workspace. Running it again is safe.
@@ -34,8 +35,11 @@ ROTGUARD_DATABASE_URL=postgres://… set, metadata goes to that PostgreSQL datab
 export async function initCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {});
   if (values.help) return io.out(initHelp), 0;
-  const workspace = resolve(positionals[0] ?? '.', WORKSPACE_DIR);
-  const result = await initWorkspace({ workspace, databaseUrl: databaseUrl() });
+  if (positionals.length && values.workspace && resolve(positionals[0]!) !== resolve(String(values.workspace))) {
+    throw new UsageError(`init got two folders: ${positionals[0]} and --workspace ${String(values.workspace)}; give one`);
+  }
+  const workspace = workspaceToCreate(positionals[0] ?? (values.workspace as string | undefined) ?? '.');
+  const result = await initWorkspace({ workspace, databaseUrl: databaseUrl(), blobDir: blobDir() });
   emit(io, Boolean(values.json), result, `initialised ${workspace} (${result.backend} store at ${result.store})`);
   return 0;
 }

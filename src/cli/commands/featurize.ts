@@ -39,6 +39,8 @@ export async function featurizeCommand(args: string[], io: CommandIO): Promise<n
       workers: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      // Accepted like on every command; featurize needs no store, so it is not opened.
+      workspace: { type: 'string' },
     },
   });
   if (values.help) {

@@ -1,3 +1,4 @@
+import { isIsoDate } from '../../core/iso-date.js';
 import { UsageError } from '../../core/errors.js';
 import type { WindowEvidence } from '../../monitor/evidence.js';
 import type { WindowKind } from '../../monitor/monitor.js';
@@ -29,6 +30,8 @@ function line(w: WindowEvidence): string {
     `${w.errorEstimate ? `est. MAE× ${f(w.errorEstimate.estimatedMaeRatio)}  ` : ''}` +
     `labelled ${f(w.labels.labelledShare)}  ${p ? `MAE× ${f(p.maeRatio)} cov ${f(p.coverage)}` : 'no labels yet'}` +
     `${w.assay.confirmedShift ? `  ASSAY SHIFT ${f(w.assay.pairedShift ?? w.assay.medianReferenceShift)}${w.assay.shiftCiLow != null ? ` [${f(w.assay.shiftCiLow)}, ${f(w.assay.shiftCiHigh)}]` : ''}` : ''}` +
+    // Whenever references exist, say why a shift was or was not confirmed (the test, its power and the noise).
+    `${w.assay.references.length && w.assay.explanation ? `\n${' '.repeat(13)}assay: ${w.assay.explanation}` : ''}` +
     `${w.proxy.chemistryMovingConfidenceFlat ? '  ⚠ chemistry moving, confidence flat' : ''}${w.proxy.confidenceMovingChemistryStable ? '  ⚠ confidence moving, chemistry stable' : ''}`;
 }
 
@@ -42,7 +45,7 @@ export async function monitorCommand(args: string[], io: CommandIO): Promise<num
     if (sub === 'run') {
       if (values.window !== 'week' && values.window !== 'request') throw new UsageError('--window must be week or request');
       const asOf = str(values['as-of']);
-      if (asOf !== undefined && Number.isNaN(Date.parse(asOf))) throw new UsageError(`--as-of must be an ISO date or time, got "${asOf}"`);
+      if (asOf !== undefined && !isIsoDate(asOf)) throw new UsageError(`--as-of must be an ISO date or time, got "${asOf}"`);
       const r = await monitor(ctx, { model: str(values.model)!, window: values.window as WindowKind, asOf: asOf && new Date(asOf).toISOString() });
       emit(io, json, r, r.windows.map(line).join('\n') + `\nstored as ${r.blob.slice(0, 12)}`);
       return 0;

@@ -1,3 +1,4 @@
+import { isIsoDate } from '../../core/iso-date.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
 import { describeScope, policyDocument, readPolicyFile } from '../../policy/policy-file.js';
 import type { Decision } from '../../policy/decide.js';
@@ -40,7 +41,7 @@ function windowOption(v: unknown): WindowKind | undefined {
 
 function asOfOption(v: unknown): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw new UsageError(`--as-of must be an ISO date or time, got "${v}"`);
+  if (typeof v !== 'string' || !isIsoDate(v)) throw new UsageError(`--as-of must be an ISO date or time, got "${v}"`);
   return new Date(v).toISOString();
 }
 
