@@ -13,6 +13,7 @@ import { validationReport, type ValidationReport } from '../validate/report.js';
 import { splitIndices } from '../validate/splits.js';
 import { buildEnvironment, type BuildEnvironment } from './environment.js';
 import type { Recipe } from './recipe.js';
+import { take } from './feature-rows.js';
 import { trainInWorker } from './train-worker.js';
 import { loadModel, type FeatureMatrix } from './trainers/index.js';
 
@@ -242,24 +243,6 @@ async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ pr
 
 function pick(values: Float64Array, idx: number[]): Float64Array {
   return Float64Array.from(idx, (i) => values[i]!);
-}
-
-/** The rows `idx` of a feature matrix, as a new matrix. */
-export function take(m: FeatureMatrix, idx: number[]): FeatureMatrix {
-  const out: FeatureMatrix = { rows: idx.length };
-  if (m.descriptors) {
-    const c = m.descriptors.columns;
-    const data = new Float64Array(idx.length * c);
-    idx.forEach((r, k) => data.set(m.descriptors!.data.subarray(r * c, (r + 1) * c), k * c));
-    out.descriptors = { data, columns: c };
-  }
-  if (m.fingerprints) {
-    const w = m.fingerprints.words;
-    const data = new Uint32Array(idx.length * w);
-    idx.forEach((r, k) => data.set(m.fingerprints!.data.subarray(r * w, (r + 1) * w), k * w));
-    out.fingerprints = { data, words: w };
-  }
-  return out;
 }
 
 function nearestToTrain(m: FeatureMatrix, train: number[], test: number[]): Float64Array {

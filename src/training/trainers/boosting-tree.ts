@@ -65,6 +65,7 @@ export class BoostingTreeGrower {
   private readonly bitG: Float64Array;
   private readonly bitH: Float64Array;
   private readonly bitN: Int32Array;
+  private readonly touched: Int32Array;
   private readonly histG: Float64Array;
   private readonly histH: Float64Array;
   private readonly histN: Int32Array;
@@ -75,6 +76,7 @@ export class BoostingTreeGrower {
     this.bitG = new Float64Array(data.fingerprintBits);
     this.bitH = new Float64Array(data.fingerprintBits);
     this.bitN = new Int32Array(data.fingerprintBits);
+    this.touched = new Int32Array(data.fingerprintBits);
     const maxBins = data.bins ? data.bins.maxBins : 0;
     this.histG = new Float64Array(maxBins);
     this.histH = new Float64Array(maxBins);
@@ -162,27 +164,30 @@ export class BoostingTreeGrower {
       const bg = this.bitG;
       const bh = this.bitH;
       const bn = this.bitN;
+      const touched = this.touched;
+      let nt = 0;
       for (let i = start; i < end; i++) {
         const r = samples[i]!;
         const gr = grad[r]!;
         const hr = hess[r]!;
         for (let k = onBitStart[r]!, e = onBitStart[r + 1]!; k < e; k++) {
           const b = onBits[k]!;
+          if (bn[b]!++ === 0) touched[nt++] = b;
           bg[b] = bg[b]! + gr;
           bh[b] = bh[b]! + hr;
-          bn[b]!++;
         }
       }
-      for (let f = 0; f < bits; f++) {
+      // Only bits set in some row of the node can split it; visit those, lower index first on ties.
+      for (let t = 0; t < nt; t++) {
+        const f = touched[t]!;
         const nR = bn[f]!;
-        if (nR === 0) continue;
         if (nR >= minLeaf && m - nR >= minLeaf && (allowed === null || allowed[f] === 1)) {
           const gR = bg[f]!;
           const hR = bh[f]!;
           const gL = g - gR;
           const hL = h - hR;
           const gain = (gL * gL) / (hL + l2 + GUARD) + (gR * gR) / (hR + l2 + GUARD) - parentScore;
-          if (gain > bestGain) {
+          if (gain > bestGain || (gain === bestGain && best !== null && f < best.feature)) {
             bestGain = gain;
             best = { gain, feature: f, bin: -1 };
           }
