@@ -14,6 +14,7 @@ import { splitIndices } from '../validate/splits.js';
 import { buildEnvironment, type BuildEnvironment } from './environment.js';
 import type { Recipe } from './recipe.js';
 import { take } from './feature-rows.js';
+import { clustersFor, resolveSplitRule } from './resolve-split.js';
 import { trainInWorker } from './train-worker.js';
 import { loadModel, type FeatureMatrix } from './trainers/index.js';
 
@@ -59,7 +60,7 @@ export async function build(
   const featureRecipe = { descriptors: recipe.features.descriptors, morgan: { radius: recipe.features.radius, nBits: recipe.features.bits } };
   const { set } = await defineFeatureSet(store, `${recipe.features.descriptors}+morgan-r${recipe.features.radius}-${recipe.features.bits}`, featureRecipe);
   const environment = buildEnvironment();
-  const resolved = { ...recipe, dataset: { snapshot: snapshot.info.hash } };
+  const resolved = { ...recipe, dataset: { snapshot: snapshot.info.hash }, split: await resolveSplitRule(recipe.split) };
   const buildHash = buildHashOf(resolved, snapshot.info.hash, set.hash, environment);
 
   const existing = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirst();
@@ -69,7 +70,8 @@ export async function build(
   onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
   await computeFeatures(store, { snapshot: snapshot.info.hash, featureSet: set, onProgress: (d, t) => onProgress?.({ stage: 'features', done: d, total: t }) });
   const data = await loadFeatures(store, snapshot, set.hash, recipe);
-  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: data.firstMeasured[i] ?? null })), recipe.split);
+  const clusters = resolved.split.method === 'cluster' ? clustersFor(data.matrix.fingerprints!, resolved.split.cutoff!) : null;
+  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: data.firstMeasured[i] ?? null, inchikey: data.inchikeys[i]!, ...(clusters ? { cluster: clusters[i]! } : {}) })), resolved.split);
   if (split.train.length < 5 || split.test.length < 3) {
     throw new RotguardError('too_few_compounds', `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`);
   }
@@ -95,7 +97,12 @@ export async function build(
   // JSON has no Infinity: an unbounded interval (calibration set too small for the level) is stored as null.
   const report = nonFiniteAsNull(validationReport({
     task,
-    split: { ...recipe.split, sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length } },
+    split: {
+      ...resolved.split, sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length },
+      // The audit can rebuild a cluster split: every compound's cluster, by InChIKey.
+      ...(clusters ? { clusters: { count: new Set(clusters).size, of: Object.fromEntries(data.inchikeys.map((k, i) => [k, clusters[i]!])) } } : {}),
+      ...(resolved.split.method === 'predefined' ? { unmatchedTest: unmatched(resolved.split.test!.inchikeys, data.inchikeys) } : {}),
+    },
     calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
     test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },
     testSeries: split.test.map((i) => data.frameworks[i]!),
@@ -120,7 +127,7 @@ export async function build(
     const v = await registerVersion(trx, {
       model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, origin: 'built', buildHash, artifactBlob, reportBlob, featureHash: set.hash,
       featureContract: { featureVersion: set.version, descriptors: dict.descriptors.map((d) => d.name), fingerprint: { type: 'morgan', ...featureRecipe.morgan }, uses: usedBlocks(data.matrix) },
-      lineage: { ...lineageOf(recipe, snapshot.info.hash, set.hash, environment), trainingSet: trainingSetBlob },
+      lineage: { ...lineageOf(resolved, snapshot.info.hash, set.hash, environment), trainingSet: trainingSetBlob },
       createdBy: actor,
     }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
     await appendEvent(trx, {
@@ -277,4 +284,10 @@ function usedBlocks(m: FeatureMatrix): string[] {
 /** What this version can be traced back to; every field present for a rotguard build. */
 function lineageOf(recipe: Recipe, snapshot: string, featureHash: string, environment: BuildEnvironment): Record<string, unknown> {
   return { snapshot, featureHash, splitRule: recipe.split, seed: recipe.seed, environment, missing: [] };
+}
+
+/** Named test compounds that are not in the snapshot (a predefined split reports them, never silently drops them). */
+function unmatched(named: string[], present: string[]): number {
+  const have = new Set(present);
+  return named.filter((k) => !have.has(k)).length;
 }

@@ -1,7 +1,8 @@
+import { dirname, isAbsolute, join } from 'node:path';
 import { RotguardError } from '../core/errors.js';
 import { readYamlFile } from '../core/yaml-file.js';
 import { TRAINERS } from './trainers/index.js';
-import { validateSplitRule, type SplitRule } from '../validate/splits.js';
+import { DEFAULT_CLUSTER_CUTOFF, validateSplitRule, type NamedCompounds, type SplitRule } from '../validate/splits.js';
 
 /**
  * A build recipe: everything that determines a model, in YAML.
@@ -13,6 +14,8 @@ import { validateSplitRule, type SplitRule } from '../validate/splits.js';
  *   # dataset: { measured_to: 2024-06-30, reported_by: 2024-07-31, protocols: [sol@1], aggregate: mean, censored: prefer_exact }
  *   features: { descriptors: rdkit-desc@1, radius: 2, bits: 2048 }
  *   split: { method: scaffold, seed: 0, train: 0.8, calibration: 0.1, test: 0.1 }
+ *   # split: { method: cluster, cutoff: 0.65, seed: 0, train: 0.8, calibration: 0.1, test: 0.1 }
+ *   # split: { method: predefined, test: test.csv, calibration: 0.1 }   # or calibration: cal.csv, or test: [INCHIKEY, …]
  *   algorithm: random-forest           # ridge | random-forest | tanimoto-knn
  *   params: { nEstimators: 200 }
  *   task: regression                   # or { type: classification, threshold: 1.0, positive: above }
@@ -124,7 +127,7 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   if (features.bits < 32 || features.bits % 32) fail('features.bits', 'features.bits must be a multiple of 32');
 
   const s = obj(d.split, 'split');
-  onlyKeys(s, 'split', ['method', 'seed', 'train', 'calibration', 'test']);
+  onlyKeys(s, 'split', ['method', 'seed', 'train', 'calibration', 'test', 'cutoff']);
   const frac = (v: unknown, field: string, fallback: number) => {
     if (v === undefined) return fallback;
     if (typeof v !== 'number') fail(field, `${field} must be a number`);
@@ -132,11 +135,15 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   };
   let split: SplitRule;
   try {
-    split = validateSplitRule({
-      method: (s.method ?? 'scaffold') as SplitRule['method'],
-      seed: int(s.seed, 'split.seed', 0),
-      fractions: { train: frac(s.train, 'split.train', 0.8), calibration: frac(s.calibration, 'split.calibration', 0.1), test: frac(s.test, 'split.test', 0.1) },
-    });
+    const method = (s.method ?? 'scaffold') as SplitRule['method'];
+    split = method === 'predefined'
+      ? predefinedSplitRule(s, file, fail, int(s.seed, 'split.seed', 0))
+      : validateSplitRule({
+        method,
+        seed: int(s.seed, 'split.seed', 0),
+        fractions: { train: frac(s.train, 'split.train', 0.8), calibration: frac(s.calibration, 'split.calibration', 0.1), test: frac(s.test, 'split.test', 0.1) },
+        ...(method === 'cluster' ? { cutoff: s.cutoff === undefined ? DEFAULT_CLUSTER_CUTOFF : (s.cutoff as number) } : s.cutoff !== undefined ? { cutoff: s.cutoff as number } : {}),
+      });
   } catch (e) {
     if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: e.location.field });
     throw e;
@@ -173,4 +180,28 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     params,
     seed: int(d.seed, 'seed', 0),
   };
+}
+
+/**
+ * `split: { method: predefined, test: FILE | [InChIKey, …], calibration: SHARE | FILE | [InChIKey, …], seed }`.
+ * A file is resolved to InChIKeys by the build (its structures standardized as at ingest),
+ * relative to the recipe file's folder; its sha256 and the keys then enter the build hash.
+ */
+function predefinedSplitRule(s: Record<string, unknown>, file: string | undefined, fail: (field: string, message: string) => never, seed: number): SplitRule {
+  if (s.train !== undefined) fail('split.train', 'a predefined split takes no train share: what is not test or calibration trains');
+  if (s.cutoff !== undefined) fail('split.cutoff', 'split cutoff is for cluster splits only');
+  const named = (v: unknown, field: string): NamedCompounds => {
+    if (typeof v === 'string' && v.trim() !== '') return { file: file && !isAbsolute(v) ? join(dirname(file), v) : v, inchikeys: [] };
+    if (Array.isArray(v) && v.length > 0 && v.every((k) => typeof k === 'string' && /^[A-Z]{14}-[A-Z]{10}-[A-Z]$/.test(k))) return { inchikeys: [...new Set(v as string[])].sort() };
+    return fail(field, `${field} must be a structure file (CSV/TSV/SMI/SDF) or a non-empty list of standard InChIKeys`);
+  };
+  const test = named(s.test, 'split.test');
+  let calibration: NamedCompounds | undefined;
+  let share = 0.1;
+  if (typeof s.calibration === 'number') share = s.calibration;
+  else if (s.calibration !== undefined) {
+    calibration = named(s.calibration, 'split.calibration');
+    share = 0;
+  }
+  return validateSplitRule({ method: 'predefined', seed, fractions: { train: 1 - share, calibration: share, test: 0 }, test, ...(calibration ? { calibration } : {}) });
 }

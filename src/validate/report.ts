@@ -23,9 +23,18 @@ export interface GroupMetrics {
   metrics: RegressionMetrics | ClassificationMetrics | null;
 }
 
+/** The split as applied: the rule, the sizes, and what the audit needs to rebuild it. */
+export type AppliedSplit = SplitRule & {
+  sizes: { train: number; calibration: number; test: number };
+  /** cluster splits: the number of Butina clusters and each compound's cluster (by InChIKey). */
+  clusters?: { count: number; of: Record<string, number> };
+  /** predefined splits: named test compounds absent from the snapshot. */
+  unmatchedTest?: number;
+};
+
 export interface ValidationReport {
   task: 'regression' | 'classification';
-  split: SplitRule & { sizes: { train: number; calibration: number; test: number } };
+  split: AppliedSplit;
   test: RegressionMetrics | ClassificationMetrics;
   conformal: CoverageLevelRow[] | null;
   /** Normalized conformal uses |y − ŷ|/σ; plain uses |y − ŷ| (when σ is not informative). */
@@ -41,7 +50,7 @@ export interface ValidationReport {
 
 export interface ReportInput {
   task: 'regression' | 'classification';
-  split: SplitRule & { sizes: { train: number; calibration: number; test: number } };
+  split: AppliedSplit;
   calibration: EvaluationSet;
   test: EvaluationSet;
   /** Per test compound: its chemical series (generic framework) and protocol. */
