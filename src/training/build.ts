@@ -9,14 +9,14 @@ import { createSnapshot, readSnapshot, type SnapshotContent } from '../data/snap
 import { registerVersion, versionFromRow, type ModelVersion } from '../registry/registry.js';
 import { appendEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
-import { validationReport, type ValidationReport } from '../validate/report.js';
+import { validationReport, type CensoringSummary, type ValidationReport } from '../validate/report.js';
 import { splitIndices } from '../validate/splits.js';
 import { buildEnvironment, type BuildEnvironment } from './environment.js';
 import type { Recipe } from './recipe.js';
 import { take } from './feature-rows.js';
 import { clustersFor, resolveSplitRule } from './resolve-split.js';
 import { trainInWorker } from './train-worker.js';
-import { loadModel, type FeatureMatrix } from './trainers/index.js';
+import { loadModel, TRAINERS, type FeatureMatrix, type TrainedModel } from './trainers/index.js';
 
 export interface BuildResult {
   buildHash: string;
@@ -69,9 +69,15 @@ export async function build(
 
   onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
   await computeFeatures(store, { snapshot: snapshot.info.hash, featureSet: set, onProgress: (d, t) => onProgress?.({ stage: 'features', done: d, total: t }) });
-  const data = await loadFeatures(store, snapshot, set.hash, recipe);
+  // Censored labels are bounds, not values: only a trainer that models them (regression) trains on them.
+  const withCensored = recipe.task.type === 'regression' && TRAINERS[recipe.algorithm]?.censoring === true;
+  const data = await loadFeatures(store, snapshot, set.hash, recipe, withCensored);
   const clusters = resolved.split.method === 'cluster' ? clustersFor(data.matrix.fingerprints!, resolved.split.cutoff!) : null;
   const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: data.firstMeasured[i] ?? null, inchikey: data.inchikeys[i]!, ...(clusters ? { cluster: clusters[i]! } : {}) })), resolved.split);
+  // Metrics and conformal calibration use exact labels only; censored rows there are counted, not scored.
+  const censoredOut = { calibration: split.calibration.filter((i) => data.censored[i] !== 0), test: split.test.filter((i) => data.censored[i] !== 0) };
+  split.calibration = split.calibration.filter((i) => data.censored[i] === 0);
+  split.test = split.test.filter((i) => data.censored[i] === 0);
   if (split.train.length < 5 || split.test.length < 3) {
     throw new RotguardError('too_few_compounds', `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`);
   }
@@ -84,7 +90,7 @@ export async function build(
   }
   const started = performance.now();
   const artifact = await trainInWorker(
-    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task } },
+    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task, ...(withCensored ? { censored: Int8Array.from(split.train, (i) => data.censored[i]!) } : {}) } },
     (done, total) => onProgress?.({ stage: 'train', done, total }),
   );
   const trainSeconds = (performance.now() - started) / 1000;
@@ -103,6 +109,7 @@ export async function build(
       ...(clusters ? { clusters: { count: new Set(clusters).size, of: Object.fromEntries(data.inchikeys.map((k, i) => [k, clusters[i]!])) } } : {}),
       ...(resolved.split.method === 'predefined' ? { unmatchedTest: unmatched(resolved.split.test!.inchikeys, data.inchikeys) } : {}),
     },
+    ...(withCensored ? { censoring: censoringSummary(model, data, split.train, censoredOut.test, censoredOut.calibration) } : {}),
     calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
     test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },
     testSeries: split.test.map((i) => data.frameworks[i]!),
@@ -179,6 +186,8 @@ interface LoadedFeatures {
   rows: number;
   matrix: FeatureMatrix;
   labels: Float64Array;
+  /** −1 label is an upper bound (≤), +1 a lower bound (≥), 0 exact. */
+  censored: Int8Array;
   scaffolds: string[];
   frameworks: string[];
   protocols: string[];
@@ -188,8 +197,8 @@ interface LoadedFeatures {
   inchikeys: string[];
 }
 
-/** The snapshot's compounds with cached features, in snapshot order; censored labels are skipped. */
-async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash: string, recipe: Recipe): Promise<LoadedFeatures> {
+/** The snapshot's compounds with cached features, in snapshot order; censored labels only when asked for. */
+async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash: string, recipe: Recipe, withCensored: boolean): Promise<LoadedFeatures> {
   const byKey = new Map<string, { descriptors: string; fingerprint: string; scaffold: string; framework: string }>();
   const keys = snapshot.rows.map((r) => r.inchikey);
   for (let i = 0; i < keys.length; i += 500) {
@@ -199,7 +208,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
   }
   const { protocolOf, siteOf, firstOf } = await provenance(store, snapshot);
   // Censored labels are bounds, not values: regression trains and validates on exact labels only.
-  const usable = snapshot.rows.filter((r) => r.qualifier === '=' && byKey.has(r.inchikey));
+  const usable = snapshot.rows.filter((r) => (withCensored || r.qualifier === '=') && byKey.has(r.inchikey));
   const nd = descriptorDictionary(recipe.features.descriptors).descriptors.length;
   const words = wordsFor(recipe.features.bits);
   const descriptors = new Float64Array(usable.length * nd);
@@ -214,6 +223,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
     rows: usable.length,
     matrix: { rows: usable.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fingerprints, words } },
     labels: Float64Array.from(usable, (r) => r.label),
+    censored: Int8Array.from(usable, (r) => (r.qualifier === '<' ? -1 : r.qualifier === '>' ? 1 : 0)),
     scaffolds: usable.map((r) => byKey.get(r.inchikey)!.scaffold),
     frameworks: usable.map((r) => byKey.get(r.inchikey)!.framework || '(acyclic)'),
     protocols: usable.map((r) => protocolOf.get(r.inchikey) ?? 'mixed'),
@@ -246,6 +256,16 @@ async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ pr
     }
   }
   return { protocolOf, siteOf, firstOf };
+}
+
+/** How censored labels were used: trained on as bounds; in calibration/test counted, and how often the prediction respects the bound. */
+function censoringSummary(model: TrainedModel, data: LoadedFeatures, train: number[], test: number[], calibration: number[]): CensoringSummary {
+  const p = test.length ? model.predict(take(data.matrix, test)).value : new Float64Array(0);
+  let ok = 0;
+  test.forEach((i, k) => {
+    if (data.censored[i]! < 0 ? p[k]! <= data.labels[i]! : p[k]! >= data.labels[i]!) ok++;
+  });
+  return { trainedAsBounds: train.filter((i) => data.censored[i] !== 0).length, calibrationExcluded: calibration.length, testExcluded: test.length, testOnBoundSide: test.length ? ok / test.length : null };
 }
 
 function pick(values: Float64Array, idx: number[]): Float64Array {

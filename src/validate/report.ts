@@ -32,9 +32,22 @@ export type AppliedSplit = SplitRule & {
   unmatchedTest?: number;
 };
 
+/**
+ * Censored labels (assay floor/ceiling) with a trainer that models them: trained on as
+ * bounds; never scored as values (metrics and conformal use exact labels only); in the test
+ * set, the share whose prediction lies on the bound's side (≤ a floor, ≥ a ceiling).
+ */
+export interface CensoringSummary {
+  trainedAsBounds: number;
+  calibrationExcluded: number;
+  testExcluded: number;
+  testOnBoundSide: number | null;
+}
+
 export interface ValidationReport {
   task: 'regression' | 'classification';
   split: AppliedSplit;
+  censoring?: CensoringSummary;
   test: RegressionMetrics | ClassificationMetrics;
   conformal: CoverageLevelRow[] | null;
   /** Normalized conformal uses |y − ŷ|/σ; plain uses |y − ŷ| (when σ is not informative). */
@@ -51,6 +64,7 @@ export interface ValidationReport {
 export interface ReportInput {
   task: 'regression' | 'classification';
   split: AppliedSplit;
+  censoring?: CensoringSummary;
   calibration: EvaluationSet;
   test: EvaluationSet;
   /** Per test compound: its chemical series (generic framework) and protocol. */
@@ -113,6 +127,7 @@ export function validationReport(input: ReportInput): ValidationReport {
   return {
     task: input.task,
     split: input.split,
+    ...(input.censoring ? { censoring: input.censoring } : {}),
     test: metrics(all) ?? (input.task === 'regression' ? regressionMetrics(input.test.yTrue, input.test.yPred) : classificationMetrics(input.test.yTrue, input.test.yPred)),
     conformal,
     conformalNormalized: normalized,

@@ -12,6 +12,11 @@
  * `descriptorBins` distinct values are cut at quantiles of ./binning.ts (scikit-learn uses
  * midpoint percentiles of a subsample), and there is no early stopping.
  *
+ * Censored labels (TrainingData.censored, regression): a bound costs nothing while the
+ * prediction is on its side and half the squared distance past it otherwise (a Tobit-style
+ * squared hinge): gradient max(ŷ − b, 0) for "≤ b", min(ŷ − b, 0) for "≥ b", hessian 1.
+ * The baseline is the mean of the exact labels (of all labels if none is exact).
+ *
  * Uncertainty: `members` boosted models are trained, each on its own row subsample (and
  * column subsample) from Random.stream(seed, member); the prediction is their mean and the
  * uncertainty the standard deviation (over members, not members − 1) of their predictions,
@@ -224,9 +229,20 @@ function trainBoosting(data: TrainingData, partial: Partial<GradientBoostingPara
   });
   const y = data.labels;
   const classification = data.task === 'classification';
+  const censored = !classification && data.censored ? data.censored : null;
+  if (censored && censored.length !== n) throw new RotguardError('invalid_training_data', `${censored.length} censoring flags for ${n} rows`, { field: 'labels' });
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += y[i]!;
-  mean /= n;
+  let exact = 0;
+  for (let i = 0; i < n; i++) {
+    if (censored && censored[i] !== 0) continue;
+    mean += y[i]!;
+    exact++;
+  }
+  if (exact === 0) {
+    for (let i = 0; i < n; i++) mean += y[i]!;
+    exact = n;
+  }
+  mean /= exact;
   // Log-odds of the class-1 share, kept finite when one class is absent.
   const baseline = classification ? Math.log(Math.min(Math.max(mean, 1e-12), 1 - 1e-12) / (1 - Math.min(Math.max(mean, 1e-12), 1 - 1e-12))) : mean;
   const p = words * 32 + columns;
@@ -251,7 +267,11 @@ function trainBoosting(data: TrainingData, partial: Partial<GradientBoostingPara
           const q = sigmoid(raw[i]!);
           grad[i] = q - y[i]!;
           hess[i] = q * (1 - q);
-        } else grad[i] = raw[i]! - y[i]!;
+        } else {
+          const d = raw[i]! - y[i]!;
+          const c = censored ? censored[i]! : 0;
+          grad[i] = c === 0 ? d : c < 0 ? Math.max(d, 0) : Math.min(d, 0);
+        }
       }
       // Rows: a partial Fisher–Yates shuffle picks rowsPerTree of n; sorted so sums run in row order.
       if (rowsPerTree < n) {
@@ -287,6 +307,7 @@ function trainBoosting(data: TrainingData, partial: Partial<GradientBoostingPara
 
 export const gradientBoostingTrainer: Trainer<GradientBoostingParams> = {
   name: GRADIENT_BOOSTING,
+  censoring: true,
   resolveParams: resolveBoostingParams,
   train: trainBoosting,
 };
