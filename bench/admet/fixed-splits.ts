@@ -66,9 +66,10 @@ const GRIDS: Record<string, Array<Record<string, unknown>>> = {
 const BLOCKS: Record<string, 'descriptors' | 'fingerprints' | 'both'> = {
   'ridge': 'descriptors', 'random-forest': 'both', 'tanimoto-knn': 'fingerprints', 'gradient-boosting': 'both', 'tanimoto-gp': 'both',
 };
-const ENSEMBLES: Array<{ name: string; members: string[] }> = [
-  { name: 'ensemble(gbt+gp)', members: ['gradient-boosting', 'tanimoto-gp'] },
-  { name: 'ensemble(gbt+gp+rf)', members: ['gradient-boosting', 'tanimoto-gp', 'random-forest'] },
+/** Ensembles of the tuned learners; their weights are a grid scored by CV like any hyperparameter. */
+const ENSEMBLES: Array<{ name: string; members: string[]; weights: number[][] }> = [
+  { name: 'ensemble(gbt+gp)', members: ['gradient-boosting', 'tanimoto-gp'], weights: [[0.25, 0.75], [0.5, 0.5], [0.75, 0.25]] },
+  { name: 'ensemble(gbt+gp+rf)', members: ['gradient-boosting', 'tanimoto-gp', 'random-forest'], weights: [[1, 1, 1]] },
 ];
 
 export interface FixedSplitOptions {
@@ -153,11 +154,16 @@ export async function runFixedSplits(dataDir: string, options: FixedSplitOptions
     }
     for (const e of ENSEMBLES) {
       const parts = e.members.map((m) => results.find((r) => r.learner === m)!);
-      const mean = (get: (r: LearnerResult) => Float64Array) => Float64Array.from(get(parts[0]!), (_, i) => parts.reduce((s, p) => s + get(p)[i]!, 0) / parts.length);
-      const oof = mean((r) => r.oof);
-      const prediction = mean((r) => r.prediction);
-      const params = { members: parts.map((p) => ({ algorithm: p.learner, params: p.cv.params })) };
-      results.push({ learner: e.name, cv: scoreCandidate(params, train.y, oof), candidates: [], testR: pearson(test!.y, prediction), testMae: mae(test!.y, prediction), seconds: parts.reduce((s, p) => s + p.seconds, 0), prediction, oof });
+      // The ensemble trainer's value is Σ w_k v_k: on each fold exactly the weighted out-of-fold predictions.
+      const mix = (get: (r: LearnerResult) => Float64Array, w: number[]) => {
+        const total = w.reduce((a, b) => a + b, 0);
+        return Float64Array.from(get(parts[0]!), (_, i) => parts.reduce((s, p, k) => s + (w[k]! / total) * get(p)[i]!, 0));
+      };
+      const scores = e.weights.map((w) => scoreCandidate({ members: parts.map((p) => ({ algorithm: p.learner, params: p.cv.params })), weights: w }, train.y, mix((r) => r.oof, w)));
+      const best = chooseCandidate(scores);
+      const w = e.weights[best]!;
+      const prediction = mix((r) => r.prediction, w);
+      results.push({ learner: e.name, cv: scores[best]!, candidates: scores, testR: pearson(test!.y, prediction), testMae: mae(test!.y, prediction), seconds: parts.reduce((s, p) => s + p.seconds, 0), prediction, oof: mix((r) => r.oof, w) });
     }
     const chosen = results.reduce((a, b) => (b.cv.pearson > a.cv.pearson ? b : a));
     const maxR = Math.max(...results.map((r) => r.testR));
@@ -167,12 +173,14 @@ export async function runFixedSplits(dataDir: string, options: FixedSplitOptions
       learners: results.map((r) => ({ learner: r.learner, cvPearson: r.cv.pearson, testPearson: r.testR, testMae: r.testMae, seconds: r.seconds })),
     };
     writeFileSync(join(options.outDir, `${ep}.result.json`), JSON.stringify(record, null, 1) + '\n');
+    // Out-of-fold and test predictions per learner (not committed): to check or extend the ensembles without retraining.
+    writeFileSync(join(options.outDir, `${ep}.predictions.json`), JSON.stringify({ trainLabels: [...train.y], testLabels: [...test!.y], learners: Object.fromEntries(results.map((r) => [r.learner, { oof: [...r.oof], test: [...r.prediction] }])) }) + '\n');
     say('');
     say(`${ep}: train ${train.x.rows} (rejected ${train.rejected}), test ${test!.x.rows} (rejected ${test!.rejected}); published best r ${PUBLISHED_BEST[ep]!.toFixed(3)}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     say(`  learner               cv r    test r  test MAE  seconds  chosen params`);
     for (const r of results) {
       const mark = r === chosen ? '*' : ' ';
-      say(`${mark} ${r.learner.padEnd(21)} ${r.cv.pearson.toFixed(3)}   ${r.testR.toFixed(3)}   ${r.testMae.toFixed(3)}     ${r.seconds.toFixed(0).padStart(5)}    ${JSON.stringify(r.learner.startsWith('ensemble') ? (r.cv.params as { members: Array<{ algorithm: string }> }).members.map((m) => m.algorithm) : r.cv.params)}`);
+      say(`${mark} ${r.learner.padEnd(21)} ${r.cv.pearson.toFixed(3)}   ${r.testR.toFixed(3)}   ${r.testMae.toFixed(3)}     ${r.seconds.toFixed(0).padStart(5)}    ${JSON.stringify(r.learner.startsWith('ensemble') ? { weights: (r.cv.params as { weights: number[] }).weights } : r.cv.params)}`);
     }
     say(`  (* chosen by CV on train; best test r over all learners ${maxR.toFixed(3)}, not used for the verdict)`);
     writeFileSync(join(options.outDir, `${ep}.recipe.yaml`), recipeYaml(ep, chosen, results, options));

@@ -3,9 +3,10 @@
  * with a Tanimoto GP: models that err differently average to a better one, and whether
  * they do is for cross-validation on the training set to say (src/training/tuning.ts).
  *
- *   value       the mean of the members' values
- *   uncertainty sqrt(mean of the members' σ² + variance of their values): the law of total
- *               variance for an equal mixture of the members' predictive distributions.
+ *   value       Σ w_k v_k, the weighted mean of the members' values (weights default to
+ *               equal; given weights are normalized to sum 1)
+ *   uncertainty sqrt(Σ w_k σ_k² + Σ w_k (v_k − value)²): the law of total variance for the
+ *               w-mixture of the members' predictive distributions.
  *
  * Each member is trained with the recipe's seed and stored as its own artifact; members may
  * not themselves be ensembles. Every member is trained on the same features.
@@ -23,6 +24,8 @@ export interface EnsembleMember {
 
 export interface EnsembleParams {
   members: EnsembleMember[];
+  /** One non-negative weight per member, normalized to sum 1 (default: equal). */
+  weights: number[];
 }
 
 /** Trainers and the artifact loader, passed in by ./index.ts (which imports this file). */
@@ -45,21 +48,20 @@ export class EnsembleModel implements TrainedModel {
 
   predict(x: FeatureMatrix): Prediction {
     const preds = this.members.map((m) => m.predict(x));
-    const k = preds.length;
+    const w = this.params.weights;
     const value = new Float64Array(x.rows);
     const uncertainty = new Float64Array(x.rows);
     for (let r = 0; r < x.rows; r++) {
       let mean = 0;
       let within = 0;
-      for (const p of preds) {
-        mean += p.value[r]!;
-        within += p.uncertainty[r]! ** 2;
-      }
-      mean /= k;
+      preds.forEach((p, k) => {
+        mean += w[k]! * p.value[r]!;
+        within += w[k]! * p.uncertainty[r]! ** 2;
+      });
       let between = 0;
-      for (const p of preds) between += (p.value[r]! - mean) ** 2;
+      preds.forEach((p, k) => (between += w[k]! * (p.value[r]! - mean) ** 2));
       value[r] = mean;
-      uncertainty[r] = Math.sqrt(within / k + between / k);
+      uncertainty[r] = Math.sqrt(within + between);
     }
     return { value, uncertainty };
   }
@@ -89,10 +91,17 @@ export class EnsembleModel implements TrainedModel {
 }
 
 export function resolveEnsembleParams(params: Partial<EnsembleParams>, trainers: Readonly<Record<string, Trainer<any>>>): EnsembleParams {
-  knownKeys(ENSEMBLE, params, ['members']);
+  knownKeys(ENSEMBLE, params, ['members', 'weights']);
   const list = params.members;
   if (!Array.isArray(list) || list.length < 1) throw paramError(ENSEMBLE, 'members', 'must be a non-empty list of { algorithm, params }');
+  const raw = params.weights ?? list.map(() => 1);
+  if (!Array.isArray(raw) || raw.length !== list.length || !raw.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) || !raw.some((v) => v > 0)) {
+    throw paramError(ENSEMBLE, 'weights', `must be ${list.length} non-negative numbers, not all 0, got ${JSON.stringify(params.weights)}`);
+  }
+  const total = raw.reduce((a, b) => a + b, 0);
   return {
+    // Idempotent, so a stored (already normalized) ensemble reloads with the very same weights.
+    weights: Math.abs(total - 1) < 1e-12 ? [...raw] : raw.map((v) => v / total),
     members: list.map((m, i) => {
       const field = `members[${i}]`;
       if (!m || typeof m !== 'object' || Array.isArray(m)) throw paramError(ENSEMBLE, field, 'must be a mapping { algorithm, params }');
