@@ -45,7 +45,7 @@ if (values['fixed-splits']) {
     process.exit(1);
   }
   const outDir = join(repo, 'bench/admet/fixed-splits');
-  if (!values.summary) await runFixedSplits(dataDir, { folds: 5, seed: 0, endpoints: values.endpoints ? values.endpoints.split(',') : FIXED_SPLIT_ENDPOINTS, outDir });
+  if (!values.summary) await runFixedSplits(dataDir, { folds: 3, seed: 0, endpoints: values.endpoints ? values.endpoints.split(',') : FIXED_SPLIT_ENDPOINTS, outDir });
   summarizeFixedSplits(outDir);
   process.exit(0);
 }

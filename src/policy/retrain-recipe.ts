@@ -90,6 +90,7 @@ export function recipeDocument(r: Recipe): Record<string, unknown> {
     algorithm: r.algorithm,
     params: structuredClone(r.params),
     seed: r.seed,
+    ...(r.tuning ? { tuning: { method: r.tuning.method, folds: r.tuning.folds, seed: r.tuning.seed, metric: r.tuning.metric, grid: structuredClone(r.tuning.grid) } } : {}),
   };
 }
 

@@ -89,8 +89,8 @@ export async function build(
     data.labels = data.labels.map((y) => (positive === 'above' ? y >= threshold : y <= threshold) ? 1 : 0);
   }
   const started = performance.now();
-  const artifact = await trainInWorker(
-    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task, ...(withCensored ? { censored: Int8Array.from(split.train, (i) => data.censored[i]!) } : {}) } },
+  const { artifact, tuning } = await trainInWorker(
+    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, ...(recipe.tuning ? { tuning: recipe.tuning } : {}), data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task, ...(withCensored ? { censored: Int8Array.from(split.train, (i) => data.censored[i]!) } : {}) } },
     (done, total) => onProgress?.({ stage: 'train', done, total }),
   );
   const trainSeconds = (performance.now() - started) / 1000;
@@ -109,6 +109,7 @@ export async function build(
       ...(clusters ? { clusters: { count: new Set(clusters).size, of: Object.fromEntries(data.inchikeys.map((k, i) => [k, clusters[i]!])) } } : {}),
       ...(resolved.split.method === 'predefined' ? { unmatchedTest: unmatched(resolved.split.test!.inchikeys, data.inchikeys) } : {}),
     },
+    ...(tuning ? { tuning } : {}),
     ...(withCensored ? { censoring: censoringSummary(model, data, split.train, censoredOut.test, censoredOut.calibration) } : {}),
     calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
     test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },

@@ -20,6 +20,7 @@ import { DEFAULT_CLUSTER_CUTOFF, validateSplitRule, type NamedCompounds, type Sp
  *   params: { nEstimators: 200 }
  *   task: regression                   # or { type: classification, threshold: 1.0, positive: above }
  *   seed: 42
+ *   tuning: { method: kfold-cv, folds: 5, seed: 0, grid: [{ maxLeafNodes: 15 }, { maxLeafNodes: 31 }] }   # optional
  */
 export interface DatasetWindow {
   protocols?: string[];
@@ -46,9 +47,20 @@ export interface Recipe {
   algorithm: string;
   params: Record<string, unknown>;
   seed: number;
+  /** Hyperparameters chosen by k-fold CV on the training split (src/training/tuning.ts); absent: params as given. */
+  tuning?: TuningRule;
 }
 
-const TOP_KEYS = ['model', 'team', 'endpoint', 'task', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed'];
+/** Each grid entry overrides `params`; the candidate with the best pooled out-of-fold Pearson r trains the model. */
+export interface TuningRule {
+  method: 'kfold-cv';
+  folds: number;
+  seed: number;
+  metric: 'pearson';
+  grid: Array<Record<string, unknown>>;
+}
+
+const TOP_KEYS = ['model', 'team', 'endpoint', 'task', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed', 'tuning'];
 
 export function readRecipeFile(path: string): Recipe {
   return validateRecipe(readYamlFile(path, 'recipe'), path);
@@ -168,7 +180,28 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: `params${e.location.field ? '.' + e.location.field : ''}` });
     throw e;
   }
+  let tuning: TuningRule | undefined;
+  if (d.tuning !== undefined) {
+    const t = obj(d.tuning, 'tuning');
+    onlyKeys(t, 'tuning', ['method', 'folds', 'seed', 'metric', 'grid']);
+    if ((t.method ?? 'kfold-cv') !== 'kfold-cv') fail('tuning.method', 'tuning.method must be kfold-cv');
+    if ((t.metric ?? 'pearson') !== 'pearson') fail('tuning.metric', 'tuning.metric must be pearson');
+    const folds = int(t.folds, 'tuning.folds', 5);
+    if (folds < 2 || folds > 20) fail('tuning.folds', 'tuning.folds must be 2–20');
+    if (task.type !== 'regression') fail('tuning', 'tuning is for regression recipes');
+    if (!Array.isArray(t.grid) || t.grid.length < 1 || t.grid.some((g) => !g || typeof g !== 'object' || Array.isArray(g))) fail('tuning.grid', 'tuning.grid must be a non-empty list of parameter mappings');
+    const grid = (t.grid as Array<Record<string, unknown>>).map((g, i) => {
+      try {
+        return trainer!.resolveParams({ ...params, ...g }) as Record<string, unknown>;
+      } catch (e) {
+        if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: `tuning.grid[${i}]${e.location.field ? '.' + e.location.field : ''}` });
+        throw e;
+      }
+    });
+    tuning = { method: 'kfold-cv', folds, seed: int(t.seed, 'tuning.seed', 0), metric: 'pearson', grid };
+  }
   return {
+    ...(tuning ? { tuning } : {}),
     model: name(d.model, 'model'),
     task,
     team: name(d.team, 'team'),

@@ -44,10 +44,21 @@ export interface CensoringSummary {
   testOnBoundSide: number | null;
 }
 
+/** Hyperparameters chosen by CV on the training split: every candidate's score and the choice. */
+export interface TuningReport {
+  method: 'kfold-cv';
+  folds: number;
+  seed: number;
+  metric: 'pearson';
+  candidates: Array<{ params: Record<string, unknown>; pearson: number; rmse: number }>;
+  chosen: number;
+}
+
 export interface ValidationReport {
   task: 'regression' | 'classification';
   split: AppliedSplit;
   censoring?: CensoringSummary;
+  tuning?: TuningReport;
   test: RegressionMetrics | ClassificationMetrics;
   conformal: CoverageLevelRow[] | null;
   /** Normalized conformal uses |y − ŷ|/σ; plain uses |y − ŷ| (when σ is not informative). */
@@ -65,6 +76,7 @@ export interface ReportInput {
   task: 'regression' | 'classification';
   split: AppliedSplit;
   censoring?: CensoringSummary;
+  tuning?: TuningReport;
   calibration: EvaluationSet;
   test: EvaluationSet;
   /** Per test compound: its chemical series (generic framework) and protocol. */
@@ -128,6 +140,7 @@ export function validationReport(input: ReportInput): ValidationReport {
     task: input.task,
     split: input.split,
     ...(input.censoring ? { censoring: input.censoring } : {}),
+    ...(input.tuning ? { tuning: input.tuning } : {}),
     test: metrics(all) ?? (input.task === 'regression' ? regressionMetrics(input.test.yTrue, input.test.yPred) : classificationMetrics(input.test.yTrue, input.test.yPred)),
     conformal,
     conformalNormalized: normalized,
