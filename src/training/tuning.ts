@@ -7,7 +7,8 @@
  * fold, which it then predicts: every training row gets one out-of-fold prediction. The
  * candidate with the highest Pearson r of those pooled predictions wins (ties: the earlier
  * candidate); RMSE is recorded beside it. Every candidate's scores are returned, so the
- * choice can be stored with the model and audited.
+ * choice can be stored with the model and audited. Censored rows train as bounds in every
+ * fold (for trainers that model them) and are left out of the scores.
  */
 import { Random } from '../core/random.js';
 import { pearson, rmse } from '../stats/metrics-regression.js';
@@ -49,7 +50,8 @@ export function outOfFold(trainer: Trainer<any>, data: TrainingData, params: Rec
     const inside: number[] = [];
     const outside: number[] = [];
     for (let i = 0; i < data.rows; i++) (fold[i] === f ? outside : inside).push(i);
-    const model = trainer.train({ ...take(data, inside), labels: Float64Array.from(inside, (i) => data.labels[i]!), task: data.task }, params, seed);
+    const censored = data.censored ? { censored: Int8Array.from(inside, (i) => data.censored![i]!) } : {};
+    const model = trainer.train({ ...take(data, inside), labels: Float64Array.from(inside, (i) => data.labels[i]!), task: data.task, ...censored }, params, seed);
     const p = model.predict(take(data, outside)).value;
     outside.forEach((row, k) => (out[row] = p[k]!));
     onProgress?.(f + 1, folds);
@@ -75,7 +77,10 @@ export function chooseCandidate(scores: CandidateScore[]): number {
 export function tuneByCv(trainer: Trainer<any>, data: TrainingData, candidates: Array<Record<string, unknown>>, seed: number, settings: CvSettings): { record: TuningRecord; outOfFold: Float64Array } {
   const fold = foldAssignment(data.rows, settings);
   const predictions = candidates.map((c) => outOfFold(trainer, data, trainer.resolveParams(c) as Record<string, unknown>, seed, fold, settings.folds));
-  const scores = candidates.map((c, i) => scoreCandidate(trainer.resolveParams(c) as Record<string, unknown>, data.labels, predictions[i]!));
+  // Censored labels are bounds: scored on exact labels only, like validation.
+  const exact = data.censored ? [...data.labels.keys()].filter((i) => data.censored![i] === 0) : null;
+  const only = (v: Float64Array) => (exact ? Float64Array.from(exact, (i) => v[i]!) : v);
+  const scores = candidates.map((c, i) => scoreCandidate(trainer.resolveParams(c) as Record<string, unknown>, only(data.labels), only(predictions[i]!)));
   const chosen = chooseCandidate(scores);
   return { record: { method: 'kfold-cv', folds: settings.folds, seed: settings.seed, metric: 'pearson', candidates: scores, chosen }, outOfFold: predictions[chosen]! };
 }
