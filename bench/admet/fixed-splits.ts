@@ -28,7 +28,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { featurizeBatch } from '../../src/chem/featurize-batch.js';
 import { loadRDKit, rdkitVersion } from '../../src/chem/rdkit.js';
@@ -199,7 +199,10 @@ export async function runFixedSplits(dataDir: string, options: FixedSplitOptions
       say(`${mark} ${r.learner.padEnd(21)} ${Number.isFinite(r.cv.pearson) ? r.cv.pearson.toFixed(3) : ' base'}   ${r.testR.toFixed(3)}   ${r.testMae.toFixed(3)}     ${r.seconds.toFixed(0).padStart(5)}    ${JSON.stringify(r.learner.startsWith('ensemble') ? { weights: (r.cv.params as { weights: number[] }).weights } : r.cv.params)}`);
     }
     say(`  (* chosen by CV on train; best test r over all learners ${maxR.toFixed(3)}, not used for the verdict)`);
-    writeFileSync(join(options.outDir, `${ep}.recipe.yaml`), recipeYaml(ep, chosen, results, options, dataDir));
+    writeFileSync(join(options.outDir, `${ep}.recipe.yaml`), recipeYaml(
+      ep, { learner: chosen.learner, params: chosen.cv.params, candidates: chosen.candidates.map((c) => c.params) },
+      results.map((r) => ({ learner: r.learner, pearson: r.cv.pearson })), options.folds, options.seed, relative(options.outDir, join(dataDir, `ADME_${ep}_test.csv`)),
+    ));
   }
   say(`total ${((performance.now() - started) / 1000).toFixed(0)} s for ${options.endpoints.join(', ')}`);
   return lines;
@@ -242,34 +245,43 @@ export function summarizeFixedSplits(outDir: string): string[] {
   return lines;
 }
 
+/** What a recipe needs to know about the chosen learner. */
+export interface ChosenLearner {
+  learner: string;
+  params: Record<string, unknown>;
+  /** The grid it was chosen from (each candidate's full params). */
+  candidates: Array<Record<string, unknown>>;
+}
+
 /**
  * The chosen learner as a rotguard recipe (validated by validateRecipe before it is written):
  * a predefined split on the test file and, under `tuning`, the grid the choice was made from,
  * so `rotguard build` repeats the procedure on the train compounds. The CV scores of every
- * learner follow as a comment.
+ * learner come first, as comments.
  */
-function recipeYaml(ep: string, chosen: LearnerResult, results: LearnerResult[], options: FixedSplitOptions, dataDir: string): string {
+/** `testFile` is as the recipe names it: relative to the recipe's folder. */
+export function recipeYaml(ep: string, chosen: ChosenLearner, cvScores: Array<{ learner: string; pearson: number }>, folds: number, seed: number, testFile: string): string {
   const ensemble = chosen.learner.startsWith('ensemble');
-  const params = ensemble ? { members: (chosen.cv.params as { members: unknown }).members } : chosen.cv.params;
-  const grid = chosen.candidates.length > 0 ? chosen.candidates.map((c) => (ensemble ? { weights: (c.params as { weights: number[] }).weights } : c.params)) : [chosen.cv.params];
+  const params = ensemble ? { members: (chosen.params as { members: unknown }).members } : chosen.params;
+  const grid = chosen.candidates.length > 0 ? chosen.candidates.map((c) => (ensemble ? { weights: (c as { weights: number[] }).weights } : c)) : [chosen.params];
   const doc = {
     model: `biogen-${ep.toLowerCase().replace(/_/g, '-')}`,
     team: 'bench',
     endpoint: ep.toLowerCase(),
     dataset: { aggregate: 'mean' },
     features: { descriptors: 'rdkit-desc@2', radius: 2, bits: 2048 },
-    split: { method: 'predefined', test: join(dataDir, `ADME_${ep}_test.csv`), calibration: 0.1, seed: options.seed },
+    split: { method: 'predefined', test: testFile, calibration: 0.1, seed },
     algorithm: ensemble ? 'ensemble' : chosen.learner,
     params,
-    seed: options.seed,
-    tuning: { method: 'kfold-cv', folds: options.folds, seed: options.seed, metric: 'pearson', grid },
+    seed,
+    tuning: { method: 'kfold-cv', folds, seed, metric: 'pearson', grid },
   };
   validateRecipe(doc);
-  const scores = results.map((r) => `#   ${r.learner.padEnd(20)} cv r ${Number.isFinite(r.cv.pearson) ? r.cv.pearson.toFixed(4) : '(baseline, not cross-validated)'}`).join('\n');
-  return `# Written by bench/admet --fixed-splits: the learner and hyperparameters chosen by ${options.folds}-fold CV on ADME_${ep}_train.csv only.
-# Note: the bench trains on the whole train file; this recipe, built from a store holding the
-# train and test files, holds out 10 % of the train compounds for conformal calibration.
+  const scores = cvScores.map((r) => `#   ${r.learner.padEnd(20)} cv r ${Number.isFinite(r.pearson) ? r.pearson.toFixed(4) : '(baseline, not cross-validated)'}`).join('\n');
+  return `# Written by bench/admet --fixed-splits: the learner and hyperparameters chosen by ${folds}-fold CV on ADME_${ep}_train.csv only.
+# The bench trains on the whole train file; this recipe, built from a store holding the train and
+# test files, also holds out 10 % of the train compounds to calibrate conformal intervals.
 # CV Pearson r per learner (chosen: ${chosen.learner}):
 ${scores}
-${stringify(doc)}`;
+${stringify(doc, { aliasDuplicateObjects: false })}`;
 }
