@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { RotguardError } from '../core/errors.js';
 import { butinaClusters } from '../chem/butina.js';
 import { loadRDKit } from '../chem/rdkit.js';
@@ -39,7 +40,9 @@ async function resolveNamed(named: NamedCompounds, field: string): Promise<Named
       throw new RotguardError('bad_recipe', `${field}: ${named.file} line ${row.line}: ${(e as Error).message}`, { file: named.file, line: row.line, field });
     }
   }
-  return { file: named.file, sha256, inchikeys: [...keys].sort() };
+  // The file's name, not its path: the content (sha256, keys) is what the build hash must
+  // depend on, not where the workspace or the recipe happens to live.
+  return { file: basename(named.file), sha256, inchikeys: [...keys].sort() };
 }
 
 /** The rule with predefined files resolved to InChIKeys (other rules are returned as they are). */

@@ -23,7 +23,7 @@ export type SplitMethod = 'scaffold' | 'time' | 'random' | 'cluster' | 'predefin
 
 /** Compounds named for one part of a predefined split, and where the names came from. */
 export interface NamedCompounds {
-  /** The file they were read from, as the recipe gives it, and its sha256 (once resolved). */
+  /** The file they are read from (a path in a recipe; once resolved, its base name) and its sha256. */
   file?: string;
   sha256?: string;
   /** Standard InChIKeys, sorted and unique (empty until the build resolves `file`). */
