@@ -4,6 +4,7 @@
  * path (ingest → snapshot → features → build → validation report).
  *
  *   npm run bench:admet [-- --seeds 5 --trees 100]
+ *   npm run bench:admet -- --fixed-splits [--endpoints HLM,RLM] [--summary]   (see ./fixed-splits.ts)
  *
  * Prints mean ± sd of MAE, Spearman and R² on the test set and the 90 % conformal interval
  * coverage, per endpoint and trainer, with the machine it ran on. Published reference:
@@ -26,10 +27,28 @@ import { createSnapshot } from '../../src/data/snapshots.js';
 import { mean, sd } from '../../src/stats/describe.js';
 import { openStore } from '../../src/store/store.js';
 import { BIOGEN_ASSAYS, BIOGEN_FILE, biogenMapping } from '../data/biogen.js';
+import { FIXED_SPLIT_ENDPOINTS, runFixedSplits, summarizeFixedSplits } from './fixed-splits.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, trees: { type: 'string', default: '100' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '5' }, trees: { type: 'string', default: '100' }, json: { type: 'boolean', default: false },
+    'fixed-splits': { type: 'boolean', default: false }, endpoints: { type: 'string' }, summary: { type: 'boolean', default: false },
+  },
+});
 const seeds = Number(values.seeds);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+if (values['fixed-splits']) {
+  // The published Biogen train/test files: every built-in learner, tuned by CV on train (./fixed-splits.ts).
+  const dataDir = resolve(repo, '../shared/data/biogen-adme/fixed-splits');
+  if (!existsSync(dataDir)) {
+    console.error(`bench/admet --fixed-splits: ${dataDir} not found (needs ../shared/data beside the repo)`);
+    process.exit(1);
+  }
+  const outDir = join(repo, 'bench/admet/fixed-splits');
+  if (!values.summary) await runFixedSplits(dataDir, { folds: 3, seed: 0, endpoints: values.endpoints ? values.endpoints.split(',') : FIXED_SPLIT_ENDPOINTS, outDir });
+  summarizeFixedSplits(outDir);
+  process.exit(0);
+}
 const data = resolve(repo, '../shared/data', BIOGEN_FILE);
 if (!existsSync(data)) {
   console.error(`bench/admet: ${data} not found (needs ../shared/data beside the repo)`);

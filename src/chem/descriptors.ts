@@ -50,7 +50,36 @@ const RDKIT_DESC_1: DescriptorDictionary = {
   ],
 };
 
-const DICTIONARIES = new Map<string, DescriptorDictionary>([[RDKIT_DESC_1.id, RDKIT_DESC_1]]);
+/**
+ * rdkit-desc@2: rdkit-desc@1 plus every other descriptor RDKit's MinimalLib computes
+ * (connectivity and shape indices, saturated/aromatic ring subtypes). A new id, never a
+ * change to @1: models built on @1 keep their feature world. Chosen for the learners of
+ * issue 17 (gradient-boosted trees use the extra topology; see bench/admet).
+ */
+const RDKIT_DESC_2: DescriptorDictionary = {
+  id: 'rdkit-desc@2',
+  descriptors: [
+    ...RDKIT_DESC_1.descriptors,
+    { name: 'atoms', source: 'NumAtoms', description: 'atom count including hydrogens' },
+    { name: 'saturated_rings', source: 'NumSaturatedRings', description: 'saturated ring count' },
+    { name: 'aromatic_heterocycles', source: 'NumAromaticHeterocycles', description: 'aromatic rings containing a heteroatom' },
+    { name: 'saturated_heterocycles', source: 'NumSaturatedHeterocycles', description: 'saturated rings containing a heteroatom' },
+    { name: 'aliphatic_heterocycles', source: 'NumAliphaticHeterocycles', description: 'aliphatic rings containing a heteroatom' },
+    { name: 'unspecified_stereocenters', source: 'NumUnspecifiedAtomStereoCenters', description: 'tetrahedral stereocentres without assigned configuration' },
+    ...[0, 1, 2, 3, 4].map((k) => ({ name: `chi${k}v`, source: `chi${k}v`, description: `Kier–Hall valence connectivity index χ${k}v` })),
+    ...[0, 1, 2, 3, 4].map((k) => ({ name: `chi${k}n`, source: `chi${k}n`, description: `Kier–Hall connectivity index χ${k}n` })),
+    { name: 'hall_kier_alpha', source: 'hallKierAlpha', description: 'Hall–Kier alpha (shape correction)' },
+    { name: 'kappa1', source: 'kappa1', description: 'Kier shape index κ1' },
+    { name: 'kappa2', source: 'kappa2', description: 'Kier shape index κ2' },
+    { name: 'kappa3', source: 'kappa3', description: 'Kier shape index κ3' },
+    { name: 'phi', source: 'Phi', description: 'Kier flexibility index Φ' },
+  ],
+};
+
+const DICTIONARIES = new Map<string, DescriptorDictionary>([
+  [RDKIT_DESC_1.id, RDKIT_DESC_1],
+  [RDKIT_DESC_2.id, RDKIT_DESC_2],
+]);
 
 export const DEFAULT_DESCRIPTOR_DICTIONARY = RDKIT_DESC_1.id;
 

@@ -28,7 +28,7 @@ export const ERROR_CATEGORIES = {
       'environment_required', 'bad_image_digest', 'bad_external_command', 'unknown_job_kind', 'ambiguous_job',
       // reliability: structures and files refused before they can hurt, outputs that would overwrite the wrong thing
       'structure_too_large', 'toolkit_crash', 'structure_timeout', 'not_utf8', 'output_not_regular_file', 'output_is_input', 'output_folder_missing',
-      'output_format_unsupported',
+      'output_format_unsupported', 'bad_censoring',
     ],
   },
   /** Something named does not exist (yet). */

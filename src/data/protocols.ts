@@ -17,6 +17,13 @@ export interface ProtocolDefinition {
   vendor: string;
   unit: string;
   parameters: Record<string, unknown>;
+  /**
+   * The assay's quantitation limits, in the endpoint's unit on the linear scale: an exact
+   * value at or below `floor` means "≤ floor", at or above `ceiling` "≥ ceiling" (e.g. a
+   * microsomal clearance floor reported without a qualifier). Snapshots then treat such
+   * values as censored. Part of the definition: declaring one is a new protocol version.
+   */
+  censoring?: { floor?: number; ceiling?: number };
 }
 
 export interface ProtocolVersion extends ProtocolDefinition {
@@ -33,6 +40,9 @@ export function protocolFromRow(r: Row<'protocol_versions'>): ProtocolVersion {
   return {
     id: r.id, protocol: r.protocol, version: r.version, endpoint: r.endpoint, site: r.site, vendor: r.vendor, unit: r.unit,
     parameters: decodeJson(r.parameters, protocolParametersDecoder, { kind: 'row', what: `parameters of protocol ${r.id}`, id: r.id }), hash: r.definition_hash, createdAt: r.created_at, createdBy: r.created_by,
+    ...(r.censor_floor !== null || r.censor_ceiling !== null
+      ? { censoring: { ...(r.censor_floor !== null ? { floor: r.censor_floor } : {}), ...(r.censor_ceiling !== null ? { ceiling: r.censor_ceiling } : {}) } }
+      : {}),
   };
 }
 
@@ -49,7 +59,9 @@ export async function addProtocolVersion(store: Store, def: ProtocolDefinition, 
     throw new RotguardError('unit_mismatch', `protocol unit ${def.unit} cannot be converted to ${endpoint.name}'s unit ${endpoint.unit}`, { field: 'unit' });
   }
   const normalized = { ...def, unit: unit.log10 ? `log10(${unit.unit})` : unit.unit };
-  const hash = hashOf({ endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: normalized.unit, parameters: def.parameters });
+  const censoring = checkCensoring(def.censoring);
+  // Without censoring the hash is what it was before censoring existed, so old protocols stay unchanged.
+  const hash = hashOf({ endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: normalized.unit, parameters: def.parameters, ...(censoring ? { censoring } : {}) });
   return store.db.transaction().execute(async (trx) => {
     const proto = await trx.selectFrom('protocols').selectAll().where('name', '=', def.protocol).executeTakeFirst();
     if (proto && proto.endpoint !== def.endpoint) {
@@ -62,11 +74,12 @@ export async function addProtocolVersion(store: Store, def: ProtocolDefinition, 
     const row = {
       id: `${def.protocol}@${version}`, protocol: def.protocol, version, endpoint: def.endpoint, site: def.site, vendor: def.vendor,
       unit: normalized.unit, parameters: canonicalJson(def.parameters), definition_hash: hash, created_at: nowIso(), created_by: actor,
+      censor_floor: censoring?.floor ?? null, censor_ceiling: censoring?.ceiling ?? null,
     };
     await trx.insertInto('protocol_versions').values(row).execute();
     await appendEvent(trx, {
       kind: 'protocol_version_created', subject: `protocol:${row.id}`, actor, reason: version === 1 ? `new protocol ${def.protocol} for ${def.endpoint}` : `protocol ${def.protocol} changed: version ${version}`,
-      payload: { id: row.id, protocol: def.protocol, version, endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: row.unit, parameters: def.parameters, definitionHash: hash, previous: latest?.id ?? null },
+      payload: { id: row.id, protocol: def.protocol, version, endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: row.unit, parameters: def.parameters, ...(censoring ? { censoring } : {}), definitionHash: hash, previous: latest?.id ?? null },
     });
     return { status: 'created' as const, version: protocolFromRow(row) };
   });
@@ -90,4 +103,15 @@ export async function resolveProtocolVersion(store: Store, ref: string): Promise
   const row = await q.orderBy('version', 'desc').executeTakeFirst();
   if (!row) throw new RotguardError('unknown_protocol', `no protocol version "${ref}"; add it with "rotguard protocols add"`, { field: 'protocol' });
   return protocolFromRow(row);
+}
+
+/** A declared floor/ceiling: finite numbers, floor below ceiling; undefined when nothing is declared. */
+function checkCensoring(c: ProtocolDefinition['censoring']): { floor?: number; ceiling?: number } | undefined {
+  if (c === undefined || (c.floor === undefined && c.ceiling === undefined)) return undefined;
+  for (const k of ['floor', 'ceiling'] as const) {
+    const v = c[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new RotguardError('bad_censoring', `censoring ${k} must be a finite number in the endpoint's unit, got ${JSON.stringify(v)}`, { field: `censoring.${k}` });
+  }
+  if (c.floor !== undefined && c.ceiling !== undefined && !(c.floor < c.ceiling)) throw new RotguardError('bad_censoring', `censoring floor ${c.floor} must be below the ceiling ${c.ceiling}`, { field: 'censoring' });
+  return { ...(c.floor !== undefined ? { floor: c.floor } : {}), ...(c.ceiling !== undefined ? { ceiling: c.ceiling } : {}) };
 }

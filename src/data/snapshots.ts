@@ -91,7 +91,8 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
   let q = store.db
     .selectFrom('measurements as m')
     .innerJoin('compounds as c', 'c.inchikey', 'm.inchikey')
-    .select(['m.id', 'm.inchikey', 'c.smiles', 'm.value', 'm.qualifier', 'm.measured_at', 'm.reported_at'])
+    .innerJoin('protocol_versions as p', 'p.id', 'm.protocol_version')
+    .select(['m.id', 'm.inchikey', 'c.smiles', 'm.value', 'm.qualifier', 'm.measured_at', 'm.reported_at', 'p.censor_floor', 'p.censor_ceiling'])
     .where('m.endpoint', '=', endpoint.name);
   if (definition.protocolVersions) q = q.where('m.protocol_version', 'in', definition.protocolVersions);
   if (definition.sites) q = q.where('m.site', 'in', definition.sites);
@@ -101,7 +102,7 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
   if (definition.measuredTo) q = q.where('m.measured_at', '<', nextDay(definition.measuredTo));
   if (definition.reportedBy) q = q.where('m.reported_at', '<', nextDay(definition.reportedBy));
   // Order in JS, not SQL: PostgreSQL sorts text by locale, SQLite by bytes, and the hash must not depend on the backend.
-  const selected = (await q.execute()).sort((x, y) => (x.inchikey < y.inchikey ? -1 : x.inchikey > y.inchikey ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const selected = (await q.execute()).map(censorAtLimits).sort((x, y) => (x.inchikey < y.inchikey ? -1 : x.inchikey > y.inchikey ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 
   const toLabel = endpoint.transform === 'log10' ? Math.log10 : (v: number) => v;
   const byCompound = new Map<string, typeof selected>();
@@ -136,6 +137,17 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
     });
   });
   return { status: 'created', info: infoFromRow(record) };
+}
+
+/**
+ * An exact value at or beyond its protocol version's declared floor (ceiling) is a bound:
+ * '<' ('>') at that value. Values with a qualifier keep it.
+ */
+function censorAtLimits<M extends { value: number; qualifier: string; censor_floor: number | null; censor_ceiling: number | null }>(m: M): M {
+  if (m.qualifier !== '=') return m;
+  if (m.censor_floor !== null && m.value <= m.censor_floor) return { ...m, qualifier: '<' };
+  if (m.censor_ceiling !== null && m.value >= m.censor_ceiling) return { ...m, qualifier: '>' };
+  return m;
 }
 
 function aggregate(

@@ -86,9 +86,19 @@ export function recipeDocument(r: Recipe): Record<string, unknown> {
     task: r.task.type === 'regression' ? 'regression' : { ...r.task },
     dataset,
     features: { ...r.features },
-    split: { method: r.split.method, seed: r.split.seed, ...r.split.fractions },
+    split: recipeSplit(r.split),
     algorithm: r.algorithm,
     params: structuredClone(r.params),
     seed: r.seed,
+    ...(r.tuning ? { tuning: { method: r.tuning.method, folds: r.tuning.folds, seed: r.tuning.seed, metric: r.tuning.metric, grid: structuredClone(r.tuning.grid) } } : {}),
   };
+}
+
+/** The split as a recipe writes it: cluster cutoff and predefined names kept (resolved keys, not the file). */
+function recipeSplit(s: Recipe['split']): Record<string, unknown> {
+  if (s.method === 'predefined') {
+    const named = (n: NonNullable<typeof s.test>) => (n.inchikeys.length > 0 ? [...n.inchikeys] : n.file);
+    return { method: s.method, seed: s.seed, test: named(s.test!), calibration: s.calibration ? named(s.calibration) : s.fractions.calibration };
+  }
+  return { method: s.method, seed: s.seed, ...s.fractions, ...(s.cutoff !== undefined ? { cutoff: s.cutoff } : {}) };
 }

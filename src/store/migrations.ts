@@ -363,6 +363,19 @@ MIGRATIONS['0007_integrity'] = {
     await db.schema.alterTable('predictions').addColumn('batch', 'integer').execute();
   },
 };
+// ---- issue 17: censoring (assay floor / ceiling per protocol version) ----
+/**
+ * 0005: a protocol version may declare the assay's floor and ceiling (in the endpoint's
+ * unit, linear scale). Exact values at or beyond them are read as censored ('<' at the
+ * floor, '>' at the ceiling) when snapshots are built. Null: nothing declared.
+ */
+MIGRATIONS['0005_censoring'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('protocol_versions').addColumn('censor_floor', 'double precision').execute();
+    await db.schema.alterTable('protocol_versions').addColumn('censor_ceiling', 'double precision').execute();
+  },
+};
+// ---- end issue 17 ----
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

@@ -52,6 +52,9 @@ export interface ProtocolVersionTable {
   definition_hash: string;
   created_at: string;
   created_by: string;
+  /** Assay floor / ceiling in the endpoint's unit (linear), or null (migration 0005). */
+  censor_floor: number | null;
+  censor_ceiling: number | null;
 }
 
 /** One ingest of one file under one column mapping. */

@@ -15,13 +15,15 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { readValidationReport } from '../validate/decoders.js';
-import { validationReport, type ValidationReport } from '../validate/report.js';
+import { validationReport, type CensoringSummary, type ValidationReport } from '../validate/report.js';
 import { splitIndices } from '../validate/splits.js';
 import { buildSignalBaseline } from './signal-baseline-inputs.js';
 import { buildEnvironment, type BuildEnvironment } from './environment.js';
 import type { Recipe } from './recipe.js';
+import { take } from './feature-rows.js';
+import { clustersFor, resolveSplitRule } from './resolve-split.js';
 import { trainInWorker } from './train-worker.js';
-import { loadModel, type FeatureMatrix } from './trainers/index.js';
+import { loadModel, TRAINERS, type FeatureMatrix, type TrainedModel } from './trainers/index.js';
 
 export interface BuildResult {
   buildHash: string;
@@ -79,8 +81,15 @@ export async function build(
 
   onProgress?.({ stage: 'features', done: 0, total: snapshot.rows.length });
   await computeFeatures(store, { snapshot: snapshot.info.hash, featureSet: set, onProgress: (d, t) => onProgress?.({ stage: 'features', done: d, total: t }) });
-  const data = await loadFeatures(store, snapshot, set.hash, recipe);
-  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: data.firstMeasured[i] ?? null })), recipe.split);
+  // Censored labels are bounds, not values: only a trainer that models them (regression) trains on them.
+  const withCensored = recipe.task.type === 'regression' && TRAINERS[recipe.algorithm]?.censoring === true;
+  const data = await loadFeatures(store, snapshot, set.hash, recipe, withCensored);
+  const clusters = resolved.split.method === 'cluster' ? clustersFor(data.matrix.fingerprints!, resolved.split.cutoff!) : null;
+  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: data.firstMeasured[i] ?? null, inchikey: data.inchikeys[i]!, ...(clusters ? { cluster: clusters[i]! } : {}) })), resolved.split);
+  // Metrics and conformal calibration use exact labels only; censored rows there are counted, not scored.
+  const censoredOut = { calibration: split.calibration.filter((i) => data.censored[i] !== 0), test: split.test.filter((i) => data.censored[i] !== 0) };
+  split.calibration = split.calibration.filter((i) => data.censored[i] === 0);
+  split.test = split.test.filter((i) => data.censored[i] === 0);
   if (split.train.length < 5 || split.test.length < 3) {
     throw new RotguardError('too_few_compounds', `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`);
   }
@@ -92,8 +101,8 @@ export async function build(
     data.labels = data.labels.map((y) => (positive === 'above' ? y >= threshold : y <= threshold) ? 1 : 0);
   }
   const started = performance.now();
-  const artifact = await trainInWorker(
-    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task } },
+  const { artifact, tuning } = await trainInWorker(
+    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, ...(recipe.tuning ? { tuning: recipe.tuning } : {}), data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task, ...(withCensored ? { censored: Int8Array.from(split.train, (i) => data.censored[i]!) } : {}) } },
     (done, total) => onProgress?.({ stage: 'train', done, total }),
   );
   const trainSeconds = (performance.now() - started) / 1000;
@@ -107,7 +116,14 @@ export async function build(
   // JSON has no Infinity: an unbounded interval (calibration set too small for the level) is stored as null.
   const report = nonFiniteAsNull(validationReport({
     task,
-    split: { ...recipe.split, sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length } },
+    split: {
+      ...resolved.split, sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length },
+      // The audit can rebuild a cluster split: every compound's cluster, by InChIKey.
+      ...(clusters ? { clusters: { count: new Set(clusters).size, of: Object.fromEntries(data.inchikeys.map((k, i) => [k, clusters[i]!])) } } : {}),
+      ...(resolved.split.method === 'predefined' ? { unmatchedTest: unmatched(resolved.split.test!.inchikeys, data.inchikeys) } : {}),
+    },
+    ...(tuning ? { tuning } : {}),
+    ...(withCensored ? { censoring: censoringSummary(model, data, split.train, censoredOut.test, censoredOut.calibration) } : {}),
     calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
     test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },
     testSeries: split.test.map((i) => data.frameworks[i]!),
@@ -135,7 +151,7 @@ export async function build(
     const v = await registerVersion(trx, {
       model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, buildHash, artifactBlob, reportBlob, featureHash: set.hash,
       featureContract: { featureVersion: set.version, descriptors: dict.descriptors.map((d) => d.name), fingerprint: { type: 'morgan', ...featureRecipe.morgan }, uses: usedBlocks(data.matrix) },
-      lineage: lineageOf(recipe, snapshot.info.hash, set.hash, environment, trainingSetBlob),
+      lineage: lineageOf(resolved, snapshot.info.hash, set.hash, environment, trainingSetBlob),
       createdBy: actor,
     }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
     await appendEvent(trx, {
@@ -173,7 +189,8 @@ export async function planBuild(store: Store, recipe: Recipe, actor: string): Pr
   const featureRecipe = { descriptors: recipe.features.descriptors, morgan: { radius: recipe.features.radius, nBits: recipe.features.bits } };
   const { set } = await defineFeatureSet(store, `${recipe.features.descriptors}+morgan-r${recipe.features.radius}-${recipe.features.bits}`, featureRecipe);
   const environment = buildEnvironment();
-  const resolved: Recipe = { ...recipe, dataset: { snapshot: snapshot.info.hash } };
+  // The split rule resolved too: a predefined split's file is named by its content hash, not its path.
+  const resolved: Recipe = { ...recipe, dataset: { snapshot: snapshot.info.hash }, split: await resolveSplitRule(recipe.split) };
   const buildHash = buildHashOf(resolved, snapshot.info.hash, set.hash, environment);
   return { snapshot, set, featureRecipe, environment, resolved, buildHash };
 }
@@ -223,6 +240,8 @@ interface LoadedFeatures {
   rows: number;
   matrix: FeatureMatrix;
   labels: Float64Array;
+  /** −1 label is an upper bound (≤), +1 a lower bound (≥), 0 exact. */
+  censored: Int8Array;
   scaffolds: string[];
   frameworks: string[];
   protocols: string[];
@@ -232,8 +251,8 @@ interface LoadedFeatures {
   inchikeys: string[];
 }
 
-/** The snapshot's compounds with cached features, in snapshot order; censored labels are skipped. */
-async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash: string, recipe: Recipe): Promise<LoadedFeatures> {
+/** The snapshot's compounds with cached features, in snapshot order; censored labels only when asked for. */
+async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash: string, recipe: Recipe, withCensored: boolean): Promise<LoadedFeatures> {
   const byKey = new Map<string, { descriptors: string; fingerprint: string; scaffold: string; framework: string }>();
   const keys = snapshot.rows.map((r) => r.inchikey);
   for (let i = 0; i < keys.length; i += 500) {
@@ -243,7 +262,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
   }
   const { protocolOf, siteOf, firstOf } = await provenance(store, snapshot);
   // Censored labels are bounds, not values: regression trains and validates on exact labels only.
-  const usable = snapshot.rows.filter((r) => r.qualifier === '=' && byKey.has(r.inchikey));
+  const usable = snapshot.rows.filter((r) => (withCensored || r.qualifier === '=') && byKey.has(r.inchikey));
   const nd = descriptorDictionary(recipe.features.descriptors).descriptors.length;
   const words = wordsFor(recipe.features.bits);
   const descriptors = new Float64Array(usable.length * nd);
@@ -258,6 +277,7 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
     rows: usable.length,
     matrix: { rows: usable.length, descriptors: { data: descriptors, columns: nd }, fingerprints: { data: fingerprints, words } },
     labels: Float64Array.from(usable, (r) => r.label),
+    censored: Int8Array.from(usable, (r) => (r.qualifier === '<' ? -1 : r.qualifier === '>' ? 1 : 0)),
     scaffolds: usable.map((r) => byKey.get(r.inchikey)!.scaffold),
     frameworks: usable.map((r) => byKey.get(r.inchikey)!.framework || '(acyclic)'),
     protocols: usable.map((r) => protocolOf.get(r.inchikey) ?? 'mixed'),
@@ -292,26 +312,18 @@ async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ pr
   return { protocolOf, siteOf, firstOf };
 }
 
-function pick(values: Float64Array, idx: number[]): Float64Array {
-  return Float64Array.from(idx, (i) => values[i]!);
+/** How censored labels were used: trained on as bounds; in calibration/test counted, and how often the prediction respects the bound. */
+function censoringSummary(model: TrainedModel, data: LoadedFeatures, train: number[], test: number[], calibration: number[]): CensoringSummary {
+  const p = test.length ? model.predict(take(data.matrix, test)).value : new Float64Array(0);
+  let ok = 0;
+  test.forEach((i, k) => {
+    if (data.censored[i]! < 0 ? p[k]! <= data.labels[i]! : p[k]! >= data.labels[i]!) ok++;
+  });
+  return { trainedAsBounds: train.filter((i) => data.censored[i] !== 0).length, calibrationExcluded: calibration.length, testExcluded: test.length, testOnBoundSide: test.length ? ok / test.length : null };
 }
 
-/** The rows `idx` of a feature matrix, as a new matrix. */
-export function take(m: FeatureMatrix, idx: number[]): FeatureMatrix {
-  const out: FeatureMatrix = { rows: idx.length };
-  if (m.descriptors) {
-    const c = m.descriptors.columns;
-    const data = new Float64Array(idx.length * c);
-    idx.forEach((r, k) => data.set(m.descriptors!.data.subarray(r * c, (r + 1) * c), k * c));
-    out.descriptors = { data, columns: c };
-  }
-  if (m.fingerprints) {
-    const w = m.fingerprints.words;
-    const data = new Uint32Array(idx.length * w);
-    idx.forEach((r, k) => data.set(m.fingerprints!.data.subarray(r * w, (r + 1) * w), k * w));
-    out.fingerprints = { data, words: w };
-  }
-  return out;
+function pick(values: Float64Array, idx: number[]): Float64Array {
+  return Float64Array.from(idx, (i) => values[i]!);
 }
 
 function nearestToTrain(m: FeatureMatrix, train: number[], test: number[]): Float64Array {
@@ -346,4 +358,10 @@ function usedBlocks(m: FeatureMatrix): BuiltFeatureContract['uses'] {
 /** What this version can be traced back to; every field present for a rotguard build. */
 function lineageOf(recipe: Recipe, snapshot: string, featureHash: string, environment: BuildEnvironment, trainingSet: string): BuiltLineage {
   return { origin: 'built', snapshot, featureHash, splitRule: recipe.split, seed: recipe.seed, environment, trainingSet, missing: [] };
+}
+
+/** Named test compounds that are not in the snapshot (a predefined split reports them, never silently drops them). */
+function unmatched(named: string[], present: string[]): number {
+  const have = new Set(present);
+  return named.filter((k) => !have.has(k)).length;
 }

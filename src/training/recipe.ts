@@ -1,9 +1,10 @@
 import { isIsoDate } from '../core/iso-date.js';
 import { descriptorDictionaryIds } from '../chem/descriptors.js';
+import { dirname, isAbsolute, join } from 'node:path';
 import { RotguardError } from '../core/errors.js';
 import { readYamlFile } from '../core/yaml-file.js';
 import { TRAINERS } from './trainers/index.js';
-import { validateSplitRule, type SplitRule } from '../validate/splits.js';
+import { DEFAULT_CLUSTER_CUTOFF, validateSplitRule, type NamedCompounds, type SplitRule } from '../validate/splits.js';
 
 /**
  * A build recipe: everything that determines a model, in YAML.
@@ -15,10 +16,13 @@ import { validateSplitRule, type SplitRule } from '../validate/splits.js';
  *   # dataset: { measured_to: 2024-06-30, reported_by: 2024-07-31, protocols: [sol@1], aggregate: mean, censored: prefer_exact }
  *   features: { descriptors: rdkit-desc@1, radius: 2, bits: 2048 }
  *   split: { method: scaffold, seed: 0, train: 0.8, calibration: 0.1, test: 0.1 }
+ *   # split: { method: cluster, cutoff: 0.65, seed: 0, train: 0.8, calibration: 0.1, test: 0.1 }
+ *   # split: { method: predefined, test: test.csv, calibration: 0.1 }   # or calibration: cal.csv, or test: [INCHIKEY, …]
  *   algorithm: random-forest           # ridge | random-forest | tanimoto-knn
  *   params: { nEstimators: 200 }
  *   task: regression                   # or { type: classification, threshold: 1.0, positive: above }
  *   seed: 42
+ *   tuning: { method: kfold-cv, folds: 5, seed: 0, grid: [{ maxLeafNodes: 15 }, { maxLeafNodes: 31 }] }   # optional
  */
 export interface DatasetWindow {
   protocols?: string[];
@@ -45,9 +49,20 @@ export interface Recipe {
   algorithm: string;
   params: Record<string, unknown>;
   seed: number;
+  /** Hyperparameters chosen by k-fold CV on the training split (src/training/tuning.ts); absent: params as given. */
+  tuning?: TuningRule;
 }
 
-const TOP_KEYS = ['model', 'team', 'endpoint', 'task', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed'];
+/** Each grid entry overrides `params`; the candidate with the best pooled out-of-fold Pearson r trains the model. */
+export interface TuningRule {
+  method: 'kfold-cv';
+  folds: number;
+  seed: number;
+  metric: 'pearson';
+  grid: Array<Record<string, unknown>>;
+}
+
+const TOP_KEYS = ['model', 'team', 'endpoint', 'task', 'dataset', 'features', 'split', 'algorithm', 'params', 'seed', 'tuning'];
 
 export function readRecipeFile(path: string): Recipe {
   return validateRecipe(readYamlFile(path, 'recipe'), path);
@@ -127,7 +142,7 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   if (!descriptorDictionaryIds().includes(features.descriptors)) fail('features.descriptors', `unknown descriptor dictionary "${features.descriptors}"; known: ${descriptorDictionaryIds().join(', ')}`);
 
   const s = obj(d.split, 'split');
-  onlyKeys(s, 'split', ['method', 'seed', 'train', 'calibration', 'test']);
+  onlyKeys(s, 'split', ['method', 'seed', 'train', 'calibration', 'test', 'cutoff']);
   const frac = (v: unknown, field: string, fallback: number) => {
     if (v === undefined) return fallback;
     if (typeof v !== 'number') fail(field, `${field} must be a number`);
@@ -135,11 +150,15 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   };
   let split: SplitRule;
   try {
-    split = validateSplitRule({
-      method: (s.method ?? 'scaffold') as SplitRule['method'],
-      seed: int(s.seed, 'split.seed', 0),
-      fractions: { train: frac(s.train, 'split.train', 0.8), calibration: frac(s.calibration, 'split.calibration', 0.1), test: frac(s.test, 'split.test', 0.1) },
-    });
+    const method = (s.method ?? 'scaffold') as SplitRule['method'];
+    split = method === 'predefined'
+      ? predefinedSplitRule(s, file, fail, int(s.seed, 'split.seed', 0))
+      : validateSplitRule({
+        method,
+        seed: int(s.seed, 'split.seed', 0),
+        fractions: { train: frac(s.train, 'split.train', 0.8), calibration: frac(s.calibration, 'split.calibration', 0.1), test: frac(s.test, 'split.test', 0.1) },
+        ...(method === 'cluster' ? { cutoff: s.cutoff === undefined ? DEFAULT_CLUSTER_CUTOFF : (s.cutoff as number) } : s.cutoff !== undefined ? { cutoff: s.cutoff as number } : {}),
+      });
   } catch (e) {
     if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: e.location.field });
     throw e;
@@ -165,7 +184,28 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: `params${e.location.field ? '.' + e.location.field : ''}` });
     throw e;
   }
+  let tuning: TuningRule | undefined;
+  if (d.tuning !== undefined) {
+    const t = obj(d.tuning, 'tuning');
+    onlyKeys(t, 'tuning', ['method', 'folds', 'seed', 'metric', 'grid']);
+    if ((t.method ?? 'kfold-cv') !== 'kfold-cv') fail('tuning.method', 'tuning.method must be kfold-cv');
+    if ((t.metric ?? 'pearson') !== 'pearson') fail('tuning.metric', 'tuning.metric must be pearson');
+    const folds = int(t.folds, 'tuning.folds', 5);
+    if (folds < 2 || folds > 20) fail('tuning.folds', 'tuning.folds must be 2–20');
+    if (task.type !== 'regression') fail('tuning', 'tuning is for regression recipes');
+    if (!Array.isArray(t.grid) || t.grid.length < 1 || t.grid.some((g) => !g || typeof g !== 'object' || Array.isArray(g))) fail('tuning.grid', 'tuning.grid must be a non-empty list of parameter mappings');
+    const grid = (t.grid as Array<Record<string, unknown>>).map((g, i) => {
+      try {
+        return trainer!.resolveParams({ ...params, ...g }) as Record<string, unknown>;
+      } catch (e) {
+        if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: `tuning.grid[${i}]${e.location.field ? '.' + e.location.field : ''}` });
+        throw e;
+      }
+    });
+    tuning = { method: 'kfold-cv', folds, seed: int(t.seed, 'tuning.seed', 0), metric: 'pearson', grid };
+  }
   return {
+    ...(tuning ? { tuning } : {}),
     model: name(d.model, 'model'),
     task,
     team: name(d.team, 'team'),
@@ -177,4 +217,28 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     params,
     seed: int(d.seed, 'seed', 0),
   };
+}
+
+/**
+ * `split: { method: predefined, test: FILE | [InChIKey, …], calibration: SHARE | FILE | [InChIKey, …], seed }`.
+ * A file is resolved to InChIKeys by the build (its structures standardized as at ingest),
+ * relative to the recipe file's folder; its sha256 and the keys then enter the build hash.
+ */
+function predefinedSplitRule(s: Record<string, unknown>, file: string | undefined, fail: (field: string, message: string) => never, seed: number): SplitRule {
+  if (s.train !== undefined) fail('split.train', 'a predefined split takes no train share: what is not test or calibration trains');
+  if (s.cutoff !== undefined) fail('split.cutoff', 'split cutoff is for cluster splits only');
+  const named = (v: unknown, field: string): NamedCompounds => {
+    if (typeof v === 'string' && v.trim() !== '') return { file: file && !isAbsolute(v) ? join(dirname(file), v) : v, inchikeys: [] };
+    if (Array.isArray(v) && v.length > 0 && v.every((k) => typeof k === 'string' && /^[A-Z]{14}-[A-Z]{10}-[A-Z]$/.test(k))) return { inchikeys: [...new Set(v as string[])].sort() };
+    return fail(field, `${field} must be a structure file (CSV/TSV/SMI/SDF) or a non-empty list of standard InChIKeys`);
+  };
+  const test = named(s.test, 'split.test');
+  let calibration: NamedCompounds | undefined;
+  let share = 0.1;
+  if (typeof s.calibration === 'number') share = s.calibration;
+  else if (s.calibration !== undefined) {
+    calibration = named(s.calibration, 'split.calibration');
+    share = 0;
+  }
+  return validateSplitRule({ method: 'predefined', seed, fractions: { train: 1 - share, calibration: share, test: 0 }, test, ...(calibration ? { calibration } : {}) });
 }

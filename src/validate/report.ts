@@ -25,9 +25,42 @@ export interface GroupMetrics {
   metrics: RegressionMetrics | ClassificationMetrics | null;
 }
 
+/** The split as applied: the rule, the sizes, and what the audit needs to rebuild it. */
+export type AppliedSplit = SplitRule & {
+  sizes: { train: number; calibration: number; test: number };
+  /** cluster splits: the number of Butina clusters and each compound's cluster (by InChIKey). */
+  clusters?: { count: number; of: Record<string, number> };
+  /** predefined splits: named test compounds absent from the snapshot. */
+  unmatchedTest?: number;
+};
+
+/**
+ * Censored labels (assay floor/ceiling) with a trainer that models them: trained on as
+ * bounds; never scored as values (metrics and conformal use exact labels only); in the test
+ * set, the share whose prediction lies on the bound's side (≤ a floor, ≥ a ceiling).
+ */
+export interface CensoringSummary {
+  trainedAsBounds: number;
+  calibrationExcluded: number;
+  testExcluded: number;
+  testOnBoundSide: number | null;
+}
+
+/** Hyperparameters chosen by CV on the training split: every candidate's score and the choice. */
+export interface TuningReport {
+  method: 'kfold-cv';
+  folds: number;
+  seed: number;
+  metric: 'pearson';
+  candidates: Array<{ params: Record<string, unknown>; pearson: number; rmse: number }>;
+  chosen: number;
+}
+
 export interface ValidationReport {
   task: 'regression' | 'classification';
-  split: SplitRule & { sizes: { train: number; calibration: number; test: number } };
+  split: AppliedSplit;
+  censoring?: CensoringSummary;
+  tuning?: TuningReport;
   test: RegressionMetrics | ClassificationMetrics;
   conformal: CoverageLevelRow[] | null;
   /** Normalized conformal uses |y − ŷ|/σ; plain uses |y − ŷ| (when σ is not informative). */
@@ -56,7 +89,9 @@ export interface BandConformal {
 
 export interface ReportInput {
   task: 'regression' | 'classification';
-  split: SplitRule & { sizes: { train: number; calibration: number; test: number } };
+  split: AppliedSplit;
+  censoring?: CensoringSummary;
+  tuning?: TuningReport;
   calibration: EvaluationSet;
   test: EvaluationSet;
   /** Per test compound: its chemical series (generic framework) and protocol. */
@@ -131,6 +166,8 @@ export function validationReport(input: ReportInput): ValidationReport {
   return {
     task: input.task,
     split: input.split,
+    ...(input.censoring ? { censoring: input.censoring } : {}),
+    ...(input.tuning ? { tuning: input.tuning } : {}),
     test: metrics(all) ?? (input.task === 'regression' ? regressionMetrics(input.test.yTrue, input.test.yPred) : classificationMetrics(input.test.yTrue, input.test.yPred)),
     conformal,
     conformalNormalized: normalized,

@@ -22,7 +22,7 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
   protocols: { name: 'ksol-pbs', endpoint: 'solubility_logS', created_at: T },
   protocol_versions: {
     id: 'ksol-pbs@1', protocol: 'ksol-pbs', version: 1, endpoint: 'solubility_logS', site: 'basel', vendor: 'inhouse',
-    unit: 'uM', parameters: '{"pH":7.4}', definition_hash: H('b'), created_at: T, created_by: 'ana',
+    unit: 'uM', parameters: '{"pH":7.4}', definition_hash: H('b'), created_at: T, created_by: 'ana', censor_floor: 0.5, censor_ceiling: null,
   },
   sources: {
     id: H('c'), file_sha256: H('d'), path: 'assays/ksol.csv', format: 'csv', mapping: '{}', mapping_hash: H('e'), team: 'dmpk',

@@ -129,7 +129,7 @@ describe('recipes', () => {
     const bad = (patch: Record<string, unknown>, field: string) =>
       assert.throws(() => validateRecipe({ ...recipeDoc, ...patch }), (e: unknown) => e instanceof RotguardError && e.location.field === field, field);
     bad({ algorithm: 'svm' }, 'algorithm');
-    bad({ split: { method: 'cluster' } }, 'split.method');
+    bad({ split: { method: 'kmeans' } }, 'split.method');
     bad({ split: { train: 0.9, calibration: 0.2, test: 0.1 } }, 'split.fractions');
     bad({ params: { nEstimators: -1 } }, 'params.nEstimators');
     bad({ features: { bits: 1000 } }, 'features.bits');

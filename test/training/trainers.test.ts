@@ -15,12 +15,19 @@ function data(): TrainingData {
   return { rows, descriptors: { data: descriptors, columns: 4 }, fingerprints: { data: randomFingerprints(rng, rows, 2, 10), words: 2 }, labels, task: 'regression' };
 }
 
+/** Parameters each trainer needs beyond its defaults (an ensemble names its members), kept small. */
+const PARAMS: Record<string, Record<string, unknown>> = {
+  'ensemble': { members: [{ algorithm: 'ridge', params: {} }, { algorithm: 'gradient-boosting', params: { iterations: 10, members: 2 } }] },
+  'gradient-boosting': { iterations: 20 },
+};
+const paramsOf = (name: string) => PARAMS[name] ?? {};
+
 describe('the built-in trainers', () => {
-  it('are ridge, random-forest and tanimoto-knn, each training models of its own kind', () => {
-    assert.deepEqual(Object.keys(TRAINERS).sort(), ['random-forest', 'ridge', 'tanimoto-knn']);
+  it('are ridge, random-forest, tanimoto-knn, gradient-boosting, tanimoto-gp and ensemble, each training models of its own kind', () => {
+    assert.deepEqual(Object.keys(TRAINERS).sort(), ['ensemble', 'gradient-boosting', 'random-forest', 'ridge', 'tanimoto-gp', 'tanimoto-knn']);
     for (const [name, trainer] of Object.entries(TRAINERS)) {
       assert.equal(trainer.name, name);
-      const model = trainer.train(data(), {}, 1);
+      const model = trainer.train(data(), paramsOf(name), 1);
       assert.equal(model.kind, name);
       assert.equal(model.toJSON().kind, name);
       assert.equal(model.task, 'regression');
@@ -29,9 +36,9 @@ describe('the built-in trainers', () => {
 
   it('resolve parameters to a fixed point (recipes hash the resolved form)', () => {
     for (const trainer of Object.values(TRAINERS)) {
-      const resolved = trainer.resolveParams({});
+      const resolved = trainer.resolveParams(paramsOf(trainer.name));
       assert.deepEqual(trainer.resolveParams(resolved), resolved);
-      assert.deepEqual(trainer.train(data(), {}, 1).toJSON().params, resolved);
+      assert.deepEqual(trainer.train(data(), resolved, 1).toJSON().params, resolved);
     }
   });
 
@@ -40,7 +47,7 @@ describe('the built-in trainers', () => {
     const train = { ...sliceRows(all, 0, 100), labels: all.labels.slice(0, 100), task: all.task };
     const test = sliceRows(all, 100, 120);
     for (const trainer of Object.values(TRAINERS)) {
-      const model = trainer.train(train, {}, 4);
+      const model = trainer.train(train, paramsOf(trainer.name), 4);
       const artifact = model.toJSON();
       assert.deepEqual(JSON.parse(JSON.stringify(artifact)), artifact, `${trainer.name}: nothing lost to JSON`);
       const reloaded = loadModel(JSON.parse(JSON.stringify(artifact)));
@@ -55,7 +62,7 @@ describe('the built-in trainers', () => {
 
   it('predict nothing for zero rows', () => {
     for (const trainer of Object.values(TRAINERS)) {
-      const p = trainer.train(data(), {}, 1).predict(sliceRows(data(), 0, 0));
+      const p = trainer.train(data(), paramsOf(trainer.name), 1).predict(sliceRows(data(), 0, 0));
       assert.equal(p.value.length, 0);
       assert.equal(p.uncertainty.length, 0);
     }
@@ -76,7 +83,7 @@ describe('the built-in trainers', () => {
     const d = data();
     d.labels[3] = Number.NaN;
     for (const trainer of Object.values(TRAINERS)) {
-      assert.throws(() => trainer.train(d, {}, 1), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data', trainer.name);
+      assert.throws(() => trainer.train(d, paramsOf(trainer.name), 1), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data', trainer.name);
     }
   });
 });

@@ -52,3 +52,40 @@ describe('splits', () => {
     assert.throws(() => splitIndices(items(10), { method: 'random', seed: 0, fractions: { train: 0.8, calibration: 0.1, test: 0.2 } }), /add up to 1/);
   });
 });
+
+describe('cluster and predefined splits', () => {
+  const rule = { seed: 2, fractions: { train: 0.7, calibration: 0.15, test: 0.15 } };
+
+  it('cluster: no Butina cluster is cut across train, calibration and test', () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({ scaffold: 'same', cluster: i % 37 }));
+    const s = splitIndices(items, { method: 'cluster', cutoff: 0.65, ...rule });
+    const side = new Map<number, string>();
+    for (const [name, part] of Object.entries(s)) {
+      for (const i of part as number[]) {
+        const c = items[i]!.cluster;
+        assert.ok(!side.has(c) || side.get(c) === name, `cluster ${c} on two sides`);
+        side.set(c, name);
+      }
+    }
+    assert.equal(s.train.length + s.calibration.length + s.test.length, 300);
+    assert.ok(s.test.length > 0 && s.calibration.length > 0);
+  });
+
+  it('predefined: named test and calibration compounds go exactly there; the rest trains', () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({ scaffold: '', inchikey: `KEY${String(i).padStart(2, '0')}` }));
+    const s = splitIndices(items, { method: 'predefined', seed: 0, fractions: { train: 1, calibration: 0, test: 0 }, test: { inchikeys: ['KEY03', 'KEY07', 'ABSENT'] }, calibration: { inchikeys: ['KEY10'] } });
+    assert.deepEqual(s.test, [3, 7]);
+    assert.deepEqual(s.calibration, [10]);
+    assert.equal(s.train.length, 47);
+  });
+
+  it('predefined without named calibration compounds: a seeded share of the rest, the same for the same seed', () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ scaffold: '', inchikey: `K${i}` }));
+    const r = { method: 'predefined' as const, seed: 4, fractions: { train: 0.9, calibration: 0.1, test: 0 }, test: { inchikeys: ['K0', 'K1', 'K2', 'K3'] } };
+    const a = splitIndices(items, r);
+    assert.deepEqual(a.test, [0, 1, 2, 3]);
+    assert.equal(a.calibration.length, Math.round(0.1 * 96));
+    assert.deepEqual(splitIndices(items, r), a);
+    assert.notDeepEqual(splitIndices(items, { ...r, seed: 5 }).calibration, a.calibration);
+  });
+});

@@ -89,18 +89,21 @@ export async function endpointsCommand(args: string[], io: CommandIO): Promise<n
 // ---------------------------------------------------------------- protocols
 export const protocolsHelp = `Usage:
   rotguard protocols add NAME --endpoint E --unit UNIT [--site S] [--vendor V] [--param KEY=VALUE]...
+                        [--floor X] [--ceiling X]
   rotguard protocols list [--endpoint E]
 
 A protocol is one way of measuring an endpoint. Adding a changed definition (site,
 vendor, unit, parameters) records version N+1; the same definition again is a no-op.
 UNIT must convert to the endpoint's unit (mass and molar concentrations convert
-through each compound's molecular weight).
+through each compound's molecular weight). --floor / --ceiling declare the assay's limits
+in the endpoint's unit (linear scale): exact values at or beyond them are censored in
+snapshots ("< floor", "> ceiling").
 `;
 
 export async function protocolsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
     endpoint: { type: 'string' }, unit: { type: 'string' }, site: { type: 'string', default: 'default' }, vendor: { type: 'string', default: 'in-house' },
-    param: { type: 'string', multiple: true },
+    param: { type: 'string', multiple: true }, floor: { type: 'string' }, ceiling: { type: 'string' },
   });
   const [sub, name] = positionals;
   if (values.help || !sub) return io.out(protocolsHelp), values.help ? 0 : 1;
@@ -122,8 +125,17 @@ export async function protocolsCommand(args: string[], io: CommandIO): Promise<n
       const v = p.slice(eq + 1);
       parameters[p.slice(0, eq)] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
     }
+    const limit = (flag: 'floor' | 'ceiling') => {
+      const v = str(values[flag]);
+      if (v === undefined) return undefined;
+      if (v.trim() === '' || !Number.isFinite(Number(v))) throw new UsageError(`--${flag} must be a number in the endpoint's unit, got "${v}"`);
+      return Number(v);
+    };
+    const floor = limit('floor');
+    const ceiling = limit('ceiling');
+    const censoring = floor === undefined && ceiling === undefined ? {} : { censoring: { ...(floor !== undefined ? { floor } : {}), ...(ceiling !== undefined ? { ceiling } : {}) } };
     const r = await addProtocol(ctx, {
-      protocol: name, endpoint: str(values.endpoint)!, unit: str(values.unit)!, site: str(values.site)!, vendor: str(values.vendor)!, parameters,
+      protocol: name, endpoint: str(values.endpoint)!, unit: str(values.unit)!, site: str(values.site)!, vendor: str(values.vendor)!, parameters, ...censoring,
     });
     emit(io, json, r, r.status === 'created' ? `recorded protocol version ${r.version.id}` : `protocol ${name} unchanged (latest is ${r.version.id})`);
     return 0;

@@ -7,17 +7,30 @@ import { artifactError } from './encoding.js';
 import { RANDOM_FOREST, RandomForestModel, randomForestTrainer } from './random-forest.js';
 import { RIDGE, RidgeModel, ridgeTrainer } from './ridge.js';
 import { TANIMOTO_KNN, TanimotoKnnModel, tanimotoKnnTrainer } from './knn.js';
+import { GRADIENT_BOOSTING, GradientBoostingModel, gradientBoostingTrainer } from './gradient-boosting.js';
+import { TANIMOTO_GP, TanimotoGpModel, tanimotoGpTrainer } from './tanimoto-gp.js';
+import { ENSEMBLE, EnsembleModel, ensembleTrainer } from './ensemble.js';
 import type { Trainer, TrainedModel } from './types.js';
 
 export type { DescriptorBlock, FeatureMatrix, FingerprintBlock, ModelArtifact, Prediction, ProgressFn, Task, Trainer, TrainedModel, TrainingData } from './types.js';
 export { RandomForestModel, randomForestTrainer, RANDOM_FOREST, type RandomForestParams } from './random-forest.js';
 export { RidgeModel, ridgeTrainer, RIDGE, type RidgeParams } from './ridge.js';
+export { GradientBoostingModel, gradientBoostingTrainer, GRADIENT_BOOSTING, type GradientBoostingParams } from './gradient-boosting.js';
+export { TanimotoGpModel, tanimotoGpTrainer, TANIMOTO_GP, type TanimotoGpParams } from './tanimoto-gp.js';
+export { EnsembleModel, ENSEMBLE, type EnsembleParams } from './ensemble.js';
 export { TanimotoKnnModel, tanimotoKnnTrainer, TANIMOTO_KNN, type TanimotoKnnParams } from './knn.js';
 
-export const TRAINERS: Readonly<Record<string, Trainer<any>>> = {
+const SINGLE: Readonly<Record<string, Trainer<any>>> = {
   [RIDGE]: ridgeTrainer,
   [RANDOM_FOREST]: randomForestTrainer,
   [TANIMOTO_KNN]: tanimotoKnnTrainer,
+  [GRADIENT_BOOSTING]: gradientBoostingTrainer,
+  [TANIMOTO_GP]: tanimotoGpTrainer,
+};
+
+export const TRAINERS: Readonly<Record<string, Trainer<any>>> = {
+  ...SINGLE,
+  [ENSEMBLE]: ensembleTrainer({ trainers: SINGLE, load: loadModel }),
 };
 
 /**
@@ -51,6 +64,12 @@ function loadArtifact(artifact: unknown): TrainedModel {
       return RandomForestModel.fromJSON(a);
     case TANIMOTO_KNN:
       return TanimotoKnnModel.fromJSON(a);
+    case GRADIENT_BOOSTING:
+      return GradientBoostingModel.fromJSON(a);
+    case TANIMOTO_GP:
+      return TanimotoGpModel.fromJSON(a);
+    case ENSEMBLE:
+      return EnsembleModel.fromJSON(a, { trainers: SINGLE, load: loadModel });
     default:
       throw artifactError(`unknown model kind ${JSON.stringify(kind)}`);
   }

@@ -33,6 +33,11 @@ export interface TrainingData extends FeatureMatrix {
   /** One label per row; for classification exactly 0 or 1. */
   labels: Float64Array;
   task: Task;
+  /**
+   * Censoring per row (regression, trainers with `censoring: true` only): 0 the label is
+   * exact, −1 the true value is at or below the label (an assay floor), +1 at or above it.
+   */
+  censored?: Int8Array;
 }
 
 export interface Prediction {
@@ -62,6 +67,8 @@ export interface TrainedModel {
 export interface Trainer<P> {
   /** Also the `kind` of the models it trains and of their artifacts. */
   name: string;
+  /** True if train() uses TrainingData.censored; other trainers never see censored rows. */
+  censoring?: boolean;
   /** Fills defaults and checks values: recipes hash the resolved form. */
   resolveParams(params: Partial<P>): P;
   train(data: TrainingData, params: Partial<P>, seed: number, onProgress?: ProgressFn): TrainedModel;
