@@ -326,7 +326,6 @@ function windowEvidenceOf(model: BuiltModel, cs: Compound[], t: number, labelOf:
     assay: { references: [], medianReferenceShift: null, ...assay },
     proxy: { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false },
   };
-  void labelOf;
 }
 
 function performanceOf(model: BuiltModel, cs: Compound[], labelOf: (c: Compound) => number, offset: number): WindowEvidence['performance'] {

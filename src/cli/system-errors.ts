@@ -36,6 +36,6 @@ export function userErrorFromSystem(e: unknown): RotguardError | null {
  * that overprints a line) are shown as \u{…} escapes instead of being obeyed.
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this neutralises
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }

@@ -188,7 +188,7 @@ export const d = {
     return (v) => {
       if (!isPlainObject(v)) throw new ShapeError('an object', v);
       const tag = v[key];
-      const decode = typeof tag === 'string' && Object.prototype.hasOwnProperty.call(cases, tag) ? cases[tag] : undefined;
+      const decode = typeof tag === 'string' && Object.hasOwn(cases, tag) ? cases[tag] : undefined;
       if (!decode) throw new ShapeError(Object.keys(cases).map((c) => JSON.stringify(c)).join(' | '), tag).within(key);
       return decode(v) as ReturnType<M[keyof M]>;
     };

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync, type Stats } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { RotguardError } from './errors.js';
 
@@ -22,7 +22,7 @@ export function checkOutputPath(path: string, o: { field?: string; inputs?: read
   const folder = dirname(full);
   if (!existsSync(folder)) throw new RotguardError('output_folder_missing', `the folder ${folder} does not exist; create it first`, { file: path, field });
   if (!statSync(folder).isDirectory()) throw new RotguardError('output_folder_missing', `${folder} is not a folder`, { file: path, field });
-  let here;
+  let here: Stats;
   try {
     here = lstatSync(full);
   } catch {
@@ -33,7 +33,7 @@ export function checkOutputPath(path: string, o: { field?: string; inputs?: read
     throw new RotguardError('output_not_regular_file', `${path} is ${what}; rotguard only replaces regular files. Choose another output name`, { file: path, field });
   }
   for (const input of o.inputs ?? []) {
-    let s;
+    let s: Stats;
     try {
       s = statSync(input);
     } catch {

@@ -161,7 +161,7 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
 };
 
 export function isEventKind(kind: string): kind is EventKind {
-  return Object.prototype.hasOwnProperty.call(EVENT_PAYLOAD_DECODERS, kind);
+  return  Object.hasOwn(EVENT_PAYLOAD_DECODERS, kind);
 }
 
 /** What a payload decoder needs of a row. */

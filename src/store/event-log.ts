@@ -53,6 +53,7 @@ export type NewEvent<K extends EventKind = EventKind> = {
 } & PayloadOf<K>;
 
 /** The payload field: required unless the kind carries nothing (then optional, stored as {}). Stored as canonical JSON (non-finite numbers are refused). */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the test for a payload with no required field
 export type PayloadOf<K extends EventKind> = {} extends EventPayloads[K] ? { payload?: EventPayloads[K] } : { payload: EventPayloads[K] };
 
 /** The hashed fields of an event, in the chain's own names. */

@@ -44,6 +44,7 @@ export function foldAssignment(n: number, settings: CvSettings): Int32Array {
 }
 
 /** One out-of-fold prediction (value) per training row. */
+// biome-ignore lint/suspicious/noExplicitAny: tuning works for a trainer of any parameter type
 export function outOfFold(trainer: Trainer<any>, data: TrainingData, params: Record<string, unknown>, seed: number, fold: Int32Array, folds: number, onProgress?: ProgressFn): Float64Array {
   const out = new Float64Array(data.rows);
   for (let f = 0; f < folds; f++) {
@@ -74,6 +75,7 @@ export function chooseCandidate(scores: CandidateScore[]): number {
 }
 
 /** Cross-validates every candidate of one trainer and picks one; returns the record and the chosen candidate's out-of-fold predictions. */
+// biome-ignore lint/suspicious/noExplicitAny: tuning works for a trainer of any parameter type
 export function tuneByCv(trainer: Trainer<any>, data: TrainingData, candidates: Array<Record<string, unknown>>, seed: number, settings: CvSettings): { record: TuningRecord; outOfFold: Float64Array } {
   const fold = foldAssignment(data.rows, settings);
   const predictions = candidates.map((c) => outOfFold(trainer, data, trainer.resolveParams(c) as Record<string, unknown>, seed, fold, settings.folds));

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../src/core/hash.js';
 import { RotguardError } from '../../src/core/errors.js';
-import { loadModel, tanimotoGpTrainer, TanimotoGpModel, type FeatureMatrix } from '../../src/training/trainers/index.js';
+import { loadModel, tanimotoGpTrainer, type TanimotoGpModel, type FeatureMatrix } from '../../src/training/trainers/index.js';
 
 interface KernelCase {
   descriptorWeight: number;

@@ -30,6 +30,7 @@ export interface EnsembleParams {
 
 /** Trainers and the artifact loader, passed in by ./index.ts (which imports this file). */
 export interface EnsembleRegistry {
+  // biome-ignore lint/suspicious/noExplicitAny: members are trainers of any parameter type
   trainers: Readonly<Record<string, Trainer<any>>>;
   load(artifact: unknown): TrainedModel;
 }
@@ -90,6 +91,7 @@ export class EnsembleModel implements TrainedModel {
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: members are trainers of any parameter type
 export function resolveEnsembleParams(params: Partial<EnsembleParams>, trainers: Readonly<Record<string, Trainer<any>>>): EnsembleParams {
   knownKeys(ENSEMBLE, params, ['members', 'weights']);
   const list = params.members;
