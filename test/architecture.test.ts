@@ -36,7 +36,9 @@ const ALLOWED: Record<string, string[]> = {
 const src = fileURLToPath(new URL('../../src/', import.meta.url)).replace(`${sep}dist${sep}`, sep);
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 describe('architecture', () => {
@@ -61,7 +63,8 @@ describe('architecture', () => {
         const toDecoders = path.endsWith('/decoders.js');
         if (isDecoders) {
           // Pure: core, other layers' decoders, types.
-          if (!typeOnly && target !== 'core' && !toDecoders && target !== layer) violations.push(`${rel.join('/')} (a decoder) imports ${target}'s code (${path})`);
+          if (!typeOnly && target !== 'core' && !toDecoders && target !== layer)
+            violations.push(`${rel.join('/')} (a decoder) imports ${target}'s code (${path})`);
           continue;
         }
         if (target !== layer && !allowed.includes(target) && !typeOnly && !toDecoders) violations.push(`${rel.join('/')} imports ${target} (${path})`);

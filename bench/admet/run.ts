@@ -31,8 +31,12 @@ import { FIXED_SPLIT_ENDPOINTS, runFixedSplits, summarizeFixedSplits } from './f
 
 const { values } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '5' }, trees: { type: 'string', default: '100' }, json: { type: 'boolean', default: false },
-    'fixed-splits': { type: 'boolean', default: false }, endpoints: { type: 'string' }, summary: { type: 'boolean', default: false },
+    seeds: { type: 'string', default: '5' },
+    trees: { type: 'string', default: '100' },
+    json: { type: 'boolean', default: false },
+    'fixed-splits': { type: 'boolean', default: false },
+    endpoints: { type: 'string' },
+    summary: { type: 'boolean', default: false },
   },
 });
 const seeds = Number(values.seeds);
@@ -45,7 +49,8 @@ if (values['fixed-splits']) {
     process.exit(1);
   }
   const outDir = join(repo, 'bench/admet/fixed-splits');
-  if (!values.summary) await runFixedSplits(dataDir, { folds: 3, seed: 0, endpoints: values.endpoints ? values.endpoints.split(',') : FIXED_SPLIT_ENDPOINTS, outDir });
+  if (!values.summary)
+    await runFixedSplits(dataDir, { folds: 3, seed: 0, endpoints: values.endpoints ? values.endpoints.split(',') : FIXED_SPLIT_ENDPOINTS, outDir });
   summarizeFixedSplits(outDir);
   process.exit(0);
 }
@@ -58,7 +63,11 @@ await loadRDKit();
 const workspace = mkdtempSync(join(tmpdir(), 'rotguard-bench-admet-'));
 const store = await openStore({ workspace, migrate: true });
 const started = performance.now();
-const trainers: Array<[string, Record<string, unknown>]> = [['ridge', { alpha: 1 }], ['random-forest', { nEstimators: Number(values.trees) }], ['tanimoto-knn', { k: 5 }]];
+const trainers: Array<[string, Record<string, unknown>]> = [
+  ['ridge', { alpha: 1 }],
+  ['random-forest', { nEstimators: Number(values.trees) }],
+  ['tanimoto-knn', { k: 5 }],
+];
 const rows: Array<Record<string, unknown>> = [];
 try {
   for (const a of BIOGEN_ASSAYS) {
@@ -71,8 +80,14 @@ try {
       let testSize = 0;
       for (let seed = 0; seed < seeds; seed++) {
         const recipe = validateRecipe({
-          model: `${a.endpoint.name.replace(/_/g, '-')}-${algorithm}`, team: 'bench', endpoint: a.endpoint.name, dataset: info.hash,
-          split: { method: 'scaffold', seed, train: 0.8, calibration: 0.1, test: 0.1 }, algorithm, params, seed,
+          model: `${a.endpoint.name.replace(/_/g, '-')}-${algorithm}`,
+          team: 'bench',
+          endpoint: a.endpoint.name,
+          dataset: info.hash,
+          split: { method: 'scaffold', seed, train: 0.8, calibration: 0.1, test: 0.1 },
+          algorithm,
+          params,
+          seed,
         });
         const r = await build(store, recipe, 'bench', UNGOVERNED);
         const t = r.report.test as unknown as Record<string, number>;
@@ -83,7 +98,13 @@ try {
         m.seconds!.push(r.trainSeconds);
         testSize = r.report.split.sizes.test;
       }
-      rows.push({ endpoint: a.endpoint.name, compounds: info.compounds, algorithm, testSize, ...Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { mean: mean(v), sd: sd(v) }])) });
+      rows.push({
+        endpoint: a.endpoint.name,
+        compounds: info.compounds,
+        algorithm,
+        testSize,
+        ...Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { mean: mean(v), sd: sd(v) }])),
+      });
       process.stderr.write(`  ${a.endpoint.name} ${algorithm} done\n`);
     }
   }
@@ -105,6 +126,8 @@ published best on this split: none (not a TDC leaderboard set; Fang et al. 2023 
 
 endpoint          n     trainer          test n  MAE              Spearman         R²               cov@90%          train s`);
   for (const r of rows) {
-    console.log(`${String(r.endpoint).padEnd(17)} ${String(r.compounds).padEnd(5)} ${String(r.algorithm).padEnd(16)} ${String(r.testSize).padEnd(7)} ${fmt(r.mae).padEnd(16)} ${fmt(r.spearman).padEnd(16)} ${fmt(r.r2).padEnd(16)} ${fmt(r.coverage90).padEnd(16)} ${fmt(r.seconds)}`);
+    console.log(
+      `${String(r.endpoint).padEnd(17)} ${String(r.compounds).padEnd(5)} ${String(r.algorithm).padEnd(16)} ${String(r.testSize).padEnd(7)} ${fmt(r.mae).padEnd(16)} ${fmt(r.spearman).padEnd(16)} ${fmt(r.r2).padEnd(16)} ${fmt(r.coverage90).padEnd(16)} ${fmt(r.seconds)}`,
+    );
   }
 }

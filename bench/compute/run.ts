@@ -37,7 +37,10 @@ const T = DEFAULT_SETTINGS.watchdog;
 const MONTH = 30 * 86400;
 const between = (a: number, b: number) => a + (b - a) * rng.uniform();
 
-interface GpuPhase { seconds: number; state: 'busy' | 'dip' | 'idle' | 'gone' }
+interface GpuPhase {
+  seconds: number;
+  state: 'busy' | 'dip' | 'idle' | 'gone';
+}
 interface TraceJob {
   kind: 'build' | 'score' | 'gpu';
   submitAt: number;
@@ -60,9 +63,19 @@ const recipeWork = Array.from({ length: 45 }, () => between(5, 60) * 60);
 for (let i = 0; i < 120; i++) {
   // The first 45 requests are the distinct recipes (in random order over the month); the rest repeat one.
   const recipe = i < 45 ? i : rng.below(45);
-  jobs.push({ kind: 'build', submitAt: between(0, MONTH - 86400), cpus: 4, gpusRequested: rng.uniform() < 0.3 ? 1 : 0, tasks: 1, limit: 2 * 3600, work: recipeWork[recipe]!, recipe });
+  jobs.push({
+    kind: 'build',
+    submitAt: between(0, MONTH - 86400),
+    cpus: 4,
+    gpusRequested: rng.uniform() < 0.3 ? 1 : 0,
+    tasks: 1,
+    limit: 2 * 3600,
+    work: recipeWork[recipe]!,
+    recipe,
+  });
 }
-for (let i = 0; i < 12; i++) jobs.push({ kind: 'score', submitAt: between(0, MONTH - 86400), cpus: 2, gpusRequested: 0, tasks: 8, limit: 3600, work: between(10, 30) * 60 });
+for (let i = 0; i < 12; i++)
+  jobs.push({ kind: 'score', submitAt: between(0, MONTH - 86400), cpus: 2, gpusRequested: 0, tasks: 8, limit: 3600, work: between(10, 30) * 60 });
 for (let i = 0; i < 40; i++) {
   const work = between(1, 10) * 3600;
   const phases: GpuPhase[] = [];
@@ -85,7 +98,19 @@ for (let i = 0; i < 40; i++) {
 jobs.sort((a, b) => a.submitAt - b.submitAt);
 
 // ---------------------------------------------------------------- one configuration
-interface Outcome { cpuHours: number; gpuHours: number; cost: number; cacheHits: number; savedCost: number; idleCancels: number; warnings: number; falseCancels: number; preemptible: number; refused: number; rightSizedGpuHours: number }
+interface Outcome {
+  cpuHours: number;
+  gpuHours: number;
+  cost: number;
+  cacheHits: number;
+  savedCost: number;
+  idleCancels: number;
+  warnings: number;
+  falseCancels: number;
+  preemptible: number;
+  refused: number;
+  rightSizedGpuHours: number;
+}
 
 /** How long a GPU job runs under the watchdog (or without it: to its end or its time limit). */
 function gpuRunSeconds(j: TraceJob, watchdog: boolean): { seconds: number; cancelled: boolean; warnings: number; cancelledWhileWorking: boolean } {
@@ -106,23 +131,44 @@ function sampleAt(j: TraceJob, at: number): GpuSample {
   let t = 0;
   let state: GpuPhase['state'] = j.tail === 'ends' ? 'busy' : j.tail!;
   for (const p of j.phases!) {
-    if (at < t + p.seconds) { state = p.state; break; }
+    if (at < t + p.seconds) {
+      state = p.state;
+      break;
+    }
     t += p.seconds;
   }
   const gpus = Array.from({ length: j.gpusRequested }, (_, index) => ({
-    index, utilizationPercent: state === 'busy' ? 60 + ((at / 30 + index * 7) % 40) : 0, memoryUsedMiB: state === 'gone' ? 0 : 38_000,
+    index,
+    utilizationPercent: state === 'busy' ? 60 + ((at / 30 + index * 7) % 40) : 0,
+    memoryUsedMiB: state === 'gone' ? 0 : 38_000,
   }));
   return { at, ok: true, gpus, processes: state === 'gone' ? 0 : 1 };
 }
 
 function replay(cache: boolean, watchdog: boolean, budget: number | null): Outcome {
-  const o: Outcome = { cpuHours: 0, gpuHours: 0, cost: 0, cacheHits: 0, savedCost: 0, idleCancels: 0, warnings: 0, falseCancels: 0, preemptible: 0, refused: 0, rightSizedGpuHours: 0 };
+  const o: Outcome = {
+    cpuHours: 0,
+    gpuHours: 0,
+    cost: 0,
+    cacheHits: 0,
+    savedCost: 0,
+    idleCancels: 0,
+    warnings: 0,
+    falseCancels: 0,
+    preemptible: 0,
+    refused: 0,
+    rightSizedGpuHours: 0,
+  };
   const built = new Map<number, number>();
   // Open reservations and settled charges over time, for admission.
   const running: Array<{ endAt: number; reserved: number; charge: number }> = [];
   let charged = 0;
   for (const j of jobs) {
-    for (let k = running.length - 1; k >= 0; k--) if (running[k]!.endAt <= j.submitAt) { charged += running[k]!.charge; running.splice(k, 1); }
+    for (let k = running.length - 1; k >= 0; k--)
+      if (running[k]!.endAt <= j.submitAt) {
+        charged += running[k]!.charge;
+        running.splice(k, 1);
+      }
     if (j.kind === 'build' && cache && built.has(j.recipe!)) {
       o.cacheHits++;
       o.savedCost += built.get(j.recipe!)!;
@@ -134,7 +180,10 @@ function replay(cache: boolean, watchdog: boolean, budget: number | null): Outco
     const committed = charged + running.reduce((s, r) => s + r.reserved, 0);
     const admission = admissionFor({ team: 'chem', month: '2026-11', amount: budget, currency: prices.currency, committed }, reserved);
     // (budget null: no budget, every job admitted to the standard lane: the pure cost comparison)
-    if (!admission.admitted) { o.refused++; continue; }
+    if (!admission.admitted) {
+      o.refused++;
+      continue;
+    }
     if (admission.lane === 'preemptible') o.preemptible++;
     let seconds = j.work;
     if (j.kind === 'gpu') {
@@ -156,7 +205,12 @@ function replay(cache: boolean, watchdog: boolean, budget: number | null): Outco
 
 // ---------------------------------------------------------------- report
 const started = performance.now();
-const configs: Array<[string, boolean, boolean]> = [['neither', false, false], ['cache only', true, false], ['watchdog only', false, true], ['cache + watchdog', true, true]];
+const configs: Array<[string, boolean, boolean]> = [
+  ['neither', false, false],
+  ['cache only', true, false],
+  ['watchdog only', false, true],
+  ['cache + watchdog', true, true],
+];
 const results = configs.map(([name, c, w]) => ({ name, ...replay(c, w, null) }));
 const budgeted = configs.map(([name, c, w]) => ({ name, ...replay(c, w, budget) }));
 const seconds = (performance.now() - started) / 1000;
@@ -169,7 +223,10 @@ const f = (x: number, d = 1) => x.toLocaleString('en-US', { minimumFractionDigit
 const table = [
   '| configuration | CPU-h | GPU-h | cost (USD) | vs neither | cache hits (saved USD) | idle cancels | warnings | cancelled while working |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...results.map((r) => `| ${r.name} | ${f(r.cpuHours)} | ${f(r.gpuHours)} | ${f(r.cost, 2)} | ${r === base ? '—' : `−${f((1 - r.cost / base.cost) * 100)} %`} | ${r.cacheHits} (${f(r.savedCost, 2)}) | ${r.idleCancels} | ${r.warnings} | ${r.falseCancels} |`),
+  ...results.map(
+    (r) =>
+      `| ${r.name} | ${f(r.cpuHours)} | ${f(r.gpuHours)} | ${f(r.cost, 2)} | ${r === base ? '—' : `−${f((1 - r.cost / base.cost) * 100)} %`} | ${r.cacheHits} (${f(r.savedCost, 2)}) | ${r.idleCancels} | ${r.warnings} | ${r.falseCancels} |`,
+  ),
 ].join('\n');
 const lanes = [
   `| configuration, budget ${budget} USD | jobs run | preemptible lane | refused | spent (USD) |`,
@@ -210,7 +267,9 @@ because rotguard's built-in trainers are CPU jobs of minutes (4 CPUs × 5–60 m
 cached (rotguard cannot know that a team's script is deterministic), so the cache's weight grows with the cost of
 the builds it can recognise, not with GPU spend.
 `;
-console.log(`bench/compute — npm run bench:compute -- --seed ${seed} --budget ${budget}\nmachine: ${machine}\n\n${table}\n\n${lanes}\n\nright-sized GPU-hours avoided: ${f(results[3]!.rightSizedGpuHours)}; replay ${f(seconds, 2)} s`);
+console.log(
+  `bench/compute — npm run bench:compute -- --seed ${seed} --budget ${budget}\nmachine: ${machine}\n\n${table}\n\n${lanes}\n\nright-sized GPU-hours avoided: ${f(results[3]!.rightSizedGpuHours)}; replay ${f(seconds, 2)} s`,
+);
 const out = values.out ?? new URL('../../../bench/compute/RESULTS.md', import.meta.url).pathname;
 writeFileSync(out, report);
 console.log(`wrote ${out}`);

@@ -15,7 +15,14 @@ interface Assay {
   column: string;
 }
 
-const assay = (name: string, unit: string, direction: EndpointDefinition['direction'], column: string, description: string, validMax: number | null = null): Assay => ({
+const assay = (
+  name: string,
+  unit: string,
+  direction: EndpointDefinition['direction'],
+  column: string,
+  description: string,
+  validMax: number | null = null,
+): Assay => ({
   endpoint: { name, unit, transform: 'log10', direction, validMin: 0, validMax, description },
   protocol: { protocol: `biogen-${name.replace(/_/g, '-')}`, endpoint: name, unit, site: 'biogen', vendor: 'in-house', parameters: {} },
   column,

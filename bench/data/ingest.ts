@@ -42,7 +42,19 @@ for (const backend of backends) {
   const store = await openStore({ workspace, databaseUrl: backend.url, migrate: true });
   if (backend.url) {
     // A shared server: start from empty tables so the numbers are comparable.
-    for (const t of ['feature_cache', 'feature_sets', 'snapshots', 'measurements', 'compound_aliases', 'compounds', 'sources', 'protocol_versions', 'protocols', 'endpoints', 'teams'] as const) {
+    for (const t of [
+      'feature_cache',
+      'feature_sets',
+      'snapshots',
+      'measurements',
+      'compound_aliases',
+      'compounds',
+      'sources',
+      'protocol_versions',
+      'protocols',
+      'endpoints',
+      'teams',
+    ] as const) {
       await store.db.deleteFrom(t).execute();
     }
   }
@@ -58,7 +70,12 @@ for (const backend of backends) {
     seconds += s.seconds;
   }
   let t = performance.now();
-  const again = await ingestFile(store, { path: data, mapping: biogenMapping(BIOGEN_ASSAYS[0]!), actor: 'bench', quarantineDir: join(workspace, 'quarantine') });
+  const again = await ingestFile(store, {
+    path: data,
+    mapping: biogenMapping(BIOGEN_ASSAYS[0]!),
+    actor: 'bench',
+    quarantineDir: join(workspace, 'quarantine'),
+  });
   const noop = (performance.now() - t) / 1000;
   const snaps: string[] = [];
   for (const a of BIOGEN_ASSAYS) {

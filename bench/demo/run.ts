@@ -16,7 +16,9 @@ const { values } = parseArgs({ options: { seeds: { type: 'string', default: '7,1
 const split = values.split as 'random' | 'scaffold' | 'time';
 const seeds = values.seeds!.split(',').map(Number);
 console.log(`bench/demo: npm run bench:demo -- --seeds ${seeds.join(',')} --split ${split}`);
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}-${process.arch}; ${new Date().toISOString()}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}-${process.arch}; ${new Date().toISOString()}`,
+);
 console.log('| seed | total s | setup | predict | ingest | decide | retrain | watch weeks | retrain builds (promoted) | frozen in week |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const seed of seeds) {
@@ -25,8 +27,18 @@ for (const seed of seeds) {
     const r = await runDemo({ scenario: resolveScenario(defaultScenario(), { seed }), dir, split });
     const t = r.timings;
     const retrains = r.weeks.filter((w) => w.retrain);
-    const cells = [seed, r.seconds.toFixed(1), t.setup.toFixed(1), t.predict.toFixed(1), t.ingest.toFixed(1), t.decide.toFixed(1), t.retrain.toFixed(1),
-      r.weeks.filter((w) => w.decision.action === 'watch').length, `${retrains.length} (${retrains.filter((w) => w.retrain!.promoted).length})`, r.weeks.find((w) => w.froze)?.week ?? '–'];
+    const cells = [
+      seed,
+      r.seconds.toFixed(1),
+      t.setup.toFixed(1),
+      t.predict.toFixed(1),
+      t.ingest.toFixed(1),
+      t.decide.toFixed(1),
+      t.retrain.toFixed(1),
+      r.weeks.filter((w) => w.decision.action === 'watch').length,
+      `${retrains.length} (${retrains.filter((w) => w.retrain!.promoted).length})`,
+      r.weeks.find((w) => w.froze)?.week ?? '–',
+    ];
     console.log(`| ${cells.join(' | ')} |`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,7 @@
  * skips the in-process sections.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,9 +88,27 @@ function wholeProcess(): { rotguard: { wall: number; cpu: number }; native: { wa
   const best = { rotguard: { wall: Infinity, cpu: Infinity }, native: { wall: Infinity, cpu: Infinity } };
   const loads: string[] = [];
   for (let r = 0; r < Number(values.rounds); r++) {
-    loads.push(loadavg().map((l) => l.toFixed(2)).join(' '));
-    const ours = run(process.execPath, [cli, 'featurize', data, '--out', join(work, 'whole.csv'), '--smiles-column', values['smiles-column'], '--workers', String(cores)]);
-    loads.push(loadavg().map((l) => l.toFixed(2)).join(' '));
+    loads.push(
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    );
+    const ours = run(process.execPath, [
+      cli,
+      'featurize',
+      data,
+      '--out',
+      join(work, 'whole.csv'),
+      '--smiles-column',
+      values['smiles-column'],
+      '--workers',
+      String(cores),
+    ]);
+    loads.push(
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    );
     const native = run(values.python, [join(repo, 'bench/featurize/native_featurize.py'), smiFile, String(cores)]);
     if (ours.wall < best.rotguard.wall) best.rotguard = ours;
     if (native.wall < best.native.wall) best.native = native;
@@ -146,12 +164,23 @@ rmSync(work, { recursive: true, force: true });
 
 const result = {
   command: 'npm run bench:featurize',
-  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform}-${process.arch}` },
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores,
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  },
   data: { path: data, molecules: smiles.length },
   rdkit: { rotguard: `${rdkitVersion()} (WebAssembly, @rdkit/rdkit)`, native: `${native1.rdkit} (Debian python3-rdkit, InChI: ${native1.inchi})` },
   featurize: {
     oneCore: { rotguard: ours1.rate, native: native1.moleculesPerSecond as number, ratio: ours1.rate / (native1.moleculesPerSecond as number) },
-    allCores: { workers: cores, rotguard: oursN.rate, native: nativeN.moleculesPerSecond as number, ratio: oursN.rate / (nativeN.moleculesPerSecond as number) },
+    allCores: {
+      workers: cores,
+      rotguard: oursN.rate,
+      native: nativeN.moleculesPerSecond as number,
+      ratio: oursN.rate / (nativeN.moleculesPerSecond as number),
+    },
   },
   tanimoto: {
     pairs,

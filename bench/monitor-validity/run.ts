@@ -38,7 +38,13 @@ import { tanimotoGram } from '../../src/chem/tanimoto-gram.js';
 import { DEMO_MODEL, DEMO_POLICY } from '../../src/demo/policy.js';
 import type { WindowEvidence } from '../../src/monitor/evidence.js';
 import {
-  chemistryShift, descriptorDriftTests, errorEstimate, pairedAssayShift, shareAgainstBaseline, subsample, DESCRIPTOR_REFERENCE_SIZE,
+  chemistryShift,
+  descriptorDriftTests,
+  errorEstimate,
+  pairedAssayShift,
+  shareAgainstBaseline,
+  subsample,
+  DESCRIPTOR_REFERENCE_SIZE,
 } from '../../src/monitor/calibrated-signals.js';
 import { decide } from '../../src/policy/decide.js';
 import { parsePolicy } from '../../src/policy/policy-file.js';
@@ -53,8 +59,11 @@ import { BIOGEN_ASSAYS, BIOGEN_FILE } from '../data/biogen.js';
 
 const { values: args } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '3' }, trees: { type: 'string', default: '100' }, window: { type: 'string', default: '40' },
-    endpoints: { type: 'string', default: 'hlm_clint,rlm_clint,mdr1_er,solubility_ph68' }, out: { type: 'string' },
+    seeds: { type: 'string', default: '3' },
+    trees: { type: 'string', default: '100' },
+    window: { type: 'string', default: '40' },
+    endpoints: { type: 'string', default: 'hlm_clint,rlm_clint,mdr1_er,solubility_ph68' },
+    out: { type: 'string' },
   },
 });
 const SEEDS = Number(args.seeds);
@@ -89,12 +98,21 @@ const header = parseCsvLine(lines[0]!);
 const rows = lines.slice(1).map(parseCsvLine);
 const smilesCol = header.indexOf('SMILES');
 process.stderr.write(`featurizing ${rows.length} compounds…\n`);
-const batch = featurizeBatch(rows.map((r, i) => ({ line: i + 2, structure: r[smilesCol]! })), recipe);
+const batch = featurizeBatch(
+  rows.map((r, i) => ({ line: i + 2, structure: r[smilesCol]! })),
+  recipe,
+);
 process.stderr.write(`  done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 
-interface Compound { row: number; scaffold: string; framework: string }
+interface Compound {
+  row: number;
+  scaffold: string;
+  framework: string;
+}
 const compounds: Compound[] = [];
-batch.molecules.forEach((m, i) => { if (m) compounds.push({ row: i, scaffold: m.scaffold, framework: m.framework || '(acyclic)' }); });
+batch.molecules.forEach((m, i) => {
+  if (m) compounds.push({ row: i, scaffold: m.scaffold, framework: m.framework || '(acyclic)' });
+});
 
 function matrixOf(idx: number[]): FeatureMatrix {
   const d = new Float64Array(idx.length * nd);
@@ -108,8 +126,14 @@ function matrixOf(idx: number[]): FeatureMatrix {
 
 // ---- per endpoint and seed ----------------------------------------------------------------
 interface Outcome {
-  endpoint: string; seed: number; n: number; newChemistryPool: number; moat: number;
-  stableAlarms: number; stableWindows: number; stableTriggers: string[];
+  endpoint: string;
+  seed: number;
+  n: number;
+  newChemistryPool: number;
+  moat: number;
+  stableAlarms: number;
+  stableWindows: number;
+  stableTriggers: string[];
   newChemistryLatency: number | null;
   offsets: Array<{ offset: number; freezeLatency: number | null; retrained: boolean; preChangeAlarms: number }>;
   scaffoldCoverage: Array<{ band: string; n: number; covered: number }>;
@@ -148,7 +172,9 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
     if (held.has(centre)) continue;
     const sims = tanimotoOneToMany(fpsAll.data.subarray(centre * words, (centre + 1) * words), fpsAll);
     const region = new Set<number>();
-    sims.forEach((s, i) => { if (s >= 0.3) for (const j of byScaffold.get(all[i]!.scaffold)!) if (!held.has(j)) region.add(j); });
+    sims.forEach((s, i) => {
+      if (s >= 0.3) for (const j of byScaffold.get(all[i]!.scaffold)!) if (!held.has(j)) region.add(j);
+    });
     for (const j of region) held.add(j);
     regions.push([...region]);
   }
@@ -186,12 +212,21 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
     const decisions: Array<{ action: string; triggered: string[] }> = [];
     const evidence: Array<{ abs: number[]; est: number }> = [];
     windows.forEach((cs, t) => {
-      const shift = o.offsetFrom !== undefined && t >= o.offsetFrom ? o.offset ?? 0 : 0;
+      const shift = o.offsetFrom !== undefined && t >= o.offsetFrom ? (o.offset ?? 0) : 0;
       const e = windowEvidenceOf(model, cs, t, labelOf, rng, shift, o.references ? o.references.slice(0, t + 1).flat() : []);
       // Performance from the labels of window t - LABEL_DELAY (known by now).
-      if (t >= LABEL_DELAY) e.performance = performanceOf(model, windows[t - LABEL_DELAY]!, labelOf, o.offsetFrom !== undefined && t - LABEL_DELAY >= o.offsetFrom ? o.offset ?? 0 : 0);
+      if (t >= LABEL_DELAY)
+        e.performance = performanceOf(
+          model,
+          windows[t - LABEL_DELAY]!,
+          labelOf,
+          o.offsetFrom !== undefined && t - LABEL_DELAY >= o.offsetFrom ? (o.offset ?? 0) : 0,
+        );
       history.push(e);
-      if (process.env.MV_DEBUG) process.stderr.write(`    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`);
+      if (process.env.MV_DEBUG)
+        process.stderr.write(
+          `    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`,
+        );
       const d = decide(policy, history.slice(-8));
       decisions.push({ action: d.action, triggered: d.triggered.map((x) => x.rule) });
       evidence.push({ abs: [], est: e.errorEstimate?.estimatedMae ?? Number.NaN });
@@ -214,27 +249,49 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
   };
 
   // Stable: 20 windows.
-  const stable = replay(Array.from({ length: STABLE_WINDOWS }, () => draw(stream, W)), { countCoverage: 'stable' });
+  const stable = replay(
+    Array.from({ length: STABLE_WINDOWS }, () => draw(stream, W)),
+    { countCoverage: 'stable' },
+  );
   const alarms = stable.filter((d) => d.action !== 'continue');
   // New chemistry from window CHANGE_AT: a third of each window from the held-out regions.
-  const ncWindows = Array.from({ length: CHANGE_AT + AFTER }, (_, t) => (t < CHANGE_AT ? draw(stream, W) : [...draw(newPool, Math.round(W / 3)), ...draw(stream, W - Math.round(W / 3))]));
+  const ncWindows = Array.from({ length: CHANGE_AT + AFTER }, (_, t) =>
+    t < CHANGE_AT ? draw(stream, W) : [...draw(newPool, Math.round(W / 3)), ...draw(stream, W - Math.round(W / 3))],
+  );
   const nc = replay(ncWindows, { countCoverage: 'newChemistry' });
   const ncFirst = nc.findIndex((d, t) => t >= CHANGE_AT && d.triggered.includes('new_chemistry'));
   // Assay offsets: references from the model's own development compounds, 30 per window over two windows.
   const offsets = OFFSETS.map((offset) => {
     const refs = draw(dev, REFERENCES);
     const shifts = refs.map(() => offset + INTERLAB_SD * gaussian(rng));
-    const perWindow: number[][] = Array.from({ length: CHANGE_AT + AFTER }, (_, t) => (t === CHANGE_AT ? shifts.slice(0, 30) : t === CHANGE_AT + 1 ? shifts.slice(30) : []));
-    const ds = replay(Array.from({ length: CHANGE_AT + AFTER }, () => draw(stream, W)), { offsetFrom: CHANGE_AT, offset, references: perWindow });
+    const perWindow: number[][] = Array.from({ length: CHANGE_AT + AFTER }, (_, t) =>
+      t === CHANGE_AT ? shifts.slice(0, 30) : t === CHANGE_AT + 1 ? shifts.slice(30) : [],
+    );
+    const ds = replay(
+      Array.from({ length: CHANGE_AT + AFTER }, () => draw(stream, W)),
+      { offsetFrom: CHANGE_AT, offset, references: perWindow },
+    );
     const frozeAt = ds.findIndex((d) => d.action === 'freeze');
     const retrainedBeforeFreeze = ds.some((d, t) => d.action === 'retrain' && (frozeAt < 0 || t < frozeAt));
-    return { offset, freezeLatency: frozeAt >= 0 ? frozeAt - CHANGE_AT : null, retrained: retrainedBeforeFreeze, preChangeAlarms: ds.slice(0, CHANGE_AT).filter((d) => d.action !== 'continue').length };
+    return {
+      offset,
+      freezeLatency: frozeAt >= 0 ? frozeAt - CHANGE_AT : null,
+      retrained: retrainedBeforeFreeze,
+      preChangeAlarms: ds.slice(0, CHANGE_AT).filter((d) => d.action !== 'continue').length,
+    };
   });
   return {
-    endpoint, seed, n: all.length, newChemistryPool: newPool.length, moat: moat.size,
-    stableAlarms: alarms.length, stableWindows: STABLE_WINDOWS, stableTriggers: alarms.flatMap((d) => d.triggered),
+    endpoint,
+    seed,
+    n: all.length,
+    newChemistryPool: newPool.length,
+    moat: moat.size,
+    stableAlarms: alarms.length,
+    stableWindows: STABLE_WINDOWS,
+    stableTriggers: alarms.flatMap((d) => d.triggered),
     newChemistryLatency: ncFirst >= 0 ? ncFirst - CHANGE_AT : null,
-    offsets, scaffoldCoverage,
+    offsets,
+    scaffoldCoverage,
     windowCoverage: [...windowCoverage.entries()].map(([band, v]) => ({ band, ...v })).sort((a, b) => (a.band < b.band ? -1 : 1)),
     errorEstimate: estimates,
     baseline: { unseen: model.baseline.unseenScaffoldShare, low: model.baseline.lowSimilarityShare },
@@ -253,11 +310,18 @@ interface BuiltModel {
 }
 
 function buildModel(cs: Compound[], labelOf: (c: Compound) => number, split: SplitRule, seed: number): BuiltModel {
-  const idx = splitIndices(cs.map((c) => ({ scaffold: c.scaffold, firstMeasured: null })), split);
+  const idx = splitIndices(
+    cs.map((c) => ({ scaffold: c.scaffold, firstMeasured: null })),
+    split,
+  );
   const m = matrixOf(cs.map((c) => c.row));
   const labels = Float64Array.from(cs, labelOf);
   const take = (ix: number[]) => matrixOf(ix.map((i) => cs[i]!.row));
-  const trained = randomForestTrainer.train({ ...take(idx.train), labels: Float64Array.from(idx.train, (i) => labels[i]!), task: 'regression' }, { nEstimators: TREES }, seed);
+  const trained = randomForestTrainer.train(
+    { ...take(idx.train), labels: Float64Array.from(idx.train, (i) => labels[i]!), task: 'regression' },
+    { nEstimators: TREES },
+    seed,
+  );
   const trainSet = fingerprintSet(take(idx.train).fingerprints!.data, words);
   const nearest = (ix: number[]) => nearestNeighbours(fingerprintSet(take(ix).fingerprints!.data, words), trainSet, 1).similarities;
   const cal = trained.predict(take(idx.calibration));
@@ -266,11 +330,15 @@ function buildModel(cs: Compound[], labelOf: (c: Compound) => number, split: Spl
   const testNearest = nearest(idx.test);
   const pick = (ix: number[]) => Float64Array.from(ix, (i) => labels[i]!);
   const report = validationReport({
-    task: 'regression', split: { ...split, sizes: { train: idx.train.length, calibration: idx.calibration.length, test: idx.test.length } },
+    task: 'regression',
+    split: { ...split, sizes: { train: idx.train.length, calibration: idx.calibration.length, test: idx.test.length } },
     calibration: { yTrue: pick(idx.calibration), yPred: cal.value, sigma: cal.uncertainty },
     test: { yTrue: pick(idx.test), yPred: test.value, sigma: test.uncertainty },
-    testSeries: idx.test.map((i) => cs[i]!.framework), testProtocol: idx.test.map(() => 'v1'), testSite: idx.test.map(() => 'biogen'),
-    testNearest, calibrationNearest,
+    testSeries: idx.test.map((i) => cs[i]!.framework),
+    testProtocol: idx.test.map(() => 'v1'),
+    testSite: idx.test.map(() => 'biogen'),
+    testNearest,
+    calibrationNearest,
   });
   const baseline = buildSignalBaseline({ matrix: m, labels, scaffolds: cs.map((c) => c.scaffold) }, idx, { cal, test, calibrationNearest, testNearest }, seed);
   const row90 = report.conformal!.find((c) => c.level === 0.9)!;
@@ -278,10 +346,21 @@ function buildModel(cs: Compound[], labelOf: (c: Compound) => number, split: Spl
   const trainScaffolds = new Set(idx.train.map((i) => cs[i]!.scaffold));
   const trainDesc = take(idx.train).descriptors!;
   const sampler = new Random(seed * 7 + 1);
-  const descriptorReference = Array.from({ length: nd }, (_, d) => subsample(Float64Array.from({ length: idx.train.length }, (_, r) => trainDesc.data[r * nd + d]!).filter(Number.isFinite), DESCRIPTOR_REFERENCE_SIZE, sampler));
+  const descriptorReference = Array.from({ length: nd }, (_, d) =>
+    subsample(
+      Float64Array.from({ length: idx.train.length }, (_, r) => trainDesc.data[r * nd + d]!).filter(Number.isFinite),
+      DESCRIPTOR_REFERENCE_SIZE,
+      sampler,
+    ),
+  );
   const chemistryReference = referenceFingerprints(baseline);
   return {
-    report, baseline, trainSet, descriptorReference, chemistryReference, chemistryGram: tanimotoGram(chemistryReference, words),
+    report,
+    baseline,
+    trainSet,
+    descriptorReference,
+    chemistryReference,
+    chemistryGram: tanimotoGram(chemistryReference, words),
     testMae: (report.test as { mae: number }).mae,
     predict: (w) => {
       const x = matrixOf(w.map((c) => c.row));
@@ -299,29 +378,67 @@ function bandLabel(model: BuiltModel, s: number): string {
   return `${b.from}-${b.to}`;
 }
 
-function windowEvidenceOf(model: BuiltModel, cs: Compound[], t: number, labelOf: (c: Compound) => number, rng: Random, _shift: number, refShifts: number[]): WindowEvidence {
+function windowEvidenceOf(
+  model: BuiltModel,
+  cs: Compound[],
+  t: number,
+  _labelOf: (c: Compound) => number,
+  rng: Random,
+  _shift: number,
+  refShifts: number[],
+): WindowEvidence {
   const p = model.predict(cs);
   const b = model.baseline;
   const sims = [...p.sim];
   const low = shareAgainstBaseline(sims.filter((s) => s < LOW_SIMILARITY).length, sims.length, b.lowSimilarityShare);
   const unseen = shareAgainstBaseline(p.seen.filter((s) => !s).length, p.seen.length, b.unseenScaffoldShare);
   const x = matrixOf(cs.map((c) => c.row));
-  const current = Array.from({ length: nd }, (_, d) => Float64Array.from({ length: cs.length }, (_, r) => x.descriptors!.data[r * nd + d]!).filter(Number.isFinite));
+  const current = Array.from({ length: nd }, (_, d) =>
+    Float64Array.from({ length: cs.length }, (_, r) => x.descriptors!.data[r * nd + d]!).filter(Number.isFinite),
+  );
   const desc = descriptorDriftTests(model.descriptorReference, current, rng);
   const chem = chemistryShift(model.chemistryReference, x.fingerprints!.data, words, rng, model.chemistryGram);
   const est = errorEstimate(b.lossModel!, [...p.sigma], sims, model.testMae, []);
   const assay = pairedAssayShift(refShifts);
   return {
-    model: `${DEMO_MODEL}@1`, window: { label: `w${t}`, start: new Date(Date.UTC(2025, 0, 6 + 7 * t)).toISOString(), end: new Date(Date.UTC(2025, 0, 12 + 7 * t)).toISOString() }, predictions: cs.length,
+    model: `${DEMO_MODEL}@1`,
+    window: { label: `w${t}`, start: new Date(Date.UTC(2025, 0, 6 + 7 * t)).toISOString(), end: new Date(Date.UTC(2025, 0, 12 + 7 * t)).toISOString() },
+    predictions: cs.length,
     input: {
-      descriptors: [], maxPsi: null, unseenScaffoldShare: unseen!.share, meanNearestSimilarity: mean(sims), lowSimilarityShare: low!.share,
-      unseenScaffoldBaseline: b.unseenScaffoldShare, unseenScaffoldExcess: unseen!.excess, unseenScaffoldP: unseen!.pValue,
-      lowSimilarityBaseline: b.lowSimilarityShare, lowSimilarityExcess: low!.excess, lowSimilarityP: low!.pValue, nearestSimilarityBaseline: b.nearestSimilarity.mean,
-      chemistryMmd: chem?.mmd2 ?? null, chemistryShiftP: chem?.pValue ?? null, driftedDescriptors: desc.drifted, minDescriptorQ: desc.minQ,
+      descriptors: [],
+      maxPsi: null,
+      unseenScaffoldShare: unseen!.share,
+      meanNearestSimilarity: mean(sims),
+      lowSimilarityShare: low!.share,
+      unseenScaffoldBaseline: b.unseenScaffoldShare,
+      unseenScaffoldExcess: unseen!.excess,
+      unseenScaffoldP: unseen!.pValue,
+      lowSimilarityBaseline: b.lowSimilarityShare,
+      lowSimilarityExcess: low!.excess,
+      lowSimilarityP: low!.pValue,
+      nearestSimilarityBaseline: b.nearestSimilarity.mean,
+      chemistryMmd: chem?.mmd2 ?? null,
+      chemistryShiftP: chem?.pValue ?? null,
+      driftedDescriptors: desc.drifted,
+      minDescriptorQ: desc.minQ,
     },
-    output: { meanPrediction: mean(p.value), predictionShiftSd: null, meanIntervalWidth: mean(Array.from(p.half, (h) => 2 * h)), widthRatio: null, predictionShiftZ: (mean(p.value) - b.prediction.mean) / (b.prediction.sd / Math.sqrt(cs.length)) },
+    output: {
+      meanPrediction: mean(p.value),
+      predictionShiftSd: null,
+      meanIntervalWidth: mean(Array.from(p.half, (h) => 2 * h)),
+      widthRatio: null,
+      predictionShiftZ: (mean(p.value) - b.prediction.mean) / (b.prediction.sd / Math.sqrt(cs.length)),
+    },
     errorEstimate: est,
-    labels: { labelled: 0, labelledShare: 0, oldestUnlabelledDays: null, newLabels: W * Math.max(0, t - LABEL_DELAY), newLabelsOnNewChemistry: 0, labelAgeSpreadDays: 7 * Math.max(0, t - LABEL_DELAY), protocolVersions: refShifts.length ? ['v1', 'v2'] : ['v1'] },
+    labels: {
+      labelled: 0,
+      labelledShare: 0,
+      oldestUnlabelledDays: null,
+      newLabels: W * Math.max(0, t - LABEL_DELAY),
+      newLabelsOnNewChemistry: 0,
+      labelAgeSpreadDays: 7 * Math.max(0, t - LABEL_DELAY),
+      protocolVersions: refShifts.length ? ['v1', 'v2'] : ['v1'],
+    },
     performance: null,
     assay: { references: [], medianReferenceShift: null, ...assay },
     proxy: { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false },
@@ -335,7 +452,16 @@ function performanceOf(model: BuiltModel, cs: Compound[], labelOf: (c: Compound)
   const bySeries = new Map<string, number[]>();
   cs.forEach((c, i) => (bySeries.get(c.framework) ?? bySeries.set(c.framework, []).get(c.framework)!).push(err[i]!));
   const worst = Math.max(0, ...[...bySeries.values()].filter((e) => e.length >= 5).map((e) => mean(e) / model.testMae));
-  return { n: cs.length, mae: m, rmse: Math.sqrt(mean(err.map((e) => e * e))), spearman: null, coverage: null, baselineMae: model.testMae, maeRatio: m / model.testMae, worstSeriesMaeRatio: worst || null };
+  return {
+    n: cs.length,
+    mae: m,
+    rmse: Math.sqrt(mean(err.map((e) => e * e))),
+    spearman: null,
+    coverage: null,
+    baselineMae: model.testMae,
+    maeRatio: m / model.testMae,
+    worstSeriesMaeRatio: worst || null,
+  };
 }
 
 function gaussian(rng: Random): number {
@@ -349,9 +475,16 @@ function parseCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') quoted = false; else cur += ch;
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cur); cur = ''; } else cur += ch;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -362,14 +495,22 @@ const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)} %` : '
 const out: string[] = [];
 out.push(`bench/monitor-validity — ${command}`);
 out.push(`machine: ${machine}, RDKit ${rdkitVersion()}`);
-out.push(`data:    ${dataPath}; ${SEEDS} seeds; windows of ${W} compounds; random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+out.push(
+  `data:    ${dataPath}; ${SEEDS} seeds; windows of ${W} compounds; random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);
 out.push('');
-out.push('endpoint          seed  n     held/moat  baseline unseen/low  stable alarms  triggers                new-chem latency  offset→freeze latency (retrained?)');
+out.push(
+  'endpoint          seed  n     held/moat  baseline unseen/low  stable alarms  triggers                new-chem latency  offset→freeze latency (retrained?)',
+);
 for (const o of outcomes) {
-  out.push(`${o.endpoint.padEnd(18)}${String(o.seed).padEnd(6)}${String(o.n).padEnd(6)}${`${o.newChemistryPool}/${o.moat}`.padEnd(11)}${(o.baseline.unseen.toFixed(2) + ' / ' + o.baseline.low.toFixed(2)).padEnd(21)}${`${o.stableAlarms}/${o.stableWindows}`.padEnd(15)}${(o.stableTriggers.join(',') || '-').padEnd(24)}${(o.newChemistryLatency === null ? 'missed' : String(o.newChemistryLatency)).padEnd(18)}${o.offsets.map((x) => `${x.offset}:${x.freezeLatency === null ? 'none' : x.freezeLatency}${x.retrained ? ' RETRAIN' : ''}`).join('  ')}`);
+  out.push(
+    `${o.endpoint.padEnd(18)}${String(o.seed).padEnd(6)}${String(o.n).padEnd(6)}${`${o.newChemistryPool}/${o.moat}`.padEnd(11)}${(o.baseline.unseen.toFixed(2) + ' / ' + o.baseline.low.toFixed(2)).padEnd(21)}${`${o.stableAlarms}/${o.stableWindows}`.padEnd(15)}${(o.stableTriggers.join(',') || '-').padEnd(24)}${(o.newChemistryLatency === null ? 'missed' : String(o.newChemistryLatency)).padEnd(18)}${o.offsets.map((x) => `${x.offset}:${x.freezeLatency === null ? 'none' : x.freezeLatency}${x.retrained ? ' RETRAIN' : ''}`).join('  ')}`,
+  );
 }
 out.push('');
-out.push('Per endpoint (all seeds): false-alarm rate per stable window; new chemistry flagged within 2 windows (latency ≤ 1); freeze within 2 windows of the first references.');
+out.push(
+  'Per endpoint (all seeds): false-alarm rate per stable window; new chemistry flagged within 2 windows (latency ≤ 1); freeze within 2 windows of the first references.',
+);
 for (const e of endpoints) {
   const os = outcomes.filter((o) => o.endpoint === e);
   const fa = os.reduce((a, o) => a + o.stableAlarms, 0);
@@ -381,7 +522,9 @@ for (const e of endpoints) {
     const froze = xs.filter((x) => x.freezeLatency !== null).length;
     return `${off}: froze ${froze}/${xs.length}, within 2 ${within2}/${xs.length}, retrained ${xs.filter((x) => x.retrained).length}`;
   });
-  out.push(`  ${e.padEnd(16)} false alarms ${fa}/${sw} (${pct(fa, sw)}, max ${Math.max(...os.map((o) => o.stableAlarms))} of ${STABLE_WINDOWS} in one run); new chemistry within 2 windows ${nc}/${os.length}; ${offs.join('; ')}`);
+  out.push(
+    `  ${e.padEnd(16)} false alarms ${fa}/${sw} (${pct(fa, sw)}, max ${Math.max(...os.map((o) => o.stableAlarms))} of ${STABLE_WINDOWS} in one run); new chemistry within 2 windows ${nc}/${os.length}; ${offs.join('; ')}`,
+  );
 }
 out.push('');
 out.push('90 % Mondrian interval coverage per applicability-domain band (nearest training Tanimoto; sparse bands merged), pooled over seeds:');
@@ -389,8 +532,16 @@ for (const e of endpoints) {
   const os = outcomes.filter((o) => o.endpoint === e);
   const pool = (key: 'scaffoldCoverage' | 'windowCoverage') => {
     const m = new Map<string, { n: number; covered: number }>();
-    for (const o of os) for (const r of o[key]) { const x = m.get(r.band) ?? m.set(r.band, { n: 0, covered: 0 }).get(r.band)!; x.n += r.n; x.covered += r.covered; }
-    return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([band, v]) => `${band}: ${pct(v.covered, v.n)} (n ${v.n})`).join('  ');
+    for (const o of os)
+      for (const r of o[key]) {
+        const x = m.get(r.band) ?? m.set(r.band, { n: 0, covered: 0 }).get(r.band)!;
+        x.n += r.n;
+        x.covered += r.covered;
+      }
+    return [...m.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .map(([band, v]) => `${band}: ${pct(v.covered, v.n)} (n ${v.n})`)
+      .join('  ');
   };
   out.push(`  ${e.padEnd(16)} scaffold-split test: ${pool('scaffoldCoverage')}`);
   out.push(`  ${''.padEnd(16)} replayed windows:    ${pool('windowCoverage')}`);
@@ -399,10 +550,13 @@ out.push('');
 out.push('Direct loss estimation: mean estimated vs realised MAE per window (before labels / once labels come), pooled:');
 for (const e of endpoints) {
   const os = outcomes.filter((o) => o.endpoint === e);
-  const sum = (k: 'stable' | 'newChemistry'): [number, number] => os.reduce<[number, number]>((a, o) => [a[0] + o.errorEstimate[k][0], a[1] + o.errorEstimate[k][1]], [0, 0]);
+  const sum = (k: 'stable' | 'newChemistry'): [number, number] =>
+    os.reduce<[number, number]>((a, o) => [a[0] + o.errorEstimate[k][0], a[1] + o.errorEstimate[k][1]], [0, 0]);
   const s = sum('stable');
   const n = sum('newChemistry');
-  out.push(`  ${e.padEnd(16)} stable windows: estimated ${(s[0] / (STABLE_WINDOWS * os.length)).toFixed(3)} vs realised ${(s[1] / (STABLE_WINDOWS * os.length)).toFixed(3)};  new-chemistry windows: estimated ${(n[0] / (AFTER * os.length)).toFixed(3)} vs realised ${(n[1] / (AFTER * os.length)).toFixed(3)}`);
+  out.push(
+    `  ${e.padEnd(16)} stable windows: estimated ${(s[0] / (STABLE_WINDOWS * os.length)).toFixed(3)} vs realised ${(s[1] / (STABLE_WINDOWS * os.length)).toFixed(3)};  new-chemistry windows: estimated ${(n[0] / (AFTER * os.length)).toFixed(3)} vs realised ${(n[1] / (AFTER * os.length)).toFixed(3)}`,
+  );
 }
 const text = out.join('\n');
 console.log(text);

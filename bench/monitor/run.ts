@@ -15,7 +15,9 @@ import { Random } from '../../src/core/random.js';
 import { fingerprintSet, nearestNeighbours } from '../../src/chem/similarity.js';
 import { ks2samp, psi, wasserstein1d } from '../../src/stats/drift.js';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '100000' }, train: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: { records: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '100000' }, train: { type: 'string', default: '10000' } },
+});
 const records = Number(values.records);
 const queries = Number(values.queries);
 const train = Number(values.train);
@@ -55,10 +57,11 @@ drift, ${records.toLocaleString('en')} records × ${descriptors} descriptors vs 
 const words = 64;
 const fps = (n: number) => {
   const data = new Uint32Array(n * words);
-  for (let i = 0; i < n; i++) for (let j = 0; j < 45; j++) {
-    const b = rng.below(2048);
-    data[i * words + (b >>> 5)]! |= 1 << (b & 31);
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < 45; j++) {
+      const b = rng.below(2048);
+      data[i * words + (b >>> 5)]! |= 1 << (b & 31);
+    }
   return fingerprintSet(data, words);
 };
 const trainSet = fps(train);

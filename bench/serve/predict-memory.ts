@@ -27,12 +27,37 @@ const dir = mkdtempSync(join(tmpdir(), 'rotguard-bench-predict-'));
 try {
   await loadRDKit();
   const store = await openStore({ workspace: join(dir, 'ws'), migrate: true });
-  await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'bench');
+  await addEndpoint(
+    store,
+    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+    'bench',
+  );
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'bench');
   const pool = combinatorialSmiles(10_000);
-  writeFileSync(join(dir, 'train.csv'), ['id,smiles,logd', ...pool.slice(0, 1000).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)}`)].join('\n') + '\n');
-  await ingestFile(store, { path: join(dir, 'train.csv'), mapping: validateMapping({ team: 't', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }), actor: 'bench', quarantineDir: dir });
-  await build(store, validateRecipe({ model: 'm', team: 't', endpoint: 'logd', dataset: { aggregate: 'mean' }, algorithm: 'random-forest', params: { nEstimators: 50 }, seed: 1 }), 'bench', UNGOVERNED);
+  writeFileSync(
+    join(dir, 'train.csv'),
+    ['id,smiles,logd', ...pool.slice(0, 1000).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)}`)].join('\n') + '\n',
+  );
+  await ingestFile(store, {
+    path: join(dir, 'train.csv'),
+    mapping: validateMapping({ team: 't', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }),
+    actor: 'bench',
+    quarantineDir: dir,
+  });
+  await build(
+    store,
+    validateRecipe({
+      model: 'm',
+      team: 't',
+      endpoint: 'logd',
+      dataset: { aggregate: 'mean' },
+      algorithm: 'random-forest',
+      params: { nEstimators: 50 },
+      seed: 1,
+    }),
+    'bench',
+    UNGOVERNED,
+  );
   const lines = ['id,smiles'];
   for (let i = 0; i < rows; i++) lines.push(`q${i},${pool[i % pool.length]}`);
   writeFileSync(join(dir, 'big.csv'), lines.join('\n') + '\n');

@@ -57,7 +57,10 @@ if (!existsSync(values.data)) {
   console.error(`bench/similarity: data set ${values.data} not found (needs ../shared/data beside the repo, or --data FILE)`);
   process.exit(1);
 }
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const WORDS = 64;
 
 // Fingerprints, made once by native RDKit and cached by (script, data, sizes). At least
@@ -72,7 +75,13 @@ if (!existsSync(`${base}.bin`)) {
   console.error(`enumerating ${nTrain + nMade} molecules with native RDKit (once; cached as ${base}.bin) …`);
   execFileSync(values.python, [script, values.data, base, String(nTrain), String(nMade)], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
-const made = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { train: number; queries: number; originals: number; analogues_available: number; rdkit: string };
+const made = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as {
+  train: number;
+  queries: number;
+  originals: number;
+  analogues_available: number;
+  rdkit: string;
+};
 const bytes = readFileSync(`${base}.bin`);
 const all = new Uint32Array(bytes.byteLength / 4);
 for (let i = 0; i < all.length; i++) all[i] = bytes.readUInt32LE(i * 4);
@@ -83,7 +92,11 @@ const queries = all.subarray(made.train * WORDS, (made.train + nUsed) * WORDS);
 // rotguard and native alternate in --slices slices (rotguard's share of its queries, then
 // native's share of its own), so both see the same machine load over the same minutes.
 const slices = Math.max(1, Math.min(Number(values.slices), nNative));
-const nativeProcess = spawn(values.python, [join(repo, 'bench/similarity/native_bulk_tanimoto.py'), `${base}.bin`, String(made.train), String(nNative), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+const nativeProcess = spawn(
+  values.python,
+  [join(repo, 'bench/similarity/native_bulk_tanimoto.py'), `${base}.bin`, String(made.train), String(nNative), '--serve'],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
 const nativeLines = createInterface({ input: nativeProcess.stdout! })[Symbol.asyncIterator]();
 const nextLine = async (): Promise<string> => {
   const r = await nativeLines.next();
@@ -165,7 +178,7 @@ training ${made.train}, queries ${nUsed} (of ${made.queries} made); max-similari
 
 rotguard  index built in ${buildSeconds.toFixed(2)} s (${index.vectorised ? 'WebAssembly SIMD popcount' : 'JS popcount'}); ${nUsed} queries in ${oursSeconds.toFixed(2)} s wall, ${oursCpuSeconds.toFixed(2)} s CPU on ${workers} thread(s)
           ${(oursRate / 1e6).toFixed(1)} M comparisons/s per core by the wall clock (queries × training / s / threads), ${(oursCpuRate / 1e6).toFixed(1)} M per CPU second
-          pairs actually counted: ${(100 * compared / pairs).toFixed(2)} % (the popcount bound pruned the rest)
+          pairs actually counted: ${((100 * compared) / pairs).toFixed(2)} % (the popcount bound pruned the rest)
 native    BulkTanimotoSimilarity, ${nNative} queries × ${made.train} in ${native.seconds.toFixed(2)} s wall, ${native.cpuSeconds.toFixed(2)} s CPU (RDKit ${nativeVersion}, one process)
           ${(nativeRate / 1e6).toFixed(2)} M comparisons/s by the wall clock, ${(nativeCpuRate / 1e6).toFixed(2)} M per CPU second
 both      alternated in ${slices} slices; load average (1, 5, 15 min) at each slice: ${loads.map((l) => l.split(' ')[0]).join(' ')}; at the end: ${loads[loads.length - 1]}

@@ -31,8 +31,17 @@ import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import Sqlite from 'better-sqlite3';
 import {
-  CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql,
-  type DatabaseConnection, type Dialect, type Driver, type QueryResult,
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryResult,
 } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from '../../src/store/migrations.js';
@@ -56,7 +65,10 @@ const COMPOUNDS = Number(args.compounds);
 const REPEAT = Number(args.repeat);
 const BATCH = 500;
 const SELECT_REPS = 5;
-const ENGINES = args.engines!.split(',').map((s) => s.trim()).filter(Boolean);
+const ENGINES = args
+  .engines!.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const PG_URL = process.env.ROTGUARD_TEST_DATABASE_URL;
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const pkgVersion = (name: string): string =>
@@ -75,18 +87,40 @@ const ENDPOINT = 'solubility_logS';
 const OTHER_ENDPOINT = 'clearance_hlm';
 
 function inchikeyOf(i: number): string {
-  const h = String.fromCharCode(...createHash('sha256').update(`compound ${i}`).digest().map((b) => 65 + (b % 26)));
+  const h = String.fromCharCode(
+    ...createHash('sha256')
+      .update(`compound ${i}`)
+      .digest()
+      .map((b) => 65 + (b % 26)),
+  );
   return `${h.slice(0, 14)}-${h.slice(14, 24)}-N`;
 }
 
 function prerequisites(): { [K in keyof Database]?: NewRow<K>[] } {
   const endpoint = (name: string): NewRow<'endpoints'> => ({
-    name, unit: 'uM', transform: 'log10', direction: 'higher_is_better', valid_min: 0, valid_max: null,
-    description: name, definition_hash: hex(name), created_at: T, created_by: 'bench',
+    name,
+    unit: 'uM',
+    transform: 'log10',
+    direction: 'higher_is_better',
+    valid_min: 0,
+    valid_max: null,
+    description: name,
+    definition_hash: hex(name),
+    created_at: T,
+    created_by: 'bench',
   });
   const pv = (endpoint: string): NewRow<'protocol_versions'> => ({
-    id: `${endpoint}-p@1`, protocol: `${endpoint}-p`, version: 1, endpoint, site: 'basel', vendor: 'inhouse', unit: 'uM',
-    parameters: '{"pH":7.4}', definition_hash: hex(endpoint + 'p'), created_at: T, created_by: 'bench',
+    id: `${endpoint}-p@1`,
+    protocol: `${endpoint}-p`,
+    version: 1,
+    endpoint,
+    site: 'basel',
+    vendor: 'inhouse',
+    unit: 'uM',
+    parameters: '{"pH":7.4}',
+    definition_hash: hex(endpoint + 'p'),
+    created_at: T,
+    created_by: 'bench',
   });
   const rnd = seededUniform(7);
   const compounds: NewRow<'compounds'>[] = [];
@@ -98,10 +132,23 @@ function prerequisites(): { [K in keyof Database]?: NewRow<K>[] } {
     endpoints: [endpoint(ENDPOINT), endpoint(OTHER_ENDPOINT)],
     protocols: [ENDPOINT, OTHER_ENDPOINT].map((e) => ({ name: `${e}-p`, endpoint: e, created_at: T })),
     protocol_versions: [pv(ENDPOINT), pv(OTHER_ENDPOINT)],
-    sources: [{
-      id: hex('source'), file_sha256: hex('file'), path: 'assays/bench.csv', format: 'csv', mapping: '{}', mapping_hash: hex('m'),
-      team: 'dmpk', ingested_by: 'bench', ingested_at: T, rows: ROWS + OTHER, accepted: ROWS + OTHER, rejected: 0, quarantine_blob: null,
-    }],
+    sources: [
+      {
+        id: hex('source'),
+        file_sha256: hex('file'),
+        path: 'assays/bench.csv',
+        format: 'csv',
+        mapping: '{}',
+        mapping_hash: hex('m'),
+        team: 'dmpk',
+        ingested_by: 'bench',
+        ingested_at: T,
+        rows: ROWS + OTHER,
+        accepted: ROWS + OTHER,
+        rejected: 0,
+        quarantine_blob: null,
+      },
+    ],
     compounds,
   };
 }
@@ -115,9 +162,21 @@ function measurements(): NewRow<'measurements'>[] {
     const value = Math.round(10 ** (rnd() * 4 - 1) * 1000) / 1000;
     const day = 1 + Math.floor(rnd() * 28);
     out.push({
-      id: hex(`${source}:${i + 2}`), inchikey: inchikeyOf(Math.floor(rnd() * COMPOUNDS)), protocol_version: `${endpoint}-p@1`, endpoint, source,
-      source_line: i + 2, team: 'dmpk', site: 'basel', batch: `B${Math.floor(i / 96)}`, value, qualifier: rnd() < 0.05 ? '<' : '=',
-      raw_value: String(value), raw_unit: 'uM', measured_at: `2026-10-${String(day).padStart(2, '0')}`, reported_at: `2026-11-${String(day).padStart(2, '0')}`,
+      id: hex(`${source}:${i + 2}`),
+      inchikey: inchikeyOf(Math.floor(rnd() * COMPOUNDS)),
+      protocol_version: `${endpoint}-p@1`,
+      endpoint,
+      source,
+      source_line: i + 2,
+      team: 'dmpk',
+      site: 'basel',
+      batch: `B${Math.floor(i / 96)}`,
+      value,
+      qualifier: rnd() < 0.05 ? '<' : '=',
+      raw_value: String(value),
+      raw_unit: 'uM',
+      measured_at: `2026-10-${String(day).padStart(2, '0')}`,
+      reported_at: `2026-11-${String(day).padStart(2, '0')}`,
     });
   }
   // Interleave the endpoints, as an ingest of mixed files would.
@@ -139,9 +198,7 @@ class PGliteDriver implements Driver {
     this.connection = {
       executeQuery: async <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
         const r = await db.query<R>(q.sql, [...q.parameters]);
-        return r.affectedRows !== undefined && r.command !== 'SELECT'
-          ? { rows: r.rows, numAffectedRows: BigInt(r.affectedRows) }
-          : { rows: r.rows };
+        return r.affectedRows !== undefined && r.command !== 'SELECT' ? { rows: r.rows, numAffectedRows: BigInt(r.affectedRows) } : { rows: r.rows };
       },
       // biome-ignore lint/correctness/useYield: PGlite streams nothing here; the generator only refuses
       streamQuery: async function* () {
@@ -386,7 +443,11 @@ const median = (xs: number[]) => {
 };
 
 async function insertAll<K extends keyof Database>(db: Kysely<Database>, table: K, rows: NewRow<K>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += BATCH) await db.insertInto(table).values(rows.slice(i, i + BATCH) as never).execute();
+  for (let i = 0; i < rows.length; i += BATCH)
+    await db
+      .insertInto(table)
+      .values(rows.slice(i, i + BATCH) as never)
+      .execute();
 }
 
 function snapshotQuery(db: Kysely<Database>) {
@@ -413,7 +474,12 @@ interface EngineResult {
 }
 
 async function runEngine(engine: Engine, prereq: ReturnType<typeof prerequisites>, rows: NewRow<'measurements'>[]): Promise<EngineResult> {
-  const creates: number[] = [], reopens: number[] = [], inserts: number[] = [], selects: number[] = [], firsts: number[] = [], sizes: number[] = [];
+  const creates: number[] = [],
+    reopens: number[] = [],
+    inserts: number[] = [],
+    selects: number[] = [],
+    firsts: number[] = [],
+    sizes: number[] = [];
   for (let r = 0; r < REPEAT; r++) {
     let t = now();
     let opened = await engine.create();
@@ -439,7 +505,9 @@ async function runEngine(engine: Engine, prereq: ReturnType<typeof prerequisites
     }
     sizes.push(await opened.sizeBytes());
     await opened.close();
-    process.stderr.write(`  ${engine.name} run ${r + 1}/${REPEAT}: insert ${inserts.at(-1)!.toFixed(0)} ms, select ${median(selects.slice(-(SELECT_REPS - 1))).toFixed(0)} ms\n`);
+    process.stderr.write(
+      `  ${engine.name} run ${r + 1}/${REPEAT}: insert ${inserts.at(-1)!.toFixed(0)} ms, select ${median(selects.slice(-(SELECT_REPS - 1))).toFixed(0)} ms\n`,
+    );
   }
   const insertMs = median(inserts);
   const selectMs = median(selects);
@@ -481,7 +549,10 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
   };
-  const command = `node ${process.argv.slice(1).map((a) => a.replace(process.cwd() + '/', '')).join(' ')}`;
+  const command = `node ${process.argv
+    .slice(1)
+    .map((a) => a.replace(process.cwd() + '/', ''))
+    .join(' ')}`;
   process.stderr.write(`bench/store/engines: ${ROWS} + ${OTHER} measurements over ${COMPOUNDS} compounds, ${REPEAT} runs per engine\n`);
   const loadBefore = loadavg()[0]!;
   const results: EngineResult[] = [];
@@ -501,13 +572,17 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
   console.log(`load average (1 min): ${load.before} before, ${load.after} after`);
   console.log(`command: ${command}`);
-  console.log(`data: insert ${ROWS + OTHER} measurement rows in one transaction (${BATCH}-row INSERTs) over ${COMPOUNDS} compounds; ` +
-    `select ${ROWS} rows (one endpoint, join compounds, ordered); median of ${REPEAT} runs (select: of ${REPEAT * (SELECT_REPS - 1)} warm runs)`);
+  console.log(
+    `data: insert ${ROWS + OTHER} measurement rows in one transaction (${BATCH}-row INSERTs) over ${COMPOUNDS} compounds; ` +
+      `select ${ROWS} rows (one endpoint, join compounds, ordered); median of ${REPEAT} runs (select: of ${REPEAT * (SELECT_REPS - 1)} warm runs)`,
+  );
   console.log('');
   console.log('| engine | create+migrate ms | reopen ms | insert ms | insert rows/s | select ms (first) | select rows/s | size MiB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.engine} | ${f0(r.createMs)} | ${f0(r.reopenMs)} | ${f0(r.insertMs)} | ${f0(r.insertRowsPerS)} | ${f0(r.selectMs)} (${f0(r.selectFirstMs)}) | ${f0(r.selectRowsPerS)} | ${r.sizeMiB.toFixed(1)} |`);
+    console.log(
+      `| ${r.engine} | ${f0(r.createMs)} | ${f0(r.reopenMs)} | ${f0(r.insertMs)} | ${f0(r.insertRowsPerS)} | ${f0(r.selectMs)} (${f0(r.selectFirstMs)}) | ${f0(r.selectRowsPerS)} | ${r.sizeMiB.toFixed(1)} |`,
+    );
   }
   console.log('');
   for (const r of results) console.log(`${r.engine}: ${r.version}`);

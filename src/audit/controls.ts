@@ -51,7 +51,12 @@ export const CONTROL_TITLES: Record<string, string> = {
   'monitor.recent': 'Monitoring running and recent',
 };
 
-const result = (control: string, status: ControlResult['status'], reason: string): ControlResult => ({ control, title: CONTROL_TITLES[control] ?? control, status, reason });
+const result = (control: string, status: ControlResult['status'], reason: string): ControlResult => ({
+  control,
+  title: CONTROL_TITLES[control] ?? control,
+  status,
+  reason,
+});
 const short = (h: string) => h.slice(0, 12);
 const DAY = 86_400_000;
 
@@ -65,7 +70,15 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   // --- data: sources and compound set.
   let snapshotRows: Array<{ inchikey: string; measurements: string[] }> | null = null;
   if (!build) {
-    out.push(result('data.sources_versioned', 'fail', imported ? `imported model: its training data is declared, not versioned here${missing.length ? ` (missing: ${missing.join(', ')})` : ''}` : `build ${v.buildHash ? short(v.buildHash) : '(none)'} is not in the store`));
+    out.push(
+      result(
+        'data.sources_versioned',
+        'fail',
+        imported
+          ? `imported model: its training data is declared, not versioned here${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`
+          : `build ${v.buildHash ? short(v.buildHash) : '(none)'} is not in the store`,
+      ),
+    );
     out.push(result('data.compound_set_versioned', 'fail', 'no build: no snapshot or training set to check'));
   } else {
     try {
@@ -73,13 +86,28 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
       snapshotRows = rows;
       const { total, found } = provenance;
       const sources = new Set(provenance.bySource.keys());
-      const known = sources.size ? await store.db.selectFrom('sources').select(['id', 'file_sha256']).where('id', 'in', [...sources]).execute() : [];
+      const known = sources.size
+        ? await store.db
+            .selectFrom('sources')
+            .select(['id', 'file_sha256'])
+            .where('id', 'in', [...sources])
+            .execute()
+        : [];
       const ingested = new Set(ctx.events.filter((e) => e.kind === 'source_ingested').map((e) => e.subject.replace(/^source:/, '')));
       const unlogged = known.filter((s) => !ingested.has(s.id));
       if (found !== total) out.push(result('data.sources_versioned', 'fail', `${total - found} of ${total} training measurements are missing from the store`));
-      else if (known.length !== sources.size) out.push(result('data.sources_versioned', 'fail', `${sources.size - known.length} source files behind the training data are not recorded`));
-      else if (unlogged.length) out.push(result('data.sources_versioned', 'fail', `${unlogged.length} source files have no ingest event in the log (e.g. ${short(unlogged[0]!.id)})`));
-      else out.push(result('data.sources_versioned', 'pass', `${total} training measurements from ${known.length} source files, each by content hash with its ingest logged`));
+      else if (known.length !== sources.size)
+        out.push(result('data.sources_versioned', 'fail', `${sources.size - known.length} source files behind the training data are not recorded`));
+      else if (unlogged.length)
+        out.push(result('data.sources_versioned', 'fail', `${unlogged.length} source files have no ingest event in the log (e.g. ${short(unlogged[0]!.id)})`));
+      else
+        out.push(
+          result(
+            'data.sources_versioned',
+            'pass',
+            `${total} training measurements from ${known.length} source files, each by content hash with its ingest logged`,
+          ),
+        );
     } catch (e) {
       out.push(result('data.sources_versioned', 'fail', `snapshot ${short(build.snapshot)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
     }
@@ -90,36 +118,73 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
         const t = await readTrainingSet(store.blobs, trainingBlob);
         const inSnapshot = new Set((snapshotRows ?? []).map((r) => r.inchikey));
         const outside = t.inchikeys.filter((k) => !inSnapshot.has(k));
-        out.push(outside.length
-          ? result('data.compound_set_versioned', 'fail', `${outside.length} training compounds are not in snapshot ${short(build.snapshot)}`)
-          : result('data.compound_set_versioned', 'pass', `snapshot ${short(build.snapshot)} (${inSnapshot.size} compounds); training set ${short(trainingBlob)} (${t.inchikeys.length} compounds), both content-addressed`));
+        out.push(
+          outside.length
+            ? result('data.compound_set_versioned', 'fail', `${outside.length} training compounds are not in snapshot ${short(build.snapshot)}`)
+            : result(
+                'data.compound_set_versioned',
+                'pass',
+                `snapshot ${short(build.snapshot)} (${inSnapshot.size} compounds); training set ${short(trainingBlob)} (${t.inchikeys.length} compounds), both content-addressed`,
+              ),
+        );
       } catch (e) {
-        out.push(result('data.compound_set_versioned', 'fail', `training set ${short(trainingBlob)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
+        out.push(
+          result('data.compound_set_versioned', 'fail', `training set ${short(trainingBlob)} cannot be read: ${e instanceof Error ? e.message : String(e)}`),
+        );
       }
     }
   }
 
   // --- features: code and dictionary.
-  const env = build ? decodeOrReason(() => decodeJson(build.environment, buildEnvironmentDecoder, { kind: 'row', what: 'environment of build', id: build.hash })) : null;
+  const env = build
+    ? decodeOrReason(() => decodeJson(build.environment, buildEnvironmentDecoder, { kind: 'row', what: 'environment of build', id: build.hash }))
+    : null;
   if (typeof env === 'string') out.push(result('features.code_versioned', 'fail', env));
-  else if (!env) out.push(result('features.code_versioned', 'fail', imported ? 'imported model: the featurization code it was trained with is not recorded' : 'no build environment'));
+  else if (!env)
+    out.push(
+      result(
+        'features.code_versioned',
+        'fail',
+        imported ? 'imported model: the featurization code it was trained with is not recorded' : 'no build environment',
+      ),
+    );
   else {
     const gaps = (['codeSha256', 'rdkit', 'lockfileSha256', 'node'] as const).filter((k) => !env[k]);
-    out.push(gaps.length
-      ? result('features.code_versioned', 'fail', `build environment lacks ${gaps.join(', ')}`)
-      : result('features.code_versioned', 'pass', `rotguard ${env.rotguard} code ${short(env.codeSha256)}, RDKit ${env.rdkit}, lockfile ${short(env.lockfileSha256!)}, Node ${env.node}`));
+    out.push(
+      gaps.length
+        ? result('features.code_versioned', 'fail', `build environment lacks ${gaps.join(', ')}`)
+        : result(
+            'features.code_versioned',
+            'pass',
+            `rotguard ${env.rotguard} code ${short(env.codeSha256)}, RDKit ${env.rdkit}, lockfile ${short(env.lockfileSha256!)}, Node ${env.node}`,
+          ),
+    );
   }
   const fs = await store.db.selectFrom('feature_sets').selectAll().where('hash', '=', v.featureHash).executeTakeFirst();
   if (!fs) out.push(result('features.dictionary_versioned', 'fail', `feature version ${short(v.featureHash)} is not recorded`));
   else {
-    const def = decodeOrReason(() => decodeJson(fs.definition, featureSetDefinitionDecoder, { kind: 'row', what: `definition of feature set ${fs.name}`, id: fs.hash }));
+    const def = decodeOrReason(() =>
+      decodeJson(fs.definition, featureSetDefinitionDecoder, { kind: 'row', what: `definition of feature set ${fs.name}`, id: fs.hash }),
+    );
     if (typeof def === 'string') out.push(result('features.dictionary_versioned', 'fail', def));
     else {
       try {
         const dict = descriptorDictionary(def.recipe.descriptors);
-        out.push(result('features.dictionary_versioned', 'pass', `${fs.name}: dictionary ${dict.id} (${dict.descriptors.length} descriptors), feature version ${short(fs.hash)}`));
+        out.push(
+          result(
+            'features.dictionary_versioned',
+            'pass',
+            `${fs.name}: dictionary ${dict.id} (${dict.descriptors.length} descriptors), feature version ${short(fs.hash)}`,
+          ),
+        );
       } catch {
-        out.push(result('features.dictionary_versioned', 'fail', `feature version ${short(fs.hash)} names an unknown descriptor dictionary "${def.recipe.descriptors}"`));
+        out.push(
+          result(
+            'features.dictionary_versioned',
+            'fail',
+            `feature version ${short(fs.hash)} names an unknown descriptor dictionary "${def.recipe.descriptors}"`,
+          ),
+        );
       }
     }
   }
@@ -129,8 +194,22 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   const recipe = typeof decodedRecipe === 'string' ? null : decodedRecipe;
   if (typeof decodedRecipe === 'string') out.push(result('validation.split_rule', 'fail', decodedRecipe));
   else if (!recipe) out.push(result('validation.split_rule', 'fail', 'no recipe: the split rule is not recorded'));
-  else out.push(result('validation.split_rule', 'pass', `${recipe.split.method} split, seed ${recipe.split.seed}, fractions ${[recipe.split.fractions.train, recipe.split.fractions.calibration, recipe.split.fractions.test].join('/')}`));
-  if (!build || !recipe || !env || typeof env === 'string') out.push(result('build.artifact_versioned', imported ? 'fail' : 'fail', imported ? `imported artifact ${short(v.artifactBlob)} is stored by hash, but it cannot be rebuilt here` : 'no build record'));
+  else
+    out.push(
+      result(
+        'validation.split_rule',
+        'pass',
+        `${recipe.split.method} split, seed ${recipe.split.seed}, fractions ${[recipe.split.fractions.train, recipe.split.fractions.calibration, recipe.split.fractions.test].join('/')}`,
+      ),
+    );
+  if (!build || !recipe || !env || typeof env === 'string')
+    out.push(
+      result(
+        'build.artifact_versioned',
+        imported ? 'fail' : 'fail',
+        imported ? `imported artifact ${short(v.artifactBlob)} is stored by hash, but it cannot be rebuilt here` : 'no build record',
+      ),
+    );
   else {
     const recomputed = buildHashOf(recipe, build.snapshot, build.feature_hash, env);
     let artifactOk = true;
@@ -139,18 +218,41 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
     } catch {
       artifactOk = false;
     }
-    if (recomputed !== build.hash) out.push(result('build.artifact_versioned', 'fail', `the build hash does not match its recorded parts (recomputed ${short(recomputed)}, stored ${short(build.hash)}): recipe, snapshot or environment was altered`));
+    if (recomputed !== build.hash)
+      out.push(
+        result(
+          'build.artifact_versioned',
+          'fail',
+          `the build hash does not match its recorded parts (recomputed ${short(recomputed)}, stored ${short(build.hash)}): recipe, snapshot or environment was altered`,
+        ),
+      );
     else if (!artifactOk) out.push(result('build.artifact_versioned', 'fail', `artifact ${short(v.artifactBlob)} is missing or does not match its hash`));
-    else out.push(result('build.artifact_versioned', 'pass', `build ${short(build.hash)} recomputes from recipe + snapshot + features + environment; artifact ${short(v.artifactBlob)} verified`));
+    else
+      out.push(
+        result(
+          'build.artifact_versioned',
+          'pass',
+          `build ${short(build.hash)} recomputes from recipe + snapshot + features + environment; artifact ${short(v.artifactBlob)} verified`,
+        ),
+      );
   }
   if (!v.reportBlob) out.push(result('validation.evaluation_set_versioned', 'fail', 'no validation report'));
-  else if (!recipe || !build) out.push(result('validation.evaluation_set_versioned', 'fail', 'the evaluation set cannot be rebuilt without a recipe and snapshot'));
+  else if (!recipe || !build)
+    out.push(result('validation.evaluation_set_versioned', 'fail', 'the evaluation set cannot be rebuilt without a recipe and snapshot'));
   else {
     try {
       const report = await readValidationReport(store.blobs, v.reportBlob);
-      out.push(result('validation.evaluation_set_versioned', 'pass', `test set of ${report.split.sizes.test} compounds = ${recipe.split.method} split (seed ${recipe.split.seed}) of snapshot ${short(build.snapshot)}; report ${short(v.reportBlob)}`));
+      out.push(
+        result(
+          'validation.evaluation_set_versioned',
+          'pass',
+          `test set of ${report.split.sizes.test} compounds = ${recipe.split.method} split (seed ${recipe.split.seed}) of snapshot ${short(build.snapshot)}; report ${short(v.reportBlob)}`,
+        ),
+      );
     } catch (e) {
-      out.push(result('validation.evaluation_set_versioned', 'fail', `report ${short(v.reportBlob)} cannot be read: ${e instanceof Error ? e.message : String(e)}`));
+      out.push(
+        result('validation.evaluation_set_versioned', 'fail', `report ${short(v.reportBlob)} cannot be read: ${e instanceof Error ? e.message : String(e)}`),
+      );
     }
   }
 
@@ -162,15 +264,23 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
     out.push(result('release.second_approver', 'n/a', 'never promoted to champion'));
   } else {
     const payloads = promotions.map((e) => decodeEventPayload(e, 'promoted_champion'));
-    const badAt = payloads.flatMap((p, i) => (!p.gate || !p.checks || !p.checks.every((c) => c.passed) ? [promotions[i]!] : []));
+    const badAt = payloads.flatMap((p, i) => (!p.gate || !p.checks?.every((c) => c.passed) ? [promotions[i]!] : []));
     const last = payloads[payloads.length - 1]!;
-    out.push(badAt.length
-      ? result('release.gate_passed', 'fail', `${badAt.length} promotion(s) to champion without a passing gate on record (event ${badAt[0]!.seq})`)
-      : result('release.gate_passed', 'pass', `gate ${short(last.gate ?? '')} passed (${(last.checks ?? []).map((c) => c.check).join(', ')}) at promotion ${promotions[promotions.length - 1]!.at}`));
+    out.push(
+      badAt.length
+        ? result('release.gate_passed', 'fail', `${badAt.length} promotion(s) to champion without a passing gate on record (event ${badAt[0]!.seq})`)
+        : result(
+            'release.gate_passed',
+            'pass',
+            `gate ${short(last.gate ?? '')} passed (${(last.checks ?? []).map((c) => c.check).join(', ')}) at promotion ${promotions[promotions.length - 1]!.at}`,
+          ),
+    );
     const self = promotions.filter((e) => e.actor === v.createdBy);
-    out.push(self.length
-      ? result('release.second_approver', 'fail', `promoted by its builder ${v.createdBy} (event ${self[0]!.seq})`)
-      : result('release.second_approver', 'pass', `built by ${v.createdBy}, approved by ${[...new Set(promotions.map((e) => e.actor))].join(', ')}`));
+    out.push(
+      self.length
+        ? result('release.second_approver', 'fail', `promoted by its builder ${v.createdBy} (event ${self[0]!.seq})`)
+        : result('release.second_approver', 'pass', `built by ${v.createdBy}, approved by ${[...new Set(promotions.map((e) => e.actor))].join(', ')}`),
+    );
   }
 
   // --- predictions: each request logged, with the same count and digest as the stored rows.
@@ -185,8 +295,12 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
 }
 
 async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise<ControlResult> {
-  const stored = await ctx.store.db.selectFrom('predictions').select(['request', 'batch', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('model_version', '=', v.id).groupBy(['request', 'batch']).execute();
+  const stored = await ctx.store.db
+    .selectFrom('predictions')
+    .select(['request', 'batch', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('model_version', '=', v.id)
+    .groupBy(['request', 'batch'])
+    .execute();
   // What was logged as served: per request, one event per batch (or, before migration 0007, one per request).
   const logged = new Map<string, Map<number | null, { count: number; digest?: string }>>();
   for (const e of ctx.events) {
@@ -209,21 +323,33 @@ async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise
       const entry = l?.get(batch);
       if (!entry) problems.push(`${what} (${n} predictions) has no event in the log`);
       else if (entry.count !== n) problems.push(`${what}: ${n} stored predictions, ${entry.count} logged`);
-      else if (!entry.digest || entry.digest !== (await requestDigest(ctx.store.db, request, batch ?? undefined)).digest) problems.push(`${what}: stored predictions differ from what was served (digest mismatch)`);
+      else if (!entry.digest || entry.digest !== (await requestDigest(ctx.store.db, request, batch ?? undefined)).digest)
+        problems.push(`${what}: stored predictions differ from what was served (digest mismatch)`);
     }
   }
   // Logged but gone: deleted predictions (a whole request, or one batch of it).
   for (const [request, batches] of logged) {
     for (const [batch, entry] of batches) {
       if (storedBy.get(request)?.has(batch)) continue;
-      problems.push(`${batch === null ? `request ${short(request)}` : `request ${short(request)} batch ${batch + 1}`}: ${entry.count} predictions logged as served, none stored (deleted)`);
+      problems.push(
+        `${batch === null ? `request ${short(request)}` : `request ${short(request)} batch ${batch + 1}`}: ${entry.count} predictions logged as served, none stored (deleted)`,
+      );
     }
   }
-  const wrongFeatures = await ctx.store.db.selectFrom('predictions').select((eb) => eb.fn.countAll<number>().as('n')).where('model_version', '=', v.id).where('feature_hash', '!=', v.featureHash).executeTakeFirst();
+  const wrongFeatures = await ctx.store.db
+    .selectFrom('predictions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('model_version', '=', v.id)
+    .where('feature_hash', '!=', v.featureHash)
+    .executeTakeFirst();
   if (Number(wrongFeatures?.n ?? 0)) problems.push(`${Number(wrongFeatures!.n)} predictions were computed with another feature version`);
   return problems.length
     ? result('serve.predictions_traceable', 'fail', problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''))
-    : result('serve.predictions_traceable', 'pass', `${total} predictions in ${storedBy.size} requests, each batch logged with its digest; lineage to build ${v.buildHash ? short(v.buildHash) : '(imported)'}`);
+    : result(
+        'serve.predictions_traceable',
+        'pass',
+        `${total} predictions in ${storedBy.size} requests, each batch logged with its digest; lineage to build ${v.buildHash ? short(v.buildHash) : '(imported)'}`,
+      );
 }
 
 function retrainJustified(ctx: AuditContext, v: ModelVersion): ControlResult {
@@ -234,25 +360,47 @@ function retrainJustified(ctx: AuditContext, v: ModelVersion): ControlResult {
   const championBefore = before.some((e) => e.kind === 'promoted_champion');
   if (!championBefore) return result('policy.retrain_justified', 'n/a', 'first version in production: not a retrain');
   const basis = [...before].reverse().find((e) => e.kind === 'retrain_by_decision' || e.kind === 'retrain_override');
-  if (!basis) return result('policy.retrain_justified', 'fail', `${v.id} was built while ${v.model} had a champion, with no retrain decision or override on record`);
-  if (basis.kind === 'retrain_override') return result('policy.retrain_justified', 'fail', `retrain by override, not by a triggered decision: ${basis.actor}: "${basis.reason}" (event ${basis.seq})`);
+  if (!basis)
+    return result('policy.retrain_justified', 'fail', `${v.id} was built while ${v.model} had a champion, with no retrain decision or override on record`);
+  if (basis.kind === 'retrain_override')
+    return result(
+      'policy.retrain_justified',
+      'fail',
+      `retrain by override, not by a triggered decision: ${basis.actor}: "${basis.reason}" (event ${basis.seq})`,
+    );
   const decision = [...before].reverse().find((e) => e.kind === 'decision' && e.seq < basis.seq);
   const action = decision ? decodeEventPayload(decision, 'decision') : null;
-  if (!decision || action?.action !== 'retrain') return result('policy.retrain_justified', 'fail', `the retrain basis (event ${basis.seq}) does not follow a retrain decision`);
-  return result('policy.retrain_justified', 'pass', `retrain decided by policy ${short(action.policyHash)} (event ${decision.seq}: ${decision.reason.split('. ')[0]})`);
+  if (!decision || action?.action !== 'retrain')
+    return result('policy.retrain_justified', 'fail', `the retrain basis (event ${basis.seq}) does not follow a retrain decision`);
+  return result(
+    'policy.retrain_justified',
+    'pass',
+    `retrain decided by policy ${short(action.policyHash)} (event ${decision.seq}: ${decision.reason.split('. ')[0]})`,
+  );
 }
 
 async function monitoringRecent(ctx: AuditContext, v: ModelVersion): Promise<ControlResult> {
-  const last = await ctx.store.db.selectFrom('predictions').select('requested_at').where('model_version', '=', v.id).orderBy('requested_at', 'desc').executeTakeFirst();
+  const last = await ctx.store.db
+    .selectFrom('predictions')
+    .select('requested_at')
+    .where('model_version', '=', v.id)
+    .orderBy('requested_at', 'desc')
+    .executeTakeFirst();
   if (!last) return result('monitor.recent', 'n/a', 'no predictions served: nothing to monitor');
   const runs = ctx.events.filter((e) => e.kind === 'monitor_run' && e.model === v.model);
   const latest = runs[runs.length - 1];
   if (!latest) return result('monitor.recent', 'fail', `${v.model} served predictions but was never monitored`);
   const asOf = decodeEventPayload(latest, 'monitor_run').asOf;
-  if (asOf < last.requested_at) return result('monitor.recent', 'fail', `the latest monitoring run (as of ${asOf}) predates predictions served ${last.requested_at}`);
+  if (asOf < last.requested_at)
+    return result('monitor.recent', 'fail', `the latest monitoring run (as of ${asOf}) predates predictions served ${last.requested_at}`);
   const ageDays = (Date.parse(ctx.now) - Date.parse(latest.at)) / DAY;
-  if (ageDays > ctx.maxMonitorAgeDays) return result('monitor.recent', 'fail', `last monitored ${latest.at}, ${ageDays.toFixed(0)} days ago (more than ${ctx.maxMonitorAgeDays})`);
-  return result('monitor.recent', 'pass', `${runs.length} monitoring runs; latest ${latest.at} (${ageDays.toFixed(1)} days ago), covering predictions to ${last.requested_at}`);
+  if (ageDays > ctx.maxMonitorAgeDays)
+    return result('monitor.recent', 'fail', `last monitored ${latest.at}, ${ageDays.toFixed(0)} days ago (more than ${ctx.maxMonitorAgeDays})`);
+  return result(
+    'monitor.recent',
+    'pass',
+    `${runs.length} monitoring runs; latest ${latest.at} (${ageDays.toFixed(1)} days ago), covering predictions to ${last.requested_at}`,
+  );
 }
 
 /** A stored value, or why it cannot be read: a malformed record fails its control instead of stopping the audit. */

@@ -89,7 +89,10 @@ export function timeOf(iso: string): number | null {
 
 /** A safe fragment for an element id: letters, digits and dashes only. */
 export function slug(s: string): string {
-  const t = String(s ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const t = String(s ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return t.slice(0, 48) || 'x';
 }
 

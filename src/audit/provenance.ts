@@ -20,12 +20,17 @@ const CHUNK = 500;
 export async function measurementProvenance(store: Store, ids: readonly string[]): Promise<MeasurementProvenance> {
   const out: MeasurementProvenance = { total: ids.length, found: 0, bySource: new Map(), byProtocol: new Map() };
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await store.db.selectFrom('measurements').select(['source', 'protocol_version']).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+    const rows = await store.db
+      .selectFrom('measurements')
+      .select(['source', 'protocol_version'])
+      .where('id', 'in', ids.slice(i, i + CHUNK))
+      .execute();
     out.found += rows.length;
     for (const r of rows) {
       const s = out.bySource.get(r.source) ?? out.bySource.set(r.source, { protocolVersion: r.protocol_version, measurements: 0 }).get(r.source)!;
       s.measurements++;
-      const p = out.byProtocol.get(r.protocol_version) ?? out.byProtocol.set(r.protocol_version, { sources: new Set(), measurements: 0 }).get(r.protocol_version)!;
+      const p =
+        out.byProtocol.get(r.protocol_version) ?? out.byProtocol.set(r.protocol_version, { sources: new Set(), measurements: 0 }).get(r.protocol_version)!;
       p.sources.add(r.source);
       p.measurements++;
     }
@@ -46,7 +51,13 @@ export function snapshotProvenanceCache(store: Store): (snapshot: string) => Pro
     if (!p) {
       p = (async () => {
         const content = await readSnapshotBlob(store.blobs, snapshot);
-        return { rows: content.rows, provenance: await measurementProvenance(store, content.rows.flatMap((r) => r.measurements)) };
+        return {
+          rows: content.rows,
+          provenance: await measurementProvenance(
+            store,
+            content.rows.flatMap((r) => r.measurements),
+          ),
+        };
       })();
       cache.set(snapshot, p);
     }

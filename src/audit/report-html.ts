@@ -82,7 +82,9 @@ function actionPill(action: string): string {
 }
 
 function countControls(cs: ControlResult[]): { pass: number; fail: number; na: number } {
-  let pass = 0, fail = 0, na = 0;
+  let pass = 0,
+    fail = 0,
+    na = 0;
   for (const c of cs) {
     if (c.status === 'pass') pass++;
     else if (c.status === 'fail') fail++;
@@ -94,12 +96,11 @@ function countControls(cs: ControlResult[]): { pass: number; fail: number; na: n
 function header(r: AuditReport): string {
   const s = r.summary ?? ({} as AuditReport['summary']);
   const log = r.eventLog ?? { ok: false, events: 0, headSeq: null, headHash: null, problems: ['No event-log verification in the report'] };
-  const card = (label: string, value: string, extra = '', cls = '') => `<div class="stat ${cls}"><div class="stat-value">${value}</div><div class="stat-label">${esc(label)}</div>${extra ? `<div class="stat-extra">${extra}</div>` : ''}</div>`;
+  const card = (label: string, value: string, extra = '', cls = '') =>
+    `<div class="stat ${cls}"><div class="stat-value">${value}</div><div class="stat-label">${esc(label)}</div>${extra ? `<div class="stat-extra">${extra}</div>` : ''}</div>`;
   const failed = finite(s.controlsFailed) ?? 0;
   const passed = finite(s.controlsPassed) ?? 0;
-  const head = log.headHash
-    ? `head #${esc(fmtInt(log.headSeq))} <code class="hash">${esc(log.headHash)}</code>`
-    : 'no head (empty log)';
+  const head = log.headHash ? `head #${esc(fmtInt(log.headSeq))} <code class="hash">${esc(log.headHash)}</code>` : 'no head (empty log)';
   const banner = log.ok
     ? `<div class="banner banner-ok" id="event-log"><strong>Event log verified.</strong> ${esc(plural(finite(log.events) ?? 0, 'event'))}, hash chain intact; ${head}.</div>`
     : `<div class="banner banner-bad" id="event-log" role="alert"><strong>Event log verification FAILED.</strong> ${esc(plural(finite(log.events) ?? 0, 'event'))} read; ${head}. The history below may not be trustworthy until this is resolved.${
@@ -187,14 +188,18 @@ function controlTally(c: { pass: number; fail: number; na: number }): string {
 function modelVersion(m: ModelAudit, id: string, ids: Ids): string {
   const controls = [...(m.controls ?? [])];
   const rank = (s: string) => (s === 'fail' ? 0 : s === 'pass' ? 1 : 2);
-  const sorted = controls.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c.status) - rank(b.c.status) || a.i - b.i).map((x) => x.c);
+  const sorted = controls
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c.status) - rank(b.c.status) || a.i - b.i)
+    .map((x) => x.c);
   const c = countControls(controls);
   const controlsHtml = controls.length
     ? `<div class="table-wrap"><table class="data controls">
 <thead><tr><th class="col-status">Status</th><th class="col-control">Control</th><th>Reason</th></tr></thead>
 <tbody>${sorted
         .map(
-          (x) => `<tr class="ctl ctl-${x.status === 'pass' ? 'pass' : x.status === 'fail' ? 'fail' : 'na'}"><td>${statusPill(x.status)}</td><td><div class="ctl-title">${esc(x.title)}</div><code class="sub">${esc(x.control)}</code></td><td>${esc(x.reason)}</td></tr>`,
+          (x) =>
+            `<tr class="ctl ctl-${x.status === 'pass' ? 'pass' : x.status === 'fail' ? 'fail' : 'na'}"><td>${statusPill(x.status)}</td><td><div class="ctl-title">${esc(x.title)}</div><code class="sub">${esc(x.control)}</code></td><td>${esc(x.reason)}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : `<p class="empty">No controls were evaluated for this version.</p>`;
@@ -284,13 +289,9 @@ ${reliabilitySvg(v, ids.make('rel', m.version))}
 </div>`;
 }
 
-function monitoring(
-  timelines: AuditReport['timelines'],
-  decisions: DecisionEntry[],
-  transitions: TransitionEntry[],
-  ids: Ids,
-): string {
-  if (!timelines.length) return `<section id="monitoring"><h2>Drift monitoring</h2><p class="empty">No monitoring runs yet: no drift timelines to show.</p></section>`;
+function monitoring(timelines: AuditReport['timelines'], decisions: DecisionEntry[], transitions: TransitionEntry[], ids: Ids): string {
+  if (!timelines.length)
+    return `<section id="monitoring"><h2>Drift monitoring</h2><p class="empty">No monitoring runs yet: no drift timelines to show.</p></section>`;
   const parts = timelines.map((tl) => {
     const points = tl.points ?? [];
     const head = `<h3>${esc(tl.model)} <span class="h-note">${esc(plural(points.length, 'window'))} (${esc(tl.windowKind)}) · as of ${esc(fmtDateTime(tl.asOf))}</span></h3>`;
@@ -304,7 +305,9 @@ ${(['watch', 'retrain', 'freeze'] as const).map((a) => `<span class="key"><span 
 ${kinds.map((k) => `<span class="key"><span class="diamond" style="background:${transitionColor(k)}"></span>${esc(k.replace(/_/g, ' '))}</span>`).join('')}
 <span class="key"><span class="swatch swatch-band"></span>version change (shaded band)</span>
 </div>`;
-    const charts = DRIFT_METRICS.map((metric) => `<figure class="small-multiple">${driftChartSvg(tl, ctx, metric, ids.make('drift', `${tl.model}-${metric.key}`))}</figure>`).join('');
+    const charts = DRIFT_METRICS.map(
+      (metric) => `<figure class="small-multiple">${driftChartSvg(tl, ctx, metric, ids.make('drift', `${tl.model}-${metric.key}`))}</figure>`,
+    ).join('');
     return `<div class="timeline">${head}
 <div class="chart-scroll"><div class="strip-box">${overviewStripSvg(tl, ctx, ids.make('strip', tl.model))}</div></div>
 ${legend}
@@ -360,16 +363,15 @@ function runEvidenceDetails(run: DecisionEntry[]): string {
         .map((blk) => {
           const { prefix, rest } = commonPrefix(blk.map((d) => String(d.window)));
           return `<table class="kv grid"><thead><tr><th class="muted">${esc(prefix)}</th>${rest.map((w) => `<th class="num">${esc(w)}</th>`).join('')}</tr></thead><tbody>${paths
-          .map((p) => `<tr><th><code>${esc(p)}</code></th>${blk.map((d) => `<td class="num">${cell(d, p)}</td>`).join('')}</tr>`)
-          .join('')}</tbody></table>`;
+            .map((p) => `<tr><th><code>${esc(p)}</code></th>${blk.map((d) => `<td class="num">${cell(d, p)}</td>`).join('')}</tr>`)
+            .join('')}</tbody></table>`;
         })
         .join('')
     : '';
   const reasons = [...new Set(run.map((d) => d.reason))];
   // Without an evidence grid, list each window's reason when they differ.
-  const reasonList = reasons.length > 1 && !paths.length
-    ? `<ul class="plain">${run.map((d) => `<li><code>${esc(d.window)}</code> ${esc(d.reason)}</li>`).join('')}</ul>`
-    : '';
+  const reasonList =
+    reasons.length > 1 && !paths.length ? `<ul class="plain">${run.map((d) => `<li><code>${esc(d.window)}</code> ${esc(d.reason)}</li>`).join('')}</ul>` : '';
   return `<details class="evidence"><summary>Evidence per window (${run.length} windows)</summary>${grid}${reasonList}${policies.length === 1 ? policyLine(run[0]!) : run.map((d) => `<p class="sub">${esc(d.window)}: policy ${esc(d.policy)} · <code>${esc(truncEnd(d.policyHash ?? '', 16))}</code></p>`).join('')}</details>`;
 }
 
@@ -460,7 +462,10 @@ ${windows}
 <td class="reason"><strong>${esc(`${span}: ${d.action}${d.retrainDeferred ? ' (retrain deferred)' : ''}`)}</strong>, the same rules each time. Latest (${esc(last.window)}): ${esc(last.reason)}${runEvidenceDetails(run)}</td>
 </tr>`;
     });
-    const tally = ['continue', 'watch', 'retrain', 'freeze'].filter((a) => counts[a]).map((a) => `${counts[a]} ${a}`).join(' · ');
+    const tally = ['continue', 'watch', 'retrain', 'freeze']
+      .filter((a) => counts[a])
+      .map((a) => `${counts[a]} ${a}`)
+      .join(' · ');
     return `<h3>${esc(model)} <span class="h-note">${esc(plural(sorted.length, 'decision'))}: ${esc(tally)}</span></h3>
 <div class="table-wrap"><table class="data decisions">
 <colgroup><col class="c-date"><col class="c-version"><col class="c-window"><col class="c-action"><col class="c-rules"><col></colgroup>

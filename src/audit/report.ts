@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { nowIso } from '../core/clock.js';
 import { packageVersion } from '../core/package-info.js';
 import { listModels, type ModelVersion } from '../registry/registry.js';
@@ -30,7 +29,16 @@ export interface AuditOptions {
   actor: string;
 }
 
-const TRANSITION_KINDS = new Set(['registered', 'promoted_champion', 'promoted_challenger', 'promotion_refused', 'frozen', 'unfrozen', 'retrain_by_decision', 'retrain_override']);
+const TRANSITION_KINDS = new Set([
+  'registered',
+  'promoted_champion',
+  'promoted_challenger',
+  'promotion_refused',
+  'frozen',
+  'unfrozen',
+  'retrain_by_decision',
+  'retrain_override',
+]);
 
 export async function auditReport(store: Store, o: AuditOptions): Promise<AuditReport> {
   const events: AuditEvent[] = await readEvents(store.db);
@@ -41,13 +49,31 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   const costs = await costPerVersion(store.db);
   for (const v of versions) {
     const controls = await auditVersion(ctx, v);
-    const predictions = Number((await store.db.selectFrom('predictions').select((eb) => eb.fn.countAll().as('n')).where('model_version', '=', v.id).executeTakeFirst())?.n ?? 0);
+    const predictions = Number(
+      (
+        await store.db
+          .selectFrom('predictions')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('model_version', '=', v.id)
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
     const lastFreeze = lastOf(events.filter((e) => e.model === v.model && (e.kind === 'frozen' || e.kind === 'unfrozen')));
     // The freeze names the version it stopped; older versions are not "frozen", just retired.
     const frozen = lastFreeze?.kind === 'frozen' && (lastFreeze.version_id === v.id || lastFreeze.version_id === null);
     models.push({
-      version: v.id, model: v.model, endpoint: v.endpoint, team: v.team, aliases: v.aliases, createdAt: v.createdAt, createdBy: v.createdBy, frozen,
-      controls, validation: await validationOf(store, v), lineage: await lineageOf(ctx, v, predictions), predictions,
+      version: v.id,
+      model: v.model,
+      endpoint: v.endpoint,
+      team: v.team,
+      aliases: v.aliases,
+      createdAt: v.createdAt,
+      createdBy: v.createdBy,
+      frozen,
+      controls,
+      validation: await validationOf(store, v),
+      lineage: await lineageOf(ctx, v, predictions),
+      predictions,
       compute: costs.has(v.id) ? { ...costs.get(v.id)!, currency: prices.currency } : null,
     });
   }
@@ -57,29 +83,52 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     const run = await latestMonitorRun(store, model);
     if (!run) continue;
     timelines.push({
-      model, asOf: run.asOf, windowKind: run.window,
-      points: run.windows.map((w): TimelinePoint => ({
-        window: w.window.label, end: w.window.end, version: w.model, predictions: w.predictions,
-        maxPsi: w.input.maxPsi, unseenScaffoldShare: w.input.unseenScaffoldShare, lowSimilarityShare: w.input.lowSimilarityShare,
-        predictionShiftSd: w.output.predictionShiftSd, widthRatio: w.output.widthRatio,
-        maeRatio: w.performance?.maeRatio ?? null, coverage: w.performance?.coverage ?? null, labelledShare: w.labels.labelledShare,
-        medianReferenceShift: w.assay.medianReferenceShift,
-      })),
+      model,
+      asOf: run.asOf,
+      windowKind: run.window,
+      points: run.windows.map(
+        (w): TimelinePoint => ({
+          window: w.window.label,
+          end: w.window.end,
+          version: w.model,
+          predictions: w.predictions,
+          maxPsi: w.input.maxPsi,
+          unseenScaffoldShare: w.input.unseenScaffoldShare,
+          lowSimilarityShare: w.input.lowSimilarityShare,
+          predictionShiftSd: w.output.predictionShiftSd,
+          widthRatio: w.output.widthRatio,
+          maeRatio: w.performance?.maeRatio ?? null,
+          coverage: w.performance?.coverage ?? null,
+          labelledShare: w.labels.labelledShare,
+          medianReferenceShift: w.assay.medianReferenceShift,
+        }),
+      ),
     });
   }
 
   const decisionEnds = new Map<DecisionEntry, string>();
-  const decisions: DecisionEntry[] = events.filter((e) => e.kind === 'decision').map((e) => {
-    const d = decodeEventPayload(e, 'decision').decision;
-    const evidence: Record<string, number | boolean | null> = {};
-    for (const r of d.triggered.length ? d.triggered : d.rules) Object.assign(evidence, r.windows[r.windows.length - 1]?.values ?? {});
-    const entry: DecisionEntry = {
-      at: e.at, model: e.model ?? d.policy, version: d.model, window: d.window.label, action: d.action, triggered: d.triggered.map((t) => t.rule),
-      retrainDeferred: d.retrainDeferred, reason: d.reason, policy: d.policy, policyHash: d.policyHash, evidence,
-    };
-    decisionEnds.set(entry, d.window.end);
-    return entry;
-  });
+  const decisions: DecisionEntry[] = events
+    .filter((e) => e.kind === 'decision')
+    .map((e) => {
+      const d = decodeEventPayload(e, 'decision').decision;
+      const evidence: Record<string, number | boolean | null> = {};
+      for (const r of d.triggered.length ? d.triggered : d.rules) Object.assign(evidence, r.windows[r.windows.length - 1]?.values ?? {});
+      const entry: DecisionEntry = {
+        at: e.at,
+        model: e.model ?? d.policy,
+        version: d.model,
+        window: d.window.label,
+        action: d.action,
+        triggered: d.triggered.map((t) => t.rule),
+        retrainDeferred: d.retrainDeferred,
+        reason: d.reason,
+        policy: d.policy,
+        policyHash: d.policyHash,
+        evidence,
+      };
+      decisionEnds.set(entry, d.window.end);
+      return entry;
+    });
   // Decisions taken on per-batch windows (while watching) carry a request id as their window;
   // name them by the timeline window they fall in, so the timeline and the table line up.
   for (const d of decisions) {
@@ -89,15 +138,30 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     const point = t.points.find((p) => p.end >= end && (t.points.indexOf(p) === 0 || t.points[t.points.indexOf(p) - 1]!.end < end));
     if (point) d.window = point.window;
   }
-  const transitions: TransitionEntry[] = events.filter((e) => TRANSITION_KINDS.has(e.kind)).map((e) => ({
-    at: e.at, seq: e.seq, kind: e.kind, model: e.model ?? '', version: e.version_id, actor: e.actor, reason: e.reason,
-  }));
+  const transitions: TransitionEntry[] = events
+    .filter((e) => TRANSITION_KINDS.has(e.kind))
+    .map((e) => ({
+      at: e.at,
+      seq: e.seq,
+      kind: e.kind,
+      model: e.model ?? '',
+      version: e.version_id,
+      actor: e.actor,
+      reason: e.reason,
+    }));
 
   const log = await verifyEventLog(store.db, { key: store.eventKey });
   // The tables the log describes must still say what the log recorded.
   const integrity = await storeIntegrity(store, events);
   const count = async (table: 'predictions' | 'sources' | 'measurements') =>
-    Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
+    Number(
+      (
+        await store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
   const all = models.flatMap((m) => m.controls);
   return {
     format: 1,
@@ -106,15 +170,27 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     workspace: o.workspace,
     rotguardVersion: packageVersion(),
     summary: {
-      models: new Set(versions.map((v) => v.model)).size, versions: versions.length,
-      controlsPassed: all.filter((c) => c.status === 'pass').length, controlsFailed: all.filter((c) => c.status === 'fail').length,
-      predictions: await count('predictions'), sources: await count('sources'), measurements: await count('measurements'), decisions: decisions.length,
+      models: new Set(versions.map((v) => v.model)).size,
+      versions: versions.length,
+      controlsPassed: all.filter((c) => c.status === 'pass').length,
+      controlsFailed: all.filter((c) => c.status === 'fail').length,
+      predictions: await count('predictions'),
+      sources: await count('sources'),
+      measurements: await count('measurements'),
+      decisions: decisions.length,
     },
     eventLog: {
-      ok: log.ok && !integrity.length, events: log.events, headSeq: log.headSeq, headHash: log.headHash,
+      ok: log.ok && !integrity.length,
+      events: log.events,
+      headSeq: log.headSeq,
+      headHash: log.headHash,
       problems: [...log.problems.map((p) => p.message), ...integrity.map((m) => `store differs from the log: ${m}`)],
     },
-    models, timelines, decisions, transitions, narrative: o.narrative ?? null,
+    models,
+    timelines,
+    decisions,
+    transitions,
+    narrative: o.narrative ?? null,
     compute: { currency: prices.currency, spend: await spendPerTeam(store.db) },
   };
 }
@@ -125,9 +201,12 @@ async function validationOf(store: Store, v: ModelVersion): Promise<ModelAudit['
   const metrics: Record<string, number | null> = {};
   for (const [k, val] of Object.entries(r.test)) if (typeof val === 'number' || val === null) metrics[k] = val;
   return {
-    split: r.split.method, sizes: r.split.sizes, metrics,
+    split: r.split.method,
+    sizes: r.split.sizes,
+    metrics,
     conformal: (r.conformal ?? []).map((c) => ({ level: c.level, coverage: c.coverage, meanWidth: c.meanWidth })),
-    reliability: r.calibration?.reliability ?? [], miscalibrationArea: r.calibration?.miscalibrationArea ?? null,
+    reliability: r.calibration?.reliability ?? [],
+    miscalibrationArea: r.calibration?.miscalibrationArea ?? null,
   };
 }
 
@@ -153,13 +232,23 @@ async function lineageOf(ctx: AuditContext, v: ModelVersion, predictions: number
   nodes.push({ id: 'build', kind: 'build', label: `build ${build.hash.slice(0, 12)}`, detail: `${recipe.algorithm}, ${build.train_seconds.toFixed(1)} s` });
   nodes.push({ id: 'recipe', kind: 'recipe', label: 'recipe', detail: `${recipe.split.method} split, seed ${recipe.seed}` });
   const snap = await store.db.selectFrom('snapshots').selectAll().where('hash', '=', build.snapshot).executeTakeFirst();
-  nodes.push({ id: 'snapshot', kind: 'snapshot', label: `snapshot ${build.snapshot.slice(0, 12)}`, detail: snap ? `${snap.compounds} compounds, ${snap.measurements} measurements` : 'missing' });
+  nodes.push({
+    id: 'snapshot',
+    kind: 'snapshot',
+    label: `snapshot ${build.snapshot.slice(0, 12)}`,
+    detail: snap ? `${snap.compounds} compounds, ${snap.measurements} measurements` : 'missing',
+  });
   edges.push({ from: 'snapshot', to: 'build' }, { from: 'features', to: 'build' }, { from: 'recipe', to: 'build' }, { from: 'build', to: versionNode });
   if (snap) {
     const per = (await ctx.snapshot(build.snapshot)).provenance.byProtocol;
     for (const [pv, g] of [...per.entries()].sort()) {
       const row = await store.db.selectFrom('protocol_versions').select(['site', 'vendor']).where('id', '=', pv).executeTakeFirst();
-      nodes.push({ id: `sources:${pv}`, kind: 'source', label: `${g.sources.size} source file${g.sources.size === 1 ? '' : 's'}`, detail: `${g.measurements} measurements` });
+      nodes.push({
+        id: `sources:${pv}`,
+        kind: 'source',
+        label: `${g.sources.size} source file${g.sources.size === 1 ? '' : 's'}`,
+        detail: `${g.measurements} measurements`,
+      });
       nodes.push({ id: `protocol:${pv}`, kind: 'protocol', label: pv, detail: row ? `${row.site}, ${row.vendor}` : 'not recorded' });
       edges.push({ from: `sources:${pv}`, to: `protocol:${pv}` }, { from: `protocol:${pv}`, to: 'snapshot' });
     }
@@ -170,4 +259,3 @@ async function lineageOf(ctx: AuditContext, v: ModelVersion, predictions: number
 function lastOf<T>(xs: T[]): T | undefined {
   return xs[xs.length - 1];
 }
-

@@ -18,7 +18,10 @@ import type { Store } from '../store/store.js';
  *
  * Returns one message per disagreement; empty when the store matches the log.
  */
-export async function storeIntegrity(store: Store, events: ReadonlyArray<Pick<EventRow, 'seq' | 'kind' | 'model' | 'version_id' | 'payload'>>): Promise<string[]> {
+export async function storeIntegrity(
+  store: Store,
+  events: ReadonlyArray<Pick<EventRow, 'seq' | 'kind' | 'model' | 'version_id' | 'payload'>>,
+): Promise<string[]> {
   const problems: string[] = [];
   const db = store.db;
 
@@ -39,18 +42,23 @@ export async function storeIntegrity(store: Store, events: ReadonlyArray<Pick<Ev
       continue;
     }
     if (s.file_sha256 !== logged.fileSha256) {
-      problems.push(`source ${s.id.slice(0, 12)} (${s.path}): its file hash ${s.file_sha256.slice(0, 12)}… differs from the ${logged.fileSha256.slice(0, 12)}… logged at ingest (event ${logged.seq})`);
+      problems.push(
+        `source ${s.id.slice(0, 12)} (${s.path}): its file hash ${s.file_sha256.slice(0, 12)}… differs from the ${logged.fileSha256.slice(0, 12)}… logged at ingest (event ${logged.seq})`,
+      );
     }
     const now = await measurementDigest(db, s.id);
     if (logged.measurementsDigest !== undefined ? now.digest !== logged.measurementsDigest : now.count !== logged.accepted) {
-      problems.push(`source ${s.id.slice(0, 12)} (${s.path}): its measurements were changed after ingest (${now.count} stored, ${logged.accepted} logged${logged.measurementsDigest !== undefined ? '; digest mismatch' : ''}; event ${logged.seq})`);
+      problems.push(
+        `source ${s.id.slice(0, 12)} (${s.path}): its measurements were changed after ingest (${now.count} stored, ${logged.accepted} logged${logged.measurementsDigest !== undefined ? '; digest mismatch' : ''}; event ${logged.seq})`,
+      );
     }
   }
   for (const [id, logged] of ingests) {
     if (!seen.has(id)) problems.push(`source ${id.slice(0, 12)}, logged as ingested (event ${logged.seq}), is missing from the store`);
   }
   const orphans = await db.selectFrom('measurements').select('source').distinct().execute();
-  for (const o of orphans) if (!ingests.has(o.source)) problems.push(`measurements of source ${o.source.slice(0, 12)} are in the store without an ingest in the event log`);
+  for (const o of orphans)
+    if (!ingests.has(o.source)) problems.push(`measurements of source ${o.source.slice(0, 12)} are in the store without an ingest in the event log`);
 
   // Gates: the last gate_set per endpoint.
   const lastGate = new Map<string, { hash: string; seq: number }>();
@@ -69,12 +77,16 @@ export async function storeIntegrity(store: Store, events: ReadonlyArray<Pick<Ev
     } catch {
       thresholds = g.thresholds;
     }
-    if (hashOf({ endpoint: g.endpoint, gate: thresholds }) !== g.hash) problems.push(`the gate ${g.hash.slice(0, 12)} of ${g.endpoint} was edited in place: its thresholds no longer hash to its name`);
+    if (hashOf({ endpoint: g.endpoint, gate: thresholds }) !== g.hash)
+      problems.push(`the gate ${g.hash.slice(0, 12)} of ${g.endpoint} was edited in place: its thresholds no longer hash to its name`);
   }
   for (const [endpoint, logged] of lastGate) {
     const g = current.get(endpoint);
     if (!g) problems.push(`the gate of ${endpoint} set in event ${logged.seq} is missing from the store`);
-    else if (g.hash !== logged.hash) problems.push(`the current gate of ${endpoint} (${g.hash.slice(0, 12)}) is not the one last set in the log (${logged.hash.slice(0, 12)}, event ${logged.seq})`);
+    else if (g.hash !== logged.hash)
+      problems.push(
+        `the current gate of ${endpoint} (${g.hash.slice(0, 12)}) is not the one last set in the log (${logged.hash.slice(0, 12)}, event ${logged.seq})`,
+      );
   }
   for (const endpoint of current.keys()) if (!lastGate.has(endpoint)) problems.push(`${endpoint} has a gate in the store that was never logged`);
 
@@ -91,10 +103,12 @@ export async function storeIntegrity(store: Store, events: ReadonlyArray<Pick<Ev
     aliasSeen.add(key);
     const logged = promoted.get(key);
     if (!logged) problems.push(`${a.model}@${a.alias} points at ${a.version_id}, but no promotion to ${a.alias} is in the event log`);
-    else if (logged.version !== a.version_id) problems.push(`${a.model}@${a.alias} points at ${a.version_id}, but the log's latest promotion to ${a.alias} is ${logged.version} (event ${logged.seq})`);
+    else if (logged.version !== a.version_id)
+      problems.push(`${a.model}@${a.alias} points at ${a.version_id}, but the log's latest promotion to ${a.alias} is ${logged.version} (event ${logged.seq})`);
   }
   for (const [key, logged] of promoted) {
-    if (!aliasSeen.has(key)) problems.push(`${logged.version} was promoted to ${key.split('\u0000')[1]} (event ${logged.seq}) but the alias is missing from the store`);
+    if (!aliasSeen.has(key))
+      problems.push(`${logged.version} was promoted to ${key.split('\u0000')[1]} (event ${logged.seq}) but the alias is missing from the store`);
   }
   return problems;
 }

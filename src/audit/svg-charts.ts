@@ -79,9 +79,14 @@ function windowAxisTitle(windowKind: string): string {
 
 /** Expected vs observed coverage with the diagonal, and the conformal coverage at its nominal levels. */
 export function reliabilitySvg(v: Validation, uid: string): string {
-  const W = 380, H = 340;
-  const L = 56, R = 14, T = 14, B = 50;
-  const pw = W - L - R, ph = H - T - B;
+  const W = 380,
+    H = 340;
+  const L = 56,
+    R = 14,
+    T = 14,
+    B = 50;
+  const pw = W - L - R,
+    ph = H - T - B;
   const sx = (x: number) => L + Math.max(0, Math.min(1, x)) * pw;
   const sy = (y: number) => T + ph - Math.max(0, Math.min(1, y)) * ph;
   const rel = (v.reliability ?? [])
@@ -114,10 +119,15 @@ export function reliabilitySvg(v: Validation, uid: string): string {
   if (rel.length) {
     const pts = rel.map((p) => `${r1(sx(p.e))},${r1(sy(p.o))}`).join(' ');
     out.push(`<polyline points="${pts}" fill="none" stroke="${THEME.series}" stroke-width="2"/>`);
-    for (const p of rel) out.push(`<circle cx="${r1(sx(p.e))}" cy="${r1(sy(p.o))}" r="3" fill="${THEME.series}"><title>Gaussian intervals: expected ${fmtPct(p.e, 1)}, observed ${fmtPct(p.o, 1)}</title></circle>`);
+    for (const p of rel)
+      out.push(
+        `<circle cx="${r1(sx(p.e))}" cy="${r1(sy(p.o))}" r="3" fill="${THEME.series}"><title>Gaussian intervals: expected ${fmtPct(p.e, 1)}, observed ${fmtPct(p.o, 1)}</title></circle>`,
+      );
   }
   for (const c of conf) {
-    const x = sx(c.l), y = sy(c.c), s = 5.5;
+    const x = sx(c.l),
+      y = sy(c.c),
+      s = 5.5;
     out.push(
       `<path d="M${r1(x)},${r1(y - s)} L${r1(x + s)},${r1(y)} L${r1(x)},${r1(y + s)} L${r1(x - s)},${r1(y)} z" fill="#c76a12" stroke="#fff" stroke-width="1"><title>Conformal ${fmtPct(c.l, 1)} interval: observed coverage ${fmtPct(c.c, 1)}${c.w !== null ? `, mean width ${fmtNum(c.w)}` : ''}</title></path>`,
     );
@@ -223,14 +233,20 @@ function eventMarkers(ctx: TimelineContext, xs: number[], x0: number, x1: number
   const half = ctx.n > 1 ? (xs[1]! - xs[0]!) / 2 : (x1 - x0) / 2;
   ctx.decisions.forEach((d, i) => {
     if (!d || d.action === 'continue') return;
-    const a = Math.max(x0, xs[i]! - half), b = Math.min(x1, xs[i]! + half);
+    const a = Math.max(x0, xs[i]! - half),
+      b = Math.min(x1, xs[i]! + half);
     const color = actionColor(d.action);
-    out.push(`<rect x="${r1(a)}" y="${r1(y0)}" width="${r1(Math.max(0.5, b - a))}" height="${r1(y1 - y0)}" fill="${color}" fill-opacity="0.12"><title>${esc(d.window)}: ${esc(d.action)}</title></rect>`);
+    out.push(
+      `<rect x="${r1(a)}" y="${r1(y0)}" width="${r1(Math.max(0.5, b - a))}" height="${r1(y1 - y0)}" fill="${color}" fill-opacity="0.12"><title>${esc(d.window)}: ${esc(d.action)}</title></rect>`,
+    );
     const prev = i > 0 ? ctx.decisions[i - 1] : null;
-    if (!prev || prev.action !== d.action) out.push(`<line x1="${r1(a)}" y1="${r1(y0)}" x2="${r1(a)}" y2="${r1(y1)}" stroke="${color}" stroke-width="1.5" stroke-opacity="0.85"/>`);
+    if (!prev || prev.action !== d.action)
+      out.push(`<line x1="${r1(a)}" y1="${r1(y0)}" x2="${r1(a)}" y2="${r1(y1)}" stroke="${color}" stroke-width="1.5" stroke-opacity="0.85"/>`);
   });
   for (const { index, t } of ctx.transitions) {
-    out.push(`<line x1="${r1(xs[index]!)}" y1="${r1(y0)}" x2="${r1(xs[index]!)}" y2="${r1(y1)}" stroke="${transitionColor(t.kind)}" stroke-width="1.4" stroke-dasharray="4 3"><title>${esc(t.kind)}${t.version ? ` ${esc(t.version)}` : ''}</title></line>`);
+    out.push(
+      `<line x1="${r1(xs[index]!)}" y1="${r1(y0)}" x2="${r1(xs[index]!)}" y2="${r1(y1)}" stroke="${transitionColor(t.kind)}" stroke-width="1.4" stroke-dasharray="4 3"><title>${esc(t.kind)}${t.version ? ` ${esc(t.version)}` : ''}</title></line>`,
+    );
   }
   return out.join('');
 }
@@ -242,9 +258,15 @@ function windowAxis(ctx: TimelineContext, xs: number[], y: number, maxTicks: num
     const x = xs[i]!;
     const label = truncEnd(ctx.labels[i]!, 12);
     const w = [...label].length * 10.5 * 0.6;
-    let anchor = 'middle', tx = x;
-    if (x - w / 2 < minX) { anchor = 'start'; tx = Math.max(minX, x - 4); }
-    else if (x + w / 2 > maxX) { anchor = 'end'; tx = Math.min(maxX, x + 4); }
+    let anchor = 'middle',
+      tx = x;
+    if (x - w / 2 < minX) {
+      anchor = 'start';
+      tx = Math.max(minX, x - 4);
+    } else if (x + w / 2 > maxX) {
+      anchor = 'end';
+      tx = Math.min(maxX, x + 4);
+    }
     out.push(`<line x1="${r1(x)}" y1="${r1(y)}" x2="${r1(x)}" y2="${r1(y + 4)}" stroke="${THEME.faint}"/>`);
     out.push(`<text x="${r1(tx)}" y="${r1(y + 15)}" text-anchor="${anchor}" class="tick">${esc(label)}</text>`);
   }
@@ -256,7 +278,10 @@ function windowAxis(ctx: TimelineContext, xs: number[], y: number, maxTicks: num
  * each window (cells coloured by action) and registry transitions with labels.
  */
 export function overviewStripSvg(tl: Timeline, ctx: TimelineContext, uid: string): string {
-  const W = 1120, gutter = 92, x0 = gutter + 10, x1 = W - 10;
+  const W = 1120,
+    gutter = 92,
+    x0 = gutter + 10,
+    x1 = W - 10;
   const xs = xPositions(ctx.n, x0 + 4, x1 - 4);
   const spacing = ctx.n > 1 ? xs[1]! - xs[0]! : x1 - x0;
   const laneVersion = { y: 2, h: 18 };
@@ -281,7 +306,9 @@ export function overviewStripSvg(tl: Timeline, ctx: TimelineContext, uid: string
       labelRows.push(-Infinity);
     }
     labelRows[row] = a + w;
-    labelsOut.push(`<text x="${r1(anchorEnd ? x + 3 : x - 3)}" y="${r1(laneReg.y + 20 + row * 14)}" text-anchor="${anchorEnd ? 'end' : 'start'}" class="reg-label" style="fill:${transitionColor(t.kind)}">${esc(shown)}</text>`);
+    labelsOut.push(
+      `<text x="${r1(anchorEnd ? x + 3 : x - 3)}" y="${r1(laneReg.y + 20 + row * 14)}" text-anchor="${anchorEnd ? 'end' : 'start'}" class="reg-label" style="fill:${transitionColor(t.kind)}">${esc(shown)}</text>`,
+    );
   }
   const regRows = Math.max(1, labelRows.length);
   const regBottom = laneReg.y + 20 + (regRows - 1) * 14 + 6;
@@ -298,7 +325,8 @@ export function overviewStripSvg(tl: Timeline, ctx: TimelineContext, uid: string
   for (const run of ctx.runs) {
     const [a, b] = bandEdges(xs, run.from, run.to, x0, x1);
     const maxChars = Math.floor((b - a - 8) / 6.6);
-    if (maxChars >= 3) out.push(`<text x="${r1((a + b) / 2)}" y="${laneVersion.y + 13}" text-anchor="middle" class="band-label">${esc(truncEnd(run.version, maxChars))}</text>`);
+    if (maxChars >= 3)
+      out.push(`<text x="${r1((a + b) / 2)}" y="${laneVersion.y + 13}" text-anchor="middle" class="band-label">${esc(truncEnd(run.version, maxChars))}</text>`);
   }
   // Lane labels.
   out.push(
@@ -315,7 +343,9 @@ export function overviewStripSvg(tl: Timeline, ctx: TimelineContext, uid: string
   vols.forEach((v, i) => {
     if (v === null || v <= 0 || vmax <= 0) return;
     const h = Math.max(1, (v / vmax) * laneVol.h);
-    out.push(`<rect x="${r1(xs[i]! - barW / 2)}" y="${r1(laneVol.y + laneVol.h - h)}" width="${r1(barW)}" height="${r1(h)}" fill="#9fb3c8"><title>${esc(ctx.labels[i])}: ${fmtInt(v)} predictions</title></rect>`);
+    out.push(
+      `<rect x="${r1(xs[i]! - barW / 2)}" y="${r1(laneVol.y + laneVol.h - h)}" width="${r1(barW)}" height="${r1(h)}" fill="#9fb3c8"><title>${esc(ctx.labels[i])}: ${fmtInt(v)} predictions</title></rect>`,
+    );
   });
   if (vmax > 0) out.push(`<text x="${gutter}" y="${laneVol.y + laneVol.h / 2 + 18}" text-anchor="end" class="tick">max ${fmtInt(vmax)}</text>`);
   // Decision cells.
@@ -323,7 +353,9 @@ export function overviewStripSvg(tl: Timeline, ctx: TimelineContext, uid: string
   ctx.decisions.forEach((d, i) => {
     const fill = d ? (d.action === 'continue' ? '#d9dfe6' : actionColor(d.action)) : 'none';
     const stroke = d ? 'none' : THEME.border;
-    out.push(`<rect x="${r1(xs[i]! - cellW / 2)}" y="${laneDec.y}" width="${r1(cellW)}" height="${laneDec.h}" fill="${fill}" stroke="${stroke}" stroke-dasharray="${d ? '' : '2 2'}"><title>${esc(ctx.labels[i])}: ${d ? esc(d.action) + (d.retrainDeferred ? ' (retrain deferred)' : '') : 'no decision recorded'}</title></rect>`);
+    out.push(
+      `<rect x="${r1(xs[i]! - cellW / 2)}" y="${laneDec.y}" width="${r1(cellW)}" height="${laneDec.h}" fill="${fill}" stroke="${stroke}" stroke-dasharray="${d ? '' : '2 2'}"><title>${esc(ctx.labels[i])}: ${d ? esc(d.action) + (d.retrainDeferred ? ' (retrain deferred)' : '') : 'no decision recorded'}</title></rect>`,
+    );
     if (d?.retrainDeferred) out.push(`<circle cx="${r1(xs[i]!)}" cy="${laneDec.y + laneDec.h / 2}" r="2.2" fill="#fff"/>`);
   });
   // Registry diamonds and labels.
@@ -332,10 +364,15 @@ export function overviewStripSvg(tl: Timeline, ctx: TimelineContext, uid: string
   for (const { index } of ctx.transitions) perIndex.set(index, (perIndex.get(index) ?? 0) + 1);
   const seen = new Map<number, number>();
   for (const { index, t } of ctx.transitions) {
-    const k = perIndex.get(index)!, j = seen.get(index) ?? 0;
+    const k = perIndex.get(index)!,
+      j = seen.get(index) ?? 0;
     seen.set(index, j + 1);
-    const x = xs[index]! + (j - (k - 1) / 2) * 9, y = laneReg.y, s = 5;
-    out.push(`<path d="M${r1(x)},${y - s} L${r1(x + s)},${y} L${r1(x)},${y + s} L${r1(x - s)},${y} z" fill="${transitionColor(t.kind)}"><title>${esc(t.at)} ${esc(t.kind)}${t.version ? ` ${esc(t.version)}` : ''} by ${esc(t.actor)}: ${esc(t.reason)}</title></path>`);
+    const x = xs[index]! + (j - (k - 1) / 2) * 9,
+      y = laneReg.y,
+      s = 5;
+    out.push(
+      `<path d="M${r1(x)},${y - s} L${r1(x + s)},${y} L${r1(x)},${y + s} L${r1(x - s)},${y} z" fill="${transitionColor(t.kind)}"><title>${esc(t.at)} ${esc(t.kind)}${t.version ? ` ${esc(t.version)}` : ''} by ${esc(t.actor)}: ${esc(t.reason)}</title></path>`,
+    );
   }
   out.push(...labelsOut);
   if (!ctx.transitions.length) out.push(`<text x="${x0 + 2}" y="${laneReg.y + 4}" class="empty-note">none in this period</text>`);
@@ -347,7 +384,8 @@ export function overviewStripSvg(tl: Timeline, ctx: TimelineContext, uid: string
 }
 
 function yDomain(metric: DriftMetric, values: number[]): Scale {
-  let lo = Math.min(...values), hi = Math.max(...values);
+  let lo = Math.min(...values),
+    hi = Math.max(...values);
   switch (metric.kind) {
     case 'share':
       lo = 0;
@@ -406,9 +444,16 @@ function referenceLines(metric: DriftMetric): Array<{ v: number; label: string }
 
 /** One small-multiple line chart of a drift metric over the windows. */
 export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftMetric, uid: string): string {
-  const W = 552, H = 196;
-  const L = 50, R = 12, T = 30, B = 42;
-  const x0 = L, x1 = W - R, y0 = T, y1 = H - B;
+  const W = 552,
+    H = 196;
+  const L = 50,
+    R = 12,
+    T = 30,
+    B = 42;
+  const x0 = L,
+    x1 = W - R,
+    y0 = T,
+    y1 = H - B;
   const xs = xPositions(ctx.n, x0 + 6, x1 - 6);
   const vals = (tl.points ?? []).map((p) => finite(p?.[metric.key]));
   const present = vals.filter((v): v is number => v !== null);
@@ -421,7 +466,9 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
     `<svg class="chart drift" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${uid}-t" xmlns="http://www.w3.org/2000/svg" data-metric="${esc(metric.key)}">`,
     `<title id="${uid}-t">${esc(metric.title)} (${esc(metric.unit)}) per window for ${esc(tl.model)}</title>`,
     `<text x="0" y="14" class="chart-title">${esc(metric.title)}</text>`,
-    latestIdx >= 0 ? `<text x="${W - R}" y="14" text-anchor="end" class="chart-note">latest ${esc(fmtMetric(metric, vals[latestIdx]!))} (${esc(ctx.labels[latestIdx])})</text>` : '',
+    latestIdx >= 0
+      ? `<text x="${W - R}" y="14" text-anchor="end" class="chart-note">latest ${esc(fmtMetric(metric, vals[latestIdx]!))} (${esc(ctx.labels[latestIdx])})</text>`
+      : '',
     `<rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="#fff" stroke="${THEME.border}"/>`,
     versionBands(ctx, xs, x0, x1, y0, y1),
   );
@@ -433,7 +480,10 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
     const sy = (v: number) => y1 - ((v - sc.lo) / (sc.hi - sc.lo)) * (y1 - y0);
     for (const t of sc.ticks) {
       const y = sy(t);
-      out.push(`<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" class="grid"/>`, `<text x="${x0 - 5}" y="${r1(y + 3.5)}" text-anchor="end" class="tick">${esc(fmtMetric(metric, t, sc.step))}</text>`);
+      out.push(
+        `<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" class="grid"/>`,
+        `<text x="${x0 - 5}" y="${r1(y + 3.5)}" text-anchor="end" class="tick">${esc(fmtMetric(metric, t, sc.step))}</text>`,
+      );
     }
     for (const ref of referenceLines(metric)) {
       if (ref.v < sc.lo || ref.v > sc.hi) continue;
@@ -451,18 +501,23 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
       } else seg.push(`${r1(xs[i]!)},${r1(sy(v))}`);
     });
     if (seg.length) segs.push(seg);
-    for (const s of segs) if (s.length > 1) out.push(`<polyline points="${s.join(' ')}" fill="none" stroke="${THEME.series}" stroke-width="1.8" stroke-linejoin="round"/>`);
+    for (const s of segs)
+      if (s.length > 1) out.push(`<polyline points="${s.join(' ')}" fill="none" stroke="${THEME.series}" stroke-width="1.8" stroke-linejoin="round"/>`);
     const dots = ctx.n <= 60;
     vals.forEach((v, i) => {
       if (v === null) return;
       const isolated = (i === 0 || vals[i - 1] === null) && (i === vals.length - 1 || vals[i + 1] === null);
       if (!dots && !isolated) return;
-      out.push(`<circle cx="${r1(xs[i]!)}" cy="${r1(sy(v))}" r="${isolated ? 2.8 : 1.9}" fill="${THEME.series}"><title>${esc(ctx.labels[i])}: ${esc(fmtMetric(metric, v))}</title></circle>`);
+      out.push(
+        `<circle cx="${r1(xs[i]!)}" cy="${r1(sy(v))}" r="${isolated ? 2.8 : 1.9}" fill="${THEME.series}"><title>${esc(ctx.labels[i])}: ${esc(fmtMetric(metric, v))}</title></circle>`,
+      );
     });
     // Missing windows: a small hollow tick on the baseline, so a gap reads as "not measured".
     vals.forEach((v, i) => {
       if (v !== null) return;
-      out.push(`<line x1="${r1(xs[i]!)}" y1="${r1(y1 - 4)}" x2="${r1(xs[i]!)}" y2="${r1(y1)}" stroke="#b3bcc6" stroke-width="1.2"><title>${esc(ctx.labels[i])}: not measured</title></line>`);
+      out.push(
+        `<line x1="${r1(xs[i]!)}" y1="${r1(y1 - 4)}" x2="${r1(xs[i]!)}" y2="${r1(y1)}" stroke="#b3bcc6" stroke-width="1.2"><title>${esc(ctx.labels[i])}: not measured</title></line>`,
+      );
     });
   }
   out.push(windowAxis(ctx, xs, y1, (x1 - x0) / 74, 22, W));

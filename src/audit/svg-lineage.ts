@@ -71,7 +71,8 @@ export function lineageSvg(lineage: ModelAudit['lineage'], uid: string): string 
   for (const c of used) {
     const list = rawCols.get(c)!.map((n, i) => ({ n, i }));
     list.sort((a, b) => {
-      const ka = bary(a.n.id), kb = bary(b.n.id);
+      const ka = bary(a.n.id),
+        kb = bary(b.n.id);
       if (ka !== kb) return ka - kb;
       if (a.n.kind !== b.n.kind) return a.n.kind === 'features' ? -1 : b.n.kind === 'features' ? 1 : 0;
       return a.i - b.i;
@@ -90,7 +91,9 @@ export function lineageSvg(lineage: ModelAudit['lineage'], uid: string): string 
   const gapY = compact ? 6 : 14;
   // Column widths from their longest label / detail (estimated conservatively for wide
   // fonts), then squeezed to fit MAX_WIDTH: gaps first, then the widest columns.
-  const LABEL_CH = 11.5 * 0.64, DETAIL_CH = 10 * 0.61, INNER = 16;
+  const LABEL_CH = 11.5 * 0.64,
+    DETAIL_CH = 10 * 0.61,
+    INNER = 16;
   const need = (n: LineageNode) => Math.max([...String(n.label ?? '')].length * LABEL_CH, [...String(n.detail ?? '')].length * DETAIL_CH) + INNER;
   const colW = columns.map((col) => Math.max(96, Math.min(220, Math.max(...col.map(need)))));
   const padX = 4;
@@ -136,28 +139,44 @@ export function lineageSvg(lineage: ModelAudit['lineage'], uid: string): string 
   // Edges first, under the boxes.
   const showEdgeLabels = edges.length <= 12;
   for (const e of edges) {
-    const a = placed.get(e.from)!, b = placed.get(e.to)!;
+    const a = placed.get(e.from)!,
+      b = placed.get(e.to)!;
     let d: string;
     let mx: number, my: number;
     if (b.col > a.col) {
-      const x1 = a.x + a.w, y1 = a.y + a.h / 2, x2 = b.x - 1, y2 = b.y + b.h / 2;
+      const x1 = a.x + a.w,
+        y1 = a.y + a.h / 2,
+        x2 = b.x - 1,
+        y2 = b.y + b.h / 2;
       const dx = Math.max(18, (x2 - x1) * 0.5);
       d = `M${r1(x1)},${r1(y1)} C${r1(x1 + dx)},${r1(y1)} ${r1(x2 - dx)},${r1(y2)} ${r1(x2)},${r1(y2)}`;
-      mx = (x1 + x2) / 2; my = (y1 + y2) / 2;
+      mx = (x1 + x2) / 2;
+      my = (y1 + y2) / 2;
     } else if (b.col === a.col) {
       // Same column (e.g. features → recipe): a loop on the right side.
-      const x1 = a.x + a.w, y1 = a.y + a.h / 2, x2 = b.x + b.w + 1, y2 = b.y + b.h / 2;
+      const x1 = a.x + a.w,
+        y1 = a.y + a.h / 2,
+        x2 = b.x + b.w + 1,
+        y2 = b.y + b.h / 2;
       d = `M${r1(x1)},${r1(y1)} C${r1(x1 + 24)},${r1(y1)} ${r1(x2 + 24)},${r1(y2)} ${r1(x2)},${r1(y2)}`;
-      mx = x1 + 18; my = (y1 + y2) / 2;
+      mx = x1 + 18;
+      my = (y1 + y2) / 2;
     } else {
       // Backwards: leave from the bottom, enter from the top.
-      const x1 = a.x + a.w / 2, y1 = a.y + a.h, x2 = b.x + b.w / 2, y2 = b.y - 1;
+      const x1 = a.x + a.w / 2,
+        y1 = a.y + a.h,
+        x2 = b.x + b.w / 2,
+        y2 = b.y - 1;
       d = `M${r1(x1)},${r1(y1)} C${r1(x1)},${r1(y1 + 30)} ${r1(x2)},${r1(y2 - 30)} ${r1(x2)},${r1(y2)}`;
-      mx = (x1 + x2) / 2; my = (y1 + y2) / 2;
+      mx = (x1 + x2) / 2;
+      my = (y1 + y2) / 2;
     }
     const label = e.label ? String(e.label) : '';
-    out.push(`<path d="${d}" class="lin-edge" marker-end="url(#${uid}-arrow)"><title>${esc(a.node.label)} → ${esc(b.node.label)}${label ? ` (${esc(label)})` : ''}</title></path>`);
-    if (label && showEdgeLabels) out.push(`<text x="${r1(mx)}" y="${r1(my - 4)}" text-anchor="middle" class="lin-edge-label">${esc(truncEnd(label, 14))}</text>`);
+    out.push(
+      `<path d="${d}" class="lin-edge" marker-end="url(#${uid}-arrow)"><title>${esc(a.node.label)} → ${esc(b.node.label)}${label ? ` (${esc(label)})` : ''}</title></path>`,
+    );
+    if (label && showEdgeLabels)
+      out.push(`<text x="${r1(mx)}" y="${r1(my - 4)}" text-anchor="middle" class="lin-edge-label">${esc(truncEnd(label, 14))}</text>`);
   }
   // Boxes.
   for (const p of placed.values()) {
@@ -171,10 +190,14 @@ export function lineageSvg(lineage: ModelAudit['lineage'], uid: string): string 
     const labelChars = Math.floor((p.w - INNER) / LABEL_CH + 1e-6);
     const detailChars = Math.floor((p.w - INNER) / DETAIL_CH + 1e-6);
     if (p.node.detail) {
-      out.push(`<text x="${r1(cx)}" y="${r1(p.y + (compact ? 14 : 17))}" class="lin-label${strong ? ' strong' : ''}">${esc(truncMiddle(p.node.label, labelChars))}</text>`);
+      out.push(
+        `<text x="${r1(cx)}" y="${r1(p.y + (compact ? 14 : 17))}" class="lin-label${strong ? ' strong' : ''}">${esc(truncMiddle(p.node.label, labelChars))}</text>`,
+      );
       out.push(`<text x="${r1(cx)}" y="${r1(p.y + (compact ? 27 : 33))}" class="lin-detail">${esc(truncEnd(p.node.detail, detailChars))}</text>`);
     } else {
-      out.push(`<text x="${r1(cx)}" y="${r1(p.y + p.h / 2 + 4)}" class="lin-label${strong ? ' strong' : ''}">${esc(truncMiddle(p.node.label, labelChars))}</text>`);
+      out.push(
+        `<text x="${r1(cx)}" y="${r1(p.y + p.h / 2 + 4)}" class="lin-label${strong ? ' strong' : ''}">${esc(truncMiddle(p.node.label, labelChars))}</text>`,
+      );
     }
     out.push('</g>');
   }

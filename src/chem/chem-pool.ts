@@ -118,11 +118,13 @@ export class ChemPool {
     for (let from = 0; from < n; from += size) {
       const to = Math.min(n, from + size);
       const slice = { targets, queries: queries.slice(from * words, to * words), k, options: { ...options, queryOffset: (options.queryOffset ?? 0) + from } };
-      slices.push((this.submit({ task: 'similarity', ...slice }) as Promise<SimilaritySliceResult>).then((r) => {
-        indices.set(r.indices, from * k);
-        similarities.set(r.similarities, from * k);
-        compared += r.compared;
-      }));
+      slices.push(
+        (this.submit({ task: 'similarity', ...slice }) as Promise<SimilaritySliceResult>).then((r) => {
+          indices.set(r.indices, from * k);
+          similarities.set(r.similarities, from * k);
+          compared += r.compared;
+        }),
+      );
     }
     await Promise.all(slices);
     return { k, indices, similarities, compared };
@@ -191,7 +193,10 @@ export class ChemPool {
       slot.row = m.row;
       this.arm(slot);
     } else if ('crash' in m) {
-      this.retire(slot, slot.job, m.crash.index, { code: 'toolkit_crash', reason: `RDKit crashed on this structure (${m.crash.reason}); its worker was replaced` });
+      this.retire(slot, slot.job, m.crash.index, {
+        code: 'toolkit_crash',
+        reason: `RDKit crashed on this structure (${m.crash.reason}); its worker was replaced`,
+      });
     } else {
       clearTimeout(slot.timer);
       const job = slot.job;

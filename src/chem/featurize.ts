@@ -73,7 +73,11 @@ export function featurizeInto(
 }
 
 /** Convenience for one molecule: returns its own arrays. */
-export function featurize(input: string, recipe: FeatureRecipe, where: ErrorLocation = {}): FeaturizedMolecule & { descriptors: Float64Array; fingerprint: Uint32Array } {
+export function featurize(
+  input: string,
+  recipe: FeatureRecipe,
+  where: ErrorLocation = {},
+): FeaturizedMolecule & { descriptors: Float64Array; fingerprint: Uint32Array } {
   const dict = descriptorDictionary(recipe.descriptors);
   const descriptors = new Float64Array(dict.descriptors.length);
   const fingerprint = new Uint32Array(wordsFor(recipe.morgan.nBits));

@@ -35,9 +35,25 @@ export interface MolGraph {
   rings: number[][];
 }
 
-interface RdkitJsonAtom { z?: number; chg?: number; impHs?: number; isotope?: number; nRad?: number; stereo?: string }
-interface RdkitJsonBond { atoms: [number, number]; bo?: number; stereo?: string; stereoAtoms?: [number, number] }
-interface RdkitJsonExtension { name: string; aromaticAtoms?: number[]; atomRings?: number[][] }
+interface RdkitJsonAtom {
+  z?: number;
+  chg?: number;
+  impHs?: number;
+  isotope?: number;
+  nRad?: number;
+  stereo?: string;
+}
+interface RdkitJsonBond {
+  atoms: [number, number];
+  bo?: number;
+  stereo?: string;
+  stereoAtoms?: [number, number];
+}
+interface RdkitJsonExtension {
+  name: string;
+  aromaticAtoms?: number[];
+  atomRings?: number[][];
+}
 interface RdkitJsonMolecule {
   atoms: RdkitJsonAtom[];
   bonds?: RdkitJsonBond[];
@@ -57,13 +73,25 @@ const isIntArray = (v: unknown) => Array.isArray(v) && v.every((x) => Number.isI
 const isPair = (v: unknown) => Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && Number.isInteger(v[1]);
 
 function isAtom(v: unknown): v is RdkitJsonAtom {
-  return isObject(v) && optional(v.z, Number.isInteger) && optional(v.chg, Number.isInteger) && optional(v.impHs, Number.isInteger)
-    && optional(v.isotope, Number.isInteger) && optional(v.nRad, Number.isInteger) && optional(v.stereo, isString);
+  return (
+    isObject(v) &&
+    optional(v.z, Number.isInteger) &&
+    optional(v.chg, Number.isInteger) &&
+    optional(v.impHs, Number.isInteger) &&
+    optional(v.isotope, Number.isInteger) &&
+    optional(v.nRad, Number.isInteger) &&
+    optional(v.stereo, isString)
+  );
 }
 
 function isBond(v: unknown, needsAtoms: boolean): v is RdkitJsonBond {
-  return isObject(v) && (needsAtoms ? isPair(v.atoms) : optional(v.atoms, isPair)) && optional(v.bo, Number.isInteger)
-    && optional(v.stereo, isString) && optional(v.stereoAtoms, isPair);
+  return (
+    isObject(v) &&
+    (needsAtoms ? isPair(v.atoms) : optional(v.atoms, isPair)) &&
+    optional(v.bo, Number.isInteger) &&
+    optional(v.stereo, isString) &&
+    optional(v.stereoAtoms, isPair)
+  );
 }
 
 function isExtension(v: unknown): v is RdkitJsonExtension {
@@ -71,14 +99,22 @@ function isExtension(v: unknown): v is RdkitJsonExtension {
 }
 
 function isMolecule(v: unknown): v is RdkitJsonMolecule {
-  return isObject(v) && Array.isArray(v.atoms) && v.atoms.every(isAtom)
-    && optional(v.bonds, (b) => Array.isArray(b) && b.every((x) => isBond(x, true)))
-    && optional(v.extensions, (e) => Array.isArray(e) && e.every(isExtension));
+  return (
+    isObject(v) &&
+    Array.isArray(v.atoms) &&
+    v.atoms.every(isAtom) &&
+    optional(v.bonds, (b) => Array.isArray(b) && b.every((x) => isBond(x, true))) &&
+    optional(v.extensions, (e) => Array.isArray(e) && e.every(isExtension))
+  );
 }
 
 function isRdkitJsonDoc(v: unknown): v is RdkitJsonDoc {
-  return isObject(v) && Array.isArray(v.molecules) && v.molecules.every(isMolecule)
-    && optional(v.defaults, (d) => isObject(d) && optional(d.atom, isAtom) && optional(d.bond, (b) => isBond(b, false)));
+  return (
+    isObject(v) &&
+    Array.isArray(v.molecules) &&
+    v.molecules.every(isMolecule) &&
+    optional(v.defaults, (d) => isObject(d) && optional(d.atom, isAtom) && optional(d.bond, (b) => isBond(b, false)))
+  );
 }
 
 export function parseRdkitJson(json: string): MolGraph {

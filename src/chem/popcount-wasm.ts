@@ -15,14 +15,33 @@
 
 const SIMD = 0xfd;
 const op = {
-  block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d, void: 0x40,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Const: 0x41, i32Eqz: 0x45, i32Add: 0x6a, i32Sub: 0x6b, i32Store: 0x36,
+  block: 0x02,
+  loop: 0x03,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  void: 0x40,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Store: 0x36,
 } as const;
 /** SIMD opcodes (after the 0xfd prefix, LEB128-encoded). */
 const simd = {
-  load: 0x00, const: 0x0c, extractLaneI32: 0x1b, and: 0x4e, popcnt: 0x62,
-  addI8: 0x6e, extaddPairwiseI16U: 0x7d, extaddPairwiseI32U: 0x7f, addI16: 0x8e, addI32: 0xae,
+  load: 0x00,
+  const: 0x0c,
+  extractLaneI32: 0x1b,
+  and: 0x4e,
+  popcnt: 0x62,
+  addI8: 0x6e,
+  extaddPairwiseI16U: 0x7d,
+  extaddPairwiseI32U: 0x7f,
+  addI16: 0x8e,
+  addI32: 0xae,
 } as const;
 
 function uleb(n: number): number[] {
@@ -63,7 +82,14 @@ function vec(items: number[][]): number[] {
 }
 
 // Parameters and locals of `common`.
-const Q = 0, T = 1, N = 2, CHUNKS = 3, OUT = 4, QP = 5, J = 6, ACC = 7;
+const Q = 0,
+  T = 1,
+  N = 2,
+  CHUNKS = 3,
+  OUT = 4,
+  QP = 5,
+  J = 6,
+  ACC = 7;
 
 function get(i: number): number[] {
   return [op.localGet, i];
@@ -78,9 +104,14 @@ function v(code: number, ...imm: number[]): number[] {
 function chunk(offset: number): number[] {
   return [
     ...get(ACC),
-    ...get(QP), ...v(simd.load, 4, ...uleb(offset)),
-    ...get(T), ...v(simd.load, 4, ...uleb(offset)),
-    ...v(simd.and), ...v(simd.popcnt), ...v(simd.extaddPairwiseI16U), ...v(simd.addI16),
+    ...get(QP),
+    ...v(simd.load, 4, ...uleb(offset)),
+    ...get(T),
+    ...v(simd.load, 4, ...uleb(offset)),
+    ...v(simd.and),
+    ...v(simd.popcnt),
+    ...v(simd.extaddPairwiseI16U),
+    ...v(simd.addI16),
     ...set(ACC),
   ];
 }
@@ -93,11 +124,19 @@ function chunkLoop(unroll: 1 | 2): number[] {
   const body: number[] = [];
   for (let u = 0; u < unroll; u++) body.push(...chunk(16 * u));
   return [
-    op.loop, op.void,
+    op.loop,
+    op.void,
     ...body,
-    ...advance(QP, 16 * unroll), ...advance(T, 16 * unroll),
-    ...get(J), op.i32Const, ...sleb(unroll), op.i32Sub, op.localTee, J,
-    op.brIf, 0,
+    ...advance(QP, 16 * unroll),
+    ...advance(T, 16 * unroll),
+    ...get(J),
+    op.i32Const,
+    ...sleb(unroll),
+    op.i32Sub,
+    op.localTee,
+    J,
+    op.brIf,
+    0,
     op.end,
   ];
 }
@@ -105,27 +144,53 @@ function chunkLoop(unroll: 1 | 2): number[] {
 function commonBody(unroll: 1 | 2): number[] {
   const lane = (l: number) => [...get(ACC), ...v(simd.extractLaneI32, l)];
   const code = [
-    op.block, op.void,
-    op.loop, op.void,
-    ...get(N), op.i32Eqz, op.brIf, 1,
-    ...v(simd.const, ...new Array<number>(16).fill(0)), ...set(ACC),
-    ...get(Q), ...set(QP),
-    ...get(CHUNKS), ...set(J),
+    op.block,
+    op.void,
+    op.loop,
+    op.void,
+    ...get(N),
+    op.i32Eqz,
+    op.brIf,
+    1,
+    ...v(simd.const, ...new Array<number>(16).fill(0)),
+    ...set(ACC),
+    ...get(Q),
+    ...set(QP),
+    ...get(CHUNKS),
+    ...set(J),
     ...chunkLoop(unroll),
     // Sum the eight 16-bit lanes: widen to four 32-bit lanes, then add them.
-    ...get(ACC), ...v(simd.extaddPairwiseI32U), ...set(ACC),
+    ...get(ACC),
+    ...v(simd.extaddPairwiseI32U),
+    ...set(ACC),
     ...get(OUT),
-    ...lane(0), ...lane(1), op.i32Add, ...lane(2), op.i32Add, ...lane(3), op.i32Add,
-    op.i32Store, 2, 0,
+    ...lane(0),
+    ...lane(1),
+    op.i32Add,
+    ...lane(2),
+    op.i32Add,
+    ...lane(3),
+    op.i32Add,
+    op.i32Store,
+    2,
+    0,
     ...advance(OUT, 4),
-    ...get(N), op.i32Const, 1, op.i32Sub, ...set(N),
-    op.br, 0,
+    ...get(N),
+    op.i32Const,
+    1,
+    op.i32Sub,
+    ...set(N),
+    op.br,
+    0,
     op.end,
     op.end,
     op.end,
   ];
   // Locals: QP, J as i32; ACC as v128.
-  const locals = vec([[2, 0x7f], [1, 0x7b]]);
+  const locals = vec([
+    [2, 0x7f],
+    [1, 0x7b],
+  ]);
   const fn = [...locals, ...code];
   return [...uleb(fn.length), ...fn];
 }
@@ -146,13 +211,37 @@ function unrolledBody(chunks: number): number[] {
   }
   const lane = (l: number) => [...get(ACC), ...v(simd.extractLaneI32, l)];
   code.push(
-    ...v(simd.extaddPairwiseI16U), ...v(simd.extaddPairwiseI32U), ...set(ACC),
-    ...get(OUT), ...lane(0), ...lane(1), op.i32Add, ...lane(2), op.i32Add, ...lane(3), op.i32Add, op.i32Store, 2, 0,
-    ...advance(OUT, 4), ...advance(T, 16 * chunks),
-    ...get(N), op.i32Const, 1, op.i32Sub, ...set(N),
-    op.br, 0, op.end, op.end, op.end,
+    ...v(simd.extaddPairwiseI16U),
+    ...v(simd.extaddPairwiseI32U),
+    ...set(ACC),
+    ...get(OUT),
+    ...lane(0),
+    ...lane(1),
+    op.i32Add,
+    ...lane(2),
+    op.i32Add,
+    ...lane(3),
+    op.i32Add,
+    op.i32Store,
+    2,
+    0,
+    ...advance(OUT, 4),
+    ...advance(T, 16 * chunks),
+    ...get(N),
+    op.i32Const,
+    1,
+    op.i32Sub,
+    ...set(N),
+    op.br,
+    0,
+    op.end,
+    op.end,
+    op.end,
   );
-  const locals = vec([[2, 0x7f], [1 + chunks, 0x7b]]);
+  const locals = vec([
+    [2, 0x7f],
+    [1 + chunks, 0x7b],
+  ]);
   const fn = [...locals, ...code];
   return [...uleb(fn.length), ...fn];
 }
@@ -168,7 +257,14 @@ export function popcountModuleBytes(chunks: number): Uint8Array {
   const i32 = 0x7f;
   const type = [0x60, ...vec([[i32], [i32], [i32], [i32], [i32]]), 0];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([type])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
     ...section(3, vec([[0]])),

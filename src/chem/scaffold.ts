@@ -95,7 +95,10 @@ function frameworkSmiles(graph: MolGraph, core: Uint8Array): string {
   }
   const atoms = graph.atoms.map((_, i) => ({ z: 6, chg: 0, hs: Math.max(0, 4 - degree[i]!), isotope: 0, nRad: 0, aromatic: false }));
   const bonds = graph.bonds.map((b) => ({ a: b.a, b: b.b, order: 1 }));
-  return canonicalSmiles({ atoms, bonds, rings: [] }, Array.from(core, (c) => c === 1));
+  return canonicalSmiles(
+    { atoms, bonds, rings: [] },
+    Array.from(core, (c) => c === 1),
+  );
 }
 
 const NON_ISOMERIC = JSON.stringify({ doIsomericSmiles: false });

@@ -107,7 +107,8 @@ export class SimilarityIndex {
     const n = queries.length / this.words;
     const indices = new Int32Array(n * k).fill(-1);
     const similarities = new Float64Array(n * k).fill(Number.NaN);
-    for (let q = 0; q < n; q++) this.searchOne(queries.subarray(q * this.words, (q + 1) * this.words), k, options, q + (options.queryOffset ?? 0), indices, similarities, q * k);
+    for (let q = 0; q < n; q++)
+      this.searchOne(queries.subarray(q * this.words, (q + 1) * this.words), k, options, q + (options.queryOffset ?? 0), indices, similarities, q * k);
     return { k, indices, similarities };
   }
 

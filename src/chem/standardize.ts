@@ -54,7 +54,10 @@ export function standardize(input: string, where: ErrorLocation = {}): Standardi
     let edited = buildMol(neutral ?? graph, keep);
     if (!edited && neutral) {
       // RDKit refused the neutral form: keep the charges as they were.
-      changes.splice(changes.findIndex((c) => c.startsWith('neutralised')), 1);
+      changes.splice(
+        changes.findIndex((c) => c.startsWith('neutralised')),
+        1,
+      );
       if (keep) edited = buildMol(graph, keep);
     }
     if (edited) {
@@ -114,7 +117,12 @@ function lexicallySmallest(graph: MolGraph, of: Int32Array, candidates: number[]
   let best = candidates[0]!;
   let bestSmiles: string | undefined;
   for (const c of candidates) {
-    const m = rdkit().get_mol(toRdkitJson(graph, graph.atoms.map((_, i) => of[i] === c)));
+    const m = rdkit().get_mol(
+      toRdkitJson(
+        graph,
+        graph.atoms.map((_, i) => of[i] === c),
+      ),
+    );
     const s = m?.get_smiles() ?? '';
     m?.delete();
     if (bestSmiles === undefined || s < bestSmiles) {
@@ -161,7 +169,22 @@ function isMetal(z: number): boolean {
 
 // Standard atomic weights for the common organic elements; others approximated by 2·Z,
 // which is only used to break size ties between fragments.
-const MASS: Record<number, number> = { 1: 1.008, 5: 10.81, 6: 12.011, 7: 14.007, 8: 15.999, 9: 18.998, 11: 22.99, 14: 28.085, 15: 30.974, 16: 32.06, 17: 35.45, 19: 39.098, 35: 79.904, 53: 126.904 };
+const MASS: Record<number, number> = {
+  1: 1.008,
+  5: 10.81,
+  6: 12.011,
+  7: 14.007,
+  8: 15.999,
+  9: 18.998,
+  11: 22.99,
+  14: 28.085,
+  15: 30.974,
+  16: 32.06,
+  17: 35.45,
+  19: 39.098,
+  35: 79.904,
+  53: 126.904,
+};
 function approximateMass(z: number): number {
   return MASS[z] ?? 2 * z;
 }

@@ -20,7 +20,7 @@ export function tanimotoGram(data: Uint32Array, words: number): Float64Array {
         // Inline popcount: this loop is the whole cost.
         v -= (v >>> 1) & 0x55555555;
         v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-        common += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+        common += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
       }
       const union = set.onBits[i]! + set.onBits[j]! - common;
       const t = union > 0 ? common / union : 1;
@@ -53,7 +53,7 @@ export function pooledTanimotoGram(reference: Uint32Array, referenceGram: Float6
         let v = pooled[i * words + w]! & pooled[j * words + w]!;
         v -= (v >>> 1) & 0x55555555;
         v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-        common += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+        common += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
       }
       const union = set.onBits[i]! + set.onBits[j]! - common;
       const t = union > 0 ? common / union : 1;

@@ -4,10 +4,31 @@ import { maskUrl } from '../core/mask-url.js';
 import { printable, userErrorFromSystem } from './system-errors.js';
 import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
 import {
-  datasetsCommand, datasetsHelp, endpointsCommand, endpointsHelp, featuresCommand, featuresHelp, ingestCommand, ingestHelp, initCommand, initHelp,
-  protocolsCommand, protocolsHelp,
+  datasetsCommand,
+  datasetsHelp,
+  endpointsCommand,
+  endpointsHelp,
+  featuresCommand,
+  featuresHelp,
+  ingestCommand,
+  ingestHelp,
+  initCommand,
+  initHelp,
+  protocolsCommand,
+  protocolsHelp,
 } from './commands/data.js';
-import { buildCommand, buildHelp, gateCommand, gateHelp, modelsCommand, modelsHelp, promoteCommand, promoteHelp, validateCommand, validateHelp } from './commands/models.js';
+import {
+  buildCommand,
+  buildHelp,
+  gateCommand,
+  gateHelp,
+  modelsCommand,
+  modelsHelp,
+  promoteCommand,
+  promoteHelp,
+  validateCommand,
+  validateHelp,
+} from './commands/models.js';
 import { predictCommand, predictHelp, predictionsCommand, predictionsHelp } from './commands/predict.js';
 import { monitorCommand, monitorHelp } from './commands/monitor.js';
 import { decideCommand, decideHelp, policyCommand, policyHelp } from './commands/policy.js';
@@ -39,9 +60,17 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   policy: { run: policyCommand, summary: 'check a policy, apply it (freeze, emit a retrain recipe), unfreeze', help: policyHelp },
   gate: { run: gateCommand, summary: "set or show an endpoint's shared release gate", help: gateHelp },
   promote: { run: promoteCommand, summary: 'promote a model version to champion or challenger', help: promoteHelp },
-  audit: { run: auditCommand, summary: 'audit every model version against the controls; write the HTML/JSON report; audit verify: check the event log', help: auditHelp },
+  audit: {
+    run: auditCommand,
+    summary: 'audit every model version against the controls; write the HTML/JSON report; audit verify: check the event log',
+    help: auditHelp,
+  },
   trace: { run: traceCommand, summary: 'walk a prediction back to its model, build, snapshot, measurements, protocols and source files', help: traceHelp },
-  backtest: { run: backtestCommand, summary: 'replay an ingested assay history week by week: when would rotguard have warned, and was it right?', help: backtestHelp },
+  backtest: {
+    run: backtestCommand,
+    summary: 'replay an ingested assay history week by week: when would rotguard have warned, and was it right?',
+    help: backtestHelp,
+  },
   jobs: { run: jobsCommand, summary: 'list, show and cancel governed compute jobs; bulk scoring arrays; external training commands', help: jobsHelp },
   budget: { run: budgetCommand, summary: 'set and show team compute budgets per month; prices, time limits, lanes, idle watchdog', help: budgetHelp },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
@@ -58,7 +87,9 @@ function usage(): string {
 Usage: rotguard <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
 
 Run "rotguard <command> --help" for a command's options.
 `;
@@ -104,5 +135,7 @@ export async function main(argv: string[], io: CommandIO = { out: (t) => process
 }
 
 function isParseArgsError(e: unknown): boolean {
-  return e instanceof TypeError && typeof (e as { code?: unknown }).code === 'string' && String((e as unknown as { code: string }).code).startsWith('ERR_PARSE_ARGS');
+  return (
+    e instanceof TypeError && typeof (e as { code?: unknown }).code === 'string' && String((e as unknown as { code: string }).code).startsWith('ERR_PARSE_ARGS')
+  );
 }

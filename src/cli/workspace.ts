@@ -35,7 +35,10 @@ export function findWorkspace(explicit?: string): string {
 export function resolveWorkspaceDir(given: string, field: string): string {
   const dir = resolve(given);
   if (!existsSync(dir)) throw new RotguardError('no_workspace', `${given} does not exist; run "rotguard init ${given}" to create a workspace there`, { field });
-  if (!statSync(dir).isDirectory()) throw new RotguardError('no_workspace', `${given} is not a folder; pass the folder that holds ${WORKSPACE_DIR} (or the ${WORKSPACE_DIR} folder itself)`, { field });
+  if (!statSync(dir).isDirectory())
+    throw new RotguardError('no_workspace', `${given} is not a folder; pass the folder that holds ${WORKSPACE_DIR} (or the ${WORKSPACE_DIR} folder itself)`, {
+      field,
+    });
   if (isWorkspaceFolder(dir)) return dir;
   const inner = join(dir, WORKSPACE_DIR);
   if (existsSync(inner)) return inner;
@@ -78,7 +81,11 @@ export function printableDatabaseUrl(): string | undefined {
 }
 
 /** Open the workspace store, run fn, always close. */
-export async function withStore<T>(explicit: string | undefined, fn: (store: Store, workspace: string) => Promise<T>, o: { readOnly?: boolean } = {}): Promise<T> {
+export async function withStore<T>(
+  explicit: string | undefined,
+  fn: (store: Store, workspace: string) => Promise<T>,
+  o: { readOnly?: boolean } = {},
+): Promise<T> {
   const { workspace, store } = await openWorkspace(explicit, o);
   try {
     return await fn(store, workspace);

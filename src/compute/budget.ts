@@ -38,27 +38,55 @@ export interface BudgetStatus {
 }
 
 export type Lane = 'standard' | 'preemptible';
-export type AdmissionDecision = { admitted: true; lane: Lane; projectedFraction: number | null; reason: string } | { admitted: false; projectedFraction: number; reason: string };
+export type AdmissionDecision =
+  | { admitted: true; lane: Lane; projectedFraction: number | null; reason: string }
+  | { admitted: false; projectedFraction: number; reason: string };
 
 /** The admission rule on its own (pure), for a job reserving `reservation`. */
 export function admissionFor(status: Pick<BudgetStatus, 'amount' | 'committed' | 'team' | 'month' | 'currency'>, reservation: number): AdmissionDecision {
-  if (status.amount === null) return { admitted: true, lane: 'standard', projectedFraction: null, reason: `team ${status.team} has no budget for ${status.month}: standard lane, spend recorded` };
+  if (status.amount === null)
+    return {
+      admitted: true,
+      lane: 'standard',
+      projectedFraction: null,
+      reason: `team ${status.team} has no budget for ${status.month}: standard lane, spend recorded`,
+    };
   const projected = status.committed + reservation;
   const fraction = status.amount > 0 ? projected / status.amount : Number.POSITIVE_INFINITY;
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : 'an unlimited share');
   const used = `${status.committed.toFixed(2)} committed + ${reservation.toFixed(2)} reserved for this job = ${pct(fraction)} of ${status.amount.toFixed(2)} ${status.currency}`;
-  if (fraction >= REFUSE_AT) return { admitted: false, projectedFraction: fraction, reason: `team ${status.team} would reach ${used} for ${status.month} (refused from ${REFUSE_AT * 100} %)` };
-  if (fraction >= PREEMPTIBLE_AT) return { admitted: true, lane: 'preemptible', projectedFraction: fraction, reason: `team ${status.team} is at ${used} for ${status.month}: preemptible lane only (from ${PREEMPTIBLE_AT * 100} %)` };
+  if (fraction >= REFUSE_AT)
+    return {
+      admitted: false,
+      projectedFraction: fraction,
+      reason: `team ${status.team} would reach ${used} for ${status.month} (refused from ${REFUSE_AT * 100} %)`,
+    };
+  if (fraction >= PREEMPTIBLE_AT)
+    return {
+      admitted: true,
+      lane: 'preemptible',
+      projectedFraction: fraction,
+      reason: `team ${status.team} is at ${used} for ${status.month}: preemptible lane only (from ${PREEMPTIBLE_AT * 100} %)`,
+    };
   return { admitted: true, lane: 'standard', projectedFraction: fraction, reason: `${used}: standard lane` };
 }
 
 /** A team's month: budget, charges, open reservations, savings. `excludeJob`: as if that job were not there (admission of it). */
 export async function budgetStatus(db: Db, team: string, month: string, excludeJob?: string): Promise<BudgetStatus> {
   const budget = await db.selectFrom('budgets').selectAll().where('team', '=', team).where('month', '=', month).executeTakeFirst();
-  let q = db.selectFrom('jobs').select(['state', 'reserved_cost', 'charged_cost', 'saved_cost', 'cpu_hours', 'gpu_hours']).where('team', '=', team).where('month', '=', month);
+  let q = db
+    .selectFrom('jobs')
+    .select(['state', 'reserved_cost', 'charged_cost', 'saved_cost', 'cpu_hours', 'gpu_hours'])
+    .where('team', '=', team)
+    .where('month', '=', month);
   if (excludeJob) q = q.where('id', '!=', excludeJob);
   const jobs = await q.execute();
-  let charged = 0, reserved = 0, saved = 0, cpuHours = 0, gpuHours = 0, cacheHits = 0;
+  let charged = 0,
+    reserved = 0,
+    saved = 0,
+    cpuHours = 0,
+    gpuHours = 0,
+    cacheHits = 0;
   for (const j of jobs) {
     if ((OPEN_STATES as string[]).includes(j.state)) reserved += j.reserved_cost;
     else charged += j.charged_cost ?? 0;
@@ -70,7 +98,18 @@ export async function budgetStatus(db: Db, team: string, month: string, excludeJ
   const amount = budget?.amount ?? null;
   const committed = charged + reserved;
   return {
-    team, month, amount, currency: budget?.currency ?? null, charged, reserved, committed, saved, cpuHours, gpuHours, jobs: jobs.length, cacheHits,
+    team,
+    month,
+    amount,
+    currency: budget?.currency ?? null,
+    charged,
+    reserved,
+    committed,
+    saved,
+    cpuHours,
+    gpuHours,
+    jobs: jobs.length,
+    cacheHits,
     fraction: amount === null ? null : amount > 0 ? committed / amount : null,
   };
 }
@@ -93,11 +132,22 @@ export async function setBudget(store: Store, o: { team: string; month: string; 
   return store.db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('budgets').selectAll().where('team', '=', o.team).where('month', '=', o.month).executeTakeFirst();
     await trx.deleteFrom('budgets').where('team', '=', o.team).where('month', '=', o.month).execute();
-    await trx.insertInto('budgets').values({ team: o.team, month: o.month, amount: o.amount, currency: o.currency, set_at: nowIso(), set_by: o.actor }).execute();
+    await trx
+      .insertInto('budgets')
+      .values({ team: o.team, month: o.month, amount: o.amount, currency: o.currency, set_at: nowIso(), set_by: o.actor })
+      .execute();
     await appendEvent(trx, {
-      kind: 'budget_set', subject: `team:${o.team}`, actor: o.actor,
+      kind: 'budget_set',
+      subject: `team:${o.team}`,
+      actor: o.actor,
       reason: `${o.team} budget for ${o.month}: ${before ? `${before.amount} ${before.currency} → ` : ''}${o.amount} ${o.currency}`,
-      payload: { team: o.team, month: o.month, amount: o.amount, currency: o.currency, previous: before ? { amount: before.amount, currency: before.currency } : null },
+      payload: {
+        team: o.team,
+        month: o.month,
+        amount: o.amount,
+        currency: o.currency,
+        previous: before ? { amount: before.amount, currency: before.currency } : null,
+      },
     });
     return budgetStatus(trx, o.team, o.month);
   });

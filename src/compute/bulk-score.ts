@@ -42,7 +42,10 @@ export function chunkLines(text: string, tasks: number, hasHeader: boolean): str
   return out;
 }
 
-export async function prepareScoreSpec(store: Store, o: { model: string; input: string; tasks: number; smilesColumn?: string; idColumn?: string; level?: number }): Promise<ScoreSpec> {
+export async function prepareScoreSpec(
+  store: Store,
+  o: { model: string; input: string; tasks: number; smilesColumn?: string; idColumn?: string; level?: number },
+): Promise<ScoreSpec> {
   const ext = extname(o.input).toLowerCase() || '.csv';
   const bytes = readFileSync(o.input);
   const text = bytes.toString('utf8');
@@ -50,7 +53,15 @@ export async function prepareScoreSpec(store: Store, o: { model: string; input: 
   const blobs: string[] = [];
   for (const c of chunks) blobs.push(await store.blobs.put(c));
   const rows = chunks.reduce((a, c) => a + c.split('\n').filter(Boolean).length - (ext !== '.smi' ? 1 : 0), 0);
-  return { model: o.model, chunks: blobs, ext, input: { path: o.input, sha256: sha256Hex(bytes), rows }, smilesColumn: o.smilesColumn, idColumn: o.idColumn, level: o.level };
+  return {
+    model: o.model,
+    chunks: blobs,
+    ext,
+    input: { path: o.input, sha256: sha256Hex(bytes), rows },
+    smilesColumn: o.smilesColumn,
+    idColumn: o.idColumn,
+    level: o.level,
+  };
 }
 
 /** One array task: score its chunk, store the output. */
@@ -62,7 +73,16 @@ export async function scoreTask(store: Store, job: JobRow, spec: ScoreSpec, task
     const input = join(dir, `chunk-${task}${spec.ext}`);
     writeFileSync(input, await store.blobs.get(blob));
     const out = join(dir, `chunk-${task}.predictions.csv`);
-    const s = await predictFile(store, { modelRef: spec.model, input, out, actor: job.submitted_by, workers: job.cpus, smilesColumn: spec.smilesColumn, idColumn: spec.idColumn, level: spec.level });
+    const s = await predictFile(store, {
+      modelRef: spec.model,
+      input,
+      out,
+      actor: job.submitted_by,
+      workers: job.cpus,
+      smilesColumn: spec.smilesColumn,
+      idColumn: spec.idColumn,
+      level: spec.level,
+    });
     const outputBlob = await store.blobs.put(readFileSync(out));
     const rejectsBlob = await store.blobs.put(readFileSync(s.rejects));
     return { task, request: s.request, predicted: s.predicted, rejected: s.rejected, outputBlob, rejectsBlob, model: s.model };

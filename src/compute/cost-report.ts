@@ -17,11 +17,24 @@ export interface VersionCost {
 }
 
 export async function costPerVersion(db: Db): Promise<Map<string, VersionCost>> {
-  const rows = await db.selectFrom('jobs').select(['version_id', 'state', 'cpu_hours', 'gpu_hours', 'charged_cost', 'saved_cpu_hours', 'saved_gpu_hours', 'saved_cost'])
-    .where('version_id', 'is not', null).execute();
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['version_id', 'state', 'cpu_hours', 'gpu_hours', 'charged_cost', 'saved_cpu_hours', 'saved_gpu_hours', 'saved_cost'])
+    .where('version_id', 'is not', null)
+    .execute();
   const out = new Map<string, VersionCost>();
   for (const r of rows) {
-    const v = out.get(r.version_id!) ?? { versionId: r.version_id!, jobs: 0, cpuHours: 0, gpuHours: 0, cost: 0, cacheHits: 0, savedCpuHours: 0, savedGpuHours: 0, savedCost: 0 };
+    const v = out.get(r.version_id!) ?? {
+      versionId: r.version_id!,
+      jobs: 0,
+      cpuHours: 0,
+      gpuHours: 0,
+      cost: 0,
+      cacheHits: 0,
+      savedCpuHours: 0,
+      savedGpuHours: 0,
+      savedCost: 0,
+    };
     if (r.state === 'cached') v.cacheHits++;
     else v.jobs++;
     v.cpuHours += r.cpu_hours ?? 0;
@@ -52,7 +65,8 @@ export async function spendPerTeam(db: Db): Promise<TeamSpend[]> {
   const budgets = await db.selectFrom('budgets').select(['team', 'month', 'amount']).execute();
   const key = (t: string, m: string) => `${t}\u0000${m}`;
   const out = new Map<string, TeamSpend>();
-  for (const b of budgets) out.set(key(b.team, b.month), { team: b.team, month: b.month, jobs: 0, cpuHours: 0, gpuHours: 0, cost: 0, savedCost: 0, budget: b.amount });
+  for (const b of budgets)
+    out.set(key(b.team, b.month), { team: b.team, month: b.month, jobs: 0, cpuHours: 0, gpuHours: 0, cost: 0, savedCost: 0, budget: b.amount });
   for (const r of rows) {
     const k = key(r.team, r.month);
     const s = out.get(k) ?? { team: r.team, month: r.month, jobs: 0, cpuHours: 0, gpuHours: 0, cost: 0, savedCost: 0, budget: null };

@@ -28,12 +28,16 @@ export const NVIDIA_SMI_APPS_ARGS = ['--query-compute-apps=pid', '--format=csv,n
  * non-numeric is an error: an unreadable sample is never read as idle.
  */
 export function parseGpuQuery(text: string): GpuReading[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (!lines.length) throw new Error('nvidia-smi printed no GPU');
   return lines.map((line, i) => {
     const cells = line.split(',').map((c) => c.trim());
     const nums = cells.map(Number);
-    if (nums.some((n) => !Number.isFinite(n)) || (cells.length !== 2 && cells.length !== 3)) throw new Error(`unreadable nvidia-smi line ${JSON.stringify(line)}`);
+    if (nums.some((n) => !Number.isFinite(n)) || (cells.length !== 2 && cells.length !== 3))
+      throw new Error(`unreadable nvidia-smi line ${JSON.stringify(line)}`);
     const [index, util, mem] = cells.length === 3 ? nums : [i, ...nums];
     return { index: index!, utilizationPercent: util!, memoryUsedMiB: mem! };
   });
@@ -41,14 +45,19 @@ export function parseGpuQuery(text: string): GpuReading[] {
 
 /** Counts the compute processes listed by `nvidia-smi --query-compute-apps=pid --format=csv,noheader`. */
 export function parseAppsQuery(text: string): number {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.some((l) => !/^\d+$/.test(l))) throw new Error(`unreadable nvidia-smi process list ${JSON.stringify(text.slice(0, 200))}`);
   return lines.length;
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} failed: ${stderr || err.message}`)) : resolve(stdout)));
+    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd} failed: ${stderr || err.message}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -62,7 +71,11 @@ export async function nvidiaSmiRaw(command = 'nvidia-smi', visible = process.env
 
 /** nvidia-smi on this node. */
 export class NvidiaSmiSampler implements GpuSampler {
-  constructor(readonly intervalSeconds: number, private readonly command = 'nvidia-smi', private readonly visible = process.env.CUDA_VISIBLE_DEVICES) {}
+  constructor(
+    readonly intervalSeconds: number,
+    private readonly command = 'nvidia-smi',
+    private readonly visible = process.env.CUDA_VISIBLE_DEVICES,
+  ) {}
 
   async sample() {
     const raw = await nvidiaSmiRaw(this.command, this.visible);
@@ -75,7 +88,14 @@ export class NvidiaSmiSampler implements GpuSampler {
  * the trace format (failed samples as `error`). The file is rewritten after every sample,
  * so an interrupted recording keeps what it had.
  */
-export async function recordGpuTrace(o: { out: string; seconds: number; everySeconds: number; description?: string; command?: string; onSample?: (s: GpuTrace['samples'][number]) => void }): Promise<GpuTrace> {
+export async function recordGpuTrace(o: {
+  out: string;
+  seconds: number;
+  everySeconds: number;
+  description?: string;
+  command?: string;
+  onSample?: (s: GpuTrace['samples'][number]) => void;
+}): Promise<GpuTrace> {
   const trace: GpuTrace = { description: o.description ?? `recorded with rotguard on ${new Date().toISOString()}`, samples: [] };
   const t0 = performance.now();
   for (let k = 0; ; k++) {
@@ -117,10 +137,13 @@ export function readGpuTrace(text: string, file?: string): GpuTrace {
   } catch (e) {
     throw new RotguardError('bad_gpu_trace', `a GPU trace is JSON: ${(e as Error).message}`, { file });
   }
-  if (!doc || !Array.isArray(doc.samples) || !doc.samples.length) throw new RotguardError('bad_gpu_trace', 'a GPU trace needs a non-empty "samples" list', { file, field: 'samples' });
+  if (!doc || !Array.isArray(doc.samples) || !doc.samples.length)
+    throw new RotguardError('bad_gpu_trace', 'a GPU trace needs a non-empty "samples" list', { file, field: 'samples' });
   doc.samples.forEach((s, i) => {
-    if (typeof s.t !== 'number' || (i > 0 && s.t <= doc.samples[i - 1]!.t)) throw new RotguardError('bad_gpu_trace', 'sample times "t" must be increasing numbers of seconds', { file, field: `samples[${i}].t` });
-    if (s.error === undefined && typeof s.gpu !== 'string') throw new RotguardError('bad_gpu_trace', 'each sample has "gpu" (nvidia-smi output) or "error"', { file, field: `samples[${i}]` });
+    if (typeof s.t !== 'number' || (i > 0 && s.t <= doc.samples[i - 1]!.t))
+      throw new RotguardError('bad_gpu_trace', 'sample times "t" must be increasing numbers of seconds', { file, field: `samples[${i}].t` });
+    if (s.error === undefined && typeof s.gpu !== 'string')
+      throw new RotguardError('bad_gpu_trace', 'each sample has "gpu" (nvidia-smi output) or "error"', { file, field: `samples[${i}]` });
   });
   return doc;
 }
@@ -131,7 +154,10 @@ export function readGpuTraceFile(path: string): GpuTrace {
 
 export class TraceSampler implements GpuSampler {
   private i = 0;
-  constructor(private readonly trace: GpuTrace, readonly intervalSeconds: number) {}
+  constructor(
+    private readonly trace: GpuTrace,
+    readonly intervalSeconds: number,
+  ) {}
 
   async sample() {
     const samples = this.trace.samples;

@@ -19,9 +19,18 @@ export function newJobId(): string {
 export async function getJob(db: Db, id: string): Promise<JobRow> {
   const exact = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   if (exact) return exact;
-  const like = await db.selectFrom('jobs').selectAll().where('id', 'like', `${id.replace(/[%_]/g, '')}%`).limit(2).execute();
+  const like = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('id', 'like', `${id.replace(/[%_]/g, '')}%`)
+    .limit(2)
+    .execute();
   if (like.length === 1) return like[0]!;
-  throw new RotguardError(like.length ? 'ambiguous_job' : 'unknown_job', like.length ? `job id prefix ${id} names several jobs; give more of it` : `no job ${id}; "rotguard jobs list" shows them`, { field: 'job' });
+  throw new RotguardError(
+    like.length ? 'ambiguous_job' : 'unknown_job',
+    like.length ? `job id prefix ${id} names several jobs; give more of it` : `no job ${id}; "rotguard jobs list" shows them`,
+    { field: 'job' },
+  );
 }
 
 export interface JobFilter {

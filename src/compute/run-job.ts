@@ -43,7 +43,16 @@ export interface ExternalSpec {
   lockfile?: { blob: string; name: string };
   /** Where the command writes its ONNX model (relative to the job folder), imported with lineage when it succeeds. */
   onnxOutput?: string;
-  import?: { model: string; endpoint: string; features: string; block: 'descriptors' | 'fingerprints'; snapshot?: string; valueOutput?: string; uncertaintyOutput?: string; inputName?: string };
+  import?: {
+    model: string;
+    endpoint: string;
+    features: string;
+    block: 'descriptors' | 'fingerprints';
+    snapshot?: string;
+    valueOutput?: string;
+    uncertaintyOutput?: string;
+    inputName?: string;
+  };
   watchdog?: WatchdogSpec;
 }
 
@@ -64,7 +73,8 @@ export interface RunOutcome {
 export async function runJob(store: Store, jobId: string, ctx: RunContext): Promise<RunOutcome> {
   const job = await getJob(store.db, jobId);
   if (!['queued', 'running'].includes(job.state)) throw new RotguardError('job_not_runnable', `job ${job.id} is ${job.state}; only a queued job runs`);
-  if (job.state === 'queued') await store.db.updateTable('jobs').set({ state: 'running', started_at: nowIso() }).where('id', '=', job.id).where('state', '=', 'queued').execute();
+  if (job.state === 'queued')
+    await store.db.updateTable('jobs').set({ state: 'running', started_at: nowIso() }).where('id', '=', job.id).where('state', '=', 'queued').execute();
 
   const spec = jobSpec<{ watchdog?: WatchdogSpec }>(job);
   const abort = new AbortController();
@@ -75,12 +85,14 @@ export async function runJob(store: Store, jobId: string, ctx: RunContext): Prom
     outcome = { ok: true, cancelledIdle: false, result };
   } catch (e) {
     if (watch?.cancelled()) outcome = { ok: false, cancelledIdle: true, result: { cancelled: 'idle', evidence: watch.cancelled() } };
-    else if (e instanceof Error) outcome = { ok: false, cancelledIdle: false, result: { error: e.message, code: e instanceof RotguardError ? e.code : 'internal' } };
+    else if (e instanceof Error)
+      outcome = { ok: false, cancelledIdle: false, result: { error: e.message, code: e instanceof RotguardError ? e.code : 'internal' } };
     else throw e;
   } finally {
     await watch?.stop();
   }
-  if (watch?.cancelled() && !outcome.cancelledIdle) outcome = { ok: false, cancelledIdle: true, result: { ...outcome.result, cancelled: 'idle', evidence: watch.cancelled() } };
+  if (watch?.cancelled() && !outcome.cancelledIdle)
+    outcome = { ok: false, cancelledIdle: true, result: { ...outcome.result, cancelled: 'idle', evidence: watch.cancelled() } };
   await writeResult(store, job, outcome.result, ctx.taskIndex);
   return outcome;
 }
@@ -89,11 +101,22 @@ export async function runJob(store: Store, jobId: string, ctx: RunContext): Prom
 async function writeResult(store: Store, job: JobRow, result: Record<string, unknown>, taskIndex: number | undefined): Promise<void> {
   if (job.array_size <= 1) {
     const versionId = typeof result.versionId === 'string' ? result.versionId : null;
-    await store.db.updateTable('jobs').set({ result: canonicalJson(result), ...(versionId ? { version_id: versionId } : {}) }).where('id', '=', job.id).execute();
+    await store.db
+      .updateTable('jobs')
+      .set({ result: canonicalJson(result), ...(versionId ? { version_id: versionId } : {}) })
+      .where('id', '=', job.id)
+      .execute();
     return;
   }
   // Array tasks finish concurrently: each records its part as an event, read back at settlement.
-  await appendEvent(store.db, { kind: 'job_task_finished', subject: `job:${job.id}`, actor: job.submitted_by, model: job.model, reason: `task ${taskIndex} of ${job.array_size}`, payload: { job: job.id, task: taskIndex ?? null, ...result } });
+  await appendEvent(store.db, {
+    kind: 'job_task_finished',
+    subject: `job:${job.id}`,
+    actor: job.submitted_by,
+    model: job.model,
+    reason: `task ${taskIndex} of ${job.array_size}`,
+    payload: { job: job.id, task: taskIndex ?? null, ...result },
+  });
 }
 
 async function runKind(store: Store, job: JobRow, ctx: RunContext, signal: AbortSignal): Promise<Record<string, unknown>> {
@@ -123,13 +146,19 @@ async function runExternal(store: Store, job: JobRow, spec: ExternalSpec, ctx: R
     signal.addEventListener('abort', onAbort, { once: true });
     // Slurm enforces the time limit on its jobs; here, the wrapper does.
     let timedOut = false;
-    const limit = ctx.slurmJobId ? null : setTimeout(() => { timedOut = true; child.kill('SIGTERM'); }, job.time_limit_s * 1000);
+    const limit = ctx.slurmJobId
+      ? null
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+        }, job.time_limit_s * 1000);
     child.on('error', (e) => reject(new RotguardError('external_command_failed', `cannot start ${spec.argv[0]}: ${e.message}`)));
     child.on('exit', (c, sig) => {
       signal.removeEventListener('abort', onAbort);
       if (limit) clearTimeout(limit);
       if (signal.aborted) reject(new Error('stopped by the idle watchdog'));
-      else if (timedOut) reject(new RotguardError('time_limit_reached', `${spec.argv[0]} ran into the job's time limit (${job.time_limit_s} s) and was stopped`));
+      else if (timedOut)
+        reject(new RotguardError('time_limit_reached', `${spec.argv[0]} ran into the job's time limit (${job.time_limit_s} s) and was stopped`));
       else resolve(c ?? (sig ? 128 : 1));
     });
   });
@@ -147,9 +176,19 @@ async function runExternal(store: Store, job: JobRow, spec: ExternalSpec, ctx: R
   }
   try {
     const v = await importOnnxModel(store, {
-      model: spec.import.model, endpoint: spec.import.endpoint, team: job.team, onnxPath: onnx, features: spec.import.features, block: spec.import.block,
-      inputName: spec.import.inputName, valueOutput: spec.import.valueOutput, uncertaintyOutput: spec.import.uncertaintyOutput,
-      imageDigest: spec.imageDigest, lockfilePath: lockPath, snapshot: spec.import.snapshot, actor: job.submitted_by,
+      model: spec.import.model,
+      endpoint: spec.import.endpoint,
+      team: job.team,
+      onnxPath: onnx,
+      features: spec.import.features,
+      block: spec.import.block,
+      inputName: spec.import.inputName,
+      valueOutput: spec.import.valueOutput,
+      uncertaintyOutput: spec.import.uncertaintyOutput,
+      imageDigest: spec.imageDigest,
+      lockfilePath: lockPath,
+      snapshot: spec.import.snapshot,
+      actor: job.submitted_by,
       reason: `trained by external job ${job.id}: ${spec.argv.join(' ')}`,
     });
     return { exitCode: code, seconds, versionId: v.id, onnxSha256: v.lineage.origin === 'imported' ? v.lineage.onnxSha256 : null };
@@ -181,14 +220,35 @@ function startWatchdog(store: Store, job: JobRow, spec: WatchdogSpec, ctx: RunCo
   let pending: Promise<void> = Promise.resolve();
   const onAction = async (a: WatchdogAction) => {
     const minutes = (a.evidence.idleSeconds / 60).toFixed(0);
-    const what = a.evidence.reason === 'no_gpu_process' ? `no GPU process for ${minutes} min` : `GPUs idle (≤ ${spec.thresholds.idleUtilizationPercent} %) for ${minutes} min`;
+    const what =
+      a.evidence.reason === 'no_gpu_process'
+        ? `no GPU process for ${minutes} min`
+        : `GPUs idle (≤ ${spec.thresholds.idleUtilizationPercent} %) for ${minutes} min`;
     if (a.action === 'warn') {
-      await appendEvent(store.db, { kind: 'job_idle_warning', subject: `job:${job.id}`, actor: 'watchdog', model: job.model, reason: `${what}; cancelled at ${(spec.thresholds.cancelIdleSeconds / 60).toFixed(0)} min`, payload: { job: job.id, ...a.evidence } });
+      await appendEvent(store.db, {
+        kind: 'job_idle_warning',
+        subject: `job:${job.id}`,
+        actor: 'watchdog',
+        model: job.model,
+        reason: `${what}; cancelled at ${(spec.thresholds.cancelIdleSeconds / 60).toFixed(0)} min`,
+        payload: { job: job.id, ...a.evidence },
+      });
       return;
     }
     cancelledWith = a.evidence;
-    await appendEvent(store.db, { kind: 'job_cancelled_idle', subject: `job:${job.id}`, actor: 'watchdog', model: job.model, reason: `cancelled: ${what}`, payload: { job: job.id, ...a.evidence } });
-    await store.db.updateTable('jobs').set({ note: `cancelled by the idle watchdog: ${what}`, result: canonicalJson({ cancelled: 'idle', evidence: a.evidence }) }).where('id', '=', job.id).execute();
+    await appendEvent(store.db, {
+      kind: 'job_cancelled_idle',
+      subject: `job:${job.id}`,
+      actor: 'watchdog',
+      model: job.model,
+      reason: `cancelled: ${what}`,
+      payload: { job: job.id, ...a.evidence },
+    });
+    await store.db
+      .updateTable('jobs')
+      .set({ note: `cancelled by the idle watchdog: ${what}`, result: canonicalJson({ cancelled: 'idle', evidence: a.evidence }) })
+      .where('id', '=', job.id)
+      .execute();
     abort.abort();
     if (ctx.slurmJobId) await slurmCancel(ctx.slurmJobId).catch(() => undefined);
   };
@@ -204,9 +264,14 @@ function startWatchdog(store: Store, job: JobRow, spec: WatchdogSpec, ctx: RunCo
     }
     const action = dog.observe(sample);
     if (action) await onAction(action);
-    if (!stopped && !cancelledWith) timer = setTimeout(() => { pending = tick(sampler); }, sampler.intervalSeconds * 1000);
+    if (!stopped && !cancelledWith)
+      timer = setTimeout(() => {
+        pending = tick(sampler);
+      }, sampler.intervalSeconds * 1000);
   };
-  const ready = samplerFor(store, spec).then((sampler) => { pending = tick(sampler); });
+  const ready = samplerFor(store, spec).then((sampler) => {
+    pending = tick(sampler);
+  });
   return {
     cancelled: () => cancelledWith,
     stop: async () => {
@@ -217,4 +282,3 @@ function startWatchdog(store: Store, job: JobRow, spec: WatchdogSpec, ctx: RunCo
     },
   };
 }
-

@@ -25,7 +25,11 @@ export const DEFAULT_SETTINGS: ComputeSettings = {
   timeLimit: { defaultSeconds: 2 * 3600, maxSeconds: 48 * 3600 },
   lanes: { standard: 'main', preemptible: 'preemptible' },
   watchdog: {
-    sampleSeconds: 30, graceSeconds: 20 * 60, warnIdleSeconds: 30 * 60, cancelIdleSeconds: 60 * 60, noProcessSeconds: 10 * 60,
+    sampleSeconds: 30,
+    graceSeconds: 20 * 60,
+    warnIdleSeconds: 30 * 60,
+    cancelIdleSeconds: 60 * 60,
+    noProcessSeconds: 10 * 60,
     idleUtilizationPercent: 5,
   },
 };
@@ -65,7 +69,13 @@ export async function updateComputeSettings(store: Store, patch: SettingsPatch, 
   await store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('compute_settings').where('key', '=', KEY).execute();
     await trx.insertInto('compute_settings').values({ key: KEY, value, updated_at: nowIso(), updated_by: actor }).execute();
-    await appendEvent(trx, { kind: 'compute_settings_set', subject: 'compute:settings', actor, reason: 'compute settings changed', payload: { before: current, after: next } });
+    await appendEvent(trx, {
+      kind: 'compute_settings_set',
+      subject: 'compute:settings',
+      actor,
+      reason: 'compute settings changed',
+      payload: { before: current, after: next },
+    });
   });
   return next;
 }

@@ -35,12 +35,25 @@ export async function settleJob(store: Store, job: JobRow, tasks: TaskUse[], evi
   return store.db.transaction().execute(async (trx) => {
     const current = await trx.selectFrom('jobs').select('state').where('id', '=', job.id).executeTakeFirstOrThrow();
     if (!(OPEN_STATES as string[]).includes(current.state)) return getJob(trx, job.id);
-    await trx.updateTable('jobs').set({
-      state, elapsed_s: elapsed, cpu_hours: use.cpuHours, gpu_hours: use.gpuHours, charged_cost: use.cost, ended_at: nowIso(),
-      ...(result ? { result: canonicalJson(result) } : {}),
-    }).where('id', '=', job.id).execute();
+    await trx
+      .updateTable('jobs')
+      .set({
+        state,
+        elapsed_s: elapsed,
+        cpu_hours: use.cpuHours,
+        gpu_hours: use.gpuHours,
+        charged_cost: use.cost,
+        ended_at: nowIso(),
+        ...(result ? { result: canonicalJson(result) } : {}),
+      })
+      .where('id', '=', job.id)
+      .execute();
     await appendEvent(trx, {
-      kind: 'job_finished', subject: `job:${job.id}`, actor: job.submitted_by, model: job.model, versionId: job.version_id,
+      kind: 'job_finished',
+      subject: `job:${job.id}`,
+      actor: job.submitted_by,
+      model: job.model,
+      versionId: job.version_id,
       reason: `${state}: ${elapsed.toFixed(0)} s elapsed, ${use.cpuHours.toFixed(4)} CPU-h, ${use.gpuHours.toFixed(4)} GPU-h, charged ${use.cost.toFixed(4)} ${prices.currency} (reserved ${job.reserved_cost.toFixed(4)})`,
       payload: { job: job.id, state, elapsedSeconds: elapsed, ...use, currency: prices.currency, prices, reserved: job.reserved_cost, tasks, evidence },
     });
@@ -56,7 +69,7 @@ function finalState(tasks: TaskUse[], result: Record<string, unknown> | null): J
   if (states.some((s) => s === 'TIMEOUT')) return 'timeout';
   if (states.some((s) => s === 'CANCELLED' || s === 'PREEMPTED')) return 'cancelled';
   if (states.some((s) => s !== 'COMPLETED')) return 'failed';
-  if (result && ('error' in result)) return 'failed';
+  if (result && 'error' in result) return 'failed';
   return 'completed';
 }
 
@@ -70,8 +83,13 @@ async function arrayResult(store: Store, job: JobRow): Promise<Record<string, un
   for (const t of tasks) if (typeof t.outputBlob === 'string') parts.push((await store.blobs.get(t.outputBlob)).toString('utf8'));
   const outputBlob = parts.length === job.array_size ? await store.blobs.put(joinOutputs(parts)) : null;
   return {
-    tasks, outputBlob, predicted: tasks.reduce((a, t) => a + Number(t.predicted ?? 0), 0), rejected: tasks.reduce((a, t) => a + Number(t.rejected ?? 0), 0),
-    ...(failed.length || tasks.length < job.array_size ? { error: `${job.array_size - tasks.length + failed.length} of ${job.array_size} tasks did not finish` } : {}),
+    tasks,
+    outputBlob,
+    predicted: tasks.reduce((a, t) => a + Number(t.predicted ?? 0), 0),
+    rejected: tasks.reduce((a, t) => a + Number(t.rejected ?? 0), 0),
+    ...(failed.length || tasks.length < job.array_size
+      ? { error: `${job.array_size - tasks.length + failed.length} of ${job.array_size} tasks did not finish` }
+      : {}),
   };
 }
 
@@ -91,7 +109,12 @@ export async function reconcileJobs(store: Store, only?: string): Promise<JobRow
     const status = await slurmStatus(job.external_id);
     if (!status.final) {
       const running = status.tasks.find((t) => t.state === 'RUNNING');
-      if (running && job.state === 'queued') await store.db.updateTable('jobs').set({ state: 'running', started_at: job.started_at ?? nowIso() }).where('id', '=', job.id).execute();
+      if (running && job.state === 'queued')
+        await store.db
+          .updateTable('jobs')
+          .set({ state: 'running', started_at: job.started_at ?? nowIso() })
+          .where('id', '=', job.id)
+          .execute();
       continue;
     }
     const fresh = await getJob(store.db, job.id);

@@ -36,7 +36,8 @@ export function parseKeyValueLine(line: string): Map<string, string> {
   return out;
 }
 
-const nul = (v: string | undefined): string | null => (v === undefined || v === '' || v === '(null)' || v === 'None' || v === 'Unknown' || v === 'N/A' ? null : v);
+const nul = (v: string | undefined): string | null =>
+  v === undefined || v === '' || v === '(null)' || v === 'None' || v === 'Unknown' || v === 'N/A' ? null : v;
 
 /** Slurm's `[D-]HH:MM:SS` RunTime in seconds. */
 export function runTimeSeconds(text: string | undefined): number | null {
@@ -93,15 +94,29 @@ export function parseScontrolJob(line: string): SlurmJobRecord {
 /** One job from the jobcomp/filetxt log. GPUs are not there (null): the caller keeps the allocation it knows. */
 export function parseJobCompLine(line: string): SlurmJobRecord {
   const f = parseKeyValueLine(line);
-  const tres = new Map((f.get('Tres') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+  const tres = new Map(
+    (f.get('Tres') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
   const start = nul(f.get('StartTime'));
   const end = nul(f.get('EndTime'));
   const cpus = tres.has('cpu') ? Number(tres.get('cpu')) : f.has('ProcCnt') ? Number(f.get('ProcCnt')) : null;
   const gpuTres = [...tres.entries()].find(([k]) => k === 'gres/gpu');
   return {
-    jobId: f.get('JobId') ?? '', arrayJobId: null, arrayTaskId: null, state: f.get('JobState') ?? 'UNKNOWN', partition: nul(f.get('Partition')),
-    startTime: start, endTime: end, elapsedSeconds: secondsBetween(start, end), cpus, gpus: gpuTres ? Number(gpuTres[1]) : null,
-    exitCode: nul(f.get('ExitCode')), reason: null,
+    jobId: f.get('JobId') ?? '',
+    arrayJobId: null,
+    arrayTaskId: null,
+    state: f.get('JobState') ?? 'UNKNOWN',
+    partition: nul(f.get('Partition')),
+    startTime: start,
+    endTime: end,
+    elapsedSeconds: secondsBetween(start, end),
+    cpus,
+    gpus: gpuTres ? Number(gpuTres[1]) : null,
+    exitCode: nul(f.get('ExitCode')),
+    reason: null,
   };
 }
 

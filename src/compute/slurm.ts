@@ -42,7 +42,11 @@ export function jobDir(workspace: string, jobId: string): string {
 
 /** The batch script a job runs: the absolute Node and rotguard, the workspace, the database URL; nothing from the submitting shell. */
 export function jobScript(job: JobRow, where: WhereJobsRun): string {
-  const lines = ['#!/bin/sh', `# rotguard ${job.kind} job ${job.id} (team ${job.team}); generated at submission`, 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
+  const lines = [
+    '#!/bin/sh',
+    `# rotguard ${job.kind} job ${job.id} (team ${job.team}); generated at submission`,
+    'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  ];
   if (where.databaseUrl) lines.push(`export ROTGUARD_DATABASE_URL=${shq(where.databaseUrl)}`);
   lines.push(`exec ${shq(process.execPath)} ${shq(rotguardBin())} jobs run ${shq(job.id)} --workspace ${shq(where.workspace)}`);
   return lines.join('\n') + '\n';
@@ -50,8 +54,13 @@ export function jobScript(job: JobRow, where: WhereJobsRun): string {
 
 export function sbatchArgs(job: JobRow, script: string, dir: string): string[] {
   const args = [
-    '--parsable', '--export=NONE', `--job-name=rotguard-${job.kind}-${job.id.slice(4, 12)}`, `--time=${slurmTime(job.time_limit_s)}`,
-    `--cpus-per-task=${job.cpus}`, `--chdir=${dir}`, `--output=${join(dir, job.array_size > 1 ? 'slurm-%A_%a.out' : 'slurm-%j.out')}`,
+    '--parsable',
+    '--export=NONE',
+    `--job-name=rotguard-${job.kind}-${job.id.slice(4, 12)}`,
+    `--time=${slurmTime(job.time_limit_s)}`,
+    `--cpus-per-task=${job.cpus}`,
+    `--chdir=${dir}`,
+    `--output=${join(dir, job.array_size > 1 ? 'slurm-%A_%a.out' : 'slurm-%j.out')}`,
   ];
   if (job.partition) args.push(`--partition=${job.partition}`);
   if (job.gpus > 0) args.push(`--gres=gpu:${job.gpus}`);
@@ -103,14 +112,19 @@ async function jobCompLog(): Promise<string | null> {
 export async function slurmStatus(externalId: string): Promise<SlurmStatus> {
   const r = await run('scontrol', ['show', 'job', '-o', externalId]);
   if (r.code === 0 && r.stdout.trim()) {
-    const tasks = r.stdout.split('\n').filter((l) => l.includes('JobId=')).map(parseScontrolJob)
+    const tasks = r.stdout
+      .split('\n')
+      .filter((l) => l.includes('JobId='))
+      .map(parseScontrolJob)
       // An array's pending remainder is one line "JobId=N ArrayTaskId=3-9": not finished.
       .filter((t) => t.arrayJobId === null || t.arrayJobId === externalId || t.jobId === externalId);
     return { final: tasks.length > 0 && tasks.every((t) => isFinalState(t.state) && !/[-,]/.test(t.arrayTaskId ?? '')), tasks, source: 'scontrol' };
   }
   const log = await jobCompLog();
   if (log) {
-    const line = readFileSync(log, 'utf8').split('\n').find((l) => parseKeyValueLine(l).get('JobId') === externalId);
+    const line = readFileSync(log, 'utf8')
+      .split('\n')
+      .find((l) => parseKeyValueLine(l).get('JobId') === externalId);
     if (line) return { final: true, tasks: [parseJobCompLine(line)], source: 'jobcomp' };
   }
   return { final: false, tasks: [], source: 'none' };

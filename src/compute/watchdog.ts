@@ -29,9 +29,7 @@ export interface GpuReading {
 }
 
 /** One sample, `at` seconds after the job started. `processes` is null when the sampler cannot count them. */
-export type GpuSample =
-  | { at: number; ok: true; gpus: GpuReading[]; processes: number | null }
-  | { at: number; ok: false; error: string };
+export type GpuSample = { at: number; ok: true; gpus: GpuReading[]; processes: number | null } | { at: number; ok: false; error: string };
 
 export interface IdleEvidence {
   reason: 'idle' | 'no_gpu_process';
@@ -101,8 +99,15 @@ export class Watchdog {
 
   private evidence(reason: IdleEvidence['reason'], streak: Streak, at: number): IdleEvidence {
     return {
-      reason, idleSeconds: at - streak.start, streakStartedAt: streak.start, at, samples: streak.count,
-      maxUtilizationPercent: streak.maxUtil, maxMemoryUsedMiB: streak.maxMem, thresholds: this.t, last: streak.samples.slice(-KEEP),
+      reason,
+      idleSeconds: at - streak.start,
+      streakStartedAt: streak.start,
+      at,
+      samples: streak.count,
+      maxUtilizationPercent: streak.maxUtil,
+      maxMemoryUsedMiB: streak.maxMem,
+      thresholds: this.t,
+      last: streak.samples.slice(-KEEP),
     };
   }
 }

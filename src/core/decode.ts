@@ -25,7 +25,10 @@ export type Decoder<T> = (value: unknown) => T;
  */
 export class ShapeError extends Error {
   readonly keys: Array<string | number> = [];
-  constructor(readonly expected: string, readonly got: unknown) {
+  constructor(
+    readonly expected: string,
+    readonly got: unknown,
+  ) {
     super('');
     this.name = 'ShapeError';
     this.message = this.describe();
@@ -189,7 +192,13 @@ export const d = {
       if (!isPlainObject(v)) throw new ShapeError('an object', v);
       const tag = v[key];
       const decode = typeof tag === 'string' && Object.hasOwn(cases, tag) ? cases[tag] : undefined;
-      if (!decode) throw new ShapeError(Object.keys(cases).map((c) => JSON.stringify(c)).join(' | '), tag).within(key);
+      if (!decode)
+        throw new ShapeError(
+          Object.keys(cases)
+            .map((c) => JSON.stringify(c))
+            .join(' | '),
+          tag,
+        ).within(key);
       return decode(v) as ReturnType<M[keyof M]>;
     };
   },

@@ -90,7 +90,10 @@ export interface StoredSource {
 }
 
 const STORED_CODES: Record<StoredSource['kind'], StoredDataErrorCode> = {
-  blob: 'blob_malformed', row: 'row_malformed', event: 'event_malformed', file: 'file_malformed',
+  blob: 'blob_malformed',
+  row: 'row_malformed',
+  event: 'event_malformed',
+  file: 'file_malformed',
 };
 
 /**
@@ -101,7 +104,14 @@ const STORED_CODES: Record<StoredSource['kind'], StoredDataErrorCode> = {
 export class StoredDataError extends RotguardError {
   readonly source: StoredSource;
   constructor(source: StoredSource, problem: string, field?: string) {
-    const label = source.kind === 'blob' ? `${source.what} blob ${source.id}` : source.kind === 'event' ? `${source.what} event ${source.id}` : source.kind === 'row' ? `${source.what} (${source.id})` : `${source.what} ${source.id}`;
+    const label =
+      source.kind === 'blob'
+        ? `${source.what} blob ${source.id}`
+        : source.kind === 'event'
+          ? `${source.what} event ${source.id}`
+          : source.kind === 'row'
+            ? `${source.what} (${source.id})`
+            : `${source.what} ${source.id}`;
     super(STORED_CODES[source.kind], `${label} ${problem}`, { ...(source.kind === 'file' ? { file: source.id } : {}), ...(field ? { field } : {}) });
     this.name = 'StoredDataError';
     this.source = source;

@@ -8,10 +8,12 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
 const SECRET_PARAM = /([?&;](?:password|sslpassword|pass|pwd|secret|token|sslkey)=)[^&#\s'"]*/gi;
 
 export function maskUrl(text: string): string {
-  return text.replace(URL_IN_TEXT, (url) => {
-    let masked = url.replace(SECRET_PARAM, '$1***');
-    // user:password@ in the authority part (the password may contain anything but '@' and '/').
-    masked = masked.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@');
-    return masked;
-  }).replace(/(\bpassword\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+  return text
+    .replace(URL_IN_TEXT, (url) => {
+      let masked = url.replace(SECRET_PARAM, '$1***');
+      // user:password@ in the authority part (the password may contain anything but '@' and '/').
+      masked = masked.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@');
+      return masked;
+    })
+    .replace(/(\bpassword\s*=\s*)('[^']*'|\S+)/gi, '$1***');
 }

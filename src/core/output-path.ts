@@ -16,7 +16,11 @@ export function checkOutputPath(path: string, o: { field?: string; inputs?: read
   if (o.extensions) {
     const ext = extname(full).toLowerCase();
     if (!o.extensions.includes(ext)) {
-      throw new RotguardError('output_format_unsupported', `${path}: this command writes ${o.extensions.join(' or ')}, not "${ext || '(no extension)'}"; name the file accordingly`, { file: path, field });
+      throw new RotguardError(
+        'output_format_unsupported',
+        `${path}: this command writes ${o.extensions.join(' or ')}, not "${ext || '(no extension)'}"; name the file accordingly`,
+        { file: path, field },
+      );
     }
   }
   const folder = dirname(full);
@@ -29,8 +33,21 @@ export function checkOutputPath(path: string, o: { field?: string; inputs?: read
     return; // nothing there yet
   }
   if (!here.isFile()) {
-    const what = here.isDirectory() ? 'a folder' : here.isSymbolicLink() ? 'a symbolic link' : here.isFIFO() ? 'a named pipe (FIFO)' : here.isCharacterDevice() || here.isBlockDevice() ? 'a device' : here.isSocket() ? 'a socket' : 'not a regular file';
-    throw new RotguardError('output_not_regular_file', `${path} is ${what}; rotguard only replaces regular files. Choose another output name`, { file: path, field });
+    const what = here.isDirectory()
+      ? 'a folder'
+      : here.isSymbolicLink()
+        ? 'a symbolic link'
+        : here.isFIFO()
+          ? 'a named pipe (FIFO)'
+          : here.isCharacterDevice() || here.isBlockDevice()
+            ? 'a device'
+            : here.isSocket()
+              ? 'a socket'
+              : 'not a regular file';
+    throw new RotguardError('output_not_regular_file', `${path} is ${what}; rotguard only replaces regular files. Choose another output name`, {
+      file: path,
+      field,
+    });
   }
   for (const input of o.inputs ?? []) {
     let s: Stats;
@@ -40,7 +57,10 @@ export function checkOutputPath(path: string, o: { field?: string; inputs?: read
       continue;
     }
     if (s.dev === here.dev && s.ino === here.ino) {
-      throw new RotguardError('output_is_input', `${path} is the input file ${input}; writing it would destroy the input. Choose another output name`, { file: path, field });
+      throw new RotguardError('output_is_input', `${path} is the input file ${input}; writing it would destroy the input. Choose another output name`, {
+        file: path,
+        field,
+      });
     }
   }
 }

@@ -9,6 +9,10 @@ let cached: string | undefined;
 
 /** rotguard's version, from its package.json: recorded in every build environment and audit report. */
 export function packageVersion(): string {
-  cached ??= decodeJson(readFileSync(packageJson, 'utf8'), d.object({ version: d.string }), { kind: 'file', what: "rotguard's package.json", id: fileURLToPath(packageJson) }).version;
+  cached ??= decodeJson(readFileSync(packageJson, 'utf8'), d.object({ version: d.string }), {
+    kind: 'file',
+    what: "rotguard's package.json",
+    id: fileURLToPath(packageJson),
+  }).version;
   return cached;
 }

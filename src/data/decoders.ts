@@ -21,7 +21,12 @@ export const snapshotDefinitionDecoder: Decoder<SnapshotDefinition> = d.object({
 });
 
 const snapshotRow: Decoder<SnapshotRow> = d.object({
-  inchikey: d.string, smiles: d.string, label: d.number, qualifier: d.literal('=', '<', '>'), n: d.integer, measurements: d.array(d.string),
+  inchikey: d.string,
+  smiles: d.string,
+  label: d.number,
+  qualifier: d.literal('=', '<', '>'),
+  n: d.integer,
+  measurements: d.array(d.string),
 });
 
 export const snapshotContentDecoder: Decoder<SnapshotContent> = d.object({
@@ -39,11 +44,19 @@ const morgan = d.object({ radius: d.integer, nBits: d.integer });
 const featureRecipe: Decoder<FeatureRecipe> = d.object({ descriptors: d.string, morgan });
 
 export const featureVersionDecoder: Decoder<FeatureVersion> = d.object({
-  descriptors: d.string, descriptorHash: d.string, morgan, morganHash: d.string, rdkit: d.string, hash: d.string,
+  descriptors: d.string,
+  descriptorHash: d.string,
+  morgan,
+  morganHash: d.string,
+  rdkit: d.string,
+  hash: d.string,
 });
 
 /** feature_sets.definition: the recipe and the version it hashes to. */
-export const featureSetDefinitionDecoder: Decoder<{ recipe: FeatureRecipe; version: FeatureVersion }> = d.object({ recipe: featureRecipe, version: featureVersionDecoder });
+export const featureSetDefinitionDecoder: Decoder<{ recipe: FeatureRecipe; version: FeatureVersion }> = d.object({
+  recipe: featureRecipe,
+  version: featureVersionDecoder,
+});
 
 /** protocol_versions.parameters: any JSON object (pH, incubation time, cell line…). */
 export const protocolParametersDecoder: Decoder<Record<string, unknown>> = d.record(d.unknown);

@@ -30,12 +30,19 @@ export async function defineFeatureSet(store: Store, name: string, recipe: Featu
   const version = featureVersion(recipe);
   const existing = await store.db.selectFrom('feature_sets').selectAll().where('hash', '=', version.hash).executeTakeFirst();
   if (existing) return { status: 'exists', set: { name: existing.name, hash: existing.hash, recipe, version } };
-  await store.db.insertInto('feature_sets').values({ hash: version.hash, name, definition: canonicalJson({ recipe, version }), created_at: nowIso() }).execute();
+  await store.db
+    .insertInto('feature_sets')
+    .values({ hash: version.hash, name, definition: canonicalJson({ recipe, version }), created_at: nowIso() })
+    .execute();
   return { status: 'created', set: { name, hash: version.hash, recipe, version } };
 }
 
 export async function resolveFeatureSet(store: Store, ref: string): Promise<FeatureSet> {
-  const rows = await store.db.selectFrom('feature_sets').selectAll().where((eb) => eb.or([eb('name', '=', ref), eb('hash', 'like', `${ref}%`)])).execute();
+  const rows = await store.db
+    .selectFrom('feature_sets')
+    .selectAll()
+    .where((eb) => eb.or([eb('name', '=', ref), eb('hash', 'like', `${ref}%`)]))
+    .execute();
   if (!rows.length) throw new RotguardError('unknown_feature_set', `no feature set "${ref}"`);
   const row = rows.find((r) => r.name === ref) ?? rows[0]!;
   const def = decodeJson(row.definition, featureSetDefinitionDecoder, { kind: 'row', what: `definition of feature set ${row.name}`, id: row.hash });
@@ -64,7 +71,12 @@ export async function computeFeatures(
   const keys = snapshot.rows.map((r) => r.inchikey);
   const cached = new Set<string>();
   for (let i = 0; i < keys.length; i += 500) {
-    const rows = await store.db.selectFrom('feature_cache').select('inchikey').where('feature_hash', '=', set.hash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
+    const rows = await store.db
+      .selectFrom('feature_cache')
+      .select('inchikey')
+      .where('feature_hash', '=', set.hash)
+      .where('inchikey', 'in', keys.slice(i, i + 500))
+      .execute();
     for (const r of rows) cached.add(r.inchikey);
   }
   const todo = snapshot.rows.filter((r) => !cached.has(r.inchikey));
@@ -80,7 +92,13 @@ export async function computeFeatures(
       const jobs = [];
       for (let i = 0; i < todo.length; i += size) {
         const part = todo.slice(i, i + size);
-        jobs.push({ part, result: pool.features(part.map((r, k) => ({ line: i + k + 1, structure: r.smiles })), set.recipe) });
+        jobs.push({
+          part,
+          result: pool.features(
+            part.map((r, k) => ({ line: i + k + 1, structure: r.smiles })),
+            set.recipe,
+          ),
+        });
       }
       const now = nowIso();
       for (const job of jobs) {
@@ -94,12 +112,21 @@ export async function computeFeatures(
           }
           const values = Array.from(result.descriptors.subarray(k * nd, (k + 1) * nd), (v) => (Number.isNaN(v) ? null : v));
           rows.push({
-            inchikey: job.part[k]!.inchikey, feature_hash: set.hash, descriptors: JSON.stringify(values),
-            fingerprint: fingerprintToHex(result.fingerprints, k * words, words), scaffold: m.scaffold, framework: m.framework, computed_at: now,
+            inchikey: job.part[k]!.inchikey,
+            feature_hash: set.hash,
+            descriptors: JSON.stringify(values),
+            fingerprint: fingerprintToHex(result.fingerprints, k * words, words),
+            scaffold: m.scaffold,
+            framework: m.framework,
+            computed_at: now,
           });
         }
         if (rows.length) {
-          await store.db.insertInto('feature_cache').values(rows).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
+          await store.db
+            .insertInto('feature_cache')
+            .values(rows)
+            .onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing())
+            .execute();
         }
         computed += rows.length;
         options.onProgress?.(computed + failed, todo.length);
@@ -109,7 +136,13 @@ export async function computeFeatures(
     }
   }
   return {
-    featureSet: set.name, featureHash: set.hash, snapshot: snapshot.info.hash, compounds: keys.length, cached: cached.size, computed, failed,
+    featureSet: set.name,
+    featureHash: set.hash,
+    snapshot: snapshot.info.hash,
+    compounds: keys.length,
+    cached: cached.size,
+    computed,
+    failed,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -71,7 +71,10 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
   const { out, rej } = openCsvOutputs(options.out, rejectsPath, options.input);
   const pool = await ChemPool.start(options.workers ?? ChemPool.defaultSize(), options.input);
   const fpColumn = `morgan_r${options.recipe.morgan.radius}_${options.recipe.morgan.nBits}`;
-  out.write(['line', 'id', 'input', 'smiles', 'inchikey', 'scaffold', 'framework', 'standardization', ...dict.descriptors.map((d) => d.name), fpColumn].join(',') + '\n');
+  out.write(
+    ['line', 'id', 'input', 'smiles', 'inchikey', 'scaffold', 'framework', 'standardization', ...dict.descriptors.map((d) => d.name), fpColumn].join(',') +
+      '\n',
+  );
   rej.write('line,id,input,code,reason\n');
 
   const counts = { rows: 0, accepted: 0, rejected: 0, standardized: 0 };
@@ -103,14 +106,28 @@ export async function featurizeFile(options: FeaturizeFileOptions): Promise<Feat
       const values: string[] = new Array(nd);
       for (let d = 0; d < nd; d++) values[d] = csvField(result.descriptors[i * nd + d]!);
       out.write(
-        [csvField(row.line), csvField(row.id), csvField(row.structure), csvField(m.smiles), m.inchikey, csvField(m.scaffold), csvField(m.framework), csvField(m.changes.join('; ')), ...values, fingerprintToHex(result.fingerprints, i * words, words)].join(',') + '\n',
+        [
+          csvField(row.line),
+          csvField(row.id),
+          csvField(row.structure),
+          csvField(m.smiles),
+          m.inchikey,
+          csvField(m.scaffold),
+          csvField(m.framework),
+          csvField(m.changes.join('; ')),
+          ...values,
+          fingerprintToHex(result.fingerprints, i * words, words),
+        ].join(',') + '\n',
       );
     }
   };
 
   try {
     await streamFeatures(file, pool, {
-      recipe: options.recipe, batchSize, perWorker: 3, onBatch: writeBatch,
+      recipe: options.recipe,
+      batchSize,
+      perWorker: 3,
+      onBatch: writeBatch,
       onProgress: (p) => options.onProgress?.({ bytesRead: p.bytesRead, bytesTotal: file.bytes, fraction: p.fraction, ...counts }),
     });
     out.commit();

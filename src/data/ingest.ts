@@ -112,8 +112,17 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
   const existing = await store.db.selectFrom('sources').selectAll().where('id', '=', sourceId).executeTakeFirst();
   if (existing) {
     return {
-      ...base, status: 'already_ingested', rows: existing.rows, accepted: existing.accepted, rejected: existing.rejected, rejectReasons: {},
-      newCompounds: 0, standardized: 0, quarantine: null, quarantineBlob: existing.quarantine_blob, seconds: (performance.now() - started) / 1000,
+      ...base,
+      status: 'already_ingested',
+      rows: existing.rows,
+      accepted: existing.accepted,
+      rejected: existing.rejected,
+      rejectReasons: {},
+      newCompounds: 0,
+      standardized: 0,
+      quarantine: null,
+      quarantineBlob: existing.quarantine_blob,
+      seconds: (performance.now() - started) / 1000,
     };
   }
 
@@ -130,11 +139,22 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
 
   // 3. Convert units, check ranges, duplicates and id conflicts.
   const existingKeys = new Set(
-    (await store.db.selectFrom('measurements').select(['inchikey', 'batch', 'measured_at', 'qualifier', 'value']).where('protocol_version', '=', protocol.id).execute())
-      .map((m) => duplicateKey(m.inchikey, m.batch, m.measured_at, m.qualifier, m.value)),
+    (
+      await store.db
+        .selectFrom('measurements')
+        .select(['inchikey', 'batch', 'measured_at', 'qualifier', 'value'])
+        .where('protocol_version', '=', protocol.id)
+        .execute()
+    ).map((m) => duplicateKey(m.inchikey, m.batch, m.measured_at, m.qualifier, m.value)),
   );
   const { measurements, compounds, aliasOwner, standardized } = acceptMeasurements(candidates, identities, rejected, {
-    sourceId, protocolVersion: protocol.id, endpoint, team: mapping.team, fromUnit, toUnit, existingKeys,
+    sourceId,
+    protocolVersion: protocol.id,
+    endpoint,
+    team: mapping.team,
+    fromUnit,
+    toUnit,
+    existingKeys,
   });
 
   // Team ids already bound to another structure in the store are conflicts too.
@@ -146,7 +166,12 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
       const cand = byLine.get(m.source_line)!;
       const other = aliasConflicts.get(cand.externalId);
       if (other && other !== m.inchikey) {
-        rejected.push({ line: cand.line, id: cand.externalId, code: 'id_conflict', reason: `${mapping.team} id ${cand.externalId} already names ${other} in the store, not ${m.inchikey}` });
+        rejected.push({
+          line: cand.line,
+          id: cand.externalId,
+          code: 'id_conflict',
+          reason: `${mapping.team} id ${cand.externalId} already names ${other} in the store, not ${m.inchikey}`,
+        });
         measurements.splice(k, 1);
       }
     }
@@ -157,7 +182,8 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
   for (const key of [...compounds.keys()]) if (!used.has(key)) compounds.delete(key);
 
   // 4. Quarantine report: a blob (content-addressed, verifiable) and a readable file.
-  const report = 'line,id,code,reason\n' + rejected.map((r) => [r.line, r.id, r.code, r.reason].map(csvField).join(',')).join('\n') + (rejected.length ? '\n' : '');
+  const report =
+    'line,id,code,reason\n' + rejected.map((r) => [r.line, r.id, r.code, r.reason].map(csvField).join(',')).join('\n') + (rejected.length ? '\n' : '');
   const quarantineBlob = rejected.length ? await store.blobs.put(report) : null;
   let quarantine: string | null = null;
   if (rejected.length) {
@@ -169,15 +195,37 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
   // 5. One transaction: the source, its compounds, aliases and measurements, or nothing.
   await options.beforeCommit?.();
   const newCompounds = await commitIngest(store, {
-    sourceId, fileSha256: sha, path: options.path, format: file.format, mapping, mappingHash: mHash, actor: options.actor, rows,
-    rejected: rejected.length, quarantineBlob, protocolVersion: protocol.id, endpoint: endpoint.name, compounds, aliasOwner, measurements,
+    sourceId,
+    fileSha256: sha,
+    path: options.path,
+    format: file.format,
+    mapping,
+    mappingHash: mHash,
+    actor: options.actor,
+    rows,
+    rejected: rejected.length,
+    quarantineBlob,
+    protocolVersion: protocol.id,
+    endpoint: endpoint.name,
+    compounds,
+    aliasOwner,
+    measurements,
   });
 
   const reasons: Record<string, number> = {};
   for (const r of rejected) reasons[r.code] = (reasons[r.code] ?? 0) + 1;
   return {
-    ...base, status: 'ingested', rows, accepted: measurements.length, rejected: rejected.length, rejectReasons: reasons, newCompounds, standardized,
-    quarantine, quarantineBlob, seconds: (performance.now() - started) / 1000,
+    ...base,
+    status: 'ingested',
+    rows,
+    accepted: measurements.length,
+    rejected: rejected.length,
+    rejectReasons: reasons,
+    newCompounds,
+    standardized,
+    quarantine,
+    quarantineBlob,
+    seconds: (performance.now() - started) / 1000,
   };
 }
 
@@ -235,8 +283,16 @@ async function readCandidates(
       continue;
     }
     candidates.push({
-      line: r.line, externalId: id, structure, value: parsed.value.value, qualifier: parsed.value.qualifier, rawValue: text(r, c.value)!,
-      batch: text(r, c.batch) ?? '', site: text(r, c.site) || defaultSite, measuredAt, reportedAt,
+      line: r.line,
+      externalId: id,
+      structure,
+      value: parsed.value.value,
+      qualifier: parsed.value.qualifier,
+      rawValue: text(r, c.value)!,
+      batch: text(r, c.batch) ?? '',
+      site: text(r, c.site) || defaultSite,
+      measuredAt,
+      reportedAt,
     });
     if (rows % 256 === 0) onProgress?.({ bytesRead: bytesRead / 2, bytesTotal: file.bytes, rows });
   }
@@ -252,7 +308,15 @@ export function acceptMeasurements(
   candidates: Candidate[],
   identities: IdentityResult,
   rejected: Rejected[],
-  o: { sourceId: string; protocolVersion: string; endpoint: EndpointDefinition; team: string; fromUnit: ParsedUnit; toUnit: ParsedUnit; existingKeys: Set<string> },
+  o: {
+    sourceId: string;
+    protocolVersion: string;
+    endpoint: EndpointDefinition;
+    team: string;
+    fromUnit: ParsedUnit;
+    toUnit: ParsedUnit;
+    existingKeys: Set<string>;
+  },
 ): { measurements: NewRow<'measurements'>[]; compounds: Map<string, string>; aliasOwner: Map<string, string>; standardized: number } {
   const { endpoint, fromUnit, toUnit } = o;
   const aliasOwner = new Map<string, string>();
@@ -271,66 +335,136 @@ export function acceptMeasurements(
     const value = convertValue(cand.value, fromUnit, toUnit, m.molWeight);
     if (!Number.isFinite(value)) return reject('bad_value', `${cand.rawValue} converts to a non-finite ${endpoint.unit} value`);
     if ((endpoint.validMin !== null && value < endpoint.validMin) || (endpoint.validMax !== null && value > endpoint.validMax)) {
-      return reject('out_of_range', `${formatNumber(value)} ${endpoint.unit} is outside ${endpoint.name}'s valid range [${endpoint.validMin ?? '-∞'}, ${endpoint.validMax ?? '∞'}]`);
+      return reject(
+        'out_of_range',
+        `${formatNumber(value)} ${endpoint.unit} is outside ${endpoint.name}'s valid range [${endpoint.validMin ?? '-∞'}, ${endpoint.validMax ?? '∞'}]`,
+      );
     }
     if (endpoint.transform === 'log10' && value <= 0) return reject('out_of_range', `${formatNumber(value)} ${endpoint.unit} has no log10`);
     if (cand.externalId) {
       const owner = aliasOwner.get(cand.externalId);
-      if (owner && owner !== m.inchikey) return reject('id_conflict', `${o.team} id ${cand.externalId} names two different structures in this file (${owner}, ${m.inchikey})`);
+      if (owner && owner !== m.inchikey)
+        return reject('id_conflict', `${o.team} id ${cand.externalId} names two different structures in this file (${owner}, ${m.inchikey})`);
       aliasOwner.set(cand.externalId, m.inchikey);
     }
     const key = duplicateKey(m.inchikey, cand.batch, cand.measuredAt, cand.qualifier, value);
-    if (o.existingKeys.has(key)) return reject('duplicate_of_existing', `the same measurement (compound, protocol version, batch, date, value) is already in the store`);
+    if (o.existingKeys.has(key))
+      return reject('duplicate_of_existing', `the same measurement (compound, protocol version, batch, date, value) is already in the store`);
     const firstLine = seen.get(key);
     if (firstLine !== undefined) return reject('duplicate_row', `repeats line ${firstLine} (same compound, batch, date and value)`);
     seen.set(key, cand.line);
     if (m.changes.length) standardized++;
     compounds.set(m.inchikey, m.smiles);
     measurements.push({
-      id: hashOf({ source: o.sourceId, line: cand.line }), inchikey: m.inchikey, protocol_version: o.protocolVersion, endpoint: endpoint.name,
-      source: o.sourceId, source_line: cand.line, team: o.team, site: cand.site, batch: cand.batch, value, qualifier: cand.qualifier,
-      raw_value: cand.rawValue, raw_unit: fromUnit.log10 ? `log10(${fromUnit.unit})` : fromUnit.unit, measured_at: cand.measuredAt, reported_at: cand.reportedAt,
+      id: hashOf({ source: o.sourceId, line: cand.line }),
+      inchikey: m.inchikey,
+      protocol_version: o.protocolVersion,
+      endpoint: endpoint.name,
+      source: o.sourceId,
+      source_line: cand.line,
+      team: o.team,
+      site: cand.site,
+      batch: cand.batch,
+      value,
+      qualifier: cand.qualifier,
+      raw_value: cand.rawValue,
+      raw_unit: fromUnit.log10 ? `log10(${fromUnit.unit})` : fromUnit.unit,
+      measured_at: cand.measuredAt,
+      reported_at: cand.reportedAt,
     });
   });
   return { measurements, compounds, aliasOwner, standardized };
 }
 
 /** Step 5: the source, its compounds, aliases and measurements and the event, in one transaction. Returns how many compounds were new. */
-async function commitIngest(store: Store, o: {
-  sourceId: string; fileSha256: string; path: string; format: string; mapping: IngestMapping; mappingHash: string; actor: string; rows: number; rejected: number;
-  quarantineBlob: string | null; protocolVersion: string; endpoint: string; compounds: Map<string, string>; aliasOwner: Map<string, string>; measurements: NewRow<'measurements'>[];
-}): Promise<number> {
+async function commitIngest(
+  store: Store,
+  o: {
+    sourceId: string;
+    fileSha256: string;
+    path: string;
+    format: string;
+    mapping: IngestMapping;
+    mappingHash: string;
+    actor: string;
+    rows: number;
+    rejected: number;
+    quarantineBlob: string | null;
+    protocolVersion: string;
+    endpoint: string;
+    compounds: Map<string, string>;
+    aliasOwner: Map<string, string>;
+    measurements: NewRow<'measurements'>[];
+  },
+): Promise<number> {
   const now = nowIso();
   const { mapping, compounds, measurements } = o;
   return store.db.transaction().execute(async (trx) => {
-    await trx.insertInto('teams').values({ name: mapping.team, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
-    await trx.insertInto('sources').values({
-      id: o.sourceId, file_sha256: o.fileSha256, path: o.path, format: o.format, mapping: canonicalJson(mapping), mapping_hash: o.mappingHash,
-      team: mapping.team, ingested_by: o.actor, ingested_at: now, rows: o.rows, accepted: measurements.length, rejected: o.rejected, quarantine_blob: o.quarantineBlob,
-    }).execute();
+    await trx
+      .insertInto('teams')
+      .values({ name: mapping.team, created_at: now })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    await trx
+      .insertInto('sources')
+      .values({
+        id: o.sourceId,
+        file_sha256: o.fileSha256,
+        path: o.path,
+        format: o.format,
+        mapping: canonicalJson(mapping),
+        mapping_hash: o.mappingHash,
+        team: mapping.team,
+        ingested_by: o.actor,
+        ingested_at: now,
+        rows: o.rows,
+        accepted: measurements.length,
+        rejected: o.rejected,
+        quarantine_blob: o.quarantineBlob,
+      })
+      .execute();
     const keys = [...compounds.keys()];
     let known = 0;
     for (const chunk of chunks(keys, 500)) {
       known += (await trx.selectFrom('compounds').select('inchikey').where('inchikey', 'in', chunk).execute()).length;
     }
     for (const chunk of chunks([...compounds], 500)) {
-      await trx.insertInto('compounds').values(chunk.map(([inchikey, smiles]) => ({ inchikey, smiles, created_at: now })))
-        .onConflict((oc) => oc.column('inchikey').doNothing()).execute();
+      await trx
+        .insertInto('compounds')
+        .values(chunk.map(([inchikey, smiles]) => ({ inchikey, smiles, created_at: now })))
+        .onConflict((oc) => oc.column('inchikey').doNothing())
+        .execute();
     }
     const aliases = [...o.aliasOwner].filter(([, key]) => compounds.has(key));
     for (const chunk of chunks(aliases, 500)) {
-      await trx.insertInto('compound_aliases').values(chunk.map(([external_id, inchikey]) => ({ team: mapping.team, external_id, inchikey })))
-        .onConflict((oc) => oc.columns(['team', 'external_id']).doNothing()).execute();
+      await trx
+        .insertInto('compound_aliases')
+        .values(chunk.map(([external_id, inchikey]) => ({ team: mapping.team, external_id, inchikey })))
+        .onConflict((oc) => oc.columns(['team', 'external_id']).doNothing())
+        .execute();
     }
     for (const chunk of chunks(measurements, 1000)) await trx.insertInto('measurements').values(chunk).execute();
     // The digest of what was stored, logged with it: the audit re-reads the measurements and compares.
     const stored = await measurementDigest(trx, o.sourceId);
     await appendEvent(trx, {
-      kind: 'source_ingested', subject: `source:${o.sourceId}`, actor: o.actor,
+      kind: 'source_ingested',
+      subject: `source:${o.sourceId}`,
+      actor: o.actor,
       reason: `${o.path}: ${measurements.length} of ${o.rows} rows accepted under ${o.protocolVersion}`,
       payload: {
-        source: o.sourceId, file: o.path, fileSha256: o.fileSha256, format: o.format, mappingHash: o.mappingHash, team: mapping.team, protocolVersion: o.protocolVersion,
-        endpoint: o.endpoint, rows: o.rows, accepted: measurements.length, rejected: o.rejected, newCompounds: keys.length - known, quarantineBlob: o.quarantineBlob,
+        source: o.sourceId,
+        file: o.path,
+        fileSha256: o.fileSha256,
+        format: o.format,
+        mappingHash: o.mappingHash,
+        team: mapping.team,
+        protocolVersion: o.protocolVersion,
+        endpoint: o.endpoint,
+        rows: o.rows,
+        accepted: measurements.length,
+        rejected: o.rejected,
+        newCompounds: keys.length - known,
+        quarantineBlob: o.quarantineBlob,
         measurementsDigest: stored.digest,
       },
     });
@@ -341,7 +475,7 @@ async function commitIngest(store: Store, o: {
 async function identify(candidates: Candidate[], withMolWeight: boolean, options: IngestOptions, bytes: number, rows: number): Promise<IdentityResult> {
   const result: IdentityResult = { molecules: [], rejects: [] };
   if (!candidates.length) return result;
-  const pool = options.pool ?? await ChemPool.start(options.workers ?? ChemPool.defaultSize(), options.path);
+  const pool = options.pool ?? (await ChemPool.start(options.workers ?? ChemPool.defaultSize(), options.path));
   try {
     const size = 64;
     const batches: Promise<IdentityResult>[] = [];
@@ -357,7 +491,8 @@ async function identify(candidates: Candidate[], withMolWeight: boolean, options
       // A row that failed for an internal reason says nothing about the file: refuse to
       // record the ingest at all (a rerun then ingests it), rather than quarantine valid rows.
       const internal = r.rejects.find((x) => x.code === 'internal_error');
-      if (internal) throw new Error(`chemistry failed internally on line ${candidates[b * size + internal.index]?.line}: ${internal.reason}; nothing was ingested`);
+      if (internal)
+        throw new Error(`chemistry failed internally on line ${candidates[b * size + internal.index]?.line}: ${internal.reason}; nothing was ingested`);
       for (const rej of r.rejects) result.rejects.push({ ...rej, index: rej.index + b * size });
       result.molecules.push(...r.molecules);
       done += r.molecules.length;
@@ -372,7 +507,12 @@ async function identify(candidates: Candidate[], withMolWeight: boolean, options
 async function findAliasConflicts(store: Store, team: string, aliases: Map<string, string>): Promise<Map<string, string>> {
   const conflicts = new Map<string, string>();
   for (const chunk of chunks([...aliases.keys()], 500)) {
-    const rows = await store.db.selectFrom('compound_aliases').select(['external_id', 'inchikey']).where('team', '=', team).where('external_id', 'in', chunk).execute();
+    const rows = await store.db
+      .selectFrom('compound_aliases')
+      .select(['external_id', 'inchikey'])
+      .where('team', '=', team)
+      .where('external_id', 'in', chunk)
+      .execute();
     for (const r of rows) if (aliases.get(r.external_id) !== r.inchikey) conflicts.set(r.external_id, r.inchikey);
   }
   return conflicts;
@@ -390,4 +530,3 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
 function formatNumber(v: number): string {
   return Number(v.toPrecision(6)).toString();
 }
-

@@ -21,7 +21,25 @@ export async function measurementDigest(db: Kysely<Database> | Transaction<Datab
     if (last !== null) q = q.where(id, '>', last);
     const page = await q.orderBy(id).limit(2000).execute();
     for (const m of page) {
-      h.update(canonicalJson([m.id, m.inchikey, m.protocol_version, m.endpoint, m.source, m.source_line, m.team, m.site, m.batch, m.value, m.qualifier, m.raw_value, m.raw_unit, m.measured_at, m.reported_at]) + '\n');
+      h.update(
+        canonicalJson([
+          m.id,
+          m.inchikey,
+          m.protocol_version,
+          m.endpoint,
+          m.source,
+          m.source_line,
+          m.team,
+          m.site,
+          m.batch,
+          m.value,
+          m.qualifier,
+          m.raw_value,
+          m.raw_unit,
+          m.measured_at,
+          m.reported_at,
+        ]) + '\n',
+      );
       last = m.id;
       count++;
     }

@@ -76,11 +76,10 @@ async function delimitedFile(path: string, bytes: number, delimiter: string, opt
   const names = header.fields.map((f) => f.trim());
   const smilesIndex = pickColumn(path, names, options.smilesColumn, SMILES_NAMES, 'SMILES', '--smiles-column');
   if (smilesIndex < 0) {
-    throw new InputFileError(
-      'no_smiles_column',
-      `${path}: no SMILES column among [${names.join(', ')}]; name it with --smiles-column`,
-      { file: path, line: header.line },
-    );
+    throw new InputFileError('no_smiles_column', `${path}: no SMILES column among [${names.join(', ')}]; name it with --smiles-column`, {
+      file: path,
+      line: header.line,
+    });
   }
   const idIndex = pickColumn(path, names, options.idColumn, ID_NAMES, 'id', '--id-column');
   const file: MoleculeFile = {
@@ -103,7 +102,11 @@ async function delimitedFile(path: string, bytes: number, delimiter: string, opt
           yield { kind: 'unreadable', line: record.line, id, structure, code: 'malformed_row', reason: record.problem };
         } else if (record.fields.length !== names.length) {
           yield {
-            kind: 'unreadable', line: record.line, id, structure, code: 'wrong_field_count',
+            kind: 'unreadable',
+            line: record.line,
+            id,
+            structure,
+            code: 'wrong_field_count',
             reason: `${record.fields.length} fields where the header has ${names.length}`,
           };
         } else {
@@ -121,7 +124,11 @@ function pickColumn(path: string, names: string[], requested: string | undefined
   if (requested !== undefined) {
     const i = names.indexOf(requested);
     if (i < 0) {
-      throw new InputFileError('unknown_column', `${path}: no ${what} column "${requested}" (${flag}); columns are [${names.join(', ')}]`, { file: path, line: 1, field: requested });
+      throw new InputFileError('unknown_column', `${path}: no ${what} column "${requested}" (${flag}); columns are [${names.join(', ')}]`, {
+        file: path,
+        line: 1,
+        field: requested,
+      });
     }
     return i;
   }

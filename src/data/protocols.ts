@@ -38,8 +38,17 @@ const NAME = /^[a-z][a-z0-9_-]{1,63}$/;
 
 export function protocolFromRow(r: Row<'protocol_versions'>): ProtocolVersion {
   return {
-    id: r.id, protocol: r.protocol, version: r.version, endpoint: r.endpoint, site: r.site, vendor: r.vendor, unit: r.unit,
-    parameters: decodeJson(r.parameters, protocolParametersDecoder, { kind: 'row', what: `parameters of protocol ${r.id}`, id: r.id }), hash: r.definition_hash, createdAt: r.created_at, createdBy: r.created_by,
+    id: r.id,
+    protocol: r.protocol,
+    version: r.version,
+    endpoint: r.endpoint,
+    site: r.site,
+    vendor: r.vendor,
+    unit: r.unit,
+    parameters: decodeJson(r.parameters, protocolParametersDecoder, { kind: 'row', what: `parameters of protocol ${r.id}`, id: r.id }),
+    hash: r.definition_hash,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
     ...(r.censor_floor !== null || r.censor_ceiling !== null
       ? { censoring: { ...(r.censor_floor !== null ? { floor: r.censor_floor } : {}), ...(r.censor_ceiling !== null ? { ceiling: r.censor_ceiling } : {}) } }
       : {}),
@@ -51,8 +60,13 @@ export function protocolFromRow(r: Row<'protocol_versions'>): ProtocolVersion {
  * definition nothing is added ("unchanged"); any change (site, vendor, unit,
  * parameters) becomes version N+1. The unit must convert to the endpoint's unit.
  */
-export async function addProtocolVersion(store: Store, def: ProtocolDefinition, actor: string): Promise<{ status: 'created' | 'unchanged'; version: ProtocolVersion }> {
-  if (!NAME.test(def.protocol)) throw new RotguardError('bad_name', `protocol name "${def.protocol}" must be lower-case letters, digits, - and _ (2–64 chars)`, { field: 'protocol' });
+export async function addProtocolVersion(
+  store: Store,
+  def: ProtocolDefinition,
+  actor: string,
+): Promise<{ status: 'created' | 'unchanged'; version: ProtocolVersion }> {
+  if (!NAME.test(def.protocol))
+    throw new RotguardError('bad_name', `protocol name "${def.protocol}" must be lower-case letters, digits, - and _ (2–64 chars)`, { field: 'protocol' });
   const endpoint = await getEndpoint(store, def.endpoint);
   const unit = parseUnit(def.unit, 'unit');
   if (!convertible(unit, parseUnit(endpoint.unit))) {
@@ -61,7 +75,14 @@ export async function addProtocolVersion(store: Store, def: ProtocolDefinition, 
   const normalized = { ...def, unit: unit.log10 ? `log10(${unit.unit})` : unit.unit };
   const censoring = checkCensoring(def.censoring);
   // Without censoring the hash is what it was before censoring existed, so old protocols stay unchanged.
-  const hash = hashOf({ endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: normalized.unit, parameters: def.parameters, ...(censoring ? { censoring } : {}) });
+  const hash = hashOf({
+    endpoint: def.endpoint,
+    site: def.site,
+    vendor: def.vendor,
+    unit: normalized.unit,
+    parameters: def.parameters,
+    ...(censoring ? { censoring } : {}),
+  });
   return store.db.transaction().execute(async (trx) => {
     const proto = await trx.selectFrom('protocols').selectAll().where('name', '=', def.protocol).executeTakeFirst();
     if (proto && proto.endpoint !== def.endpoint) {
@@ -72,14 +93,39 @@ export async function addProtocolVersion(store: Store, def: ProtocolDefinition, 
     if (latest && latest.definition_hash === hash) return { status: 'unchanged' as const, version: protocolFromRow(latest) };
     const version = (latest?.version ?? 0) + 1;
     const row = {
-      id: `${def.protocol}@${version}`, protocol: def.protocol, version, endpoint: def.endpoint, site: def.site, vendor: def.vendor,
-      unit: normalized.unit, parameters: canonicalJson(def.parameters), definition_hash: hash, created_at: nowIso(), created_by: actor,
-      censor_floor: censoring?.floor ?? null, censor_ceiling: censoring?.ceiling ?? null,
+      id: `${def.protocol}@${version}`,
+      protocol: def.protocol,
+      version,
+      endpoint: def.endpoint,
+      site: def.site,
+      vendor: def.vendor,
+      unit: normalized.unit,
+      parameters: canonicalJson(def.parameters),
+      definition_hash: hash,
+      created_at: nowIso(),
+      created_by: actor,
+      censor_floor: censoring?.floor ?? null,
+      censor_ceiling: censoring?.ceiling ?? null,
     };
     await trx.insertInto('protocol_versions').values(row).execute();
     await appendEvent(trx, {
-      kind: 'protocol_version_created', subject: `protocol:${row.id}`, actor, reason: version === 1 ? `new protocol ${def.protocol} for ${def.endpoint}` : `protocol ${def.protocol} changed: version ${version}`,
-      payload: { id: row.id, protocol: def.protocol, version, endpoint: def.endpoint, site: def.site, vendor: def.vendor, unit: row.unit, parameters: def.parameters, ...(censoring ? { censoring } : {}), definitionHash: hash, previous: latest?.id ?? null },
+      kind: 'protocol_version_created',
+      subject: `protocol:${row.id}`,
+      actor,
+      reason: version === 1 ? `new protocol ${def.protocol} for ${def.endpoint}` : `protocol ${def.protocol} changed: version ${version}`,
+      payload: {
+        id: row.id,
+        protocol: def.protocol,
+        version,
+        endpoint: def.endpoint,
+        site: def.site,
+        vendor: def.vendor,
+        unit: row.unit,
+        parameters: def.parameters,
+        ...(censoring ? { censoring } : {}),
+        definitionHash: hash,
+        previous: latest?.id ?? null,
+      },
     });
     return { status: 'created' as const, version: protocolFromRow(row) };
   });
@@ -110,8 +156,12 @@ function checkCensoring(c: ProtocolDefinition['censoring']): { floor?: number; c
   if (c === undefined || (c.floor === undefined && c.ceiling === undefined)) return undefined;
   for (const k of ['floor', 'ceiling'] as const) {
     const v = c[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new RotguardError('bad_censoring', `censoring ${k} must be a finite number in the endpoint's unit, got ${JSON.stringify(v)}`, { field: `censoring.${k}` });
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw new RotguardError('bad_censoring', `censoring ${k} must be a finite number in the endpoint's unit, got ${JSON.stringify(v)}`, {
+        field: `censoring.${k}`,
+      });
   }
-  if (c.floor !== undefined && c.ceiling !== undefined && !(c.floor < c.ceiling)) throw new RotguardError('bad_censoring', `censoring floor ${c.floor} must be below the ceiling ${c.ceiling}`, { field: 'censoring' });
+  if (c.floor !== undefined && c.ceiling !== undefined && !(c.floor < c.ceiling))
+    throw new RotguardError('bad_censoring', `censoring floor ${c.floor} must be below the ceiling ${c.ceiling}`, { field: 'censoring' });
   return { ...(c.floor !== undefined ? { floor: c.floor } : {}), ...(c.ceiling !== undefined ? { ceiling: c.ceiling } : {}) };
 }

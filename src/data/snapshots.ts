@@ -66,8 +66,10 @@ export interface SnapshotInfo {
 export function normalizeDefinition(d: SnapshotDefinition): SnapshotDefinition {
   const list = (xs?: string[]) => (xs?.length ? [...new Set(xs)].sort() : undefined);
   const out: SnapshotDefinition = { endpoint: d.endpoint, aggregation: { method: d.aggregation.method, censored: d.aggregation.censored } };
-  if (!['mean', 'median'].includes(d.aggregation.method)) throw new RotguardError('bad_aggregation', `aggregation must be mean or median, got "${d.aggregation.method}"`, { field: 'aggregation' });
-  if (!['drop', 'as_bound', 'prefer_exact'].includes(d.aggregation.censored)) throw new RotguardError('bad_aggregation', `censored must be drop, as_bound or prefer_exact, got "${d.aggregation.censored}"`, { field: 'censored' });
+  if (!['mean', 'median'].includes(d.aggregation.method))
+    throw new RotguardError('bad_aggregation', `aggregation must be mean or median, got "${d.aggregation.method}"`, { field: 'aggregation' });
+  if (!['drop', 'as_bound', 'prefer_exact'].includes(d.aggregation.censored))
+    throw new RotguardError('bad_aggregation', `censored must be drop, as_bound or prefer_exact, got "${d.aggregation.censored}"`, { field: 'censored' });
   const pv = list(d.protocolVersions);
   if (pv) out.protocolVersions = pv;
   const sites = list(d.sites);
@@ -102,7 +104,9 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
   if (definition.measuredTo) q = q.where('m.measured_at', '<', nextDay(definition.measuredTo));
   if (definition.reportedBy) q = q.where('m.reported_at', '<', nextDay(definition.reportedBy));
   // Order in JS, not SQL: PostgreSQL sorts text by locale, SQLite by bytes, and the hash must not depend on the backend.
-  const selected = (await q.execute()).map(censorAtLimits).sort((x, y) => (x.inchikey < y.inchikey ? -1 : x.inchikey > y.inchikey ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const selected = (await q.execute())
+    .map(censorAtLimits)
+    .sort((x, y) => (x.inchikey < y.inchikey ? -1 : x.inchikey > y.inchikey ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 
   const toLabel = endpoint.transform === 'log10' ? Math.log10 : (v: number) => v;
   const byCompound = new Map<string, typeof selected>();
@@ -119,20 +123,37 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
     used += row.measurements.length;
     rows.push({ inchikey, smiles: ms[0]!.smiles, ...row });
   }
-  const content: SnapshotContent = { definition, endpoint: { name: endpoint.name, unit: endpoint.unit, transform: endpoint.transform, hash: endpoint.hash }, rows };
+  const content: SnapshotContent = {
+    definition,
+    endpoint: { name: endpoint.name, unit: endpoint.unit, transform: endpoint.transform, hash: endpoint.hash },
+    rows,
+  };
   const hash = await store.blobs.put(canonicalJson(content));
   const existing = await store.db.selectFrom('snapshots').selectAll().where('hash', '=', hash).executeTakeFirst();
   if (existing) return { status: 'exists', info: infoFromRow(existing) };
   const record = {
-    hash, endpoint: endpoint.name, definition: canonicalJson(definition), blob: hash, measurements: used, compounds: rows.length,
-    created_at: nowIso(), created_by: actor,
+    hash,
+    endpoint: endpoint.name,
+    definition: canonicalJson(definition),
+    blob: hash,
+    measurements: used,
+    compounds: rows.length,
+    created_at: nowIso(),
+    created_by: actor,
   };
   await store.db.transaction().execute(async (trx) => {
-    const r = await trx.insertInto('snapshots').values(record).onConflict((oc) => oc.column('hash').doNothing()).executeTakeFirst();
+    const r = await trx
+      .insertInto('snapshots')
+      .values(record)
+      .onConflict((oc) => oc.column('hash').doNothing())
+      .executeTakeFirst();
     // Another process may have created the same snapshot a moment ago: then it logged it.
     if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return;
     await appendEvent(trx, {
-      kind: 'snapshot_created', subject: `snapshot:${hash}`, actor, reason: `${endpoint.name} snapshot: ${rows.length} compounds from ${used} measurements`,
+      kind: 'snapshot_created',
+      subject: `snapshot:${hash}`,
+      actor,
+      reason: `${endpoint.name} snapshot: ${rows.length} compounds from ${used} measurements`,
       payload: { hash, endpoint: endpoint.name, definition, measurements: used, compounds: rows.length },
     });
   });
@@ -175,7 +196,8 @@ function aggregate(
     return null; // contradictory bounds: no label
   }
   if (!chosen.length) return null;
-  if (rule.censored === 'as_bound' && !exact.length) qualifier = chosen.every((m) => m.qualifier === '<') ? '<' : chosen.every((m) => m.qualifier === '>') ? '>' : '=';
+  if (rule.censored === 'as_bound' && !exact.length)
+    qualifier = chosen.every((m) => m.qualifier === '<') ? '<' : chosen.every((m) => m.qualifier === '>') ? '>' : '=';
   return { label: combine(chosen.map((m) => toLabel(m.value))), qualifier, n: chosen.length, measurements: chosen.map((m) => m.id).sort() };
 }
 
@@ -185,10 +207,23 @@ function nextDay(date: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-function infoFromRow(r: { hash: string; endpoint: string; definition: string; measurements: number; compounds: number; created_at: string; created_by: string }): SnapshotInfo {
+function infoFromRow(r: {
+  hash: string;
+  endpoint: string;
+  definition: string;
+  measurements: number;
+  compounds: number;
+  created_at: string;
+  created_by: string;
+}): SnapshotInfo {
   return {
-    hash: r.hash, endpoint: r.endpoint, definition: decodeJson(r.definition, snapshotDefinitionDecoder, { kind: 'row', what: 'definition of snapshot', id: r.hash }), measurements: r.measurements, compounds: r.compounds,
-    createdAt: r.created_at, createdBy: r.created_by,
+    hash: r.hash,
+    endpoint: r.endpoint,
+    definition: decodeJson(r.definition, snapshotDefinitionDecoder, { kind: 'row', what: 'definition of snapshot', id: r.hash }),
+    measurements: r.measurements,
+    compounds: r.compounds,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
   };
 }
 
@@ -244,5 +279,13 @@ export async function diffSnapshots(store: Store, refA: string, refB: string): P
   const lb = b.rows.map((r) => r.label);
   const sa = summarize(la);
   const sb = summarize(lb);
-  return { a: a.info.hash, b: b.info.hash, added, removed, relabelled, unchanged, labels: { a: sa, b: sb, meanShift: sb.mean - sa.mean, ks: ksStatistic(la, lb) } };
+  return {
+    a: a.info.hash,
+    b: b.info.hash,
+    added,
+    removed,
+    relabelled,
+    unchanged,
+    labels: { a: sa, b: sb, meanShift: sb.mean - sa.mean, ks: ksStatistic(la, lb) },
+  };
 }

@@ -35,7 +35,8 @@ export async function openSourceFile(path: string): Promise<SourceFile> {
   if (ext === '.sdf' || ext === '.sd') {
     return { path, format: 'sdf', bytes, records: (onBytes) => sdfRecords(path, onBytes) };
   }
-  if (ext !== '.csv' && ext !== '.tsv' && ext !== '.tab') throw new InputFileError('unknown_format', `${path}: unknown file type "${ext}"; use .csv, .tsv or .sdf`, { file: path });
+  if (ext !== '.csv' && ext !== '.tsv' && ext !== '.tab')
+    throw new InputFileError('unknown_format', `${path}: unknown file type "${ext}"; use .csv, .tsv or .sdf`, { file: path });
   const delimiter = ext === '.csv' ? ',' : '\t';
   let columns: string[] | undefined;
   for await (const r of readDelimited(utf8Chunks(path), delimiter)) {

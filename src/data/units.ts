@@ -6,7 +6,16 @@ import { RotguardError } from '../core/errors.js';
  * the compound's molecular weight. A unit written "log10(U)" means the source reports
  * log10 of values in U.
  */
-type Dimension = 'mass_concentration' | 'molar_concentration' | 'clearance_per_kg' | 'clearance_per_mg_protein' | 'clearance_per_million_cells' | 'permeability' | 'fraction' | 'ratio' | 'time';
+type Dimension =
+  | 'mass_concentration'
+  | 'molar_concentration'
+  | 'clearance_per_kg'
+  | 'clearance_per_mg_protein'
+  | 'clearance_per_million_cells'
+  | 'permeability'
+  | 'fraction'
+  | 'ratio'
+  | 'time';
 
 interface UnitDef {
   dimension: Dimension;
@@ -49,7 +58,18 @@ const UNITS: Record<string, UnitDef> = {
   min: { dimension: 'time', factor: 1 / 60 },
 };
 
-const ALIASES: Record<string, string> = { 'µg/mL': 'ug/mL', 'μg/mL': 'ug/mL', µM: 'uM', μM: 'uM', 'µL/min/mg': 'uL/min/mg', 'μL/min/mg': 'uL/min/mg', 'mol/L': 'M', percent: '%', '1': 'ratio', unitless: 'ratio' };
+const ALIASES: Record<string, string> = {
+  'µg/mL': 'ug/mL',
+  'μg/mL': 'ug/mL',
+  µM: 'uM',
+  μM: 'uM',
+  'µL/min/mg': 'uL/min/mg',
+  'μL/min/mg': 'uL/min/mg',
+  'mol/L': 'M',
+  percent: '%',
+  '1': 'ratio',
+  unitless: 'ratio',
+};
 
 export interface ParsedUnit {
   /** Canonical unit name. */

@@ -54,7 +54,7 @@ function countLinesBeforeBadByte(chunk: Buffer): number {
     if (chunk[end] === 0x0a) lines++;
     if (chunk[end]! >= 0x80) {
       try {
-        decoder.decode(chunk.subarray(0, end + 4 > chunk.length ? chunk.length : end + 4), { stream: true });
+        decoder.decode(chunk.subarray(0, Math.min(end + 4, chunk.length)), { stream: true });
       } catch {
         return lines;
       }

@@ -214,7 +214,12 @@ export interface IdentifiedMolecule {
  * heavy-atom count is not `expectedHeavyAtoms` (an assembly slip).
  */
 export function identifyMolecule(smiles: string, expectedHeavyAtoms?: number): IdentifiedMolecule | { rejected: string } {
-  return withStandardized(smiles, expectedHeavyAtoms, (std, counts) => ({ smiles: std.smiles, inchikey: std.inchikey, heavyAtoms: counts.heavy, aromaticAtoms: counts.aromatic }));
+  return withStandardized(smiles, expectedHeavyAtoms, (std, counts) => ({
+    smiles: std.smiles,
+    inchikey: std.inchikey,
+    heavyAtoms: counts.heavy,
+    aromaticAtoms: counts.aromatic,
+  }));
 }
 
 /** A molecule RDKit accepted: standardized identity and ESOL. */
@@ -247,7 +252,8 @@ function withStandardized<T>(
   try {
     if (std.changes.length) return { rejected: `standardization changed it: ${std.changes.join('; ')}` };
     const counts = atomCounts(std.graph);
-    if (expectedHeavyAtoms !== undefined && counts.heavy !== expectedHeavyAtoms) return { rejected: `has ${counts.heavy} heavy atoms, expected ${expectedHeavyAtoms}` };
+    if (expectedHeavyAtoms !== undefined && counts.heavy !== expectedHeavyAtoms)
+      return { rejected: `has ${counts.heavy} heavy atoms, expected ${expectedHeavyAtoms}` };
     return fn(std, counts);
   } finally {
     release(std);

@@ -438,8 +438,7 @@ export async function generateProgramme(s: Scenario, options: GenerateOptions = 
       let reportedMs = measuredMs + delayDays * DAY_MS;
       if (week <= 0) reportedMs = Math.min(reportedMs, lastHistoryReport);
       const version = site === 'site-1' && week >= s.protocolChange.week ? 2 : 1;
-      const systematic =
-        (site === 'site-1' ? (version === 2 ? s.protocolChange.shift : 0) : s.secondSite.offset + batchOffset);
+      const systematic = site === 'site-1' ? (version === 2 ? s.protocolChange.shift : 0) : s.secondSite.offset + batchOffset;
       const batch = batchName(site, week);
       for (const c of [...members, ...references]) {
         const logS = c.truth + systematic + normal(noiseRng) * s.noiseSd;
@@ -469,7 +468,14 @@ export async function generateProgramme(s: Scenario, options: GenerateOptions = 
     measurements,
     weekStart: (week: number) => new Date(weekStartMs(week)),
     chemistry,
-    pools: pools.map((p) => ({ series: p.def.name, combinations: p.combinations, evaluated: p.evaluated, rejected: p.rejected, duplicates: p.duplicates, used: p.used })),
+    pools: pools.map((p) => ({
+      series: p.def.name,
+      combinations: p.combinations,
+      evaluated: p.evaluated,
+      rejected: p.rejected,
+      duplicates: p.duplicates,
+      used: p.used,
+    })),
   };
 }
 
@@ -509,7 +515,14 @@ function csvFiles(rows: DemoMeasurement[], prefix: string): AssayCsv[] {
     const list = groups.get(key)!;
     const lines = [CSV_COLUMNS.join(',')];
     for (const m of list) lines.push([m.compoundId, m.smiles, formatMicromolar(m.valueUM), m.site, m.batch, m.measuredAt, m.reportedAt].map(csvCell).join(','));
-    return { file: `${prefix}-${key}.csv`, csv: lines.join('\n') + '\n', site: list[0]!.site, protocol: list[0]!.protocol, protocolVersion: list[0]!.protocolVersion, rows: list.length };
+    return {
+      file: `${prefix}-${key}.csv`,
+      csv: lines.join('\n') + '\n',
+      site: list[0]!.site,
+      protocol: list[0]!.protocol,
+      protocolVersion: list[0]!.protocolVersion,
+      rows: list.length,
+    };
   });
 }
 
@@ -523,13 +536,19 @@ function csvFiles(rows: DemoMeasurement[], prefix: string): AssayCsv[] {
 export function programmeWeekCsv(p: Programme, week: number): AssayCsv[] {
   const from = isoDate(p.weekStart(week).getTime());
   const to = isoDate(p.weekStart(week + 1).getTime()); // exclusive
-  return csvFiles(p.measurements.filter((m) => m.reportedAt >= from && m.reportedAt < to), `week-${pad(week)}`);
+  return csvFiles(
+    p.measurements.filter((m) => m.reportedAt >= from && m.reportedAt < to),
+    `week-${pad(week)}`,
+  );
 }
 
 /** Everything reported before programme week 1 (the history): one CSV per site, e.g. `history-site-2-v1.csv`. */
 export function historyCsv(p: Programme): AssayCsv[] {
   const start = isoDate(p.weekStart(1).getTime());
-  return csvFiles(p.measurements.filter((m) => m.reportedAt < start), 'history');
+  return csvFiles(
+    p.measurements.filter((m) => m.reportedAt < start),
+    'history',
+  );
 }
 
 /** The compounds synthesised in programme week `week` (reference compounds excluded), in id order. */

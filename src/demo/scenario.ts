@@ -145,7 +145,10 @@ export function resolveScenario(
   const merged = structuredClone(base) as unknown as Record<string, unknown>;
   if (overrides !== undefined && overrides !== null) {
     if (typeof overrides !== 'object' || Array.isArray(overrides)) {
-      throw new RotguardError('bad_scenario', `a scenario must be a mapping of fields (seed, start, weeks, …), got ${JSON.stringify(overrides)}`, { file, line: lineOf([]) });
+      throw new RotguardError('bad_scenario', `a scenario must be a mapping of fields (seed, start, weeks, …), got ${JSON.stringify(overrides)}`, {
+        file,
+        line: lineOf([]),
+      });
     }
     const o = overrides as Record<string, unknown>;
     const top = resolveKeys(o, [], Object.keys(SPEC), fail);
@@ -222,7 +225,11 @@ function checkLeaf(field: string, v: unknown, spec: Leaf, fail: (canonical: stri
     const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
     if (!m || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v) fail(field, `${field} must be ${spec.help}, got ${JSON.stringify(v)}`);
     const dow = new Date(t).getUTCDay();
-    if (dow !== 1) fail(field, `${field} must be a Monday (programme weeks run Monday to Sunday); ${v} is a ${['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][dow]}`);
+    if (dow !== 1)
+      fail(
+        field,
+        `${field} must be a Monday (programme weeks run Monday to Sunday); ${v} is a ${['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][dow]}`,
+      );
     return;
   }
   const range = spec.kind === 'int' && spec.min === Number.MIN_SAFE_INTEGER ? '' : ` from ${spec.min} to ${spec.max}`;

@@ -26,7 +26,9 @@ export function demoStory(r: DemoResult): DemoStory {
   const s = r.programme.scenario;
   const newSeries = r.programme.series.find((x) => x.arrivesWeek !== null);
   const lines: string[] = [];
-  lines.push(`Week 0 (${r.programme.weekStart(0).toISOString().slice(0, 10)}): ${r.v1.version} trained on ${r.v1.compounds} compounds from ${s.historyWeeks} weeks of history at two sites; test MAE ${f2(r.v1.testMae)} log units on a ${r.v1.split} split; the release gate passed and a second person promoted it to champion.`);
+  lines.push(
+    `Week 0 (${r.programme.weekStart(0).toISOString().slice(0, 10)}): ${r.v1.version} trained on ${r.v1.compounds} compounds from ${s.historyWeeks} weeks of history at two sites; test MAE ${f2(r.v1.testMae)} log units on a ${r.v1.split} split; the release gate passed and a second person promoted it to champion.`,
+  );
   const groups: WeekRecord[][] = [];
   for (const w of r.weeks) {
     const last = groups[groups.length - 1];
@@ -45,15 +47,23 @@ export function demoStory(r: DemoResult): DemoStory {
   const arrival = newSeries?.arrivesWeek ?? null;
   const flaggedAt = arrival !== null ? r.weeks.find((w) => w.week >= arrival && w.decision.triggered.length) : undefined;
   const parts: string[] = [];
-  if (newSeries && flaggedAt) parts.push(`a new chemical series was flagged ${flaggedAt.week === arrival ? 'the week it arrived' : `${flaggedAt.week - arrival!} weeks after it arrived`}`);
+  if (newSeries && flaggedAt)
+    parts.push(
+      `a new chemical series was flagged ${flaggedAt.week === arrival ? 'the week it arrived' : `${flaggedAt.week - arrival!} weeks after it arrived`}`,
+    );
   const promoted = retrains.filter((w) => w.retrain!.promoted).length;
   if (retrains.length) {
-    parts.push(`the model was retrained only once its labels had matured${retrains.length > promoted ? ` (${retrains.length} builds; the release gate refused ${retrains.length - promoted})` : ''}`);
+    parts.push(
+      `the model was retrained only once its labels had matured${retrains.length > promoted ? ` (${retrains.length} builds; the release gate refused ${retrains.length - promoted})` : ''}`,
+    );
   }
   if (freeze) parts.push(`a protocol change was caught from the reference compounds and answered with a freeze, not a retrain`);
   const predicted = r.weeks.reduce((n, w) => n + w.predicted, 0);
   const headline = `A year, ${predicted} predictions: ${parts.length ? parts.join('; ') : 'no intervention was needed'}.`;
-  if (freeze) lines.push(`Since week ${freeze.week}, ${flagged} predictions were served flagged as coming from a frozen model. It stays frozen until someone bridges the assay change and says why (rotguard policy unfreeze --reason …).`);
+  if (freeze)
+    lines.push(
+      `Since week ${freeze.week}, ${flagged} predictions were served flagged as coming from a frozen model. It stays frozen until someone bridges the assay change and says why (rotguard policy unfreeze --reason …).`,
+    );
   return { headline, lines };
 }
 
@@ -66,8 +76,10 @@ function describeGroup(g: WeekRecord[], r: DemoResult): string {
       return g.length === 1 ? 'continue: no rule triggered.' : 'stable: every weekly decision was continue.';
     case 'retrain': {
       const rt = w.retrain!;
-      return `retrain. ${d.triggered.includes('performance_decay') ? `Performance decay confirmed on the labels that arrived (MAE up to ${f2(d.recentMaeRatio)}× the validation MAE in the worst-hit series)` : `Rules ${d.triggered.join(', ')} fired`}, and the data-maturity gate passed (${e.newLabels} new labels, ${e.newLabelsOnNewChemistry} on new chemistry). ` +
-        `${rt.version}, trained on ${rt.trainedOn} compounds from the policy's recipe, ${rt.promoted ? 'passed the release gate and was promoted by a second person' : `was not promoted: ${rt.refusal}`}.`;
+      return (
+        `retrain. ${d.triggered.includes('performance_decay') ? `Performance decay confirmed on the labels that arrived (MAE up to ${f2(d.recentMaeRatio)}× the validation MAE in the worst-hit series)` : `Rules ${d.triggered.join(', ')} fired`}, and the data-maturity gate passed (${e.newLabels} new labels, ${e.newLabelsOnNewChemistry} on new chemistry). ` +
+        `${rt.version}, trained on ${rt.trainedOn} compounds from the policy's recipe, ${rt.promoted ? 'passed the release gate and was promoted by a second person' : `was not promoted: ${rt.refusal}`}.`
+      );
     }
     case 'froze':
       return `freeze. The ${e.referencesCompared} reference compounds measured under sol-site1@1 and @2 moved by ${f2(e.pairedShift ?? e.medianReferenceShift)} log units on average (95 % CI ${f2(e.shiftCiLow)} to ${f2(e.shiftCiHigh)}, paired test p ${e.shiftPValue !== null && e.shiftPValue < 1e-4 ? '< 0.0001' : `= ${e.shiftPValue?.toPrecision(2) ?? '-'}`}): the assay shifted, not the chemistry. A retrain would have learned the shift into the model${d.triggered.includes('performance_decay') ? ' (performance decay fired as well; freeze takes precedence)' : ''}.`;
@@ -82,7 +94,8 @@ function describeGroup(g: WeekRecord[], r: DemoResult): string {
       const low = g.map((x) => x.decision.evidence.lowSimilarityShare ?? 0);
       const unseen = g.map((x) => x.decision.evidence.unseenScaffoldShare ?? 0);
       const series = g.some((x) => x.newSeriesShare > 0);
-      const range = (xs: number[]) => (xs.length === 1 || Math.min(...xs) === Math.max(...xs) ? pct(xs[0]) : `${(Math.min(...xs) * 100).toFixed(0)}–${pct(Math.max(...xs))}`);
+      const range = (xs: number[]) =>
+        xs.length === 1 || Math.min(...xs) === Math.max(...xs) ? pct(xs[0]) : `${(Math.min(...xs) * 100).toFixed(0)}–${pct(Math.max(...xs))}`;
       const isArrival = r.programme.series.some((x) => x.arrivesWeek === w.week);
       const each = g.length === 1 ? "the week's" : "each week's";
       return `watch (${d.triggered.join(', ')}): ${range(low)} of ${each} compounds were far from the training set (nearest Tanimoto < 0.3) and ${range(unseen)} had unseen scaffolds${isArrival ? `: the new series arrived in week ${w.week}` : series ? ' (the new series)' : ''}. Monitoring widened to every batch.`;

@@ -93,7 +93,13 @@ export function subsample(xs: Float64Array, size: number, rng: Random): Float64A
  * fewer than 5 window compounds. `referenceGram` (the reference's own Gram matrix) may be
  * passed to save recomputing it for every window.
  */
-export function chemistryShift(reference: Uint32Array, window: Uint32Array, words: number, rng: Random, referenceGram?: Float64Array): { mmd2: number; pValue: number } | null {
+export function chemistryShift(
+  reference: Uint32Array,
+  window: Uint32Array,
+  words: number,
+  rng: Random,
+  referenceGram?: Float64Array,
+): { mmd2: number; pValue: number } | null {
   const n = reference.length / words;
   let m = window.length / words;
   if (m < 5 || n < 5) return null;
@@ -104,7 +110,14 @@ export function chemistryShift(reference: Uint32Array, window: Uint32Array, word
     idx.forEach((r, k) => win.set(window.subarray(r * words, (r + 1) * words), k * words));
     m = idx.length;
   }
-  const t = mmdPermutationTest(pooledTanimotoGram(reference, referenceGram ?? tanimotoGram(reference, words), win, words), n + m, n, PERMUTATIONS, rng, STOP_AFTER);
+  const t = mmdPermutationTest(
+    pooledTanimotoGram(reference, referenceGram ?? tanimotoGram(reference, words), win, words),
+    n + m,
+    n,
+    PERMUTATIONS,
+    rng,
+    STOP_AFTER,
+  );
   return { mmd2: t.mmd2, pValue: t.pValue };
 }
 
@@ -125,8 +138,12 @@ export function errorEstimate(model: LossModel, sigma: number[], similarity: num
   for (let i = 0; i < sigma.length; i++) s += expectedLoss(model, sigma[i]!, similarity[i]!);
   const est = s / sigma.length;
   return {
-    n: sigma.length, estimatedMae: est, baselineMae, estimatedMaeRatio: est / baselineMae,
-    realisedMae: realised.length ? realised.reduce((a, b) => a + b, 0) / realised.length : null, realisedN: realised.length,
+    n: sigma.length,
+    estimatedMae: est,
+    baselineMae,
+    estimatedMaeRatio: est / baselineMae,
+    realisedMae: realised.length ? realised.reduce((a, b) => a + b, 0) / realised.length : null,
+    realisedN: realised.length,
   };
 }
 
@@ -151,11 +168,25 @@ export interface PairedAssayShift {
  */
 export function pairedAssayShift(shifts: number[]): PairedAssayShift {
   if (shifts.length < 2) {
-    return { referencesCompared: shifts.length, pairedShift: shifts[0] ?? null, shiftCiLow: null, shiftCiHigh: null, shiftPValue: null, shiftSdDifference: null, minimalDetectableShift: null, confirmedShift: false };
+    return {
+      referencesCompared: shifts.length,
+      pairedShift: shifts[0] ?? null,
+      shiftCiLow: null,
+      shiftCiHigh: null,
+      shiftPValue: null,
+      shiftSdDifference: null,
+      minimalDetectableShift: null,
+      confirmedShift: false,
+    };
   }
   const r = pairedShift(shifts, 0.95);
   return {
-    referencesCompared: r.n, pairedShift: r.shift, shiftCiLow: r.ciLow, shiftCiHigh: r.ciHigh, shiftPValue: r.pValue, shiftSdDifference: r.sdDifference,
+    referencesCompared: r.n,
+    pairedShift: r.shift,
+    shiftCiLow: r.ciLow,
+    shiftCiHigh: r.ciHigh,
+    shiftPValue: r.pValue,
+    shiftSdDifference: r.sdDifference,
     minimalDetectableShift: minimalDetectableShift(r.n, r.sdDifference, ASSAY_SHIFT_ALPHA, ASSAY_SHIFT_POWER),
     confirmedShift: r.n >= 3 && r.pValue < ASSAY_SHIFT_ALPHA,
   };

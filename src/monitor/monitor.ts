@@ -23,7 +23,14 @@ import { fingerprintFromHex } from '../chem/fingerprint.js';
 import { tanimotoGram } from '../chem/tanimoto-gram.js';
 import type { SignalBaseline } from '../validate/signal-baseline.js';
 import {
-  DESCRIPTOR_REFERENCE_SIZE, chemistryShift, descriptorDriftTests, errorEstimate, pairedAssayShift, shareAgainstBaseline, subsample, windowRandom,
+  DESCRIPTOR_REFERENCE_SIZE,
+  chemistryShift,
+  descriptorDriftTests,
+  errorEstimate,
+  pairedAssayShift,
+  shareAgainstBaseline,
+  subsample,
+  windowRandom,
 } from './calibrated-signals.js';
 
 /**
@@ -79,22 +86,31 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
   // an interrupted predict before each batch was logged with its rows) are not evidence.
   const predictions = await loggedPredictions(store, o.model, await query.orderBy('requested_at').orderBy('id').execute());
   if (!predictions.length) {
-    throw new RotguardError('no_predictions', o.asOf
-      ? `model ${o.model} has no prediction records made by ${o.asOf}: --as-of lies before its first prediction`
-      : `model ${o.model} has no prediction records to monitor; run "rotguard predict" first`);
+    throw new RotguardError(
+      'no_predictions',
+      o.asOf
+        ? `model ${o.model} has no prediction records made by ${o.asOf}: --as-of lies before its first prediction`
+        : `model ${o.model} has no prediction records to monitor; run "rotguard predict" first`,
+    );
   }
   const groups = groupWindows(predictions, o.window ?? 'week');
   const asOf = o.asOf ?? groups[groups.length - 1]!.end;
   const contexts = new Map<string, VersionContext>();
   const windows: WindowEvidence[] = [];
   // Every settled window this model has, in one query: the lookup per run stays one round trip.
-  const settledRows = await store.db.selectFrom('window_evidence').select(['key', 'blob', 'settled_as_of'])
-    .where('model_version', 'in', [...new Set(predictions.map((p) => p.model_version))]).execute();
+  const settledRows = await store.db
+    .selectFrom('window_evidence')
+    .select(['key', 'blob', 'settled_as_of'])
+    .where('model_version', 'in', [...new Set(predictions.map((p) => p.model_version))])
+    .execute();
   const settledByKey = new Map(settledRows.map((r) => [r.key, r]));
   // How many of the endpoint's measurements were reported by each window's end: data ingested
   // late with an earlier reported date (a backfill) changes the count, and so the window's key.
-  const endpoint = (await store.db.selectFrom('model_versions').select('endpoint').where('id', '=', predictions[0]!.model_version).executeTakeFirstOrThrow()).endpoint;
-  const reported = (await store.db.selectFrom('measurements').select('reported_at').where('endpoint', '=', endpoint).execute()).map((m) => m.reported_at ?? '').sort();
+  const endpoint = (await store.db.selectFrom('model_versions').select('endpoint').where('id', '=', predictions[0]!.model_version).executeTakeFirstOrThrow())
+    .endpoint;
+  const reported = (await store.db.selectFrom('measurements').select('reported_at').where('endpoint', '=', endpoint).execute())
+    .map((m) => m.reported_at ?? '')
+    .sort();
   const reportedBy = (t: string) => upperBound(reported, t);
   for (const [i, g] of groups.entries()) {
     const versionId = majority(g.rows.map((r) => r.model_version));
@@ -102,7 +118,14 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
     // A settled window's evidence is computed once and reused (its inputs can no longer change).
     // The most recent windows are always recomputed: they carry the as-of label counts a decision reads.
     const recent = i >= groups.length - (o.recentWindows ?? RECENT_WINDOWS);
-    const key = hashOf({ schema: EVIDENCE_SCHEMA, version: versionId, window: g.label, kind: o.window ?? 'week', rows: g.rows.map((r) => r.id).sort(), reportedByEnd: reportedBy(g.end) });
+    const key = hashOf({
+      schema: EVIDENCE_SCHEMA,
+      version: versionId,
+      window: g.label,
+      kind: o.window ?? 'week',
+      rows: g.rows.map((r) => r.id).sort(),
+      reportedByEnd: reportedBy(g.end),
+    });
     const cached = recent ? null : await cachedEvidence(store, settledByKey.get(key), asOf);
     if (cached) {
       windows.push(cached);
@@ -115,7 +138,14 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
     if (!recent && settled(g, evidence, asOf)) await storeEvidence(store, key, versionId, g.label, evidence, asOf);
   }
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull({ model: o.model, asOf, window: o.window ?? 'week', windows })));
-  await recordEvent(store.db, { kind: 'monitor_run', model: o.model, versionId: null, actor: o.actor, reason: `${windows.length} windows as of ${asOf}`, payload: { blob, asOf, windows: windows.length } });
+  await recordEvent(store.db, {
+    kind: 'monitor_run',
+    model: o.model,
+    versionId: null,
+    actor: o.actor,
+    reason: `${windows.length} windows as of ${asOf}`,
+    payload: { blob, asOf, windows: windows.length },
+  });
   return { windows, blob };
 }
 
@@ -170,8 +200,11 @@ async function cachedEvidence(store: Store, row: { blob: string; settled_as_of: 
 
 async function storeEvidence(store: Store, key: string, versionId: string, window: string, e: WindowEvidence, asOf: string): Promise<void> {
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull(e)));
-  await store.db.insertInto('window_evidence').values({ key, model_version: versionId, window, blob, settled_as_of: asOf, created_at: nowIso() })
-    .onConflict((oc) => oc.column('key').doNothing()).execute();
+  await store.db
+    .insertInto('window_evidence')
+    .values({ key, model_version: versionId, window, blob, settled_as_of: asOf, created_at: nowIso() })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
 }
 
 async function loggedPredictions(store: Store, model: string, rows: Row<'predictions'>[]): Promise<Row<'predictions'>[]> {
@@ -244,10 +277,13 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
     trainKeys = t.inchikeys;
     scaffolds = t.scaffolds;
   }
-  const measurements: Measurement[] = await store.db.selectFrom('measurements as m')
+  const measurements: Measurement[] = await store.db
+    .selectFrom('measurements as m')
     .leftJoin('feature_cache as f', (j) => j.onRef('f.inchikey', '=', 'm.inchikey').on('f.feature_hash', '=', version.featureHash))
     .select(['m.id', 'm.inchikey', 'm.value', 'm.protocol_version', 'm.measured_at', 'm.reported_at', 'f.scaffold'])
-    .where('m.endpoint', '=', version.endpoint).where('m.qualifier', '=', '=').execute();
+    .where('m.endpoint', '=', version.endpoint)
+    .where('m.qualifier', '=', '=')
+    .execute();
   const byCompound = new Map<string, Measurement[]>();
   for (const m of measurements) (byCompound.get(m.inchikey) ?? byCompound.set(m.inchikey, []).get(m.inchikey)!).push(m);
   // The snapshot the version was built from: labels in it are not new, whichever split they fell in.
@@ -256,18 +292,28 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
   if (build) {
     const snap = await readSnapshotBlob(store.blobs, build.snapshot);
     const keys = new Set(snap.rows.map((r) => r.inchikey));
-    known = { measurements: new Set(snap.rows.flatMap((r) => r.measurements)), scaffolds: new Set(measurements.filter((m) => keys.has(m.inchikey) && m.scaffold !== null).map((m) => m.scaffold!)) };
+    known = {
+      measurements: new Set(snap.rows.flatMap((r) => r.measurements)),
+      scaffolds: new Set(measurements.filter((m) => keys.has(m.inchikey) && m.scaffold !== null).map((m) => m.scaffold!)),
+    };
   }
   const trainDescriptors = await descriptorColumns(store, version, trainKeys);
   const sampler = windowRandom(version.id, 'descriptor-reference');
   const baseline = report?.signalBaseline ?? null;
   return {
-    version, report, transform: endpoint.transform === 'log10' ? Math.log10 : (v: number) => v,
-    trainKeys: new Set(trainKeys), trainScaffolds: new Set(scaffolds), known,
-    trainDescriptors, descriptorReference: trainDescriptors.map((c) => subsample(c, DESCRIPTOR_REFERENCE_SIZE, sampler)),
-    measurements, byCompound,
+    version,
+    report,
+    transform: endpoint.transform === 'log10' ? Math.log10 : (v: number) => v,
+    trainKeys: new Set(trainKeys),
+    trainScaffolds: new Set(scaffolds),
+    known,
+    trainDescriptors,
+    descriptorReference: trainDescriptors.map((c) => subsample(c, DESCRIPTOR_REFERENCE_SIZE, sampler)),
+    measurements,
+    byCompound,
     baselineWidth: baselineWidthOf(report),
-    baseline, ...chemistryOf(baseline),
+    baseline,
+    ...chemistryOf(baseline),
   };
 }
 
@@ -279,8 +325,14 @@ async function descriptorColumns(store: Store, version: ModelVersion, keys: stri
   const rows: Array<Array<number | null>> = [];
   const unique = [...new Set(keys)];
   for (let i = 0; i < unique.length; i += 500) {
-    const part = await store.db.selectFrom('feature_cache').select('descriptors').where('feature_hash', '=', version.featureHash).where('inchikey', 'in', unique.slice(i, i + 500)).execute();
-    for (const r of part) rows.push(decodeJson(r.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${version.featureHash}` }));
+    const part = await store.db
+      .selectFrom('feature_cache')
+      .select('descriptors')
+      .where('feature_hash', '=', version.featureHash)
+      .where('inchikey', 'in', unique.slice(i, i + 500))
+      .execute();
+    for (const r of part)
+      rows.push(decodeJson(r.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${version.featureHash}` }));
   }
   return Array.from({ length: nd }, (_, d) => Float64Array.from(rows.map((r) => r[d]).filter((v): v is number => v !== null && Number.isFinite(v))));
 }
@@ -300,7 +352,9 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
     const ks = ks2samp(ref, cur, ref.length * cur.length > EXACT_KS_PAIRS ? 'asymp' : 'auto');
     descriptors.push({ descriptor: names[d]!, psi: psi(ref, cur).psi, ks: ks.statistic, ksPValue: ks.pValue, wasserstein: wasserstein1d(ref, cur) });
   });
-  const tests = await memoized(windowKey(ctx, g, rows, 'descriptors'), async () => descriptorDriftTests(ctx.descriptorReference, current, windowRandom(g.label, 'descriptors')));
+  const tests = await memoized(windowKey(ctx, g, rows, 'descriptors'), async () =>
+    descriptorDriftTests(ctx.descriptorReference, current, windowRandom(g.label, 'descriptors')),
+  );
   {
     let k = 0;
     current.forEach((cur, d) => {
@@ -319,7 +373,15 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   // Labels: exact measurements of the endpoint for these compounds, known by asOf.
   const measured = labelsFor(ctx, keys, asOf);
   const labelOf = new Map<string, { label: number; reportedAt: string | null }>();
-  for (const [k, list] of measured) labelOf.set(k, { label: mean(list.map((m) => ctx.transform(m.value))), reportedAt: list.map((m) => m.reported_at).filter(Boolean).sort()[0] ?? null });
+  for (const [k, list] of measured)
+    labelOf.set(k, {
+      label: mean(list.map((m) => ctx.transform(m.value))),
+      reportedAt:
+        list
+          .map((m) => m.reported_at)
+          .filter(Boolean)
+          .sort()[0] ?? null,
+    });
   const unlabelled = rows.filter((r) => !labelOf.has(r.inchikey));
   const oldest = unlabelled.length ? unlabelled.map((r) => r.requested_at).sort()[0]! : null;
 
@@ -334,7 +396,12 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae;
   const coverageOf = (rs: Row<'predictions'>[]) => {
     const covered = rs.filter((r) => r.lower !== null && r.upper !== null);
-    return covered.length ? covered.filter((r) => { const y = labelOf.get(r.inchikey)!.label; return y >= r.lower! && y <= r.upper!; }).length / covered.length : null;
+    return covered.length
+      ? covered.filter((r) => {
+          const y = labelOf.get(r.inchikey)!.label;
+          return y >= r.lower! && y <= r.upper!;
+        }).length / covered.length
+      : null;
   };
   if (evalRows.length >= 3 && baselineMae) {
     // Per chemical series: a decay confined to one series is invisible in the window's mean.
@@ -344,16 +411,28 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
       const key = seriesOf.get(r.inchikey) || '(acyclic)';
       (bySeries.get(key) ?? bySeries.set(key, []).get(key)!).push(r);
     }
-    performanceBySeries = [...bySeries.entries()].filter(([, rs]) => rs.length >= 5).map(([series, rs]) => {
-      const m = mae(rs.map((r) => labelOf.get(r.inchikey)!.label), rs.map((r) => r.value));
-      return { series, n: rs.length, mae: m, maeRatio: m / baselineMae, coverage: coverageOf(rs) };
-    }).sort((a, b) => b.maeRatio - a.maeRatio);
+    performanceBySeries = [...bySeries.entries()]
+      .filter(([, rs]) => rs.length >= 5)
+      .map(([series, rs]) => {
+        const m = mae(
+          rs.map((r) => labelOf.get(r.inchikey)!.label),
+          rs.map((r) => r.value),
+        );
+        return { series, n: rs.length, mae: m, maeRatio: m / baselineMae, coverage: coverageOf(rs) };
+      })
+      .sort((a, b) => b.maeRatio - a.maeRatio);
     const yTrue = evalRows.map((r) => labelOf.get(r.inchikey)!.label);
     const yPred = evalRows.map((r) => r.value);
     const m = mae(yTrue, yPred);
     performance = {
-      n: evalRows.length, mae: m, rmse: rmse(yTrue, yPred), spearman: spearman(yTrue, yPred), coverage: coverageOf(evalRows),
-      baselineMae, maeRatio: m / baselineMae, worstSeriesMaeRatio: performanceBySeries[0]?.maeRatio ?? null,
+      n: evalRows.length,
+      mae: m,
+      rmse: rmse(yTrue, yPred),
+      spearman: spearman(yTrue, yPred),
+      coverage: coverageOf(evalRows),
+      baselineMae,
+      maeRatio: m / baselineMae,
+      worstSeriesMaeRatio: performanceBySeries[0]?.maeRatio ?? null,
     };
   }
 
@@ -425,13 +504,26 @@ export function proxySignals(
 async function frameworks(store: Store, featureHash: string, keys: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < keys.length; i += 500) {
-    const rows = await store.db.selectFrom('feature_cache').select(['inchikey', 'framework']).where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
+    const rows = await store.db
+      .selectFrom('feature_cache')
+      .select(['inchikey', 'framework'])
+      .where('feature_hash', '=', featureHash)
+      .where('inchikey', 'in', keys.slice(i, i + 500))
+      .execute();
     for (const r of rows) out.set(r.inchikey, r.framework);
   }
   return out;
 }
 
-type Measurement = { id: string; inchikey: string; value: number; protocol_version: string; measured_at: string | null; reported_at: string | null; scaffold: string | null };
+type Measurement = {
+  id: string;
+  inchikey: string;
+  value: number;
+  protocol_version: string;
+  measured_at: string | null;
+  reported_at: string | null;
+  scaffold: string | null;
+};
 
 const knownBy = (m: Measurement, asOf: string) => !m.reported_at || m.reported_at <= asOf;
 
@@ -454,7 +546,10 @@ function newLabels(ctx: VersionContext, asOf: string) {
   const known = ctx.known;
   const fresh = ctx.measurements.filter((r) => knownBy(r, asOf) && (known ? !known.measurements.has(r.id) : !ctx.trainKeys.has(r.inchikey)));
   const seenScaffolds = known ? known.scaffolds : ctx.trainScaffolds;
-  const dates = fresh.map((r) => r.measured_at).filter((d): d is string => Boolean(d)).sort();
+  const dates = fresh
+    .map((r) => r.measured_at)
+    .filter((d): d is string => Boolean(d))
+    .sort();
   return {
     newLabels: fresh.length,
     newLabelsOnNewChemistry: fresh.filter((r) => r.scaffold !== null && !seenScaffolds.has(r.scaffold)).length,
@@ -497,7 +592,10 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
   // The assay's noise goes with the evidence, and an explanation in words, so a reader sees why a shift was or was not confirmed.
   const noiseText = `replicate noise ${noise.toPrecision(3)} (${dof > 0 ? `pooled replicate SD, ${dof} degrees of freedom` : 'default: no replicates'})`;
   const none: WindowEvidence['assay'] = {
-    references: [], medianReferenceShift: null, confirmedShift: false, replicateNoise: noise,
+    references: [],
+    medianReferenceShift: null,
+    confirmedShift: false,
+    replicateNoise: noise,
     explanation: `no reference compound measured under two versions of a protocol; ${noiseText}`,
   };
   const versionsByProtocol = new Map<string, string[]>();
@@ -515,13 +613,15 @@ function assayShift(ctx: VersionContext, asOf: string): WindowEvidence['assay'] 
     for (const [inchikey, perVersion] of by) {
       const before = perVersion.get(previous);
       const after = perVersion.get(latest);
-      if (before && after) references.push({ inchikey, from: previous, to: latest, before: mean(before), after: mean(after), shift: mean(after) - mean(before) });
+      if (before && after)
+        references.push({ inchikey, from: previous, to: latest, before: mean(before), after: mean(after), shift: mean(after) - mean(before) });
     }
     if (!references.length) continue;
     const shifts = references.map((r) => r.shift);
     const paired = pairedAssayShift(shifts);
     const f = (x: number | null) => (x === null ? 'n/a' : x.toPrecision(3));
-    const explanation = `${previous} → ${latest}: ${paired.referencesCompared} reference${paired.referencesCompared === 1 ? '' : 's'}, paired mean shift ${f(paired.pairedShift)} ` +
+    const explanation =
+      `${previous} → ${latest}: ${paired.referencesCompared} reference${paired.referencesCompared === 1 ? '' : 's'}, paired mean shift ${f(paired.pairedShift)} ` +
       `(95 % CI ${f(paired.shiftCiLow)} to ${f(paired.shiftCiHigh)}, p ${f(paired.shiftPValue)}); ${paired.confirmedShift ? 'confirmed' : 'not confirmed'}: a shift needs p < 0.001 with at least 3 references; ` +
       `these references detect ${f(paired.minimalDetectableShift)} or more with 80 % power; ${noiseText}`;
     const result = { references, medianReferenceShift: median(shifts), ...paired, replicateNoise: noise, explanation };
@@ -546,7 +646,10 @@ function baselineWidthOf(report: ValidationReport | null): number | null {
 
 /** The window's statistics against the model's own baseline (all null without one). */
 async function calibratedWindow(
-  store: Store, ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[],
+  store: Store,
+  ctx: VersionContext,
+  g: WindowGroup,
+  rows: Row<'predictions'>[],
   w: { seen: number[]; sims: number[]; values: number[]; labelOf: Map<string, { label: number }> },
 ): Promise<{ input: Partial<WindowEvidence['input']>; predictionShiftZ: number | null; errorEstimate: WindowEvidence['errorEstimate'] }> {
   const b = ctx.baseline;
@@ -559,15 +662,25 @@ async function calibratedWindow(
   const labelled = rows.filter((r) => w.labelOf.has(r.inchikey));
   return {
     input: {
-      unseenScaffoldBaseline: b.unseenScaffoldShare, unseenScaffoldExcess: unseen?.excess ?? null, unseenScaffoldP: unseen?.pValue ?? null,
-      lowSimilarityBaseline: b.lowSimilarityShare, lowSimilarityExcess: low?.excess ?? null, lowSimilarityP: low?.pValue ?? null,
+      unseenScaffoldBaseline: b.unseenScaffoldShare,
+      unseenScaffoldExcess: unseen?.excess ?? null,
+      unseenScaffoldP: unseen?.pValue ?? null,
+      lowSimilarityBaseline: b.lowSimilarityShare,
+      lowSimilarityExcess: low?.excess ?? null,
+      lowSimilarityP: low?.pValue ?? null,
       nearestSimilarityBaseline: b.nearestSimilarity.mean,
-      chemistryMmd: chemistry?.mmd2 ?? null, chemistryShiftP: chemistry?.pValue ?? null,
+      chemistryMmd: chemistry?.mmd2 ?? null,
+      chemistryShiftP: chemistry?.pValue ?? null,
     },
     predictionShiftZ: b.prediction.sd > 0 && w.values.length ? (mean(w.values) - b.prediction.mean) / (b.prediction.sd / Math.sqrt(w.values.length)) : null,
     errorEstimate: b.lossModel
-      ? errorEstimate(b.lossModel, withInputs.map((r) => r.uncertainty!), withInputs.map((r) => r.max_similarity!), baselineMae,
-        labelled.map((r) => Math.abs(w.labelOf.get(r.inchikey)!.label - r.value)))
+      ? errorEstimate(
+          b.lossModel,
+          withInputs.map((r) => r.uncertainty!),
+          withInputs.map((r) => r.max_similarity!),
+          baselineMae,
+          labelled.map((r) => Math.abs(w.labelOf.get(r.inchikey)!.label - r.value)),
+        )
       : null,
   };
 }
@@ -590,12 +703,23 @@ function windowKey(ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>
   return hashOf({ what, version: ctx.version.id, label: g.label, ids: rows.map((r) => r.id).sort() });
 }
 
-async function chemistryOfWindow(store: Store, ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): Promise<{ mmd2: number; pValue: number } | null> {
+async function chemistryOfWindow(
+  store: Store,
+  ctx: VersionContext,
+  g: WindowGroup,
+  rows: Row<'predictions'>[],
+): Promise<{ mmd2: number; pValue: number } | null> {
   const b = ctx.baseline;
   if (!b || !ctx.chemistryReference) return null;
   return memoized(windowKey(ctx, g, rows, 'chemistry'), async () => {
     const fps = await fingerprintsOf(store, ctx.version.featureHash, [...new Set(rows.map((r) => r.inchikey))]);
-    return chemistryShift(ctx.chemistryReference!, fps, b.chemistryReference.fingerprintWords, windowRandom(g.label, 'chemistry'), ctx.chemistryGram ?? undefined);
+    return chemistryShift(
+      ctx.chemistryReference!,
+      fps,
+      b.chemistryReference.fingerprintWords,
+      windowRandom(g.label, 'chemistry'),
+      ctx.chemistryGram ?? undefined,
+    );
   });
 }
 
@@ -611,7 +735,12 @@ function chemistryOf(b: SignalBaseline | null): Pick<VersionContext, 'chemistryR
 async function fingerprintsOf(store: Store, featureHash: string, keys: string[]): Promise<Uint32Array> {
   const parts: Uint32Array[] = [];
   for (let i = 0; i < keys.length; i += 500) {
-    const rows = await store.db.selectFrom('feature_cache').select('fingerprint').where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
+    const rows = await store.db
+      .selectFrom('feature_cache')
+      .select('fingerprint')
+      .where('feature_hash', '=', featureHash)
+      .where('inchikey', 'in', keys.slice(i, i + 500))
+      .execute();
     for (const r of rows) parts.push(fingerprintFromHex(r.fingerprint));
   }
   const words = parts[0]?.length ?? 0;

@@ -16,9 +16,7 @@ import { closestPaths, EVIDENCE_PATHS, isEvidencePath, readEvidence, type Eviden
 export type Operator = '>' | '>=' | '<' | '<=' | '==' | '!=';
 export const OPERATORS: readonly Operator[] = ['>', '>=', '<', '<=', '==', '!='];
 
-export type Condition =
-  | { kind: 'compare'; path: EvidencePath; op: Operator; value: number | boolean }
-  | { kind: 'and' | 'or'; terms: Condition[] };
+export type Condition = { kind: 'compare'; path: EvidencePath; op: Operator; value: number | boolean } | { kind: 'and' | 'or'; terms: Condition[] };
 
 /** A malformed condition: the message says what is wrong and where (column, 1-based). */
 export class ConditionSyntaxError extends Error {
@@ -42,7 +40,17 @@ function tokenize(text: string): Token[] {
     const col = i + 1;
     if (!m) {
       const rest = text.slice(i);
-      const hint = rest.startsWith('&&') ? ' (write "and")' : rest.startsWith('||') ? ' (write "or")' : rest.startsWith('=>') ? ' (did you mean >=?)' : rest.startsWith('=<') ? ' (did you mean <=?)' : rest.startsWith('=') ? ' (compare with ==)' : '';
+      const hint = rest.startsWith('&&')
+        ? ' (write "and")'
+        : rest.startsWith('||')
+          ? ' (write "or")'
+          : rest.startsWith('=>')
+            ? ' (did you mean >=?)'
+            : rest.startsWith('=<')
+              ? ' (did you mean <=?)'
+              : rest.startsWith('=')
+                ? ' (compare with ==)'
+                : '';
       throw new ConditionSyntaxError(`unexpected "${rest.slice(0, 12)}" at column ${col}${hint}`);
     }
     i = re.lastIndex;
@@ -92,7 +100,8 @@ export function parseCondition(text: string): Condition {
     const t = peek();
     if (t?.type === '(') {
       // The parser recurses per parenthesis: bound it before the stack is.
-      if (++depth > MAX_CONDITION_DEPTH) throw new ConditionSyntaxError(`nests parentheses more than ${MAX_CONDITION_DEPTH} deep (at column ${t.col}); simplify the condition`);
+      if (++depth > MAX_CONDITION_DEPTH)
+        throw new ConditionSyntaxError(`nests parentheses more than ${MAX_CONDITION_DEPTH} deep (at column ${t.col}); simplify the condition`);
       pos++;
       const inner = group();
       depth--;
@@ -120,7 +129,8 @@ export function parseCondition(text: string): Condition {
     pos++;
     const op = o.text as Operator;
     const v = peek();
-    if (v?.type !== 'number' && v?.type !== 'bool') throw new ConditionSyntaxError(`expected a number or true/false after "${path} ${op}" but found ${where(v)}`);
+    if (v?.type !== 'number' && v?.type !== 'bool')
+      throw new ConditionSyntaxError(`expected a number or true/false after "${path} ${op}" but found ${where(v)}`);
     pos++;
     const kind = EVIDENCE_PATHS[path];
     if (kind === 'boolean') {
@@ -174,12 +184,18 @@ export function evaluateCondition(c: Condition, evidence: WindowEvidence): Condi
     if (v === null || v === undefined) return false;
     switch (x.op) {
       // Loading checked that ordering operators only meet numeric paths and number literals.
-      case '>': return (v as number) > (x.value as number);
-      case '>=': return (v as number) >= (x.value as number);
-      case '<': return (v as number) < (x.value as number);
-      case '<=': return (v as number) <= (x.value as number);
-      case '==': return v === x.value;
-      case '!=': return v !== x.value;
+      case '>':
+        return (v as number) > (x.value as number);
+      case '>=':
+        return (v as number) >= (x.value as number);
+      case '<':
+        return (v as number) < (x.value as number);
+      case '<=':
+        return (v as number) <= (x.value as number);
+      case '==':
+        return v === x.value;
+      case '!=':
+        return v !== x.value;
     }
   };
   const unmeasurable = (Object.keys(values) as EvidencePath[]).filter((p) => values[p] === null);

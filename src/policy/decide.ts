@@ -72,7 +72,17 @@ export function evaluateRule(rule: PolicyRule, history: readonly WindowEvidence[
   const windowsTrue = windows.filter((w) => w.holds).length;
   // Fewer than n windows of history: count what there is; k true windows are still needed.
   const triggered = windowsTrue >= rule.sustained.k;
-  return { rule: rule.name, action: rule.action, when: rule.when, k: rule.sustained.k, n: rule.sustained.n, windowsSeen: windows.length, windowsTrue, triggered, windows };
+  return {
+    rule: rule.name,
+    action: rule.action,
+    when: rule.when,
+    k: rule.sustained.k,
+    n: rule.sustained.n,
+    windowsSeen: windows.length,
+    windowsTrue,
+    triggered,
+    windows,
+  };
 }
 
 function checkHistory(policy: Policy, history: readonly WindowEvidence[]): WindowEvidence {
@@ -80,15 +90,27 @@ function checkHistory(policy: Policy, history: readonly WindowEvidence[]): Windo
   if (!current) throw new RotguardError('no_evidence', 'a decision needs at least one window of evidence (the current window last)');
   for (const [i, e] of history.entries()) {
     if (!governs(policy, e.model)) {
-      throw new RotguardError('policy_model_mismatch', `policy ${policy.name} governs ${describeScope(policy)}, but window ${e.window.label} is evidence for ${e.model}`, { field: `history[${i}].model` });
+      throw new RotguardError(
+        'policy_model_mismatch',
+        `policy ${policy.name} governs ${describeScope(policy)}, but window ${e.window.label} is evidence for ${e.model}`,
+        { field: `history[${i}].model` },
+      );
     }
     if (e.model !== current.model) {
-      throw new RotguardError('history_mixed_models', `window ${e.window.label} is evidence for ${e.model} but the current window is for ${current.model}; sustained rules count windows of one model version`, { field: `history[${i}].model` });
+      throw new RotguardError(
+        'history_mixed_models',
+        `window ${e.window.label} is evidence for ${e.model} but the current window is for ${current.model}; sustained rules count windows of one model version`,
+        { field: `history[${i}].model` },
+      );
     }
     const prev = history[i - 1];
     // Equal ends are allowed: overlapping prediction requests (per-request windows) can finish in the same millisecond.
     if (prev && Date.parse(prev.window.end) > Date.parse(e.window.end)) {
-      throw new RotguardError('history_out_of_order', `windows must be oldest first (by their end): ${prev.window.label} (end ${prev.window.end}) comes before ${e.window.label} (end ${e.window.end})`, { field: `history[${i}].window.end` });
+      throw new RotguardError(
+        'history_out_of_order',
+        `windows must be oldest first (by their end): ${prev.window.label} (end ${prev.window.end}) comes before ${e.window.label} (end ${e.window.end})`,
+        { field: `history[${i}].window.end` },
+      );
     }
   }
   return current;

@@ -44,17 +44,33 @@ export async function decideNow(store: Store, o: DecideOptions): Promise<Decisio
 /** The model a decision governs: the one named (checked against the policy's scope), or the policy's own. */
 export async function governedModel(store: Store, policy: Policy, named?: string): Promise<string> {
   const model = named ?? policy.model;
-  if (!model) throw new RotguardError('usage', `policy ${policy.name} applies to ${describeScope(policy)}: say which model (--model), or decide for all of them`);
-  const row = await store.db.selectFrom('model_versions').select(['model', 'endpoint', 'team']).where('model', '=', model).orderBy('version', 'desc').executeTakeFirst();
+  if (!model)
+    throw new RotguardError('usage', `policy ${policy.name} applies to ${describeScope(policy)}: say which model (--model), or decide for all of them`);
+  const row = await store.db
+    .selectFrom('model_versions')
+    .select(['model', 'endpoint', 'team'])
+    .where('model', '=', model)
+    .orderBy('version', 'desc')
+    .executeTakeFirst();
   if (!row) throw new RotguardError('unknown_model', `no model named ${model}; see "rotguard models list"`);
-  if (!policyGoverns(policy, row)) throw new RotguardError('policy_model_mismatch', `policy ${policy.name} applies to ${describeScope(policy)}, not to ${model} (endpoint ${row.endpoint}, team ${row.team})`, { field: 'model' });
+  if (!policyGoverns(policy, row))
+    throw new RotguardError(
+      'policy_model_mismatch',
+      `policy ${policy.name} applies to ${describeScope(policy)}, not to ${model} (endpoint ${row.endpoint}, team ${row.team})`,
+      { field: 'model' },
+    );
   return model;
 }
 
 /** Every model with a champion that the policy governs, by name. */
 export async function governedModels(store: Store, policy: Policy): Promise<string[]> {
-  const rows = await store.db.selectFrom('model_aliases as a').innerJoin('model_versions as v', 'v.id', 'a.version_id')
-    .select(['v.model', 'v.endpoint', 'v.team']).where('a.alias', '=', 'champion').orderBy('v.model').execute();
+  const rows = await store.db
+    .selectFrom('model_aliases as a')
+    .innerJoin('model_versions as v', 'v.id', 'a.version_id')
+    .select(['v.model', 'v.endpoint', 'v.team'])
+    .where('a.alias', '=', 'champion')
+    .orderBy('v.model')
+    .execute();
   return rows.filter((r) => policyGoverns(policy, r)).map((r) => r.model);
 }
 
@@ -79,9 +95,21 @@ async function evaluatePolicy(store: Store, o: DecideOptions & { model: string }
 async function recordDecision(trx: Transaction<Database>, model: string, d: Evaluated, actor: string): Promise<void> {
   const { decision } = d;
   await recordEvent(trx, {
-    kind: 'decision', model, versionId: d.versionId, actor, reason: decision.reason,
+    kind: 'decision',
+    model,
+    versionId: d.versionId,
+    actor,
+    reason: decision.reason,
     // Not-measurable evidence (NaN) is stored as null, as in the monitoring run's blob.
-    payload: nonFiniteAsNull({ action: decision.action, policy: decision.policy, policyHash: decision.policyHash, window: decision.window, windowKind: d.windowKind, monitorRun: d.monitorRun, decision }),
+    payload: nonFiniteAsNull({
+      action: decision.action,
+      policy: decision.policy,
+      policyHash: decision.policyHash,
+      window: decision.window,
+      windowKind: d.windowKind,
+      monitorRun: d.monitorRun,
+      decision,
+    }),
   });
 }
 
@@ -101,24 +129,46 @@ export async function applyPolicy(store: Store, o: DecideOptions & { recipeOut?:
   // there is never a recorded freeze decision without the freeze.
   await withModelLock(store, model, async (trx) => {
     await recordDecision(trx, model, evaluated, o.actor);
-    if (decision.action === 'freeze') await recordFreeze(trx, { model, versionId, actor: o.actor, reason: decision.reason, payload: { policyHash: decision.policyHash, window: decision.window } });
+    if (decision.action === 'freeze')
+      await recordFreeze(trx, {
+        model,
+        versionId,
+        actor: o.actor,
+        reason: decision.reason,
+        payload: { policyHash: decision.policyHash, window: decision.window },
+      });
   });
   if (decision.action === 'freeze') return { decision, frozen: true, recipe: null, recipePath: null };
   if (decision.action === 'retrain') {
-    const build = await store.db.selectFrom('model_versions as v').innerJoin('builds as b', 'b.hash', 'v.build_hash').select(['b.hash', 'b.recipe', 'b.snapshot']).where('v.id', '=', versionId).executeTakeFirst();
+    const build = await store.db
+      .selectFrom('model_versions as v')
+      .innerJoin('builds as b', 'b.hash', 'v.build_hash')
+      .select(['b.hash', 'b.recipe', 'b.snapshot'])
+      .where('v.id', '=', versionId)
+      .executeTakeFirst();
     if (!build) throw new RotguardError('no_recipe', `${versionId} was not built by rotguard (imported?): there is no recipe to retrain from`);
     const last = decodeStoredRecipe(build.recipe, build.hash);
     const snap = await store.db.selectFrom('snapshots').select('definition').where('hash', '=', build.snapshot).executeTakeFirstOrThrow();
     const def = decodeJson(snap.definition, snapshotDefinitionDecoder, { kind: 'row', what: 'definition of snapshot', id: build.snapshot });
     const recipe = retrainRecipe(decision, last, decision.window.end, {
       snapshotWindow: {
-        protocols: def.protocolVersions, sites: def.sites, teams: def.teams, measuredFrom: def.measuredFrom, measuredTo: def.measuredTo, reportedBy: def.reportedBy,
-        aggregate: def.aggregation.method, censored: def.aggregation.censored,
+        protocols: def.protocolVersions,
+        sites: def.sites,
+        teams: def.teams,
+        measuredFrom: def.measuredFrom,
+        measuredTo: def.measuredTo,
+        reportedBy: def.reportedBy,
+        aggregate: def.aggregation.method,
+        censored: def.aggregation.censored,
       },
     });
     let recipePath: string | null = null;
     if (o.recipeOut) {
-      writeFileSync(o.recipeOut, `# emitted by rotguard policy apply: ${decision.reason.split('\n')[0]}\n# policy ${decision.policy} ${decision.policyHash.slice(0, 12)}, window ${decision.window.label}\n` + stringify(recipeDocument(recipe)));
+      writeFileSync(
+        o.recipeOut,
+        `# emitted by rotguard policy apply: ${decision.reason.split('\n')[0]}\n# policy ${decision.policy} ${decision.policyHash.slice(0, 12)}, window ${decision.window.label}\n` +
+          stringify(recipeDocument(recipe)),
+      );
       recipePath = o.recipeOut;
     }
     return { decision, frozen: false, recipe, recipePath };
@@ -146,10 +196,21 @@ export async function retrainBasis(db: Db, model: string, overrideReason: string
 }
 
 /** Checks the retrain basis again and logs it, inside the caller's transaction (which holds the model's lock). */
-export async function recordRetrainBasis(trx: Transaction<Database>, model: string, overrideReason: string | undefined, actor: string): Promise<RetrainBasis | null> {
+export async function recordRetrainBasis(
+  trx: Transaction<Database>,
+  model: string,
+  overrideReason: string | undefined,
+  actor: string,
+): Promise<RetrainBasis | null> {
   const basis = await retrainBasis(trx, model, overrideReason);
   if (!basis) return null;
-  await recordEvent(trx, { kind: basis.kind === 'decision' ? 'retrain_by_decision' : 'retrain_override', model, versionId: basis.champion, actor, reason: basis.reason });
+  await recordEvent(trx, {
+    kind: basis.kind === 'decision' ? 'retrain_by_decision' : 'retrain_override',
+    model,
+    versionId: basis.champion,
+    actor,
+    reason: basis.reason,
+  });
   return { kind: basis.kind, reason: basis.reason };
 }
 

@@ -25,13 +25,29 @@ const trail: Decoder<WindowTrail> = d.object({
 const ruleAction = d.literal('watch', 'freeze', 'retrain');
 
 const outcome: Decoder<RuleOutcome> = d.object({
-  rule: d.string, action: ruleAction, when: d.string, k: d.integer, n: d.integer, windowsSeen: d.integer, windowsTrue: d.integer,
-  triggered: d.boolean, windows: d.array(trail),
+  rule: d.string,
+  action: ruleAction,
+  when: d.string,
+  k: d.integer,
+  n: d.integer,
+  windowsSeen: d.integer,
+  windowsTrue: d.integer,
+  triggered: d.boolean,
+  windows: d.array(trail),
 });
 
 const maturity: Decoder<MaturityResult> = d.object({
   passed: d.boolean,
-  checks: d.array(d.object({ check: d.string, value: d.nullable(d.reportNumber), threshold: d.number, comparison: d.literal('>=', '<='), passed: d.boolean, describe: d.string })),
+  checks: d.array(
+    d.object({
+      check: d.string,
+      value: d.nullable(d.reportNumber),
+      threshold: d.number,
+      comparison: d.literal('>=', '<='),
+      passed: d.boolean,
+      describe: d.string,
+    }),
+  ),
 });
 
 export const decisionDecoder: Decoder<Decision> = d.object({

@@ -79,7 +79,7 @@ export const EVIDENCE_PATHS = {
 } as const satisfies { [P in NumericPath]: 'number' } & { [P in BooleanPath]: 'boolean' };
 
 export function isEvidencePath(path: string): path is EvidencePath {
-  return  Object.hasOwn(EVIDENCE_PATHS, path);
+  return Object.hasOwn(EVIDENCE_PATHS, path);
 }
 
 /**
@@ -102,7 +102,11 @@ export function readEvidence(evidence: WindowEvidence, path: EvidencePath): numb
 export function closestPaths(path: string, max = 2): EvidencePath[] {
   const scored = (Object.keys(EVIDENCE_PATHS) as EvidencePath[]).map((p) => ({ p, d: editDistance(path.toLowerCase(), p.toLowerCase()) }));
   const limit = Math.max(3, Math.floor(path.length / 3));
-  return scored.filter((s) => s.d <= limit).sort((a, b) => a.d - b.d || (a.p < b.p ? -1 : 1)).slice(0, max).map((s) => s.p);
+  return scored
+    .filter((s) => s.d <= limit)
+    .sort((a, b) => a.d - b.d || (a.p < b.p ? -1 : 1))
+    .slice(0, max)
+    .map((s) => s.p);
 }
 
 function editDistance(a: string, b: string): number {

@@ -38,10 +38,34 @@ export interface MaturityResult {
 /** Each check: its policy-file key, its field in MaturityGate, and what it measures. */
 export const MATURITY_CHECKS = [
   { key: 'min_new_labels', field: 'minNewLabels', kind: 'count', what: 'new labels', read: (e: WindowEvidence) => e.labels.newLabels },
-  { key: 'min_labels_on_new_chemistry', field: 'minLabelsOnNewChemistry', kind: 'count', what: 'new labels on new chemistry', read: (e: WindowEvidence) => e.labels.newLabelsOnNewChemistry },
-  { key: 'min_label_age_spread_days', field: 'minLabelAgeSpreadDays', kind: 'days', what: 'days between the earliest and latest new label', read: (e: WindowEvidence) => e.labels.labelAgeSpreadDays },
-  { key: 'single_protocol_version', field: 'singleProtocolVersion', kind: 'flag', what: 'protocol versions among the new labels', read: (e: WindowEvidence) => e.labels.protocolVersions.length },
-] as const satisfies ReadonlyArray<{ key: string; field: keyof MaturityGate; kind: 'count' | 'days' | 'flag'; what: string; read: (e: WindowEvidence) => number | null }>;
+  {
+    key: 'min_labels_on_new_chemistry',
+    field: 'minLabelsOnNewChemistry',
+    kind: 'count',
+    what: 'new labels on new chemistry',
+    read: (e: WindowEvidence) => e.labels.newLabelsOnNewChemistry,
+  },
+  {
+    key: 'min_label_age_spread_days',
+    field: 'minLabelAgeSpreadDays',
+    kind: 'days',
+    what: 'days between the earliest and latest new label',
+    read: (e: WindowEvidence) => e.labels.labelAgeSpreadDays,
+  },
+  {
+    key: 'single_protocol_version',
+    field: 'singleProtocolVersion',
+    kind: 'flag',
+    what: 'protocol versions among the new labels',
+    read: (e: WindowEvidence) => e.labels.protocolVersions.length,
+  },
+] as const satisfies ReadonlyArray<{
+  key: string;
+  field: keyof MaturityGate;
+  kind: 'count' | 'days' | 'flag';
+  what: string;
+  read: (e: WindowEvidence) => number | null;
+}>;
 
 /** Evaluates the gate on the current window; only the checks the policy sets are run. */
 export function checkMaturity(gate: MaturityGate, evidence: WindowEvidence): MaturityResult {
@@ -54,11 +78,25 @@ export function checkMaturity(gate: MaturityGate, evidence: WindowEvidence): Mat
     if (c.kind === 'flag') {
       const versions = evidence.labels.protocolVersions;
       const passed = value !== null && value <= 1;
-      checks.push({ check: c.key, value, threshold: 1, comparison: '<=', passed, describe: `${value ?? 'unknown'} ${c.what}${versions.length ? ` (${versions.join(', ')})` : ''}, at most 1 allowed` });
+      checks.push({
+        check: c.key,
+        value,
+        threshold: 1,
+        comparison: '<=',
+        passed,
+        describe: `${value ?? 'unknown'} ${c.what}${versions.length ? ` (${versions.join(', ')})` : ''}, at most 1 allowed`,
+      });
     } else {
       const threshold = setting as number;
       const passed = value !== null && value >= threshold;
-      checks.push({ check: c.key, value, threshold, comparison: '>=', passed, describe: `${value === null ? 'not measurable:' : value} ${c.what}, at least ${threshold} needed` });
+      checks.push({
+        check: c.key,
+        value,
+        threshold,
+        comparison: '>=',
+        passed,
+        describe: `${value === null ? 'not measurable:' : value} ${c.what}, at least ${threshold} needed`,
+      });
     }
   }
   return { passed: checks.every((c) => c.passed), checks };

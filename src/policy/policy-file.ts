@@ -116,14 +116,19 @@ export function validatePolicy(doc: unknown, file?: string, locate: LineLocator 
   const policyName = name(d.policy, ['policy'], 'policy');
   let model: string | null = null;
   let appliesTo: PolicyScope | null = null;
-  if (d.model !== undefined && d.applies_to !== undefined) fail(['applies_to'], 'give either model (one model) or applies_to (endpoint, team, models pattern), not both');
+  if (d.model !== undefined && d.applies_to !== undefined)
+    fail(['applies_to'], 'give either model (one model) or applies_to (endpoint, team, models pattern), not both');
   if (d.applies_to !== undefined) {
     const a = mapping(d.applies_to, ['applies_to'], 'applies_to ({ endpoint, team, models })');
     onlyKeys(a, ['applies_to'], ['endpoint', 'team', 'models']);
     appliesTo = {};
     for (const key of ['endpoint', 'team'] as const) if (a[key] !== undefined) appliesTo[key] = name(a[key], ['applies_to', key], `applies_to.${key}`);
     if (a.models !== undefined) {
-      if (typeof a.models !== 'string' || !/^[a-z0-9*][a-z0-9_*-]{0,63}$/.test(a.models)) fail(['applies_to', 'models'], `applies_to.models must be a model name pattern (lower-case letters, digits, -, _ and *), got ${JSON.stringify(a.models)}`);
+      if (typeof a.models !== 'string' || !/^[a-z0-9*][a-z0-9_*-]{0,63}$/.test(a.models))
+        fail(
+          ['applies_to', 'models'],
+          `applies_to.models must be a model name pattern (lower-case letters, digits, -, _ and *), got ${JSON.stringify(a.models)}`,
+        );
       appliesTo.models = a.models as string;
     }
     if (!Object.keys(appliesTo).length) fail(['applies_to'], 'applies_to names no endpoint, team or models pattern: it would govern every model; say which');
@@ -141,7 +146,8 @@ export function validatePolicy(doc: unknown, file?: string, locate: LineLocator 
     if (seen.has(ruleName)) fail(at('name'), `two rules are named "${ruleName}"; rule names must be unique`);
     seen.add(ruleName);
 
-    if (typeof r.when !== 'string') fail(at('when'), `rule ${ruleName}: when must be a condition such as "performance.maeRatio > 1.3", got ${JSON.stringify(r.when)}`);
+    if (typeof r.when !== 'string')
+      fail(at('when'), `rule ${ruleName}: when must be a condition such as "performance.maeRatio > 1.3", got ${JSON.stringify(r.when)}`);
     let condition: Condition;
     try {
       condition = parseCondition(r.when as string);
@@ -157,13 +163,20 @@ export function validatePolicy(doc: unknown, file?: string, locate: LineLocator 
       onlyKeys(s, at('sustained'), ['k', 'n']);
       const int = (v: unknown, key: 'k' | 'n') => {
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_SUSTAINED_N) {
-          fail(at('sustained', key), `rule ${ruleName}: sustained.${key} must be a whole number of windows from 1 to ${MAX_SUSTAINED_N}, got ${JSON.stringify(v)}`);
+          fail(
+            at('sustained', key),
+            `rule ${ruleName}: sustained.${key} must be a whole number of windows from 1 to ${MAX_SUSTAINED_N}, got ${JSON.stringify(v)}`,
+          );
         }
         return v as number;
       };
       k = int(s.k, 'k');
       n = int(s.n, 'n');
-      if (k > n) fail(at('sustained', 'k'), `rule ${ruleName}: sustained.k (${k}) cannot exceed sustained.n (${n}): a condition cannot hold in more windows than are looked at`);
+      if (k > n)
+        fail(
+          at('sustained', 'k'),
+          `rule ${ruleName}: sustained.k (${k}) cannot exceed sustained.n (${n}): a condition cannot hold in more windows than are looked at`,
+        );
     }
 
     if (!RULE_ACTIONS.includes(r.action as RuleAction)) {
@@ -175,7 +188,11 @@ export function validatePolicy(doc: unknown, file?: string, locate: LineLocator 
   let maturity: MaturityGate | null = null;
   if (d.maturity !== undefined && d.maturity !== null) {
     const m = mapping(d.maturity, ['maturity'], 'maturity');
-    onlyKeys(m, ['maturity'], MATURITY_CHECKS.map((c) => c.key));
+    onlyKeys(
+      m,
+      ['maturity'],
+      MATURITY_CHECKS.map((c) => c.key),
+    );
     const gate: MaturityGate = {};
     for (const c of MATURITY_CHECKS) {
       const v = m[c.key];
@@ -185,7 +202,8 @@ export function validatePolicy(doc: unknown, file?: string, locate: LineLocator 
         if (v) gate.singleProtocolVersion = true; // false checks nothing: normalized away
       } else {
         const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (c.kind === 'days' || Number.isInteger(v));
-        if (!ok) fail(['maturity', c.key], `maturity.${c.key} must be a ${c.kind === 'count' ? 'whole number' : 'number of days'} ≥ 0, got ${JSON.stringify(v)}`);
+        if (!ok)
+          fail(['maturity', c.key], `maturity.${c.key} must be a ${c.kind === 'count' ? 'whole number' : 'number of days'} ≥ 0, got ${JSON.stringify(v)}`);
         gate[c.field] = v as number;
       }
     }
@@ -225,7 +243,16 @@ export function policyGoverns(p: Policy, m: { model: string; endpoint: string; t
   const a = p.appliesTo!;
   if (a.endpoint !== undefined && a.endpoint !== m.endpoint) return false;
   if (a.team !== undefined && a.team !== m.team) return false;
-  if (a.models !== undefined && !new RegExp(`^${a.models.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`).test(m.model)) return false;
+  if (
+    a.models !== undefined &&
+    !new RegExp(
+      `^${a.models
+        .split('*')
+        .map((x) => x.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(m.model)
+  )
+    return false;
   return true;
 }
 
@@ -233,5 +260,11 @@ export function policyGoverns(p: Policy, m: { model: string; endpoint: string; t
 export function describeScope(p: Policy): string {
   if (p.model !== null) return `model ${p.model}`;
   const a = p.appliesTo!;
-  return [a.models !== undefined ? `models ${a.models}` : 'every model', a.endpoint !== undefined ? `of endpoint ${a.endpoint}` : '', a.team !== undefined ? `of team ${a.team}` : ''].filter(Boolean).join(' ');
+  return [
+    a.models !== undefined ? `models ${a.models}` : 'every model',
+    a.endpoint !== undefined ? `of endpoint ${a.endpoint}` : '',
+    a.team !== undefined ? `of team ${a.team}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }

@@ -26,7 +26,11 @@ function isoDate(value: string): string {
 
 export function retrainRecipe(decision: Decision, last: Recipe, windowEnd: string, options: RetrainOptions = {}): Recipe {
   if (decision.action !== 'retrain') {
-    throw new RotguardError('not_a_retrain', `decision for window ${decision.window.label} is ${decision.action}, not retrain; a retrain without one needs an override reason`, { field: 'decision.action' });
+    throw new RotguardError(
+      'not_a_retrain',
+      `decision for window ${decision.window.label} is ${decision.action}, not retrain; a retrain without one needs an override reason`,
+      { field: 'decision.action' },
+    );
   }
   if (decision.model !== last.model && !decision.model.startsWith(`${last.model}@`)) {
     throw new RotguardError('recipe_model_mismatch', `the decision is for ${decision.model} but the recipe builds ${last.model}`, { field: 'model' });
@@ -36,12 +40,20 @@ export function retrainRecipe(decision: Decision, last: Recipe, windowEnd: strin
   if ('window' in last.dataset) base = last.dataset.window;
   else if (options.snapshotWindow) base = options.snapshotWindow;
   else {
-    throw new RotguardError('retrain_needs_window', `the last recipe of ${last.model} names snapshot ${last.dataset.snapshot.slice(0, 12)}; pass that snapshot's selection (snapshotWindow) so the window can be moved`, { field: 'dataset' });
+    throw new RotguardError(
+      'retrain_needs_window',
+      `the last recipe of ${last.model} names snapshot ${last.dataset.snapshot.slice(0, 12)}; pass that snapshot's selection (snapshotWindow) so the window can be moved`,
+      { field: 'dataset' },
+    );
   }
   for (const key of ['measuredTo', 'reportedBy'] as const) {
     const before = base[key];
     if (before !== undefined && before > end) {
-      throw new RotguardError('retrain_window_shrinks', `the last recipe already has dataset.${key === 'measuredTo' ? 'measured_to' : 'reported_by'} ${before}, after the window end ${end}; a retrain never trains on less`, { field: `dataset.${key === 'measuredTo' ? 'measured_to' : 'reported_by'}` });
+      throw new RotguardError(
+        'retrain_window_shrinks',
+        `the last recipe already has dataset.${key === 'measuredTo' ? 'measured_to' : 'reported_by'} ${before}, after the window end ${end}; a retrain never trains on less`,
+        { field: `dataset.${key === 'measuredTo' ? 'measured_to' : 'reported_by'}` },
+      );
     }
   }
   const window: DatasetWindow = structuredClone(base);
@@ -90,7 +102,9 @@ export function recipeDocument(r: Recipe): Record<string, unknown> {
     algorithm: r.algorithm,
     params: structuredClone(r.params),
     seed: r.seed,
-    ...(r.tuning ? { tuning: { method: r.tuning.method, folds: r.tuning.folds, seed: r.tuning.seed, metric: r.tuning.metric, grid: structuredClone(r.tuning.grid) } } : {}),
+    ...(r.tuning
+      ? { tuning: { method: r.tuning.method, folds: r.tuning.folds, seed: r.tuning.seed, metric: r.tuning.metric, grid: structuredClone(r.tuning.grid) } }
+      : {}),
   };
 }
 

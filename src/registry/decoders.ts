@@ -57,21 +57,41 @@ export interface OnnxFeatureContract {
 export type FeatureContract = BuiltFeatureContract | OnnxFeatureContract;
 
 export const buildEnvironmentDecoder: Decoder<BuildEnvironment> = d.object({
-  rotguard: d.string, codeSha256: d.string, lockfileSha256: d.nullable(d.string), rdkit: d.string, node: d.string, platform: d.string,
+  rotguard: d.string,
+  codeSha256: d.string,
+  lockfileSha256: d.nullable(d.string),
+  rdkit: d.string,
+  node: d.string,
+  platform: d.string,
 });
 
 const builtLineage = d.object({
-  snapshot: d.string, featureHash: d.string, splitRule: splitRuleDecoder, seed: d.integer, environment: buildEnvironmentDecoder,
-  trainingSet: d.sha256, missing: d.array(d.string),
+  snapshot: d.string,
+  featureHash: d.string,
+  splitRule: splitRuleDecoder,
+  seed: d.integer,
+  environment: buildEnvironmentDecoder,
+  trainingSet: d.sha256,
+  missing: d.array(d.string),
 });
 
 const importedLineage = d.object({
-  onnxSha256: d.sha256, imageDigest: d.optional(d.string), lockfileSha256: d.optional(d.string), snapshot: d.optional(d.string),
-  split: d.optional(d.string), seed: d.optional(d.integer), missing: d.array(d.string),
+  onnxSha256: d.sha256,
+  imageDigest: d.optional(d.string),
+  lockfileSha256: d.optional(d.string),
+  snapshot: d.optional(d.string),
+  split: d.optional(d.string),
+  seed: d.optional(d.integer),
+  missing: d.array(d.string),
 });
 
 const featureVersion: Decoder<FeatureVersion> = d.object({
-  descriptors: d.string, descriptorHash: d.string, morgan: d.object({ radius: d.integer, nBits: d.integer }), morganHash: d.string, rdkit: d.string, hash: d.string,
+  descriptors: d.string,
+  descriptorHash: d.string,
+  morgan: d.object({ radius: d.integer, nBits: d.integer }),
+  morganHash: d.string,
+  rdkit: d.string,
+  hash: d.string,
 });
 
 const builtContract: Decoder<BuiltFeatureContract> = d.object({
@@ -84,7 +104,11 @@ const builtContract: Decoder<BuiltFeatureContract> = d.object({
 const onnxContract: Decoder<OnnxFeatureContract> = d.object({
   featureVersion,
   onnx: d.object({
-    block: d.literal('descriptors', 'fingerprints'), width: d.integer, inputName: d.string, valueOutput: d.string, uncertaintyOutput: d.nullable(d.string),
+    block: d.literal('descriptors', 'fingerprints'),
+    width: d.integer,
+    inputName: d.string,
+    valueOutput: d.string,
+    uncertaintyOutput: d.nullable(d.string),
   }),
 });
 

@@ -7,7 +7,7 @@ import type { EventKind, EventPayloads } from '../store/event-kinds.js';
 import { appendEvent, latestEvent, readEvents, sqlBackendOf, type NewEvent, type PayloadOf } from '../store/event-log.js';
 import type { Database, Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { evaluateGate, validateGate, type GateCheck, type GateResult, type GateThresholds } from '../validate/gate.js';
+import { evaluateGate, validateGate, type GateResult, type GateThresholds } from '../validate/gate.js';
 import type { ValidationReport } from '../validate/report.js';
 import { gateThresholdsDecoder } from '../validate/decoders.js';
 import { decodeFeatureContract, decodeLineage, lineageDocument, type FeatureContract, type ModelLineage, type ModelOrigin } from './decoders.js';
@@ -43,10 +43,20 @@ export interface ModelVersion {
 export function versionFromRow(r: Row<'model_versions'>): ModelVersion {
   const lineage = decodeLineage(r.lineage, r.origin, r.id);
   return {
-    id: r.id, model: r.model, version: r.version, endpoint: r.endpoint, team: r.team, origin: lineage.origin, buildHash: r.build_hash,
-    artifactBlob: r.artifact_blob, reportBlob: r.report_blob, featureHash: r.feature_hash,
-    featureContract: decodeFeatureContract(r.feature_contract, lineage.origin, r.id), lineage,
-    createdAt: r.created_at, createdBy: r.created_by,
+    id: r.id,
+    model: r.model,
+    version: r.version,
+    endpoint: r.endpoint,
+    team: r.team,
+    origin: lineage.origin,
+    buildHash: r.build_hash,
+    artifactBlob: r.artifact_blob,
+    reportBlob: r.report_blob,
+    featureHash: r.feature_hash,
+    featureContract: decodeFeatureContract(r.feature_contract, lineage.origin, r.id),
+    lineage,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
   };
 }
 
@@ -64,24 +74,40 @@ export async function recordEvent<K extends EventKind>(
 }
 
 /** Adds version N+1 of a model (inside the caller's transaction). */
-export async function registerVersion(
-  db: Db,
-  v: Omit<ModelVersion, 'id' | 'version' | 'createdAt' | 'origin'>,
-  reason: string,
-): Promise<ModelVersion> {
+export async function registerVersion(db: Db, v: Omit<ModelVersion, 'id' | 'version' | 'createdAt' | 'origin'>, reason: string): Promise<ModelVersion> {
   const other = await db.selectFrom('model_versions').select(['endpoint', 'team']).where('model', '=', v.model).executeTakeFirst();
   if (other && other.endpoint !== v.endpoint) {
-    throw new RotguardError('endpoint_mismatch', `model ${v.model} predicts ${other.endpoint}, not ${v.endpoint}; choose another model name`, { field: 'model' });
+    throw new RotguardError('endpoint_mismatch', `model ${v.model} predicts ${other.endpoint}, not ${v.endpoint}; choose another model name`, {
+      field: 'model',
+    });
   }
   const last = await db.selectFrom('model_versions').select('version').where('model', '=', v.model).orderBy('version', 'desc').executeTakeFirst();
   const version = (last?.version ?? 0) + 1;
   const row = {
-    id: `${v.model}@${version}`, model: v.model, version, endpoint: v.endpoint, team: v.team, origin: v.lineage.origin, build_hash: v.buildHash,
-    artifact_blob: v.artifactBlob, report_blob: v.reportBlob, feature_hash: v.featureHash, feature_contract: canonicalJson(v.featureContract),
-    lineage: canonicalJson(lineageDocument(v.lineage)), created_at: nowIso(), created_by: v.createdBy,
+    id: `${v.model}@${version}`,
+    model: v.model,
+    version,
+    endpoint: v.endpoint,
+    team: v.team,
+    origin: v.lineage.origin,
+    build_hash: v.buildHash,
+    artifact_blob: v.artifactBlob,
+    report_blob: v.reportBlob,
+    feature_hash: v.featureHash,
+    feature_contract: canonicalJson(v.featureContract),
+    lineage: canonicalJson(lineageDocument(v.lineage)),
+    created_at: nowIso(),
+    created_by: v.createdBy,
   };
   await db.insertInto('model_versions').values(row).execute();
-  await recordEvent(db, { kind: 'registered', model: v.model, versionId: row.id, actor: v.createdBy, reason, payload: { buildHash: v.buildHash, origin: v.lineage.origin } });
+  await recordEvent(db, {
+    kind: 'registered',
+    model: v.model,
+    versionId: row.id,
+    actor: v.createdBy,
+    reason,
+    payload: { buildHash: v.buildHash, origin: v.lineage.origin },
+  });
   return versionFromRow(row);
 }
 
@@ -111,15 +137,33 @@ export async function listModels(store: Store) {
 }
 
 /** A model's registry history (registration, promotions and refusals, decisions, freezes, monitoring runs), oldest first. */
-export async function modelEvents(store: Store, model: string): Promise<Array<{ seq: number; id: string; at: string; actor: string; kind: string; model: string; version_id: string | null; reason: string; payload: string }>> {
+export async function modelEvents(
+  store: Store,
+  model: string,
+): Promise<
+  Array<{ seq: number; id: string; at: string; actor: string; kind: string; model: string; version_id: string | null; reason: string; payload: string }>
+> {
   return (await readEvents(store.db, { model, subject: model })).map((e) => ({
-    seq: e.seq, id: e.id, at: e.at, actor: e.actor, kind: e.kind, model, version_id: e.version_id, reason: e.reason, payload: e.payload,
+    seq: e.seq,
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    kind: e.kind,
+    model,
+    version_id: e.version_id,
+    reason: e.reason,
+    payload: e.payload,
   }));
 }
 
 // ---------------------------------------------------------------- gates
 
-export async function setGate(store: Store, endpoint: string, thresholds: unknown, actor: string): Promise<{ status: 'created' | 'unchanged'; hash: string; gate: GateThresholds }> {
+export async function setGate(
+  store: Store,
+  endpoint: string,
+  thresholds: unknown,
+  actor: string,
+): Promise<{ status: 'created' | 'unchanged'; hash: string; gate: GateThresholds }> {
   const gate = validateGate(thresholds);
   const ep = await store.db.selectFrom('endpoints').select('name').where('name', '=', endpoint).executeTakeFirst();
   if (!ep) throw new RotguardError('unknown_endpoint', `no endpoint named "${endpoint}"`, { field: 'endpoint' });
@@ -129,16 +173,32 @@ export async function setGate(store: Store, endpoint: string, thresholds: unknow
   await store.db.transaction().execute(async (trx) => {
     // Going back to an earlier gate (A → B → A) makes A current again: its row is re-dated,
     // and the event log keeps every time it was set.
-    await trx.insertInto('gates').values({ hash, endpoint, thresholds: canonicalJson(gate), created_at: nowIso(), created_by: actor })
-      .onConflict((oc) => oc.column('hash').doUpdateSet({ created_at: nowIso(), created_by: actor })).execute();
-    await appendEvent(trx, { kind: 'gate_set', subject: `gate:${endpoint}`, actor, reason: `release gate for ${endpoint}`, payload: { endpoint, hash, gate, previous: current?.hash ?? null } });
+    await trx
+      .insertInto('gates')
+      .values({ hash, endpoint, thresholds: canonicalJson(gate), created_at: nowIso(), created_by: actor })
+      .onConflict((oc) => oc.column('hash').doUpdateSet({ created_at: nowIso(), created_by: actor }))
+      .execute();
+    await appendEvent(trx, {
+      kind: 'gate_set',
+      subject: `gate:${endpoint}`,
+      actor,
+      reason: `release gate for ${endpoint}`,
+      payload: { endpoint, hash, gate, previous: current?.hash ?? null },
+    });
   });
   return { status: 'created', hash, gate };
 }
 
 export async function currentGate(db: Db, endpoint: string): Promise<{ hash: string; gate: GateThresholds; createdAt: string; createdBy: string } | null> {
   const row = await db.selectFrom('gates').selectAll().where('endpoint', '=', endpoint).orderBy('created_at', 'desc').executeTakeFirst();
-  return row ? { hash: row.hash, gate: decodeJson(row.thresholds, gateThresholdsDecoder, { kind: 'row', what: `${endpoint} release gate`, id: `gates ${row.hash}` }), createdAt: row.created_at, createdBy: row.created_by } : null;
+  return row
+    ? {
+        hash: row.hash,
+        gate: decodeJson(row.thresholds, gateThresholdsDecoder, { kind: 'row', what: `${endpoint} release gate`, id: `gates ${row.hash}` }),
+        createdAt: row.created_at,
+        createdBy: row.created_by,
+      }
+    : null;
 }
 
 /** Whether a policy froze the model: a freeze event not followed by an unfreeze. */
@@ -176,7 +236,10 @@ export function withModelLock<T>(store: Store, model: string, fn: (trx: Transact
 }
 
 /** Records a freeze (inside the caller's locked transaction): promotions are refused until an unfreeze. */
-export async function recordFreeze(trx: Transaction<Database>, f: { model: string; versionId: string | null; actor: string; reason: string; payload: EventPayloads['frozen'] }): Promise<void> {
+export async function recordFreeze(
+  trx: Transaction<Database>,
+  f: { model: string; versionId: string | null; actor: string; reason: string; payload: EventPayloads['frozen'] },
+): Promise<void> {
   await recordEvent(trx, { kind: 'frozen', model: f.model, versionId: f.versionId, actor: f.actor, reason: f.reason, payload: f.payload });
 }
 
@@ -211,30 +274,61 @@ export async function promote(
     let gateResult: GateResult | null = null;
     let gateHash: string | null = null;
     const refuse = async (code: ErrorCode, message: string, payload: object): Promise<Refusal> => {
-      await recordEvent(trx, { kind: 'promotion_refused', model: version.model, versionId: version.id, actor: options.actor, reason: options.reason, payload: { code, message, ...payload } });
+      await recordEvent(trx, {
+        kind: 'promotion_refused',
+        model: version.model,
+        versionId: version.id,
+        actor: options.actor,
+        reason: options.reason,
+        payload: { code, message, ...payload },
+      });
       return { code, message };
     };
     if (options.alias === 'champion') {
       const frozen = await frozenState(trx, version.model);
       if (frozen.frozen) return refuse('frozen', `${version.model} is frozen by policy (${frozen.reason}); no promotion until it is unfrozen`, {});
       const gate = await currentGate(trx, version.endpoint);
-      if (!gate) return refuse('no_gate', `endpoint ${version.endpoint} has no release gate; set one with "rotguard gate set ${version.endpoint} …" before promoting to champion`, {});
+      if (!gate)
+        return refuse(
+          'no_gate',
+          `endpoint ${version.endpoint} has no release gate; set one with "rotguard gate set ${version.endpoint} …" before promoting to champion`,
+          {},
+        );
       gateHash = gate.hash;
       if (!version.reportBlob) return refuse('no_validation', `${version.id} has no validation report; it cannot pass the gate`, { gate: gateHash });
       gateResult = evaluateGate(await options.readReport(version.reportBlob), gate.gate);
       if (!gateResult.passed) {
-        const failed = gateResult.checks.filter((c) => !c.passed).map((c) => `${c.check} ${c.value ?? 'missing'} (needs ${c.threshold})`).join('; ');
-        return refuse('gate_failed', `${version.id} does not pass the ${version.endpoint} release gate: ${failed}`, { gate: gateHash, checks: gateResult.checks });
+        const failed = gateResult.checks
+          .filter((c) => !c.passed)
+          .map((c) => `${c.check} ${c.value ?? 'missing'} (needs ${c.threshold})`)
+          .join('; ');
+        return refuse('gate_failed', `${version.id} does not pass the ${version.endpoint} release gate: ${failed}`, {
+          gate: gateHash,
+          checks: gateResult.checks,
+        });
       }
       if (options.actor === version.createdBy) {
-        return refuse('approver_is_builder', `${options.actor} built ${version.id}; promotion to champion needs a second person to approve (run it as another user, e.g. ROTGUARD_USER=…)`, { gate: gateHash });
+        return refuse(
+          'approver_is_builder',
+          `${options.actor} built ${version.id}; promotion to champion needs a second person to approve (run it as another user, e.g. ROTGUARD_USER=…)`,
+          { gate: gateHash },
+        );
       }
     }
-    const previous = await trx.selectFrom('model_aliases').select('version_id').where('model', '=', version.model).where('alias', '=', options.alias).executeTakeFirst();
+    const previous = await trx
+      .selectFrom('model_aliases')
+      .select('version_id')
+      .where('model', '=', version.model)
+      .where('alias', '=', options.alias)
+      .executeTakeFirst();
     await trx.deleteFrom('model_aliases').where('model', '=', version.model).where('alias', '=', options.alias).execute();
     await trx.insertInto('model_aliases').values({ model: version.model, alias: options.alias, version_id: version.id, updated_at: nowIso() }).execute();
     await recordEvent(trx, {
-      kind: `promoted_${options.alias}`, model: version.model, versionId: version.id, actor: options.actor, reason: options.reason,
+      kind: `promoted_${options.alias}`,
+      model: version.model,
+      versionId: version.id,
+      actor: options.actor,
+      reason: options.reason,
       payload: { previous: previous?.version_id ?? null, gate: gateHash, checks: gateResult?.checks ?? null, builder: version.createdBy },
     });
     return { version, alias: options.alias, gate: gateResult, gateHash };

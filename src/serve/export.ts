@@ -1,7 +1,28 @@
 import { AtomicFileWriter, csvField } from '../core/atomic-file.js';
 import type { Store } from '../store/store.js';
 
-const COLUMNS = ['id', 'request', 'model_version', 'feature_hash', 'input_hash', 'input_id', 'inchikey', 'smiles', 'value', 'uncertainty', 'interval_level', 'lower', 'upper', 'max_similarity', 'nearest_inchikey', 'scaffold', 'scaffold_seen', 'model_frozen', 'requested_by', 'requested_at'] as const;
+const COLUMNS = [
+  'id',
+  'request',
+  'model_version',
+  'feature_hash',
+  'input_hash',
+  'input_id',
+  'inchikey',
+  'smiles',
+  'value',
+  'uncertainty',
+  'interval_level',
+  'lower',
+  'upper',
+  'max_similarity',
+  'nearest_inchikey',
+  'scaffold',
+  'scaffold_seen',
+  'model_frozen',
+  'requested_by',
+  'requested_at',
+] as const;
 
 /**
  * Exports prediction records (all, or one model's, or one request's) to CSV or JSON
@@ -15,7 +36,10 @@ export async function exportPredictions(store: Store, o: { out: string; model?: 
   let after = '';
   try {
     for (;;) {
-      let q = store.db.selectFrom('predictions').select([...COLUMNS]).where('id', '>', after);
+      let q = store.db
+        .selectFrom('predictions')
+        .select([...COLUMNS])
+        .where('id', '>', after);
       if (o.model) q = q.where((eb) => eb.or([eb('model_version', '=', o.model!), eb('model_version', 'like', `${o.model}@%`)]));
       if (o.request) q = q.where('request', '=', o.request);
       const page = await q.orderBy('id').limit(5000).execute();

@@ -105,8 +105,10 @@ export async function loadServingModel(store: Store, ref: string, level = 0.9): 
   if (version.reportBlob) {
     const report = await readValidationReport(store.blobs, version.reportBlob);
     const row = report.conformal?.find((c) => Math.abs(c.level - level) < 1e-9);
-    if (report.conformal && !row) throw new RotguardError('bad_level', `${version.id} was calibrated at ${report.conformal.map((c) => c.level).join(', ')}, not ${level}`);
-    if (row && row.q !== null && Number.isFinite(row.q)) interval = { level, q: row.q, normalized: report.conformalNormalized, bands: domainBands(report, level) };
+    if (report.conformal && !row)
+      throw new RotguardError('bad_level', `${version.id} was calibrated at ${report.conformal.map((c) => c.level).join(', ')}, not ${level}`);
+    if (row && row.q !== null && Number.isFinite(row.q))
+      interval = { level, q: row.q, normalized: report.conformalNormalized, bands: domainBands(report, level) };
   }
   const trainingBlob = trainingSetBlobOf(version.lineage);
   const train: LoadedModel['train'] = trainingBlob ? await trainingIndex(store.blobs, trainingBlob) : null;
@@ -158,17 +160,38 @@ export async function scoreBatch(
     const nearest = nn && nn.indices[j]! >= 0 ? model.train!.inchikeys[nn.indices[j]!]! : null;
     const seen = model.train ? (model.train.scaffolds.has(m.scaffold) ? 1 : 0) : null;
     return {
-      id: randomUUID(), request: meta.request, model_version: model.version.id, feature_hash: model.version.featureHash, input_hash: sha256Hex(structure),
-      input_id: inputId, inchikey: m.inchikey, smiles: m.smiles, value, uncertainty: Number.isFinite(sigma) ? sigma : null,
-      interval_level: hasInterval ? model.interval!.level : null, lower: hasInterval ? value - half : null, upper: hasInterval ? value + half : null,
-      max_similarity: sim, nearest_inchikey: nearest, scaffold: m.scaffold, scaffold_seen: seen, model_frozen: meta.frozen ? 1 : 0, requested_by: meta.actor, requested_at: meta.now, batch: meta.batch,
+      id: randomUUID(),
+      request: meta.request,
+      model_version: model.version.id,
+      feature_hash: model.version.featureHash,
+      input_hash: sha256Hex(structure),
+      input_id: inputId,
+      inchikey: m.inchikey,
+      smiles: m.smiles,
+      value,
+      uncertainty: Number.isFinite(sigma) ? sigma : null,
+      interval_level: hasInterval ? model.interval!.level : null,
+      lower: hasInterval ? value - half : null,
+      upper: hasInterval ? value + half : null,
+      max_similarity: sim,
+      nearest_inchikey: nearest,
+      scaffold: m.scaffold,
+      scaffold_seen: seen,
+      model_frozen: meta.frozen ? 1 : 0,
+      requested_by: meta.actor,
+      requested_at: meta.now,
+      batch: meta.batch,
     };
   });
   // The features go to the shared cache too: monitoring reads input drift from there.
   const cache = inputs.map(({ molecule: m }, j) => ({
-    inchikey: m.inchikey, feature_hash: model.version.featureHash,
+    inchikey: m.inchikey,
+    feature_hash: model.version.featureHash,
     descriptors: JSON.stringify(Array.from(descriptors.subarray(j * nd, (j + 1) * nd), (v) => (Number.isNaN(v) ? null : v))),
-    fingerprint: fingerprintToHex(fps, j * words, words), scaffold: m.scaffold, framework: m.framework, computed_at: meta.now,
+    fingerprint: fingerprintToHex(fps, j * words, words),
+    scaffold: m.scaffold,
+    framework: m.framework,
+    computed_at: meta.now,
   }));
   return { records, cache };
 }
@@ -178,15 +201,31 @@ export async function scoreBatch(
  * one transaction: an interrupted request leaves only batches that are both stored and
  * logged, so the audit can account for every row and monitoring counts only logged rows.
  */
-export async function recordBatch(store: Store, batch: ScoredBatch, o: { request: string; batch: number; model: ModelVersion; actor: string; frozen: boolean }): Promise<void> {
+export async function recordBatch(
+  store: Store,
+  batch: ScoredBatch,
+  o: { request: string; batch: number; model: ModelVersion; actor: string; frozen: boolean },
+): Promise<void> {
   await store.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < batch.records.length; i += 500) await trx.insertInto('predictions').values(batch.records.slice(i, i + 500)).execute();
+    for (let i = 0; i < batch.records.length; i += 500)
+      await trx
+        .insertInto('predictions')
+        .values(batch.records.slice(i, i + 500))
+        .execute();
     for (let i = 0; i < batch.cache.length; i += 500) {
-      await trx.insertInto('feature_cache').values(batch.cache.slice(i, i + 500)).onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing()).execute();
+      await trx
+        .insertInto('feature_cache')
+        .values(batch.cache.slice(i, i + 500))
+        .onConflict((oc) => oc.columns(['inchikey', 'feature_hash']).doNothing())
+        .execute();
     }
     const { count, digest } = rowsDigest(batch.records as Array<{ id: string; value: number; input_hash: string; model_version: string }>);
     await appendEvent(trx, {
-      kind: 'predicted', subject: `request:${o.request}`, model: o.model.model, versionId: o.model.id, actor: o.actor,
+      kind: 'predicted',
+      subject: `request:${o.request}`,
+      model: o.model.model,
+      versionId: o.model.id,
+      actor: o.actor,
       reason: `${count} predictions (batch ${o.batch + 1})${o.frozen ? ', model frozen' : ''}`,
       payload: { request: o.request, batch: o.batch, count, digest },
     });
@@ -206,9 +245,11 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
   const frozen = (await frozenState(store.db, model.version.model)).frozen;
   const rejectsPath = o.rejects ?? o.out.replace(/(\.[^./\\]+)?$/, '.rejects.csv');
   const { out, rej } = openCsvOutputs(o.out, rejectsPath, o.input);
-  out.write('prediction_id,line,id,smiles,inchikey,value,uncertainty,interval_level,lower,upper,max_similarity,nearest_training_compound,scaffold_seen,in_domain,model_frozen\n');
+  out.write(
+    'prediction_id,line,id,smiles,inchikey,value,uncertainty,interval_level,lower,upper,max_similarity,nearest_training_compound,scaffold_seen,in_domain,model_frozen\n',
+  );
   rej.write('line,id,input,code,reason\n');
-  const pool = o.pool ?? await ChemPool.start(o.workers ?? ChemPool.defaultSize(), o.input);
+  const pool = o.pool ?? (await ChemPool.start(o.workers ?? ChemPool.defaultSize(), o.input));
   const summary = { rows: 0, predicted: 0, rejected: 0, outOfDomain: 0, unseenScaffolds: 0 };
   let batches = 0;
   const reasons: Record<string, number> = {};
@@ -252,13 +293,36 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
       if (inDomain === false) summary.outOfDomain++;
       if (r.scaffold_seen === 0) summary.unseenScaffolds++;
       summary.predicted++;
-      out.write([r.id, byInput[j]!.row.line, r.input_id, r.smiles, r.inchikey, r.value, r.uncertainty ?? '', r.interval_level ?? '', r.lower ?? '', r.upper ?? '', r.max_similarity ?? '', r.nearest_inchikey ?? '', r.scaffold_seen ?? '', inDomain === null ? '' : inDomain ? 1 : 0, r.model_frozen].map((v) => csvField(v as string | number)).join(',') + '\n');
+      out.write(
+        [
+          r.id,
+          byInput[j]!.row.line,
+          r.input_id,
+          r.smiles,
+          r.inchikey,
+          r.value,
+          r.uncertainty ?? '',
+          r.interval_level ?? '',
+          r.lower ?? '',
+          r.upper ?? '',
+          r.max_similarity ?? '',
+          r.nearest_inchikey ?? '',
+          r.scaffold_seen ?? '',
+          inDomain === null ? '' : inDomain ? 1 : 0,
+          r.model_frozen,
+        ]
+          .map((v) => csvField(v as string | number))
+          .join(',') + '\n',
+      );
     }
   };
 
   try {
     await streamFeatures(file, pool, {
-      recipe: model.recipe, batchSize: 256, perWorker: 2, onBatch: handle,
+      recipe: model.recipe,
+      batchSize: 256,
+      perWorker: 2,
+      onBatch: handle,
       onProgress: (p) => o.onProgress?.({ rows: summary.rows, fraction: p.fraction }),
     });
     out.commit();
@@ -273,7 +337,14 @@ export async function predictFile(store: Store, o: PredictOptions): Promise<Pred
     await model.close();
   }
   return {
-    request, modelFrozen: frozen, model: model.version.id, featureHash: model.version.featureHash, ...summary, rejectReasons: reasons, output: o.out, rejects: rejectsPath,
+    request,
+    modelFrozen: frozen,
+    model: model.version.id,
+    featureHash: model.version.featureHash,
+    ...summary,
+    rejectReasons: reasons,
+    output: o.out,
+    rejects: rejectsPath,
     seconds: (performance.now() - started) / 1000,
   };
 }

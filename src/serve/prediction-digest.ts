@@ -24,7 +24,8 @@ export async function requestDigest(db: Kysely<Database> | Transaction<Database>
     if (last !== null) q = q.where(id, '>', last);
     const page = await q.orderBy(id).limit(1000).execute();
     for (const r of page) {
-      if (last !== null && !(r.id > last)) throw new Error(`requestDigest: predictions of request ${request} did not come back in id order (${last} then ${r.id})`);
+      if (last !== null && !(r.id > last))
+        throw new Error(`requestDigest: predictions of request ${request} did not come back in id order (${last} then ${r.id})`);
       h.update(canonicalJson([r.id, r.value, r.input_hash, r.model_version]) + '\n');
       last = r.id;
       count++;

@@ -51,7 +51,14 @@ export function reliabilityTable(yTrue: Numbers, prob: Numbers, options: { bins?
   const rows: ReliabilityBin[] = [];
   for (let b = 0; b < bins; b++) {
     if (count[b] === 0) continue;
-    rows.push({ bin: b, lower: edges[b]!, upper: edges[b + 1]!, count: count[b]!, meanPredicted: sumProb[b]!.value / count[b]!, observedFrequency: positives[b]! / count[b]! });
+    rows.push({
+      bin: b,
+      lower: edges[b]!,
+      upper: edges[b + 1]!,
+      count: count[b]!,
+      meanPredicted: sumProb[b]!.value / count[b]!,
+      observedFrequency: positives[b]! / count[b]!,
+    });
   }
   return { strategy, edges, rows, n: prob.length };
 }

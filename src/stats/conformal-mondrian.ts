@@ -30,7 +30,13 @@ export interface MondrianConformal {
 /** Default band edges: out of domain below 0.3 (the serving flag), the edge 0.3–0.5, in domain from 0.5. */
 export const DOMAIN_BAND_EDGES: readonly number[] = [0, 0.3, 0.5, 1];
 
-export function mondrianConformal(calibration: ConformalSet, strata: Numbers, level: number, edges: readonly number[] = DOMAIN_BAND_EDGES, minPerBand = 30): MondrianConformal {
+export function mondrianConformal(
+  calibration: ConformalSet,
+  strata: Numbers,
+  level: number,
+  edges: readonly number[] = DOMAIN_BAND_EDGES,
+  minPerBand = 30,
+): MondrianConformal {
   const fn = 'mondrianConformal';
   requireLevel(fn, 'level', level);
   requireSameLength(fn, ['yTrue', 'strata'], [calibration.yTrue, strata]);

@@ -41,7 +41,16 @@ export interface Summary {
 
 export function summarize(xs: ArrayLike<number>): Summary {
   const s = Float64Array.from(xs).sort();
-  return { n: s.length, mean: mean(s), sd: sd(s), min: s[0] ?? Number.NaN, p10: quantile(s, 0.1), median: quantile(s, 0.5), p90: quantile(s, 0.9), max: s[s.length - 1] ?? Number.NaN };
+  return {
+    n: s.length,
+    mean: mean(s),
+    sd: sd(s),
+    min: s[0] ?? Number.NaN,
+    p10: quantile(s, 0.1),
+    median: quantile(s, 0.5),
+    p90: quantile(s, 0.9),
+    max: s[s.length - 1] ?? Number.NaN,
+  };
 }
 
 /** Two-sample Kolmogorov–Smirnov statistic D = sup |F_a − F_b| (ties handled as scipy does). */

@@ -116,7 +116,10 @@ export function kolmogorovSf(n: number, d: number): number {
 }
 
 // Stirling series coefficients B_{2j} / (2j (2j − 1)), highest order first.
-const STIRLING = [-2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2];
+const STIRLING = [
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
+  -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+];
 
 /** log(n! / n^n) by Stirling, with n·log n removed analytically. */
 function logFactorialOverPower(n: number): number {
@@ -483,5 +486,5 @@ function nudgeUp(x: number): number {
 }
 
 function clip01(p: number): number {
-  return p < 0 ? 0 : Math.min(p , 1);
+  return p < 0 ? 0 : Math.min(p, 1);
 }

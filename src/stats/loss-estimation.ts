@@ -28,7 +28,11 @@ export function fitLossModel(absResidual: Numbers, sigma: Numbers, similarity: N
   const n = absResidual.length;
   if (n < 3) throw new RangeError(`${fn}: ${n} calibration compounds; at least 3 are needed`);
   // Normal equations X'X b = X'y for X = [1, σ, sim], solved by Gaussian elimination with pivoting.
-  const a = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]];
+  const a = [
+    [0, 0, 0, 0],
+    [0, 0, 0, 0],
+    [0, 0, 0, 0],
+  ];
   for (let i = 0; i < n; i++) {
     const x = [1, sigma[i]!, similarity[i]!];
     for (let r = 0; r < 3; r++) {

@@ -76,7 +76,14 @@ export interface RegressionMetrics {
 }
 
 export function regressionMetrics(yTrue: Numbers, yPred: Numbers): RegressionMetrics {
-  return { n: yTrue.length, mae: mae(yTrue, yPred), rmse: rmse(yTrue, yPred), r2: r2(yTrue, yPred), pearson: pearson(yTrue, yPred), spearman: spearman(yTrue, yPred) };
+  return {
+    n: yTrue.length,
+    mae: mae(yTrue, yPred),
+    rmse: rmse(yTrue, yPred),
+    r2: r2(yTrue, yPred),
+    pearson: pearson(yTrue, yPred),
+    spearman: spearman(yTrue, yPred),
+  };
 }
 
 function sumSquaredErrors(yTrue: Numbers, yPred: Numbers): number {

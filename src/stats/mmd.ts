@@ -34,7 +34,13 @@ export function mmdPermutationTest(gram: Float64Array, size: number, n: number, 
   if (n < 2 || m < 2) throw new RangeError(`${fn}: needs at least 2 points in each sample (reference ${n}, window ${m})`);
   if (!Number.isInteger(permutations) || permutations < 1) throw new RangeError(`${fn}: permutations is ${permutations}; it must be a positive integer`);
   const { total, rowSums } = sums(gram, size);
-  const observed = statistic(gram, size, Int32Array.from({ length: m }, (_, i) => n + i), total, rowSums);
+  const observed = statistic(
+    gram,
+    size,
+    Int32Array.from({ length: m }, (_, i) => n + i),
+    total,
+    rowSums,
+  );
   const positions = Int32Array.from({ length: size }, (_, i) => i);
   const window = new Int32Array(m);
   let exceed = 0;

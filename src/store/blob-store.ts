@@ -107,7 +107,11 @@ export class FileBlobStore implements BlobStore {
       }
       const again = h.digest('hex');
       if (again !== hash || copied !== size) {
-        throw new RotguardError('file_changed', `${path} changed while it was being stored (sha256 ${hash} then ${again}); store it again once it is complete`, { file: path });
+        throw new RotguardError(
+          'file_changed',
+          `${path} changed while it was being stored (sha256 ${hash} then ${again}); store it again once it is complete`,
+          { file: path },
+        );
       }
     });
     return hash;

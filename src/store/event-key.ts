@@ -44,7 +44,9 @@ export function readEventKey(workspace: string): EventKey | null {
     throw new RotguardError('event_key_invalid', `${path} is not a rotguard event key: ${(e as Error).message}`, { file: path });
   }
   if (typeof parsed.key !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.key) || !Number.isInteger(parsed.signedFromSeq)) {
-    throw new RotguardError('event_key_invalid', `${path} is not a rotguard event key (needs "key": 64 hex digits and "signedFromSeq": an integer)`, { file: path });
+    throw new RotguardError('event_key_invalid', `${path} is not a rotguard event key (needs "key": 64 hex digits and "signedFromSeq": an integer)`, {
+      file: path,
+    });
   }
   return { key: Buffer.from(parsed.key, 'hex'), signedFromSeq: parsed.signedFromSeq as number };
 }

@@ -48,20 +48,56 @@ export interface PromotionPayload {
 
 export interface EventPayloads {
   // data
-  endpoint_created: { name: string; unit: string; transform: string; direction: string; validMin: number | null; validMax: number | null; description: string; definitionHash: string };
+  endpoint_created: {
+    name: string;
+    unit: string;
+    transform: string;
+    direction: string;
+    validMin: number | null;
+    validMax: number | null;
+    description: string;
+    definitionHash: string;
+  };
   protocol_version_created: {
-    id: string; protocol: string; version: number; endpoint: string; site: string; vendor: string; unit: string;
-    parameters: Record<string, unknown>; definitionHash: string; previous: string | null;
+    id: string;
+    protocol: string;
+    version: number;
+    endpoint: string;
+    site: string;
+    vendor: string;
+    unit: string;
+    parameters: Record<string, unknown>;
+    definitionHash: string;
+    previous: string | null;
   };
   source_ingested: {
-    source: string; file: string; fileSha256: string; format: string; mappingHash: string; team: string; protocolVersion: string; endpoint: string;
-    rows: number; accepted: number; rejected: number; newCompounds: number; quarantineBlob: string | null;
+    source: string;
+    file: string;
+    fileSha256: string;
+    format: string;
+    mappingHash: string;
+    team: string;
+    protocolVersion: string;
+    endpoint: string;
+    rows: number;
+    accepted: number;
+    rejected: number;
+    newCompounds: number;
+    quarantineBlob: string | null;
     /** Digest of the measurements stored (absent in events written before it was logged). */
     measurementsDigest?: string;
   };
   snapshot_created: { hash: string; endpoint: string; definition: SnapshotDefinition; measurements: number; compounds: number };
   // training
-  build_trained: { buildHash: string; snapshot: string; featureHash: string; artifactBlob: string; reportBlob: string; trainSeconds: number; environment: BuildEnvironment };
+  build_trained: {
+    buildHash: string;
+    snapshot: string;
+    featureHash: string;
+    artifactBlob: string;
+    reportBlob: string;
+    trainSeconds: number;
+    environment: BuildEnvironment;
+  };
   build_cache_hit: { buildHash: string; savedSeconds: number; cacheHits: number };
   // registry
   gate_set: { endpoint: string; hash: string; gate: GateThresholds; previous: string | null };
@@ -109,25 +145,60 @@ const windowRef: Decoder<WindowRef> = d.object({ label: d.string, start: d.strin
 const noPayload: Decoder<NoPayload> = d.object({});
 // d.object keeps the fields it does not list, so a job event keeps all of its evidence.
 const jobEvent = d.object({ job: d.string }) as Decoder<JobEventPayload>;
-const promotion: Decoder<PromotionPayload> = d.object({ previous: d.nullable(d.string), gate: d.nullable(d.string), checks: d.nullable(d.array(gateCheckDecoder)), builder: d.string });
+const promotion: Decoder<PromotionPayload> = d.object({
+  previous: d.nullable(d.string),
+  gate: d.nullable(d.string),
+  checks: d.nullable(d.array(gateCheckDecoder)),
+  builder: d.string,
+});
 
 export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventPayloads[K]> } = {
   endpoint_created: d.object({
-    name: d.string, unit: d.string, transform: d.string, direction: d.string, validMin: d.nullable(d.number), validMax: d.nullable(d.number),
-    description: d.string, definitionHash: d.string,
+    name: d.string,
+    unit: d.string,
+    transform: d.string,
+    direction: d.string,
+    validMin: d.nullable(d.number),
+    validMax: d.nullable(d.number),
+    description: d.string,
+    definitionHash: d.string,
   }),
   protocol_version_created: d.object({
-    id: d.string, protocol: d.string, version: d.integer, endpoint: d.string, site: d.string, vendor: d.string, unit: d.string,
-    parameters: d.record(d.unknown), definitionHash: d.string, previous: d.nullable(d.string),
+    id: d.string,
+    protocol: d.string,
+    version: d.integer,
+    endpoint: d.string,
+    site: d.string,
+    vendor: d.string,
+    unit: d.string,
+    parameters: d.record(d.unknown),
+    definitionHash: d.string,
+    previous: d.nullable(d.string),
   }),
   source_ingested: d.object({
-    source: d.string, file: d.string, fileSha256: d.string, format: d.string, mappingHash: d.string, team: d.string, protocolVersion: d.string,
-    endpoint: d.string, rows: d.integer, accepted: d.integer, rejected: d.integer, newCompounds: d.integer, quarantineBlob: d.nullable(d.sha256),
+    source: d.string,
+    file: d.string,
+    fileSha256: d.string,
+    format: d.string,
+    mappingHash: d.string,
+    team: d.string,
+    protocolVersion: d.string,
+    endpoint: d.string,
+    rows: d.integer,
+    accepted: d.integer,
+    rejected: d.integer,
+    newCompounds: d.integer,
+    quarantineBlob: d.nullable(d.sha256),
     measurementsDigest: d.optional(d.string),
   }),
   snapshot_created: d.object({ hash: d.sha256, endpoint: d.string, definition: snapshotDefinitionDecoder, measurements: d.integer, compounds: d.integer }),
   build_trained: d.object({
-    buildHash: d.sha256, snapshot: d.sha256, featureHash: d.string, artifactBlob: d.sha256, reportBlob: d.sha256, trainSeconds: d.number,
+    buildHash: d.sha256,
+    snapshot: d.sha256,
+    featureHash: d.string,
+    artifactBlob: d.sha256,
+    reportBlob: d.sha256,
+    trainSeconds: d.number,
     environment: buildEnvironmentDecoder,
   }),
   build_cache_hit: d.object({ buildHash: d.sha256, savedSeconds: d.number, cacheHits: d.integer }),
@@ -139,8 +210,13 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
   predicted: d.object({ request: d.string, batch: d.optional(d.integer), count: d.integer, digest: d.sha256, complete: d.optional(d.boolean) }),
   monitor_run: d.object({ blob: d.sha256, asOf: d.string, windows: d.integer }),
   decision: d.object({
-    action: d.literal('continue', 'watch', 'freeze', 'retrain'), policy: d.string, policyHash: d.sha256, window: windowRef,
-    windowKind: d.literal('week', 'request'), monitorRun: d.sha256, decision: decisionDecoder,
+    action: d.literal('continue', 'watch', 'freeze', 'retrain'),
+    policy: d.string,
+    policyHash: d.sha256,
+    window: windowRef,
+    windowKind: d.literal('week', 'request'),
+    monitorRun: d.sha256,
+    decision: decisionDecoder,
   }),
   frozen: d.object({ policyHash: d.sha256, window: windowRef }),
   unfrozen: noPayload,
@@ -156,12 +232,18 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
   job_cancelled: jobEvent,
   job_task_finished: jobEvent,
   job_finished: jobEvent,
-  budget_set: d.object({ team: d.string, month: d.string, amount: d.number, currency: d.string, previous: d.nullable(d.object({ amount: d.number, currency: d.string })) }),
+  budget_set: d.object({
+    team: d.string,
+    month: d.string,
+    amount: d.number,
+    currency: d.string,
+    previous: d.nullable(d.object({ amount: d.number, currency: d.string })),
+  }),
   compute_settings_set: d.object({ before: d.unknown, after: d.unknown }),
 };
 
 export function isEventKind(kind: string): kind is EventKind {
-  return  Object.hasOwn(EVENT_PAYLOAD_DECODERS, kind);
+  return Object.hasOwn(EVENT_PAYLOAD_DECODERS, kind);
 }
 
 /** What a payload decoder needs of a row. */

@@ -62,10 +62,21 @@ export type HashedEventFields = Omit<EventTable, 'hash' | 'mac'>;
 
 /** The hash of an event: sha256 over the canonical JSON of its fields, the previous hash and its seq included. */
 export function eventHash(e: HashedEventFields): string {
-  return sha256Hex(canonicalJson({
-    seq: e.seq, prevHash: e.prev_hash, id: e.id, at: e.at, actor: e.actor, kind: e.kind, subject: e.subject,
-    model: e.model, versionId: e.version_id, reason: e.reason, payload: e.payload,
-  }));
+  return sha256Hex(
+    canonicalJson({
+      seq: e.seq,
+      prevHash: e.prev_hash,
+      id: e.id,
+      at: e.at,
+      actor: e.actor,
+      kind: e.kind,
+      subject: e.subject,
+      model: e.model,
+      versionId: e.version_id,
+      reason: e.reason,
+      payload: e.payload,
+    }),
+  );
 }
 
 const backends = new WeakMap<object, 'sqlite' | 'postgres'>();
@@ -106,13 +117,23 @@ export async function appendEvent<K extends EventKind>(db: EventDb, e: NewEvent<
 }
 
 async function appendInTransaction<K extends EventKind>(db: EventDb, e: NewEvent<K>): Promise<EventRow> {
-  if (!e.kind || !e.subject || !e.actor) throw new Error(`appendEvent: kind, subject and actor are required (got ${JSON.stringify({ kind: e.kind, subject: e.subject, actor: e.actor })})`);
+  if (!e.kind || !e.subject || !e.actor)
+    throw new Error(`appendEvent: kind, subject and actor are required (got ${JSON.stringify({ kind: e.kind, subject: e.subject, actor: e.actor })})`);
   const payload = canonicalJson(e.payload ?? {});
   if (sqlBackendOf(db) === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK_KEY)})`.execute(db);
   const head = await db.selectFrom('events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const fields: HashedEventFields = {
-    seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH, id: randomUUID(), at: nowIso(), actor: e.actor, kind: e.kind,
-    subject: e.subject, model: e.model ?? null, version_id: e.versionId ?? null, reason: e.reason ?? '', payload,
+    seq: (head?.seq ?? 0) + 1,
+    prev_hash: head?.hash ?? GENESIS_HASH,
+    id: randomUUID(),
+    at: nowIso(),
+    actor: e.actor,
+    kind: e.kind,
+    subject: e.subject,
+    model: e.model ?? null,
+    version_id: e.versionId ?? null,
+    reason: e.reason ?? '',
+    payload,
   };
   const hash = eventHash(fields);
   const key = eventKeyOf(db);
@@ -229,7 +250,7 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
   const gaps: Array<{ from: number; to: number; before: Seen | null; after: Seen }> = [];
   const links: Array<{ row: Seen; prevHash: string; before: Seen | null }> = [];
 
-  for (let after: number | null = null; ;) {
+  for (let after: number | null = null; ; ) {
     let q = db.selectFrom('events').selectAll();
     if (after !== null) q = q.where('seq', '>', after);
     const page = await q.orderBy('seq').limit(VERIFY_PAGE_SIZE).execute();
@@ -249,8 +270,18 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
       if (key && signatures) {
         // A row appended with plain SQL can be chained correctly, but cannot be signed without the key.
         if (row.seq < key.signedFromSeq && !row.mac) signatures.legacy++;
-        else if (!row.mac) problems.push({ seq: row.seq, problem: 'unsigned', message: `event ${row.seq} (${seen.what}) carries no signature: it was not appended by rotguard with this workspace's event key (forged with SQL, or written by a client without the key)` });
-        else if (!macMatches(key, row.hash, row.mac)) problems.push({ seq: row.seq, problem: 'bad_signature', message: `event ${row.seq} (${seen.what}) has a signature that this workspace's event key did not make: forged, or signed by another workspace's key` });
+        else if (!row.mac)
+          problems.push({
+            seq: row.seq,
+            problem: 'unsigned',
+            message: `event ${row.seq} (${seen.what}) carries no signature: it was not appended by rotguard with this workspace's event key (forged with SQL, or written by a client without the key)`,
+          });
+        else if (!macMatches(key, row.hash, row.mac))
+          problems.push({
+            seq: row.seq,
+            problem: 'bad_signature',
+            message: `event ${row.seq} (${seen.what}) has a signature that this workspace's event key did not make: forged, or signed by another workspace's key`,
+          });
         else signatures.checked++;
       }
       prev = seen;
@@ -287,7 +318,8 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
     }
     moved.set(row.seq, original);
     problems.push({
-      seq: row.seq, problem: 'reordered',
+      seq: row.seq,
+      problem: 'reordered',
       message: `event ${row.seq} (${what}) is out of order: it was recorded as event ${original}; its content is intact but its sequence number was changed`,
     });
   }
@@ -301,10 +333,12 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
       if (start === null) return;
       const n = end - start + 1;
       problems.push({
-        seq: start, problem: 'missing',
-        message: n === 1
-          ? `event ${start} is missing: the log jumps from ${from} to event ${g.after.seq} (a row was deleted)`
-          : `events ${start}–${end} are missing (${n} rows deleted): the log jumps from ${from} to event ${g.after.seq}`,
+        seq: start,
+        problem: 'missing',
+        message:
+          n === 1
+            ? `event ${start} is missing: the log jumps from ${from} to event ${g.after.seq} (a row was deleted)`
+            : `events ${start}–${end} are missing (${n} rows deleted): the log jumps from ${from} to event ${g.after.seq}`,
       });
       start = null;
     };
@@ -323,7 +357,8 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
   for (const { row, prevHash, before } of links) {
     if (moved.has(row.seq) || (before && moved.has(before.seq))) continue;
     problems.push({
-      seq: row.seq, problem: 'broken_link',
+      seq: row.seq,
+      problem: 'broken_link',
       message: before
         ? `event ${row.seq} (${row.what}) is not chained to event ${before.seq} (${before.what}): it was chained after an event with hash ${prevHash.slice(0, 12)}…, but event ${before.seq} has hash ${before.hash.slice(0, 12)}…; event ${before.seq} was replaced or rewritten with a recomputed hash`
         : `event ${row.seq} (${row.what}) is the first event but is chained after an event with hash ${prevHash.slice(0, 12)}… instead of the genesis (64 zeros): the events before it were removed and the log renumbered, or it was rewritten`,
@@ -332,7 +367,8 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
 
   if (expectHead !== undefined && !expectedHeadFound) {
     problems.push({
-      seq: headSeq, problem: 'head_mismatch',
+      seq: headSeq,
+      problem: 'head_mismatch',
       message: `the expected head ${expectHead.slice(0, 16)}… is not in the event log (its head is now event ${headSeq}, ${headHash.slice(0, 16)}…): events recorded after it were removed (the log was truncated), or the log was rewritten`,
     });
   }

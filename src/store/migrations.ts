@@ -9,11 +9,13 @@ import { eventHash, GENESIS_HASH, sqlBackendOf, type HashedEventFields } from '.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_data_layer': {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('teams')
+      await db.schema
+        .createTable('teams')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('endpoints')
+      await db.schema
+        .createTable('endpoints')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('unit', 'text', (c) => c.notNull())
         .addColumn('transform', 'text', (c) => c.notNull())
@@ -25,12 +27,14 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('created_by', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('protocols')
+      await db.schema
+        .createTable('protocols')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('protocol_versions')
+      await db.schema
+        .createTable('protocol_versions')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('protocol', 'text', (c) => c.notNull().references('protocols.name'))
         .addColumn('version', 'integer', (c) => c.notNull())
@@ -44,7 +48,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('created_by', 'text', (c) => c.notNull())
         .addUniqueConstraint('protocol_versions_protocol_version', ['protocol', 'version'])
         .execute();
-      await db.schema.createTable('sources')
+      await db.schema
+        .createTable('sources')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('file_sha256', 'text', (c) => c.notNull())
         .addColumn('path', 'text', (c) => c.notNull())
@@ -59,18 +64,21 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('rejected', 'integer', (c) => c.notNull())
         .addColumn('quarantine_blob', 'text')
         .execute();
-      await db.schema.createTable('compounds')
+      await db.schema
+        .createTable('compounds')
         .addColumn('inchikey', 'text', (c) => c.primaryKey())
         .addColumn('smiles', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('compound_aliases')
+      await db.schema
+        .createTable('compound_aliases')
         .addColumn('team', 'text', (c) => c.notNull().references('teams.name'))
         .addColumn('external_id', 'text', (c) => c.notNull())
         .addColumn('inchikey', 'text', (c) => c.notNull().references('compounds.inchikey'))
         .addPrimaryKeyConstraint('compound_aliases_pk', ['team', 'external_id'])
         .execute();
-      await db.schema.createTable('measurements')
+      await db.schema
+        .createTable('measurements')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('inchikey', 'text', (c) => c.notNull().references('compounds.inchikey'))
         .addColumn('protocol_version', 'text', (c) => c.notNull().references('protocol_versions.id'))
@@ -89,7 +97,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('measurements_endpoint').on('measurements').columns(['endpoint', 'inchikey']).execute();
       await db.schema.createIndex('measurements_source').on('measurements').column('source').execute();
-      await db.schema.createTable('snapshots')
+      await db.schema
+        .createTable('snapshots')
         .addColumn('hash', 'text', (c) => c.primaryKey())
         .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
         .addColumn('definition', 'text', (c) => c.notNull())
@@ -99,13 +108,15 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('created_by', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('feature_sets')
+      await db.schema
+        .createTable('feature_sets')
         .addColumn('hash', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('definition', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('feature_cache')
+      await db.schema
+        .createTable('feature_cache')
         .addColumn('inchikey', 'text', (c) => c.notNull())
         .addColumn('feature_hash', 'text', (c) => c.notNull())
         .addColumn('descriptors', 'text', (c) => c.notNull())
@@ -121,7 +132,8 @@ const MIGRATIONS: Record<string, Migration> = {
 
 MIGRATIONS['0002_builds_and_registry'] = {
   async up(db: Kysely<any>) {
-    await db.schema.createTable('builds')
+    await db.schema
+      .createTable('builds')
       .addColumn('hash', 'text', (c) => c.primaryKey())
       .addColumn('recipe', 'text', (c) => c.notNull())
       .addColumn('snapshot', 'text', (c) => c.notNull().references('snapshots.hash'))
@@ -136,7 +148,8 @@ MIGRATIONS['0002_builds_and_registry'] = {
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('created_by', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('model_versions')
+    await db.schema
+      .createTable('model_versions')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('model', 'text', (c) => c.notNull())
       .addColumn('version', 'integer', (c) => c.notNull())
@@ -153,21 +166,24 @@ MIGRATIONS['0002_builds_and_registry'] = {
       .addColumn('created_by', 'text', (c) => c.notNull())
       .addUniqueConstraint('model_versions_model_version', ['model', 'version'])
       .execute();
-    await db.schema.createTable('model_aliases')
+    await db.schema
+      .createTable('model_aliases')
       .addColumn('model', 'text', (c) => c.notNull())
       .addColumn('alias', 'text', (c) => c.notNull())
       .addColumn('version_id', 'text', (c) => c.notNull().references('model_versions.id'))
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('model_aliases_pk', ['model', 'alias'])
       .execute();
-    await db.schema.createTable('gates')
+    await db.schema
+      .createTable('gates')
       .addColumn('hash', 'text', (c) => c.primaryKey())
       .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
       .addColumn('thresholds', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('created_by', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('registry_events')
+    await db.schema
+      .createTable('registry_events')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('at', 'text', (c) => c.notNull())
       .addColumn('actor', 'text', (c) => c.notNull())
@@ -183,7 +199,8 @@ MIGRATIONS['0002_builds_and_registry'] = {
 
 MIGRATIONS['0003_predictions'] = {
   async up(db: Kysely<any>) {
-    await db.schema.createTable('predictions')
+    await db.schema
+      .createTable('predictions')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('request', 'text', (c) => c.notNull())
       .addColumn('model_version', 'text', (c) => c.notNull().references('model_versions.id'))
@@ -220,7 +237,8 @@ MIGRATIONS['0003_predictions'] = {
 MIGRATIONS['0004_event_log'] = {
   async up(db: Kysely<any>) {
     const backend = sqlBackendOf(db);
-    await db.schema.createTable('events')
+    await db.schema
+      .createTable('events')
       .addColumn('seq', 'integer', (c) => c.primaryKey())
       .addColumn('id', 'text', (c) => c.notNull().unique())
       .addColumn('at', 'text', (c) => c.notNull())
@@ -238,31 +256,57 @@ MIGRATIONS['0004_event_log'] = {
     await db.schema.createIndex('events_kind_seq').on('events').columns(['kind', 'seq']).execute();
 
     const old = (await db.selectFrom('registry_events').selectAll().execute()) as Array<{
-      id: string; at: string; actor: string; kind: string; model: string; version_id: string | null; reason: string; payload: string;
+      id: string;
+      at: string;
+      actor: string;
+      kind: string;
+      model: string;
+      version_id: string | null;
+      reason: string;
+      payload: string;
     }>;
     // In JS, not SQL: PostgreSQL's text order follows its locale, and the chain must not depend on it.
     old.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let prevHash = GENESIS_HASH;
     const rows = old.map((e, i) => {
       const fields: HashedEventFields = {
-        seq: i + 1, prev_hash: prevHash, id: e.id, at: e.at, actor: e.actor, kind: e.kind, subject: e.model, model: e.model,
-        version_id: e.version_id, reason: e.reason, payload: e.payload,
+        seq: i + 1,
+        prev_hash: prevHash,
+        id: e.id,
+        at: e.at,
+        actor: e.actor,
+        kind: e.kind,
+        subject: e.model,
+        model: e.model,
+        version_id: e.version_id,
+        reason: e.reason,
+        payload: e.payload,
       };
       prevHash = eventHash(fields);
       return { ...fields, hash: prevHash };
     });
-    for (let i = 0; i < rows.length; i += 200) await db.insertInto('events').values(rows.slice(i, i + 200)).execute();
+    for (let i = 0; i < rows.length; i += 200)
+      await db
+        .insertInto('events')
+        .values(rows.slice(i, i + 200))
+        .execute();
     await db.schema.dropTable('registry_events').execute();
 
     const refusal = 'the event log is append-only';
     if (backend === 'postgres') {
-      await sql.raw(`create function rotguard_events_append_only() returns trigger language plpgsql as $$
+      await sql
+        .raw(`create function rotguard_events_append_only() returns trigger language plpgsql as $$
 begin
   raise exception '${refusal}' using errcode = 'insufficient_privilege';
 end
-$$`).execute(db);
-      await sql.raw('create trigger events_append_only before update or delete on events for each row execute function rotguard_events_append_only()').execute(db);
-      await sql.raw('create trigger events_no_truncate before truncate on events for each statement execute function rotguard_events_append_only()').execute(db);
+$$`)
+        .execute(db);
+      await sql
+        .raw('create trigger events_append_only before update or delete on events for each row execute function rotguard_events_append_only()')
+        .execute(db);
+      await sql
+        .raw('create trigger events_no_truncate before truncate on events for each statement execute function rotguard_events_append_only()')
+        .execute(db);
       await sql.raw('create index predictions_request on predictions (request, id collate "C")').execute(db);
     } else {
       await sql.raw(`create trigger events_no_update before update on events begin select raise(abort, '${refusal}'); end`).execute(db);
@@ -280,7 +324,8 @@ $$`).execute(db);
  */
 MIGRATIONS['0008_window_evidence'] = {
   async up(db: Kysely<any>) {
-    await db.schema.createTable('window_evidence')
+    await db.schema
+      .createTable('window_evidence')
       .addColumn('key', 'text', (c) => c.primaryKey())
       .addColumn('model_version', 'text', (c) => c.notNull())
       .addColumn('window', 'text', (c) => c.notNull())
@@ -298,13 +343,15 @@ MIGRATIONS['0008_window_evidence'] = {
  */
 MIGRATIONS['0006_compute'] = {
   async up(db: Kysely<any>) {
-    await db.schema.createTable('compute_settings')
+    await db.schema
+      .createTable('compute_settings')
       .addColumn('key', 'text', (c) => c.primaryKey())
       .addColumn('value', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addColumn('updated_by', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createTable('budgets')
+    await db.schema
+      .createTable('budgets')
       .addColumn('team', 'text', (c) => c.notNull())
       .addColumn('month', 'text', (c) => c.notNull())
       .addColumn('amount', 'double precision', (c) => c.notNull())
@@ -313,7 +360,8 @@ MIGRATIONS['0006_compute'] = {
       .addColumn('set_by', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('budgets_pk', ['team', 'month'])
       .execute();
-    await db.schema.createTable('jobs')
+    await db.schema
+      .createTable('jobs')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('team', 'text', (c) => c.notNull())

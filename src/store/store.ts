@@ -79,7 +79,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     backend = 'postgres';
     location = maskUrl(options.databaseUrl);
     // Read-only sessions: PostgreSQL itself refuses any write.
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, types: NUMERIC_AS_NUMBER, ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}) });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 4,
+      types: NUMERIC_AS_NUMBER,
+      ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     try {
       await sql`select 1`.execute(db);
@@ -117,7 +122,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db = new Kysely<Database>({ dialect: readOnly ? new SqliteDialect({ database: file }) : new StoreSqliteDialect({ database: file }), plugins });
   }
   const store: Store = {
-    backend, db, blobs, location, eventKey, readOnly,
+    backend,
+    db,
+    blobs,
+    location,
+    eventKey,
+    readOnly,
     close: async () => {
       await db.destroy();
       cleanup();

@@ -85,24 +85,46 @@ export async function build(
   const withCensored = recipe.task.type === 'regression' && TRAINERS[recipe.algorithm]?.censoring === true;
   const data = await loadFeatures(store, snapshot, set.hash, recipe, withCensored);
   const clusters = resolved.split.method === 'cluster' ? clustersFor(data.matrix.fingerprints!, resolved.split.cutoff!) : null;
-  const split = splitIndices(data.scaffolds.map((scaffold, i) => ({ scaffold, firstMeasured: data.firstMeasured[i] ?? null, inchikey: data.inchikeys[i]!, ...(clusters ? { cluster: clusters[i]! } : {}) })), resolved.split);
+  const split = splitIndices(
+    data.scaffolds.map((scaffold, i) => ({
+      scaffold,
+      firstMeasured: data.firstMeasured[i] ?? null,
+      inchikey: data.inchikeys[i]!,
+      ...(clusters ? { cluster: clusters[i]! } : {}),
+    })),
+    resolved.split,
+  );
   // Metrics and conformal calibration use exact labels only; censored rows there are counted, not scored.
   const censoredOut = { calibration: split.calibration.filter((i) => data.censored[i] !== 0), test: split.test.filter((i) => data.censored[i] !== 0) };
   split.calibration = split.calibration.filter((i) => data.censored[i] === 0);
   split.test = split.test.filter((i) => data.censored[i] === 0);
   if (split.train.length < 5 || split.test.length < 3) {
-    throw new RotguardError('too_few_compounds', `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`);
+    throw new RotguardError(
+      'too_few_compounds',
+      `snapshot ${snapshot.info.hash.slice(0, 12)} has ${data.rows} usable compounds: too few to train and test (train ${split.train.length}, test ${split.test.length})`,
+    );
   }
 
   const task = recipe.task.type;
   if (recipe.task.type === 'classification') {
     // Positive class: label at or above (or at or below) the threshold, on the label scale.
     const { threshold, positive } = recipe.task;
-    data.labels = data.labels.map((y) => (positive === 'above' ? y >= threshold : y <= threshold) ? 1 : 0);
+    data.labels = data.labels.map((y) => ((positive === 'above' ? y >= threshold : y <= threshold) ? 1 : 0));
   }
   const started = performance.now();
   const { artifact, tuning } = await trainInWorker(
-    { algorithm: recipe.algorithm, params: recipe.params, seed: recipe.seed, ...(recipe.tuning ? { tuning: recipe.tuning } : {}), data: { ...take(data.matrix, split.train), labels: pick(data.labels, split.train), task, ...(withCensored ? { censored: Int8Array.from(split.train, (i) => data.censored[i]!) } : {}) } },
+    {
+      algorithm: recipe.algorithm,
+      params: recipe.params,
+      seed: recipe.seed,
+      ...(recipe.tuning ? { tuning: recipe.tuning } : {}),
+      data: {
+        ...take(data.matrix, split.train),
+        labels: pick(data.labels, split.train),
+        task,
+        ...(withCensored ? { censored: Int8Array.from(split.train, (i) => data.censored[i]!) } : {}),
+      },
+    },
     (done, total) => onProgress?.({ stage: 'train', done, total }),
   );
   const trainSeconds = (performance.now() - started) / 1000;
@@ -114,24 +136,27 @@ export async function build(
   const testNearest = nearestToTrain(data.matrix, split.train, split.test);
   const calibrationNearest = split.calibration.length ? nearestToTrain(data.matrix, split.train, split.calibration) : new Float64Array(0);
   // JSON has no Infinity: an unbounded interval (calibration set too small for the level) is stored as null.
-  const report = nonFiniteAsNull(validationReport({
-    task,
-    split: {
-      ...resolved.split, sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length },
-      // The audit can rebuild a cluster split: every compound's cluster, by InChIKey.
-      ...(clusters ? { clusters: { count: new Set(clusters).size, of: Object.fromEntries(data.inchikeys.map((k, i) => [k, clusters[i]!])) } } : {}),
-      ...(resolved.split.method === 'predefined' ? { unmatchedTest: unmatched(resolved.split.test!.inchikeys, data.inchikeys) } : {}),
-    },
-    ...(tuning ? { tuning } : {}),
-    ...(withCensored ? { censoring: censoringSummary(model, data, split.train, censoredOut.test, censoredOut.calibration) } : {}),
-    calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
-    test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },
-    testSeries: split.test.map((i) => data.frameworks[i]!),
-    testProtocol: split.test.map((i) => data.protocols[i]!),
-    testSite: split.test.map((i) => data.sites[i]!),
-    testNearest,
-    calibrationNearest,
-  }));
+  const report = nonFiniteAsNull(
+    validationReport({
+      task,
+      split: {
+        ...resolved.split,
+        sizes: { train: split.train.length, calibration: split.calibration.length, test: split.test.length },
+        // The audit can rebuild a cluster split: every compound's cluster, by InChIKey.
+        ...(clusters ? { clusters: { count: new Set(clusters).size, of: Object.fromEntries(data.inchikeys.map((k, i) => [k, clusters[i]!])) } } : {}),
+        ...(resolved.split.method === 'predefined' ? { unmatchedTest: unmatched(resolved.split.test!.inchikeys, data.inchikeys) } : {}),
+      },
+      ...(tuning ? { tuning } : {}),
+      ...(withCensored ? { censoring: censoringSummary(model, data, split.train, censoredOut.test, censoredOut.calibration) } : {}),
+      calibration: { yTrue: pick(data.labels, split.calibration), yPred: cal.value, sigma: cal.uncertainty },
+      test: { yTrue: pick(data.labels, split.test), yPred: test.value, sigma: test.uncertainty },
+      testSeries: split.test.map((i) => data.frameworks[i]!),
+      testProtocol: split.test.map((i) => data.protocols[i]!),
+      testSite: split.test.map((i) => data.sites[i]!),
+      testNearest,
+      calibrationNearest,
+    }),
+  );
   if (task === 'regression') report.signalBaseline = buildSignalBaseline(data, split, { cal, test, calibrationNearest, testNearest }, recipe.seed);
 
   onProgress?.({ stage: 'register', done: 0, total: 1 });
@@ -143,19 +168,51 @@ export async function build(
   const dict = descriptorDictionary(recipe.features.descriptors);
   const version = await store.db.transaction().execute(async (trx) => {
     await governance.beforeRegister(trx);
-    await trx.insertInto('builds').values({
-      hash: buildHash, recipe: canonicalJson(resolved), snapshot: snapshot.info.hash, feature_hash: set.hash, environment: canonicalJson(environment),
-      artifact_blob: artifactBlob, report_blob: reportBlob, train_seconds: trainSeconds, cache_hits: 0, saved_seconds: 0, team: recipe.team,
-      created_at: nowIso(), created_by: actor,
-    }).execute();
-    const v = await registerVersion(trx, {
-      model: recipe.model, endpoint: recipe.endpoint, team: recipe.team, buildHash, artifactBlob, reportBlob, featureHash: set.hash,
-      featureContract: { featureVersion: set.version, descriptors: dict.descriptors.map((d) => d.name), fingerprint: { type: 'morgan', ...featureRecipe.morgan }, uses: usedBlocks(data.matrix) },
-      lineage: lineageOf(resolved, snapshot.info.hash, set.hash, environment, trainingSetBlob),
-      createdBy: actor,
-    }, `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`);
+    await trx
+      .insertInto('builds')
+      .values({
+        hash: buildHash,
+        recipe: canonicalJson(resolved),
+        snapshot: snapshot.info.hash,
+        feature_hash: set.hash,
+        environment: canonicalJson(environment),
+        artifact_blob: artifactBlob,
+        report_blob: reportBlob,
+        train_seconds: trainSeconds,
+        cache_hits: 0,
+        saved_seconds: 0,
+        team: recipe.team,
+        created_at: nowIso(),
+        created_by: actor,
+      })
+      .execute();
+    const v = await registerVersion(
+      trx,
+      {
+        model: recipe.model,
+        endpoint: recipe.endpoint,
+        team: recipe.team,
+        buildHash,
+        artifactBlob,
+        reportBlob,
+        featureHash: set.hash,
+        featureContract: {
+          featureVersion: set.version,
+          descriptors: dict.descriptors.map((d) => d.name),
+          fingerprint: { type: 'morgan', ...featureRecipe.morgan },
+          uses: usedBlocks(data.matrix),
+        },
+        lineage: lineageOf(resolved, snapshot.info.hash, set.hash, environment, trainingSetBlob),
+        createdBy: actor,
+      },
+      `built from ${snapshot.info.hash.slice(0, 12)} (${recipe.algorithm}, seed ${recipe.seed})`,
+    );
     await appendEvent(trx, {
-      kind: 'build_trained', subject: `build:${buildHash}`, model: v.model, versionId: v.id, actor,
+      kind: 'build_trained',
+      subject: `build:${buildHash}`,
+      model: v.model,
+      versionId: v.id,
+      actor,
       reason: `trained ${recipe.algorithm} in ${trainSeconds.toFixed(1)} s`,
       payload: { buildHash, snapshot: snapshot.info.hash, featureHash: set.hash, artifactBlob, reportBlob, trainSeconds, environment },
     });
@@ -184,7 +241,9 @@ export async function planBuild(store: Store, recipe: Recipe, actor: string): Pr
   const snapshotHash = await resolveDataset(store, recipe, actor);
   const snapshot = await readSnapshot(store, snapshotHash);
   if (snapshot.endpoint.name !== recipe.endpoint) {
-    throw new RotguardError('bad_recipe', `dataset ${snapshotHash.slice(0, 12)} is a ${snapshot.endpoint.name} snapshot, not ${recipe.endpoint}`, { field: 'dataset' });
+    throw new RotguardError('bad_recipe', `dataset ${snapshotHash.slice(0, 12)} is a ${snapshot.endpoint.name} snapshot, not ${recipe.endpoint}`, {
+      field: 'dataset',
+    });
   }
   const featureRecipe = { descriptors: recipe.features.descriptors, morgan: { radius: recipe.features.radius, nBits: recipe.features.bits } };
   const { set } = await defineFeatureSet(store, `${recipe.features.descriptors}+morgan-r${recipe.features.radius}-${recipe.features.bits}`, featureRecipe);
@@ -209,20 +268,38 @@ export function buildHashOf(resolvedRecipe: Recipe, snapshot: string, featureHas
 async function resolveDataset(store: Store, recipe: Recipe, actor: string): Promise<string> {
   if ('snapshot' in recipe.dataset) return (await readSnapshot(store, recipe.dataset.snapshot)).info.hash;
   const w = recipe.dataset.window;
-  const { info } = await createSnapshot(store, {
-    endpoint: recipe.endpoint, protocolVersions: w.protocols, sites: w.sites, teams: w.teams, measuredFrom: w.measuredFrom, measuredTo: w.measuredTo,
-    reportedBy: w.reportedBy, aggregation: { method: w.aggregate, censored: w.censored },
-  }, actor);
+  const { info } = await createSnapshot(
+    store,
+    {
+      endpoint: recipe.endpoint,
+      protocolVersions: w.protocols,
+      sites: w.sites,
+      teams: w.teams,
+      measuredFrom: w.measuredFrom,
+      measuredTo: w.measuredTo,
+      reportedBy: w.reportedBy,
+      aggregation: { method: w.aggregate, censored: w.censored },
+    },
+    actor,
+  );
   return info.hash;
 }
 
 async function cacheHit(store: Store, buildHash: string, trainSeconds: number, actor: string): Promise<BuildResult> {
   const row = await store.db.transaction().execute(async (trx) => {
     const b = await trx.selectFrom('builds').select(['cache_hits', 'saved_seconds']).where('hash', '=', buildHash).executeTakeFirstOrThrow();
-    await trx.updateTable('builds').set({ cache_hits: b.cache_hits + 1, saved_seconds: b.saved_seconds + trainSeconds }).where('hash', '=', buildHash).execute();
+    await trx
+      .updateTable('builds')
+      .set({ cache_hits: b.cache_hits + 1, saved_seconds: b.saved_seconds + trainSeconds })
+      .where('hash', '=', buildHash)
+      .execute();
     const v = await trx.selectFrom('model_versions').selectAll().where('build_hash', '=', buildHash).orderBy('version').executeTakeFirstOrThrow();
     await appendEvent(trx, {
-      kind: 'build_cache_hit', subject: `build:${buildHash}`, model: v.model, versionId: v.id, actor,
+      kind: 'build_cache_hit',
+      subject: `build:${buildHash}`,
+      model: v.model,
+      versionId: v.id,
+      actor,
       reason: `identical build served from cache: ${trainSeconds.toFixed(1)} s of compute saved`,
       payload: { buildHash, savedSeconds: trainSeconds, cacheHits: b.cache_hits + 1 },
     });
@@ -231,8 +308,15 @@ async function cacheHit(store: Store, buildHash: string, trainSeconds: number, a
   const b = await store.db.selectFrom('builds').selectAll().where('hash', '=', buildHash).executeTakeFirstOrThrow();
   const report = await readValidationReport(store.blobs, b.report_blob);
   return {
-    buildHash, cacheHit: true, savedSeconds: trainSeconds, trainSeconds: 0, version: versionFromRow(row), snapshot: b.snapshot, featureHash: b.feature_hash,
-    artifactBlob: b.artifact_blob, report,
+    buildHash,
+    cacheHit: true,
+    savedSeconds: trainSeconds,
+    trainSeconds: 0,
+    version: versionFromRow(row),
+    snapshot: b.snapshot,
+    featureHash: b.feature_hash,
+    artifactBlob: b.artifact_blob,
+    report,
   };
 }
 
@@ -256,8 +340,12 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
   const byKey = new Map<string, { descriptors: string; fingerprint: string; scaffold: string; framework: string }>();
   const keys = snapshot.rows.map((r) => r.inchikey);
   for (let i = 0; i < keys.length; i += 500) {
-    const rows = await store.db.selectFrom('feature_cache').select(['inchikey', 'descriptors', 'fingerprint', 'scaffold', 'framework'])
-      .where('feature_hash', '=', featureHash).where('inchikey', 'in', keys.slice(i, i + 500)).execute();
+    const rows = await store.db
+      .selectFrom('feature_cache')
+      .select(['inchikey', 'descriptors', 'fingerprint', 'scaffold', 'framework'])
+      .where('feature_hash', '=', featureHash)
+      .where('inchikey', 'in', keys.slice(i, i + 500))
+      .execute();
     for (const r of rows) byKey.set(r.inchikey, r);
   }
   const { protocolOf, siteOf, firstOf } = await provenance(store, snapshot);
@@ -269,7 +357,11 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
   const fingerprints = new Uint32Array(usable.length * words);
   usable.forEach((r, i) => {
     const f = byKey.get(r.inchikey)!;
-    const values = decodeJson(f.descriptors, descriptorRowDecoder, { kind: 'row', what: 'cached descriptors', id: `feature_cache ${r.inchikey} ${featureHash}` });
+    const values = decodeJson(f.descriptors, descriptorRowDecoder, {
+      kind: 'row',
+      what: 'cached descriptors',
+      id: `feature_cache ${r.inchikey} ${featureHash}`,
+    });
     for (let d = 0; d < nd; d++) descriptors[i * nd + d] = values[d] ?? Number.NaN;
     fingerprints.set(fingerprintFromHex(f.fingerprint), i * words);
   });
@@ -291,7 +383,10 @@ async function loadFeatures(store: Store, snapshot: SnapshotContent, featureHash
  * One pass over the snapshot's measurements: each compound's protocol version and site
  * when all its measurements share one (else "mixed"), and its first measurement date.
  */
-async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ protocolOf: Map<string, string>; siteOf: Map<string, string>; firstOf: Map<string, string> }> {
+async function provenance(
+  store: Store,
+  snapshot: SnapshotContent,
+): Promise<{ protocolOf: Map<string, string>; siteOf: Map<string, string>; firstOf: Map<string, string> }> {
   const ids = snapshot.rows.flatMap((r) => r.measurements);
   const protocolOf = new Map<string, string>();
   const siteOf = new Map<string, string>();
@@ -301,7 +396,11 @@ async function provenance(store: Store, snapshot: SnapshotContent): Promise<{ pr
     map.set(key, prev === undefined || prev === value ? value : 'mixed');
   };
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await store.db.selectFrom('measurements').select(['inchikey', 'protocol_version', 'site', 'measured_at']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const rows = await store.db
+      .selectFrom('measurements')
+      .select(['inchikey', 'protocol_version', 'site', 'measured_at'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
     for (const r of rows) {
       note(protocolOf, r.inchikey, r.protocol_version);
       note(siteOf, r.inchikey, r.site);
@@ -319,7 +418,12 @@ function censoringSummary(model: TrainedModel, data: LoadedFeatures, train: numb
   test.forEach((i, k) => {
     if (data.censored[i]! < 0 ? p[k]! <= data.labels[i]! : p[k]! >= data.labels[i]!) ok++;
   });
-  return { trainedAsBounds: train.filter((i) => data.censored[i] !== 0).length, calibrationExcluded: calibration.length, testExcluded: test.length, testOnBoundSide: test.length ? ok / test.length : null };
+  return {
+    trainedAsBounds: train.filter((i) => data.censored[i] !== 0).length,
+    calibrationExcluded: calibration.length,
+    testExcluded: test.length,
+    testOnBoundSide: test.length ? ok / test.length : null,
+  };
 }
 
 function pick(values: Float64Array, idx: number[]): Float64Array {
@@ -352,7 +456,7 @@ function trainingSet(data: LoadedFeatures, train: number[]): TrainingSet {
 }
 
 function usedBlocks(m: FeatureMatrix): BuiltFeatureContract['uses'] {
-  return [m.descriptors ? 'descriptors' as const : null, m.fingerprints ? 'fingerprints' as const : null].filter((x) => x !== null);
+  return [m.descriptors ? ('descriptors' as const) : null, m.fingerprints ? ('fingerprints' as const) : null].filter((x) => x !== null);
 }
 
 /** What this version can be traced back to; every field present for a rotguard build. */

@@ -48,7 +48,10 @@ export async function importOnnxModel(store: Store, o: OnnxImport): Promise<Mode
   const set = await resolveFeatureSet(store, o.features);
   const width = o.block === 'descriptors' ? descriptorDictionary(set.recipe.descriptors).descriptors.length : set.recipe.morgan.nBits;
   const io: OnnxIO = {
-    block: o.block, width, inputName: o.inputName ?? o.block, valueOutput: o.valueOutput ?? 'value',
+    block: o.block,
+    width,
+    inputName: o.inputName ?? o.block,
+    valueOutput: o.valueOutput ?? 'value',
     uncertaintyOutput: o.uncertaintyOutput === undefined ? null : o.uncertaintyOutput,
   };
   const model = await OnnxModel.load(bytes, io);
@@ -60,16 +63,29 @@ export async function importOnnxModel(store: Store, o: OnnxImport): Promise<Mode
   const lockfileSha256 = o.lockfilePath ? sha256Hex(readFileSync(o.lockfilePath)) : undefined;
   const snapshot = o.snapshot ? (await resolveSnapshot(store, o.snapshot)).hash : undefined;
   const declared = { imageDigest: o.imageDigest, lockfileSha256, snapshot, split: o.split, seed: o.seed };
-  const missing = Object.entries(declared).filter(([, v]) => v === undefined).map(([k]) => k);
+  const missing = Object.entries(declared)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
   const lineage: ImportedLineage = { origin: 'imported', ...withoutUndefined(declared), onnxSha256: sha256Hex(bytes), missing };
 
   const artifactBlob = await store.blobs.put(bytes);
   return store.db.transaction().execute((trx) =>
-    registerVersion(trx, {
-      model: o.model, endpoint: o.endpoint, team: o.team, buildHash: null, artifactBlob, reportBlob: null, featureHash: set.hash,
-      featureContract: { featureVersion: set.version, onnx: io },
-      lineage, createdBy: o.actor,
-    }, o.reason ?? `imported ONNX ${o.onnxPath}${missing.length ? ` (lineage missing: ${missing.join(', ')})` : ''}`),
+    registerVersion(
+      trx,
+      {
+        model: o.model,
+        endpoint: o.endpoint,
+        team: o.team,
+        buildHash: null,
+        artifactBlob,
+        reportBlob: null,
+        featureHash: set.hash,
+        featureContract: { featureVersion: set.version, onnx: io },
+        lineage,
+        createdBy: o.actor,
+      },
+      o.reason ?? `imported ONNX ${o.onnxPath}${missing.length ? ` (lineage missing: ${missing.join(', ')})` : ''}`,
+    ),
   );
 }
 

@@ -35,12 +35,17 @@ export class OnnxModel {
       throw new RotguardError('onnx_contract', `the model has no input "${io.inputName}" (inputs: ${session.inputNames.join(', ')})`, { field: 'input' });
     }
     for (const out of [io.valueOutput, io.uncertaintyOutput]) {
-      if (out && !session.outputNames.includes(out)) throw new RotguardError('onnx_contract', `the model has no output "${out}" (outputs: ${session.outputNames.join(', ')})`, { field: 'output' });
+      if (out && !session.outputNames.includes(out))
+        throw new RotguardError('onnx_contract', `the model has no output "${out}" (outputs: ${session.outputNames.join(', ')})`, { field: 'output' });
     }
     const meta = (session as unknown as { inputMetadata?: Array<{ name: string; shape?: Array<number | string> }> }).inputMetadata;
     const declared = meta?.find((m) => m.name === io.inputName)?.shape?.[1];
     if (typeof declared === 'number' && declared !== io.width) {
-      throw new RotguardError('onnx_contract', `the model's input "${io.inputName}" has ${declared} columns; the feature contract gives ${io.width} ${io.block}`, { field: 'input' });
+      throw new RotguardError(
+        'onnx_contract',
+        `the model's input "${io.inputName}" has ${declared} columns; the feature contract gives ${io.width} ${io.block}`,
+        { field: 'input' },
+      );
     }
     return new OnnxModel(session, io);
   }
@@ -49,11 +54,13 @@ export class OnnxModel {
     const input = new Float32Array(x.rows * this.io.width);
     if (this.io.block === 'descriptors') {
       const d = x.descriptors;
-      if (!d || d.columns !== this.io.width) throw new RotguardError('feature_mismatch', `the model needs ${this.io.width} descriptor columns, got ${d?.columns ?? 'none'}`);
+      if (!d || d.columns !== this.io.width)
+        throw new RotguardError('feature_mismatch', `the model needs ${this.io.width} descriptor columns, got ${d?.columns ?? 'none'}`);
       input.set(d.data);
     } else {
       const f = x.fingerprints;
-      if (!f || f.words * 32 !== this.io.width) throw new RotguardError('feature_mismatch', `the model needs ${this.io.width}-bit fingerprints, got ${f ? f.words * 32 : 'none'}`);
+      if (!f || f.words * 32 !== this.io.width)
+        throw new RotguardError('feature_mismatch', `the model needs ${this.io.width}-bit fingerprints, got ${f ? f.words * 32 : 'none'}`);
       for (let r = 0; r < x.rows; r++) {
         for (let bit = 0; bit < this.io.width; bit++) input[r * this.io.width + bit] = (f.data[r * f.words + (bit >>> 5)]! >>> (bit & 31)) & 1;
       }

@@ -133,13 +133,19 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   const f = obj(d.features, 'features');
   onlyKeys(f, 'features', ['descriptors', 'radius', 'bits']);
   const features = {
-    descriptors: typeof f.descriptors === 'string' ? f.descriptors : f.descriptors === undefined ? 'rdkit-desc@1' : fail('features.descriptors', 'features.descriptors must be a dictionary id such as rdkit-desc@1'),
+    descriptors:
+      typeof f.descriptors === 'string'
+        ? f.descriptors
+        : f.descriptors === undefined
+          ? 'rdkit-desc@1'
+          : fail('features.descriptors', 'features.descriptors must be a dictionary id such as rdkit-desc@1'),
     radius: int(f.radius, 'features.radius', 2),
     bits: int(f.bits, 'features.bits', 2048),
   };
   if (features.radius < 0 || features.radius > 6) fail('features.radius', 'features.radius must be 0–6');
   if (features.bits < 32 || features.bits > 65536 || features.bits % 32) fail('features.bits', 'features.bits must be a multiple of 32 from 32 to 65536');
-  if (!descriptorDictionaryIds().includes(features.descriptors)) fail('features.descriptors', `unknown descriptor dictionary "${features.descriptors}"; known: ${descriptorDictionaryIds().join(', ')}`);
+  if (!descriptorDictionaryIds().includes(features.descriptors))
+    fail('features.descriptors', `unknown descriptor dictionary "${features.descriptors}"; known: ${descriptorDictionaryIds().join(', ')}`);
 
   const s = obj(d.split, 'split');
   onlyKeys(s, 'split', ['method', 'seed', 'train', 'calibration', 'test', 'cutoff']);
@@ -151,14 +157,23 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   let split: SplitRule;
   try {
     const method = (s.method ?? 'scaffold') as SplitRule['method'];
-    split = method === 'predefined'
-      ? predefinedSplitRule(s, file, fail, int(s.seed, 'split.seed', 0))
-      : validateSplitRule({
-        method,
-        seed: int(s.seed, 'split.seed', 0),
-        fractions: { train: frac(s.train, 'split.train', 0.8), calibration: frac(s.calibration, 'split.calibration', 0.1), test: frac(s.test, 'split.test', 0.1) },
-        ...(method === 'cluster' ? { cutoff: s.cutoff === undefined ? DEFAULT_CLUSTER_CUTOFF : (s.cutoff as number) } : s.cutoff !== undefined ? { cutoff: s.cutoff as number } : {}),
-      });
+    split =
+      method === 'predefined'
+        ? predefinedSplitRule(s, file, fail, int(s.seed, 'split.seed', 0))
+        : validateSplitRule({
+            method,
+            seed: int(s.seed, 'split.seed', 0),
+            fractions: {
+              train: frac(s.train, 'split.train', 0.8),
+              calibration: frac(s.calibration, 'split.calibration', 0.1),
+              test: frac(s.test, 'split.test', 0.1),
+            },
+            ...(method === 'cluster'
+              ? { cutoff: s.cutoff === undefined ? DEFAULT_CLUSTER_CUTOFF : (s.cutoff as number) }
+              : s.cutoff !== undefined
+                ? { cutoff: s.cutoff as number }
+                : {}),
+          });
   } catch (e) {
     if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: e.location.field });
     throw e;
@@ -181,7 +196,8 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
   try {
     params = trainer!.resolveParams(obj(d.params, 'params')) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: `params${e.location.field ? '.' + e.location.field : ''}` });
+    if (e instanceof RotguardError)
+      throw new RotguardError('bad_recipe', e.message, { file, field: `params${e.location.field ? '.' + e.location.field : ''}` });
     throw e;
   }
   let tuning: TuningRule | undefined;
@@ -193,12 +209,14 @@ export function validateRecipe(doc: unknown, file?: string): Recipe {
     const folds = int(t.folds, 'tuning.folds', 5);
     if (folds < 2 || folds > 20) fail('tuning.folds', 'tuning.folds must be 2–20');
     if (task.type !== 'regression') fail('tuning', 'tuning is for regression recipes');
-    if (!Array.isArray(t.grid) || t.grid.length < 1 || t.grid.some((g) => !g || typeof g !== 'object' || Array.isArray(g))) fail('tuning.grid', 'tuning.grid must be a non-empty list of parameter mappings');
+    if (!Array.isArray(t.grid) || t.grid.length < 1 || t.grid.some((g) => !g || typeof g !== 'object' || Array.isArray(g)))
+      fail('tuning.grid', 'tuning.grid must be a non-empty list of parameter mappings');
     const grid = (t.grid as Array<Record<string, unknown>>).map((g, i) => {
       try {
         return trainer!.resolveParams({ ...params, ...g }) as Record<string, unknown>;
       } catch (e) {
-        if (e instanceof RotguardError) throw new RotguardError('bad_recipe', e.message, { file, field: `tuning.grid[${i}]${e.location.field ? '.' + e.location.field : ''}` });
+        if (e instanceof RotguardError)
+          throw new RotguardError('bad_recipe', e.message, { file, field: `tuning.grid[${i}]${e.location.field ? '.' + e.location.field : ''}` });
         throw e;
       }
     });
@@ -229,7 +247,8 @@ function predefinedSplitRule(s: Record<string, unknown>, file: string | undefine
   if (s.cutoff !== undefined) fail('split.cutoff', 'split cutoff is for cluster splits only');
   const named = (v: unknown, field: string): NamedCompounds => {
     if (typeof v === 'string' && v.trim() !== '') return { file: file && !isAbsolute(v) ? join(dirname(file), v) : v, inchikeys: [] };
-    if (Array.isArray(v) && v.length > 0 && v.every((k) => typeof k === 'string' && /^[A-Z]{14}-[A-Z]{10}-[A-Z]$/.test(k))) return { inchikeys: [...new Set(v as string[])].sort() };
+    if (Array.isArray(v) && v.length > 0 && v.every((k) => typeof k === 'string' && /^[A-Z]{14}-[A-Z]{10}-[A-Z]$/.test(k)))
+      return { inchikeys: [...new Set(v as string[])].sort() };
     return fail(field, `${field} must be a structure file (CSV/TSV/SMI/SDF) or a non-empty list of standard InChIKeys`);
   };
   const test = named(s.test, 'split.test');
@@ -240,5 +259,11 @@ function predefinedSplitRule(s: Record<string, unknown>, file: string | undefine
     calibration = named(s.calibration, 'split.calibration');
     share = 0;
   }
-  return validateSplitRule({ method: 'predefined', seed, fractions: { train: 1 - share, calibration: share, test: 0 }, test, ...(calibration ? { calibration } : {}) });
+  return validateSplitRule({
+    method: 'predefined',
+    seed,
+    fractions: { train: 1 - share, calibration: share, test: 0 },
+    test,
+    ...(calibration ? { calibration } : {}),
+  });
 }

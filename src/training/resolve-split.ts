@@ -23,15 +23,24 @@ async function resolveNamed(named: NamedCompounds, field: string): Promise<Named
   try {
     bytes = readFileSync(named.file);
   } catch (e) {
-    throw new RotguardError('bad_recipe', `${field}: cannot read ${named.file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: named.file, field });
+    throw new RotguardError('bad_recipe', `${field}: cannot read ${named.file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+      file: named.file,
+      field,
+    });
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (named.sha256 && named.sha256 !== sha256) throw new RotguardError('bad_recipe', `${field}: ${named.file} changed since the recipe was resolved (sha256 ${sha256.slice(0, 12)}, expected ${named.sha256.slice(0, 12)})`, { file: named.file, field });
+  if (named.sha256 && named.sha256 !== sha256)
+    throw new RotguardError(
+      'bad_recipe',
+      `${field}: ${named.file} changed since the recipe was resolved (sha256 ${sha256.slice(0, 12)}, expected ${named.sha256.slice(0, 12)})`,
+      { file: named.file, field },
+    );
   await loadRDKit();
   const file = await openMoleculeFile(named.file);
   const keys = new Set<string>();
   for await (const row of file.rows()) {
-    if (row.kind !== 'row') throw new RotguardError('bad_recipe', `${field}: ${named.file} line ${row.line}: ${row.reason}`, { file: named.file, line: row.line, field });
+    if (row.kind !== 'row')
+      throw new RotguardError('bad_recipe', `${field}: ${named.file} line ${row.line}: ${row.reason}`, { file: named.file, line: row.line, field });
     try {
       const m = standardize(row.structure, { file: named.file, line: row.line });
       keys.add(m.inchikey);

@@ -44,15 +44,27 @@ export function foldAssignment(n: number, settings: CvSettings): Int32Array {
 }
 
 /** One out-of-fold prediction (value) per training row. */
-// biome-ignore lint/suspicious/noExplicitAny: tuning works for a trainer of any parameter type
-export function outOfFold(trainer: Trainer<any>, data: TrainingData, params: Record<string, unknown>, seed: number, fold: Int32Array, folds: number, onProgress?: ProgressFn): Float64Array {
+export function outOfFold(
+  // biome-ignore lint/suspicious/noExplicitAny: tuning works for a trainer of any parameter type
+  trainer: Trainer<any>,
+  data: TrainingData,
+  params: Record<string, unknown>,
+  seed: number,
+  fold: Int32Array,
+  folds: number,
+  onProgress?: ProgressFn,
+): Float64Array {
   const out = new Float64Array(data.rows);
   for (let f = 0; f < folds; f++) {
     const inside: number[] = [];
     const outside: number[] = [];
     for (let i = 0; i < data.rows; i++) (fold[i] === f ? outside : inside).push(i);
     const censored = data.censored ? { censored: Int8Array.from(inside, (i) => data.censored![i]!) } : {};
-    const model = trainer.train({ ...take(data, inside), labels: Float64Array.from(inside, (i) => data.labels[i]!), task: data.task, ...censored }, params, seed);
+    const model = trainer.train(
+      { ...take(data, inside), labels: Float64Array.from(inside, (i) => data.labels[i]!), task: data.task, ...censored },
+      params,
+      seed,
+    );
     const p = model.predict(take(data, outside)).value;
     outside.forEach((row, k) => (out[row] = p[k]!));
     onProgress?.(f + 1, folds);
@@ -75,8 +87,14 @@ export function chooseCandidate(scores: CandidateScore[]): number {
 }
 
 /** Cross-validates every candidate of one trainer and picks one; returns the record and the chosen candidate's out-of-fold predictions. */
-// biome-ignore lint/suspicious/noExplicitAny: tuning works for a trainer of any parameter type
-export function tuneByCv(trainer: Trainer<any>, data: TrainingData, candidates: Array<Record<string, unknown>>, seed: number, settings: CvSettings): { record: TuningRecord; outOfFold: Float64Array } {
+export function tuneByCv(
+  // biome-ignore lint/suspicious/noExplicitAny: tuning works for a trainer of any parameter type
+  trainer: Trainer<any>,
+  data: TrainingData,
+  candidates: Array<Record<string, unknown>>,
+  seed: number,
+  settings: CvSettings,
+): { record: TuningRecord; outOfFold: Float64Array } {
   const fold = foldAssignment(data.rows, settings);
   const predictions = candidates.map((c) => outOfFold(trainer, data, trainer.resolveParams(c) as Record<string, unknown>, seed, fold, settings.folds));
   // Censored labels are bounds: scored on exact labels only, like validation.
@@ -84,5 +102,8 @@ export function tuneByCv(trainer: Trainer<any>, data: TrainingData, candidates: 
   const only = (v: Float64Array) => (exact ? Float64Array.from(exact, (i) => v[i]!) : v);
   const scores = candidates.map((c, i) => scoreCandidate(trainer.resolveParams(c) as Record<string, unknown>, only(data.labels), only(predictions[i]!)));
   const chosen = chooseCandidate(scores);
-  return { record: { method: 'kfold-cv', folds: settings.folds, seed: settings.seed, metric: 'pearson', candidates: scores, chosen }, outOfFold: predictions[chosen]! };
+  return {
+    record: { method: 'kfold-cv', folds: settings.folds, seed: settings.seed, metric: 'pearson', candidates: scores, chosen },
+    outOfFold: predictions[chosen]!,
+  };
 }

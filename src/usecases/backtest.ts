@@ -99,7 +99,13 @@ export interface BacktestResult {
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 /** People of the replay: separate identities, so the four-eyes rules hold as in production. */
-export const BACKTEST_ACTORS = { lab: 'backtest-lab', builder: 'backtest-builder', reviewer: 'backtest-reviewer', chemist: 'backtest-chemist', monitor: 'backtest-monitor' } as const;
+export const BACKTEST_ACTORS = {
+  lab: 'backtest-lab',
+  builder: 'backtest-builder',
+  reviewer: 'backtest-reviewer',
+  chemist: 'backtest-chemist',
+  monitor: 'backtest-monitor',
+} as const;
 
 interface SourceRow {
   inchikey: string;
@@ -118,24 +124,42 @@ interface SourceRow {
 export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
   const started = performance.now();
   if (!('window' in o.recipe.dataset)) {
-    throw new RotguardError('bad_recipe', 'a backtest recipe needs a dataset window (e.g. dataset: { aggregate: mean }), not a fixed snapshot: each retrain trains on what was reported by then', { field: 'dataset' });
+    throw new RotguardError(
+      'bad_recipe',
+      'a backtest recipe needs a dataset window (e.g. dataset: { aggregate: mean }), not a fixed snapshot: each retrain trains on what was reported by then',
+      { field: 'dataset' },
+    );
   }
   const rows = await readHistory(o.source, o.recipe.endpoint);
-  if (!rows.dated.length) throw new RotguardError('no_dates', `no ${o.recipe.endpoint} measurement in the source workspace has a measured and a reported date; a backtest replays time`);
+  if (!rows.dated.length)
+    throw new RotguardError(
+      'no_dates',
+      `no ${o.recipe.endpoint} measurement in the source workspace has a measured and a reported date; a backtest replays time`,
+    );
   const firstMonday = mondayOf(Date.parse(`${o.start.slice(0, 10)}T00:00:00Z`));
   if (!Number.isFinite(firstMonday)) throw new RotguardError('bad_date', `--start must be an ISO date, got "${o.start}"`, { field: 'start' });
-  const lastReported = rows.dated.map((r) => r.reportedAt).sort().at(-1)!;
+  const lastReported = rows.dated
+    .map((r) => r.reportedAt)
+    .sort()
+    .at(-1)!;
   const endDay = Date.parse(`${(o.end ?? lastReported).slice(0, 10)}T00:00:00Z`);
   if (!Number.isFinite(endDay)) throw new RotguardError('bad_date', `--end must be an ISO date, got "${o.end}"`, { field: 'end' });
   const weeks = Math.floor((mondayOf(endDay) - firstMonday) / WEEK) + 1;
   if (weeks < 1) throw new RotguardError('bad_date', `--end ${o.end ?? lastReported} is before --start ${o.start}`, { field: 'end' });
   if (!rows.dated.some((r) => Date.parse(r.reportedAt) < firstMonday)) {
-    throw new RotguardError('bad_date', `nothing was reported before ${iso(firstMonday).slice(0, 10)}: model v1 would have no data; choose a later --start`, { field: 'start' });
+    throw new RotguardError('bad_date', `nothing was reported before ${iso(firstMonday).slice(0, 10)}: model v1 would have no data; choose a later --start`, {
+      field: 'start',
+    });
   }
 
   const at = (week: number, day: number, hour: number) => firstMonday + (week - 1) * WEEK + day * DAY + hour * 3_600_000;
   const workspace = join(o.dir, '.rotguard');
-  const dirs = { assays: join(o.dir, 'assay-chunks'), predictions: join(o.dir, 'predictions'), recipes: join(o.dir, 'recipes'), quarantine: join(workspace, 'quarantine') };
+  const dirs = {
+    assays: join(o.dir, 'assay-chunks'),
+    predictions: join(o.dir, 'predictions'),
+    recipes: join(o.dir, 'recipes'),
+    quarantine: join(workspace, 'quarantine'),
+  };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   writeFileSync(join(o.dir, 'policy.yaml'), stringify(policyDocument(o.policy)));
   const store = await withClock(at(0, 6, 0), () => openStore({ workspace, migrate: true }));
@@ -146,23 +170,42 @@ export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
   try {
     // ---- Before week 1: the replay is declared (wall time recorded), standards copied, the history reported by then ingested.
     const setup = as(o.actor, at(0, 6, 1));
-    await withClock(setup.clock, () => appendEvent(store.db, {
-      kind: 'backtest_started', subject: `backtest:${model}`, actor: o.actor,
-      reason: `replay of ${o.recipe.endpoint} from ${iso(firstMonday).slice(0, 10)} for ${weeks} weeks; every later record is dated in simulated time`,
-      payload: { wallTime: new Date(WALL_CLOCK.nowMs()).toISOString(), source: o.source.location, start: iso(firstMonday), weeks, recipe: hashOf(o.recipe), policy: o.policy.hash },
-    }));
+    await withClock(setup.clock, () =>
+      appendEvent(store.db, {
+        kind: 'backtest_started',
+        subject: `backtest:${model}`,
+        actor: o.actor,
+        reason: `replay of ${o.recipe.endpoint} from ${iso(firstMonday).slice(0, 10)} for ${weeks} weeks; every later record is dated in simulated time`,
+        payload: {
+          wallTime: new Date(WALL_CLOCK.nowMs()).toISOString(),
+          source: o.source.location,
+          start: iso(firstMonday),
+          weeks,
+          recipe: hashOf(o.recipe),
+          policy: o.policy.hash,
+        },
+      }),
+    );
     await copyStandards(o.source, setup, o.recipe.endpoint);
     const history = rows.dated.filter((r) => Date.parse(r.reportedAt) < firstMonday);
     await ingestChunk((actor) => as(actor, at(0, 6, 2)), history, 'history', dirs, pool);
     const v1Recipe: Recipe = { ...o.recipe, dataset: { window: { ...o.recipe.dataset.window, reportedBy: iso(at(0, 6, 0)).slice(0, 10) } } };
-    writeFileSync(join(dirs.recipes, `${model}-v1.yaml`), `# model v1 of the backtest, trained on what was reported before ${iso(firstMonday).slice(0, 10)}\n${stringify(recipeDocument(v1Recipe))}`);
+    writeFileSync(
+      join(dirs.recipes, `${model}-v1.yaml`),
+      `# model v1 of the backtest, trained on what was reported before ${iso(firstMonday).slice(0, 10)}\n${stringify(recipeDocument(v1Recipe))}`,
+    );
     progress(0, 'setup', `training ${model}@1 on ${history.length} measurements reported before ${iso(firstMonday).slice(0, 10)}`);
     const v1 = await buildModel(as(BACKTEST_ACTORS.builder, at(0, 6, 3)), v1Recipe);
     const gate = await currentGate(o.source.db, o.recipe.endpoint);
     await setGate(as(o.actor, at(0, 6, 4)), o.recipe.endpoint, gate ? gate.gate : { requireSplit: 'any', minTestSize: 1 });
-    await promote(as(BACKTEST_ACTORS.reviewer, at(0, 6, 5)), { ref: v1.version.id, alias: 'champion', reason: 'backtest: model v1 reviewed' }).catch((e: unknown) => {
-      throw new RotguardError('gate_failed', `model v1 of the backtest does not pass ${o.recipe.endpoint}'s release gate${gate ? '' : ''}: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    await promote(as(BACKTEST_ACTORS.reviewer, at(0, 6, 5)), { ref: v1.version.id, alias: 'champion', reason: 'backtest: model v1 reviewed' }).catch(
+      (e: unknown) => {
+        throw new RotguardError(
+          'gate_failed',
+          `model v1 of the backtest does not pass ${o.recipe.endpoint}'s release gate${gate ? '' : ''}: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      },
+    );
 
     const windows: BacktestWindow[] = [];
     const firstMeasured = new Map<string, number>();
@@ -175,22 +218,45 @@ export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
     for (let week = 1; week <= weeks; week++) {
       const monday = at(week, 0, 0);
       const window: BacktestWindow = {
-        week, monday: iso(monday).slice(0, 10), servedBy: null, predicted: 0, labelsArrived: 0, action: null, triggered: [], retrainDeferred: false,
-        hindsightMae: null, hindsightMaeRatio: null, labelledInHindsight: 0, retrained: null, promoted: null, froze: false,
+        week,
+        monday: iso(monday).slice(0, 10),
+        servedBy: null,
+        predicted: 0,
+        labelsArrived: 0,
+        action: null,
+        triggered: [],
+        retrainDeferred: false,
+        hindsightMae: null,
+        hindsightMaeRatio: null,
+        labelledInHindsight: 0,
+        retrained: null,
+        promoted: null,
+        froze: false,
       };
       // Monday: the compounds first measured this week are predicted before any of their labels exist.
-      const made = [...firstMeasured].filter(([, t]) => t >= monday && t < monday + WEEK).map(([key]) => key).sort();
+      const made = [...firstMeasured]
+        .filter(([, t]) => t >= monday && t < monday + WEEK)
+        .map(([key]) => key)
+        .sort();
       if (made.length) {
         progress(week, 'predict');
         const input = join(dirs.predictions, `week-${pad(week)}-compounds.csv`);
         writeFileSync(input, ['id,smiles', ...made.map((k) => [k, smilesOf.get(k)!].map(csvField).join(','))].join('\n') + '\n');
-        const served = await predict(as(BACKTEST_ACTORS.chemist, monday), { modelRef: `${model}@champion`, input, out: join(dirs.predictions, `week-${pad(week)}-predictions.csv`), pool });
+        const served = await predict(as(BACKTEST_ACTORS.chemist, monday), {
+          modelRef: `${model}@champion`,
+          input,
+          out: join(dirs.predictions, `week-${pad(week)}-predictions.csv`),
+          pool,
+        });
         window.servedBy = served.model;
         window.predicted = served.predicted;
       }
       // Sunday evening: the labels reported this week arrive.
       progress(week, 'ingest');
-      const arrived = rows.dated.filter((r) => { const t = Date.parse(r.reportedAt); return t >= monday && t < monday + WEEK; });
+      const arrived = rows.dated.filter((r) => {
+        const t = Date.parse(r.reportedAt);
+        return t >= monday && t < monday + WEEK;
+      });
       window.labelsArrived = (await ingestChunk((actor) => as(actor, at(week, 6, 18)), arrived, `w${pad(week)}`, dirs, pool)).accepted;
       // Sunday night: monitoring, the decision, and acting on it (a frozen model is monitored and decided on, not acted on again).
       const predictedYet = await store.db.selectFrom('predictions').select('id').where('model_version', 'like', `${model}@%`).executeTakeFirst();
@@ -199,7 +265,9 @@ export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
         const monitorCtx = as(BACKTEST_ACTORS.monitor, at(week, 6, 20));
         const frozen = (await frozenState(store.db, model)).frozen;
         const recipeOut = join(dirs.recipes, `${model}-retrain-week-${pad(week)}.yaml`);
-        const applied = frozen ? { decision: await decide(monitorCtx, { policy: o.policy }), recipe: null, frozen: false } : await applyPolicy(monitorCtx, { policy: o.policy, recipeOut });
+        const applied = frozen
+          ? { decision: await decide(monitorCtx, { policy: o.policy }), recipe: null, frozen: false }
+          : await applyPolicy(monitorCtx, { policy: o.policy, recipeOut });
         const d = applied.decision;
         window.action = d.action;
         window.triggered = d.triggered.map((t) => t.rule);
@@ -210,8 +278,14 @@ export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
           progress(week, 'retrain', 'retraining on what was reported by now');
           const built = await buildModel(as(BACKTEST_ACTORS.builder, at(week, 6, 22)), applied.recipe);
           window.retrained = built.version.id;
-          window.promoted = await promote(as(BACKTEST_ACTORS.reviewer, at(week, 6, 23)), { ref: built.version.id, alias: 'champion', reason: `retrain by policy (${d.policy}, window ${d.window.label})` })
-            .then(() => true, () => false);
+          window.promoted = await promote(as(BACKTEST_ACTORS.reviewer, at(week, 6, 23)), {
+            ref: built.version.id,
+            alias: 'champion',
+            reason: `retrain by policy (${d.policy}, window ${d.window.label})`,
+          }).then(
+            () => true,
+            () => false,
+          );
           progress(week, 'retrain', window.promoted ? `${built.version.id} promoted to champion` : `${built.version.id} refused by the release gate`);
         }
       }
@@ -232,7 +306,15 @@ export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
     };
     const report = await writeAuditReport(createContext(store, { actor: o.actor, clock: fixedClock(endsAt), workspace }), { outDir: o.dir, narrative });
     return {
-      dir: o.dir, workspace, start: iso(firstMonday), end: endsAt, weeks: windows, firings, judgements, report, skipped: { noDates: rows.undated },
+      dir: o.dir,
+      workspace,
+      start: iso(firstMonday),
+      end: endsAt,
+      weeks: windows,
+      firings,
+      judgements,
+      report,
+      skipped: { noDates: rows.undated },
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
@@ -243,17 +325,41 @@ export async function backtest(o: BacktestOptions): Promise<BacktestResult> {
 
 /** The endpoint's measurements with both dates, as reported (raw value and unit), with each compound's structure. */
 async function readHistory(source: Store, endpoint: string): Promise<{ dated: SourceRow[]; undated: number; protocolStarts: Map<string, number> }> {
-  const all = await source.db.selectFrom('measurements as m').innerJoin('compounds as c', 'c.inchikey', 'm.inchikey')
-    .select(['m.inchikey', 'c.smiles', 'm.protocol_version', 'm.team', 'm.site', 'm.batch', 'm.raw_value', 'm.raw_unit', 'm.qualifier', 'm.measured_at', 'm.reported_at'])
-    .where('m.endpoint', '=', endpoint).execute();
+  const all = await source.db
+    .selectFrom('measurements as m')
+    .innerJoin('compounds as c', 'c.inchikey', 'm.inchikey')
+    .select([
+      'm.inchikey',
+      'c.smiles',
+      'm.protocol_version',
+      'm.team',
+      'm.site',
+      'm.batch',
+      'm.raw_value',
+      'm.raw_unit',
+      'm.qualifier',
+      'm.measured_at',
+      'm.reported_at',
+    ])
+    .where('m.endpoint', '=', endpoint)
+    .execute();
   if (!all.length) throw new RotguardError('unknown_endpoint', `the source workspace has no ${endpoint} measurements`, { field: 'endpoint' });
   const dated: SourceRow[] = [];
   const protocolStarts = new Map<string, number>();
   for (const r of all) {
     if (!r.measured_at || !r.reported_at) continue;
     dated.push({
-      inchikey: r.inchikey, smiles: r.smiles, protocolVersion: r.protocol_version, team: r.team, site: r.site, batch: r.batch, rawValue: r.raw_value,
-      rawUnit: r.raw_unit, qualifier: r.qualifier, measuredAt: r.measured_at, reportedAt: r.reported_at,
+      inchikey: r.inchikey,
+      smiles: r.smiles,
+      protocolVersion: r.protocol_version,
+      team: r.team,
+      site: r.site,
+      batch: r.batch,
+      rawValue: r.raw_value,
+      rawUnit: r.raw_unit,
+      qualifier: r.qualifier,
+      measuredAt: r.measured_at,
+      reportedAt: r.reported_at,
     });
     const t = Date.parse(r.measured_at);
     if (!(protocolStarts.get(r.protocol_version)! <= t)) protocolStarts.set(r.protocol_version, t);
@@ -268,15 +374,31 @@ async function readHistory(source: Store, endpoint: string): Promise<{ dated: So
 /** The endpoint and every version of its protocols, as defined in the source (definitions are not labels: no look-ahead). */
 async function copyStandards(source: Store, ctx: Context, endpoint: string): Promise<void> {
   const ep = endpointFromRow(await source.db.selectFrom('endpoints').selectAll().where('name', '=', endpoint).executeTakeFirstOrThrow());
-  await addEndpoint(ctx, { name: ep.name, unit: ep.unit, transform: ep.transform, direction: ep.direction, validMin: ep.validMin, validMax: ep.validMax, description: ep.description });
-  const versions = (await source.db.selectFrom('protocol_versions').selectAll().where('endpoint', '=', endpoint).orderBy('protocol').orderBy('version').execute()).map(protocolFromRow);
+  await addEndpoint(ctx, {
+    name: ep.name,
+    unit: ep.unit,
+    transform: ep.transform,
+    direction: ep.direction,
+    validMin: ep.validMin,
+    validMax: ep.validMax,
+    description: ep.description,
+  });
+  const versions = (
+    await source.db.selectFrom('protocol_versions').selectAll().where('endpoint', '=', endpoint).orderBy('protocol').orderBy('version').execute()
+  ).map(protocolFromRow);
   for (const v of versions) {
     await addProtocol(ctx, { protocol: v.protocol, endpoint: v.endpoint, site: v.site, vendor: v.vendor, unit: v.unit, parameters: v.parameters });
   }
 }
 
 /** One CSV per protocol version and team (an ingest is one of each), as reported, ingested by the lab. */
-async function ingestChunk(as: (actor: string) => Context, rows: SourceRow[], tag: string, dirs: { assays: string; quarantine: string }, pool: ChemPool): Promise<{ accepted: number }> {
+async function ingestChunk(
+  as: (actor: string) => Context,
+  rows: SourceRow[],
+  tag: string,
+  dirs: { assays: string; quarantine: string },
+  pool: ChemPool,
+): Promise<{ accepted: number }> {
   const groups = new Map<string, SourceRow[]>();
   for (const r of rows) {
     const key = `${r.protocolVersion}|${r.team}|${r.rawUnit.startsWith('log10(') ? 'log10' : 'linear'}`;
@@ -286,11 +408,27 @@ async function ingestChunk(as: (actor: string) => Context, rows: SourceRow[], ta
   for (const [key, list] of [...groups.entries()].sort()) {
     const [protocolVersion, team, scale] = key.split('|') as [string, string, 'log10' | 'linear'];
     const file = join(dirs.assays, `${tag}-${protocolVersion.replace('@', '-v')}-${team}.csv`);
-    writeFileSync(file, ['inchikey,smiles,value,qualifier,site,batch,measured_at,reported_at',
-      ...list.map((r) => [r.inchikey, r.smiles, r.rawValue, r.qualifier, r.site, r.batch, r.measuredAt, r.reportedAt].map((v) => csvField(v)).join(','))].join('\n') + '\n');
+    writeFileSync(
+      file,
+      [
+        'inchikey,smiles,value,qualifier,site,batch,measured_at,reported_at',
+        ...list.map((r) => [r.inchikey, r.smiles, r.rawValue, r.qualifier, r.site, r.batch, r.measuredAt, r.reportedAt].map((v) => csvField(v)).join(',')),
+      ].join('\n') + '\n',
+    );
     const mapping = validateMapping({
-      team, protocol: protocolVersion, value_scale: scale,
-      columns: { id: 'inchikey', structure: 'smiles', value: 'value', qualifier: 'qualifier', site: 'site', batch: 'batch', measured_at: 'measured_at', reported_at: 'reported_at' },
+      team,
+      protocol: protocolVersion,
+      value_scale: scale,
+      columns: {
+        id: 'inchikey',
+        structure: 'smiles',
+        value: 'value',
+        qualifier: 'qualifier',
+        site: 'site',
+        batch: 'batch',
+        measured_at: 'measured_at',
+        reported_at: 'reported_at',
+      },
     });
     accepted += (await ingest(as(BACKTEST_ACTORS.lab), { path: file, mapping, quarantineDir: dirs.quarantine, pool })).accepted;
   }
@@ -299,7 +437,11 @@ async function ingestChunk(as: (actor: string) => Context, rows: SourceRow[], ta
 
 /** Each window's predictions against every label known at the end of the replay. */
 async function scoreInHindsight(store: Store, windows: BacktestWindow[]): Promise<void> {
-  const endpoint = await store.db.selectFrom('model_versions as v').innerJoin('endpoints as e', 'e.name', 'v.endpoint').select(['e.transform']).executeTakeFirst();
+  const endpoint = await store.db
+    .selectFrom('model_versions as v')
+    .innerJoin('endpoints as e', 'e.name', 'v.endpoint')
+    .select(['e.transform'])
+    .executeTakeFirst();
   const transform = endpoint?.transform === 'log10' ? Math.log10 : (x: number) => x;
   const labels = new Map<string, number[]>();
   for (const m of await store.db.selectFrom('measurements').select(['inchikey', 'value']).where('qualifier', '=', '=').execute()) {
@@ -310,7 +452,12 @@ async function scoreInHindsight(store: Store, windows: BacktestWindow[]): Promis
     if (!w.servedBy) continue;
     const start = `${w.monday}T00:00:00.000Z`;
     const end = new Date(Date.parse(start) + WEEK).toISOString();
-    const preds = await store.db.selectFrom('predictions').select(['inchikey', 'value', 'model_version']).where('requested_at', '>=', start).where('requested_at', '<', end).execute();
+    const preds = await store.db
+      .selectFrom('predictions')
+      .select(['inchikey', 'value', 'model_version'])
+      .where('requested_at', '>=', start)
+      .where('requested_at', '<', end)
+      .execute();
     let sum = 0;
     let n = 0;
     for (const p of preds) {
@@ -358,24 +505,47 @@ function judge(windows: BacktestWindow[], protocolStarts: Map<string, number>, _
   const out: HindsightJudgement[] = [];
   windows.forEach((w, i) => {
     if (w.retrained) {
-      if (!w.promoted) return void out.push({ week: w.week, action: 'retrain', verdict: 'unknown', why: `${w.retrained} was refused by the release gate; the old champion served on` });
+      if (!w.promoted)
+        return void out.push({
+          week: w.week,
+          action: 'retrain',
+          verdict: 'unknown',
+          why: `${w.retrained} was refused by the release gate; the old champion served on`,
+        });
       const before = meanMae(windows, i, -1, 4);
       const after = meanMae(windows, i + 1, 1, 4, w.retrained);
-      if (!before || !after) return void out.push({ week: w.week, action: 'retrain', verdict: 'unknown', why: 'too few labelled weeks on one side of the retrain' });
+      if (!before || !after)
+        return void out.push({ week: w.week, action: 'retrain', verdict: 'unknown', why: 'too few labelled weeks on one side of the retrain' });
       const better = after.mae < before.mae;
-      out.push({ week: w.week, action: 'retrain', verdict: better ? 'right' : 'wrong', why: `hindsight MAE ${before.mae.toFixed(3)} over ${before.windows} weeks before, ${after.mae.toFixed(3)} over ${after.windows} weeks after with ${w.retrained}` });
+      out.push({
+        week: w.week,
+        action: 'retrain',
+        verdict: better ? 'right' : 'wrong',
+        why: `hindsight MAE ${before.mae.toFixed(3)} over ${before.windows} weeks before, ${after.mae.toFixed(3)} over ${after.windows} weeks after with ${w.retrained}`,
+      });
     } else if (w.froze) {
       const t = Date.parse(`${w.monday}T00:00:00Z`) + WEEK;
       const steps = [...protocolStarts].filter(([, s]) => s <= t && s >= t - 8 * WEEK && [...protocolStarts.values()].some((o) => o < s)).map(([p]) => p);
-      out.push(steps.length
-        ? { week: w.week, action: 'freeze', verdict: 'right', why: `protocol ${steps.join(', ')} started in the 8 weeks before: a real assay change` }
-        : { week: w.week, action: 'freeze', verdict: 'wrong', why: 'no protocol version started in the 8 weeks before the freeze' });
+      out.push(
+        steps.length
+          ? { week: w.week, action: 'freeze', verdict: 'right', why: `protocol ${steps.join(', ')} started in the 8 weeks before: a real assay change` }
+          : { week: w.week, action: 'freeze', verdict: 'wrong', why: 'no protocol version started in the 8 weeks before the freeze' },
+      );
     } else if (w.action === 'watch' && (i === 0 || windows[i - 1]!.action !== 'watch')) {
       const after = meanMae(windows, i, 1, 4);
-      const ratios = windows.slice(i, i + 8).map((x) => x.hindsightMaeRatio).filter((x): x is number => x !== null).slice(0, 4);
+      const ratios = windows
+        .slice(i, i + 8)
+        .map((x) => x.hindsightMaeRatio)
+        .filter((x): x is number => x !== null)
+        .slice(0, 4);
       if (!after || !ratios.length) return void out.push({ week: w.week, action: 'watch', verdict: 'unknown', why: 'no labelled weeks after it' });
       const ratio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
-      out.push({ week: w.week, action: 'watch', verdict: ratio > 1.5 ? 'right' : 'wrong', why: `the next ${ratios.length} labelled weeks erred ${ratio.toFixed(2)}× the validation MAE (a watch is right above 1.5×)` });
+      out.push({
+        week: w.week,
+        action: 'watch',
+        verdict: ratio > 1.5 ? 'right' : 'wrong',
+        why: `the next ${ratios.length} labelled weeks erred ${ratio.toFixed(2)}× the validation MAE (a watch is right above 1.5×)`,
+      });
     }
   });
   return out;

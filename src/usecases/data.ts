@@ -32,7 +32,10 @@ export function listDatasets(ctx: Context, endpoint?: string) {
 }
 
 /** Defines a feature set (hashed with the RDKit version) and computes the snapshot's missing features into the shared cache. */
-export function computeFeatures(ctx: Context, o: { snapshot: string; name: string; recipe: FeatureRecipe; workers?: number; onProgress?: (done: number, total: number) => void }) {
+export function computeFeatures(
+  ctx: Context,
+  o: { snapshot: string; name: string; recipe: FeatureRecipe; workers?: number; onProgress?: (done: number, total: number) => void },
+) {
   return inContext(ctx, async () => {
     const { set } = await defineFeatureSet(ctx.store, o.name, o.recipe);
     return computeFeatureRows(ctx.store, { snapshot: o.snapshot, featureSet: set, workers: o.workers, onProgress: o.onProgress });

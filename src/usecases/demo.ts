@@ -10,7 +10,9 @@ import { createContext } from './context.js';
  * workspace, then audited as of the end of that year (the clock every record of the year
  * was written with) and written up as the audit report with the year's story.
  */
-export async function demoYear(o: DemoOptions & { auditor: string }): Promise<{ result: DemoResult; story: ReturnType<typeof demoStory>; report: WrittenReport }> {
+export async function demoYear(
+  o: DemoOptions & { auditor: string },
+): Promise<{ result: DemoResult; story: ReturnType<typeof demoStory>; report: WrittenReport }> {
   const result = await runDemo(o);
   const story = demoStory(result);
   // The demo's own embedded store, even when ROTGUARD_DATABASE_URL is set.

@@ -4,7 +4,13 @@ import { importOnnxModel, type OnnxImport } from '../training/onnx-import.js';
 import type { Recipe } from '../training/recipe.js';
 import { retrainGovernance } from '../policy/decisions.js';
 import {
-  currentGate, listModels as listVersions, modelEvents, promote as promoteVersion, resolveModel, type Alias, type PromotionResult,
+  currentGate,
+  listModels as listVersions,
+  modelEvents,
+  promote as promoteVersion,
+  resolveModel,
+  type Alias,
+  type PromotionResult,
 } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import { evaluateGate } from '../validate/gate.js';
@@ -57,7 +63,12 @@ export function showModel(ctx: Context, ref: string) {
     const report = version.reportBlob ? await readValidationReport(ctx.store, version.reportBlob) : null;
     const gate = await currentGate(ctx.store.db, version.endpoint);
     const events = await modelEvents(ctx.store, version.model);
-    return { version, report, gate: gate ? { hash: gate.hash, thresholds: gate.gate, ...(report ? evaluateGate(report, gate.gate) : { passed: false, checks: [] }) } : null, events };
+    return {
+      version,
+      report,
+      gate: gate ? { hash: gate.hash, thresholds: gate.gate, ...(report ? evaluateGate(report, gate.gate) : { passed: false, checks: [] }) } : null,
+      events,
+    };
   });
 }
 

@@ -38,14 +38,23 @@ export const splitRuleDecoder: Decoder<SplitRule> = d.object({
 // Report numbers were written through nonFiniteAsNull: NaN and ±Infinity are stored as null.
 const n = d.reportNumber;
 const regression: Decoder<RegressionMetrics> = d.object({ n: d.integer, mae: n, rmse: n, r2: n, pearson: n, spearman: n });
-const classification: Decoder<ClassificationMetrics> = d.object({ n: d.integer, positives: d.integer, auroc: n, averagePrecision: n, balancedAccuracy: n, threshold: n });
+const classification: Decoder<ClassificationMetrics> = d.object({
+  n: d.integer,
+  positives: d.integer,
+  auroc: n,
+  averagePrecision: n,
+  balancedAccuracy: n,
+  threshold: n,
+});
 const metrics = d.oneOf('regression or classification metrics', regression, classification);
 const group: Decoder<GroupMetrics> = d.object({ group: d.string, n: d.integer, metrics: d.nullable(metrics) });
 
 export const validationReportDecoder: Decoder<ValidationReport> = d.object({
   task: d.literal('regression', 'classification'),
   split: d.object({
-    method: d.literal('scaffold', 'time', 'random'), seed: d.integer, fractions: d.object({ train: n, calibration: n, test: n }),
+    method: d.literal('scaffold', 'time', 'random'),
+    seed: d.integer,
+    fractions: d.object({ train: n, calibration: n, test: n }),
     sizes: d.object({ train: d.integer, calibration: d.integer, test: d.integer }),
   }),
   test: metrics,

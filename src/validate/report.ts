@@ -71,7 +71,10 @@ export interface ValidationReport {
   bySite: GroupMetrics[];
   /** The test set's predictions and intervals: the baseline output monitoring compares against. */
   testPredictions: { mean: number; sd: number };
-  applicabilityDomain: { nearestSimilarity: { p10: number; median: number; p90: number }; bins: Array<{ from: number; to: number; n: number; metrics: RegressionMetrics | ClassificationMetrics | null }> };
+  applicabilityDomain: {
+    nearestSimilarity: { p10: number; median: number; p90: number };
+    bins: Array<{ from: number; to: number; n: number; metrics: RegressionMetrics | ClassificationMetrics | null }>;
+  };
   /**
    * Conformal intervals conditional on the applicability-domain band (Mondrian, by nearest
    * training Tanimoto), with coverage per band on the test set. Serving uses these when present.
@@ -154,7 +157,11 @@ export function validationReport(input: ReportInput): ValidationReport {
     conformalByBand = [0.8, 0.9, 0.95].map((level) => {
       const model = mondrianConformal(cal, input.calibrationNearest!, level);
       const cover = mondrianCoverage(model, test, input.testNearest);
-      return { level, normalized, bands: model.bands.map((b, i) => ({ ...b, testN: cover[i]!.n, coverage: cover[i]!.coverage, meanWidth: cover[i]!.meanWidth })) };
+      return {
+        level,
+        normalized,
+        bands: model.bands.map((b, i) => ({ ...b, testN: cover[i]!.n, coverage: cover[i]!.coverage, meanWidth: cover[i]!.meanWidth })),
+      };
     });
   }
   const sortedSim = Float64Array.from(input.testNearest).sort();
@@ -168,7 +175,9 @@ export function validationReport(input: ReportInput): ValidationReport {
     split: input.split,
     ...(input.censoring ? { censoring: input.censoring } : {}),
     ...(input.tuning ? { tuning: input.tuning } : {}),
-    test: metrics(all) ?? (input.task === 'regression' ? regressionMetrics(input.test.yTrue, input.test.yPred) : classificationMetrics(input.test.yTrue, input.test.yPred)),
+    test:
+      metrics(all) ??
+      (input.task === 'regression' ? regressionMetrics(input.test.yTrue, input.test.yPred) : classificationMetrics(input.test.yTrue, input.test.yPred)),
     conformal,
     conformalNormalized: normalized,
     ...(conformalByBand ? { conformalByBand } : {}),

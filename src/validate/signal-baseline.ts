@@ -75,7 +75,13 @@ function chemistryReference(fps: Uint32Array, words: number, seed: number): Sign
   const total = fps.length / words;
   const idx = Array.from({ length: total }, (_, i) => i);
   // Stream 11: its own draws, independent of the split's and the trainer's.
-  const pick = total > CHEMISTRY_REFERENCE_SIZE ? Random.stream(seed, 11).shuffle(idx).slice(0, CHEMISTRY_REFERENCE_SIZE).sort((a, b) => a - b) : idx;
+  const pick =
+    total > CHEMISTRY_REFERENCE_SIZE
+      ? Random.stream(seed, 11)
+          .shuffle(idx)
+          .slice(0, CHEMISTRY_REFERENCE_SIZE)
+          .sort((a, b) => a - b)
+      : idx;
   const out = new Uint32Array(pick.length * words);
   pick.forEach((r, k) => out.set(fps.subarray(r * words, (r + 1) * words), k * words));
   return { size: pick.length, fingerprintWords: words, fingerprints: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64') };

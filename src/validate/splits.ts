@@ -69,19 +69,23 @@ export function validateSplitRule(rule: SplitRule): SplitRule {
   if (rule.method === 'cluster' && !(typeof rule.cutoff === 'number' && rule.cutoff > 0 && rule.cutoff < 1)) {
     throw new RotguardError('bad_split', `split cutoff must be a Tanimoto distance in (0, 1), got ${rule.cutoff}`, { field: 'split.cutoff' });
   }
-  if (rule.method !== 'cluster' && rule.cutoff !== undefined) throw new RotguardError('bad_split', 'split cutoff is for cluster splits only', { field: 'split.cutoff' });
+  if (rule.method !== 'cluster' && rule.cutoff !== undefined)
+    throw new RotguardError('bad_split', 'split cutoff is for cluster splits only', { field: 'split.cutoff' });
   if (rule.method !== 'predefined' && (rule.test !== undefined || rule.calibration !== undefined)) {
     throw new RotguardError('bad_split', 'named test or calibration compounds are for predefined splits only', { field: 'split.test' });
   }
   if (rule.method === 'predefined') {
-    if (!rule.test || (!rule.test.file && rule.test.inchikeys.length === 0)) throw new RotguardError('bad_split', 'a predefined split needs its test compounds: a file or a list of InChIKeys', { field: 'split.test' });
+    if (!rule.test || (!rule.test.file && rule.test.inchikeys.length === 0))
+      throw new RotguardError('bad_split', 'a predefined split needs its test compounds: a file or a list of InChIKeys', { field: 'split.test' });
     const c = rule.fractions.calibration;
-    if (!(typeof c === 'number' && c >= 0 && c < 1)) throw new RotguardError('bad_split', `split calibration share must be in [0, 1), got ${c}`, { field: 'split.calibration' });
+    if (!(typeof c === 'number' && c >= 0 && c < 1))
+      throw new RotguardError('bad_split', `split calibration share must be in [0, 1), got ${c}`, { field: 'split.calibration' });
     return rule;
   }
   const { train, calibration, test } = rule.fractions;
   for (const [name, f] of Object.entries(rule.fractions)) {
-    if (!(typeof f === 'number' && f >= 0 && f < 1)) throw new RotguardError('bad_split', `split fraction ${name} must be in [0, 1), got ${f}`, { field: `split.fractions.${name}` });
+    if (!(typeof f === 'number' && f >= 0 && f < 1))
+      throw new RotguardError('bad_split', `split fraction ${name} must be in [0, 1), got ${f}`, { field: `split.fractions.${name}` });
   }
   if (Math.abs(train + calibration + test - 1) > 1e-9) {
     throw new RotguardError('bad_split', `split fractions must add up to 1, got ${train + calibration + test}`, { field: 'split.fractions' });
@@ -109,13 +113,15 @@ export function splitIndices(items: SplitItem[], rule: SplitRule): Split {
 /** Whole Butina clusters to one side, filled like the scaffold split (big groups first). */
 function clusterSplit(items: SplitItem[], rule: SplitRule): Split {
   const missing = items.findIndex((it) => !Number.isInteger(it.cluster));
-  if (missing >= 0) throw new RotguardError('bad_split', `a cluster split needs a cluster for every compound; compound #${missing + 1} has none`, { field: 'split.method' });
+  if (missing >= 0)
+    throw new RotguardError('bad_split', `a cluster split needs a cluster for every compound; compound #${missing + 1} has none`, { field: 'split.method' });
   return groupSplit(items, rule, (it) => String(it.cluster).padStart(10, '0'));
 }
 
 function predefinedSplit(items: SplitItem[], rule: SplitRule): Split {
   const missing = items.findIndex((it) => !it.inchikey);
-  if (missing >= 0) throw new RotguardError('bad_split', `a predefined split needs each compound's InChIKey; compound #${missing + 1} has none`, { field: 'split.method' });
+  if (missing >= 0)
+    throw new RotguardError('bad_split', `a predefined split needs each compound's InChIKey; compound #${missing + 1} has none`, { field: 'split.method' });
   const test = new Set(rule.test!.inchikeys);
   const calibration = rule.calibration ? new Set(rule.calibration.inchikeys) : null;
   const split: Split = { train: [], calibration: [], test: [] };
@@ -162,12 +168,19 @@ function groupSplit(items: SplitItem[], rule: SplitRule, keyOf: (item: SplitItem
 
 function timeSplit(items: SplitItem[], rule: SplitRule): Split {
   const missing = items.findIndex((it) => !it.firstMeasured);
-  if (missing >= 0) throw new RotguardError('no_dates', `a time split needs measurement dates; compound #${missing + 1} has none (use a scaffold split, or ingest with measured_at)`, { field: 'split.method' });
-  const order = items.map((_, i) => i).sort((a, b) => {
-    const da = items[a]!.firstMeasured!;
-    const db = items[b]!.firstMeasured!;
-    return da < db ? -1 : da > db ? 1 : a - b;
-  });
+  if (missing >= 0)
+    throw new RotguardError(
+      'no_dates',
+      `a time split needs measurement dates; compound #${missing + 1} has none (use a scaffold split, or ingest with measured_at)`,
+      { field: 'split.method' },
+    );
+  const order = items
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const da = items[a]!.firstMeasured!;
+      const db = items[b]!.firstMeasured!;
+      return da < db ? -1 : da > db ? 1 : a - b;
+    });
   // Compounds measured on the same date stay together: a date is one group.
   const groups: number[][] = [];
   for (const i of order) {

@@ -32,20 +32,41 @@ const dir = mkdtempSync(join(tmpdir(), 'rotguard-audit-controls-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(() => loadRDKit());
 
-const POLICY = parsePolicy('policy: p\nmodel: logd-rf\nrules:\n  - { name: decay, when: performance.maeRatio > 5, action: retrain }\nmaturity: { min_new_labels: 1 }\n');
+const POLICY = parsePolicy(
+  'policy: p\nmodel: logd-rf\nrules:\n  - { name: decay, when: performance.maeRatio > 5, action: retrain }\nmaturity: { min_new_labels: 1 }\n',
+);
 
 async function liveModel(store: Store, tag: string) {
   const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
-  await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
+  await addEndpoint(
+    store,
+    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+    'ana',
+  );
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');
-  const mapping = validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' } });
+  const mapping = validateMapping({
+    team: 'chem',
+    protocol: 'shake',
+    columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' },
+  });
   const smiles = combinatorialSmiles(160);
   const file = join(dir, `${tag}-train.csv`);
-  writeFileSync(file, ['id,smiles,logd,measured,reported', ...smiles.slice(0, 130).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)},2024-01-02,2024-01-20`)].join('\n') + '\n');
+  writeFileSync(
+    file,
+    ['id,smiles,logd,measured,reported', ...smiles.slice(0, 130).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)},2024-01-02,2024-01-20`)].join(
+      '\n',
+    ) + '\n',
+  );
   await ingestFile(store, { path: file, mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
   const recipe = validateRecipe({
-    model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean', reported_by: '2024-01-31' }, algorithm: 'random-forest', params: { nEstimators: 10 },
-    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
+    model: 'logd-rf',
+    team: 'chem',
+    endpoint: 'logd',
+    dataset: { aggregate: 'mean', reported_by: '2024-01-31' },
+    algorithm: 'random-forest',
+    params: { nEstimators: 10 },
+    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+    seed: 1,
   });
   await buildModel(createContext(store, { actor: 'ana' }), recipe);
   await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any' }, 'lead');
@@ -58,7 +79,12 @@ async function liveModel(store: Store, tag: string) {
 }
 
 const failed = (r: Awaited<ReturnType<typeof auditReport>>, version: string) =>
-  Object.fromEntries(r.models.find((m) => m.version === version)!.controls.filter((c) => c.status === 'fail').map((c) => [c.control, c.reason]));
+  Object.fromEntries(
+    r.models
+      .find((m) => m.version === version)!
+      .controls.filter((c) => c.status === 'fail')
+      .map((c) => [c.control, c.reason]),
+  );
 
 forEachBackend('audit controls', (b) => {
   it('pass on a clean history, and each breach fails its own control with a reason', async () => {
@@ -73,7 +99,10 @@ forEachBackend('audit controls', (b) => {
     const p = await store.db.selectFrom('predictions').select('id').executeTakeFirstOrThrow();
     const t = await tracePrediction(store, p.id);
     assert.deepEqual(t.broken, []);
-    assert.deepEqual(t.sources.map((s) => s.path), [join(dir, `${b.backend}-train.csv`)]);
+    assert.deepEqual(
+      t.sources.map((s) => s.path),
+      [join(dir, `${b.backend}-train.csv`)],
+    );
 
     // A retrain by override, promoted by its own builder.
     await buildModel(createContext(store, { actor: 'ana' }), { ...recipe, seed: 2 }, { overrideReason: 'urgent request from the project lead' });
@@ -89,7 +118,11 @@ forEachBackend('audit controls', (b) => {
     assert.match(v1['serve.predictions_traceable'] ?? '', /digest mismatch/);
     const v2 = failed(r, 'logd-rf@2');
     assert.match(v2['policy.retrain_justified'] ?? '', /override.*urgent request/);
-    assert.equal(r.models.find((m) => m.version === 'logd-rf@2')!.controls.find((c) => c.control === 'release.second_approver')!.status, 'n/a', 'a refused promotion is not a promotion');
+    assert.equal(
+      r.models.find((m) => m.version === 'logd-rf@2')!.controls.find((c) => c.control === 'release.second_approver')!.status,
+      'n/a',
+      'a refused promotion is not a promotion',
+    );
     assert.ok(r.summary.controlsFailed >= 2);
   });
 });

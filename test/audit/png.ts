@@ -79,7 +79,10 @@ export function decodePng(buf: Buffer): PngImage {
           const a = x >= channels ? px[dst + x - channels]! : 0;
           const b = up(x);
           const c = x >= channels && y > 0 ? px[prev + x - channels]! : 0;
-          const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          const p = a + b - c,
+            pa = Math.abs(p - a),
+            pb = Math.abs(p - b),
+            pc = Math.abs(p - c);
           px[dst + x] = (raw[src + x]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
         }
         break;

@@ -36,9 +36,19 @@ function emptyReport(): AuditReport {
 
 function point(window: string, values: Partial<TimelinePoint> = {}): TimelinePoint {
   return {
-    window, end: '2024-01-07T23:59:59.999Z', version: 'm@1', predictions: 10,
-    maxPsi: null, unseenScaffoldShare: null, lowSimilarityShare: null, predictionShiftSd: null,
-    widthRatio: null, maeRatio: null, coverage: null, labelledShare: 0, medianReferenceShift: null,
+    window,
+    end: '2024-01-07T23:59:59.999Z',
+    version: 'm@1',
+    predictions: 10,
+    maxPsi: null,
+    unseenScaffoldShare: null,
+    lowSimilarityShare: null,
+    predictionShiftSd: null,
+    widthRatio: null,
+    maeRatio: null,
+    coverage: null,
+    labelledShare: 0,
+    medianReferenceShift: null,
     ...values,
   };
 }
@@ -92,7 +102,16 @@ describe('audit report HTML: structure', () => {
     assert.equal(count(/<svg class="chart reliability"/g), 2);
     assert.equal(count(/<svg class="chart strip"/g), 1);
     assert.equal(count(/<svg class="chart drift"/g), 8);
-    for (const key of ['maxPsi', 'unseenScaffoldShare', 'lowSimilarityShare', 'predictionShiftSd', 'widthRatio', 'maeRatio', 'coverage', 'medianReferenceShift']) {
+    for (const key of [
+      'maxPsi',
+      'unseenScaffoldShare',
+      'lowSimilarityShare',
+      'predictionShiftSd',
+      'widthRatio',
+      'maeRatio',
+      'coverage',
+      'medianReferenceShift',
+    ]) {
       assert.ok(html.includes(`data-metric="${key}"`), key);
     }
     assert.ok(html.includes('Event log verified'));
@@ -142,10 +161,14 @@ describe('audit report HTML: structure', () => {
 
   it('draws null windows as gaps, not zeros', () => {
     const r = emptyReport();
-    r.timelines = [{
-      model: 'm', asOf: '2024-03-01T00:00:00.000Z', windowKind: 'week',
-      points: [0.2, 0.25, null, null, 0.3, 0.35, null, 0.1].map((v, i) => point(`2024-W0${i + 1}`, { maxPsi: v })),
-    }];
+    r.timelines = [
+      {
+        model: 'm',
+        asOf: '2024-03-01T00:00:00.000Z',
+        windowKind: 'week',
+        points: [0.2, 0.25, null, null, 0.3, 0.35, null, 0.1].map((v, i) => point(`2024-W0${i + 1}`, { maxPsi: v })),
+      },
+    ];
     const chart = driftChart(renderAuditHtml(r), 'maxPsi');
     const lines = [...chart.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1]!.split(' ').length);
     assert.deepEqual(lines, [2, 2], 'two segments of two points; the nulls break the line');
@@ -158,7 +181,12 @@ describe('audit report HTML: structure', () => {
 
   it('renders the empty report and sparse edge cases', () => {
     const empty = renderAuditHtml(emptyReport());
-    for (const text of ['No model versions are registered', 'No monitoring runs yet', 'No policy decisions have been recorded', 'No registry transitions recorded']) {
+    for (const text of [
+      'No model versions are registered',
+      'No monitoring runs yet',
+      'No policy decisions have been recorded',
+      'No registry transitions recorded',
+    ]) {
       assert.ok(empty.includes(text), text);
     }
     assert.doesNotMatch(empty, /<svg class="chart/);
@@ -168,10 +196,20 @@ describe('audit report HTML: structure', () => {
     r.models[0]!.validation = null;
     r.models[1]!.controls = [];
     r.models[1]!.lineage = { nodes: [], edges: [] };
-    const sources: LineageNode[] = Array.from({ length: 20 }, (_, i) => ({ id: `s${i}`, kind: 'source', label: `assay_batch_${String(i).padStart(2, '0')}.csv`, detail: `${i * 10} rows` }));
+    const sources: LineageNode[] = Array.from({ length: 20 }, (_, i) => ({
+      id: `s${i}`,
+      kind: 'source',
+      label: `assay_batch_${String(i).padStart(2, '0')}.csv`,
+      detail: `${i * 10} rows`,
+    }));
     r.models[0]!.lineage.nodes.push(...sources);
     r.models[0]!.lineage.edges.push(...sources.map((s) => ({ from: s.id, to: 'p1' })), { from: 'nowhere', to: 'p1' });
-    r.timelines.push({ model: 'one-window', asOf: '2024-01-08T00:00:00.000Z', windowKind: 'request', points: [point('req-1', { maxPsi: 0.1, coverage: 0.9 })] });
+    r.timelines.push({
+      model: 'one-window',
+      asOf: '2024-01-08T00:00:00.000Z',
+      windowKind: 'request',
+      points: [point('req-1', { maxPsi: 0.1, coverage: 0.9 })],
+    });
     r.timelines.push({ model: 'no-windows', asOf: '2024-01-08T00:00:00.000Z', windowKind: 'week', points: [] });
     r.narrative = null;
     r.transitions = [];
@@ -212,16 +250,29 @@ function findChromium(): string | null {
 }
 
 const chromium = findChromium();
-const INSTALL_HINT = 'no Chromium found (looked for chromium, chromium-browser, google-chrome on PATH and ROTGUARD_CHROMIUM): install it with `apt-get install -y chromium` (Debian/Ubuntu) to run the rendering test';
+const INSTALL_HINT =
+  'no Chromium found (looked for chromium, chromium-browser, google-chrome on PATH and ROTGUARD_CHROMIUM): install it with `apt-get install -y chromium` (Debian/Ubuntu) to run the rendering test';
 const skip = chromium ? false : process.env.ROTGUARD_REQUIRE_CHROMIUM === '1' ? false : INSTALL_HINT;
 
 async function chrome(args: string[]): Promise<{ stdout: string; stderr: string }> {
   const profile = mkdtempSync(join(dir, 'profile-'));
   try {
-    return await run(chromium!, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--force-color-profile=srgb',
-      '--no-first-run', '--no-default-browser-check', '--disable-extensions', `--user-data-dir=${profile}`, ...args,
-    ], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    return await run(
+      chromium!,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--hide-scrollbars',
+        '--force-color-profile=srgb',
+        '--no-first-run',
+        '--no-default-browser-check',
+        '--disable-extensions',
+        `--user-data-dir=${profile}`,
+        ...args,
+      ],
+      { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+    );
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }
@@ -255,10 +306,16 @@ function hexRgb(hex: string): [number, number, number] {
 function pixelStats(img: PngImage, colours: Record<string, string>) {
   const targets = Object.entries(colours).map(([k, v]) => ({ k, rgb: hexRgb(v), hits: 0 }));
   const distinct = new Uint8Array(1 << 15);
-  let sum = 0, sum2 = 0, nonWhite = 0;
-  const n = img.width * img.height, ch = img.channels, px = img.pixels;
+  let sum = 0,
+    sum2 = 0,
+    nonWhite = 0;
+  const n = img.width * img.height,
+    ch = img.channels,
+    px = img.pixels;
   for (let i = 0; i < n * ch; i += ch) {
-    const r = px[i]!, g = ch >= 3 ? px[i + 1]! : r, b = ch >= 3 ? px[i + 2]! : r;
+    const r = px[i]!,
+      g = ch >= 3 ? px[i + 1]! : r,
+      b = ch >= 3 ? px[i + 2]! : r;
     distinct[((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)] = 1;
     const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     sum += l;

@@ -16,14 +16,23 @@ describe('chemistry pool: a structure that crashes or hangs RDKit costs one row,
     const pool = await ChemPool.start(1);
     try {
       const r = await pool.identity(inputs(['CCO', CRASHING, 'c1ccccc1', 'CCN']));
-      assert.deepEqual(r.rejects.map((x) => [x.index, x.code]), [[1, 'toolkit_crash']]);
+      assert.deepEqual(
+        r.rejects.map((x) => [x.index, x.code]),
+        [[1, 'toolkit_crash']],
+      );
       assert.equal(r.molecules[0]?.inchikey, 'LFQSCWFLJHTTHZ-UHFFFAOYSA-N');
       assert.equal(r.molecules[2]?.inchikey, 'UHOVQNZJYSORNB-UHFFFAOYSA-N');
       assert.ok(r.molecules[3]);
       assert.ok(pool.restarts >= 1);
       // Features keep every row's descriptors in its own place after the crash.
       const f = await pool.features(inputs([CRASHING, 'CCO', CRASHING, 'c1ccccc1']), recipe);
-      assert.deepEqual(f.rejects.map((x) => [x.index, x.code]), [[0, 'toolkit_crash'], [2, 'toolkit_crash']]);
+      assert.deepEqual(
+        f.rejects.map((x) => [x.index, x.code]),
+        [
+          [0, 'toolkit_crash'],
+          [2, 'toolkit_crash'],
+        ],
+      );
       const nd = f.descriptors.length / 4;
       assert.ok(Number.isNaN(f.descriptors[0]!) && Number.isNaN(f.descriptors[2 * nd]!));
       assert.ok(f.descriptors[nd]! > 40 && f.descriptors[nd]! < 50, `ethanol's MW in row 1, got ${f.descriptors[nd]}`);
@@ -42,7 +51,10 @@ describe('chemistry pool: a structure that crashes or hangs RDKit costs one row,
     const pool = await ChemPool.start(1, { structureTimeoutMs: 250 });
     try {
       const r = await pool.identity(inputs(['CCO', slow, 'CCN']));
-      assert.deepEqual(r.rejects.map((x) => [x.index, x.code]), [[1, 'structure_timeout']]);
+      assert.deepEqual(
+        r.rejects.map((x) => [x.index, x.code]),
+        [[1, 'structure_timeout']],
+      );
       assert.ok(r.molecules[0] && r.molecules[2]);
     } finally {
       await pool.close();
@@ -60,7 +72,10 @@ describe('chemistry pool: a structure that crashes or hangs RDKit costs one row,
         'C('.repeat(STRUCTURE_LIMITS.branchDepth + 1) + 'C' + ')'.repeat(STRUCTURE_LIMITS.branchDepth + 1),
       ];
       const r = await pool.identity(inputs([...huge, 'CCO']));
-      assert.deepEqual(r.rejects.map((x) => x.code), huge.map(() => 'structure_too_large'));
+      assert.deepEqual(
+        r.rejects.map((x) => x.code),
+        huge.map(() => 'structure_too_large'),
+      );
       assert.ok(r.molecules[huge.length]);
       assert.equal(pool.restarts, 0);
     } finally {

@@ -151,12 +151,38 @@ describe('descriptor version hash', () => {
   it('changes when the list changes', () => {
     const h = descriptorVersionHash(dict);
     const variants: Array<[string, DescriptorDictionary]> = [];
-    { const c = copy(dict); c.descriptors = c.descriptors.slice(0, -1); variants.push(['one removed', c]); }
-    { const c = copy(dict); c.descriptors = [...c.descriptors, { name: 'qed', source: 'qed', description: '' }]; variants.push(['one added', c]); }
-    { const c = copy(dict); const d = [...c.descriptors]; [d[0], d[1]] = [d[1]!, d[0]!]; c.descriptors = d; variants.push(['two swapped', c]); }
-    { const c = copy(dict); c.descriptors = c.descriptors.map((d, i) => (i === 3 ? { ...d, name: d.name + '_x' } : d)); variants.push(['one renamed', c]); }
-    { const c = copy(dict); c.descriptors = c.descriptors.map((d, i) => (i === 3 ? { ...d, source: 'NumHBD' } : d)); variants.push(['one re-sourced', c]); }
-    { const c = copy(dict); c.id = 'rdkit-desc@2'; variants.push(['new id', c]); }
+    {
+      const c = copy(dict);
+      c.descriptors = c.descriptors.slice(0, -1);
+      variants.push(['one removed', c]);
+    }
+    {
+      const c = copy(dict);
+      c.descriptors = [...c.descriptors, { name: 'qed', source: 'qed', description: '' }];
+      variants.push(['one added', c]);
+    }
+    {
+      const c = copy(dict);
+      const d = [...c.descriptors];
+      [d[0], d[1]] = [d[1]!, d[0]!];
+      c.descriptors = d;
+      variants.push(['two swapped', c]);
+    }
+    {
+      const c = copy(dict);
+      c.descriptors = c.descriptors.map((d, i) => (i === 3 ? { ...d, name: d.name + '_x' } : d));
+      variants.push(['one renamed', c]);
+    }
+    {
+      const c = copy(dict);
+      c.descriptors = c.descriptors.map((d, i) => (i === 3 ? { ...d, source: 'NumHBD' } : d));
+      variants.push(['one re-sourced', c]);
+    }
+    {
+      const c = copy(dict);
+      c.id = 'rdkit-desc@2';
+      variants.push(['new id', c]);
+    }
     const seen = new Set([h]);
     for (const [what, c] of variants) {
       const v = descriptorVersionHash(c);

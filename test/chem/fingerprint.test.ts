@@ -60,7 +60,10 @@ describe('Morgan fingerprint vs native RDKit', () => {
     try {
       const full = onBits(morganFingerprint(s.mol, DEFAULT_MORGAN));
       const half = onBits(morganFingerprint(s.mol, { radius: 2, nBits: 1024 }));
-      assert.deepEqual(half, [...new Set(full.map((b) => b % 1024))].sort((a, b) => a - b));
+      assert.deepEqual(
+        half,
+        [...new Set(full.map((b) => b % 1024))].sort((a, b) => a - b),
+      );
     } finally {
       release(s);
     }

@@ -26,8 +26,7 @@ function fingerprints(seed: number, words: number, count: number, density = 0.03
     else if (r < 0.12 && i > 0) {
       const j = Math.floor(rng.uniform() * i); // an exact duplicate of an earlier one
       fp.set(data.subarray(j * words, (j + 1) * words));
-    }
-    else if (r < 0.6 && parents.length) {
+    } else if (r < 0.6 && parents.length) {
       fp.set(parents[Math.floor(rng.uniform() * parents.length)]!);
       const flips = Math.floor(rng.uniform() * 6);
       for (let f = 0; f < flips; f++) {
@@ -42,7 +41,11 @@ function fingerprints(seed: number, words: number, count: number, density = 0.03
   return data;
 }
 
-function assertSame(actual: { indices: Int32Array; similarities: Float64Array }, expected: { indices: Int32Array; similarities: Float64Array }, what: string): void {
+function assertSame(
+  actual: { indices: Int32Array; similarities: Float64Array },
+  expected: { indices: Int32Array; similarities: Float64Array },
+  what: string,
+): void {
   assert.deepEqual(Array.from(actual.indices), Array.from(expected.indices), `${what}: indices`);
   // Same doubles, bit for bit (NaN where no neighbour).
   assert.deepEqual(Array.from(actual.similarities), Array.from(expected.similarities), `${what}: similarities`);
@@ -136,7 +139,7 @@ describe('SimilarityIndex: exact top-k against brute force', () => {
     }
   });
 
-  it('excludeSelf skips the query\'s own index, also on a slice given by queryOffset', () => {
+  it("excludeSelf skips the query's own index, also on a slice given by queryOffset", () => {
     const words = 4;
     const set = fingerprints(31, words, 300, 0.05);
     const index = new SimilarityIndex(set, words);
@@ -164,7 +167,7 @@ describe('SimilarityIndex: exact top-k against brute force', () => {
 });
 
 describe('similarity search on the chemistry worker pool', () => {
-  it('gives the single index\'s results, split into slices over worker threads', async () => {
+  it("gives the single index's results, split into slices over worker threads", async () => {
     const words = 64;
     const targets = fingerprints(51, words, 1500);
     const queries = fingerprints(52, words, 333);

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  fingerprintAt,
-  fingerprintSet,
-  nearestNeighbours,
-  popcount32,
-  tanimoto,
-  tanimotoOneToMany,
-  type FingerprintSet,
-} from '../../src/chem/similarity.js';
+import { fingerprintAt, fingerprintSet, nearestNeighbours, popcount32, tanimoto, tanimotoOneToMany, type FingerprintSet } from '../../src/chem/similarity.js';
 import { Random } from '../../src/core/random.js';
 
 // ---- The reference: one bit at a time, no popcount tricks, no precomputed counts. ----
@@ -69,9 +61,12 @@ function randomFingerprints(seed: number, words: number, count: number): Uint32A
   const densities = [0.02, 0.05, 0.1, 0.3, 0.5, 0.9];
   for (let i = 0; i < count; i++) {
     const r = rand();
-    if (r < 0.08) out.push(new Uint32Array(words)); // all zero
-    else if (r < 0.1) out.push(new Uint32Array(words).fill(0xffffffff)); // all one
-    else if (r < 0.2 && out.length) out.push(out[Math.floor(rand() * out.length)]!.slice()); // exact duplicate: ties
+    if (r < 0.08)
+      out.push(new Uint32Array(words)); // all zero
+    else if (r < 0.1)
+      out.push(new Uint32Array(words).fill(0xffffffff)); // all one
+    else if (r < 0.2 && out.length)
+      out.push(out[Math.floor(rand() * out.length)]!.slice()); // exact duplicate: ties
     else out.push(randomFingerprint(rand, words, densities[Math.floor(rand() * densities.length)]!));
   }
   return out;

@@ -62,18 +62,24 @@ describe('standardize: InChIKeys of known compounds', () => {
 
 describe('standardize: one compound, many spellings', () => {
   const SAME: Array<[string, string[]]> = [
-    ['aspirin', [
-      'CC(=O)Oc1ccccc1C(=O)O',
-      'OC(=O)c1ccccc1OC(C)=O', // atom order
-      'CC(=O)OC1=CC=CC=C1C(=O)O', // Kekulé
-      'CC(=O)OC1=C(C=CC=C1)C(O)=O', // other Kekulé structure
-      '[Na+].CC(=O)Oc1ccccc1C([O-])=O', // sodium salt, ion first
-      '[O-]C(=O)c1ccccc1OC(C)=O.[K+]', // potassium salt
-      '  CC(=O)Oc1ccccc1C(=O)O\n', // surrounding whitespace
-    ]],
+    [
+      'aspirin',
+      [
+        'CC(=O)Oc1ccccc1C(=O)O',
+        'OC(=O)c1ccccc1OC(C)=O', // atom order
+        'CC(=O)OC1=CC=CC=C1C(=O)O', // Kekulé
+        'CC(=O)OC1=C(C=CC=C1)C(O)=O', // other Kekulé structure
+        '[Na+].CC(=O)Oc1ccccc1C([O-])=O', // sodium salt, ion first
+        '[O-]C(=O)c1ccccc1OC(C)=O.[K+]', // potassium salt
+        '  CC(=O)Oc1ccccc1C(=O)O\n', // surrounding whitespace
+      ],
+    ],
     ['benzene', ['c1ccccc1', 'C1=CC=CC=C1', 'C1C=CC=CC=1']],
     ['caffeine', ['Cn1cnc2c1c(=O)n(C)c(=O)n2C', 'CN1C=NC2=C1C(=O)N(C)C(=O)N2C', 'O=C1N(C)C(=O)c2n(C)cnc2N1C']],
-    ['phenethylamine', ['NCCc1ccccc1', 'c1ccccc1CCN', '[NH3+]CCc1ccccc1', '[NH3+]CCc1ccccc1.[Cl-]', '[Cl-].[NH3+]CCc1ccccc1', 'Cl.NCCc1ccccc1', 'NCCc1ccccc1.OS(=O)(=O)O']],
+    [
+      'phenethylamine',
+      ['NCCc1ccccc1', 'c1ccccc1CCN', '[NH3+]CCc1ccccc1', '[NH3+]CCc1ccccc1.[Cl-]', '[Cl-].[NH3+]CCc1ccccc1', 'Cl.NCCc1ccccc1', 'NCCc1ccccc1.OS(=O)(=O)O'],
+    ],
     ['glycine', ['NCC(=O)O', 'OC(=O)CN', '[NH3+]CC(=O)[O-]', '[NH3+]CC(=O)O.[Cl-]', 'NCC(=O)[O-].[Na+]']],
     ['pyridine', ['c1ccncc1', 'C1=CC=NC=C1', 'c1cc[nH+]cc1.[Cl-]', '[nH+]1ccccc1']],
     ['benzoic acid', ['OC(=O)c1ccccc1', '[Na+].[O-]C(=O)c1ccccc1', '[O-]C(=O)c1ccccc1', '[Ca+2].[O-]C(=O)c1ccccc1.[O-]C(=O)c1ccccc1']],
@@ -169,7 +175,11 @@ describe('standardize: charges', () => {
 describe('standardize: stereo survives salt stripping and neutralisation', () => {
   it('R/S through HCl salt and N-protonation (sertraline)', () => {
     const base = std('CN[C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21');
-    for (const input of ['CN[C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21.Cl', 'C[NH2+][C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21.[Cl-]', 'Cl.CN[C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21']) {
+    for (const input of [
+      'CN[C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21.Cl',
+      'C[NH2+][C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21.[Cl-]',
+      'Cl.CN[C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21',
+    ]) {
       const r = std(input);
       assert.equal(r.smiles, base.smiles, input);
       assert.equal(r.inchikey, 'VGKDLMBJGBXTGI-SJCJKPOMSA-N', input);

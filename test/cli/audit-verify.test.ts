@@ -14,7 +14,11 @@ describe('audit verify from the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-audit-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const rg = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' } });
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -48,6 +52,9 @@ describe('audit verify from the command line', () => {
     assert.match(tampered.stdout, /\[edited\] event 2 \(protocol_version_created, [^)]*protocol:shake@1\) was edited/);
     const json = rg('audit', 'verify', '--json', '--expect-head', r.headHash);
     assert.equal(json.code, 3);
-    assert.deepEqual((JSON.parse(json.stdout) as { problems: Array<{ problem: string }> }).problems.map((p) => p.problem), ['edited', 'head_mismatch']);
+    assert.deepEqual(
+      (JSON.parse(json.stdout) as { problems: Array<{ problem: string }> }).problems.map((p) => p.problem),
+      ['edited', 'head_mismatch'],
+    );
   });
 });

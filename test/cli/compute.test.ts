@@ -14,7 +14,11 @@ describe('compute governance from the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-compute-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const rg = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' } });
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const json = (...args: string[]) => {
@@ -29,8 +33,14 @@ describe('compute governance from the command line', () => {
     assert.equal(rg('protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio').code, 0);
     const smiles = combinatorialSmiles(100);
     writeFileSync(join(dir, 'd.csv'), ['id,smiles,logd', ...smiles.map((s, i) => `c${i},${s},${(s.length % 13) / 3}`)].join('\n') + '\n');
-    assert.equal(rg('ingest', 'd.csv', '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--id-column', 'id', '--value-column', 'logd').code, 0);
-    writeFileSync(join(dir, 'r.yaml'), 'model: logd-ridge\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean }\nalgorithm: ridge\nsplit: { method: scaffold, seed: 1, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n');
+    assert.equal(
+      rg('ingest', 'd.csv', '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--id-column', 'id', '--value-column', 'logd').code,
+      0,
+    );
+    writeFileSync(
+      join(dir, 'r.yaml'),
+      'model: logd-ridge\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean }\nalgorithm: ridge\nsplit: { method: scaffold, seed: 1, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n',
+    );
 
     const settings = json('budget', 'settings', '--gpu-hour', '3', '--max-time', '4h', '--grace', '15m');
     assert.deepEqual([settings.prices.gpuHour, settings.timeLimit.maxSeconds, settings.watchdog.graceSeconds], [3, 14400, 900]);
@@ -54,7 +64,10 @@ describe('compute governance from the command line', () => {
     const jobs = json('jobs', 'list');
     assert.deepEqual(jobs.map((j: { state: string }) => j.state).sort(), ['cached', 'completed']);
     const shown = json('jobs', 'show', built.job.id.slice(0, 10));
-    assert.deepEqual(shown.events.map((e: { kind: string }) => e.kind), ['job_right_sized', 'job_submitted', 'job_finished']);
+    assert.deepEqual(
+      shown.events.map((e: { kind: string }) => e.kind),
+      ['job_right_sized', 'job_submitted', 'job_finished'],
+    );
     const spend = json('budget', 'show');
     assert.equal(spend.length, 1);
     assert.deepEqual([spend[0].team, spend[0].jobs, spend[0].cacheHits, spend[0].charged], ['chem', 2, 1, built.job.charged_cost]);

@@ -12,7 +12,11 @@ const bin = join(repo, 'bin/rotguard.js');
 
 function cli(cwd: string, env: Record<string, string> = {}) {
   return (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'tester', ...env } });
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'tester', ...env },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
   };
 }
@@ -42,10 +46,29 @@ describe('data commands', () => {
     assert.equal(rg('protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio', '--param', 'pH=7.4', '--json').json().version.id, 'shake@1');
     assert.equal(rg('protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio', '--param', 'pH=7.4', '--json').json().status, 'unchanged');
     assert.equal(rg('protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio', '--param', 'pH=6.5', '--json').json().version.id, 'shake@2');
-    assert.deepEqual(rg('protocols', 'list', '--json').json().map((p: { id: string }) => p.id), ['shake@1', 'shake@2']);
+    assert.deepEqual(
+      rg('protocols', 'list', '--json')
+        .json()
+        .map((p: { id: string }) => p.id),
+      ['shake@1', 'shake@2'],
+    );
 
     writeFileSync(join(dir, 'a.csv'), 'cid,smi,d\nX1,CCO,0.5\nX2,c1ccccc1,200\nX3,CC(,3\n');
-    const ingest = rg('ingest', 'a.csv', '--team', 'team-a', '--protocol', 'shake@1', '--structure-column', 'smi', '--id-column', 'cid', '--value-column', 'd', '--json').json();
+    const ingest = rg(
+      'ingest',
+      'a.csv',
+      '--team',
+      'team-a',
+      '--protocol',
+      'shake@1',
+      '--structure-column',
+      'smi',
+      '--id-column',
+      'cid',
+      '--value-column',
+      'd',
+      '--json',
+    ).json();
     assert.deepEqual([ingest.status, ingest.accepted, ingest.rejected], ['ingested', 2, 1]);
     assert.ok(existsSync(ingest.quarantine));
     const again = rg('ingest', 'a.csv', '--team', 'team-a', '--protocol', 'shake@1', '--structure-column', 'smi', '--id-column', 'cid', '--value-column', 'd');
@@ -95,9 +118,41 @@ describe('ingest of the shared Biogen ADME set', () => {
     assert.equal(init.code, 0, init.stderr);
     for (const a of BIOGEN_ASSAYS) {
       const e = a.endpoint;
-      assert.equal(rg('endpoints', 'add', e.name, '--unit', e.unit, '--transform', e.transform, '--direction', e.direction, '--min', String(e.validMin), ...(e.validMax === null ? [] : ['--max', String(e.validMax)])).code, 0);
+      assert.equal(
+        rg(
+          'endpoints',
+          'add',
+          e.name,
+          '--unit',
+          e.unit,
+          '--transform',
+          e.transform,
+          '--direction',
+          e.direction,
+          '--min',
+          String(e.validMin),
+          ...(e.validMax === null ? [] : ['--max', String(e.validMax)]),
+        ).code,
+        0,
+      );
       assert.equal(rg('protocols', 'add', a.protocol.protocol, '--endpoint', e.name, '--unit', a.protocol.unit, '--site', 'biogen').code, 0);
-      const s = rg('ingest', data, '--team', 'biogen', '--protocol', a.protocol.protocol, '--structure-column', 'SMILES', '--id-column', 'Internal ID', '--value-column', a.column, '--value-scale', 'log10', '--json').json();
+      const s = rg(
+        'ingest',
+        data,
+        '--team',
+        'biogen',
+        '--protocol',
+        a.protocol.protocol,
+        '--structure-column',
+        'SMILES',
+        '--id-column',
+        'Internal ID',
+        '--value-column',
+        a.column,
+        '--value-scale',
+        'log10',
+        '--json',
+      ).json();
       // Empty cells are assays not run on that compound: quarantined as no_value, never silently dropped.
       assert.equal(s.accepted + s.rejected, 3521, a.column);
       assert.equal(s.rejectReasons.internal_error ?? 0, 0);

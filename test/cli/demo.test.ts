@@ -13,7 +13,11 @@ describe('rotguard demo from the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-demo-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const rg = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '' } });
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '' },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -37,13 +41,25 @@ describe('rotguard demo from the command line', () => {
   });
 
   it('runs a short scenario end to end and prints the summary as JSON, with the report written', () => {
-    writeFileSync(join(dir, 'short.yaml'), [
-      'seed: 5', 'weeks: 10', 'history_weeks: 16', 'compounds_per_week: 16',
-      'new_series: { week: 4, share: 0.5, effect: -1.0 }', 'protocol_change: { week: 7, shift: 0.6 }', 'label_delay_weeks: { min: 1, max: 2 }',
-    ].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'short.yaml'),
+      [
+        'seed: 5',
+        'weeks: 10',
+        'history_weeks: 16',
+        'compounds_per_week: 16',
+        'new_series: { week: 4, share: 0.5, effect: -1.0 }',
+        'protocol_change: { week: 7, shift: 0.6 }',
+        'label_delay_weeks: { min: 1, max: 2 }',
+      ].join('\n') + '\n',
+    );
     const r = rg('demo', '--dir', join(dir, 'short'), '--scenario', join(dir, 'short.yaml'), '--trees', '20', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { weeks: Array<{ week: number; action: string }>; report: { html: string; eventLogOk: boolean; controlsFailed: number }; story: { headline: string } };
+    const out = JSON.parse(r.stdout) as {
+      weeks: Array<{ week: number; action: string }>;
+      report: { html: string; eventLogOk: boolean; controlsFailed: number };
+      story: { headline: string };
+    };
     assert.equal(out.weeks.length, 10);
     assert.equal(out.report.eventLogOk, true);
     assert.equal(out.report.controlsFailed, 0);
@@ -51,7 +67,11 @@ describe('rotguard demo from the command line', () => {
     assert.match(out.story.headline, /predictions/);
     assert.ok(existsSync(join(dir, 'short', 'policy.yaml')) && existsSync(join(dir, 'short', 'recipes', 'sol-rf-v1.yaml')));
     // The workspace is usable afterwards from the demo folder.
-    const list = spawnSync(process.execPath, [bin, 'models', 'list', '--json'], { cwd: join(dir, 'short'), encoding: 'utf8', env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '' } });
+    const list = spawnSync(process.execPath, [bin, 'models', 'list', '--json'], {
+      cwd: join(dir, 'short'),
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '' },
+    });
     assert.equal(list.status, 0, list.stderr);
     assert.ok((JSON.parse(list.stdout) as unknown[]).length >= 1);
   });

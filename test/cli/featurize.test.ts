@@ -17,7 +17,10 @@ function rotguard(...args: string[]) {
 }
 
 function csvRows(path: string): string[][] {
-  return readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(','));
 }
 
 describe('rotguard featurize', () => {
@@ -40,16 +43,25 @@ describe('rotguard featurize', () => {
     assert.equal(summary.standardized, 1);
     assert.equal(summary.featureVersion.descriptors, 'rdkit-desc@1');
     const out = csvRows(join(dir, 'mixed.features.csv'));
-    assert.deepEqual(out.slice(1).map((row) => row[1]), ['a', 'c', 'f']);
-    assert.deepEqual(out.slice(1).map((row) => row[0]), ['2', '4', '7']);
+    assert.deepEqual(
+      out.slice(1).map((row) => row[1]),
+      ['a', 'c', 'f'],
+    );
+    assert.deepEqual(
+      out.slice(1).map((row) => row[0]),
+      ['2', '4', '7'],
+    );
     assert.equal(out[2]![3], 'O=C(O)c1ccccc1'); // benzoate salt → benzoic acid
     const rejects = csvRows(join(dir, 'mixed.features.rejects.csv'));
     assert.deepEqual(rejects[0], ['line', 'id', 'input', 'code', 'reason']);
-    assert.deepEqual(rejects.slice(1).map((row) => [row[0], row[1], row[3]]), [
-      ['3', 'b', 'unparsable_structure'],
-      ['5', 'd', 'empty_structure'],
-      ['6', 'e', 'unparsable_structure'],
-    ]);
+    assert.deepEqual(
+      rejects.slice(1).map((row) => [row[0], row[1], row[3]]),
+      [
+        ['3', 'b', 'unparsable_structure'],
+        ['5', 'd', 'empty_structure'],
+        ['6', 'e', 'unparsable_structure'],
+      ],
+    );
   });
 
   it('reads Windows line endings, a BOM and quoted fields', () => {
@@ -67,7 +79,10 @@ describe('rotguard featurize', () => {
     const r = rotguard('featurize', 'in.smi', '--out', 'smi.csv', '--json');
     assert.equal(r.code, 0, r.stderr);
     const out = csvRows(join(dir, 'smi.csv'));
-    assert.deepEqual(out.slice(1).map((row) => row[1]), ['ethanol', '3']);
+    assert.deepEqual(
+      out.slice(1).map((row) => row[1]),
+      ['ethanol', '3'],
+    );
   });
 
   it('refuses an empty file, a header without rows and a file without a SMILES column, writing nothing', () => {
@@ -87,7 +102,10 @@ describe('rotguard featurize', () => {
     assert.equal(named.code, 1);
     assert.match(named.stderr, /no SMILES column "nope"/);
     for (const f of ['e.csv', 'h.csv', 'w.csv', 'e.rejects.csv', 'h.rejects.csv', 'w.rejects.csv']) assert.equal(existsSync(join(dir, f)), false, f);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('rejects a missing file and bad flags with exit code 1', () => {
@@ -105,8 +123,10 @@ describe('rotguard featurize', () => {
     const smiles = combinatorialSmiles(10_000);
     const lines = ['id,smiles'];
     smiles.forEach((s, i) => {
-      if (i % 1000 === 999) lines.push(`bad${i},C1CC(`); // unparsable
-      else if (i % 2500 === 1) lines.push(`short${i}`); // missing field
+      if (i % 1000 === 999)
+        lines.push(`bad${i},C1CC(`); // unparsable
+      else if (i % 2500 === 1)
+        lines.push(`short${i}`); // missing field
       else lines.push(`m${i},${s}`);
     });
     writeFileSync(join(dir, 'big.csv'), lines.join('\r\n') + '\r\n');
@@ -120,9 +140,18 @@ describe('rotguard featurize', () => {
     const out = csvRows(join(dir, 'big.out.csv'));
     assert.equal(out.length, 9_987);
     const lineNumbers = out.slice(1).map((row) => Number(row[0]));
-    assert.ok(lineNumbers.every((n, i) => i === 0 || n > lineNumbers[i - 1]!), 'output keeps input order');
+    assert.ok(
+      lineNumbers.every((n, i) => i === 0 || n > lineNumbers[i - 1]!),
+      'output keeps input order',
+    );
     const rejects = csvRows(join(dir, 'big.out.rejects.csv')).slice(1);
-    assert.deepEqual(rejects.slice(0, 2).map((row) => [row[0], row[3]]), [['3', 'wrong_field_count'], ['1001', 'unparsable_structure']]);
+    assert.deepEqual(
+      rejects.slice(0, 2).map((row) => [row[0], row[3]]),
+      [
+        ['3', 'wrong_field_count'],
+        ['1001', 'unparsable_structure'],
+      ],
+    );
     // Every accepted row has a 2048-bit fingerprint (512 hex digits) and an InChIKey.
     for (const row of out.slice(1, 50)) {
       assert.match(row[4]!, /^[A-Z]{14}-[A-Z]{10}-[A-Z]$/);
@@ -134,7 +163,13 @@ describe('rotguard featurize', () => {
 describe('rotguard featurize on the shared data sets', () => {
   const shared = resolve(repo, '../shared/data');
   const sets = existsSync(shared)
-    ? readdirSync(shared).flatMap((d) => (existsSync(join(shared, d)) ? readdirSync(join(shared, d)).filter((f) => f.endsWith('.csv')).map((f) => join(shared, d, f)) : []))
+    ? readdirSync(shared).flatMap((d) =>
+        existsSync(join(shared, d))
+          ? readdirSync(join(shared, d))
+              .filter((f) => f.endsWith('.csv'))
+              .map((f) => join(shared, d, f))
+          : [],
+      )
     : [];
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'rotguard-featurize-shared-'));

@@ -14,7 +14,11 @@ describe('build, gate, promote from the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-models-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const rg = (user: string, ...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: user } });
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: user },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -24,8 +28,14 @@ describe('build, gate, promote from the command line', () => {
     assert.equal(rg('ana', 'protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio').code, 0);
     const smiles = combinatorialSmiles(150);
     writeFileSync(join(dir, 'd.csv'), ['id,smiles,logd', ...smiles.map((s, i) => `c${i},${s},${(s.length % 13) / 3}`)].join('\n') + '\n');
-    assert.equal(rg('ana', 'ingest', 'd.csv', '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--id-column', 'id', '--value-column', 'logd').code, 0);
-    writeFileSync(join(dir, 'r.yaml'), 'model: logd-ridge\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean }\nalgorithm: ridge\nsplit: { method: scaffold, seed: 1, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n');
+    assert.equal(
+      rg('ana', 'ingest', 'd.csv', '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--id-column', 'id', '--value-column', 'logd').code,
+      0,
+    );
+    writeFileSync(
+      join(dir, 'r.yaml'),
+      'model: logd-ridge\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean }\nalgorithm: ridge\nsplit: { method: scaffold, seed: 1, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n',
+    );
     const first = rg('ana', 'build', 'r.yaml', '--json');
     assert.equal(first.code, 0, first.stderr);
     const built = JSON.parse(first.stdout);

@@ -18,15 +18,22 @@ import { forEachBackend } from '../store/backends.js';
 import { recipe, seedStore } from './workspace.js';
 
 const NOW = '2026-11-15T12:00:00.000Z';
-const local = (store: Store, patch: Partial<ComputeRequest> = {}): ComputeRequest => ({ executor: 'local', actor: 'alice', where: { workspace: workspaceOf(store) }, ...patch });
+const local = (store: Store, patch: Partial<ComputeRequest> = {}): ComputeRequest => ({
+  executor: 'local',
+  actor: 'alice',
+  where: { workspace: workspaceOf(store) },
+  ...patch,
+});
 /** The test workspace: the folder that holds the store's blobs (on both backends). */
 const workspaceOf = (store: Store) => dirname((store.blobs as FileBlobStore).root);
 const isError = (code: string) => (e: unknown) => e instanceof RotguardError && e.code === code;
 
 it('admission rule: standard below 100 %, preemptible from 100 %, refused from 125 % (projected = committed + reservation)', () => {
   const s = (committed: number) => ({ team: 't', month: '2026-11', amount: 100, currency: 'USD', committed });
-  assert.deepEqual([admissionFor(s(50), 49.99), admissionFor(s(50), 50), admissionFor(s(100), 24.99), admissionFor(s(100), 25)].map((d) => d.admitted ? d.lane : 'refused'),
-    ['standard', 'preemptible', 'preemptible', 'refused']);
+  assert.deepEqual(
+    [admissionFor(s(50), 49.99), admissionFor(s(50), 50), admissionFor(s(100), 24.99), admissionFor(s(100), 25)].map((d) => (d.admitted ? d.lane : 'refused')),
+    ['standard', 'preemptible', 'preemptible', 'refused'],
+  );
   const none = admissionFor({ ...s(1e9), amount: null }, 1e9);
   assert.ok(none.admitted && none.lane === 'standard', 'no budget: admitted, spend recorded');
   const refused = admissionFor(s(120), 10);
@@ -65,7 +72,9 @@ forEachBackend('compute admission', (b) => {
       assert.equal(again.job.version_id, 'logd-rf@1');
       assert.equal(again.job.saved_cost, first.job.charged_cost, 'the saving is what the original build was charged');
 
-      const kinds = (await readEvents(store.db, { kind: ['job_submitted', 'job_right_sized', 'job_finished', 'job_cache_hit', 'build_cache_hit'] })).map((e) => e.kind);
+      const kinds = (await readEvents(store.db, { kind: ['job_submitted', 'job_right_sized', 'job_finished', 'job_cache_hit', 'build_cache_hit'] })).map(
+        (e) => e.kind,
+      );
       assert.deepEqual(kinds, ['job_right_sized', 'job_submitted', 'job_finished', 'build_cache_hit', 'job_cache_hit']);
       const cost = (await costPerVersion(store.db)).get('logd-rf@1')!;
       assert.equal(cost.jobs, 1);
@@ -73,14 +82,20 @@ forEachBackend('compute admission', (b) => {
       assert.equal(cost.cost, first.job.charged_cost);
       assert.equal(cost.savedCost, first.job.charged_cost);
       const spend = await spendPerTeam(store.db);
-      assert.deepEqual(spend.map((s) => [s.team, s.month, s.jobs]), [['chem', '2026-11', 1]]);
+      assert.deepEqual(
+        spend.map((s) => [s.team, s.month, s.jobs]),
+        [['chem', '2026-11', 1]],
+      );
       assert.ok((await verifyEventLog(store.db)).ok);
 
       // The audit shows the version's cost and the team's spend.
       const report = await auditReport(store, { actor: 'auditor', workspace: workspaceOf(store) });
       const v = report.models.find((m) => m.version === 'logd-rf@1')!;
       assert.deepEqual([v.compute?.jobs, v.compute?.cacheHits, v.compute?.cost, v.compute?.savedCost], [1, 1, first.job.charged_cost, first.job.charged_cost]);
-      assert.deepEqual(report.compute?.spend.map((s) => [s.team, s.cost]), [['chem', first.job.charged_cost]]);
+      assert.deepEqual(
+        report.compute?.spend.map((s) => [s.team, s.cost]),
+        [['chem', first.job.charged_cost]],
+      );
       const html = renderAuditHtml(report);
       assert.match(html, /Compute spend per team/);
       assert.match(html, /1 identical rebuild from cache saved/);
@@ -117,7 +132,8 @@ forEachBackend('compute admission', (b) => {
     await withClock(NOW, async () => {
       // Each reserves 1 CPU × 1 h = 0.05: alone 62.5 % of 0.08, together 125 %.
       await setBudget(store, { team: 'ds', month: '2026-11', amount: 0.08, currency: 'USD', actor: 'lead' });
-      const submit = () => submitExternal(store, { team: 'ds', argv: ['/bin/sleep', '0.5'], imageDigest: `sha256:${'ef'.repeat(32)}` }, local(store, { time: '1h' }));
+      const submit = () =>
+        submitExternal(store, { team: 'ds', argv: ['/bin/sleep', '0.5'], imageDigest: `sha256:${'ef'.repeat(32)}` }, local(store, { time: '1h' }));
       const results = await Promise.allSettled([submit(), submit()]);
       assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
       const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;

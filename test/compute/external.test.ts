@@ -22,20 +22,31 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function fresh(name: string): Promise<{ store: Store; req: ComputeRequest }> {
   const workspace = join(dir, name);
   const store = await openStore({ workspace, migrate: true });
-  await addEndpoint(store, { name: 'sol', unit: 'ug/mL', transform: 'log10', direction: 'higher_is_better', validMin: 0, validMax: null, description: '' }, 'ana');
+  await addEndpoint(
+    store,
+    { name: 'sol', unit: 'ug/mL', transform: 'log10', direction: 'higher_is_better', validMin: 0, validMax: null, description: '' },
+    'ana',
+  );
   await defineFeatureSet(store, 'default', { descriptors: 'rdkit-desc@1', morgan: { radius: 2, nBits: 2048 } });
   return { store, req: { executor: 'local', actor: 'ana', time: '10m', gpus: 1, where: { workspace } } };
 }
 
 describe('external training commands', () => {
-  it('runs a team\'s own command, records its lockfile, imports its ONNX output with lineage and charges the GPU it held', async () => {
+  it("runs a team's own command, records its lockfile, imports its ONNX output with lineage and charges the GPU it held", async () => {
     const { store, req } = await fresh('ok');
     const lock = join(dir, 'requirements.lock');
     writeFileSync(lock, 'torch==2.5.1\nchemprop==2.1.0\n');
-    const a = await submitExternal(store, {
-      team: 'ds', argv: ['/bin/cp', onnx, 'model.onnx'], lockfile: lock, onnxOutput: 'model.onnx',
-      import: { model: 'sol-mpnn', endpoint: 'sol', features: 'default', block: 'descriptors', uncertaintyOutput: 'uncertainty' },
-    }, req);
+    const a = await submitExternal(
+      store,
+      {
+        team: 'ds',
+        argv: ['/bin/cp', onnx, 'model.onnx'],
+        lockfile: lock,
+        onnxOutput: 'model.onnx',
+        import: { model: 'sol-mpnn', endpoint: 'sol', features: 'default', block: 'descriptors', uncertaintyOutput: 'uncertainty' },
+      },
+      req,
+    );
     assert.equal(a.job.state, 'completed', a.job.result ?? '');
     assert.equal(a.job.version_id, 'sol-mpnn@1');
     const v = await resolveModel(store.db, 'sol-mpnn@1');
@@ -53,14 +64,24 @@ describe('external training commands', () => {
 
   it('needs the environment named: an image digest (not a tag) or a lockfile', async () => {
     const { store, req } = await fresh('env');
-    await assert.rejects(submitExternal(store, { team: 'ds', argv: ['/bin/true'] }, req), (e: unknown) => e instanceof RotguardError && e.code === 'environment_required');
-    await assert.rejects(submitExternal(store, { team: 'ds', argv: ['/bin/true'], imageDigest: 'pytorch:latest' }, req), (e: unknown) => e instanceof RotguardError && e.code === 'bad_image_digest');
+    await assert.rejects(
+      submitExternal(store, { team: 'ds', argv: ['/bin/true'] }, req),
+      (e: unknown) => e instanceof RotguardError && e.code === 'environment_required',
+    );
+    await assert.rejects(
+      submitExternal(store, { team: 'ds', argv: ['/bin/true'], imageDigest: 'pytorch:latest' }, req),
+      (e: unknown) => e instanceof RotguardError && e.code === 'bad_image_digest',
+    );
     await store.close();
   });
 
   it('stops a local command at its time limit and settles it as timed out, charged the time it ran', async () => {
     const { store, req } = await fresh('limit');
-    const a = await submitExternal(store, { team: 'ds', argv: ['/bin/sleep', '30'], imageDigest: `sha256:${'cd'.repeat(32)}` }, { ...req, gpus: 0, time: '2s' });
+    const a = await submitExternal(
+      store,
+      { team: 'ds', argv: ['/bin/sleep', '30'], imageDigest: `sha256:${'cd'.repeat(32)}` },
+      { ...req, gpus: 0, time: '2s' },
+    );
     assert.equal(a.job.state, 'timeout');
     assert.ok(a.job.elapsed_s! >= 2 && a.job.elapsed_s! < 20, `elapsed ${a.job.elapsed_s}`);
     assert.match(a.job.result ?? '', /time_limit_reached/);
@@ -70,7 +91,11 @@ describe('external training commands', () => {
   it('stops a local GPU job that the recorded trace shows idle, with its events, and charges only what it ran', async () => {
     const { store, req } = await fresh('idle');
     const started = performance.now();
-    const a = await submitExternal(store, { team: 'ds', argv: ['/bin/sleep', '60'], imageDigest: `sha256:${'cd'.repeat(32)}` }, { ...req, gpuTrace: { file: trace, replaySeconds: 0.005 } });
+    const a = await submitExternal(
+      store,
+      { team: 'ds', argv: ['/bin/sleep', '60'], imageDigest: `sha256:${'cd'.repeat(32)}` },
+      { ...req, gpuTrace: { file: trace, replaySeconds: 0.005 } },
+    );
     const seconds = (performance.now() - started) / 1000;
     assert.equal(a.job.state, 'cancelled_idle');
     assert.ok(seconds < 30, `stopped long before sleep 60 ended (${seconds.toFixed(1)} s)`);

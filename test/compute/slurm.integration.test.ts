@@ -28,7 +28,11 @@ import { recipe, seedStore } from './workspace.js';
 
 const CONF = process.env.ROTGUARD_TEST_SLURM_CONF;
 const REQUIRED = process.env.ROTGUARD_REQUIRE_SLURM === '1';
-const skip = CONF ? false : REQUIRED ? false : 'no Slurm cluster: run `eval "$(scripts/slurm/start.sh)"` (root; slurm-wlm + munge) to set ROTGUARD_TEST_SLURM_CONF';
+const skip = CONF
+  ? false
+  : REQUIRED
+    ? false
+    : 'no Slurm cluster: run `eval "$(scripts/slurm/start.sh)"` (root; slurm-wlm + munge) to set ROTGUARD_TEST_SLURM_CONF';
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const TRACE = new URL('../../../test/fixtures/compute/gpu-idle-trace.json', import.meta.url).pathname;
 
@@ -36,11 +40,18 @@ const TRACE = new URL('../../../test/fixtures/compute/gpu-idle-trace.json', impo
 function jobCompRecord(slurmId: string): { elapsed: number; cpus: number; state: string; partition: string } {
   const conf = readFileSync(CONF!, 'utf8');
   const log = /^JobCompLoc=(\S+)/m.exec(conf)![1]!;
-  const line = readFileSync(log, 'utf8').split('\n').find((l) => l.startsWith(`JobId=${slurmId} `));
+  const line = readFileSync(log, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`JobId=${slurmId} `));
   assert.ok(line, `job ${slurmId} is in the job-completion log`);
   const get = (k: string) => new RegExp(`(?:^| )${k}=(\\S*)`).exec(line)![1]!;
   const seconds = (t: string) => Date.parse(t + 'Z') / 1000;
-  return { elapsed: seconds(get('EndTime')) - seconds(get('StartTime')), cpus: Number(/cpu=(\d+)/.exec(get('Tres'))![1]), state: get('JobState'), partition: get('Partition') };
+  return {
+    elapsed: seconds(get('EndTime')) - seconds(get('StartTime')),
+    cpus: Number(/cpu=(\d+)/.exec(get('Tres'))![1]),
+    state: get('JobState'),
+    partition: get('Partition'),
+  };
 }
 
 /** Slurm's next job id, seen by submitting a held job and cancelling it before it can run. */
@@ -53,7 +64,15 @@ function probeJobId(): number {
 describe('compute governance on a real one-node Slurm', { skip }, () => {
   let dir: string;
   let store: Store;
-  const req = (patch: Partial<ComputeRequest> = {}): ComputeRequest => ({ executor: 'slurm', actor: 'alice', time: '5m', wait: true, pollMs: 300, where: { workspace: dir }, ...patch });
+  const req = (patch: Partial<ComputeRequest> = {}): ComputeRequest => ({
+    executor: 'slurm',
+    actor: 'alice',
+    time: '5m',
+    wait: true,
+    pollMs: 300,
+    where: { workspace: dir },
+    ...patch,
+  });
 
   before(async () => {
     if (!CONF) throw new Error('ROTGUARD_REQUIRE_SLURM=1 but ROTGUARD_TEST_SLURM_CONF is not set: CI must start the cluster (scripts/slurm/start.sh)');
@@ -68,7 +87,7 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
     if (dir && !process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs a build as a Slurm job that registers its version, charged Slurm\'s elapsed time × the CPUs it allocated', async () => {
+  it("runs a build as a Slurm job that registers its version, charged Slurm's elapsed time × the CPUs it allocated", async () => {
     const a = await submitBuild(store, recipe(), req({ cpus: 1 }), {});
     const j = a.job;
     assert.equal(a.outcome, 'finished');
@@ -110,11 +129,18 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
     assert.equal(j.state, 'completed', `result: ${j.result}`);
     assert.equal(j.array_size, 3);
     const result = JSON.parse(j.result!) as { outputBlob: string; predicted: number; tasks: Array<{ task: number }> };
-    assert.deepEqual(result.tasks.map((t) => t.task), [0, 1, 2]);
+    assert.deepEqual(
+      result.tasks.map((t) => t.task),
+      [0, 1, 2],
+    );
     assert.equal(result.predicted, 10);
     const out = (await store.blobs.get(result.outputBlob)).toString('utf8').trim().split('\n');
     assert.equal(out.length, 11);
-    assert.deepEqual(out.slice(1).map((l) => l.split(',')[2]), smiles.map((_, i) => `n${i}`), 'rows in input order');
+    assert.deepEqual(
+      out.slice(1).map((l) => l.split(',')[2]),
+      smiles.map((_, i) => `n${i}`),
+      'rows in input order',
+    );
     const finished = (await readEvents(store.db, { subject: `job:${j.id}`, kind: 'job_finished' }))[0]!;
     const tasks = (JSON.parse(finished.payload) as { tasks: Array<{ elapsedSeconds: number; cpus: number }> }).tasks;
     assert.equal(tasks.length, 3);
@@ -125,7 +151,10 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
 
   it('sends a team over 100 % of its budget to the preemptible partition and refuses it over 125 %', async () => {
     const month = monthOf(nowIso());
-    const committed = (await store.db.selectFrom('jobs').select('charged_cost').where('team', '=', 'chem').execute()).reduce((s, r) => s + (r.charged_cost ?? 0), 0);
+    const committed = (await store.db.selectFrom('jobs').select('charged_cost').where('team', '=', 'chem').execute()).reduce(
+      (s, r) => s + (r.charged_cost ?? 0),
+      0,
+    );
     // 1 CPU for 5 min reserves 0.05/12 ≈ 0.0042: budget the team at ~90 % of what it would commit.
     const reservation = (300 / 3600) * DEFAULT_SETTINGS.prices.cpuHour;
     await setBudget(store, { team: 'chem', month, amount: (committed + reservation) / 1.1, currency: 'USD', actor: 'lead' });
@@ -150,9 +179,15 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
     const a = await submitExternal(store, { team: 'chem', argv: ['/bin/sleep', '120'], imageDigest: DIGEST }, req({ wait: false }));
     assert.equal(a.outcome, 'submitted');
     // Wait until Slurm runs it.
-    for (let i = 0; i < 100 && !execFileSync('squeue', ['-h', '-j', a.job.external_id!, '-o', '%T'], { encoding: 'utf8' }).includes('RUNNING'); i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && !execFileSync('squeue', ['-h', '-j', a.job.external_id!, '-o', '%T'], { encoding: 'utf8' }).includes('RUNNING'); i++)
+      await new Promise((r) => setTimeout(r, 200));
     let out = '';
-    const code = await main(['jobs', 'cancel', a.job.id, '--reason', 'wrong data', '--workspace', dir, '--json'], { out: (t) => { out += t; }, err: () => undefined });
+    const code = await main(['jobs', 'cancel', a.job.id, '--reason', 'wrong data', '--workspace', dir, '--json'], {
+      out: (t) => {
+        out += t;
+      },
+      err: () => undefined,
+    });
     assert.equal(code, 0);
     assert.equal(JSON.parse(out).cancelled, true);
     const j = await waitForJob(store, a.job.id, { pollMs: 300, timeoutMs: 60_000 });
@@ -162,18 +197,27 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
     assert.equal(j.elapsed_s, slurm.elapsed);
     assert.equal(j.cpu_hours, (slurm.elapsed * slurm.cpus) / 3600);
     const kinds = (await readEvents(store.db, { subject: `job:${j.id}` })).map((e) => `${e.kind}:${e.actor}`);
-    assert.deepEqual(kinds.map((k) => k.split(':')[0]), ['job_submitted', 'job_cancelled', 'job_finished']);
+    assert.deepEqual(
+      kinds.map((k) => k.split(':')[0]),
+      ['job_submitted', 'job_cancelled', 'job_finished'],
+    );
   });
 
   it('cancels a GPU job idle on the recorded trace, with warning and cancellation events and evidence; charged for the GPU it held', async () => {
-    const a = await submitExternal(store, { team: 'chem', argv: ['/bin/sh', '-c', 'echo "$CUDA_VISIBLE_DEVICES" > visible-gpus.txt; exec sleep 120'], imageDigest: DIGEST },
-      req({ gpus: 1, gpuTrace: { file: TRACE, replaySeconds: 0.02 } }));
+    const a = await submitExternal(
+      store,
+      { team: 'chem', argv: ['/bin/sh', '-c', 'echo "$CUDA_VISIBLE_DEVICES" > visible-gpus.txt; exec sleep 120'], imageDigest: DIGEST },
+      req({ gpus: 1, gpuTrace: { file: TRACE, replaySeconds: 0.02 } }),
+    );
     const j = a.job;
     assert.equal(j.state, 'cancelled_idle', `note: ${j.note}`);
     assert.equal(j.gpus, 1);
     assert.equal(readFileSync(join(dir, 'jobs', j.id, 'visible-gpus.txt'), 'utf8').trim(), '0', 'Slurm set CUDA_VISIBLE_DEVICES for --gres=gpu:1');
     const events = await readEvents(store.db, { subject: `job:${j.id}` });
-    assert.deepEqual(events.map((e) => e.kind), ['job_submitted', 'job_idle_warning', 'job_cancelled_idle', 'job_finished']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['job_submitted', 'job_idle_warning', 'job_cancelled_idle', 'job_finished'],
+    );
     const warning = JSON.parse(events[1]!.payload) as { idleSeconds: number; streakStartedAt: number };
     const cancel = JSON.parse(events[2]!.payload) as { idleSeconds: number; reason: string; maxUtilizationPercent: number; last: unknown[] };
     assert.equal(warning.idleSeconds, 1800);
@@ -185,7 +229,10 @@ describe('compute governance on a real one-node Slurm', { skip }, () => {
     assert.ok(slurm.elapsed < 60, 'cancelled long before sleep 120 would end');
     assert.equal(j.elapsed_s, slurm.elapsed);
     assert.equal(j.gpu_hours, slurm.elapsed / 3600, 'charged the real elapsed time × 1 GPU');
-    assert.equal(j.charged_cost, (slurm.elapsed * slurm.cpus / 3600) * DEFAULT_SETTINGS.prices.cpuHour + (slurm.elapsed / 3600) * DEFAULT_SETTINGS.prices.gpuHour);
+    assert.equal(
+      j.charged_cost,
+      ((slurm.elapsed * slurm.cpus) / 3600) * DEFAULT_SETTINGS.prices.cpuHour + (slurm.elapsed / 3600) * DEFAULT_SETTINGS.prices.gpuHour,
+    );
     assert.ok((await verifyEventLog(store.db)).ok);
     assert.ok(existsSync(join(dir, 'jobs', j.id, 'job.sh')));
   });
@@ -200,7 +247,12 @@ forEachBackend('a Slurm build with the store on each backend', (b) => {
     const store = await openStore({ ...loc, migrate: true });
     try {
       await seedStore(store, loc.workspace);
-      const a = await submitBuild(store, recipe(), { executor: 'slurm', actor: 'alice', time: '5m', wait: true, pollMs: 300, where: { workspace: loc.workspace, databaseUrl: loc.databaseUrl } }, {});
+      const a = await submitBuild(
+        store,
+        recipe(),
+        { executor: 'slurm', actor: 'alice', time: '5m', wait: true, pollMs: 300, where: { workspace: loc.workspace, databaseUrl: loc.databaseUrl } },
+        {},
+      );
       assert.equal(a.job.state, 'completed', `result: ${a.job.result}`);
       assert.equal(a.job.version_id, 'logd-rf@1');
       const slurm = jobCompRecord(a.job.external_id!);

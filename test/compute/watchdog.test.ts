@@ -4,7 +4,15 @@ import { describe, it } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NvidiaSmiSampler, parseAppsQuery, parseGpuQuery, readGpuTrace, readGpuTraceFile, recordGpuTrace, TraceSampler } from '../../src/compute/gpu-sampler.js';
+import {
+  NvidiaSmiSampler,
+  parseAppsQuery,
+  parseGpuQuery,
+  readGpuTrace,
+  readGpuTraceFile,
+  recordGpuTrace,
+  TraceSampler,
+} from '../../src/compute/gpu-sampler.js';
 import { DEFAULT_SETTINGS } from '../../src/compute/settings.js';
 import { Watchdog, type GpuSample, type WatchdogAction, type WatchdogThresholds } from '../../src/compute/watchdog.js';
 
@@ -33,7 +41,10 @@ async function replay(trace: ReturnType<typeof fixture>, t: WatchdogThresholds, 
 
 describe('idle watchdog', () => {
   it('parses nvidia-smi CSV output (with and without the index column) and refuses unreadable values', () => {
-    assert.deepEqual(parseGpuQuery('0, 87, 40213\n1, 0, 3\n'), [{ index: 0, utilizationPercent: 87, memoryUsedMiB: 40213 }, { index: 1, utilizationPercent: 0, memoryUsedMiB: 3 }]);
+    assert.deepEqual(parseGpuQuery('0, 87, 40213\n1, 0, 3\n'), [
+      { index: 0, utilizationPercent: 87, memoryUsedMiB: 40213 },
+      { index: 1, utilizationPercent: 0, memoryUsedMiB: 3 },
+    ]);
     assert.deepEqual(parseGpuQuery('12, 512\r\n'), [{ index: 0, utilizationPercent: 12, memoryUsedMiB: 512 }]);
     assert.throws(() => parseGpuQuery('0, [N/A], 512\n'), /unreadable/);
     assert.throws(() => parseGpuQuery(''), /no GPU/);
@@ -46,7 +57,13 @@ describe('idle watchdog', () => {
     const actions = await replay(fixture('gpu-idle-trace.json'), T);
     // Busy until 15 min; grace to 20 min, so the streak starts at 1200 s; the failed
     // sample at 1500 s counts as busy, so it starts again at 1530 s.
-    assert.deepEqual(actions.map((a) => [a.action, a.at]), [['warn', 1530 + 1800], ['cancel', 1530 + 3600]]);
+    assert.deepEqual(
+      actions.map((a) => [a.action, a.at]),
+      [
+        ['warn', 1530 + 1800],
+        ['cancel', 1530 + 3600],
+      ],
+    );
     const cancel = actions[1]!.evidence;
     assert.equal(cancel.reason, 'idle');
     assert.equal(cancel.streakStartedAt, 1530);
@@ -59,7 +76,10 @@ describe('idle watchdog', () => {
 
   it('cancels a job whose GPU process is gone for 10 min, before the idle rule would', async () => {
     const actions = await replay(fixture('gpu-no-process-trace.json'), T);
-    assert.deepEqual(actions.map((a) => [a.action, a.evidence.reason, a.at]), [['cancel', 'no_gpu_process', 1500 + 600]]);
+    assert.deepEqual(
+      actions.map((a) => [a.action, a.evidence.reason, a.at]),
+      [['cancel', 'no_gpu_process', 1500 + 600]],
+    );
   });
 
   it('never acts on a sampler that always fails, nor on a busy GPU', () => {
@@ -74,7 +94,10 @@ describe('idle watchdog', () => {
   it('needs every allocated GPU idle, and thresholds are configurable', () => {
     const t: WatchdogThresholds = { ...T, graceSeconds: 0, warnIdleSeconds: 60, cancelIdleSeconds: 120 };
     const dog = new Watchdog(t);
-    const two = (a: number, b: number) => [{ index: 0, utilizationPercent: a, memoryUsedMiB: 10 }, { index: 1, utilizationPercent: b, memoryUsedMiB: 10 }];
+    const two = (a: number, b: number) => [
+      { index: 0, utilizationPercent: a, memoryUsedMiB: 10 },
+      { index: 1, utilizationPercent: b, memoryUsedMiB: 10 },
+    ];
     const seen: string[] = [];
     for (let at = 0; at <= 300; at += 30) {
       const a = dog.observe({ at, ok: true, gpus: at < 150 ? two(0, 50) : two(0, 3), processes: 1 });
@@ -95,7 +118,10 @@ describe('idle watchdog', () => {
       const out = join(dir, 'trace.json');
       await recordGpuTrace({ out, seconds: 0.02, everySeconds: 0.01, command: 'rotguard-no-such-nvidia-smi' });
       const trace = readGpuTraceFile(out);
-      assert.deepEqual(trace.samples.map((s) => s.t), [0, 0.01, 0.02]);
+      assert.deepEqual(
+        trace.samples.map((s) => s.t),
+        [0, 0.01, 0.02],
+      );
       assert.ok(trace.samples.every((s) => /rotguard-no-such-nvidia-smi failed/.test(s.error ?? '')));
       assert.deepEqual(await replay(trace, { ...T, graceSeconds: 0, warnIdleSeconds: 0, cancelIdleSeconds: 0 }, 50), []);
     } finally {

@@ -11,10 +11,7 @@ describe('clock', () => {
         await new Promise((r) => setTimeout(r, delay));
       }
     };
-    await Promise.all([
-      withClock('2020-01-01T00:00:00Z', () => step('a', 3)),
-      withClock(fixedClock('2030-06-01T12:00:00Z'), () => step('b', 2)),
-    ]);
+    await Promise.all([withClock('2020-01-01T00:00:00Z', () => step('a', 3)), withClock(fixedClock('2030-06-01T12:00:00Z'), () => step('b', 2))]);
     assert.deepEqual(seen.a, Array(3).fill('2020-01-01T00:00:00.000Z'));
     assert.deepEqual(seen.b, Array(3).fill('2030-06-01T12:00:00.000Z'));
   });

@@ -43,9 +43,14 @@ describe('decoders', () => {
   });
 
   it('pick the branch of a tagged union by its tag, and say which tags exist', () => {
-    const shapes = d.array(d.tagged('type', { circle: d.object({ type: d.literal('circle'), r: d.number }), square: d.object({ type: d.literal('square'), side: d.number }) }));
+    const shapes = d.array(
+      d.tagged('type', { circle: d.object({ type: d.literal('circle'), r: d.number }), square: d.object({ type: d.literal('square'), side: d.number }) }),
+    );
     assert.deepEqual(shapes([{ type: 'square', side: 2 }]), [{ type: 'square', side: 2 }]);
-    assert.throws(() => shapes([{ type: 'circle', r: 1 }, { type: 'hexagon' }]), /^ShapeError: \[1\]\.type: expected "circle" \| "square", got string "hexagon"/);
+    assert.throws(
+      () => shapes([{ type: 'circle', r: 1 }, { type: 'hexagon' }]),
+      /^ShapeError: \[1\]\.type: expected "circle" \| "square", got string "hexagon"/,
+    );
     assert.throws(() => shapes([{ type: 'circle', r: 'big' }]), /\[0\]\.r: expected a number/);
   });
 
@@ -58,6 +63,9 @@ describe('decoders', () => {
   it('read a blob through the store interface and name its hash when it does not decode', async () => {
     const blobs = { get: async (h: string) => Buffer.from(h === HASH ? '{"x":1,"tags":[],"kind":"b"}' : '{"x":1}') };
     assert.deepEqual(await readJsonBlob(blobs, HASH, point, 'point'), { x: 1, tags: [], kind: 'b' });
-    await assert.rejects(readJsonBlob(blobs, 'cd'.repeat(32), point, 'point'), (e: unknown) => e instanceof StoredDataError && e.code === 'blob_malformed' && e.message.includes('cd'.repeat(32)));
+    await assert.rejects(
+      readJsonBlob(blobs, 'cd'.repeat(32), point, 'point'),
+      (e: unknown) => e instanceof StoredDataError && e.code === 'blob_malformed' && e.message.includes('cd'.repeat(32)),
+    );
   });
 });

@@ -26,9 +26,14 @@ describe('error catalogue', () => {
     assert.equal(isErrorCode('made_up'), false);
   });
 
-  it('the CLI exits with the catalogue\'s code and prints the category with --json', async () => {
+  it("the CLI exits with the catalogue's code and prints the category with --json", async () => {
     let out = '';
-    const code = await main(['models', 'list', '--workspace', '/nonexistent/rotguard-ws', '--json'], { out: (t) => { out += t; }, err: () => undefined });
+    const code = await main(['models', 'list', '--workspace', '/nonexistent/rotguard-ws', '--json'], {
+      out: (t) => {
+        out += t;
+      },
+      err: () => undefined,
+    });
     assert.equal(code, 1);
     const parsed: unknown = JSON.parse(out);
     assert.deepEqual(parsed && typeof parsed === 'object' && 'error' in parsed ? (parsed.error as Record<string, unknown>).category : null, 'not_found');

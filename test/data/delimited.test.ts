@@ -23,25 +23,59 @@ async function readAllSplits(text: string): Promise<DelimitedRecord[]> {
 describe('readDelimited', () => {
   it('reads plain rows with their line numbers', async () => {
     const rows = await read(['a,b\n1,2\n3,4\n']);
-    assert.deepEqual(rows.map((r) => [r.line, r.fields]), [[1, ['a', 'b']], [2, ['1', '2']], [3, ['3', '4']]]);
+    assert.deepEqual(
+      rows.map((r) => [r.line, r.fields]),
+      [
+        [1, ['a', 'b']],
+        [2, ['1', '2']],
+        [3, ['3', '4']],
+      ],
+    );
   });
 
   it('handles Windows line endings and a byte-order mark, split anywhere', async () => {
     const rows = await readAllSplits('\ufeffid,smiles\r\n1,CCO\r\n2,c1ccccc1\r\n');
-    assert.deepEqual(rows.map((r) => r.fields), [['id', 'smiles'], ['1', 'CCO'], ['2', 'c1ccccc1']]);
-    assert.deepEqual(rows.map((r) => r.line), [1, 2, 3]);
+    assert.deepEqual(
+      rows.map((r) => r.fields),
+      [
+        ['id', 'smiles'],
+        ['1', 'CCO'],
+        ['2', 'c1ccccc1'],
+      ],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.line),
+      [1, 2, 3],
+    );
   });
 
   it('handles quoted fields with delimiters, escaped quotes and newlines, split anywhere', async () => {
     const rows = await readAllSplits('id,note\n1,"a, ""quoted"" note"\n2,"two\nlines"\n3,x\n');
-    assert.deepEqual(rows.map((r) => r.fields), [['id', 'note'], ['1', 'a, "quoted" note'], ['2', 'two\nlines'], ['3', 'x']]);
+    assert.deepEqual(
+      rows.map((r) => r.fields),
+      [
+        ['id', 'note'],
+        ['1', 'a, "quoted" note'],
+        ['2', 'two\nlines'],
+        ['3', 'x'],
+      ],
+    );
     // The record after a two-line field starts on physical line 5.
-    assert.deepEqual(rows.map((r) => r.line), [1, 2, 3, 5]);
+    assert.deepEqual(
+      rows.map((r) => r.line),
+      [1, 2, 3, 5],
+    );
   });
 
   it('skips blank lines but keeps counting them', async () => {
     const rows = await read(['a\n\n\nb\n']);
-    assert.deepEqual(rows.map((r) => [r.line, r.fields[0]]), [[1, 'a'], [4, 'b']]);
+    assert.deepEqual(
+      rows.map((r) => [r.line, r.fields[0]]),
+      [
+        [1, 'a'],
+        [4, 'b'],
+      ],
+    );
   });
 
   it('keeps an empty quoted field as a record', async () => {

@@ -19,12 +19,20 @@ let fileNo = 0;
 async function ingestRows(store: Store, protocol: string, rows: string[]) {
   const path = join(dir, `f${fileNo++}.csv`);
   writeFileSync(path, ['id,smiles,value,measured,reported,batch', ...rows].join('\n') + '\n');
-  const mapping = validateMapping({ team: 't1', protocol, columns: { id: 'id', structure: 'smiles', value: 'value', measured_at: 'measured', reported_at: 'reported', batch: 'batch' } });
+  const mapping = validateMapping({
+    team: 't1',
+    protocol,
+    columns: { id: 'id', structure: 'smiles', value: 'value', measured_at: 'measured', reported_at: 'reported', batch: 'batch' },
+  });
   return ingestFile(store, { path, mapping, actor: 'dana', quarantineDir: dir, workers: 1 });
 }
 
 async function setUp(store: Store) {
-  await addEndpoint(store, { name: 'clint', unit: 'mL/min/kg', transform: 'log10', direction: 'lower_is_better', validMin: 0, validMax: null, description: '' }, 'dana');
+  await addEndpoint(
+    store,
+    { name: 'clint', unit: 'mL/min/kg', transform: 'log10', direction: 'lower_is_better', validMin: 0, validMax: null, description: '' },
+    'dana',
+  );
   await addProtocolVersion(store, { protocol: 'hlm', endpoint: 'clint', unit: 'mL/min/kg', site: 's1', vendor: 'v', parameters: {} }, 'dana');
   await ingestRows(store, 'hlm', [
     'c1,CCO,10,2024-01-01,2024-01-20,b1',
@@ -114,7 +122,12 @@ forEachBackend('snapshots', (b) => {
     const { set: other } = await defineFeatureSet(store, 'r3', { descriptors: 'rdkit-desc@1', morgan: { radius: 3, nBits: 1024 } });
     assert.notEqual(other.hash, set.hash);
     assert.equal((await computeFeatures(store, { snapshot: info.hash, featureSet: other, workers: 1 })).computed, 3);
-    const row = await store.db.selectFrom('feature_cache').selectAll().where('feature_hash', '=', other.hash).where('inchikey', '=', 'UHOVQNZJYSORNB-UHFFFAOYSA-N').executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('feature_cache')
+      .selectAll()
+      .where('feature_hash', '=', other.hash)
+      .where('inchikey', '=', 'UHOVQNZJYSORNB-UHFFFAOYSA-N')
+      .executeTakeFirstOrThrow();
     assert.equal(row.fingerprint.length, 1024 / 4);
     assert.equal(row.scaffold, 'c1ccccc1');
   });

@@ -29,7 +29,10 @@ describe('units', () => {
 
   it('accepts µ spellings and refuses unknown units by name', () => {
     assert.equal(parseUnit('µg/mL').unit, 'ug/mL');
-    assert.throws(() => parseUnit('furlongs'), (e: unknown) => e instanceof RotguardError && e.code === 'unknown_unit' && /furlongs/.test(e.message));
+    assert.throws(
+      () => parseUnit('furlongs'),
+      (e: unknown) => e instanceof RotguardError && e.code === 'unknown_unit' && /furlongs/.test(e.message),
+    );
   });
 });
 

@@ -39,27 +39,34 @@ for (const seed of SEEDS) {
       if (seed === SEEDS[0]) results.set(seed, r);
       assert.equal(r.weeks.length, s.weeks);
       assert.equal(r.history.rejected + r.weeks.reduce((n, w) => n + w.labelsRejected, 0), 0, 'every generated label is accepted by ingest');
-      const line = (w: DemoResult['weeks'][number]) => `w${w.week} ${w.decision.action}${w.decision.retrainDeferred ? '(deferred)' : ''} [${w.decision.triggered.join(',')}] mae×${w.decision.recentMaeRatio?.toFixed(2) ?? '-'}${w.retrain ? ` RETRAIN→${w.retrain.version}` : ''}${w.froze ? ' FROZE' : ''}`;
+      const line = (w: DemoResult['weeks'][number]) =>
+        `w${w.week} ${w.decision.action}${w.decision.retrainDeferred ? '(deferred)' : ''} [${w.decision.triggered.join(',')}] mae×${w.decision.recentMaeRatio?.toFixed(2) ?? '-'}${w.retrain ? ` RETRAIN→${w.retrain.version}` : ''}${w.froze ? ' FROZE' : ''}`;
       console.log(`seed ${seed}: ${r.seconds.toFixed(0)} s\n  ${r.weeks.map(line).join('\n  ')}`);
     });
 
     it('neither retrains nor freezes during the stable period', () => {
       const stable = r.weeks.filter((w) => w.week < arrival);
       const acted = stable.filter((w) => w.decision.action === 'retrain' || w.decision.action === 'freeze');
-      assert.deepEqual(acted.map((w) => w.week), []);
-      assert.ok(stable.every((w) => !w.decision.triggered.includes('performance_decay')), 'no performance alarm on stable weeks');
+      assert.deepEqual(
+        acted.map((w) => w.week),
+        [],
+      );
+      assert.ok(
+        stable.every((w) => !w.decision.triggered.includes('performance_decay')),
+        'no performance alarm on stable weeks',
+      );
     });
 
     it('flags the new series by input drift in the week it arrives', () => {
       const w = r.weeks.find((x) => x.week === arrival)!;
-      assert.ok(w.newSeriesShare > 0, 'the new series is in that week\'s compounds');
+      assert.ok(w.newSeriesShare > 0, "the new series is in that week's compounds");
       assert.ok(w.decision.triggered.includes('new_chemistry'), `week ${arrival}: ${w.decision.reason}`);
       assert.equal(w.decision.action, 'watch');
       const low = w.decision.evidence.lowSimilarityShare;
       assert.ok(low !== null && low > 0.15, `low-similarity share ${low}`);
     });
 
-    it('confirms performance drift once the new series\' labels mature, and retrains only once the maturity gate passes', () => {
+    it("confirms performance drift once the new series' labels mature, and retrains only once the maturity gate passes", () => {
       const decay = r.weeks.filter((w) => w.week >= arrival && w.week < change && w.decision.triggered.includes('performance_decay'));
       assert.ok(decay.length, 'performance decay is confirmed after the new series arrives');
       const first = decay[0]!;
@@ -88,9 +95,19 @@ for (const seed of SEEDS) {
       assert.ok(freeze.week >= change && freeze.week <= change + s.labelDelayWeeks.max + 2, `frozen in week ${freeze.week}`);
       assert.equal(freeze.decision.triggered.includes('assay_shift'), true);
       assert.equal(freeze.decision.evidence.confirmedShift, true);
-      assert.ok(Math.abs(freeze.decision.evidence.medianReferenceShift ?? 0) > s.protocolChange.shift / 2, `median reference shift ${freeze.decision.evidence.medianReferenceShift}`);
-      assert.deepEqual(r.weeks.filter((w) => w.week >= change && w.retrain).map((w) => w.week), [], 'no retrain after the protocol change');
-      assert.ok(r.weeks.filter((w) => w.week > freeze.week).every((w) => w.servedFrozen), 'every later prediction is flagged');
+      assert.ok(
+        Math.abs(freeze.decision.evidence.medianReferenceShift ?? 0) > s.protocolChange.shift / 2,
+        `median reference shift ${freeze.decision.evidence.medianReferenceShift}`,
+      );
+      assert.deepEqual(
+        r.weeks.filter((w) => w.week >= change && w.retrain).map((w) => w.week),
+        [],
+        'no retrain after the protocol change',
+      );
+      assert.ok(
+        r.weeks.filter((w) => w.week > freeze.week).every((w) => w.servedFrozen),
+        'every later prediction is flagged',
+      );
     });
   });
 }
@@ -98,12 +115,17 @@ for (const seed of SEEDS) {
 describe('auditing the demo year', () => {
   const run = () => {
     const r = results.get(SEEDS[0]!);
-    assert.ok(r, 'the first seed\'s year ran');
+    assert.ok(r, "the first seed's year ran");
     return r;
   };
   const cli = async (...args: string[]) => {
     let out = '';
-    const code = await main(args, { out: (t) => { out += t; }, err: () => undefined });
+    const code = await main(args, {
+      out: (t) => {
+        out += t;
+      },
+      err: () => undefined,
+    });
     return { code, out };
   };
 
@@ -137,7 +159,10 @@ describe('auditing the demo year', () => {
       assert.ok(t.build && t.snapshot);
       assert.ok(t.protocols.some((x) => x.id === 'sol-site1@1') && t.protocols.some((x) => x.id === 'sol-site2@1'));
       assert.ok(t.sources.length > 2 && t.sources.every((x) => x.path.endsWith('.csv') && x.fileSha256.length === 64));
-      assert.equal(t.sources.reduce((n, x) => n + x.measurements, 0), t.snapshot.measurements);
+      assert.equal(
+        t.sources.reduce((n, x) => n + x.measurements, 0),
+        t.snapshot.measurements,
+      );
       assert.ok(t.nearest && t.nearest.measurements.length >= 1);
       assert.equal(t.prediction.modelFrozen, true, 'the last week was served frozen');
     } finally {
@@ -148,14 +173,16 @@ describe('auditing the demo year', () => {
   it('writes a self-contained HTML and JSON report', async () => {
     const r = run();
     const store = await openStore({ workspace: r.workspace });
-    const w = await writeAuditReport(createContext(store, { actor: 'auditor', clock: fixedClock(r.endsAt), workspace: r.workspace }), { outDir: r.dir }).finally(() => store.close());
+    const w = await writeAuditReport(createContext(store, { actor: 'auditor', clock: fixedClock(r.endsAt), workspace: r.workspace }), {
+      outDir: r.dir,
+    }).finally(() => store.close());
     const html = readFileSync(w.html, 'utf8');
     assert.match(html, /<svg/);
     assert.doesNotMatch(html, /(src|href)="https?:/);
     assert.equal(JSON.parse(readFileSync(w.json, 'utf8')).summary.versions, w.report.summary.versions);
   });
 
-  it('audit verify catches an event edited behind the store\'s back', async () => {
+  it("audit verify catches an event edited behind the store's back", async () => {
     const r = run();
     assert.equal((await cli('audit', 'verify', '--workspace', r.workspace)).code, 0);
     const db = new Database(join(r.workspace, 'store.sqlite'));

@@ -39,8 +39,12 @@ const NOW = new Date('2026-11-26T12:00:00Z'); // a Thursday: the programme start
 /** A small scenario for the properties that need several generations (determinism, seeds, workers). */
 function small(overrides: Record<string, unknown> = {}): Scenario {
   return resolveScenario(defaultScenario(NOW), {
-    historyWeeks: 4, weeks: 8, compoundsPerWeek: 10,
-    newSeries: { week: 3 }, protocolChange: { week: 5 }, references: { count: 3 },
+    historyWeeks: 4,
+    weeks: 8,
+    compoundsPerWeek: 10,
+    newSeries: { week: 3 },
+    protocolChange: { week: 5 },
+    references: { count: 3 },
     ...overrides,
   });
 }
@@ -78,7 +82,10 @@ describe('demo programme: determinism', () => {
     const refA = a.measurements.filter((m) => m.compoundId.startsWith('REF-')).map((m) => m.logS);
     const refC = c.measurements.filter((m) => m.compoundId.startsWith('REF-')).map((m) => m.logS);
     assert.equal(refA.length, refC.length);
-    assert.ok(refA.some((v, i) => v !== refC[i]), 'noise must depend on the seed');
+    assert.ok(
+      refA.some((v, i) => v !== refC[i]),
+      'noise must depend on the seed',
+    );
   });
 
   it('the noise level does not change which compounds are made (separate random streams)', async () => {
@@ -124,7 +131,13 @@ describe('demo programme: the default year', () => {
     for (const c of [...p.references, ...p.compounds]) {
       const std = standardize(c.smiles);
       try {
-        checked.set(c.id, { smiles: std.smiles, inchikey: std.inchikey, changes: std.changes, scaffold: murckoScaffolds(std.graph).scaffold, fp: morganFingerprint(std.mol, DEFAULT_MORGAN) });
+        checked.set(c.id, {
+          smiles: std.smiles,
+          inchikey: std.inchikey,
+          changes: std.changes,
+          scaffold: murckoScaffolds(std.graph).scaffold,
+          fp: morganFingerprint(std.mol, DEFAULT_MORGAN),
+        });
       } finally {
         release(std);
       }
@@ -145,7 +158,10 @@ describe('demo programme: the default year', () => {
     assert.equal(new Set(p.compounds.map((c) => c.id)).size, p.compounds.length);
     assert.equal(new Set(p.compounds.map((c) => c.smiles)).size, p.compounds.length);
     assert.equal(p.references.length, s.references.count);
-    assert.deepEqual(p.references.map((r) => r.id), REFERENCE_DRUGS.slice(0, 6).map((d) => `REF-${d.name}`));
+    assert.deepEqual(
+      p.references.map((r) => r.id),
+      REFERENCE_DRUGS.slice(0, 6).map((d) => `REF-${d.name}`),
+    );
   });
 
   it('every molecule is valid, already standard (standardize changes nothing) and unique by InChIKey', () => {
@@ -234,8 +250,19 @@ describe('demo programme: the default year', () => {
     assert.equal(byBatch.size, 2 * (s.historyWeeks + s.weeks));
     const refIds = p.references.map((r) => r.id).sort();
     for (const [batch, rows] of byBatch) {
-      assert.deepEqual(rows.filter((m) => m.compoundId.startsWith('REF-')).map((m) => m.compoundId).sort(), refIds, batch);
-      assert.equal(new Set(rows.map((m) => `${m.site}|${m.week}|${m.measuredAt}|${m.reportedAt}|${m.protocolVersion}`)).size, 1, `${batch} is one site, week, date and protocol version`);
+      assert.deepEqual(
+        rows
+          .filter((m) => m.compoundId.startsWith('REF-'))
+          .map((m) => m.compoundId)
+          .sort(),
+        refIds,
+        batch,
+      );
+      assert.equal(
+        new Set(rows.map((m) => `${m.site}|${m.week}|${m.measuredAt}|${m.reportedAt}|${m.protocolVersion}`)).size,
+        1,
+        `${batch} is one site, week, date and protocol version`,
+      );
     }
   });
 
@@ -247,7 +274,10 @@ describe('demo programme: the default year', () => {
     }
     // Reference compounds at site 1 move by the protocol shift.
     const truth = new Map(p.references.map((r) => [r.id, r.truth]));
-    const err = (v: number) => p.measurements.filter((m) => m.site === 'site-1' && m.compoundId.startsWith('REF-') && m.protocolVersion === v).map((m) => m.logS - truth.get(m.compoundId)!);
+    const err = (v: number) =>
+      p.measurements
+        .filter((m) => m.site === 'site-1' && m.compoundId.startsWith('REF-') && m.protocolVersion === v)
+        .map((m) => m.logS - truth.get(m.compoundId)!);
     const shift = mean(err(2)) - mean(err(1));
     assert.ok(Math.abs(shift - s.protocolChange.shift) < 0.06, `reference shift ${shift}`);
   });
@@ -267,7 +297,10 @@ describe('demo programme: the default year', () => {
     const after = p.compounds.filter((c) => c.week >= s.newSeries.week);
     const share = after.filter((c) => c.series === NEW_SERIES.name).length / after.length;
     assert.ok(Math.abs(share - s.newSeries.share) < 0.06, `new-series share ${share}`);
-    assert.deepEqual(p.series.map((x) => x.arrivesWeek), [null, null, null, s.newSeries.week]);
+    assert.deepEqual(
+      p.series.map((x) => x.arrivesWeek),
+      [null, null, null, s.newSeries.week],
+    );
     const established = p.compounds.filter((c) => c.series !== NEW_SERIES.name);
     for (const def of ESTABLISHED_SERIES) {
       const n = established.filter((c) => c.series === def.name).length;
@@ -294,11 +327,20 @@ describe('demo programme: the default year', () => {
     const scaffoldsPerSeries = Object.fromEntries(
       p.series.map((x) => [x.name, new Set(p.compounds.filter((c) => c.series === x.name).map((c) => checked.get(c.id)!.scaffold)).size]),
     );
-    t.diagnostic(`generation of the default scenario: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU (${p.compounds.length} compounds, ${p.measurements.length} measurements)`);
-    for (const pool of p.pools) t.diagnostic(`pool ${pool.series}: ${pool.combinations} R-group combinations, ${pool.used} used (${pool.rejected} rejected, ${pool.duplicates} duplicates)`);
+    t.diagnostic(
+      `generation of the default scenario: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU (${p.compounds.length} compounds, ${p.measurements.length} measurements)`,
+    );
+    for (const pool of p.pools)
+      t.diagnostic(
+        `pool ${pool.series}: ${pool.combinations} R-group combinations, ${pool.used} used (${pool.rejected} rejected, ${pool.duplicates} duplicates)`,
+      );
     t.diagnostic(`distinct scaffolds per series over the year: ${JSON.stringify(scaffoldsPerSeries)}`);
-    t.diagnostic(`scaffold seen in history: stable period (weeks 1–${s.newSeries.week - 1}) ${(100 * seenShare(stable)).toFixed(1)} % of ${stable.length}; established series after week ${s.newSeries.week} ${(100 * seenShare(laterOld)).toFixed(1)} %; new series ${(100 * seenShare(fresh)).toFixed(1)} %`);
-    t.diagnostic(`nearest history neighbour (Tanimoto, Morgan r2 2048): stable period median ${median(nnStable).toFixed(2)}, new series median ${median(nnFresh).toFixed(2)} (max ${Math.max(...nnFresh).toFixed(2)})`);
+    t.diagnostic(
+      `scaffold seen in history: stable period (weeks 1–${s.newSeries.week - 1}) ${(100 * seenShare(stable)).toFixed(1)} % of ${stable.length}; established series after week ${s.newSeries.week} ${(100 * seenShare(laterOld)).toFixed(1)} %; new series ${(100 * seenShare(fresh)).toFixed(1)} %`,
+    );
+    t.diagnostic(
+      `nearest history neighbour (Tanimoto, Morgan r2 2048): stable period median ${median(nnStable).toFixed(2)}, new series median ${median(nnFresh).toFixed(2)} (max ${Math.max(...nnFresh).toFixed(2)})`,
+    );
 
     assert.ok(seenShare(stable) >= 0.9, `stable-period seen-scaffold share ${seenShare(stable)}`);
     assert.equal(seenShare(fresh), 0, 'no new-series scaffold is in the history');
@@ -316,9 +358,16 @@ describe('demo programme: the default year', () => {
     for (let w = 1; w <= s.weeks; w++) {
       const files = programmeWeekCsv(p, w);
       const from = p.weekStart(w).toISOString().slice(0, 10);
-      const to = p.weekStart(w + 1).toISOString().slice(0, 10);
+      const to = p
+        .weekStart(w + 1)
+        .toISOString()
+        .slice(0, 10);
       const expected = p.measurements.filter((m) => m.reportedAt >= from && m.reportedAt < to);
-      assert.equal(files.reduce((n, f) => n + f.rows, 0), expected.length, `week ${w}`);
+      assert.equal(
+        files.reduce((n, f) => n + f.rows, 0),
+        expected.length,
+        `week ${w}`,
+      );
       assert.equal(new Set(files.map((f) => f.file)).size, files.length);
       for (const f of files) {
         const lines = f.csv.trimEnd().split('\n');
@@ -340,20 +389,43 @@ describe('demo programme: the default year', () => {
       rows += expected.length;
     }
     const history = historyCsv(p);
-    assert.deepEqual(history.map((f) => f.file), ['history-site-1-v1.csv', 'history-site-2-v1.csv']);
-    assert.equal(history.reduce((n, f) => n + f.rows, 0), p.measurements.filter((m) => m.week <= 0).length);
-    const pending = p.measurements.filter((m) => m.reportedAt >= p.weekStart(s.weeks + 1).toISOString().slice(0, 10)).length;
-    assert.equal(rows + history.reduce((n, f) => n + f.rows, 0) + pending, p.measurements.length, 'every measurement is in exactly one CSV or pending after the year');
+    assert.deepEqual(
+      history.map((f) => f.file),
+      ['history-site-1-v1.csv', 'history-site-2-v1.csv'],
+    );
+    assert.equal(
+      history.reduce((n, f) => n + f.rows, 0),
+      p.measurements.filter((m) => m.week <= 0).length,
+    );
+    const pending = p.measurements.filter(
+      (m) =>
+        m.reportedAt >=
+        p
+          .weekStart(s.weeks + 1)
+          .toISOString()
+          .slice(0, 10),
+    ).length;
+    assert.equal(
+      rows + history.reduce((n, f) => n + f.rows, 0) + pending,
+      p.measurements.length,
+      'every measurement is in exactly one CSV or pending after the year',
+    );
     // Around the protocol change site 1's reports of a week can span both versions: two files.
     const change = [0, 1, 2, 3, 4, 5, 6].map((k) => programmeWeekCsv(p, s.protocolChange.week + k).filter((f) => f.site === 'site-1').length);
-    assert.ok(change.some((n) => n === 2), `site 1 files per week after the change: ${change}`);
+    assert.ok(
+      change.some((n) => n === 2),
+      `site 1 files per week after the change: ${change}`,
+    );
   });
 
   it('lists the compounds to predict each week: that week’s new compounds, no references', () => {
     for (const w of [1, s.newSeries.week, s.weeks]) {
       const list = compoundsToPredict(p, w);
       assert.equal(list.length, s.compoundsPerWeek);
-      assert.deepEqual(list, p.compounds.filter((c) => c.week === w).map((c) => ({ id: c.id, smiles: c.smiles, series: c.series })));
+      assert.deepEqual(
+        list,
+        p.compounds.filter((c) => c.week === w).map((c) => ({ id: c.id, smiles: c.smiles, series: c.series })),
+      );
     }
     assert.deepEqual(compoundsToPredict(p, s.weeks + 1), []);
   });
@@ -444,7 +516,10 @@ describe('demo chemistry: ESOL ground truth', () => {
     const defs = new Map([...ESTABLISHED_SERIES, NEW_SERIES].map((d) => [d.name, d]));
     for (const ref of fixture.molecules) {
       if (ref.series === null) {
-        assert.ok(REFERENCE_DRUGS.some((d) => d.name === ref.name && (makeMolecule(d.smiles) as MadeMolecule).smiles === ref.smiles), ref.name);
+        assert.ok(
+          REFERENCE_DRUGS.some((d) => d.name === ref.name && (makeMolecule(d.smiles) as MadeMolecule).smiles === ref.smiles),
+          ref.name,
+        );
         continue;
       }
       assert.equal(assemble(defs.get(ref.series)!, ref.choice!), ref.input, ref.name);

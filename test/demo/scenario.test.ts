@@ -37,10 +37,17 @@ describe('demo scenario: defaults', () => {
   it('has the documented defaults and starts on the Monday 52 weeks before today', () => {
     const s = base();
     assert.deepEqual(s, {
-      seed: 7, start: '2025-11-24', weeks: 52, historyWeeks: 26, compoundsPerWeek: 24,
-      labelDelayWeeks: { min: 2, max: 6 }, secondSite: { share: 0.3, offset: 0.3, batchSd: 0.1 },
-      newSeries: { week: 20, share: 0.5, effect: -1.0 }, protocolChange: { week: 38, shift: 0.6 },
-      references: { count: 6 }, noiseSd: 0.2,
+      seed: 7,
+      start: '2025-11-24',
+      weeks: 52,
+      historyWeeks: 26,
+      compoundsPerWeek: 24,
+      labelDelayWeeks: { min: 2, max: 6 },
+      secondSite: { share: 0.3, offset: 0.3, batchSd: 0.1 },
+      newSeries: { week: 20, share: 0.5, effect: -1.0 },
+      protocolChange: { week: 38, shift: 0.6 },
+      references: { count: 6 },
+      noiseSd: 0.2,
     });
     assert.equal(new Date(`${s.start}T00:00:00Z`).getUTCDay(), 1);
   });
@@ -69,7 +76,13 @@ describe('demo scenario: overrides', () => {
   });
 
   it('accepts snake_case keys, as the project’s other YAML files use', () => {
-    const s = resolveScenario(base(), { history_weeks: 10, new_series: { week: 5 }, second_site: { batch_sd: 0.2 }, label_delay_weeks: { max: 3 }, noise_sd: 0.1 });
+    const s = resolveScenario(base(), {
+      history_weeks: 10,
+      new_series: { week: 5 },
+      second_site: { batch_sd: 0.2 },
+      label_delay_weeks: { max: 3 },
+      noise_sd: 0.1,
+    });
     assert.equal(s.historyWeeks, 10);
     assert.equal(s.newSeries.week, 5);
     assert.equal(s.secondSite.batchSd, 0.2);
@@ -92,7 +105,12 @@ describe('demo scenario: validation errors name the field', () => {
     ['NaN', { seed: Number.NaN }, 'seed', /seed must be a whole number/],
     ['a start that is not a date', { start: '2025-02-30' }, 'start', /ISO date/],
     ['a start that is not a Monday', { start: '2025-11-23' }, 'start', /must be a Monday.*Sunday/],
-    ['the new series after the last week', { newSeries: { week: 60 } }, 'newSeries.week', /newSeries\.week \(60\) must be a programme week within 1\.\.weeks \(52\)/],
+    [
+      'the new series after the last week',
+      { newSeries: { week: 60 } },
+      'newSeries.week',
+      /newSeries\.week \(60\) must be a programme week within 1\.\.weeks \(52\)/,
+    ],
     ['the protocol change after the last week', { protocolChange: { week: 53 } }, 'protocolChange.week', /within 1\.\.weeks/],
     ['a week 0 change', { protocolChange: { week: 0 } }, 'protocolChange.week', /from 1 to 260/],
     ['min delay above max', { labelDelayWeeks: { min: 7 } }, 'labelDelayWeeks.min', /must not exceed labelDelayWeeks\.max \(6\)/],
@@ -112,7 +130,13 @@ describe('demo scenario: validation errors name the field', () => {
   });
 
   it('uses the origin it is given for file and line', () => {
-    const e = fails(() => resolveScenario(base(), { noiseSd: 5 }, { file: 'x.yaml', lineOf: (p) => (p.join('.') === 'noiseSd' ? 42 : undefined) }), 'bad_scenario', 'noiseSd', /noiseSd/, 42);
+    const e = fails(
+      () => resolveScenario(base(), { noiseSd: 5 }, { file: 'x.yaml', lineOf: (p) => (p.join('.') === 'noiseSd' ? 42 : undefined) }),
+      'bad_scenario',
+      'noiseSd',
+      /noiseSd/,
+      42,
+    );
     assert.equal(e.location.file, 'x.yaml');
     assert.match(e.describe(), /^x\.yaml:42: noiseSd: /);
   });
@@ -148,9 +172,21 @@ describe('demo scenario: files', () => {
     const typo = 'seed: 3\nweeks: 30\nprotocol_change:\n  wek: 12\n';
     fails(() => loadScenarioFile(write('typo.yaml', typo), base()), 'bad_scenario', 'protocol_change.wek', /unknown field/, lineOf(typo, 'wek: 12'));
     const order = 'weeks: 30\nprotocolChange:\n  week: 31\n';
-    fails(() => loadScenarioFile(write('order.yaml', order), base()), 'bad_scenario', 'protocolChange.week', /within 1\.\.weeks \(30\)/, lineOf(order, 'week: 31'));
+    fails(
+      () => loadScenarioFile(write('order.yaml', order), base()),
+      'bad_scenario',
+      'protocolChange.week',
+      /within 1\.\.weeks \(30\)/,
+      lineOf(order, 'week: 31'),
+    );
     const delays = 'labelDelayWeeks:\n  max: 1\n';
-    fails(() => loadScenarioFile(write('delays.yaml', delays), base()), 'bad_scenario', 'labelDelayWeeks.max', /min \(2\) must not exceed labelDelayWeeks\.max \(1\)/, 2);
+    fails(
+      () => loadScenarioFile(write('delays.yaml', delays), base()),
+      'bad_scenario',
+      'labelDelayWeeks.max',
+      /min \(2\) must not exceed labelDelayWeeks\.max \(1\)/,
+      2,
+    );
   });
 
   it('names the line of a bad value in JSON', () => {

@@ -49,7 +49,7 @@ describe('window shares against the model baseline', () => {
 });
 
 describe('permutation machinery', () => {
-  it('seeds a window\'s permutations from its label: replays give the same p-values', () => {
+  it("seeds a window's permutations from its label: replays give the same p-values", () => {
     const a = Float64Array.from({ length: 200 }, (_, i) => Math.sin(i));
     const b = Float64Array.from({ length: 30 }, (_, i) => Math.cos(i));
     assert.equal(permutationKs(a, b, 199, windowRandom('2024-W03', 'x')).pValue, permutationKs(a, b, 199, windowRandom('2024-W03', 'x')).pValue);
@@ -59,7 +59,17 @@ describe('permutation machinery', () => {
     const reference = Float64Array.from({ length: 300 }, () => gaussian(rng));
     let below = 0;
     const reps = 400;
-    for (let r = 0; r < reps; r++) if (permutationKs(reference, Float64Array.from({ length: 40 }, () => gaussian(rng)), 999, rng, 10).pValue <= 0.05) below++;
+    for (let r = 0; r < reps; r++)
+      if (
+        permutationKs(
+          reference,
+          Float64Array.from({ length: 40 }, () => gaussian(rng)),
+          999,
+          rng,
+          10,
+        ).pValue <= 0.05
+      )
+        below++;
     assert.ok(below >= 8 && below <= 34, `${below} of ${reps} null windows at p <= 0.05`);
   });
   it('the pooled Tanimoto Gram matrix from a cached reference block equals the full one', () => {

@@ -24,20 +24,48 @@ forEachBackend('monitoring', (backend) => {
 
   it('sees new chemistry, measures performance once labels arrive, and confirms an assay shift from reference compounds', async () => {
     const store = await backend.openFresh();
-    await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
+    await addEndpoint(
+      store,
+      { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+      'ana',
+    );
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: { pH: 7.4 } }, 'ana');
-    const mapping = validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' } });
+    const mapping = validateMapping({
+      team: 'chem',
+      protocol: 'shake',
+      columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' },
+    });
     const label = (s: string) => ((s.length % 13) / 3).toFixed(3);
     const train = combinatorialSmiles(150);
     const csv = (name: string, rows: string[]) => {
       writeFileSync(join(dir, name), ['id,smiles,logd,measured,reported', ...rows].join('\n') + '\n');
       return join(dir, name);
     };
-    await ingestFile(store, { path: csv('train.csv', train.map((s, i) => `c${i},${s},${label(s)},2024-01-02,2024-01-20`)), mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
-    await build(store, validateRecipe({
-      model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' }, algorithm: 'random-forest', params: { nEstimators: 10 },
-      split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
-    }), 'ana', UNGOVERNED);
+    await ingestFile(store, {
+      path: csv(
+        'train.csv',
+        train.map((s, i) => `c${i},${s},${label(s)},2024-01-02,2024-01-20`),
+      ),
+      mapping,
+      actor: 'ana',
+      quarantineDir: dir,
+      workers: 1,
+    });
+    await build(
+      store,
+      validateRecipe({
+        model: 'logd-rf',
+        team: 'chem',
+        endpoint: 'logd',
+        dataset: { aggregate: 'mean' },
+        algorithm: 'random-forest',
+        params: { nEstimators: 10 },
+        split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+        seed: 1,
+      }),
+      'ana',
+      UNGOVERNED,
+    );
 
     // Window 1: familiar chemistry. Window 2: a new aliphatic series far from anything trained on.
     const familiar = train.slice(0, 40);
@@ -63,16 +91,41 @@ forEachBackend('monitoring', (backend) => {
     assert.ok(w1!.input.lowSimilarityP! > 0.05, `familiar window p ${w1!.input.lowSimilarityP}`);
     assert.ok(w2!.input.chemistryShiftP! < 0.01, `MMD p for the new series ${w2!.input.chemistryShiftP}`);
     assert.ok(w1!.input.chemistryShiftP! > 0.01, `MMD p for familiar compounds ${w1!.input.chemistryShiftP}`);
-    assert.ok(w2!.input.descriptors.every((d) => d.qValue !== null && d.qValue! >= d.pValue!), 'BH q is never below its p');
+    assert.ok(
+      w2!.input.descriptors.every((d) => d.qValue !== null && d.qValue! >= d.pValue!),
+      'BH q is never below its p',
+    );
     assert.ok(w2!.errorEstimate && w2!.errorEstimate.n === 30 && w2!.errorEstimate.realisedMae === null, 'an error estimate before any label');
 
     // Labels for the new series arrive; the model is poor on them.
     const future = new Date(Date.now() + 60_000).toISOString();
-    await ingestFile(store, { path: csv('labels.csv', novel.map((s, i) => `n${i},${s},${(8 + (i % 5)).toFixed(2)},2024-02-01,2024-02-20`)), mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
+    await ingestFile(store, {
+      path: csv(
+        'labels.csv',
+        novel.map((s, i) => `n${i},${s},${(8 + (i % 5)).toFixed(2)},2024-02-01,2024-02-20`),
+      ),
+      mapping,
+      actor: 'ana',
+      quarantineDir: dir,
+      workers: 1,
+    });
     // Reference compounds re-measured under a new protocol version, all read 1.0 higher.
-    await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: { pH: 7.4, buffer: 'new' } }, 'ana');
+    await addProtocolVersion(
+      store,
+      { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: { pH: 7.4, buffer: 'new' } },
+      'ana',
+    );
     const refs = train.slice(0, 5);
-    await ingestFile(store, { path: csv('refs.csv', refs.map((s, i) => `c${i},${s},${(Number(label(s)) + 1).toFixed(3)},2024-03-01,2024-03-05`)), mapping: { ...mapping, protocol: 'shake@2' }, actor: 'ana', quarantineDir: dir, workers: 1 });
+    await ingestFile(store, {
+      path: csv(
+        'refs.csv',
+        refs.map((s, i) => `c${i},${s},${(Number(label(s)) + 1).toFixed(3)},2024-03-01,2024-03-05`),
+      ),
+      mapping: { ...mapping, protocol: 'shake@2' },
+      actor: 'ana',
+      quarantineDir: dir,
+      workers: 1,
+    });
 
     run = await monitorModel(store, { model: 'logd-rf', window: 'request', actor: 'mon', asOf: future });
     const after2 = run.windows[1]!;
@@ -84,7 +137,10 @@ forEachBackend('monitoring', (backend) => {
     assert.equal(after2.performanceBySeries![0]!.n, 30);
     assert.equal(after2.performance!.worstSeriesMaeRatio, after2.performanceBySeries![0]!.maeRatio);
     assert.ok(after2.labels.newLabelsOnNewChemistry >= 30, JSON.stringify(after2.labels));
-    assert.deepEqual(after2.labels.protocolVersions, ['shake@1', 'shake@2'].filter((v) => after2.labels.protocolVersions.includes(v)));
+    assert.deepEqual(
+      after2.labels.protocolVersions,
+      ['shake@1', 'shake@2'].filter((v) => after2.labels.protocolVersions.includes(v)),
+    );
     assert.equal(after2.assay.confirmedShift, true);
     assert.ok(Math.abs(after2.assay.medianReferenceShift! - 1) < 1e-9);
     assert.equal(after2.assay.referencesCompared, 5);
@@ -92,7 +148,10 @@ forEachBackend('monitoring', (backend) => {
     assert.ok(after2.errorEstimate!.realisedMae! > after2.errorEstimate!.estimatedMae, 'realised error reported beside the estimate once labels came');
     // The evidence says why, with the numbers and the noise it was judged against (no replicates within a version: the 0.1 default).
     assert.equal(after2.assay.replicateNoise, 0.1);
-    assert.match(after2.assay.explanation!, /^shake@1 → shake@2: 5 references, paired mean shift 1\.00 .*confirmed: a shift needs p < 0\.001 with at least 3 references; .*replicate noise 0\.100 \(default: no replicates\)$/);
+    assert.match(
+      after2.assay.explanation!,
+      /^shake@1 → shake@2: 5 references, paired mean shift 1\.00 .*confirmed: a shift needs p < 0\.001 with at least 3 references; .*replicate noise 0\.100 \(default: no replicates\)$/,
+    );
     const stored = await latestMonitorRun(store, 'logd-rf');
     assert.equal(stored!.windows.length, 2);
 

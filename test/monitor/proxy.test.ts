@@ -13,14 +13,33 @@ describe('proxy signals while labels are missing', () => {
   });
 
   it('warns when the chemistry moves fast while confidence stays flat', () => {
-    assert.equal(proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.4, lowSimilarityShare: 0.1, widthRatio: 1.02 }).chemistryMovingConfidenceFlat, true);
-    assert.equal(proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.1, lowSimilarityShare: 0.3, widthRatio: 0.99 }).chemistryMovingConfidenceFlat, true, 'similarity drop counts too');
+    assert.equal(
+      proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.4, lowSimilarityShare: 0.1, widthRatio: 1.02 }).chemistryMovingConfidenceFlat,
+      true,
+    );
+    assert.equal(
+      proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.1, lowSimilarityShare: 0.3, widthRatio: 0.99 }).chemistryMovingConfidenceFlat,
+      true,
+      'similarity drop counts too',
+    );
   });
 
   it('is quiet when chemistry and confidence move together, or stay put, or cannot be measured', () => {
-    assert.deepEqual(proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.4, lowSimilarityShare: 0.4, widthRatio: 1.5 }), { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false });
-    assert.deepEqual(proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.11, lowSimilarityShare: 0.1, widthRatio: 1.01 }), { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false });
-    assert.deepEqual(proxySignals(undefined, { unseenScaffoldShare: 0.9, lowSimilarityShare: 0.9, widthRatio: 1 }), { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false });
-    assert.deepEqual(proxySignals(prev(0.1, 0.1, null), { unseenScaffoldShare: 0.1, lowSimilarityShare: 0.1, widthRatio: 2 }), { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false });
+    assert.deepEqual(proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.4, lowSimilarityShare: 0.4, widthRatio: 1.5 }), {
+      confidenceMovingChemistryStable: false,
+      chemistryMovingConfidenceFlat: false,
+    });
+    assert.deepEqual(proxySignals(prev(0.1, 0.1, 1.0), { unseenScaffoldShare: 0.11, lowSimilarityShare: 0.1, widthRatio: 1.01 }), {
+      confidenceMovingChemistryStable: false,
+      chemistryMovingConfidenceFlat: false,
+    });
+    assert.deepEqual(proxySignals(undefined, { unseenScaffoldShare: 0.9, lowSimilarityShare: 0.9, widthRatio: 1 }), {
+      confidenceMovingChemistryStable: false,
+      chemistryMovingConfidenceFlat: false,
+    });
+    assert.deepEqual(proxySignals(prev(0.1, 0.1, null), { unseenScaffoldShare: 0.1, lowSimilarityShare: 0.1, widthRatio: 2 }), {
+      confidenceMovingChemistryStable: false,
+      chemistryMovingConfidenceFlat: false,
+    });
   });
 });

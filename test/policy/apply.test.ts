@@ -47,16 +47,41 @@ forEachBackend('policy decisions on a live model', (backend) => {
   it('watches new chemistry, retrains once labels show decay, freezes on an assay shift, and logs why every retrain happened', async () => {
     const store = await backend.openFresh();
     const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
-    await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
+    await addEndpoint(
+      store,
+      { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+      'ana',
+    );
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');
-    const mapping = validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' } });
+    const mapping = validateMapping({
+      team: 'chem',
+      protocol: 'shake',
+      columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' },
+    });
     const label = (s: string) => ((s.length % 13) / 3).toFixed(3);
-    const csv = (name: string, rows: string[]) => (writeFileSync(join(dir, name), ['id,smiles,logd,measured,reported', ...rows].join('\n') + '\n'), join(dir, name));
+    const csv = (name: string, rows: string[]) => (
+      writeFileSync(join(dir, name), ['id,smiles,logd,measured,reported', ...rows].join('\n') + '\n'), join(dir, name)
+    );
     const train = combinatorialSmiles(150);
-    await ingestFile(store, { path: csv('t.csv', train.map((s, i) => `c${i},${s},${label(s)},2024-01-02,2024-01-20`)), mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
+    await ingestFile(store, {
+      path: csv(
+        't.csv',
+        train.map((s, i) => `c${i},${s},${label(s)},2024-01-02,2024-01-20`),
+      ),
+      mapping,
+      actor: 'ana',
+      quarantineDir: dir,
+      workers: 1,
+    });
     const recipe = validateRecipe({
-      model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean', reported_by: '2024-01-31' }, algorithm: 'random-forest', params: { nEstimators: 10 },
-      split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
+      model: 'logd-rf',
+      team: 'chem',
+      endpoint: 'logd',
+      dataset: { aggregate: 'mean', reported_by: '2024-01-31' },
+      algorithm: 'random-forest',
+      params: { nEstimators: 10 },
+      split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+      seed: 1,
     });
     await buildModel(createContext(store, { actor: 'ana' }), recipe);
     await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any' }, 'lead');
@@ -89,7 +114,16 @@ forEachBackend('policy decisions on a live model', (backend) => {
     assert.equal(overridden.version.id, 'logd-rf@2');
 
     // 2. Labels arrive and the model is poor on the new series: retrain, with a recipe for the new window.
-    await ingestFile(store, { path: csv('l.csv', novel.map((s, i) => `n${i},${s},${(8 + (i % 5)).toFixed(2)},2024-02-01,2024-02-10`)), mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
+    await ingestFile(store, {
+      path: csv(
+        'l.csv',
+        novel.map((s, i) => `n${i},${s},${(8 + (i % 5)).toFixed(2)},2024-02-01,2024-02-10`),
+      ),
+      mapping,
+      actor: 'ana',
+      quarantineDir: dir,
+      workers: 1,
+    });
     const asOf = new Date(Date.now() + 60_000).toISOString();
     const retrain = await applyPolicy(store, { policy: POLICY, window: 'request', asOf, actor: 'mon', recipeOut: join(dir, 'retrain.yaml') });
     assert.equal(retrain.decision.action, 'retrain', retrain.decision.reason);
@@ -102,17 +136,38 @@ forEachBackend('policy decisions on a live model', (backend) => {
 
     // 3. Reference compounds jump after a protocol change: freeze, and promotion is refused.
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: { buffer: 'new' } }, 'ana');
-    await ingestFile(store, { path: csv('r.csv', train.slice(0, 5).map((s, i) => `c${i},${s},${(Number(label(s)) + 1).toFixed(3)},2024-03-01,2024-03-05`)), mapping: { ...mapping, protocol: 'shake@2' }, actor: 'ana', quarantineDir: dir, workers: 1 });
+    await ingestFile(store, {
+      path: csv(
+        'r.csv',
+        train.slice(0, 5).map((s, i) => `c${i},${s},${(Number(label(s)) + 1).toFixed(3)},2024-03-01,2024-03-05`),
+      ),
+      mapping: { ...mapping, protocol: 'shake@2' },
+      actor: 'ana',
+      quarantineDir: dir,
+      workers: 1,
+    });
     const freeze = await applyPolicy(store, { policy: POLICY, window: 'request', asOf, actor: 'mon' });
     assert.equal(freeze.decision.action, 'freeze');
     assert.equal(freeze.frozen, true);
-    await assert.rejects(promote(store, { ref: 'logd-rf@3', alias: 'champion', actor: 'ben', reason: 'better', readReport }), (e: unknown) => e instanceof RotguardError && e.code === 'frozen');
-    const flagged = await predictFile(store, { modelRef: 'logd-rf@champion', input: join(dir, 'n.csv'), out: join(dir, 'p-frozen.csv'), actor: 'carl', workers: 1 });
+    await assert.rejects(
+      promote(store, { ref: 'logd-rf@3', alias: 'champion', actor: 'ben', reason: 'better', readReport }),
+      (e: unknown) => e instanceof RotguardError && e.code === 'frozen',
+    );
+    const flagged = await predictFile(store, {
+      modelRef: 'logd-rf@champion',
+      input: join(dir, 'n.csv'),
+      out: join(dir, 'p-frozen.csv'),
+      actor: 'carl',
+      workers: 1,
+    });
     assert.equal(flagged.modelFrozen, true);
     const frozenRows = await store.db.selectFrom('predictions').select('model_frozen').where('request', '=', flagged.request).execute();
     assert.ok(frozenRows.length > 0 && frozenRows.every((r) => r.model_frozen === 1));
     await unfreeze(store, { model: 'logd-rf', actor: 'lead', reason: 'assay bridged' });
-    await assert.rejects(unfreeze(store, { model: 'logd-rf', actor: 'lead', reason: 'again' }), (e: unknown) => e instanceof RotguardError && e.code === 'not_frozen');
+    await assert.rejects(
+      unfreeze(store, { model: 'logd-rf', actor: 'lead', reason: 'again' }),
+      (e: unknown) => e instanceof RotguardError && e.code === 'not_frozen',
+    );
     assert.equal((await promote(store, { ref: 'logd-rf@3', alias: 'champion', actor: 'ben', reason: 'better', readReport })).alias, 'champion');
     const kinds = (await modelEvents(store, 'logd-rf')).map((e) => e.kind);
     for (const k of ['retrain_override', 'retrain_by_decision', 'frozen', 'unfrozen']) assert.ok(kinds.includes(k), k);

@@ -43,7 +43,15 @@ describe('conditions', () => {
   });
 
   it('is a parser, not eval: anything but path op literal is a syntax error', () => {
-    for (const t of ['process.exit(1)', 'input.maxPsi > 0.2; process.exit(1)', 'input.maxPsi > "0.2"', 'input.maxPsi > input.lowSimilarityShare', '!assay.confirmedShift', 'input.maxPsi > 0.2 and', 'input.maxPsi > 1e400']) {
+    for (const t of [
+      'process.exit(1)',
+      'input.maxPsi > 0.2; process.exit(1)',
+      'input.maxPsi > "0.2"',
+      'input.maxPsi > input.lowSimilarityShare',
+      '!assay.confirmedShift',
+      'input.maxPsi > 0.2 and',
+      'input.maxPsi > 1e400',
+    ]) {
       assert.throws(() => parseCondition(t), ConditionSyntaxError, t);
     }
   });

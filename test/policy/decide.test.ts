@@ -47,7 +47,10 @@ describe('decide: each action', () => {
         ['single_protocol_version', 1, '<=', 1, true],
       ],
     );
-    assert.match(d.reason, /^retrain: performance_decay \(performance\.maeRatio > 1\.3: true in 2 of the last 3 windows; needs 2 of 3\); the data-maturity gate passed/);
+    assert.match(
+      d.reason,
+      /^retrain: performance_decay \(performance\.maeRatio > 1\.3: true in 2 of the last 3 windows; needs 2 of 3\); the data-maturity gate passed/,
+    );
   });
 
   it('freezes on a confirmed assay shift in the current window (sustained 1 of 1)', () => {
@@ -67,7 +70,11 @@ describe('decide: each action', () => {
     );
     assert.deepEqual(
       t.windows.map((w) => [w.window, w.holds, w.values['performance.maeRatio']]),
-      [['2024-W02', true, 1.4], ['2024-W03', true, 1.6], ['2024-W04', false, 1.2]],
+      [
+        ['2024-W02', true, 1.4],
+        ['2024-W03', true, 1.6],
+        ['2024-W04', false, 1.2],
+      ],
     );
   });
 });
@@ -90,7 +97,10 @@ describe('decide: sustained k of n', () => {
   it('looks only at the last n windows', () => {
     const d = decide(policy, history(DECAY, DECAY, STABLE, STABLE, DECAY));
     assert.equal(d.action, 'continue');
-    assert.deepEqual(d.rules[1]!.windows.map((w) => w.window), ['2024-W03', '2024-W04', '2024-W05']);
+    assert.deepEqual(
+      d.rules[1]!.windows.map((w) => w.window),
+      ['2024-W03', '2024-W04', '2024-W05'],
+    );
   });
 
   it('with fewer than n windows of history counts what there is: k true windows are still needed', () => {
@@ -111,7 +121,10 @@ describe('decide: precedence freeze > retrain > watch > continue', () => {
     assert.equal(d.action, 'freeze');
     assert.deepEqual(fired(d), ['new_chemistry', 'performance_decay', 'assay_shift']);
     assert.equal(d.maturity?.passed, true);
-    assert.match(d.reason, /Freeze takes precedence over the retrain also triggered by performance_decay: retraining on labels from a shifted assay would build the shift into the model/);
+    assert.match(
+      d.reason,
+      /Freeze takes precedence over the retrain also triggered by performance_decay: retraining on labels from a shifted assay would build the shift into the model/,
+    );
     assert.match(d.reason, /Also watching: new_chemistry/);
   });
 
@@ -142,9 +155,21 @@ describe('decide: the data-maturity gate defers a retrain', () => {
   const decaying = (current: Parameters<typeof windowEvidence>[1]) => history(DECAY, STABLE, { ...DECAY, ...current });
   const cases: Array<[string, Parameters<typeof windowEvidence>[1], RegExp]> = [
     ['min_new_labels', { labels: { newLabels: 12 } }, /min_new_labels \(12 new labels, at least 50 needed\)/],
-    ['min_labels_on_new_chemistry', { labels: { newLabelsOnNewChemistry: 3 } }, /min_labels_on_new_chemistry \(3 new labels on new chemistry, at least 20 needed\)/],
-    ['min_label_age_spread_days', { labels: { labelAgeSpreadDays: 5 } }, /min_label_age_spread_days \(5 days between the earliest and latest new label, at least 14 needed\)/],
-    ['single_protocol_version', { labels: { protocolVersions: ['sol-ph68@1', 'sol-ph68@2'] } }, /single_protocol_version \(2 protocol versions among the new labels \(sol-ph68@1, sol-ph68@2\), at most 1 allowed\)/],
+    [
+      'min_labels_on_new_chemistry',
+      { labels: { newLabelsOnNewChemistry: 3 } },
+      /min_labels_on_new_chemistry \(3 new labels on new chemistry, at least 20 needed\)/,
+    ],
+    [
+      'min_label_age_spread_days',
+      { labels: { labelAgeSpreadDays: 5 } },
+      /min_label_age_spread_days \(5 days between the earliest and latest new label, at least 14 needed\)/,
+    ],
+    [
+      'single_protocol_version',
+      { labels: { protocolVersions: ['sol-ph68@1', 'sol-ph68@2'] } },
+      /single_protocol_version \(2 protocol versions among the new labels \(sol-ph68@1, sol-ph68@2\), at most 1 allowed\)/,
+    ],
   ];
   for (const [check, current, message] of cases) {
     it(`watches instead of retraining when ${check} fails`, () => {
@@ -153,7 +178,10 @@ describe('decide: the data-maturity gate defers a retrain', () => {
       assert.equal(d.retrainDeferred, true);
       assert.deepEqual(fired(d), ['performance_decay']);
       assert.equal(d.maturity?.passed, false);
-      assert.deepEqual(d.maturity?.checks.filter((c) => !c.passed).map((c) => c.check), [check]);
+      assert.deepEqual(
+        d.maturity?.checks.filter((c) => !c.passed).map((c) => c.check),
+        [check],
+      );
       assert.match(d.reason, /^watch: retrain deferred until the data matures\. performance_decay .* triggered a retrain, but the data-maturity gate failed: /);
       assert.match(d.reason, message);
     });
@@ -164,15 +192,23 @@ describe('decide: the data-maturity gate defers a retrain', () => {
     assert.equal(d.action, 'watch');
     const spread = d.maturity!.checks.find((c) => c.check === 'min_label_age_spread_days')!;
     assert.deepEqual([spread.value, spread.passed], [null, false]);
-    assert.deepEqual(d.maturity!.checks.filter((c) => !c.passed).map((c) => c.check), ['min_new_labels', 'min_labels_on_new_chemistry', 'min_label_age_spread_days']);
+    assert.deepEqual(
+      d.maturity!.checks.filter((c) => !c.passed).map((c) => c.check),
+      ['min_new_labels', 'min_labels_on_new_chemistry', 'min_label_age_spread_days'],
+    );
     assert.match(d.reason, /min_label_age_spread_days \(not measurable: days between/);
   });
 
   it('checks only what the policy sets', () => {
-    const p = parsePolicy('policy: p\nmodel: sol-rf\nrules:\n  - { name: decay, when: performance.maeRatio > 1.3, action: retrain }\nmaturity: { min_new_labels: 10 }\n');
+    const p = parsePolicy(
+      'policy: p\nmodel: sol-rf\nrules:\n  - { name: decay, when: performance.maeRatio > 1.3, action: retrain }\nmaturity: { min_new_labels: 10 }\n',
+    );
     const d = decide(p, history({ ...DECAY, labels: { protocolVersions: ['a@1', 'a@2'], labelAgeSpreadDays: null } }));
     assert.equal(d.action, 'retrain');
-    assert.deepEqual(d.maturity!.checks.map((c) => c.check), ['min_new_labels']);
+    assert.deepEqual(
+      d.maturity!.checks.map((c) => c.check),
+      ['min_new_labels'],
+    );
   });
 });
 
@@ -181,7 +217,10 @@ describe('decide: null (not measurable) evidence', () => {
     const d = decide(policy, history({ performance: null }, { performance: null }, { performance: null }));
     assert.equal(d.action, 'continue');
     const decay = d.rules[1]!;
-    assert.deepEqual(decay.windows.map((w) => [w.holds, w.values['performance.maeRatio'], w.unmeasurable]), Array(3).fill([false, null, ['performance.maeRatio']]));
+    assert.deepEqual(
+      decay.windows.map((w) => [w.holds, w.values['performance.maeRatio'], w.unmeasurable]),
+      Array(3).fill([false, null, ['performance.maeRatio']]),
+    );
     assert.equal(d.reason, 'continue: no rule triggered in window 2024-W03. Not measurable in this window: performance_decay (performance.maeRatio is null).');
   });
 

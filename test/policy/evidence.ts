@@ -28,7 +28,9 @@ export function examplePolicy(): Policy {
   return parsePolicy(EXAMPLE_POLICY, 'sol-monitoring.yaml');
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | (null extends T[K] ? null : never) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | (null extends T[K] ? null : never) : T[K];
+};
 
 /** A stable, mature window (week i of 2024) with fields overridden as given. */
 export function windowEvidence(i: number, over: DeepPartial<WindowEvidence> = {}): WindowEvidence {
@@ -39,17 +41,47 @@ export function windowEvidence(i: number, over: DeepPartial<WindowEvidence> = {}
     window: { label: `2024-W${String(i + 1).padStart(2, '0')}`, start: start.toISOString().slice(0, 10), end: end.toISOString().slice(0, 10) },
     predictions: 200,
     input: {
-      descriptors: [], maxPsi: 0.05, unseenScaffoldShare: 0.1, meanNearestSimilarity: 0.55, lowSimilarityShare: 0.1,
-      unseenScaffoldBaseline: 0.1, unseenScaffoldExcess: 0, unseenScaffoldP: 0.5, lowSimilarityBaseline: 0.1, lowSimilarityExcess: 0, lowSimilarityP: 0.5,
-      nearestSimilarityBaseline: 0.55, chemistryMmd: 0.001, chemistryShiftP: 0.4, driftedDescriptors: 0, minDescriptorQ: 0.6,
+      descriptors: [],
+      maxPsi: 0.05,
+      unseenScaffoldShare: 0.1,
+      meanNearestSimilarity: 0.55,
+      lowSimilarityShare: 0.1,
+      unseenScaffoldBaseline: 0.1,
+      unseenScaffoldExcess: 0,
+      unseenScaffoldP: 0.5,
+      lowSimilarityBaseline: 0.1,
+      lowSimilarityExcess: 0,
+      lowSimilarityP: 0.5,
+      nearestSimilarityBaseline: 0.55,
+      chemistryMmd: 0.001,
+      chemistryShiftP: 0.4,
+      driftedDescriptors: 0,
+      minDescriptorQ: 0.6,
     },
     output: { meanPrediction: 1.2, predictionShiftSd: 0.1, meanIntervalWidth: 1.1, widthRatio: 1.0, predictionShiftZ: 0.3 },
     errorEstimate: { n: 200, estimatedMae: 0.5, baselineMae: 0.5, estimatedMaeRatio: 1.0, realisedMae: 0.5, realisedN: 40 },
-    labels: { labelled: 40, labelledShare: 0.2, oldestUnlabelledDays: 20, newLabels: 120, newLabelsOnNewChemistry: 35, labelAgeSpreadDays: 60, protocolVersions: ['sol-ph68@1'] },
+    labels: {
+      labelled: 40,
+      labelledShare: 0.2,
+      oldestUnlabelledDays: 20,
+      newLabels: 120,
+      newLabelsOnNewChemistry: 35,
+      labelAgeSpreadDays: 60,
+      protocolVersions: ['sol-ph68@1'],
+    },
     performance: { n: 40, mae: 0.5, rmse: 0.65, spearman: 0.7, coverage: 0.9, baselineMae: 0.5, maeRatio: 1.0, worstSeriesMaeRatio: 1.1 },
     assay: {
-      references: [], medianReferenceShift: 0.02, confirmedShift: false, referencesCompared: 6, pairedShift: 0.02, shiftCiLow: -0.1, shiftCiHigh: 0.14,
-      shiftPValue: 0.6, shiftSdDifference: 0.11, minimalDetectableShift: 0.3, replicateNoise: 0.1,
+      references: [],
+      medianReferenceShift: 0.02,
+      confirmedShift: false,
+      referencesCompared: 6,
+      pairedShift: 0.02,
+      shiftCiLow: -0.1,
+      shiftCiHigh: 0.14,
+      shiftPValue: 0.6,
+      shiftSdDifference: 0.11,
+      minimalDetectableShift: 0.3,
+      replicateNoise: 0.1,
     },
     proxy: { confidenceMovingChemistryStable: false, chemistryMovingConfidenceFlat: false },
   };

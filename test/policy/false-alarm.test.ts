@@ -70,7 +70,10 @@ describe('false alarms on stable simulated windows', () => {
   const sustained = parsePolicy(EXAMPLE_POLICY);
   const single = parsePolicy(EXAMPLE_POLICY.replaceAll('sustained: { k: 2, n: 3 }', 'sustained: { k: 1, n: 1 }'));
 
-  for (const [count, seed] of [[1000, 7], [20000, 8]] as const) {
+  for (const [count, seed] of [
+    [1000, 7],
+    [20000, 8],
+  ] as const) {
     it(`measures the rate of windows that trigger any rule, sustained 2 of 3 vs 1 of 1 (${count} windows, seed ${seed})`, (t) => {
       const windows = stableWindows(count, seed);
       const a = run(sustained, windows);
@@ -79,7 +82,9 @@ describe('false alarms on stable simulated windows', () => {
         `${name}: ${r.alarms} of ${count} windows trigger a rule (${pct(r.alarms, count)}; ` +
         `new_chemistry ${r.perRule.new_chemistry ?? 0}, performance_decay ${r.perRule.performance_decay ?? 0}, assay_shift ${r.perRule.assay_shift ?? 0}); ` +
         `actions ${JSON.stringify(r.actions)}${r.alarms ? `; one false alarm every ${(count / r.alarms).toFixed(0)} weekly windows` : ''}`;
-      t.diagnostic(`stable process: ${PREDICTIONS} predictions/window, unseen-scaffold p=${UNSEEN_SHARE} (threshold 0.3), ${LABELS} labels/window, errors N(0, ${SIGMA}) (maeRatio threshold 1.3), no assay shift`);
+      t.diagnostic(
+        `stable process: ${PREDICTIONS} predictions/window, unseen-scaffold p=${UNSEEN_SHARE} (threshold 0.3), ${LABELS} labels/window, errors N(0, ${SIGMA}) (maeRatio threshold 1.3), no assay shift`,
+      );
       t.diagnostic(line('sustained 2 of 3 (example policy)', a));
       t.diagnostic(line('sustained 1 of 1', b));
       // Loose sanity bounds only: the point is the printed rates.

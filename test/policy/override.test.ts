@@ -7,7 +7,10 @@ import { DECAY, examplePolicy, history, SHIFT, STABLE } from './evidence.js';
 
 const policy = examplePolicy();
 const refused = (fn: () => unknown, message: RegExp) =>
-  assert.throws(fn, (e: RotguardError) => e instanceof RotguardError && e.code === 'override_reason_required' && e.location.field === 'reason' && message.test(e.message));
+  assert.throws(
+    fn,
+    (e: RotguardError) => e instanceof RotguardError && e.code === 'override_reason_required' && e.location.field === 'reason' && message.test(e.message),
+  );
 
 describe('override: every retrain has a recorded why', () => {
   it('takes a retrain decision as its own reason', () => {
@@ -30,7 +33,10 @@ describe('override: every retrain has a recorded why', () => {
   });
 
   it('records a given reason as an override, trimmed', () => {
-    assert.deepEqual(requireOverrideReason(null, '  new series 12 enters lead op; retrain on the 40 labels we have  '), { kind: 'override', reason: 'new series 12 enters lead op; retrain on the 40 labels we have' });
+    assert.deepEqual(requireOverrideReason(null, '  new series 12 enters lead op; retrain on the 40 labels we have  '), {
+      kind: 'override',
+      reason: 'new series 12 enters lead op; retrain on the 40 labels we have',
+    });
     assert.deepEqual(requireOverrideReason(decide(policy, history(STABLE)), 'quarterly refresh'), { kind: 'override', reason: 'quarterly refresh' });
   });
 });

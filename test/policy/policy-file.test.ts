@@ -53,7 +53,10 @@ describe('policy file: reading and normalizing', () => {
       const path = join(dir, 'policy.yaml');
       writeFileSync(path, EXAMPLE_POLICY);
       assert.equal(readPolicyFile(path).hash, examplePolicy().hash);
-      assert.throws(() => readPolicyFile(join(dir, 'nope.yaml')), (e: RotguardError) => e.code === 'file_not_found' && e.location.file === join(dir, 'nope.yaml'));
+      assert.throws(
+        () => readPolicyFile(join(dir, 'nope.yaml')),
+        (e: RotguardError) => e.code === 'file_not_found' && e.location.file === join(dir, 'nope.yaml'),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -124,11 +127,17 @@ rules:
 });
 
 describe('policy file: validation errors name the field and the line', () => {
-  const withRule = (when: string, extra = '', action = 'watch') => `policy: p\nmodel: m\nrules:\n  - name: r\n    when: ${when}\n${extra}    action: ${action}\n`;
+  const withRule = (when: string, extra = '', action = 'watch') =>
+    `policy: p\nmodel: m\nrules:\n  - name: r\n    when: ${when}\n${extra}    action: ${action}\n`;
 
   it('refuses an unknown evidence path, suggesting the closest known one', () => {
     const text = EXAMPLE_POLICY.replace('input.unseenScaffoldShare', 'input.unseenScaffoldShar');
-    const e = rejects(text, 'rules[0].when', /unknown evidence path "input\.unseenScaffoldShar".*did you mean input\.unseenScaffoldShare/, lineOf(text, 'unseenScaffoldShar'));
+    const e = rejects(
+      text,
+      'rules[0].when',
+      /unknown evidence path "input\.unseenScaffoldShar".*did you mean input\.unseenScaffoldShare/,
+      lineOf(text, 'unseenScaffoldShar'),
+    );
     assert.match(e.describe(), /^p\.yaml:\d+: rules\[0\]\.when: rule new_chemistry:/);
     rejects(withRule('performance.r2 > 0.5'), 'rules[0].when', /unknown evidence path "performance\.r2"/, 5);
     // Lists and strings are not condition material.
@@ -189,7 +198,11 @@ describe('policy file: validation errors name the field and the line', () => {
     rejects(EXAMPLE_POLICY.replace('min_new_labels: 50', 'min_new_labels: -1'), 'maturity.min_new_labels', /whole number ≥ 0/);
     rejects(EXAMPLE_POLICY.replace('min_new_labels: 50', 'min_new_labels: 12.5'), 'maturity.min_new_labels', /whole number ≥ 0/);
     rejects(EXAMPLE_POLICY.replace('single_protocol_version: true', 'single_protocol_version: yes'), 'maturity.single_protocol_version', /true or false/);
-    rejects('policy: p\nmodel: m\nrules:\n  - name: r\n    when: input.maxPsi > 1\n    action: retrain\nmaturity: { single_protocol_version: false }\n', 'maturity', /sets no check/);
+    rejects(
+      'policy: p\nmodel: m\nrules:\n  - name: r\n    when: input.maxPsi > 1\n    action: retrain\nmaturity: { single_protocol_version: false }\n',
+      'maturity',
+      /sets no check/,
+    );
   });
 
   it('reports bad YAML with its line', () => {
@@ -197,6 +210,9 @@ describe('policy file: validation errors name the field and the line', () => {
       () => parsePolicy('policy: p\nmodel: m\nrules:\n  - name: r\n    when: [unclosed\n', 'p.yaml'),
       (e: RotguardError) => e.code === 'bad_yaml' && e.location.file === 'p.yaml' && typeof e.location.line === 'number',
     );
-    assert.throws(() => parsePolicy('policy: p\npolicy: q\n'), (e: RotguardError) => e.code === 'bad_yaml' && e.location.line === 2);
+    assert.throws(
+      () => parsePolicy('policy: p\npolicy: q\n'),
+      (e: RotguardError) => e.code === 'bad_yaml' && e.location.line === 2,
+    );
   });
 });

@@ -26,7 +26,10 @@ describe('policies for several models (applies_to)', () => {
     const p = parsePolicy(`policy: shared\napplies_to: { models: "a-*" }\n${rules}`);
     assert.equal(policyGoverns(p, { model: 'a-x', endpoint: 'e', team: 't' }), true);
     assert.equal(policyGoverns(p, { model: 'ab-x', endpoint: 'e', team: 't' }), false);
-    assert.throws(() => parsePolicy(`policy: shared\napplies_to: { models: "a.(b)+" }\n${rules}`), (e: unknown) => e instanceof RotguardError && e.location.field === 'applies_to.models');
+    assert.throws(
+      () => parsePolicy(`policy: shared\napplies_to: { models: "a.(b)+" }\n${rules}`),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'applies_to.models',
+    );
   });
 
   it('a single-model policy hashes as before and governs only its model', () => {
@@ -38,7 +41,12 @@ describe('policies for several models (applies_to)', () => {
   });
 
   it('refuses both model and applies_to, an empty scope, and unknown fields', () => {
-    const err = (text: string, field: string) => assert.throws(() => parsePolicy(text), (e: unknown) => e instanceof RotguardError && e.code === 'bad_policy' && e.location.field === field, field);
+    const err = (text: string, field: string) =>
+      assert.throws(
+        () => parsePolicy(text),
+        (e: unknown) => e instanceof RotguardError && e.code === 'bad_policy' && e.location.field === field,
+        field,
+      );
     err(`policy: p\nmodel: m\napplies_to: { team: t }\n${rules}`, 'applies_to');
     err(`policy: p\napplies_to: {}\n${rules}`, 'applies_to');
     err(`policy: p\napplies_to: { site: s }\n${rules}`, 'applies_to.site');

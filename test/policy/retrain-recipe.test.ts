@@ -11,7 +11,14 @@ const lastRecipe = (): Recipe =>
     model: 'sol-rf',
     team: 'dmpk',
     endpoint: 'solubility',
-    dataset: { protocols: ['sol-ph68@1'], measured_from: '2022-01-01', measured_to: '2023-12-31', reported_by: '2024-01-15', aggregate: 'median', censored: 'drop' },
+    dataset: {
+      protocols: ['sol-ph68@1'],
+      measured_from: '2022-01-01',
+      measured_to: '2023-12-31',
+      reported_by: '2024-01-15',
+      aggregate: 'median',
+      censored: 'drop',
+    },
     features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 1024 },
     split: { method: 'time', seed: 3, train: 0.7, calibration: 0.15, test: 0.15 },
     algorithm: 'random-forest',
@@ -30,7 +37,19 @@ describe('retrain recipe', () => {
     assert.equal(retrain.action, 'retrain');
     const next = retrainRecipe(retrain, last, retrain.window.end);
     assert.equal(retrain.window.end, '2024-01-21');
-    assert.deepEqual(next, { ...before, dataset: { window: { protocols: ['sol-ph68@1'], measuredFrom: '2022-01-01', measuredTo: '2024-01-21', reportedBy: '2024-01-21', aggregate: 'median', censored: 'drop' } } });
+    assert.deepEqual(next, {
+      ...before,
+      dataset: {
+        window: {
+          protocols: ['sol-ph68@1'],
+          measuredFrom: '2022-01-01',
+          measuredTo: '2024-01-21',
+          reportedBy: '2024-01-21',
+          aggregate: 'median',
+          censored: 'drop',
+        },
+      },
+    });
     assert.deepEqual(last, before, 'the last recipe is not changed');
     assert.deepEqual(retrainRecipe(retrain, last, '2024-01-21'), next, 'pure: same inputs, same recipe');
     next.params.nEstimators = 1;
@@ -47,8 +66,12 @@ describe('retrain recipe', () => {
   it('needs the snapshot selection when the last recipe names a snapshot hash', () => {
     const last = { ...lastRecipe(), dataset: { snapshot: 'a1b2c3d4e5f6' } };
     code(() => retrainRecipe(retrain, last, '2024-01-21'), 'retrain_needs_window');
-    const next = retrainRecipe(retrain, last, '2024-01-21', { snapshotWindow: { teams: ['dmpk'], aggregate: 'mean', censored: 'prefer_exact', measuredTo: '2023-06-30' } });
-    assert.deepEqual(next.dataset, { window: { teams: ['dmpk'], aggregate: 'mean', censored: 'prefer_exact', measuredTo: '2024-01-21', reportedBy: '2024-01-21' } });
+    const next = retrainRecipe(retrain, last, '2024-01-21', {
+      snapshotWindow: { teams: ['dmpk'], aggregate: 'mean', censored: 'prefer_exact', measuredTo: '2023-06-30' },
+    });
+    assert.deepEqual(next.dataset, {
+      window: { teams: ['dmpk'], aggregate: 'mean', censored: 'prefer_exact', measuredTo: '2024-01-21', reportedBy: '2024-01-21' },
+    });
   });
 
   it('takes the UTC date of a timestamp, and refuses a bad date or a window that would shrink', () => {

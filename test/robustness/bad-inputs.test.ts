@@ -68,7 +68,7 @@ describe('robustness: adversarial structures cost one row each', () => {
     const rejects = readFileSync(join(dir, 'adversarial.features.rejects.csv'), 'utf8').trim().split('\n').slice(1);
     for (const [i, [name, , code]] of ADVERSARIAL.entries()) {
       const line = rejects.find((l) => l.split(',')[1] === `bad${i}`);
-      handled(name, line !== undefined && line.includes(`,${code},`), r);
+      handled(name, line?.includes(`,${code},`) === true, r);
     }
     const accepted = readFileSync(join(dir, 'adversarial.features.csv'), 'utf8').trim().split('\n').length - 1;
     assert.equal(accepted, ADVERSARIAL.length + 1, 'every valid row is featurized');
@@ -80,7 +80,10 @@ describe('robustness: adversarial structures cost one row each', () => {
     const r = await rg('featurize', input, '--out', join(dir, 'huge-field.features.csv'), '--workers', '1');
     const grew = process.memoryUsage().rss - before;
     const rejects = readFileSync(join(dir, 'huge-field.features.rejects.csv'), 'utf8');
-    handled('50 MB field', r.code === 0 && /huge,.*longer than 1,000,000 characters/.test(rejects) && grew < 1024 ** 3, { ...r, stderr: `${r.stderr}\nRSS grew ${(grew / 1024 ** 2).toFixed(0)} MB` });
+    handled('50 MB field', r.code === 0 && /huge,.*longer than 1,000,000 characters/.test(rejects) && grew < 1024 ** 3, {
+      ...r,
+      stderr: `${r.stderr}\nRSS grew ${(grew / 1024 ** 2).toFixed(0)} MB`,
+    });
   });
 
   it('ingest: a structure that crashes RDKit is quarantined; the valid rows are stored, and the file is ingested once', async () => {
@@ -102,28 +105,118 @@ describe('robustness: malformed files', () => {
     await userError('header only, no SMILES column', ['featurize', file('noheader.csv', 'a,b\n1,2\n'), '--out', join(dir, 'o4.csv')], /SMILES/);
     const latin1 = Buffer.concat([Buffer.from('id,smiles,sol\n'), Buffer.from('caf', 'latin1'), Buffer.from([0xe9]), Buffer.from(',CCO,10\n')]);
     await userError('Latin-1 ids (featurize)', ['featurize', file('latin1.csv', latin1), '--out', join(dir, 'o5.csv')], /latin1\.csv:2: .*not UTF-8/);
-    await userError('Latin-1 ids (ingest)', ['ingest', file('latin1-ingest.csv', latin1), '--team', 't', '--protocol', 'sol-a', '--structure-column', 'smiles', '--value-column', 'sol', '--workspace', ws], /not UTF-8/);
-    await userError('binary garbage', ['featurize', file('garbage.csv', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256))), '--out', join(dir, 'o6.csv')]);
+    await userError(
+      'Latin-1 ids (ingest)',
+      [
+        'ingest',
+        file('latin1-ingest.csv', latin1),
+        '--team',
+        't',
+        '--protocol',
+        'sol-a',
+        '--structure-column',
+        'smiles',
+        '--value-column',
+        'sol',
+        '--workspace',
+        ws,
+      ],
+      /not UTF-8/,
+    );
+    await userError('binary garbage', [
+      'featurize',
+      file('garbage.csv', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256))),
+      '--out',
+      join(dir, 'o6.csv'),
+    ]);
     const r = await rg('featurize', file('quotes.csv', 'id,smiles\na,"CCO\nb,CCN\n'), '--out', join(dir, 'o7.csv'));
     handled('unclosed quote', r.code === 0 || isCleanUserError(r), r);
     const impossible = file('dates.csv', 'id,smiles,sol,measured\nx,CCO,1,2025-02-30\ny,CCN,2,2024-02-29\n');
-    const ing = await rg('ingest', impossible, '--team', 't', '--protocol', 'sol-a', '--structure-column', 'smiles', '--value-column', 'sol', '--measured-at-column', 'measured', '--workspace', ws, '--json');
+    const ing = await rg(
+      'ingest',
+      impossible,
+      '--team',
+      't',
+      '--protocol',
+      'sol-a',
+      '--structure-column',
+      'smiles',
+      '--value-column',
+      'sol',
+      '--measured-at-column',
+      'measured',
+      '--workspace',
+      ws,
+      '--json',
+    );
     handled('impossible date in a file', ing.code === 0 && JSON.parse(ing.stdout).rejectReasons.impossible_date === 1, ing);
   });
 });
 
 describe('robustness: recipes, policies and mappings', () => {
-  const recipe = (extra: string) => file(`recipe-${Math.random().toString(36).slice(2)}.yaml`.replace(/0\./, ''), `model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: ridge\n${extra}`);
+  const recipe = (extra: string) =>
+    file(
+      `recipe-${Math.random().toString(36).slice(2)}.yaml`.replace(/0\./, ''),
+      `model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: ridge\n${extra}`,
+    );
   it('name the field at fault', async () => {
-    await userError('algorithm: constructor', ['build', file('r1.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: constructor\n'), '--workspace', ws], /algorithm: unknown algorithm "constructor"/);
-    await userError('algorithm: __proto__', ['build', file('r2.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: __proto__\n'), '--workspace', ws], /algorithm/);
-    await userError('descriptors: rdkit-desc@999', ['build', file('r3.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: ridge\nfeatures: { descriptors: rdkit-desc@999 }\n'), '--workspace', ws], /features\.descriptors: unknown descriptor dictionary/);
-    await userError('bits: 2^31', ['build', file('r4.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: ridge\nfeatures: { bits: 2147483648 }\n'), '--workspace', ws], /features\.bits/);
-    await userError('measured_to: 2025-02-30', ['build', file('r5.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean, measured_to: "2025-02-30" }\nalgorithm: ridge\n'), '--workspace', ws], /dataset\.measured_to/);
-    const bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n') + '\n';
+    await userError(
+      'algorithm: constructor',
+      ['build', file('r1.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: constructor\n'), '--workspace', ws],
+      /algorithm: unknown algorithm "constructor"/,
+    );
+    await userError(
+      'algorithm: __proto__',
+      ['build', file('r2.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: __proto__\n'), '--workspace', ws],
+      /algorithm/,
+    );
+    await userError(
+      'descriptors: rdkit-desc@999',
+      [
+        'build',
+        file('r3.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: ridge\nfeatures: { descriptors: rdkit-desc@999 }\n'),
+        '--workspace',
+        ws,
+      ],
+      /features\.descriptors: unknown descriptor dictionary/,
+    );
+    await userError(
+      'bits: 2^31',
+      [
+        'build',
+        file('r4.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean }\nalgorithm: ridge\nfeatures: { bits: 2147483648 }\n'),
+        '--workspace',
+        ws,
+      ],
+      /features\.bits/,
+    );
+    await userError(
+      'measured_to: 2025-02-30',
+      [
+        'build',
+        file('r5.yaml', 'model: m\nteam: t\nendpoint: sol\ndataset: { aggregate: mean, measured_to: "2025-02-30" }\nalgorithm: ridge\n'),
+        '--workspace',
+        ws,
+      ],
+      /dataset\.measured_to/,
+    );
+    const bomb =
+      'a: &a ["x","x","x","x","x","x","x","x","x"]\n' +
+      Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(',')}]`,
+      ).join('\n') +
+      '\n';
     await userError('YAML alias bomb (recipe)', ['build', file('bomb-recipe.yaml', bomb), '--workspace', ws], /alias|YAML/i);
     await userError('YAML alias bomb (policy)', ['policy', 'check', file('bomb-policy.yaml', bomb)], /alias|YAML/i);
-    await userError('YAML alias bomb (mapping)', ['ingest', join(dir, 'dates.csv'), '--mapping', file('bomb-mapping.yaml', bomb), '--workspace', ws], /alias|YAML/i);
+    await userError(
+      'YAML alias bomb (mapping)',
+      ['ingest', join(dir, 'dates.csv'), '--mapping', file('bomb-mapping.yaml', bomb), '--workspace', ws],
+      /alias|YAML/i,
+    );
     const deep = `policy: p\nmodel: m\nrules:\n  - name: r\n    when: "${'('.repeat(20_000)}performance.maeRatio > 1${')'.repeat(20_000)}"\n    action: watch\n`;
     await userError('20,000 nested parentheses in when:', ['policy', 'check', file('deep.yaml', deep)], /rules\[0\]\.when: .*parentheses/);
     await userError('not YAML at all', ['policy', 'check', file('binary.yaml', Buffer.from([0xff, 0xfe, 0x00, 0x3a, 0x7b]))]);
@@ -182,7 +275,11 @@ describe('robustness: flags, folders and output paths', () => {
     // A stored free text (an endpoint's description, like a promotion's reason) carrying escape codes.
     const added = await rg('endpoints', 'add', 'logs', '--unit', 'ratio', '--description', 'ok\u001b[2J\u001b]0;pwned\u0007\r', '--workspace', ws);
     const listed = await rg('endpoints', 'list', '--workspace', ws);
-    handled('escape codes in a stored text', added.code === 0 && listed.code === 0 && !/[\u001b\u0007\r]/.test(listed.stdout) && /ok\\u\{1b\}\[2J/.test(listed.stdout), listed);
+    handled(
+      'escape codes in a stored text',
+      added.code === 0 && listed.code === 0 && !/[\u001b\u0007\r]/.test(listed.stdout) && /ok\\u\{1b\}\[2J/.test(listed.stdout),
+      listed,
+    );
     const url = 'postgres://alice:s3cret@127.0.0.1:1/db?password=s3cret2&sslmode=disable';
     const pg = await rotguard(['init', join(dir, 'pg-ws')], { ...env, ROTGUARD_DATABASE_URL: url });
     handled('password in the database URL', isCleanUserError(pg, /store_unreachable|cannot connect/) && !/s3cret/.test(pg.stderr + pg.stdout), pg);

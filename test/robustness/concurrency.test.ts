@@ -30,12 +30,15 @@ const dir = mkdtempSync(join(tmpdir(), 'rotguard-concurrency-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(() => loadRDKit());
 
-const POLICY = parsePolicy('policy: p\nmodel: logd-rf\nrules:\n  - { name: new_chemistry, when: input.unseenScaffoldShare > 0.3, sustained: { k: 2, n: 3 }, action: watch }\n');
+const POLICY = parsePolicy(
+  'policy: p\nmodel: logd-rf\nrules:\n  - { name: new_chemistry, when: input.unseenScaffoldShare > 0.3, sustained: { k: 2, n: 3 }, action: watch }\n',
+);
 
 function cli(args: string[], workspace: string, databaseUrl?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [bin, ...args, '--workspace', workspace], {
-      cwd: dir, env: { ...process.env, ROTGUARD_DATABASE_URL: databaseUrl ?? '', ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'ana' },
+      cwd: dir,
+      env: { ...process.env, ROTGUARD_DATABASE_URL: databaseUrl ?? '', ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'ana' },
     });
     let stdout = '';
     let stderr = '';
@@ -62,7 +65,9 @@ forEachBackend('concurrency', (b) => {
   it('overlapping prediction requests give per-request windows that decide accepts, on every later run too', async () => {
     const files = [0, 1, 2].map((k) => predictionFile(join(dir, `${b.backend}-overlap${k}.csv`), unseen.slice(k * 300, k * 300 + (k === 1 ? 40 : 300))));
     // Three requests at once: a long one, a short one that starts after it and ends before it, and another long one.
-    const results = await Promise.all(files.map((input, k) => predictFile(store, { modelRef: 'logd-rf@champion', input, out: join(dir, `${b.backend}-o${k}.csv`), actor: 'carl', workers: 1 })));
+    const results = await Promise.all(
+      files.map((input, k) => predictFile(store, { modelRef: 'logd-rf@champion', input, out: join(dir, `${b.backend}-o${k}.csv`), actor: 'carl', workers: 1 })),
+    );
     const problems: string[] = [];
     for (let run = 0; run < 2; run++) {
       try {
@@ -77,17 +82,51 @@ forEachBackend('concurrency', (b) => {
     if (traceable.status !== 'pass') problems.push(traceable.reason);
     tally('concurrency', problems.length === 0);
     assert.deepEqual(problems, []);
-    assert.equal(results.reduce((s, x) => s + x.predicted, 0), 640);
+    assert.equal(
+      results.reduce((s, x) => s + x.predicted, 0),
+      640,
+    );
   });
 
   it('the same file ingested by two processes at once is ingested once; the other sees it or fails as a user error', async () => {
     const file = join(dir, `${b.backend}-twice.csv`);
-    writeFileSync(file, ['id,smiles,logd', ...combinatorialSmiles(3000).slice(2000, 2150).map((s, i) => `t${i},${s},${(i % 9) / 3}`)].join('\n') + '\n');
-    const args = ['ingest', file, '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--workers', '1', '--json'];
+    writeFileSync(
+      file,
+      [
+        'id,smiles,logd',
+        ...combinatorialSmiles(3000)
+          .slice(2000, 2150)
+          .map((s, i) => `t${i},${s},${(i % 9) / 3}`),
+      ].join('\n') + '\n',
+    );
+    const args = [
+      'ingest',
+      file,
+      '--team',
+      'chem',
+      '--protocol',
+      'shake',
+      '--structure-column',
+      'smiles',
+      '--value-column',
+      'logd',
+      '--workers',
+      '1',
+      '--json',
+    ];
     const runs = await Promise.all([cli(args, workspace, databaseUrl), cli(args, workspace, databaseUrl)]);
-    const statuses = runs.map((r) => (r.code === 0 ? (JSON.parse(r.stdout) as { status: string }).status : r.code === 1 && !/internal error/.test(r.stderr) ? 'user_error' : `exit ${r.code}: ${r.stderr}`));
+    const statuses = runs.map((r) =>
+      r.code === 0
+        ? (JSON.parse(r.stdout) as { status: string }).status
+        : r.code === 1 && !/internal error/.test(r.stderr)
+          ? 'user_error'
+          : `exit ${r.code}: ${r.stderr}`,
+    );
     const sources = await store.db.selectFrom('sources').select('id').where('path', '=', file).execute();
-    const ok = statuses.filter((s) => s === 'ingested').length === 1 && statuses.every((s) => ['ingested', 'already_ingested', 'user_error'].includes(s)) && sources.length === 1;
+    const ok =
+      statuses.filter((s) => s === 'ingested').length === 1 &&
+      statuses.every((s) => ['ingested', 'already_ingested', 'user_error'].includes(s)) &&
+      sources.length === 1;
     tally('concurrency', ok);
     assert.ok(ok, JSON.stringify(statuses));
     assert.ok((await verifyEventLog(store.db, { key: store.eventKey })).ok);
@@ -95,9 +134,14 @@ forEachBackend('concurrency', (b) => {
 
   it('the same recipe built by two processes at once is trained once; the other reuses it or fails as a user error', async () => {
     const recipe = join(dir, `${b.backend}-recipe.yaml`);
-    writeFileSync(recipe, 'model: logd-knn\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean, reported_by: 2024-01-31 }\nalgorithm: tanimoto-knn\nsplit: { method: random, seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n');
+    writeFileSync(
+      recipe,
+      'model: logd-knn\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean, reported_by: 2024-01-31 }\nalgorithm: tanimoto-knn\nsplit: { method: random, seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n',
+    );
     const runs = await Promise.all([cli(['build', recipe, '--json'], workspace, databaseUrl), cli(['build', recipe, '--json'], workspace, databaseUrl)]);
-    const outcomes = runs.map((r) => (r.code === 0 ? 'built' : r.code === 1 && !/internal error/.test(r.stderr) ? 'user_error' : `exit ${r.code}: ${r.stderr}`));
+    const outcomes = runs.map((r) =>
+      r.code === 0 ? 'built' : r.code === 1 && !/internal error/.test(r.stderr) ? 'user_error' : `exit ${r.code}: ${r.stderr}`,
+    );
     const versions = await store.db.selectFrom('model_versions').select('id').where('model', '=', 'logd-knn').execute();
     const ok = outcomes.includes('built') && outcomes.every((o) => o === 'built' || o === 'user_error') && versions.length === 1;
     tally('concurrency', ok);

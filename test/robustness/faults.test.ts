@@ -94,17 +94,35 @@ describe('faults: predict interrupted part-way', () => {
     it(`${signal} after the first batches: every stored prediction is logged, the audit passes, monitoring counts only logged rows, no .tmp stays`, async () => {
       const input = predictionFile(join(dir, `in-${signal}.csv`), unseen.slice(0, 700));
       const before = storedPredictions();
-      const { killed } = await killWhen(['predict', '--model', 'logd-rf@champion', input, '--out', join(dir, `out-${signal}.csv`), '--workers', '1'], signal, () => storedPredictions() > before);
+      const { killed } = await killWhen(
+        ['predict', '--model', 'logd-rf@champion', input, '--out', join(dir, `out-${signal}.csv`), '--workers', '1'],
+        signal,
+        () => storedPredictions() > before,
+      );
       const problems = await consistent();
       // SIGKILL cannot be handled: its temporary file is swept by the next writer of the same output.
       if (signal === 'SIGKILL') {
-        const rerun = run('predict', '--model', 'logd-rf@champion', predictionFile(join(dir, 'small.csv'), unseen.slice(0, 5)), '--out', join(dir, `out-${signal}.csv`));
+        const rerun = run(
+          'predict',
+          '--model',
+          'logd-rf@champion',
+          predictionFile(join(dir, 'small.csv'), unseen.slice(0, 5)),
+          '--out',
+          join(dir, `out-${signal}.csv`),
+        );
         assert.equal(rerun.status, 0, rerun.stderr);
       }
       const store = await openStore({ workspace: ws });
       let monitored = 0;
       try {
-        const stored = Number((await store.db.selectFrom('predictions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+        const stored = Number(
+          (
+            await store.db
+              .selectFrom('predictions')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
         const m = await monitorModel(store, { model: 'logd-rf', window: 'request', actor: 'mon' });
         monitored = m.windows.reduce((s, w) => s + w.predictions, 0);
         if (monitored !== stored) problems.push(`monitoring counted ${monitored} predictions, ${stored} stored and logged`);
@@ -124,12 +142,46 @@ describe('faults: other write paths killed part-way', () => {
     const smiles = combinatorialSmiles(3000).slice(1500, 1900);
     const file = join(dir, 'later.csv');
     writeFileSync(file, ['id,smiles,logd,measured,reported', ...smiles.map((s, i) => `k${i},${s},1.5,2024-02-02,2024-02-20`)].join('\n') + '\n');
-    writeFileSync(join(dir, 'recipe.yaml'), 'model: logd-knn\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean, reported_by: 2024-01-31 }\nalgorithm: tanimoto-knn\nsplit: { method: random, seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n');
-    writeFileSync(join(dir, 'policy.yaml'), 'policy: p\nmodel: logd-rf\nrules:\n  - { name: decay, when: performance.maeRatio > 5, action: retrain }\nmaturity: { min_new_labels: 1 }\n');
-    const served = run('predict', '--model', 'logd-rf@champion', predictionFile(join(dir, 'served.csv'), unseen.slice(2000, 2040)), '--out', join(dir, 'served.out.csv'));
+    writeFileSync(
+      join(dir, 'recipe.yaml'),
+      'model: logd-knn\nteam: chem\nendpoint: logd\ndataset: { aggregate: mean, reported_by: 2024-01-31 }\nalgorithm: tanimoto-knn\nsplit: { method: random, seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 3\n',
+    );
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      'policy: p\nmodel: logd-rf\nrules:\n  - { name: decay, when: performance.maeRatio > 5, action: retrain }\nmaturity: { min_new_labels: 1 }\n',
+    );
+    const served = run(
+      'predict',
+      '--model',
+      'logd-rf@champion',
+      predictionFile(join(dir, 'served.csv'), unseen.slice(2000, 2040)),
+      '--out',
+      join(dir, 'served.out.csv'),
+    );
     assert.equal(served.status, 0, served.stderr);
     const paths: Array<[string, string[], number]> = [
-      ['ingest', ['ingest', file, '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--measured-at-column', 'measured', '--reported-at-column', 'reported', '--workers', '1'], 600],
+      [
+        'ingest',
+        [
+          'ingest',
+          file,
+          '--team',
+          'chem',
+          '--protocol',
+          'shake',
+          '--structure-column',
+          'smiles',
+          '--value-column',
+          'logd',
+          '--measured-at-column',
+          'measured',
+          '--reported-at-column',
+          'reported',
+          '--workers',
+          '1',
+        ],
+        600,
+      ],
       ['build', ['build', join(dir, 'recipe.yaml')], 900],
       ['monitor', ['monitor', 'run', '--model', 'logd-rf'], 700],
       ['decide', ['decide', '--policy', join(dir, 'policy.yaml')], 700],
@@ -160,7 +212,9 @@ describe('faults: full disk and read-only workspace (a small tmpfs; needs root)'
     if (canMount) spawnSync('umount', ['-l', mnt]);
   });
 
-  it('a full disk is a user error naming the cause; the store stays intact and nothing is half-recorded', { skip: canMount ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
+  it('a full disk is a user error naming the cause; the store stays intact and nothing is half-recorded', {
+    skip: canMount ? false : 'cannot mount a tmpfs here (needs root)',
+  }, () => {
     const small = join(mnt, 'full');
     mkdirSync(small);
     const rg = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--workspace', small], { cwd: small, encoding: 'utf8', env });
@@ -188,20 +242,39 @@ describe('faults: full disk and read-only workspace (a small tmpfs; needs root)'
     tally('faults', ok);
     assert.ok(ok, `exit ${r.status}: ${r.stderr}; intact=${intact}, sources=${sources}`);
     rmSync(filler, { force: true });
-    const again = rg('ingest', input, '--team', 'chem', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--workers', '1', '--json');
+    const again = rg(
+      'ingest',
+      input,
+      '--team',
+      'chem',
+      '--protocol',
+      'shake',
+      '--structure-column',
+      'smiles',
+      '--value-column',
+      'logd',
+      '--workers',
+      '1',
+      '--json',
+    );
     assert.equal(again.status, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).status, 'ingested');
     rmSync(small, { recursive: true, force: true });
   });
 
-  it('a read-only copy of the workspace is audited and verified without being changed; writes are refused as user errors', { skip: canMount ? false : 'cannot mount a tmpfs here (needs root)' }, () => {
+  it('a read-only copy of the workspace is audited and verified without being changed; writes are refused as user errors', {
+    skip: canMount ? false : 'cannot mount a tmpfs here (needs root)',
+  }, () => {
     const ro = join(dir, 'ro');
     mkdirSync(ro);
     assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', ro]).status, 0);
     try {
       cpSync(ws, join(ro, '.rotguard'), { recursive: true });
       for (const f of ['store.sqlite-wal', 'store.sqlite-shm']) rmSync(join(ro, '.rotguard', f), { force: true });
-      const digest = () => createHash('sha256').update(readFileSync(join(ro, '.rotguard', 'store.sqlite'))).digest('hex') + readdirSync(join(ro, '.rotguard')).sort().join(',');
+      const digest = () =>
+        createHash('sha256')
+          .update(readFileSync(join(ro, '.rotguard', 'store.sqlite')))
+          .digest('hex') + readdirSync(join(ro, '.rotguard')).sort().join(',');
       const beforeDigest = digest();
       assert.equal(spawnSync('mount', ['-o', 'remount,ro', ro]).status, 0);
       const rg = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--workspace', ro], { cwd: dir, encoding: 'utf8', env });

@@ -18,16 +18,35 @@ import { combinatorialSmiles } from '../helpers/molecules.js';
  */
 export async function liveWorkspace(store: Store, dir: string, tag: string) {
   const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
-  await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
+  await addEndpoint(
+    store,
+    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+    'ana',
+  );
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');
-  const mapping = validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' } });
+  const mapping = validateMapping({
+    team: 'chem',
+    protocol: 'shake',
+    columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' },
+  });
   const smiles = combinatorialSmiles(3000);
   const train = join(dir, `${tag}-train.csv`);
-  writeFileSync(train, ['id,smiles,logd,measured,reported', ...smiles.slice(0, 130).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)},2024-01-02,2024-01-20`)].join('\n') + '\n');
+  writeFileSync(
+    train,
+    ['id,smiles,logd,measured,reported', ...smiles.slice(0, 130).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)},2024-01-02,2024-01-20`)].join(
+      '\n',
+    ) + '\n',
+  );
   await ingestFile(store, { path: train, mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
   const recipe = validateRecipe({
-    model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean', reported_by: '2024-01-31' }, algorithm: 'random-forest', params: { nEstimators: 5 },
-    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
+    model: 'logd-rf',
+    team: 'chem',
+    endpoint: 'logd',
+    dataset: { aggregate: 'mean', reported_by: '2024-01-31' },
+    algorithm: 'random-forest',
+    params: { nEstimators: 5 },
+    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+    seed: 1,
   });
   await build(store, recipe, 'ana', UNGOVERNED);
   await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any' }, 'lead');

@@ -38,16 +38,35 @@ before(() => loadRDKit());
 
 async function workspace(store: Store, tag: string) {
   const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
-  await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
+  await addEndpoint(
+    store,
+    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+    'ana',
+  );
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');
-  const mapping = validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' } });
+  const mapping = validateMapping({
+    team: 'chem',
+    protocol: 'shake',
+    columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' },
+  });
   const smiles = combinatorialSmiles(200);
   const train = join(dir, `${tag}-train.csv`);
-  writeFileSync(train, ['id,smiles,logd,measured,reported', ...smiles.slice(0, 130).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)},2024-01-02,2024-01-20`)].join('\n') + '\n');
+  writeFileSync(
+    train,
+    ['id,smiles,logd,measured,reported', ...smiles.slice(0, 130).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)},2024-01-02,2024-01-20`)].join(
+      '\n',
+    ) + '\n',
+  );
   await ingestFile(store, { path: train, mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
   const recipe = validateRecipe({
-    model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean', reported_by: '2024-01-31' }, algorithm: 'random-forest', params: { nEstimators: 5 },
-    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
+    model: 'logd-rf',
+    team: 'chem',
+    endpoint: 'logd',
+    dataset: { aggregate: 'mean', reported_by: '2024-01-31' },
+    algorithm: 'random-forest',
+    params: { nEstimators: 5 },
+    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+    seed: 1,
   });
   await build(store, recipe, 'ana', UNGOVERNED);
   await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any', maxRmse: 3 }, 'lead');
@@ -70,7 +89,11 @@ async function workspace(store: Store, tag: string) {
 /** Every problem the audit reports: failed controls and event-log / store-integrity problems. */
 async function auditProblems(store: Store): Promise<string[]> {
   const r = await auditReport(store, { actor: 'auditor', workspace: 'w', maxMonitorAgeDays: 3650 });
-  const controls = r.models.flatMap((m) => m.controls.filter((c) => c.status === 'fail' && c.control !== 'monitor.recent' && c.control !== 'policy.retrain_justified').map((c) => `${m.version} ${c.control}: ${c.reason}`));
+  const controls = r.models.flatMap((m) =>
+    m.controls
+      .filter((c) => c.status === 'fail' && c.control !== 'monitor.recent' && c.control !== 'policy.retrain_justified')
+      .map((c) => `${m.version} ${c.control}: ${c.reason}`),
+  );
   return [...controls, ...r.eventLog.problems];
 }
 
@@ -97,66 +120,140 @@ forEachBackend('tamper suite: every direct edit of the store is caught by the au
   }
 
   const reinsert = (table: 'predictions' | 'measurements', rows: object[]) => async () => {
-    for (const r of rows) await store.db.insertInto(table).values(r as never).execute();
+    for (const r of rows)
+      await store.db
+        .insertInto(table)
+        .values(r as never)
+        .execute();
   };
 
-  it('deleting all predictions', () => tamper('delete all predictions', async () => {
-    const rows = await store.db.selectFrom('predictions').selectAll().execute();
-    await store.db.deleteFrom('predictions').execute();
-    return reinsert('predictions', rows);
-  }, /predictions_traceable: .*none stored \(deleted\)/));
+  it('deleting all predictions', () =>
+    tamper(
+      'delete all predictions',
+      async () => {
+        const rows = await store.db.selectFrom('predictions').selectAll().execute();
+        await store.db.deleteFrom('predictions').execute();
+        return reinsert('predictions', rows);
+      },
+      /predictions_traceable: .*none stored \(deleted\)/,
+    ));
 
-  it('deleting one prediction request', () => tamper('delete one request', async () => {
-    const rows = await store.db.selectFrom('predictions').selectAll().where('request', '=', requests[1]!).execute();
-    await store.db.deleteFrom('predictions').where('request', '=', requests[1]!).execute();
-    return reinsert('predictions', rows);
-  }, /request [0-9a-f-]+ .*none stored \(deleted\)/));
+  it('deleting one prediction request', () =>
+    tamper(
+      'delete one request',
+      async () => {
+        const rows = await store.db.selectFrom('predictions').selectAll().where('request', '=', requests[1]!).execute();
+        await store.db.deleteFrom('predictions').where('request', '=', requests[1]!).execute();
+        return reinsert('predictions', rows);
+      },
+      /request [0-9a-f-]+ .*none stored \(deleted\)/,
+    ));
 
-  it('multiplying a training measurement by 100', () => tamper('scale a measurement', async () => {
-    const m = await store.db.selectFrom('measurements').select(['id', 'value']).orderBy('id').executeTakeFirstOrThrow();
-    await store.db.updateTable('measurements').set({ value: m.value * 100 }).where('id', '=', m.id).execute();
-    return async () => void (await store.db.updateTable('measurements').set({ value: m.value }).where('id', '=', m.id).execute());
-  }, /measurements were changed after ingest/));
+  it('multiplying a training measurement by 100', () =>
+    tamper(
+      'scale a measurement',
+      async () => {
+        const m = await store.db.selectFrom('measurements').select(['id', 'value']).orderBy('id').executeTakeFirstOrThrow();
+        await store.db
+          .updateTable('measurements')
+          .set({ value: m.value * 100 })
+          .where('id', '=', m.id)
+          .execute();
+        return async () => void (await store.db.updateTable('measurements').set({ value: m.value }).where('id', '=', m.id).execute());
+      },
+      /measurements were changed after ingest/,
+    ));
 
-  it('deleting a measurement ingested after training', () => tamper('delete a later measurement', async () => {
-    const source = await store.db.selectFrom('sources').select('id').where('path', '=', laterPath).executeTakeFirstOrThrow();
-    const row = await store.db.selectFrom('measurements').selectAll().where('source', '=', source.id).orderBy('id').executeTakeFirstOrThrow();
-    await store.db.deleteFrom('measurements').where('id', '=', row.id).execute();
-    return reinsert('measurements', [row]);
-  }, /later\.csv\): its measurements were changed after ingest \(19 stored, 20 logged/));
+  it('deleting a measurement ingested after training', () =>
+    tamper(
+      'delete a later measurement',
+      async () => {
+        const source = await store.db.selectFrom('sources').select('id').where('path', '=', laterPath).executeTakeFirstOrThrow();
+        const row = await store.db.selectFrom('measurements').selectAll().where('source', '=', source.id).orderBy('id').executeTakeFirstOrThrow();
+        await store.db.deleteFrom('measurements').where('id', '=', row.id).execute();
+        return reinsert('measurements', [row]);
+      },
+      /later\.csv\): its measurements were changed after ingest \(19 stored, 20 logged/,
+    ));
 
-  it('pointing the champion alias at an older version (and predict refuses to serve it)', () => tamper('re-point champion', async () => {
-    await store.db.updateTable('model_aliases').set({ version_id: 'logd-rf@1' }).where('model', '=', 'logd-rf').where('alias', '=', 'champion').execute();
-    await assert.rejects(
-      predictFile(store, { modelRef: 'logd-rf@champion', input: join(dir, `${b.backend}-new0.csv`), out: join(dir, `${b.backend}-refused.csv`), actor: 'carl', workers: 1 }),
-      (e: unknown) => e instanceof RotguardError && e.code === 'alias_not_in_log',
-    );
-    return async () => void (await store.db.updateTable('model_aliases').set({ version_id: 'logd-rf@2' }).where('model', '=', 'logd-rf').where('alias', '=', 'champion').execute());
-  }, /logd-rf@champion points at logd-rf@1, but the log's latest promotion to champion is logd-rf@2/));
+  it('pointing the champion alias at an older version (and predict refuses to serve it)', () =>
+    tamper(
+      're-point champion',
+      async () => {
+        await store.db.updateTable('model_aliases').set({ version_id: 'logd-rf@1' }).where('model', '=', 'logd-rf').where('alias', '=', 'champion').execute();
+        await assert.rejects(
+          predictFile(store, {
+            modelRef: 'logd-rf@champion',
+            input: join(dir, `${b.backend}-new0.csv`),
+            out: join(dir, `${b.backend}-refused.csv`),
+            actor: 'carl',
+            workers: 1,
+          }),
+          (e: unknown) => e instanceof RotguardError && e.code === 'alias_not_in_log',
+        );
+        return async () =>
+          void (await store.db
+            .updateTable('model_aliases')
+            .set({ version_id: 'logd-rf@2' })
+            .where('model', '=', 'logd-rf')
+            .where('alias', '=', 'champion')
+            .execute());
+      },
+      /logd-rf@champion points at logd-rf@1, but the log's latest promotion to champion is logd-rf@2/,
+    ));
 
-  it('loosening a gate in place', () => tamper('loosen the gate', async () => {
-    const g = await store.db.selectFrom('gates').selectAll().where('endpoint', '=', 'logd').executeTakeFirstOrThrow();
-    const loose = { ...JSON.parse(g.thresholds), maxRmse: 100 };
-    await store.db.updateTable('gates').set({ thresholds: canonicalJson(loose) }).where('hash', '=', g.hash).execute();
-    return async () => void (await store.db.updateTable('gates').set({ thresholds: g.thresholds }).where('hash', '=', g.hash).execute());
-  }, /gate .* of logd was edited in place/));
+  it('loosening a gate in place', () =>
+    tamper(
+      'loosen the gate',
+      async () => {
+        const g = await store.db.selectFrom('gates').selectAll().where('endpoint', '=', 'logd').executeTakeFirstOrThrow();
+        const loose = { ...JSON.parse(g.thresholds), maxRmse: 100 };
+        await store.db
+          .updateTable('gates')
+          .set({ thresholds: canonicalJson(loose) })
+          .where('hash', '=', g.hash)
+          .execute();
+        return async () => void (await store.db.updateTable('gates').set({ thresholds: g.thresholds }).where('hash', '=', g.hash).execute());
+      },
+      /gate .* of logd was edited in place/,
+    ));
 
-  it("zeroing a source's file hash", () => tamper('zero a file hash', async () => {
-    const s = await store.db.selectFrom('sources').select(['id', 'file_sha256']).orderBy('id').executeTakeFirstOrThrow();
-    await store.db.updateTable('sources').set({ file_sha256: '0'.repeat(64) }).where('id', '=', s.id).execute();
-    return async () => void (await store.db.updateTable('sources').set({ file_sha256: s.file_sha256 }).where('id', '=', s.id).execute());
-  }, /its file hash 000000000000… differs/));
+  it("zeroing a source's file hash", () =>
+    tamper(
+      'zero a file hash',
+      async () => {
+        const s = await store.db.selectFrom('sources').select(['id', 'file_sha256']).orderBy('id').executeTakeFirstOrThrow();
+        await store.db
+          .updateTable('sources')
+          .set({ file_sha256: '0'.repeat(64) })
+          .where('id', '=', s.id)
+          .execute();
+        return async () => void (await store.db.updateTable('sources').set({ file_sha256: s.file_sha256 }).where('id', '=', s.id).execute());
+      },
+      /its file hash 000000000000… differs/,
+    ));
 
   it('appending a correctly chained forged promotion by a fake approver (even with --expect-head of the forged head)', async () => {
     assert.deepEqual(await auditProblems(store), []);
     const head = await eventLogHead(store.db);
     const fields: HashedEventFields = {
-      seq: head.seq + 1, prev_hash: head.hash, id: randomUUID(), at: new Date().toISOString(), actor: 'fake-approver', kind: 'promoted_champion',
-      subject: 'logd-rf', model: 'logd-rf', version_id: 'logd-rf@2', reason: 'looks fine', payload: canonicalJson({ previous: 'logd-rf@2', gate: null, checks: null, builder: 'ana' }),
+      seq: head.seq + 1,
+      prev_hash: head.hash,
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      actor: 'fake-approver',
+      kind: 'promoted_champion',
+      subject: 'logd-rf',
+      model: 'logd-rf',
+      version_id: 'logd-rf@2',
+      reason: 'looks fine',
+      payload: canonicalJson({ previous: 'logd-rf@2', gate: null, checks: null, builder: 'ana' }),
     };
     const hash = eventHash(fields);
     // Plain SQL, as anyone with database access could: chained and hashed correctly, but unsigned.
-    await sql`insert into events (seq, prev_hash, id, at, actor, kind, subject, model, version_id, reason, payload, hash) values (${fields.seq}, ${fields.prev_hash}, ${fields.id}, ${fields.at}, ${fields.actor}, ${fields.kind}, ${fields.subject}, ${fields.model}, ${fields.version_id}, ${fields.reason}, ${fields.payload}, ${hash})`.execute(store.db);
+    await sql`insert into events (seq, prev_hash, id, at, actor, kind, subject, model, version_id, reason, payload, hash) values (${fields.seq}, ${fields.prev_hash}, ${fields.id}, ${fields.at}, ${fields.actor}, ${fields.kind}, ${fields.subject}, ${fields.model}, ${fields.version_id}, ${fields.reason}, ${fields.payload}, ${hash})`.execute(
+      store.db,
+    );
     const v = await verifyEventLog(store.db, { expectHead: hash, key: store.eventKey });
     const caught = !v.ok && v.problems.some((p) => p.problem === 'unsigned' && p.seq === fields.seq);
     tally('tampers', caught);

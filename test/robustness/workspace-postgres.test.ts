@@ -20,8 +20,12 @@ forEachBackend('init creates the workspace folder', (b) => {
     const init = await rotguard(['init', project, '--json'], env);
     const folder = join(project, '.rotguard');
     const list = await rotguard(['endpoints', 'list', '--workspace', project], env);
-    const ok = init.code === 0 && existsSync(folder) && (statSync(folder).mode & 0o777) === 0o700
-      && (statSync(join(folder, 'event-key.json')).mode & 0o777) === 0o600 && list.code === 0;
+    const ok =
+      init.code === 0 &&
+      existsSync(folder) &&
+      (statSync(folder).mode & 0o777) === 0o700 &&
+      (statSync(join(folder, 'event-key.json')).mode & 0o777) === 0o600 &&
+      list.code === 0;
     tally('bad inputs', ok);
     assert.ok(ok, `${init.stderr}${list.stderr}`);
     // Read-only commands run in read-only sessions (PostgreSQL itself would refuse a write).
@@ -36,7 +40,8 @@ forEachBackend('init creates the workspace folder', (b) => {
       }
     }
     // The URL printed by init has no password.
-    if (databaseUrl && new URL(databaseUrl).password) assert.ok(!init.stdout.includes(`:${new URL(databaseUrl).password}@`) && init.stdout.includes(":***@"), init.stdout);
+    if (databaseUrl && new URL(databaseUrl).password)
+      assert.ok(!init.stdout.includes(`:${new URL(databaseUrl).password}@`) && init.stdout.includes(':***@'), init.stdout);
   });
 });
 
@@ -53,7 +58,15 @@ forEachBackend('a second client of the same database', (b) => {
     assert.equal((await rotguard(['protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio', '--workspace', a], env)).code, 0);
     const csv = join(workspace, 'a.csv');
     writeFileSync(csv, 'id,smiles,logd\nx1,CCO,0.5\nx2,c1ccccc1,1.5\nx3,CCN,0.7\n');
-    assert.equal((await rotguard(['ingest', csv, '--team', 't', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--workers', '1', '--workspace', a], env)).code, 0);
+    assert.equal(
+      (
+        await rotguard(
+          ['ingest', csv, '--team', 't', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--workers', '1', '--workspace', a],
+          env,
+        )
+      ).code,
+      0,
+    );
     const created = await rotguard(['datasets', 'create', '--endpoint', 'logd', '--json', '--workspace', a], env);
     assert.equal(created.code, 0, created.stderr);
     const hash = (JSON.parse(created.stdout) as { info: { hash: string } }).info.hash;

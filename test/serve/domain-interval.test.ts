@@ -3,8 +3,12 @@ import { describe, it } from 'node:test';
 import { intervalHalfWidth } from '../../src/serve/domain-interval.js';
 
 describe('served interval half-width', () => {
-  const bands = [{ from: 0, to: 0.3, q: 2 }, { from: 0.3, to: 0.5, q: 1.5 }, { from: 0.5, to: 1, q: 1 }];
-  it('takes the quantile of the prediction\'s applicability-domain band: wider out of domain', () => {
+  const bands = [
+    { from: 0, to: 0.3, q: 2 },
+    { from: 0.3, to: 0.5, q: 1.5 },
+    { from: 0.5, to: 1, q: 1 },
+  ];
+  it("takes the quantile of the prediction's applicability-domain band: wider out of domain", () => {
     const iv = { level: 0.9, q: 1.2, normalized: true, bands };
     assert.equal(intervalHalfWidth(iv, 0.5, 0.1), 1);
     assert.equal(intervalHalfWidth(iv, 0.5, 0.3), 0.75);

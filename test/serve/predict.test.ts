@@ -25,15 +25,36 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function storeWithModel(location: StoreLocation): Promise<{ store: Store; training: string[] }> {
   const store = await openStore({ ...location, migrate: true });
-  await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'ana');
+  await addEndpoint(
+    store,
+    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+    'ana',
+  );
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');
   const smiles = combinatorialSmiles(150);
   writeFileSync(join(dir, 'train.csv'), ['id,smiles,logd', ...smiles.map((s, i) => `c${i},${s},${(s.length % 13) / 3}`)].join('\n') + '\n');
-  await ingestFile(store, { path: join(dir, 'train.csv'), mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }), actor: 'ana', quarantineDir: dir, workers: 1 });
-  await build(store, validateRecipe({
-    model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' }, algorithm: 'random-forest', params: { nEstimators: 10 },
-    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
-  }), 'ana', UNGOVERNED);
+  await ingestFile(store, {
+    path: join(dir, 'train.csv'),
+    mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }),
+    actor: 'ana',
+    quarantineDir: dir,
+    workers: 1,
+  });
+  await build(
+    store,
+    validateRecipe({
+      model: 'logd-rf',
+      team: 'chem',
+      endpoint: 'logd',
+      dataset: { aggregate: 'mean' },
+      algorithm: 'random-forest',
+      params: { nEstimators: 10 },
+      split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+      seed: 1,
+    }),
+    'ana',
+    UNGOVERNED,
+  );
   return { store, training: smiles };
 }
 
@@ -56,7 +77,15 @@ forEachBackend('predict with lineage', (backend) => {
     assert.deepEqual(logged, { request: s.request, batch: 0, count: 4, digest: (await requestDigest(store.db, s.request, 0)).digest });
     assert.match(logged.digest, /^[0-9a-f]{64}$/);
     const everything = (await readEvents(store.db)).map((e) => e.kind);
-    assert.deepEqual(everything, ['endpoint_created', 'protocol_version_created', 'source_ingested', 'snapshot_created', 'registered', 'build_trained', 'predicted']);
+    assert.deepEqual(everything, [
+      'endpoint_created',
+      'protocol_version_created',
+      'source_ingested',
+      'snapshot_created',
+      'registered',
+      'build_trained',
+      'predicted',
+    ]);
     assert.ok((await verifyEventLog(store.db)).ok);
     const records = await store.db.selectFrom('predictions').selectAll().where('request', '=', s.request).orderBy('input_id').execute();
     assert.equal(records.length, 4);
@@ -90,14 +119,22 @@ forEachBackend('predict with lineage', (backend) => {
     assert.equal(readFileSync(join(dir, 'all.csv'), 'utf8').trim().split('\n').length, 5);
     assert.equal(await exportPredictions(store, { out: join(dir, 'all.jsonl'), model: 'logd-rf' }), 4 + all.predicted);
     // An altered prediction no longer matches the digest its request logged.
-    await store.db.updateTable('predictions').set({ value: records[0]!.value + 1 }).where('id', '=', records[0]!.id).execute();
+    await store.db
+      .updateTable('predictions')
+      .set({ value: records[0]!.value + 1 })
+      .where('id', '=', records[0]!.id)
+      .execute();
     assert.notEqual((await requestDigest(store.db, s.request)).digest, logged.digest);
     await store.close();
   });
 
   it('refuses a model whose feature contract this runtime cannot honour', async () => {
     const store = await openStore({ ...(await workspace()), migrate: true });
-    await store.db.updateTable('model_versions').set({ feature_hash: 'f'.repeat(64) }).where('id', '=', 'logd-rf@1').execute();
+    await store.db
+      .updateTable('model_versions')
+      .set({ feature_hash: 'f'.repeat(64) })
+      .where('id', '=', 'logd-rf@1')
+      .execute();
     writeFileSync(join(dir, 'q2.csv'), 'id,smiles\na,CCO\n');
     await assert.rejects(
       predictFile(store, { modelRef: 'logd-rf@1', input: join(dir, 'q2.csv'), out: join(dir, 'p2.csv'), actor: 'carl', workers: 1 }),

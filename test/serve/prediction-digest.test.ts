@@ -10,23 +10,71 @@ const T = '2026-03-02T09:00:00.000Z';
 const H = (c: string) => c.repeat(64);
 
 forEachBackend('prediction request digest', (b) => {
-  it('hashes a request\'s predictions in id (byte) order across pages, and changes with any of them', async () => {
+  it("hashes a request's predictions in id (byte) order across pages, and changes with any of them", async () => {
     const store = await b.openFresh();
-    await store.db.insertInto('endpoints').values({
-      name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', valid_min: null, valid_max: null, description: '', definition_hash: H('a'), created_at: T, created_by: 'ana',
-    }).execute();
-    await store.db.insertInto('model_versions').values({
-      id: 'm@1', model: 'm', version: 1, endpoint: 'logd', team: 't', origin: 'imported', build_hash: null, artifact_blob: H('b'), report_blob: null,
-      feature_hash: H('c'), feature_contract: '{}', lineage: '{}', created_at: T, created_by: 'ana',
-    }).execute();
+    await store.db
+      .insertInto('endpoints')
+      .values({
+        name: 'logd',
+        unit: 'ratio',
+        transform: 'none',
+        direction: 'higher_is_better',
+        valid_min: null,
+        valid_max: null,
+        description: '',
+        definition_hash: H('a'),
+        created_at: T,
+        created_by: 'ana',
+      })
+      .execute();
+    await store.db
+      .insertInto('model_versions')
+      .values({
+        id: 'm@1',
+        model: 'm',
+        version: 1,
+        endpoint: 'logd',
+        team: 't',
+        origin: 'imported',
+        build_hash: null,
+        artifact_blob: H('b'),
+        report_blob: null,
+        feature_hash: H('c'),
+        feature_contract: '{}',
+        lineage: '{}',
+        created_at: T,
+        created_by: 'ana',
+      })
+      .execute();
     const row = (request: string, i: number): NewRow<'predictions'> => ({
-      id: randomUUID(), request, model_version: 'm@1', feature_hash: H('c'), input_hash: H(String(i % 10)), input_id: `x${i}`, inchikey: 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N',
-      smiles: 'C', value: i / 7, uncertainty: null, interval_level: null, lower: null, upper: null, max_similarity: null, nearest_inchikey: null, scaffold: '',
-      scaffold_seen: null, model_frozen: 0, requested_by: 'ana', requested_at: T,
+      id: randomUUID(),
+      request,
+      model_version: 'm@1',
+      feature_hash: H('c'),
+      input_hash: H(String(i % 10)),
+      input_id: `x${i}`,
+      inchikey: 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N',
+      smiles: 'C',
+      value: i / 7,
+      uncertainty: null,
+      interval_level: null,
+      lower: null,
+      upper: null,
+      max_similarity: null,
+      nearest_inchikey: null,
+      scaffold: '',
+      scaffold_seen: null,
+      model_frozen: 0,
+      requested_by: 'ana',
+      requested_at: T,
     });
     const rows = Array.from({ length: 1234 }, (_, i) => row('r1', i));
     const other = Array.from({ length: 5 }, (_, i) => row('r2', i));
-    for (let i = 0; i < rows.length; i += 200) await store.db.insertInto('predictions').values(rows.slice(i, i + 200)).execute();
+    for (let i = 0; i < rows.length; i += 200)
+      await store.db
+        .insertInto('predictions')
+        .values(rows.slice(i, i + 200))
+        .execute();
     await store.db.insertInto('predictions').values(other).execute();
 
     const expected = createHash('sha256');
@@ -35,7 +83,11 @@ forEachBackend('prediction request digest', (b) => {
     assert.deepEqual(d, { count: 1234, digest: expected.digest('hex') });
     assert.deepEqual(await requestDigest(store.db, 'nothing'), { count: 0, digest: createHash('sha256').digest('hex') });
 
-    await store.db.updateTable('predictions').set({ input_hash: H('f') }).where('id', '=', rows[600]!.id).execute();
+    await store.db
+      .updateTable('predictions')
+      .set({ input_hash: H('f') })
+      .where('id', '=', rows[600]!.id)
+      .execute();
     assert.notEqual((await requestDigest(store.db, 'r1')).digest, d.digest);
   });
 });

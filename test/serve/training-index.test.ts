@@ -21,7 +21,7 @@ function randomWords(seed: number, n: number): Uint32Array {
 }
 
 describe('training index (applicability domain of a model version)', () => {
-  it('is built once per training-set blob and finds brute force\'s nearest training compound', async () => {
+  it("is built once per training-set blob and finds brute force's nearest training compound", async () => {
     const blobs = new FileBlobStore(join(dir, 'blobs'));
     const words = 64;
     const n = 300;

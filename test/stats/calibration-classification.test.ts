@@ -13,9 +13,21 @@ describe('probability calibration matches scikit-learn', () => {
         const what = `${r.strategy} ${r.bins} bins`;
         const table = reliabilityTable(c.yTrue, c.scores, { bins: r.bins, strategy: r.strategy });
         assertAllClose(table.edges, r.edges, `${what}: edges`, 0);
-        assertAllClose(table.rows.map((b) => b.observedFrequency), r.observed, `${what}: observed (calibration_curve prob_true)`);
-        assertAllClose(table.rows.map((b) => b.meanPredicted), r.meanPredicted, `${what}: mean predicted (prob_pred)`);
-        assert.deepEqual(table.rows.map((b) => b.count), r.counts, `${what}: counts`);
+        assertAllClose(
+          table.rows.map((b) => b.observedFrequency),
+          r.observed,
+          `${what}: observed (calibration_curve prob_true)`,
+        );
+        assertAllClose(
+          table.rows.map((b) => b.meanPredicted),
+          r.meanPredicted,
+          `${what}: mean predicted (prob_pred)`,
+        );
+        assert.deepEqual(
+          table.rows.map((b) => b.count),
+          r.counts,
+          `${what}: counts`,
+        );
         assertClose(expectedCalibrationError(c.yTrue, c.scores, { bins: r.bins, strategy: r.strategy }), r.ece, `${what}: ECE`, 1e-12, 1e-16);
       }
     });
@@ -45,10 +57,13 @@ describe('probability calibration by hand', () => {
 
   it('a probability on an edge goes to the bin below; 0 goes to the first', () => {
     const t = reliabilityTable([0, 1, 1], [0, 0.5, 0.50001], { bins: 2 });
-    assert.deepEqual(t.rows.map((r) => [r.bin, r.count]), [
-      [0, 2],
-      [1, 1],
-    ]);
+    assert.deepEqual(
+      t.rows.map((r) => [r.bin, r.count]),
+      [
+        [0, 2],
+        [1, 1],
+      ],
+    );
   });
 
   it('refuses probabilities outside [0, 1] and unknown strategies', () => {

@@ -23,7 +23,12 @@ describe('Gaussian interval calibration matches the Uncertainty Toolbox definiti
         // Reference: area of the faces shapely finds between the curve and the diagonal.
         assertClose(miscalibrationArea(y, mu, sd, { bins: curve.bins }), curve.area, `miscalibration area, ${curve.bins} bins`);
       }
-      const rows = gaussianReliability(y, mu, sd, c.reliability.map((r) => r.level));
+      const rows = gaussianReliability(
+        y,
+        mu,
+        sd,
+        c.reliability.map((r) => r.level),
+      );
       assert.deepEqual(
         rows,
         c.reliability.map((r) => ({ expected: r.level, observed: r.observed })),
@@ -60,7 +65,10 @@ describe('Gaussian calibration by hand', () => {
   });
 
   it('refuses a non-positive sigma', () => {
-    assert.throws(() => miscalibrationArea([1, 2], [1, 2], [1, 0]), { name: 'RangeError', message: 'gaussianCalibrationCurve: sigma[1] is 0; it must be a finite number > 0' });
+    assert.throws(() => miscalibrationArea([1, 2], [1, 2], [1, 0]), {
+      name: 'RangeError',
+      message: 'gaussianCalibrationCurve: sigma[1] is 0; it must be a finite number > 0',
+    });
   });
 });
 

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { conformalCoverageTable, conformalIntervals, conformalRank, conformalScores, intervalCoverage, meanIntervalWidth, splitConformal } from '../../src/stats/conformal.js';
+import {
+  conformalCoverageTable,
+  conformalIntervals,
+  conformalRank,
+  conformalScores,
+  intervalCoverage,
+  meanIntervalWidth,
+  splitConformal,
+} from '../../src/stats/conformal.js';
 import { assertAllClose, assertClose, loadReference, type ConformalCase } from './reference.js';
 
 const ref = loadReference();
@@ -16,7 +24,11 @@ describe('split conformal matches the exact-rational reference', () => {
     it(`${c.name}: ${c.note}`, () => {
       const { cal, test } = sets(c);
       assertAllClose(conformalScores(cal), c.scores, 'scores', 0);
-      const rows = conformalCoverageTable(cal, test, c.levels.map((l) => Number(l.level)));
+      const rows = conformalCoverageTable(
+        cal,
+        test,
+        c.levels.map((l) => Number(l.level)),
+      );
       rows.forEach((row, i) => {
         const r = c.levels[i]!;
         assert.equal(row.k, r.k, `k at ${r.level}`);
@@ -59,10 +71,13 @@ describe('split conformal by hand', () => {
     const m = splitConformal(cal, 0.05); // ⌈10·0.95⌉ = 10 > 9
     assert.equal(m.q, Infinity);
     const { lower, upper } = conformalIntervals(m, [1, 2]);
-    assert.deepEqual([Array.from(lower), Array.from(upper)], [
-      [-Infinity, -Infinity],
-      [Infinity, Infinity],
-    ]);
+    assert.deepEqual(
+      [Array.from(lower), Array.from(upper)],
+      [
+        [-Infinity, -Infinity],
+        [Infinity, Infinity],
+      ],
+    );
     assert.equal(intervalCoverage([100, -100], lower, upper), 1);
     assert.equal(meanIntervalWidth(lower, upper), Infinity);
   });
@@ -71,10 +86,13 @@ describe('split conformal by hand', () => {
     const m = splitConformal({ yTrue: [2, 4, 6], yPred: [0, 0, 0], sigma: [2, 2, 2] }, 0.5); // scores 1, 2, 3; k = ⌈4·0.5⌉ = 2
     assert.equal(m.q, 2);
     const { lower, upper } = conformalIntervals(m, [10, 10], [1, 3]);
-    assert.deepEqual([Array.from(lower), Array.from(upper)], [
-      [8, 4],
-      [12, 16],
-    ]);
+    assert.deepEqual(
+      [Array.from(lower), Array.from(upper)],
+      [
+        [8, 4],
+        [12, 16],
+      ],
+    );
     assert.equal(meanIntervalWidth(lower, upper), 8);
     assert.equal(intervalCoverage([12, 3], lower, upper), 0.5); // closed interval: 12 is inside
   });

@@ -31,7 +31,8 @@ describe('Kolmogorov–Smirnov null distributions match SciPy', () => {
       const abs = b === 'pomeranz' ? 2e-15 : 0;
       assertClose(kolmogorovSf(r.n, r.d), r.sf, `kstwo.sf(${r.d}, ${r.n}) [${b}]`, 1e-12, abs);
     }
-    for (const b of ['ruben-gambino-low', 'ruben-gambino-high', 'smirnov', 'durbin', 'pomeranz', 'pelz-good', 'zero']) assert.ok(seen.has(b), `grid reaches ${b}`);
+    for (const b of ['ruben-gambino-low', 'ruben-gambino-high', 'smirnov', 'durbin', 'pomeranz', 'pelz-good', 'zero'])
+      assert.ok(seen.has(b), `grid reaches ${b}`);
   });
 
   it('scipy.special.smirnov over a grid, tails down to 1e-300', () => {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { auroc, averagePrecision, balancedAccuracy, classificationMetrics, confusionAtThreshold, precisionRecallCurve, rocCurve } from '../../src/stats/metrics-classification.js';
+import {
+  auroc,
+  averagePrecision,
+  balancedAccuracy,
+  classificationMetrics,
+  confusionAtThreshold,
+  precisionRecallCurve,
+  rocCurve,
+} from '../../src/stats/metrics-classification.js';
 import { assertAllClose, assertClose, loadReference } from './reference.js';
 
 const ref = loadReference();

@@ -8,7 +8,10 @@ import { Sum, fmean, sum } from '../../src/stats/summation.js';
 describe('numeric building blocks', () => {
   it('compensated summation keeps the bits a naive loop loses', () => {
     assert.equal(sum([1e16, 1, -1e16]), 1);
-    assert.equal([1e16, 1, -1e16].reduce((a, b) => a + b, 0), 0); // what it protects against
+    assert.equal(
+      [1e16, 1, -1e16].reduce((a, b) => a + b, 0),
+      0,
+    ); // what it protects against
     assert.equal(new Sum().add(0.1).add(0.2).add(-0.3).value, 2.7755575615628914e-17); // exact sum of the three doubles
     assert.ok(Number.isNaN(fmean([])));
   });

@@ -19,11 +19,18 @@ const ref = JSON.parse(readFileSync(new URL('../../../test/fixtures/stats/signal
   mds: Array<{ n: number; sd: number; alpha: number; power: number; value: number }>;
   ks: Array<{ a: number[]; b: number[]; statistic: number; pValue: number }>;
   mmd: Array<{ n: number; m: number; bits: number[][]; mmd2: number }>;
-  mondrian: { yTrue: number[]; yPred: number[]; similarity: number[]; level: number; bands: Array<{ from: number; to: number; n: number; k: number; q: number }> };
+  mondrian: {
+    yTrue: number[];
+    yPred: number[];
+    similarity: number[];
+    level: number;
+    bands: Array<{ from: number; to: number; n: number; k: number; q: number }>;
+  };
   loss: { absResidual: number[]; sigma: number[]; similarity: number[]; coefficients: number[] };
 };
 
-const close = (a: number, b: number, rel: number, abs = 0, what = '') => assert.ok(Math.abs(a - b) <= Math.max(abs, rel * Math.abs(b)), `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, rel: number, abs = 0, what = '') =>
+  assert.ok(Math.abs(a - b) <= Math.max(abs, rel * Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 describe("Student's t and the binomial tail match scipy.stats", () => {
   it('t.cdf on a grid of x and df', () => {
@@ -67,14 +74,14 @@ describe('paired shift test matches scipy.stats.ttest_rel and t.interval', () =>
       assert.ok(d >= c.value * 0.999 && d <= c.value * 1.07, `n=${c.n} alpha=${c.alpha}: ${d} vs exact ${c.value}`);
     }
   });
-  it('60 references at inter-lab SD 0.7 detect 0.5 at alpha 0.001 (the issue\'s case), 5 references cannot', () => {
+  it("60 references at inter-lab SD 0.7 detect 0.5 at alpha 0.001 (the issue's case), 5 references cannot", () => {
     assert.ok(minimalDetectableShift(60, 0.7, 0.001) < 0.5);
     assert.ok(minimalDetectableShift(5, 0.7, 0.001) > 1.5);
   });
 });
 
 describe('permutation KS', () => {
-  it('gives scipy\'s statistic, and its p-value agrees with the exact KS p-value within Monte Carlo error (no ties)', () => {
+  it("gives scipy's statistic, and its p-value agrees with the exact KS p-value within Monte Carlo error (no ties)", () => {
     for (const c of ref.ks) {
       const B = 4000;
       const r = permutationKs(c.a, c.b, B, new Random(1));

@@ -156,7 +156,10 @@ describe('FileBlobStore', () => {
     for (const h of bad) {
       await rejectsWithCode(blobs.get(h), 'blob_hash_invalid');
       await rejectsWithCode(blobs.has(h), 'blob_hash_invalid');
-      assert.throws(() => blobs.pathOf(h), (e: unknown) => e instanceof RotguardError && e.code === 'blob_hash_invalid');
+      assert.throws(
+        () => blobs.pathOf(h),
+        (e: unknown) => e instanceof RotguardError && e.code === 'blob_hash_invalid',
+      );
     }
     await rejectsWithCode(blobs.get(undefined as unknown as string), 'blob_hash_invalid');
     assert.equal(existsSync(root), false);

@@ -8,7 +8,14 @@ import pg from 'pg';
 import { withClock } from '../../src/core/clock.js';
 import { modelEvents, recordEvent } from '../../src/registry/registry.js';
 import {
-  appendEvent, eventHash, eventLogHead, GENESIS_HASH, latestEvent, readEvents, verifyEventLog, type EventLogProblem,
+  appendEvent,
+  eventHash,
+  eventLogHead,
+  GENESIS_HASH,
+  latestEvent,
+  readEvents,
+  verifyEventLog,
+  type EventLogProblem,
 } from '../../src/store/event-log.js';
 import { migrationProvider } from '../../src/store/migrations.js';
 import { openStore, STORE_FILE, type Store } from '../../src/store/store.js';
@@ -19,8 +26,12 @@ async function seed(store: Store, n = 6): Promise<void> {
   await withClock('2026-03-02T09:00:00.000Z', async () => {
     for (let i = 1; i <= n; i++) {
       await appendEvent(store.db, {
-        kind: i % 3 === 0 ? 'promoted_champion' : 'registered', subject: i % 2 ? 'sol-rf' : `snapshot:${String(i).repeat(8)}`,
-        model: i % 2 ? 'sol-rf' : null, versionId: i % 2 ? `sol-rf@${i}` : null, actor: 'ana', reason: `step ${i}`,
+        kind: i % 3 === 0 ? 'promoted_champion' : 'registered',
+        subject: i % 2 ? 'sol-rf' : `snapshot:${String(i).repeat(8)}`,
+        model: i % 2 ? 'sol-rf' : null,
+        versionId: i % 2 ? `sol-rf@${i}` : null,
+        actor: 'ana',
+        reason: `step ${i}`,
         payload: { previous: null, gate: `${i}`.repeat(64), checks: [{ passed: true, check: 'minTestSize', value: i, threshold: 1 }], builder: 'ben' },
       });
     }
@@ -42,7 +53,15 @@ const kinds = (problems: EventLogProblem[]) => problems.map((p) => `${p.problem}
 forEachBackend('event log', (b) => {
   it('chains events in seq order from the genesis, whatever their timestamps, and verifies', async () => {
     const store = await b.openFresh();
-    assert.deepEqual(await verifyEventLog(store.db), { ok: true, events: 0, headSeq: 0, headHash: GENESIS_HASH, expectedHeadFound: null, signatures: null, problems: [] });
+    assert.deepEqual(await verifyEventLog(store.db), {
+      ok: true,
+      events: 0,
+      headSeq: 0,
+      headHash: GENESIS_HASH,
+      expectedHeadFound: null,
+      signatures: null,
+      problems: [],
+    });
     await seed(store);
     // Inside a caller's transaction too (the event commits with the change it records).
     await store.db.transaction().execute(async (trx) => {
@@ -50,37 +69,83 @@ forEachBackend('event log', (b) => {
       await appendEvent(trx, { kind: 'retrain_override', subject: 'team:dmpk', actor: 'ana' });
     });
     // Rolled back with its transaction: no event, no gap.
-    await assert.rejects(store.db.transaction().execute(async (trx) => {
-      await appendEvent(trx, { kind: 'unfrozen', subject: 'x', actor: 'ana' });
-      throw new Error('boom');
-    }), /boom/);
+    await assert.rejects(
+      store.db.transaction().execute(async (trx) => {
+        await appendEvent(trx, { kind: 'unfrozen', subject: 'x', actor: 'ana' });
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     const all = await readEvents(store.db);
-    assert.deepEqual(all.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      all.map((e) => e.seq),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     assert.equal(all[0]!.prev_hash, GENESIS_HASH);
     for (const [i, e] of all.entries()) {
       assert.equal(e.hash, eventHash(e));
       if (i) assert.equal(e.prev_hash, all[i - 1]!.hash);
     }
-    assert.equal(all[1]!.payload, `{"builder":"ben","checks":[{"check":"minTestSize","passed":true,"threshold":1,"value":2}],"gate":"${'2'.repeat(64)}","previous":null}`, 'canonical JSON');
+    assert.equal(
+      all[1]!.payload,
+      `{"builder":"ben","checks":[{"check":"minTestSize","passed":true,"threshold":1,"value":2}],"gate":"${'2'.repeat(64)}","previous":null}`,
+      'canonical JSON',
+    );
     const v = await verifyEventLog(store.db);
-    assert.deepEqual({ ...v, problems: kinds(v.problems) }, { ok: true, events: 7, headSeq: 7, headHash: all[6]!.hash, expectedHeadFound: null, signatures: null, problems: [] });
+    assert.deepEqual(
+      { ...v, problems: kinds(v.problems) },
+      { ok: true, events: 7, headSeq: 7, headHash: all[6]!.hash, expectedHeadFound: null, signatures: null, problems: [] },
+    );
     assert.deepEqual(await eventLogHead(store.db), { seq: 7, hash: all[6]!.hash });
     assert.equal((await verifyEventLog(store.db, { expectHead: all[3]!.hash.toUpperCase() })).expectedHeadFound, true);
 
     // Readers: by model, by kind, latest of a kind (highest seq, though every `at` ties).
-    assert.deepEqual((await readEvents(store.db, { model: 'sol-rf' })).map((e) => e.seq), [1, 3, 5]);
-    assert.deepEqual((await readEvents(store.db, { kind: ['promoted_champion', 'retrain_override'] })).map((e) => e.seq), [3, 6, 7]);
+    assert.deepEqual(
+      (await readEvents(store.db, { model: 'sol-rf' })).map((e) => e.seq),
+      [1, 3, 5],
+    );
+    assert.deepEqual(
+      (await readEvents(store.db, { kind: ['promoted_champion', 'retrain_override'] })).map((e) => e.seq),
+      [3, 6, 7],
+    );
     assert.equal((await latestEvent(store.db, { model: 'sol-rf', kind: 'registered' }))!.seq, 5);
     assert.equal((await readEvents(store.db, { afterSeq: 5, limit: 1 }))[0]!.seq, 6);
   });
 
   it('keeps a model history apart from other events about the model (recordEvent / modelEvents)', async () => {
     const store = await b.openFresh();
-    await recordEvent(store.db, { kind: 'registered', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'ana', reason: 'built', payload: { buildHash: null, origin: 'imported' } });
-    await appendEvent(store.db, { kind: 'predicted', subject: 'request:r1', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'carl', payload: { request: 'r1', count: 3, digest: '0'.repeat(64), complete: true } });
-    await recordEvent(store.db, { kind: 'promoted_champion', model: 'sol-rf', versionId: 'sol-rf@1', actor: 'ben', reason: 'ok', payload: { previous: null, gate: null, checks: null, builder: 'ana' } });
+    await recordEvent(store.db, {
+      kind: 'registered',
+      model: 'sol-rf',
+      versionId: 'sol-rf@1',
+      actor: 'ana',
+      reason: 'built',
+      payload: { buildHash: null, origin: 'imported' },
+    });
+    await appendEvent(store.db, {
+      kind: 'predicted',
+      subject: 'request:r1',
+      model: 'sol-rf',
+      versionId: 'sol-rf@1',
+      actor: 'carl',
+      payload: { request: 'r1', count: 3, digest: '0'.repeat(64), complete: true },
+    });
+    await recordEvent(store.db, {
+      kind: 'promoted_champion',
+      model: 'sol-rf',
+      versionId: 'sol-rf@1',
+      actor: 'ben',
+      reason: 'ok',
+      payload: { previous: null, gate: null, checks: null, builder: 'ana' },
+    });
     const history = await modelEvents(store, 'sol-rf');
-    assert.deepEqual(history.map((e) => [e.seq, e.kind]), [[1, 'registered'], [3, 'promoted_champion']]);
+    assert.deepEqual(
+      history.map((e) => [e.seq, e.kind]),
+      [
+        [1, 'registered'],
+        [3, 'promoted_champion'],
+      ],
+    );
     assert.equal((await latestEvent(store.db, { model: 'sol-rf', kind: 'predicted' }))!.subject, 'request:r1');
   });
 
@@ -91,9 +156,13 @@ forEachBackend('event log', (b) => {
     // lock serializes them). SQLite: one connection per process, so other processes (below).
     const two = b.backend === 'postgres' ? await openStore({ ...location }) : one;
     try {
-      await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 0
-        ? (i % 2 ? one : two).db.transaction().execute((trx) => appendEvent(trx, { kind: 'unfrozen', subject: `n:${i}`, actor: 'ana' }))
-        : appendEvent((i % 2 ? one : two).db, { kind: 'retrain_override', subject: `n:${i}`, actor: 'ana', reason: `${i}` }))));
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          i % 3 === 0
+            ? (i % 2 ? one : two).db.transaction().execute((trx) => appendEvent(trx, { kind: 'unfrozen', subject: `n:${i}`, actor: 'ana' }))
+            : appendEvent((i % 2 ? one : two).db, { kind: 'retrain_override', subject: `n:${i}`, actor: 'ana', reason: `${i}` }),
+        ),
+      );
       if (b.backend === 'sqlite') {
         const module = new URL('../../src/store/event-log.js', import.meta.url).href;
         const store = new URL('../../src/store/store.js', import.meta.url).href;
@@ -101,9 +170,13 @@ forEachBackend('event log', (b) => {
           const s = await openStore({ workspace: ${JSON.stringify(location.workspace)} });
           for (let i = 0; i < 15; i++) await appendEvent(s.db, { kind: 'proc', subject: 'p:' + process.pid, actor: 'ana', payload: { i } });
           await s.close();`;
-        const runs = Array.from({ length: 3 }, () => new Promise<number | null>((resolve) => {
-          spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: 'inherit' }).on('exit', resolve);
-        }));
+        const runs = Array.from(
+          { length: 3 },
+          () =>
+            new Promise<number | null>((resolve) => {
+              spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: 'inherit' }).on('exit', resolve);
+            }),
+        );
         assert.deepEqual(await Promise.all(runs), [0, 0, 0]);
       }
       const v = await verifyEventLog(one.db);
@@ -133,7 +206,10 @@ forEachBackend('event log', (b) => {
     const v = await verifyEventLog(store.db);
     assert.equal(v.ok, false);
     assert.deepEqual(kinds(v.problems), ['edited@3']);
-    assert.match(v.problems[0]!.message, /^event 3 \(promoted_champion, 2026-03-02T09:00:00\.000Z, sol-rf\) was edited: its content no longer matches its hash$/);
+    assert.match(
+      v.problems[0]!.message,
+      /^event 3 \(promoted_champion, 2026-03-02T09:00:00\.000Z, sol-rf\) was edited: its content no longer matches its hash$/,
+    );
   });
 
   it('finds an event rewritten with a recomputed hash by the broken link after it', async () => {
@@ -142,7 +218,11 @@ forEachBackend('event log', (b) => {
     await dropProtection(store);
     const row = (await readEvents(store.db, { afterSeq: 3, limit: 1 }))[0]!;
     const forged = { ...row, actor: 'mallory' };
-    await store.db.updateTable('events').set({ actor: 'mallory', hash: eventHash(forged) }).where('seq', '=', 4).execute();
+    await store.db
+      .updateTable('events')
+      .set({ actor: 'mallory', hash: eventHash(forged) })
+      .where('seq', '=', 4)
+      .execute();
     const v = await verifyEventLog(store.db);
     assert.deepEqual(kinds(v.problems), ['broken_link@5']);
     assert.match(v.problems[0]!.message, /event 5 .* is not chained to event 4 .*event 4 was replaced or rewritten/);
@@ -197,22 +277,44 @@ forEachBackend('event log', (b) => {
     try {
       const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo('0003_predictions');
       assert.equal(error, undefined);
-      const ev = (id: string, at: string, kind: string, model: string) => ({ id, at, actor: 'ana', kind, model, version_id: `${model}@1`, reason: kind, payload: '{"a":1}' });
-      await db.insertInto('registry_events').values([
-        ev('c', '2026-01-02T00:00:00.000Z', 'promoted_champion', 'm1'),
-        ev('b', '2026-01-01T00:00:00.000Z', 'registered', 'm2'),
-        ev('a', '2026-01-01T00:00:00.000Z', 'registered', 'm1'),
-      ]).execute();
+      const ev = (id: string, at: string, kind: string, model: string) => ({
+        id,
+        at,
+        actor: 'ana',
+        kind,
+        model,
+        version_id: `${model}@1`,
+        reason: kind,
+        payload: '{"a":1}',
+      });
+      await db
+        .insertInto('registry_events')
+        .values([
+          ev('c', '2026-01-02T00:00:00.000Z', 'promoted_champion', 'm1'),
+          ev('b', '2026-01-01T00:00:00.000Z', 'registered', 'm2'),
+          ev('a', '2026-01-01T00:00:00.000Z', 'registered', 'm1'),
+        ])
+        .execute();
     } finally {
       await db.destroy();
     }
     const store = await openStore({ ...location, migrate: true });
     try {
       const events = await readEvents(store.db);
-      assert.deepEqual(events.map((e) => [e.seq, e.id, e.subject, e.model, e.kind]), [[1, 'a', 'm1', 'm1', 'registered'], [2, 'b', 'm2', 'm2', 'registered'], [3, 'c', 'm1', 'm1', 'promoted_champion']]);
+      assert.deepEqual(
+        events.map((e) => [e.seq, e.id, e.subject, e.model, e.kind]),
+        [
+          [1, 'a', 'm1', 'm1', 'registered'],
+          [2, 'b', 'm2', 'm2', 'registered'],
+          [3, 'c', 'm1', 'm1', 'promoted_champion'],
+        ],
+      );
       assert.equal(events[2]!.payload, '{"a":1}');
       assert.ok((await verifyEventLog(store.db)).ok);
-      assert.deepEqual((await modelEvents(store, 'm1')).map((e) => e.kind), ['registered', 'promoted_champion']);
+      assert.deepEqual(
+        (await modelEvents(store, 'm1')).map((e) => e.kind),
+        ['registered', 'promoted_champion'],
+      );
       await assert.rejects(sql`select count(*) from registry_events`.execute(store.db));
       await appendEvent(store.db, { kind: 'unfrozen', subject: 'x', actor: 'ana' });
       assert.deepEqual([(await verifyEventLog(store.db)).ok, (await eventLogHead(store.db)).seq], [true, 4]);

@@ -16,60 +16,192 @@ const H = (c: string) => c.repeat(64).slice(0, 64);
 const ROWS: { [K in keyof Database]: NewRow<K> } = {
   teams: { name: 'dmpk', created_at: T },
   endpoints: {
-    name: 'solubility_logS', unit: 'ug/mL', transform: 'log10', direction: 'higher_is_better',
-    valid_min: 0.001, valid_max: 1e6, description: 'kinetic solubility', definition_hash: H('a'), created_at: T, created_by: 'ana',
+    name: 'solubility_logS',
+    unit: 'ug/mL',
+    transform: 'log10',
+    direction: 'higher_is_better',
+    valid_min: 0.001,
+    valid_max: 1e6,
+    description: 'kinetic solubility',
+    definition_hash: H('a'),
+    created_at: T,
+    created_by: 'ana',
   },
   protocols: { name: 'ksol-pbs', endpoint: 'solubility_logS', created_at: T },
   protocol_versions: {
-    id: 'ksol-pbs@1', protocol: 'ksol-pbs', version: 1, endpoint: 'solubility_logS', site: 'basel', vendor: 'inhouse',
-    unit: 'uM', parameters: '{"pH":7.4}', definition_hash: H('b'), created_at: T, created_by: 'ana', censor_floor: 0.5, censor_ceiling: null,
+    id: 'ksol-pbs@1',
+    protocol: 'ksol-pbs',
+    version: 1,
+    endpoint: 'solubility_logS',
+    site: 'basel',
+    vendor: 'inhouse',
+    unit: 'uM',
+    parameters: '{"pH":7.4}',
+    definition_hash: H('b'),
+    created_at: T,
+    created_by: 'ana',
+    censor_floor: 0.5,
+    censor_ceiling: null,
   },
   sources: {
-    id: H('c'), file_sha256: H('d'), path: 'assays/ksol.csv', format: 'csv', mapping: '{}', mapping_hash: H('e'), team: 'dmpk',
-    ingested_by: 'ana', ingested_at: T, rows: 3, accepted: 2, rejected: 1, quarantine_blob: null,
+    id: H('c'),
+    file_sha256: H('d'),
+    path: 'assays/ksol.csv',
+    format: 'csv',
+    mapping: '{}',
+    mapping_hash: H('e'),
+    team: 'dmpk',
+    ingested_by: 'ana',
+    ingested_at: T,
+    rows: 3,
+    accepted: 2,
+    rejected: 1,
+    quarantine_blob: null,
   },
   compounds: { inchikey: IK, smiles: 'CC(=O)Oc1ccccc1C(=O)O', created_at: T },
   compound_aliases: { team: 'dmpk', external_id: 'DMPK-0001', inchikey: IK },
   measurements: {
-    id: H('f'), inchikey: IK, protocol_version: 'ksol-pbs@1', endpoint: 'solubility_logS', source: H('c'), source_line: 2,
-    team: 'dmpk', site: 'basel', batch: 'B1', value: 12.5, qualifier: '=', raw_value: '12.5', raw_unit: 'uM',
-    measured_at: '2026-10-01', reported_at: null,
+    id: H('f'),
+    inchikey: IK,
+    protocol_version: 'ksol-pbs@1',
+    endpoint: 'solubility_logS',
+    source: H('c'),
+    source_line: 2,
+    team: 'dmpk',
+    site: 'basel',
+    batch: 'B1',
+    value: 12.5,
+    qualifier: '=',
+    raw_value: '12.5',
+    raw_unit: 'uM',
+    measured_at: '2026-10-01',
+    reported_at: null,
   },
   snapshots: {
-    hash: H('1'), endpoint: 'solubility_logS', definition: '{"endpoint":"solubility_logS"}', blob: H('2'), measurements: 1, compounds: 1,
-    created_at: T, created_by: 'ana',
+    hash: H('1'),
+    endpoint: 'solubility_logS',
+    definition: '{"endpoint":"solubility_logS"}',
+    blob: H('2'),
+    measurements: 1,
+    compounds: 1,
+    created_at: T,
+    created_by: 'ana',
   },
   feature_sets: { hash: H('3'), name: 'rdkit-desc@1', definition: '{}', created_at: T },
   feature_cache: {
-    inchikey: IK, feature_hash: H('3'), descriptors: '[180.159,null]', fingerprint: '00ff', scaffold: 'c1ccccc1', framework: 'C1CCCCC1',
+    inchikey: IK,
+    feature_hash: H('3'),
+    descriptors: '[180.159,null]',
+    fingerprint: '00ff',
+    scaffold: 'c1ccccc1',
+    framework: 'C1CCCCC1',
     computed_at: T,
   },
   builds: {
-    hash: H('4'), recipe: '{}', snapshot: H('1'), feature_hash: H('3'), environment: '{}', artifact_blob: H('5'), report_blob: H('6'),
-    train_seconds: 1.5, cache_hits: 0, saved_seconds: 0, team: 'dmpk', created_at: T, created_by: 'ana',
+    hash: H('4'),
+    recipe: '{}',
+    snapshot: H('1'),
+    feature_hash: H('3'),
+    environment: '{}',
+    artifact_blob: H('5'),
+    report_blob: H('6'),
+    train_seconds: 1.5,
+    cache_hits: 0,
+    saved_seconds: 0,
+    team: 'dmpk',
+    created_at: T,
+    created_by: 'ana',
   },
   model_versions: {
-    id: 'sol-rf@1', model: 'sol-rf', version: 1, endpoint: 'solubility_logS', team: 'dmpk', origin: 'built', build_hash: H('4'),
-    artifact_blob: H('5'), report_blob: H('6'), feature_hash: H('3'), feature_contract: '{}', lineage: '{}', created_at: T, created_by: 'ana',
+    id: 'sol-rf@1',
+    model: 'sol-rf',
+    version: 1,
+    endpoint: 'solubility_logS',
+    team: 'dmpk',
+    origin: 'built',
+    build_hash: H('4'),
+    artifact_blob: H('5'),
+    report_blob: H('6'),
+    feature_hash: H('3'),
+    feature_contract: '{}',
+    lineage: '{}',
+    created_at: T,
+    created_by: 'ana',
   },
   model_aliases: { model: 'sol-rf', alias: 'champion', version_id: 'sol-rf@1', updated_at: T },
   gates: { hash: H('7'), endpoint: 'solubility_logS', thresholds: '{}', created_at: T, created_by: 'ana' },
   predictions: {
-    id: H('9'), request: H('a'), model_version: 'sol-rf@1', feature_hash: H('3'), input_hash: H('b'), input_id: 'X1', inchikey: IK,
-    smiles: 'CC(=O)Oc1ccccc1C(=O)O', value: 1.25, uncertainty: 0.3, interval_level: 0.9, lower: 0.7, upper: 1.8, max_similarity: 0.42,
-    nearest_inchikey: IK2, scaffold: 'c1ccccc1', scaffold_seen: 1, model_frozen: 0, requested_by: 'ana', requested_at: T, batch: 0,
+    id: H('9'),
+    request: H('a'),
+    model_version: 'sol-rf@1',
+    feature_hash: H('3'),
+    input_hash: H('b'),
+    input_id: 'X1',
+    inchikey: IK,
+    smiles: 'CC(=O)Oc1ccccc1C(=O)O',
+    value: 1.25,
+    uncertainty: 0.3,
+    interval_level: 0.9,
+    lower: 0.7,
+    upper: 1.8,
+    max_similarity: 0.42,
+    nearest_inchikey: IK2,
+    scaffold: 'c1ccccc1',
+    scaffold_seen: 1,
+    model_frozen: 0,
+    requested_by: 'ana',
+    requested_at: T,
+    batch: 0,
   },
   compute_settings: { key: 'prices', value: '{"cpuHour":0.05,"gpuHour":2.5}', updated_at: T, updated_by: 'ana' },
   budgets: { team: 'dmpk', month: '2026-11', amount: 1000, currency: 'EUR', set_at: T, set_by: 'ana' },
   jobs: {
-    id: 'job-1', kind: 'build', team: 'dmpk', month: '2026-11', model: 'sol-rf', build_hash: H('4'), version_id: 'sol-rf@1', executor: 'slurm',
-    partition: 'main', lane: 'standard', state: 'completed', external_id: '17', array_size: 1, cpus: 2, gpus: 0, time_limit_s: 3600, spec: '{}',
-    result: '{}', reserved_cost: 0.1, elapsed_s: 60, cpu_hours: 2 / 60, gpu_hours: 0, charged_cost: 0.0017, saved_cpu_hours: 0, saved_gpu_hours: 0,
-    saved_cost: 0, note: '', submitted_at: T, submitted_by: 'ana', started_at: T, ended_at: T,
+    id: 'job-1',
+    kind: 'build',
+    team: 'dmpk',
+    month: '2026-11',
+    model: 'sol-rf',
+    build_hash: H('4'),
+    version_id: 'sol-rf@1',
+    executor: 'slurm',
+    partition: 'main',
+    lane: 'standard',
+    state: 'completed',
+    external_id: '17',
+    array_size: 1,
+    cpus: 2,
+    gpus: 0,
+    time_limit_s: 3600,
+    spec: '{}',
+    result: '{}',
+    reserved_cost: 0.1,
+    elapsed_s: 60,
+    cpu_hours: 2 / 60,
+    gpu_hours: 0,
+    charged_cost: 0.0017,
+    saved_cpu_hours: 0,
+    saved_gpu_hours: 0,
+    saved_cost: 0,
+    note: '',
+    submitted_at: T,
+    submitted_by: 'ana',
+    started_at: T,
+    ended_at: T,
   },
   events: {
-    seq: 1, id: '0b6f6a3e-9a51-4f3e-8d2c-6f1e2d3c4b5a', at: T, actor: 'ana', kind: 'registered', subject: 'sol-rf', model: 'sol-rf', version_id: 'sol-rf@1',
-    reason: 'first build', payload: '{}', prev_hash: H('0'), hash: H('8'), mac: H('c'),
+    seq: 1,
+    id: '0b6f6a3e-9a51-4f3e-8d2c-6f1e2d3c4b5a',
+    at: T,
+    actor: 'ana',
+    kind: 'registered',
+    subject: 'sol-rf',
+    model: 'sol-rf',
+    version_id: 'sol-rf@1',
+    reason: 'first build',
+    payload: '{}',
+    prev_hash: H('0'),
+    hash: H('8'),
+    mac: H('c'),
   },
   window_evidence: { key: H('9'), model_version: 'sol-rf@1', window: '2026-W48', blob: H('a'), settled_as_of: T, created_at: T },
 };
@@ -102,11 +234,18 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
 const TABLES = Object.keys(ROWS) as (keyof Database)[];
 
 async function insertAll(store: Store): Promise<void> {
-  for (const table of TABLES) await store.db.insertInto(table).values(ROWS[table] as never).execute();
+  for (const table of TABLES)
+    await store.db
+      .insertInto(table)
+      .values(ROWS[table] as never)
+      .execute();
 }
 
 async function count(store: Store, table: keyof Database): Promise<number> {
-  const r = await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return r.n;
 }
 
@@ -170,7 +309,14 @@ forEachBackend('store', (b) => {
     const store = await b.openFresh();
     await insertAll(store);
     for (const table of TABLES) {
-      await assert.rejects(store.db.insertInto(table).values(ROWS[table] as never).execute(), (e: unknown) => e instanceof Error, table);
+      await assert.rejects(
+        store.db
+          .insertInto(table)
+          .values(ROWS[table] as never)
+          .execute(),
+        (e: unknown) => e instanceof Error,
+        table,
+      );
       assert.equal(await count(store, table), 1, table);
     }
   });
@@ -179,7 +325,10 @@ forEachBackend('store', (b) => {
     const store = await b.openFresh();
     await insertAll(store);
     await assert.rejects(
-      store.db.insertInto('measurements').values({ ...ROWS.measurements, id: H('9'), inchikey: IK2 }).execute(),
+      store.db
+        .insertInto('measurements')
+        .values({ ...ROWS.measurements, id: H('9'), inchikey: IK2 })
+        .execute(),
       /foreign key/i,
     );
     await assert.rejects(store.db.insertInto('compound_aliases').values({ team: 'nobody', external_id: 'X', inchikey: IK }).execute(), /foreign key/i);
@@ -226,10 +375,16 @@ forEachBackend('store', (b) => {
     const values = [12.5, -3.25, 1e-12, 0.1 + 0.2, 123456789.123456, 1.7976931348623157e308, 5e-324];
     await store.db.insertInto('compounds').values({ inchikey: IK2, smiles: 'c1ccccc1', created_at: T }).execute();
     for (let i = 1; i < values.length; i++) {
-      await store.db.insertInto('measurements').values({ ...ROWS.measurements, id: H(String(i)), source_line: 2 + i, value: values[i]!, inchikey: i % 2 ? IK2 : IK }).execute();
+      await store.db
+        .insertInto('measurements')
+        .values({ ...ROWS.measurements, id: H(String(i)), source_line: 2 + i, value: values[i]!, inchikey: i % 2 ? IK2 : IK })
+        .execute();
     }
     const rows = await store.db.selectFrom('measurements').select(['value', 'source_line']).orderBy('source_line').execute();
-    assert.deepEqual(rows.map((r) => r.value), values);
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      values,
+    );
     for (const r of rows) assert.equal(typeof r.source_line, 'number');
 
     const ep = await store.db.selectFrom('endpoints').select(['valid_min', 'valid_max']).executeTakeFirstOrThrow();
@@ -260,7 +415,10 @@ forEachBackend('store', (b) => {
       .groupBy('inchikey')
       .orderBy('inchikey')
       .execute();
-    assert.deepEqual(grouped, [{ inchikey: IK, n: 4 }, { inchikey: IK2, n: 3 }]);
+    assert.deepEqual(grouped, [
+      { inchikey: IK, n: 4 },
+      { inchikey: IK2, n: 3 },
+    ]);
   });
 
   it('keeps its blobs in the workspace blob store', async () => {

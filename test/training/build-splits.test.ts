@@ -21,18 +21,33 @@ const smiles = combinatorialSmiles(100);
 
 async function freshStore(name: string): Promise<Store> {
   const store = await openStore({ workspace: join(dir, name), migrate: true });
-  await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'alice');
+  await addEndpoint(
+    store,
+    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+    'alice',
+  );
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'alice');
   const file = join(dir, `${name}.csv`);
   writeFileSync(file, ['id,smiles,logd', ...smiles.map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)}`)].join('\n') + '\n');
-  await ingestFile(store, { path: file, mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }), actor: 'alice', quarantineDir: dir, workers: 1 });
+  await ingestFile(store, {
+    path: file,
+    mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }),
+    actor: 'alice',
+    quarantineDir: dir,
+    workers: 1,
+  });
   return store;
 }
 
 const base = {
-  model: 'logd-gbt', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' },
+  model: 'logd-gbt',
+  team: 'chem',
+  endpoint: 'logd',
+  dataset: { aggregate: 'mean' },
   features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 1024 },
-  algorithm: 'gradient-boosting', params: { iterations: 20, members: 2 }, seed: 3,
+  algorithm: 'gradient-boosting',
+  params: { iterations: 20, members: 2 },
+  seed: 3,
 };
 
 describe('predefined and cluster splits through a build', () => {
@@ -49,11 +64,13 @@ describe('predefined and cluster splits through a build', () => {
     assert.equal(r.report.split.method, 'predefined');
     assert.equal(r.report.split.sizes.test, chosen.length);
     assert.equal(r.report.split.unmatchedTest, 0);
-    const expectedKeys = chosen.map((s) => {
-      const m = standardize(s);
-      release(m);
-      return m.inchikey;
-    }).sort();
+    const expectedKeys = chosen
+      .map((s) => {
+        const m = standardize(s);
+        release(m);
+        return m.inchikey;
+      })
+      .sort();
     assert.deepEqual(r.report.split.test!.inchikeys, [...new Set(expectedKeys)].sort());
     assert.equal(r.report.split.sizes.calibration, Math.round(0.2 * (smiles.length - chosen.length)));
     // Another test file is another build.
@@ -67,11 +84,14 @@ describe('predefined and cluster splits through a build', () => {
   it('predefined: a missing test file is a recipe error naming the field', async () => {
     const store = await freshStore('missing');
     const recipe = validateRecipe({ ...base, split: { method: 'predefined', test: 'nowhere.csv' } }, join(dir, 'recipe.yaml'));
-    await assert.rejects(build(store, recipe, 'alice', UNGOVERNED), (e: unknown) => e instanceof RotguardError && e.code === 'bad_recipe' && e.location.field === 'split.test');
+    await assert.rejects(
+      build(store, recipe, 'alice', UNGOVERNED),
+      (e: unknown) => e instanceof RotguardError && e.code === 'bad_recipe' && e.location.field === 'split.test',
+    );
     await store.close();
   });
 
-  it('cluster: whole Butina clusters sit on one side, and every compound\'s cluster is recorded', async () => {
+  it("cluster: whole Butina clusters sit on one side, and every compound's cluster is recorded", async () => {
     const store = await freshStore('cluster');
     const recipe = validateRecipe({ ...base, split: { method: 'cluster', cutoff: 0.6, seed: 1, train: 0.7, calibration: 0.15, test: 0.15 } });
     const r = await build(store, recipe, 'alice', UNGOVERNED);
@@ -83,9 +103,21 @@ describe('predefined and cluster splits through a build', () => {
   });
 
   it('refuses split fields that do not fit the method', () => {
-    assert.throws(() => validateRecipe({ ...base, split: { method: 'scaffold', cutoff: 0.5 } }), (e: unknown) => e instanceof RotguardError && e.location.field === 'split.cutoff');
-    assert.throws(() => validateRecipe({ ...base, split: { method: 'cluster', cutoff: 1.5 } }), (e: unknown) => e instanceof RotguardError && e.location.field === 'split.cutoff');
-    assert.throws(() => validateRecipe({ ...base, split: { method: 'predefined' } }), (e: unknown) => e instanceof RotguardError && e.location.field === 'split.test');
-    assert.throws(() => validateRecipe({ ...base, split: { method: 'predefined', test: 'x.csv', train: 0.8 } }), (e: unknown) => e instanceof RotguardError && e.location.field === 'split.train');
+    assert.throws(
+      () => validateRecipe({ ...base, split: { method: 'scaffold', cutoff: 0.5 } }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'split.cutoff',
+    );
+    assert.throws(
+      () => validateRecipe({ ...base, split: { method: 'cluster', cutoff: 1.5 } }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'split.cutoff',
+    );
+    assert.throws(
+      () => validateRecipe({ ...base, split: { method: 'predefined' } }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'split.test',
+    );
+    assert.throws(
+      () => validateRecipe({ ...base, split: { method: 'predefined', test: 'x.csv', train: 0.8 } }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'split.train',
+    );
   });
 });

@@ -19,28 +19,43 @@ import { combinatorialSmiles } from '../helpers/molecules.js';
 import { forEachBackend, type TestBackend } from '../store/backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-build-'));
-after(() => process.env.KEEP_TEST_DIRS ? undefined : rmSync(dir, { recursive: true, force: true }));
+after(() => (process.env.KEEP_TEST_DIRS ? undefined : rmSync(dir, { recursive: true, force: true })));
 let n = 0;
 
 /** A fresh embedded store with 120 compounds and a label that depends on their R-groups. */
 async function freshStore(backend: TestBackend, extraRows = 0): Promise<Store> {
   const store = await backend.openFresh();
   n++;
-  await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'alice');
+  await addEndpoint(
+    store,
+    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+    'alice',
+  );
   await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'alice');
   const smiles = combinatorialSmiles(120 + extraRows);
   const csv = ['id,smiles,logd', ...smiles.map((s, i) => `c${i},${s},${((s.length % 17) / 4 + (s.includes('Cl') ? 1 : 0)).toFixed(3)}`)].join('\n') + '\n';
   const file = join(dir, `data${n}.csv`);
   writeFileSync(file, csv);
-  await ingestFile(store, { path: file, mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }), actor: 'alice', quarantineDir: dir, workers: 1 });
+  await ingestFile(store, {
+    path: file,
+    mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }),
+    actor: 'alice',
+    quarantineDir: dir,
+    workers: 1,
+  });
   return store;
 }
 
 const recipeDoc = {
-  model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' },
+  model: 'logd-rf',
+  team: 'chem',
+  endpoint: 'logd',
+  dataset: { aggregate: 'mean' },
   features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 1024 },
   split: { method: 'scaffold', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
-  algorithm: 'random-forest', params: { nEstimators: 10 }, seed: 7,
+  algorithm: 'random-forest',
+  params: { nEstimators: 10 },
+  seed: 7,
 };
 const recipe = (patch: Record<string, unknown> = {}): Recipe => validateRecipe({ ...recipeDoc, ...patch });
 
@@ -54,7 +69,7 @@ forEachBackend('reproducible builds', (backend) => {
     const other = await build(b, recipe(), 'alice', UNGOVERNED);
     assert.equal(first.buildHash, other.buildHash);
     assert.equal(first.artifactBlob, other.artifactBlob);
-    assert.deepEqual((await a.blobs.get(first.artifactBlob)), (await b.blobs.get(other.artifactBlob)));
+    assert.deepEqual(await a.blobs.get(first.artifactBlob), await b.blobs.get(other.artifactBlob));
     assert.equal(first.cacheHit, false);
     const again = await build(a, recipe(), 'bob', UNGOVERNED);
     assert.equal(again.cacheHit, true);
@@ -103,8 +118,14 @@ forEachBackend('reproducible builds', (backend) => {
     assert.equal(report.split.sizes.train + report.split.sizes.calibration + report.split.sizes.test, compounds);
     assert.ok(report.split.sizes.calibration > 0 && report.split.sizes.test > 0);
     assert.ok('rmse' in report.test && Number.isFinite(report.test.rmse));
-    assert.deepEqual(report.conformal!.map((c) => c.level), [0.8, 0.9, 0.95]);
-    assert.equal(report.applicabilityDomain.bins.reduce((s, b) => s + b.n, 0), report.split.sizes.test);
+    assert.deepEqual(
+      report.conformal!.map((c) => c.level),
+      [0.8, 0.9, 0.95],
+    );
+    assert.equal(
+      report.applicabilityDomain.bins.reduce((s, b) => s + b.n, 0),
+      report.split.sizes.test,
+    );
     await store.close();
   });
 });
@@ -114,7 +135,12 @@ forEachBackend('classification builds', (backend) => {
 
   it('classify the label against a threshold and report AUROC, AUPRC and balanced accuracy', async () => {
     const store = await freshStore(backend);
-    const r = await build(store, recipe({ model: 'logd-high', task: { type: 'classification', threshold: 2, positive: 'above' }, params: { nEstimators: 20 } }), 'alice', UNGOVERNED);
+    const r = await build(
+      store,
+      recipe({ model: 'logd-high', task: { type: 'classification', threshold: 2, positive: 'above' }, params: { nEstimators: 20 } }),
+      'alice',
+      UNGOVERNED,
+    );
     assert.equal(r.report.task, 'classification');
     const t = r.report.test as unknown as Record<string, number>;
     assert.ok(t.auroc! >= 0 && t.auroc! <= 1);
@@ -127,7 +153,11 @@ forEachBackend('classification builds', (backend) => {
 describe('recipes', () => {
   it('name the field at fault', () => {
     const bad = (patch: Record<string, unknown>, field: string) =>
-      assert.throws(() => validateRecipe({ ...recipeDoc, ...patch }), (e: unknown) => e instanceof RotguardError && e.location.field === field, field);
+      assert.throws(
+        () => validateRecipe({ ...recipeDoc, ...patch }),
+        (e: unknown) => e instanceof RotguardError && e.location.field === field,
+        field,
+      );
     bad({ algorithm: 'svm' }, 'algorithm');
     bad({ split: { method: 'kmeans' } }, 'split.method');
     bad({ split: { train: 0.9, calibration: 0.2, test: 0.1 } }, 'split.fractions');

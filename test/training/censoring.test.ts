@@ -23,7 +23,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('censored labels at an assay floor', () => {
   before(() => loadRDKit());
 
-  it('gradient boosting treats a floor as a bound: a less sensitive assay\'s floor does not drag predictions up', () => {
+  it("gradient boosting treats a floor as a bound: a less sensitive assay's floor does not drag predictions up", () => {
     // y = 2·x0 − 1 + noise. Odd rows come from an assay with a floor at 0.5: below it they
     // read 0.5, flagged "≤ 0.5". Even rows are exact. Scored against the true y of rows under the floor.
     const rng = new Random(3);
@@ -54,13 +54,25 @@ describe('censored labels at an assay floor', () => {
 
   it('a protocol floor makes exact values at it censored in snapshots, and builds train on them as bounds', async () => {
     const store: Store = await openStore({ workspace: join(dir, 'ws'), migrate: true });
-    await addEndpoint(store, { name: 'clint', unit: 'mL/min/kg', transform: 'log10', direction: 'lower_is_better', validMin: 0, validMax: null, description: '' }, 'alice');
+    await addEndpoint(
+      store,
+      { name: 'clint', unit: 'mL/min/kg', transform: 'log10', direction: 'lower_is_better', validMin: 0, validMax: null, description: '' },
+      'alice',
+    );
     await assert.rejects(
-      addProtocolVersion(store, { protocol: 'hlm', endpoint: 'clint', unit: 'mL/min/kg', site: 's', vendor: 'v', parameters: {}, censoring: { floor: 5, ceiling: 2 } }, 'alice'),
+      addProtocolVersion(
+        store,
+        { protocol: 'hlm', endpoint: 'clint', unit: 'mL/min/kg', site: 's', vendor: 'v', parameters: {}, censoring: { floor: 5, ceiling: 2 } },
+        'alice',
+      ),
       (e: unknown) => e instanceof RotguardError && e.code === 'bad_censoring',
     );
     const plain = await addProtocolVersion(store, { protocol: 'hlm', endpoint: 'clint', unit: 'mL/min/kg', site: 's', vendor: 'v', parameters: {} }, 'alice');
-    const floored = await addProtocolVersion(store, { protocol: 'hlm', endpoint: 'clint', unit: 'mL/min/kg', site: 's', vendor: 'v', parameters: {}, censoring: { floor: 3 } }, 'alice');
+    const floored = await addProtocolVersion(
+      store,
+      { protocol: 'hlm', endpoint: 'clint', unit: 'mL/min/kg', site: 's', vendor: 'v', parameters: {}, censoring: { floor: 3 } },
+      'alice',
+    );
     assert.equal(floored.status, 'created');
     assert.equal(floored.version.version, plain.version.version + 1, 'declaring a floor is a new protocol version');
     assert.deepEqual((await listProtocolVersions(store, 'clint')).at(-1)!.censoring, { floor: 3 });
@@ -69,7 +81,13 @@ describe('censored labels at an assay floor', () => {
     const value = (i: number) => (i % 3 === 0 ? 3 : 3 + (1 + (smiles[i]!.length % 11)) * 4);
     const file = join(dir, 'clint.csv');
     writeFileSync(file, ['id,smiles,clint', ...smiles.map((s, i) => `c${i},${s},${value(i)}`)].join('\n') + '\n');
-    await ingestFile(store, { path: file, mapping: validateMapping({ team: 'dmpk', protocol: 'hlm', columns: { id: 'id', structure: 'smiles', value: 'clint' } }), actor: 'alice', quarantineDir: dir, workers: 1 });
+    await ingestFile(store, {
+      path: file,
+      mapping: validateMapping({ team: 'dmpk', protocol: 'hlm', columns: { id: 'id', structure: 'smiles', value: 'clint' } }),
+      actor: 'alice',
+      quarantineDir: dir,
+      workers: 1,
+    });
     const { info } = await createSnapshot(store, { endpoint: 'clint', aggregation: { method: 'mean', censored: 'prefer_exact' } }, 'alice');
     const snap = await readSnapshot(store, info.hash);
     const atFloor = snap.rows.filter((r) => r.qualifier === '<');
@@ -77,7 +95,15 @@ describe('censored labels at an assay floor', () => {
     assert.ok(atFloor.every((r) => Math.abs(r.label - Math.log10(3)) < 1e-12));
     assert.ok(snap.rows.filter((r) => r.qualifier === '=').every((r) => r.label > Math.log10(3)));
 
-    const base = { model: 'clint-gbt', team: 'dmpk', endpoint: 'clint', dataset: info.hash, features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 1024 }, split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1 };
+    const base = {
+      model: 'clint-gbt',
+      team: 'dmpk',
+      endpoint: 'clint',
+      dataset: info.hash,
+      features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 1024 },
+      split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+      seed: 1,
+    };
     const gbt = await build(store, validateRecipe({ ...base, algorithm: 'gradient-boosting', params: { iterations: 30, members: 2 } }), 'alice', UNGOVERNED);
     const c = gbt.report.censoring!;
     assert.ok(c.trainedAsBounds > 0);

@@ -7,10 +7,17 @@ import { loadModel, TRAINERS, type FeatureMatrix } from '../../src/training/trai
 import { randomDescriptors, randomFingerprints } from './synthetic.js';
 
 const rng = new Random(9);
-const x: FeatureMatrix = { rows: 200, fingerprints: { data: randomFingerprints(rng, 200, 2, 8), words: 2 }, descriptors: { data: randomDescriptors(rng, 200, 4), columns: 4 } };
-const labels = Float64Array.from({ length: 200 }, (_, r) => x.descriptors!.data[r * 4]! + ((x.fingerprints!.data[r * 2]! & 1) ? 1 : 0));
+const x: FeatureMatrix = {
+  rows: 200,
+  fingerprints: { data: randomFingerprints(rng, 200, 2, 8), words: 2 },
+  descriptors: { data: randomDescriptors(rng, 200, 4), columns: 4 },
+};
+const labels = Float64Array.from({ length: 200 }, (_, r) => x.descriptors!.data[r * 4]! + (x.fingerprints!.data[r * 2]! & 1 ? 1 : 0));
 const data = { ...x, labels, task: 'regression' as const };
-const members = [{ algorithm: 'gradient-boosting', params: { iterations: 20, members: 2 } }, { algorithm: 'ridge', params: {} }];
+const members = [
+  { algorithm: 'gradient-boosting', params: { iterations: 20, members: 2 } },
+  { algorithm: 'ridge', params: {} },
+];
 
 describe('ensemble', () => {
   it('predicts the weighted mean of its members, with the mixture SD, and reloads bit-identically', () => {
@@ -31,7 +38,11 @@ describe('ensemble', () => {
   });
 
   it('refuses nested ensembles, unknown members and bad weights', () => {
-    const bad = (params: unknown, field: string) => assert.throws(() => TRAINERS.ensemble!.resolveParams(params as never), (e: unknown) => e instanceof RotguardError && String(e.location.field).startsWith(field));
+    const bad = (params: unknown, field: string) =>
+      assert.throws(
+        () => TRAINERS.ensemble!.resolveParams(params as never),
+        (e: unknown) => e instanceof RotguardError && String(e.location.field).startsWith(field),
+      );
     bad({ members: [{ algorithm: 'ensemble', params: {} }] }, 'members[0].algorithm');
     bad({ members: [{ algorithm: 'svm' }] }, 'members[0].algorithm');
     bad({ members, weights: [1] }, 'weights');

@@ -29,7 +29,12 @@ describe('build hash: the code part', () => {
   });
 
   it('changes with any change to features, trainers or the seeded generator', () => {
-    for (const [rel, text] of [['training/trainers/ridge.js', 'export const alpha = 2;'], ['chem/descriptors.js', 'export const list = [1];'], ['core/random.js', 'export const seed = 2;'], ['validate/splits.js', 'new']] as const) {
+    for (const [rel, text] of [
+      ['training/trainers/ridge.js', 'export const alpha = 2;'],
+      ['chem/descriptors.js', 'export const list = [1];'],
+      ['core/random.js', 'export const seed = 2;'],
+      ['validate/splits.js', 'new'],
+    ] as const) {
       const before = modelCodeHash(root);
       write(rel, text);
       assert.notEqual(modelCodeHash(root), before, rel);

@@ -27,7 +27,17 @@ function matrix(rows: Rows): FeatureMatrix {
 
 const s = ref.settings;
 /** scikit-learn's HistGradientBoostingRegressor: one model, every row and feature for every tree. */
-const sklearnLike = { iterations: s.max_iter, learningRate: s.learning_rate, maxLeafNodes: s.max_leaf_nodes, minSamplesLeaf: s.min_samples_leaf, l2: s.l2_regularization, members: 1, subsample: 1, featureFraction: 1, descriptorBins: 255 };
+const sklearnLike = {
+  iterations: s.max_iter,
+  learningRate: s.learning_rate,
+  maxLeafNodes: s.max_leaf_nodes,
+  minSamplesLeaf: s.min_samples_leaf,
+  l2: s.l2_regularization,
+  members: 1,
+  subsample: 1,
+  featureFraction: 1,
+  descriptorBins: 255,
+};
 const train = { ...matrix(ref.train), labels: Float64Array.from(ref.train.labels), task: 'regression' as const };
 
 describe('gradient-boosting', () => {
@@ -87,8 +97,17 @@ describe('gradient-boosting', () => {
   });
 
   it('refuses bad parameters with the parameter named', () => {
-    assert.throws(() => gradientBoostingTrainer.resolveParams({ learningRate: 0 }), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_trainer_params' && e.location.field === 'learningRate');
-    assert.throws(() => gradientBoostingTrainer.resolveParams({ subsample: 1.5 }), (e: unknown) => e instanceof RotguardError && e.location.field === 'subsample');
-    assert.throws(() => gradientBoostingTrainer.resolveParams({ trees: 3 } as never), (e: unknown) => e instanceof RotguardError && e.location.field === 'trees');
+    assert.throws(
+      () => gradientBoostingTrainer.resolveParams({ learningRate: 0 }),
+      (e: unknown) => e instanceof RotguardError && e.code === 'invalid_trainer_params' && e.location.field === 'learningRate',
+    );
+    assert.throws(
+      () => gradientBoostingTrainer.resolveParams({ subsample: 1.5 }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'subsample',
+    );
+    assert.throws(
+      () => gradientBoostingTrainer.resolveParams({ trees: 3 } as never),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'trees',
+    );
   });
 });

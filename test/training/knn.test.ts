@@ -75,7 +75,9 @@ describe('Tanimoto k-nearest neighbours', () => {
     const p = tanimotoKnnTrainer.train(train, {}, 0).predict({ rows: 20, fingerprints: { data: data.slice(n * words), words } });
     for (let q = 0; q < 20; q++) {
       const query = data.subarray((n + q) * words, (n + q + 1) * words);
-      const ranked = Array.from({ length: n }, (_, j) => ({ j, s: tanimoto(query, data.subarray(j * words, (j + 1) * words)) })).sort((a, b) => b.s - a.s || a.j - b.j).slice(0, 5);
+      const ranked = Array.from({ length: n }, (_, j) => ({ j, s: tanimoto(query, data.subarray(j * words, (j + 1) * words)) }))
+        .sort((a, b) => b.s - a.s || a.j - b.j)
+        .slice(0, 5);
       const w = ranked.reduce((t, r) => t + r.s, 0);
       const mean = ranked.reduce((t, r) => t + r.s * labels[r.j]!, 0) / w;
       assert.ok(Math.abs(p.value[q]! - mean) < 1e-12);
@@ -86,7 +88,9 @@ describe('Tanimoto k-nearest neighbours', () => {
     const rng = new Random(6);
     const data = randomFingerprints(rng, 50, 2, 8);
     const labels = Float64Array.from({ length: 50 }, () => rng.below(2));
-    const p = tanimotoKnnTrainer.train(withLabels({ rows: 50, fingerprints: { data, words: 2 } }, labels, 'classification'), {}, 0).predict({ rows: 50, fingerprints: { data, words: 2 } });
+    const p = tanimotoKnnTrainer
+      .train(withLabels({ rows: 50, fingerprints: { data, words: 2 } }, labels, 'classification'), {}, 0)
+      .predict({ rows: 50, fingerprints: { data, words: 2 } });
     assert.ok(p.value.every((v) => v >= 0 && v <= 1));
   });
 

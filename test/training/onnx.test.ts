@@ -47,7 +47,16 @@ forEachBackend('ONNX models trained elsewhere', (backend) => {
 
   it('registers an imported version, recording declared lineage and listing what is missing', async () => {
     const s = await store(backend);
-    const v = await importOnnxModel(s, { model: 'sol-onnx', endpoint: 'sol', team: 'ds', onnxPath, features: 'default', block: 'descriptors', uncertaintyOutput: 'uncertainty', actor: 'ana' });
+    const v = await importOnnxModel(s, {
+      model: 'sol-onnx',
+      endpoint: 'sol',
+      team: 'ds',
+      onnxPath,
+      features: 'default',
+      block: 'descriptors',
+      uncertaintyOutput: 'uncertainty',
+      actor: 'ana',
+    });
     assert.equal(v.origin, 'imported');
     assert.equal(v.buildHash, null);
     assert.deepEqual(v.lineage.missing, ['imageDigest', 'lockfileSha256', 'snapshot', 'split', 'seed']);
@@ -55,8 +64,17 @@ forEachBackend('ONNX models trained elsewhere', (backend) => {
     const lock = join(dir, 'requirements.lock');
     writeFileSync(lock, 'scikit-learn==1.5.2\nskl2onnx==1.17.0\n');
     const v2 = await importOnnxModel(s, {
-      model: 'sol-onnx', endpoint: 'sol', team: 'ds', onnxPath, features: 'default', block: 'descriptors', actor: 'ana',
-      imageDigest: `sha256:${'a'.repeat(64)}`, lockfilePath: lock, split: 'scaffold', seed: 1,
+      model: 'sol-onnx',
+      endpoint: 'sol',
+      team: 'ds',
+      onnxPath,
+      features: 'default',
+      block: 'descriptors',
+      actor: 'ana',
+      imageDigest: `sha256:${'a'.repeat(64)}`,
+      lockfilePath: lock,
+      split: 'scaffold',
+      seed: 1,
     });
     assert.equal(v2.id, 'sol-onnx@2');
     assert.deepEqual(v2.lineage.missing, ['snapshot']);

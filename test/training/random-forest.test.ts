@@ -12,7 +12,11 @@ import { bit, mse, randomDescriptors, randomFingerprints, sameBits, setBit, slic
 /** 600 rows: 128-bit sparse fingerprints and 6 descriptors; labels are set per test. */
 function features(seed: number): FeatureMatrix {
   const rng = new Random(seed);
-  return { rows: 600, fingerprints: { data: randomFingerprints(rng, 600, 4, 20), words: 4 }, descriptors: { data: randomDescriptors(rng, 600, 6), columns: 6 } };
+  return {
+    rows: 600,
+    fingerprints: { data: randomFingerprints(rng, 600, 4, 20), words: 4 },
+    descriptors: { data: randomDescriptors(rng, 600, 6), columns: 6 },
+  };
 }
 
 /** y = XOR of fingerprint bits 3 and 70 (for tests that only need some labels). */
@@ -93,7 +97,10 @@ describe('random forest', () => {
     const y = stepLabels(x, 3);
     const stepModel = randomForestTrainer.train(withLabels(descOnly, y.slice(0, 400), 'regression'), {}, 1);
     assert.ok(mse(stepModel.predict({ rows: 200, descriptors: test.descriptors! }).value, y.slice(400)) < 0.1 * variance(y.slice(400)));
-    assert.throws(() => stepModel.predict({ rows: 200, fingerprints: test.fingerprints! }), (e: unknown) => e instanceof RotguardError && e.code === 'feature_mismatch');
+    assert.throws(
+      () => stepModel.predict({ rows: 200, fingerprints: test.fingerprints! }),
+      (e: unknown) => e instanceof RotguardError && e.code === 'feature_mismatch',
+    );
   });
 
   it('gives a byte-identical artifact and bit-identical predictions for the same seed', () => {
@@ -164,18 +171,28 @@ describe('random forest', () => {
     assert.equal(resolveMtry(1, 2072, 'regression'), 2072);
     assert.equal(resolveMtry(0.0001, 2072, 'regression'), 1);
     for (const bad of [{ maxFeatures: 0 }, { maxFeatures: 1.5 }, { nEstimators: 0 }, { minSamplesLeaf: 2.5 }, { descriptorBins: 300 }, { trees: 10 }]) {
-      assert.throws(() => randomForestTrainer.resolveParams(bad as never), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_trainer_params', JSON.stringify(bad));
+      assert.throws(
+        () => randomForestTrainer.resolveParams(bad as never),
+        (e: unknown) => e instanceof RotguardError && e.code === 'invalid_trainer_params',
+        JSON.stringify(bad),
+      );
     }
   });
 
   it('refuses classification labels other than 0/1 and artifacts with broken trees', () => {
     const y = xorLabels(train);
     y[0] = 2;
-    assert.throws(() => randomForestTrainer.train(withLabels(train, y, 'classification'), {}, 1), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data');
+    assert.throws(
+      () => randomForestTrainer.train(withLabels(train, y, 'classification'), {}, 1),
+      (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data',
+    );
     const artifact = randomForestTrainer.train(withLabels(train, xorLabels(train), 'classification'), { nEstimators: 2 }, 1).toJSON();
     const trees = artifact.trees as { feature: string; right: string; value: string }[];
     const broken = { ...artifact, trees: [{ ...trees[0]!, right: trees[0]!.feature }] };
-    assert.throws(() => loadModel(broken), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_model_artifact');
+    assert.throws(
+      () => loadModel(broken),
+      (e: unknown) => e instanceof RotguardError && e.code === 'invalid_model_artifact',
+    );
   });
 });
 
@@ -206,6 +223,9 @@ describe('descriptor binning', () => {
     // Quantile bins hold about equal counts.
     const counts = new Array(16).fill(0);
     for (let r = 0; r < rows; r++) counts[bins.codes[r]!]++;
-    assert.ok(counts.every((n) => n > 40 && n < 85), counts.join(','));
+    assert.ok(
+      counts.every((n) => n > 40 && n < 85),
+      counts.join(','),
+    );
   });
 });

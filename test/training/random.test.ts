@@ -5,12 +5,18 @@ import { Random } from '../../src/core/random.js';
 describe('Random (xoshiro128** seeded by SplitMix64)', () => {
   it('matches the reference C implementation (prng.di.unimi.it) from a raw state', () => {
     const r = Random.fromState([1, 2, 3, 4]);
-    assert.deepEqual(Array.from({ length: 6 }, () => r.nextUint32()), [11520, 0, 5927040, 70819200, 2031721883, 1637235492]);
+    assert.deepEqual(
+      Array.from({ length: 6 }, () => r.nextUint32()),
+      [11520, 0, 5927040, 70819200, 2031721883, 1637235492],
+    );
   });
 
   it('seeds its state with SplitMix64 as the reference seeding does (seed 42)', () => {
     const r = new Random(42);
-    assert.deepEqual(Array.from({ length: 4 }, () => r.nextUint32()), [1776835114, 4165204688, 17111135, 2317295270]);
+    assert.deepEqual(
+      Array.from({ length: 4 }, () => r.nextUint32()),
+      [1776835114, 4165204688, 17111135, 2317295270],
+    );
   });
 
   it('repeats a sequence for a seed and changes it with the seed', () => {
@@ -46,7 +52,10 @@ describe('Random (xoshiro128** seeded by SplitMix64)', () => {
       const v = r.integer(-3, 3);
       counts.set(v, (counts.get(v) ?? 0) + 1);
     }
-    assert.deepEqual([...counts.keys()].sort((a, b) => a - b), [-3, -2, -1, 0, 1, 2, 3]);
+    assert.deepEqual(
+      [...counts.keys()].sort((a, b) => a - b),
+      [-3, -2, -1, 0, 1, 2, 3],
+    );
     for (const c of counts.values()) assert.ok(c > 850 && c < 1150, `count ${c}`);
     assert.equal(r.below(1), 0);
     assert.ok(r.below(2 ** 32) < 2 ** 32);
@@ -55,10 +64,19 @@ describe('Random (xoshiro128** seeded by SplitMix64)', () => {
   it('shuffles into a permutation, typed arrays too', () => {
     const r = new Random(3);
     const a = r.shuffle(Array.from({ length: 50 }, (_, i) => i));
-    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
-    assert.notDeepEqual(a, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    assert.notDeepEqual(
+      a,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     const t = r.shuffle(Int32Array.from({ length: 10 }, (_, i) => i));
-    assert.deepEqual([...t].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      [...t].sort((x, y) => x - y),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
   });
 
   it('samples with replacement within range, repeating some indices', () => {

@@ -97,14 +97,32 @@ describe('ridge regression', () => {
       }
       return 'no error';
     };
-    assert.equal(code(() => ridgeTrainer.train(data(c), { alpha: 0 }, 0)), 'invalid_trainer_params');
-    assert.equal(code(() => ridgeTrainer.train(data(c), { alfa: 1 } as never, 0)), 'invalid_trainer_params');
-    assert.equal(code(() => ridgeTrainer.train({ ...data(c), task: 'classification' }, {}, 0)), 'invalid_training_data');
-    assert.equal(code(() => ridgeTrainer.train({ rows: 2, labels: new Float64Array(2), task: 'regression' }, {}, 0)), 'feature_mismatch');
+    assert.equal(
+      code(() => ridgeTrainer.train(data(c), { alpha: 0 }, 0)),
+      'invalid_trainer_params',
+    );
+    assert.equal(
+      code(() => ridgeTrainer.train(data(c), { alfa: 1 } as never, 0)),
+      'invalid_trainer_params',
+    );
+    assert.equal(
+      code(() => ridgeTrainer.train({ ...data(c), task: 'classification' }, {}, 0)),
+      'invalid_training_data',
+    );
+    assert.equal(
+      code(() => ridgeTrainer.train({ rows: 2, labels: new Float64Array(2), task: 'regression' }, {}, 0)),
+      'feature_mismatch',
+    );
     const nan = data(c);
     nan.descriptors!.data[5] = Number.NaN;
-    assert.equal(code(() => ridgeTrainer.train(nan, {}, 0)), 'feature_mismatch');
+    assert.equal(
+      code(() => ridgeTrainer.train(nan, {}, 0)),
+      'feature_mismatch',
+    );
     const model = ridgeTrainer.train(data(c), {}, 0);
-    assert.equal(code(() => model.predict({ rows: 1, descriptors: { data: new Float64Array(5), columns: 5 } })), 'feature_mismatch');
+    assert.equal(
+      code(() => model.predict({ rows: 1, descriptors: { data: new Float64Array(5), columns: 5 } })),
+      'feature_mismatch',
+    );
   });
 });

@@ -31,8 +31,10 @@ export function withLabels(x: FeatureMatrix, labels: Float64Array, task: Task): 
 /** Rows [from, to) of a feature matrix. */
 export function sliceRows(x: FeatureMatrix, from: number, to: number): FeatureMatrix {
   const out: FeatureMatrix = { rows: to - from };
-  if (x.descriptors) out.descriptors = { columns: x.descriptors.columns, data: x.descriptors.data.slice(from * x.descriptors.columns, to * x.descriptors.columns) };
-  if (x.fingerprints) out.fingerprints = { words: x.fingerprints.words, data: x.fingerprints.data.slice(from * x.fingerprints.words, to * x.fingerprints.words) };
+  if (x.descriptors)
+    out.descriptors = { columns: x.descriptors.columns, data: x.descriptors.data.slice(from * x.descriptors.columns, to * x.descriptors.columns) };
+  if (x.fingerprints)
+    out.fingerprints = { words: x.fingerprints.words, data: x.fingerprints.data.slice(from * x.fingerprints.words, to * x.fingerprints.words) };
   return out;
 }
 

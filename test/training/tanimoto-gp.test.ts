@@ -35,7 +35,11 @@ describe('tanimoto-gp', () => {
   for (const name of ['fingerprints', 'combined'] as const) {
     const c = ref[name];
     it(`${name} kernel: the textbook posterior mean and predictive SD (numpy, explicit inverse) at a fixed noise`, () => {
-      const model = tanimotoGpTrainer.train(train, { noise: ref.noise, descriptorWeight: c.descriptorWeight, lengthScale: c.lengthScale }, 0) as TanimotoGpModel;
+      const model = tanimotoGpTrainer.train(
+        train,
+        { noise: ref.noise, descriptorWeight: c.descriptorWeight, lengthScale: c.lengthScale },
+        0,
+      ) as TanimotoGpModel;
       assert.ok(close(model.signalVariance, c.signalVariance, 1e-9));
       const p = model.predict(query);
       c.predictions.forEach((m, i) => assert.ok(close(p.value[i]!, m, 1e-9), `mean ${i}: ${p.value[i]} vs ${m}`));
@@ -70,8 +74,17 @@ describe('tanimoto-gp', () => {
   });
 
   it('refuses classification and bad hyperparameters', () => {
-    assert.throws(() => tanimotoGpTrainer.train({ ...train, labels: train.labels.map((y) => (y > 0 ? 1 : 0)), task: 'classification' }, {}, 0), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data');
-    assert.throws(() => tanimotoGpTrainer.resolveParams({ noise: -1 }), (e: unknown) => e instanceof RotguardError && e.location.field === 'noise');
-    assert.throws(() => tanimotoGpTrainer.resolveParams({ descriptorWeight: 1 }), (e: unknown) => e instanceof RotguardError && e.location.field === 'descriptorWeight');
+    assert.throws(
+      () => tanimotoGpTrainer.train({ ...train, labels: train.labels.map((y) => (y > 0 ? 1 : 0)), task: 'classification' }, {}, 0),
+      (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data',
+    );
+    assert.throws(
+      () => tanimotoGpTrainer.resolveParams({ noise: -1 }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'noise',
+    );
+    assert.throws(
+      () => tanimotoGpTrainer.resolveParams({ descriptorWeight: 1 }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'descriptorWeight',
+    );
   });
 });

@@ -12,12 +12,23 @@ function data(): TrainingData {
   const rows = 120;
   const descriptors = randomDescriptors(rng, rows, 4);
   const labels = Float64Array.from({ length: rows }, (_, r) => 2 * descriptors[r * 4]! - descriptors[r * 4 + 1]! + 0.1 * rng.uniform());
-  return { rows, descriptors: { data: descriptors, columns: 4 }, fingerprints: { data: randomFingerprints(rng, rows, 2, 10), words: 2 }, labels, task: 'regression' };
+  return {
+    rows,
+    descriptors: { data: descriptors, columns: 4 },
+    fingerprints: { data: randomFingerprints(rng, rows, 2, 10), words: 2 },
+    labels,
+    task: 'regression',
+  };
 }
 
 /** Parameters each trainer needs beyond its defaults (an ensemble names its members), kept small. */
 const PARAMS: Record<string, Record<string, unknown>> = {
-  'ensemble': { members: [{ algorithm: 'ridge', params: {} }, { algorithm: 'gradient-boosting', params: { iterations: 10, members: 2 } }] },
+  ensemble: {
+    members: [
+      { algorithm: 'ridge', params: {} },
+      { algorithm: 'gradient-boosting', params: { iterations: 10, members: 2 } },
+    ],
+  },
   'gradient-boosting': { iterations: 20 },
 };
 const paramsOf = (name: string) => PARAMS[name] ?? {};
@@ -83,7 +94,11 @@ describe('the built-in trainers', () => {
     const d = data();
     d.labels[3] = Number.NaN;
     for (const trainer of Object.values(TRAINERS)) {
-      assert.throws(() => trainer.train(d, paramsOf(trainer.name), 1), (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data', trainer.name);
+      assert.throws(
+        () => trainer.train(d, paramsOf(trainer.name), 1),
+        (e: unknown) => e instanceof RotguardError && e.code === 'invalid_training_data',
+        trainer.name,
+      );
     }
   });
 });

@@ -46,15 +46,32 @@ describe('hyperparameters by k-fold CV on the training set', () => {
 
   it('a recipe with tuning trains with the chosen candidate and reports every candidate', async () => {
     const store = await openStore({ workspace: join(dir, 'ws'), migrate: true });
-    await addEndpoint(store, { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' }, 'alice');
+    await addEndpoint(
+      store,
+      { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
+      'alice',
+    );
     await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'alice');
     const smiles = combinatorialSmiles(80);
     const file = join(dir, 'd.csv');
     writeFileSync(file, ['id,smiles,logd', ...smiles.map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)}`)].join('\n') + '\n');
-    await ingestFile(store, { path: file, mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }), actor: 'alice', quarantineDir: dir, workers: 1 });
+    await ingestFile(store, {
+      path: file,
+      mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }),
+      actor: 'alice',
+      quarantineDir: dir,
+      workers: 1,
+    });
     const recipe = validateRecipe({
-      model: 'logd-ridge', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' }, features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 1024 },
-      split: { method: 'random', seed: 0 }, algorithm: 'ridge', params: {}, seed: 0,
+      model: 'logd-ridge',
+      team: 'chem',
+      endpoint: 'logd',
+      dataset: { aggregate: 'mean' },
+      features: { descriptors: 'rdkit-desc@1', radius: 2, bits: 1024 },
+      split: { method: 'random', seed: 0 },
+      algorithm: 'ridge',
+      params: {},
+      seed: 0,
       tuning: { folds: 3, grid: [{ alpha: 1e6 }, { alpha: 1 }] },
     });
     const r = await build(store, recipe, 'alice', UNGOVERNED);
@@ -68,8 +85,17 @@ describe('hyperparameters by k-fold CV on the training set', () => {
 
   it('refuses a bad tuning block, naming the field', () => {
     const base = { model: 'm', team: 't', endpoint: 'e', dataset: 'abcdef12', algorithm: 'ridge' };
-    assert.throws(() => validateRecipe({ ...base, tuning: { grid: [] } }), (e: unknown) => e instanceof RotguardError && e.location.field === 'tuning.grid');
-    assert.throws(() => validateRecipe({ ...base, tuning: { folds: 1, grid: [{}] } }), (e: unknown) => e instanceof RotguardError && e.location.field === 'tuning.folds');
-    assert.throws(() => validateRecipe({ ...base, tuning: { grid: [{ alpha: -1 }] } }), (e: unknown) => e instanceof RotguardError && e.location.field === 'tuning.grid[0].alpha');
+    assert.throws(
+      () => validateRecipe({ ...base, tuning: { grid: [] } }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'tuning.grid',
+    );
+    assert.throws(
+      () => validateRecipe({ ...base, tuning: { folds: 1, grid: [{}] } }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'tuning.folds',
+    );
+    assert.throws(
+      () => validateRecipe({ ...base, tuning: { grid: [{ alpha: -1 }] } }),
+      (e: unknown) => e instanceof RotguardError && e.location.field === 'tuning.grid[0].alpha',
+    );
   });
 });

@@ -21,8 +21,14 @@ const dir = mkdtempSync(join(tmpdir(), 'rotguard-governance-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const recipe = validateRecipe({
-  model: 'logd-rf', team: 'chem', endpoint: 'logd', dataset: { aggregate: 'mean' }, algorithm: 'random-forest', params: { nEstimators: 8 },
-  split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 }, seed: 1,
+  model: 'logd-rf',
+  team: 'chem',
+  endpoint: 'logd',
+  dataset: { aggregate: 'mean' },
+  algorithm: 'random-forest',
+  params: { nEstimators: 8 },
+  split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+  seed: 1,
 });
 
 async function modelWithGate(store: Store, tag: string): Promise<Context> {
@@ -32,7 +38,12 @@ async function modelWithGate(store: Store, tag: string): Promise<Context> {
   const smiles = combinatorialSmiles(120);
   const file = join(dir, `${tag}.csv`);
   writeFileSync(file, ['id,smiles,logd', ...smiles.map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)}`)].join('\n') + '\n');
-  await ingest(ana, { path: file, mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }), quarantineDir: dir, workers: 1 });
+  await ingest(ana, {
+    path: file,
+    mapping: validateMapping({ team: 'chem', protocol: 'shake', columns: { id: 'id', structure: 'smiles', value: 'logd' } }),
+    quarantineDir: dir,
+    workers: 1,
+  });
   await buildModel(ana, recipe);
   await setGate(withActor(ana, 'lead'), 'logd', { minTestSize: 5, requireSplit: 'any' });
   return ana;
@@ -69,7 +80,13 @@ forEachBackend('governance in the use cases', (b) => {
       const haveLock = new Promise<void>((r) => (locked = r));
       // Connection A records a freeze and holds its transaction open...
       const freezing = withModelLock(a, 'logd-rf', async (trx) => {
-        await recordFreeze(trx, { model: 'logd-rf', versionId: 'logd-rf@1', actor: 'policy', reason: 'assay shift', payload: { policyHash: 'f'.repeat(64), window: { label: '2026-W01', start: '2026-01-05T00:00:00.000Z', end: '2026-01-11T23:59:59.999Z' } } });
+        await recordFreeze(trx, {
+          model: 'logd-rf',
+          versionId: 'logd-rf@1',
+          actor: 'policy',
+          reason: 'assay shift',
+          payload: { policyHash: 'f'.repeat(64), window: { label: '2026-W01', start: '2026-01-05T00:00:00.000Z', end: '2026-01-11T23:59:59.999Z' } },
+        });
         locked();
         await held;
       });

@@ -17,7 +17,11 @@ describe('rotguard as a library', () => {
 
   it('runs against the package by its name: ingest, build, four-eyes promotion, predict, trace', () => {
     // The example imports 'rotguard' (package.json "exports"), as another program would.
-    const out = execFileSync(process.execPath, ['examples/library.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, ROTGUARD_USER: 'someone-else' } });
+    const out = execFileSync(process.execPath, ['examples/library.mjs'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_USER: 'someone-else' },
+    });
     assert.match(out, /^ingested 120 of 120 rows$/m);
     assert.match(out, /^built sol-rf@1, test MAE \d+\.\d\d$/m);
     assert.match(out, /^refused: approver_is_builder$/m);

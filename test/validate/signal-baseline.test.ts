@@ -41,18 +41,38 @@ describe('signal baseline recorded at build', () => {
 });
 
 describe('validation report: conformal intervals per domain band', () => {
-  it('reports each band\'s quantile and test coverage when calibration similarities are given', () => {
+  it("reports each band's quantile and test coverage when calibration similarities are given", () => {
     const rng = new Random(8);
     const cal = heldOut(300, rng);
     const test = heldOut(300, rng);
     const r = validationReport({
-      task: 'regression', split: { method: 'random', seed: 0, fractions: { train: 0.8, calibration: 0.1, test: 0.1 }, sizes: { train: 10, calibration: 300, test: 300 } },
-      calibration: cal, test, testSeries: Array(300).fill("s"), testProtocol: Array(300).fill("p"), testSite: Array(300).fill("x"), testNearest: test.nearest, calibrationNearest: cal.nearest,
+      task: 'regression',
+      split: { method: 'random', seed: 0, fractions: { train: 0.8, calibration: 0.1, test: 0.1 }, sizes: { train: 10, calibration: 300, test: 300 } },
+      calibration: cal,
+      test,
+      testSeries: Array(300).fill('s'),
+      testProtocol: Array(300).fill('p'),
+      testSite: Array(300).fill('x'),
+      testNearest: test.nearest,
+      calibrationNearest: cal.nearest,
     });
     const row = r.conformalByBand!.find((c) => c.level === 0.9)!;
-    assert.deepEqual(row.bands.map((b) => [b.from, b.to]), [[0, 0.3], [0.3, 0.5], [0.5, 1]]);
-    assert.equal(row.bands.reduce((a, b) => a + b.testN, 0), 300);
-    assert.ok(row.bands.every((b) => b.coverage! > 0.8), JSON.stringify(row.bands));
+    assert.deepEqual(
+      row.bands.map((b) => [b.from, b.to]),
+      [
+        [0, 0.3],
+        [0.3, 0.5],
+        [0.5, 1],
+      ],
+    );
+    assert.equal(
+      row.bands.reduce((a, b) => a + b.testN, 0),
+      300,
+    );
+    assert.ok(
+      row.bands.every((b) => b.coverage! > 0.8),
+      JSON.stringify(row.bands),
+    );
     // Normalized scores here are |±(1.2 − sim)|: the out-of-domain band needs the widest quantile.
     assert.ok(row.bands[0]!.q > row.bands[2]!.q);
   });

@@ -7,7 +7,10 @@ const rule = (method: SplitRule['method'], seed = 0): SplitRule => ({ method, se
 
 function items(n: number): SplitItem[] {
   // 40 scaffolds of uneven sizes, plus acyclic molecules (empty scaffold).
-  return Array.from({ length: n }, (_, i) => ({ scaffold: i % 7 === 0 ? '' : `S${(i * 7919) % 40}`, firstMeasured: `2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    scaffold: i % 7 === 0 ? '' : `S${(i * 7919) % 40}`,
+    firstMeasured: `2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+  }));
 }
 
 describe('splits', () => {
@@ -15,7 +18,11 @@ describe('splits', () => {
     for (const method of ['scaffold', 'time', 'random'] as const) {
       const s = splitIndices(items(500), rule(method));
       const all = [...s.train, ...s.calibration, ...s.test].sort((a, b) => a - b);
-      assert.deepEqual(all, Array.from({ length: 500 }, (_, i) => i), method);
+      assert.deepEqual(
+        all,
+        Array.from({ length: 500 }, (_, i) => i),
+        method,
+      );
       assert.ok(s.train.length >= 350 && s.test.length > 0, `${method}: ${s.train.length}/${s.calibration.length}/${s.test.length}`);
     }
   });
@@ -42,13 +49,19 @@ describe('splits', () => {
   it('puts the latest compounds in test for a time split', () => {
     const its = items(240);
     const s = splitIndices(its, rule('time'));
-    const latestTrain = s.train.map((i) => its[i]!.firstMeasured!).sort().at(-1)!;
+    const latestTrain = s.train
+      .map((i) => its[i]!.firstMeasured!)
+      .sort()
+      .at(-1)!;
     const earliestTest = s.test.map((i) => its[i]!.firstMeasured!).sort()[0]!;
     assert.ok(latestTrain < earliestTest, `${latestTrain} < ${earliestTest}`);
   });
 
   it('refuses a time split without dates and bad fractions', () => {
-    assert.throws(() => splitIndices([{ scaffold: 'a' }, { scaffold: 'b', firstMeasured: '2024-01-01' }], rule('time')), (e: unknown) => e instanceof RotguardError && e.code === 'no_dates');
+    assert.throws(
+      () => splitIndices([{ scaffold: 'a' }, { scaffold: 'b', firstMeasured: '2024-01-01' }], rule('time')),
+      (e: unknown) => e instanceof RotguardError && e.code === 'no_dates',
+    );
     assert.throws(() => splitIndices(items(10), { method: 'random', seed: 0, fractions: { train: 0.8, calibration: 0.1, test: 0.2 } }), /add up to 1/);
   });
 });
@@ -73,7 +86,13 @@ describe('cluster and predefined splits', () => {
 
   it('predefined: named test and calibration compounds go exactly there; the rest trains', () => {
     const items = Array.from({ length: 50 }, (_, i) => ({ scaffold: '', inchikey: `KEY${String(i).padStart(2, '0')}` }));
-    const s = splitIndices(items, { method: 'predefined', seed: 0, fractions: { train: 1, calibration: 0, test: 0 }, test: { inchikeys: ['KEY03', 'KEY07', 'ABSENT'] }, calibration: { inchikeys: ['KEY10'] } });
+    const s = splitIndices(items, {
+      method: 'predefined',
+      seed: 0,
+      fractions: { train: 1, calibration: 0, test: 0 },
+      test: { inchikeys: ['KEY03', 'KEY07', 'ABSENT'] },
+      calibration: { inchikeys: ['KEY10'] },
+    });
     assert.deepEqual(s.test, [3, 7]);
     assert.deepEqual(s.calibration, [10]);
     assert.equal(s.train.length, 47);

@@ -31,7 +31,7 @@ source files, plus the nearest training compound's own measurements.
 
 export async function auditRunCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' } });
-  if (values.help) return io.out(auditHelp), 0;
+  if (values.help) return (io.out(auditHelp), 0);
   if (positionals.length) throw new UsageError(`unknown audit subcommand "${positionals[0]}"; see rotguard audit --help`);
   const workspace = findWorkspace(str(values.workspace));
   const outDir = str(values.out) ?? join(workspace, '..');
@@ -43,15 +43,25 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
   if (!r.report.eventLog.ok) lines.push(`EVENT LOG FAILED VERIFICATION: ${r.report.eventLog.problems.slice(0, 3).join('; ')}`);
   for (const m of r.report.models) {
     const fails = m.controls.filter((c) => c.status === 'fail').length;
-    lines.push(`${m.version}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''}${m.frozen ? ' [frozen]' : ''}: ${fails ? `${fails} control(s) FAILED` : 'all controls pass'}`);
+    lines.push(
+      `${m.version}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''}${m.frozen ? ' [frozen]' : ''}: ${fails ? `${fails} control(s) FAILED` : 'all controls pass'}`,
+    );
     for (const c of m.controls) lines.push(`  ${c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'FAIL' : 'n/a '}  ${c.title.padEnd(38)} ${c.reason}`);
     const k = m.compute;
-    if (k) lines.push(`  compute: ${k.jobs} job(s), ${k.cpuHours.toFixed(3)} CPU-h, ${k.gpuHours.toFixed(3)} GPU-h, ${k.cost.toFixed(4)} ${k.currency}; ${k.cacheHits} cache hit(s) saved ${k.savedCost.toFixed(4)} ${k.currency}`);
+    if (k)
+      lines.push(
+        `  compute: ${k.jobs} job(s), ${k.cpuHours.toFixed(3)} CPU-h, ${k.gpuHours.toFixed(3)} GPU-h, ${k.cost.toFixed(4)} ${k.currency}; ${k.cacheHits} cache hit(s) saved ${k.savedCost.toFixed(4)} ${k.currency}`,
+      );
   }
   for (const s of r.report.compute?.spend ?? []) {
-    lines.push(`spend ${s.team} ${s.month}: ${s.cost.toFixed(4)} ${r.report.compute!.currency}${s.budget !== null ? ` of ${s.budget} budget` : ''} (${s.cpuHours.toFixed(3)} CPU-h, ${s.gpuHours.toFixed(3)} GPU-h, ${s.jobs} jobs; cache saved ${s.savedCost.toFixed(4)})`);
+    lines.push(
+      `spend ${s.team} ${s.month}: ${s.cost.toFixed(4)} ${r.report.compute!.currency}${s.budget !== null ? ` of ${s.budget} budget` : ''} (${s.cpuHours.toFixed(3)} CPU-h, ${s.gpuHours.toFixed(3)} GPU-h, ${s.jobs} jobs; cache saved ${s.savedCost.toFixed(4)})`,
+    );
   }
-  lines.push('', `${r.report.summary.controlsPassed} passed, ${failed} failed; event log ${r.report.eventLog.events} events, head ${r.report.eventLog.headHash?.slice(0, 16) ?? '(empty)'} ${r.report.eventLog.ok ? 'intact' : 'TAMPERED'}`);
+  lines.push(
+    '',
+    `${r.report.summary.controlsPassed} passed, ${failed} failed; event log ${r.report.eventLog.events} events, head ${r.report.eventLog.headHash?.slice(0, 16) ?? '(empty)'} ${r.report.eventLog.ok ? 'intact' : 'TAMPERED'}`,
+  );
   lines.push(`report: ${r.html}`, `        ${r.json}`);
   emit(io, Boolean(values.json), { ...r.report, files: { html: r.html, json: r.json } }, lines.join('\n'));
   return failed || !r.report.eventLog.ok ? 3 : 0;
@@ -59,12 +69,16 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
 
 export async function traceCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args);
-  if (values.help) return io.out(traceHelp), 0;
+  if (values.help) return (io.out(traceHelp), 0);
   const [id] = positionals;
   if (!id) throw new UsageError(`trace needs a PREDICTION_ID\n\n${traceHelp}`);
-  return withContext(str(values.workspace), async (ctx) => {
-    const t = await trace(ctx, id);
-    emit(io, Boolean(values.json), t, describeTrace(t));
-    return t.broken.length ? 3 : 0;
-  }, { readOnly: true });
+  return withContext(
+    str(values.workspace),
+    async (ctx) => {
+      const t = await trace(ctx, id);
+      emit(io, Boolean(values.json), t, describeTrace(t));
+      return t.broken.length ? 3 : 0;
+    },
+    { readOnly: true },
+  );
 }

@@ -27,24 +27,39 @@ const HEX64 = /^[0-9a-f]{64}$/i;
 
 export async function auditVerifyCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, { 'expect-head': { type: 'string' } });
-  if (values.help) return io.out(auditVerifyHelp), 0;
+  if (values.help) return (io.out(auditVerifyHelp), 0);
   if (positionals.length) throw new UsageError(`audit verify takes no arguments, got "${positionals.join(' ')}"\n\n${auditVerifyHelp}`);
   const expectHead = str(values['expect-head']);
   if (expectHead !== undefined && !HEX64.test(expectHead)) {
     throw new UsageError(`--expect-head must be an event hash (64 hex digits, the head printed by an earlier "rotguard audit verify"), got "${expectHead}"`);
   }
-  return withContext(str(values.workspace), async (ctx) => {
-    const r = await verifyLog(ctx, { expectHead });
-    const head = `head: event ${r.headSeq}, hash ${r.headHash}`;
-    if (r.ok) {
-      emit(io, Boolean(values.json), r,
-        `event log intact: ${r.events} events, every hash and link checks out\n  ${head}\n` +
-        (expectHead ? `  the expected head ${expectHead.toLowerCase().slice(0, 16)}… is in the log\n` : '  (keep the head hash and pass it as --expect-head next time: removing the latest events is only detectable that way)\n'));
-      return 0;
-    }
-    emit(io, Boolean(values.json), r,
-      `event log TAMPERED: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${r.events} events\n` +
-      r.problems.map((p) => `  ✗ [${p.problem}] ${p.message}`).join('\n') + `\n  ${head}\n`);
-    return 3;
-  }, { readOnly: true });
+  return withContext(
+    str(values.workspace),
+    async (ctx) => {
+      const r = await verifyLog(ctx, { expectHead });
+      const head = `head: event ${r.headSeq}, hash ${r.headHash}`;
+      if (r.ok) {
+        emit(
+          io,
+          Boolean(values.json),
+          r,
+          `event log intact: ${r.events} events, every hash and link checks out\n  ${head}\n` +
+            (expectHead
+              ? `  the expected head ${expectHead.toLowerCase().slice(0, 16)}… is in the log\n`
+              : '  (keep the head hash and pass it as --expect-head next time: removing the latest events is only detectable that way)\n'),
+        );
+        return 0;
+      }
+      emit(
+        io,
+        Boolean(values.json),
+        r,
+        `event log TAMPERED: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${r.events} events\n` +
+          r.problems.map((p) => `  ✗ [${p.problem}] ${p.message}`).join('\n') +
+          `\n  ${head}\n`,
+      );
+      return 3;
+    },
+    { readOnly: true },
+  );
 }

@@ -8,6 +8,6 @@ export { auditHelp };
 export async function auditCommand(args: string[], io: CommandIO): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'verify') return auditVerifyCommand(rest, io);
-  if (sub === 'help') return io.out(auditHelp), 0;
+  if (sub === 'help') return (io.out(auditHelp), 0);
   return auditRunCommand(args, io);
 }

@@ -33,13 +33,25 @@ function describe(s: BudgetStatus, currency: string): string {
 
 export async function budgetCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    amount: { type: 'string' }, month: { type: 'string' }, currency: { type: 'string' }, team: { type: 'string' },
-    'cpu-hour': { type: 'string' }, 'gpu-hour': { type: 'string' }, 'default-time': { type: 'string' }, 'max-time': { type: 'string' },
-    'standard-partition': { type: 'string' }, 'preemptible-partition': { type: 'string' }, 'sample-every': { type: 'string' }, grace: { type: 'string' },
-    'warn-after': { type: 'string' }, 'cancel-after': { type: 'string' }, 'no-process-after': { type: 'string' }, 'idle-below': { type: 'string' },
+    amount: { type: 'string' },
+    month: { type: 'string' },
+    currency: { type: 'string' },
+    team: { type: 'string' },
+    'cpu-hour': { type: 'string' },
+    'gpu-hour': { type: 'string' },
+    'default-time': { type: 'string' },
+    'max-time': { type: 'string' },
+    'standard-partition': { type: 'string' },
+    'preemptible-partition': { type: 'string' },
+    'sample-every': { type: 'string' },
+    grace: { type: 'string' },
+    'warn-after': { type: 'string' },
+    'cancel-after': { type: 'string' },
+    'no-process-after': { type: 'string' },
+    'idle-below': { type: 'string' },
   });
   const [sub, team] = positionals;
-  if (values.help || !sub) return io.out(budgetHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(budgetHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   const month = str(values.month) ?? monthOf(nowIso());
   return withStore(str(values.workspace), async (store) => {
@@ -65,14 +77,26 @@ export async function budgetCommand(args: string[], io: CommandIO): Promise<numb
         prices: strip({ cpuHour: num('cpu-hour'), gpuHour: num('gpu-hour'), currency: str(values.currency) }),
         timeLimit: strip({ defaultSeconds: dur('default-time'), maxSeconds: dur('max-time') }),
         lanes: strip({ standard: str(values['standard-partition']), preemptible: str(values['preemptible-partition']) }),
-        watchdog: strip({ sampleSeconds: dur('sample-every'), graceSeconds: dur('grace'), warnIdleSeconds: dur('warn-after'), cancelIdleSeconds: dur('cancel-after'), noProcessSeconds: dur('no-process-after'), idleUtilizationPercent: num('idle-below') }),
+        watchdog: strip({
+          sampleSeconds: dur('sample-every'),
+          graceSeconds: dur('grace'),
+          warnIdleSeconds: dur('warn-after'),
+          cancelIdleSeconds: dur('cancel-after'),
+          noProcessSeconds: dur('no-process-after'),
+          idleUtilizationPercent: num('idle-below'),
+        }),
       };
       const changed = Object.values(patch).some((p) => Object.keys(p as object).length);
       const s = changed ? await updateComputeSettings(store, patch, currentActor()) : settings;
       const w = s.watchdog;
-      emit(io, json, s, `${changed ? 'compute settings changed\n' : ''}prices: CPU-hour ${money(s.prices.cpuHour, s.prices.currency)}, GPU-hour ${money(s.prices.gpuHour, s.prices.currency)}\n` +
-        `time limit: default ${humanDuration(s.timeLimit.defaultSeconds)}, maximum ${humanDuration(s.timeLimit.maxSeconds)}\nlanes: standard ${s.lanes.standard}, preemptible ${s.lanes.preemptible}\n` +
-        `idle watchdog: sample every ${humanDuration(w.sampleSeconds)}, grace ${humanDuration(w.graceSeconds)}, warn after ${humanDuration(w.warnIdleSeconds)} and cancel after ${humanDuration(w.cancelIdleSeconds)} at ≤ ${w.idleUtilizationPercent} % utilisation, cancel after ${humanDuration(w.noProcessSeconds)} with no GPU process`);
+      emit(
+        io,
+        json,
+        s,
+        `${changed ? 'compute settings changed\n' : ''}prices: CPU-hour ${money(s.prices.cpuHour, s.prices.currency)}, GPU-hour ${money(s.prices.gpuHour, s.prices.currency)}\n` +
+          `time limit: default ${humanDuration(s.timeLimit.defaultSeconds)}, maximum ${humanDuration(s.timeLimit.maxSeconds)}\nlanes: standard ${s.lanes.standard}, preemptible ${s.lanes.preemptible}\n` +
+          `idle watchdog: sample every ${humanDuration(w.sampleSeconds)}, grace ${humanDuration(w.graceSeconds)}, warn after ${humanDuration(w.warnIdleSeconds)} and cancel after ${humanDuration(w.cancelIdleSeconds)} at ≤ ${w.idleUtilizationPercent} % utilisation, cancel after ${humanDuration(w.noProcessSeconds)} with no GPU process`,
+      );
       return 0;
     }
     throw new UsageError(budgetHelp);

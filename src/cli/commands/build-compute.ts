@@ -7,9 +7,20 @@ import { computeRequest } from './compute-flags.js';
 import { describeAdmission, view } from './jobs.js';
 
 /** `rotguard build RECIPE --executor local|slurm …`: the build through compute admission (cache, budget, lanes, time limit, cost). */
-export async function governedBuild(ctx: Context, recipe: Recipe, values: Record<string, unknown>, io: CommandIO, overrideReason: string | undefined): Promise<number> {
+export async function governedBuild(
+  ctx: Context,
+  recipe: Recipe,
+  values: Record<string, unknown>,
+  io: CommandIO,
+  overrideReason: string | undefined,
+): Promise<number> {
   const { prices } = await readComputeSettings(ctx.store);
   const a = await submitBuild(ctx.store, recipe, computeRequest(values, ctx.workspace!, ctx.actor), { overrideReason });
-  emit(io, Boolean(values.json), { outcome: a.outcome, job: view(a.job), ...(a.outcome === 'cached' ? { buildHash: a.build.buildHash, version: a.build.version.id } : {}) }, describeAdmission(a, prices.currency));
+  emit(
+    io,
+    Boolean(values.json),
+    { outcome: a.outcome, job: view(a.job), ...(a.outcome === 'cached' ? { buildHash: a.build.buildHash, version: a.build.version.id } : {}) },
+    describeAdmission(a, prices.currency),
+  );
   return a.job.state === 'failed' || a.job.state === 'timeout' || a.job.state === 'cancelled' || a.job.state === 'cancelled_idle' ? 1 : 0;
 }

@@ -37,7 +37,13 @@ export function computeRequest(values: Record<string, unknown>, workspace: strin
   const trace = str(values['gpu-trace']);
   const replay = str(values['trace-replay-seconds']);
   return {
-    executor, actor, partition: str(values.partition), time: str(values.time), cpus: int('cpus'), gpus: int('gpus'), wait: Boolean(values.wait),
+    executor,
+    actor,
+    partition: str(values.partition),
+    time: str(values.time),
+    cpus: int('cpus'),
+    gpus: int('gpus'),
+    wait: Boolean(values.wait),
     where: { workspace, databaseUrl: databaseUrl() },
     gpuTrace: trace ? { file: trace, replaySeconds: replay === undefined ? 1 : Number(replay) } : undefined,
   };

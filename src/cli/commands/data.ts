@@ -12,7 +12,6 @@ import { emit, integerOption, parseCommand as parse, str, type CommandIO } from 
 import { ProgressBar } from '../progress.js';
 import { blobDir, databaseUrl, WORKSPACE_DIR, withContext, workspaceToCreate } from '../workspace.js';
 
-
 function numberOption(flag: string, raw: unknown): number | null {
   if (raw === undefined) return null;
   const n = Number(raw);
@@ -34,7 +33,7 @@ ROTGUARD_DATABASE_URL=postgres://… set, metadata goes to that PostgreSQL datab
 
 export async function initCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {});
-  if (values.help) return io.out(initHelp), 0;
+  if (values.help) return (io.out(initHelp), 0);
   if (positionals.length && values.workspace && resolve(positionals[0]!) !== resolve(String(values.workspace))) {
     throw new UsageError(`init got two folders: ${positionals[0]} and --workspace ${String(values.workspace)}; give one`);
   }
@@ -59,29 +58,53 @@ the same name is refused.
 
 export async function endpointsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    unit: { type: 'string' }, transform: { type: 'string', default: 'none' }, direction: { type: 'string', default: 'higher_is_better' },
-    min: { type: 'string' }, max: { type: 'string' }, description: { type: 'string', default: '' },
+    unit: { type: 'string' },
+    transform: { type: 'string', default: 'none' },
+    direction: { type: 'string', default: 'higher_is_better' },
+    min: { type: 'string' },
+    max: { type: 'string' },
+    description: { type: 'string', default: '' },
   });
   const [sub, name] = positionals;
-  if (values.help || !sub) return io.out(endpointsHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(endpointsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'list') {
       const list = await listEndpoints(ctx);
-      emit(io, json, list, list.length
-        ? list.map((e) => `${e.name.padEnd(24)} ${e.unit.padEnd(12)} ${e.transform.padEnd(6)} ${e.direction.padEnd(17)} [${e.validMin ?? '-∞'}, ${e.validMax ?? '∞'}]  ${e.description}`).join('\n')
-        : 'no endpoints yet; add one with "rotguard endpoints add"');
+      emit(
+        io,
+        json,
+        list,
+        list.length
+          ? list
+              .map(
+                (e) =>
+                  `${e.name.padEnd(24)} ${e.unit.padEnd(12)} ${e.transform.padEnd(6)} ${e.direction.padEnd(17)} [${e.validMin ?? '-∞'}, ${e.validMax ?? '∞'}]  ${e.description}`,
+              )
+              .join('\n')
+          : 'no endpoints yet; add one with "rotguard endpoints add"',
+      );
       return 0;
     }
     if (sub !== 'add') throw new UsageError(`unknown endpoints subcommand "${sub}"\n\n${endpointsHelp}`);
     if (!name) throw new UsageError(`endpoints add needs a NAME\n\n${endpointsHelp}`);
     if (!values.unit) throw new UsageError('endpoints add needs --unit');
     const def: EndpointDefinition = {
-      name, unit: str(values.unit)!, transform: str(values.transform) as EndpointDefinition['transform'], direction: str(values.direction) as EndpointDefinition['direction'],
-      validMin: numberOption('--min', values.min), validMax: numberOption('--max', values.max), description: str(values.description) ?? '',
+      name,
+      unit: str(values.unit)!,
+      transform: str(values.transform) as EndpointDefinition['transform'],
+      direction: str(values.direction) as EndpointDefinition['direction'],
+      validMin: numberOption('--min', values.min),
+      validMax: numberOption('--max', values.max),
+      description: str(values.description) ?? '',
     };
     const r = await addEndpoint(ctx, def);
-    emit(io, json, r, r.status === 'created' ? `added endpoint ${name} (${r.endpoint.hash.slice(0, 12)})` : `endpoint ${name} already exists with this definition: unchanged`);
+    emit(
+      io,
+      json,
+      r,
+      r.status === 'created' ? `added endpoint ${name} (${r.endpoint.hash.slice(0, 12)})` : `endpoint ${name} already exists with this definition: unchanged`,
+    );
     return 0;
   });
 }
@@ -102,18 +125,30 @@ snapshots ("< floor", "> ceiling").
 
 export async function protocolsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    endpoint: { type: 'string' }, unit: { type: 'string' }, site: { type: 'string', default: 'default' }, vendor: { type: 'string', default: 'in-house' },
-    param: { type: 'string', multiple: true }, floor: { type: 'string' }, ceiling: { type: 'string' },
+    endpoint: { type: 'string' },
+    unit: { type: 'string' },
+    site: { type: 'string', default: 'default' },
+    vendor: { type: 'string', default: 'in-house' },
+    param: { type: 'string', multiple: true },
+    floor: { type: 'string' },
+    ceiling: { type: 'string' },
   });
   const [sub, name] = positionals;
-  if (values.help || !sub) return io.out(protocolsHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(protocolsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'list') {
       const list = await listProtocols(ctx, str(values.endpoint));
-      emit(io, json, list, list.length
-        ? list.map((p) => `${p.id.padEnd(28)} ${p.endpoint.padEnd(22)} ${p.unit.padEnd(12)} site=${p.site} vendor=${p.vendor} ${JSON.stringify(p.parameters)}`).join('\n')
-        : 'no protocols yet; add one with "rotguard protocols add"');
+      emit(
+        io,
+        json,
+        list,
+        list.length
+          ? list
+              .map((p) => `${p.id.padEnd(28)} ${p.endpoint.padEnd(22)} ${p.unit.padEnd(12)} site=${p.site} vendor=${p.vendor} ${JSON.stringify(p.parameters)}`)
+              .join('\n')
+          : 'no protocols yet; add one with "rotguard protocols add"',
+      );
       return 0;
     }
     if (sub !== 'add') throw new UsageError(`unknown protocols subcommand "${sub}"\n\n${protocolsHelp}`);
@@ -133,9 +168,18 @@ export async function protocolsCommand(args: string[], io: CommandIO): Promise<n
     };
     const floor = limit('floor');
     const ceiling = limit('ceiling');
-    const censoring = floor === undefined && ceiling === undefined ? {} : { censoring: { ...(floor !== undefined ? { floor } : {}), ...(ceiling !== undefined ? { ceiling } : {}) } };
+    const censoring =
+      floor === undefined && ceiling === undefined
+        ? {}
+        : { censoring: { ...(floor !== undefined ? { floor } : {}), ...(ceiling !== undefined ? { ceiling } : {}) } };
     const r = await addProtocol(ctx, {
-      protocol: name, endpoint: str(values.endpoint)!, unit: str(values.unit)!, site: str(values.site)!, vendor: str(values.vendor)!, parameters, ...censoring,
+      protocol: name,
+      endpoint: str(values.endpoint)!,
+      unit: str(values.unit)!,
+      site: str(values.site)!,
+      vendor: str(values.vendor)!,
+      parameters,
+      ...censoring,
     });
     emit(io, json, r, r.status === 'created' ? `recorded protocol version ${r.version.id}` : `protocol ${name} unchanged (latest is ${r.version.id})`);
     return 0;
@@ -156,20 +200,37 @@ same file under the same mapping is a no-op reported as such.
 
 export async function ingestCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    mapping: { type: 'string' }, team: { type: 'string' }, protocol: { type: 'string' }, 'value-column': { type: 'string' },
-    'structure-column': { type: 'string' }, 'id-column': { type: 'string' }, 'qualifier-column': { type: 'string' },
-    'measured-at-column': { type: 'string' }, 'reported-at-column': { type: 'string' }, 'batch-column': { type: 'string' },
-    'site-column': { type: 'string' }, 'value-scale': { type: 'string' }, workers: { type: 'string' },
+    mapping: { type: 'string' },
+    team: { type: 'string' },
+    protocol: { type: 'string' },
+    'value-column': { type: 'string' },
+    'structure-column': { type: 'string' },
+    'id-column': { type: 'string' },
+    'qualifier-column': { type: 'string' },
+    'measured-at-column': { type: 'string' },
+    'reported-at-column': { type: 'string' },
+    'batch-column': { type: 'string' },
+    'site-column': { type: 'string' },
+    'value-scale': { type: 'string' },
+    workers: { type: 'string' },
   });
-  if (values.help) return io.out(ingestHelp), 0;
+  if (values.help) return (io.out(ingestHelp), 0);
   if (positionals.length !== 1) throw new UsageError(`ingest takes one file\n\n${ingestHelp}`);
   const mapping = values.mapping
     ? readMappingFile(str(values.mapping)!)
     : validateMapping({
-        team: values.team, protocol: values.protocol, value_scale: values['value-scale'],
+        team: values.team,
+        protocol: values.protocol,
+        value_scale: values['value-scale'],
         columns: {
-          structure: values['structure-column'], id: values['id-column'], value: values['value-column'], qualifier: values['qualifier-column'],
-          measured_at: values['measured-at-column'], reported_at: values['reported-at-column'], batch: values['batch-column'], site: values['site-column'],
+          structure: values['structure-column'],
+          id: values['id-column'],
+          value: values['value-column'],
+          qualifier: values['qualifier-column'],
+          measured_at: values['measured-at-column'],
+          reported_at: values['reported-at-column'],
+          batch: values['batch-column'],
+          site: values['site-column'],
         },
       });
   const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
@@ -177,18 +238,27 @@ export async function ingestCommand(args: string[], io: CommandIO): Promise<numb
   return withContext(str(values.workspace), async (ctx) => {
     const bar = new ProgressBar('ingest');
     const s = await ingest(ctx, {
-      path: positionals[0]!, mapping, workers,
+      path: positionals[0]!,
+      mapping,
+      workers,
       onProgress: (p) => bar.update(p.bytesRead / Math.max(1, p.bytesTotal), `${p.rows} rows`),
     }).finally(() => bar.done());
     if (s.status === 'already_ingested') {
       emit(io, json, s, `already ingested: ${s.file} under this mapping is source ${s.source.slice(0, 12)} (${s.accepted} measurements); nothing to do`);
       return 0;
     }
-    const reasons = Object.entries(s.rejectReasons).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
-    emit(io, json, s,
+    const reasons = Object.entries(s.rejectReasons)
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ');
+    emit(
+      io,
+      json,
+      s,
       `ingested ${s.accepted} of ${s.rows} rows from ${s.file} as ${s.endpoint} via ${s.protocolVersion} (team ${s.team}) in ${s.seconds.toFixed(1)} s\n` +
-      `  source ${s.source.slice(0, 12)}, file sha256 ${s.fileSha256.slice(0, 12)}; ${s.newCompounds} new compounds; standardization changed ${s.standardized} structures\n` +
-      (s.rejected ? `  quarantined ${s.rejected}: ${reasons}\n  report: ${s.quarantine}` : '  nothing quarantined'));
+        `  source ${s.source.slice(0, 12)}, file sha256 ${s.fileSha256.slice(0, 12)}; ${s.newCompounds} new compounds; standardization changed ${s.standardized} structures\n` +
+        (s.rejected ? `  quarantined ${s.rejected}: ${reasons}\n  report: ${s.quarantine}` : '  nothing quarantined'),
+    );
     return 0;
   });
 }
@@ -208,24 +278,41 @@ the rule that aggregates replicates. The same selection always gets the same has
 
 export async function datasetsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    endpoint: { type: 'string' }, protocol: { type: 'string', multiple: true }, site: { type: 'string', multiple: true }, team: { type: 'string', multiple: true },
-    from: { type: 'string' }, to: { type: 'string' }, 'reported-by': { type: 'string' }, aggregate: { type: 'string', default: 'mean' },
-    censored: { type: 'string', default: 'prefer_exact' }, rows: { type: 'string' },
+    endpoint: { type: 'string' },
+    protocol: { type: 'string', multiple: true },
+    site: { type: 'string', multiple: true },
+    team: { type: 'string', multiple: true },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'reported-by': { type: 'string' },
+    aggregate: { type: 'string', default: 'mean' },
+    censored: { type: 'string', default: 'prefer_exact' },
+    rows: { type: 'string' },
   });
   const [sub, a, b] = positionals;
-  if (values.help || !sub) return io.out(datasetsHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(datasetsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   return withContext(str(values.workspace), async (ctx) => {
     switch (sub) {
       case 'create': {
         if (!values.endpoint) throw new UsageError('datasets create needs --endpoint');
         const def: SnapshotDefinition = {
-          endpoint: str(values.endpoint)!, protocolVersions: strs(values.protocol), sites: strs(values.site), teams: strs(values.team),
-          measuredFrom: str(values.from), measuredTo: str(values.to), reportedBy: str(values['reported-by']),
+          endpoint: str(values.endpoint)!,
+          protocolVersions: strs(values.protocol),
+          sites: strs(values.site),
+          teams: strs(values.team),
+          measuredFrom: str(values.from),
+          measuredTo: str(values.to),
+          reportedBy: str(values['reported-by']),
           aggregation: { method: str(values.aggregate) as 'mean' | 'median', censored: str(values.censored) as SnapshotDefinition['aggregation']['censored'] },
         };
         const r = await createDataset(ctx, def);
-        emit(io, json, r, `${r.status === 'created' ? 'created' : 'already exists:'} snapshot ${r.info.hash} — ${r.info.compounds} compounds from ${r.info.measurements} measurements of ${r.info.endpoint}`);
+        emit(
+          io,
+          json,
+          r,
+          `${r.status === 'created' ? 'created' : 'already exists:'} snapshot ${r.info.hash} — ${r.info.compounds} compounds from ${r.info.measurements} measurements of ${r.info.endpoint}`,
+        );
         return 0;
       }
       case 'show': {
@@ -234,29 +321,55 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
         const n = values.rows === undefined ? 10 : integerOption('--rows', str(values.rows), 10, 0, 1e9);
         const labels = s.rows.map((r) => r.label);
         const censored = s.rows.filter((r) => r.qualifier !== '=').length;
-        emit(io, json, { info: s.info, endpoint: s.endpoint, rows: s.rows.slice(0, n) },
+        emit(
+          io,
+          json,
+          { info: s.info, endpoint: s.endpoint, rows: s.rows.slice(0, n) },
           `snapshot ${s.info.hash}\n  endpoint ${s.endpoint.name} (${s.endpoint.transform === 'log10' ? `log10 ${s.endpoint.unit}` : s.endpoint.unit})\n` +
-          `  definition ${JSON.stringify(s.info.definition)}\n  ${s.info.compounds} compounds, ${s.info.measurements} measurements, ${censored} censored labels\n` +
-          `  created ${s.info.createdAt} by ${s.info.createdBy}\n` +
-          (labels.length ? `  labels: min ${Math.min(...labels).toFixed(3)}, max ${Math.max(...labels).toFixed(3)}\n` : '') +
-          s.rows.slice(0, n).map((r) => `  ${r.inchikey}  ${r.qualifier === '=' ? ' ' : r.qualifier}${r.label.toFixed(3).padStart(8)}  n=${r.n}  ${r.smiles}`).join('\n'));
+            `  definition ${JSON.stringify(s.info.definition)}\n  ${s.info.compounds} compounds, ${s.info.measurements} measurements, ${censored} censored labels\n` +
+            `  created ${s.info.createdAt} by ${s.info.createdBy}\n` +
+            (labels.length ? `  labels: min ${Math.min(...labels).toFixed(3)}, max ${Math.max(...labels).toFixed(3)}\n` : '') +
+            s.rows
+              .slice(0, n)
+              .map((r) => `  ${r.inchikey}  ${r.qualifier === '=' ? ' ' : r.qualifier}${r.label.toFixed(3).padStart(8)}  n=${r.n}  ${r.smiles}`)
+              .join('\n'),
+        );
         return 0;
       }
       case 'diff': {
         if (!a || !b) throw new UsageError('datasets diff needs two hashes');
         const d = await diffDatasets(ctx, a, b);
         const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
-        emit(io, json, d,
+        emit(
+          io,
+          json,
+          d,
           `diff ${d.a.slice(0, 12)} → ${d.b.slice(0, 12)}\n  added ${d.added.length}, removed ${d.removed.length}, relabelled ${d.relabelled.length}, unchanged ${d.unchanged}\n` +
-          `  labels A: n=${d.labels.a.n} mean ${f(d.labels.a.mean)} sd ${f(d.labels.a.sd)} median ${f(d.labels.a.median)}\n` +
-          `  labels B: n=${d.labels.b.n} mean ${f(d.labels.b.mean)} sd ${f(d.labels.b.sd)} median ${f(d.labels.b.median)}\n` +
-          `  mean shift ${f(d.labels.meanShift)}, KS D ${f(d.labels.ks)}` +
-          d.relabelled.slice(0, 10).map((r) => `\n  relabelled ${r.inchikey}: ${r.fromQualifier === '=' ? '' : r.fromQualifier}${f(r.from)} → ${r.toQualifier === '=' ? '' : r.toQualifier}${f(r.to)}`).join(''));
+            `  labels A: n=${d.labels.a.n} mean ${f(d.labels.a.mean)} sd ${f(d.labels.a.sd)} median ${f(d.labels.a.median)}\n` +
+            `  labels B: n=${d.labels.b.n} mean ${f(d.labels.b.mean)} sd ${f(d.labels.b.sd)} median ${f(d.labels.b.median)}\n` +
+            `  mean shift ${f(d.labels.meanShift)}, KS D ${f(d.labels.ks)}` +
+            d.relabelled
+              .slice(0, 10)
+              .map(
+                (r) =>
+                  `\n  relabelled ${r.inchikey}: ${r.fromQualifier === '=' ? '' : r.fromQualifier}${f(r.from)} → ${r.toQualifier === '=' ? '' : r.toQualifier}${f(r.to)}`,
+              )
+              .join(''),
+        );
         return 0;
       }
       case 'list': {
         const list = await listDatasets(ctx, str(values.endpoint));
-        emit(io, json, list, list.length ? list.map((s) => `${s.hash.slice(0, 16)}  ${s.endpoint.padEnd(22)} ${String(s.compounds).padStart(6)} compounds  ${s.createdAt}  ${s.createdBy}`).join('\n') : 'no snapshots yet');
+        emit(
+          io,
+          json,
+          list,
+          list.length
+            ? list
+                .map((s) => `${s.hash.slice(0, 16)}  ${s.endpoint.padEnd(22)} ${String(s.compounds).padStart(6)} compounds  ${s.createdAt}  ${s.createdBy}`)
+                .join('\n')
+            : 'no snapshots yet',
+        );
         return 0;
       }
       default:
@@ -276,11 +389,15 @@ the shared cache, keyed by (InChIKey, feature version).
 
 export async function featuresCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    dataset: { type: 'string' }, name: { type: 'string', default: 'default' }, descriptors: { type: 'string', default: DEFAULT_DESCRIPTOR_DICTIONARY },
-    radius: { type: 'string' }, bits: { type: 'string' }, workers: { type: 'string' },
+    dataset: { type: 'string' },
+    name: { type: 'string', default: 'default' },
+    descriptors: { type: 'string', default: DEFAULT_DESCRIPTOR_DICTIONARY },
+    radius: { type: 'string' },
+    bits: { type: 'string' },
+    workers: { type: 'string' },
   });
   const [sub] = positionals;
-  if (values.help || !sub) return io.out(featuresHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(featuresHelp), values.help ? 0 : 1);
   if (sub !== 'compute') throw new UsageError(`unknown features subcommand "${sub}"\n\n${featuresHelp}`);
   if (!values.dataset) throw new UsageError('features compute needs --dataset HASH');
   const radius = integerOption('--radius', str(values.radius), DEFAULT_MORGAN.radius, 0, 6);
@@ -291,10 +408,18 @@ export async function featuresCommand(args: string[], io: CommandIO): Promise<nu
   return withContext(str(values.workspace), async (ctx) => {
     const bar = new ProgressBar('features');
     const s = await computeFeatures(ctx, {
-      snapshot: str(values.dataset)!, name: str(values.name)!, recipe: { descriptors: str(values.descriptors)!, morgan: { radius, nBits } }, workers,
+      snapshot: str(values.dataset)!,
+      name: str(values.name)!,
+      recipe: { descriptors: str(values.descriptors)!, morgan: { radius, nBits } },
+      workers,
       onProgress: (d, t) => bar.update(d / t, `${d}/${t}`),
     }).finally(() => bar.done());
-    emit(io, json, s, `features ${s.featureSet} (${s.featureHash.slice(0, 12)}) for snapshot ${s.snapshot.slice(0, 12)}: ${s.compounds} compounds, ${s.cached} already cached, ${s.computed} computed, ${s.failed} failed, ${s.seconds.toFixed(1)} s`);
+    emit(
+      io,
+      json,
+      s,
+      `features ${s.featureSet} (${s.featureHash.slice(0, 12)}) for snapshot ${s.snapshot.slice(0, 12)}: ${s.compounds} compounds, ${s.cached} already cached, ${s.computed} computed, ${s.failed} failed, ${s.seconds.toFixed(1)} s`,
+    );
     return 0;
   });
 }

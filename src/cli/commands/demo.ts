@@ -50,21 +50,36 @@ ROTGUARD_DATABASE_URL is set): cd DIR and run "rotguard models list", "rotguard 
 `;
 
 const NUMBER_FLAGS: Array<[flag: string, path: string[]]> = [
-  ['seed', ['seed']], ['weeks', ['weeks']], ['history-weeks', ['historyWeeks']], ['compounds-per-week', ['compoundsPerWeek']],
-  ['site2-share', ['secondSite', 'share']], ['site2-offset', ['secondSite', 'offset']],
-  ['new-series-week', ['newSeries', 'week']], ['new-series-share', ['newSeries', 'share']], ['new-series-effect', ['newSeries', 'effect']],
-  ['protocol-change-week', ['protocolChange', 'week']], ['protocol-shift', ['protocolChange', 'shift']],
-  ['references', ['references', 'count']], ['noise', ['noiseSd']],
+  ['seed', ['seed']],
+  ['weeks', ['weeks']],
+  ['history-weeks', ['historyWeeks']],
+  ['compounds-per-week', ['compoundsPerWeek']],
+  ['site2-share', ['secondSite', 'share']],
+  ['site2-offset', ['secondSite', 'offset']],
+  ['new-series-week', ['newSeries', 'week']],
+  ['new-series-share', ['newSeries', 'share']],
+  ['new-series-effect', ['newSeries', 'effect']],
+  ['protocol-change-week', ['protocolChange', 'week']],
+  ['protocol-shift', ['protocolChange', 'shift']],
+  ['references', ['references', 'count']],
+  ['noise', ['noiseSd']],
 ];
 
 export async function demoCommand(args: string[], io: CommandIO): Promise<number> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
-    dir: { type: 'string' }, tmp: { type: 'boolean' }, scenario: { type: 'string' }, policy: { type: 'string' },
-    start: { type: 'string' }, 'label-delay': { type: 'string' }, split: { type: 'string' }, trees: { type: 'string' }, workers: { type: 'string' },
+    dir: { type: 'string' },
+    tmp: { type: 'boolean' },
+    scenario: { type: 'string' },
+    policy: { type: 'string' },
+    start: { type: 'string' },
+    'label-delay': { type: 'string' },
+    split: { type: 'string' },
+    trees: { type: 'string' },
+    workers: { type: 'string' },
   };
   for (const [flag] of NUMBER_FLAGS) options[flag] = { type: 'string' };
   const { values, positionals } = parseCommand(args, options);
-  if (values.help) return io.out(demoHelp), 0;
+  if (values.help) return (io.out(demoHelp), 0);
   if (positionals.length) throw new UsageError(`demo takes no positional arguments (got "${positionals[0]}"); see rotguard demo --help`);
   const json = Boolean(values.json);
 
@@ -116,7 +131,13 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   const bar = new ProgressBar('demo');
   io.err(`rotguard demo: a ${scenario.weeks}-week solubility programme, seed ${scenario.seed}, in ${dir}\n`);
   const { result, story, report } = await demoYear({
-    scenario, dir, policyText, trees, workers, split, auditor: localActor(),
+    scenario,
+    dir,
+    policyText,
+    trees,
+    workers,
+    split,
+    auditor: localActor(),
     onProgress: (p) => {
       bar.update(p.week / p.weeks, `week ${p.week}/${p.weeks} ${p.stage}`);
       if (p.note) {
@@ -126,26 +147,53 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
     },
   }).finally(() => bar.done());
   const summary = {
-    dir, workspace: result.workspace, seconds: result.seconds, scenario, story,
-    report: { html: report.html, json: report.json, controlsPassed: report.report.summary.controlsPassed, controlsFailed: report.report.summary.controlsFailed, eventLogOk: report.report.eventLog.ok },
-    weeks: result.weeks.map((w) => ({ week: w.week, monday: w.monday, action: w.decision.action, triggered: w.decision.triggered, retrainDeferred: w.decision.retrainDeferred, servedBy: w.servedBy, servedFrozen: w.servedFrozen, retrain: w.retrain, froze: w.froze })),
+    dir,
+    workspace: result.workspace,
+    seconds: result.seconds,
+    scenario,
+    story,
+    report: {
+      html: report.html,
+      json: report.json,
+      controlsPassed: report.report.summary.controlsPassed,
+      controlsFailed: report.report.summary.controlsFailed,
+      eventLogOk: report.report.eventLog.ok,
+    },
+    weeks: result.weeks.map((w) => ({
+      week: w.week,
+      monday: w.monday,
+      action: w.decision.action,
+      triggered: w.decision.triggered,
+      retrainDeferred: w.decision.retrainDeferred,
+      servedBy: w.servedBy,
+      servedFrozen: w.servedFrozen,
+      retrain: w.retrain,
+      froze: w.froze,
+    })),
   };
   const samplePrediction = report.samplePrediction;
-  emit(io, json, summary, [
-    '',
-    story.headline,
-    '',
-    ...story.lines.map((l) => `  ${l}`),
-    '',
-    `Audit: ${report.report.summary.controlsPassed} controls passed, ${report.report.summary.controlsFailed} failed over ${report.report.summary.versions} model versions; event log of ${report.report.eventLog.events} events ${report.report.eventLog.ok ? 'verified intact' : 'FAILED verification'}.`,
-    `Report: ${report.html}`,
-    `        ${report.json}`,
-    `Finished in ${result.seconds.toFixed(0)} s. Explore it:`,
-    `  cd ${dir}`,
-    '  npx rotguard models list',
-    '  npx rotguard audit',
-    samplePrediction ? `  npx rotguard trace ${samplePrediction}` : '',
-    '  npx rotguard audit verify',
-  ].filter((l) => l !== null).join('\n'));
+  emit(
+    io,
+    json,
+    summary,
+    [
+      '',
+      story.headline,
+      '',
+      ...story.lines.map((l) => `  ${l}`),
+      '',
+      `Audit: ${report.report.summary.controlsPassed} controls passed, ${report.report.summary.controlsFailed} failed over ${report.report.summary.versions} model versions; event log of ${report.report.eventLog.events} events ${report.report.eventLog.ok ? 'verified intact' : 'FAILED verification'}.`,
+      `Report: ${report.html}`,
+      `        ${report.json}`,
+      `Finished in ${result.seconds.toFixed(0)} s. Explore it:`,
+      `  cd ${dir}`,
+      '  npx rotguard models list',
+      '  npx rotguard audit',
+      samplePrediction ? `  npx rotguard trace ${samplePrediction}` : '',
+      '  npx rotguard audit verify',
+    ]
+      .filter((l) => l !== null)
+      .join('\n'),
+  );
   return 0;
 }

@@ -72,7 +72,9 @@ export async function featurizeCommand(args: string[], io: CommandIO): Promise<n
   if (values.json) {
     io.out(JSON.stringify(summary, null, 2) + '\n');
   } else {
-    const reasons = Object.entries(summary.rejectReasons).map(([code, n]) => `${code} ${n}`).join(', ');
+    const reasons = Object.entries(summary.rejectReasons)
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
     io.err(
       `featurized ${summary.accepted} of ${summary.rows} rows from ${summary.input} in ${summary.seconds.toFixed(1)} s ` +
         `(${summary.moleculesPerSecond.toFixed(0)} molecules/s on ${summary.workers} worker${summary.workers > 1 ? 's' : ''})\n` +

@@ -40,10 +40,12 @@ function line(j: JobRow, currency: string): string {
 
 export function describeAdmission(a: Admission, currency: string): string {
   const j = a.job;
-  if (a.outcome === 'cached') return `cache hit: ${j.version_id} was already built from this exact recipe, data, features, code and runtime; never queued (${j.id}, saved ${j.saved_cpu_hours.toFixed(3)} CPU-h, ${j.saved_gpu_hours.toFixed(3)} GPU-h, ${money(j.saved_cost, currency)})`;
-  const head = a.outcome === 'submitted'
-    ? `submitted ${j.id} to Slurm as job ${j.external_id} (${j.partition}, ${j.lane} lane, time limit ${humanDuration(j.time_limit_s)}, reserved ${money(j.reserved_cost, currency)}); "rotguard jobs show ${j.id}" follows it`
-    : `${j.id} ${j.state}${j.version_id ? `: ${j.version_id}` : ''} in ${humanDuration(j.elapsed_s ?? 0)}, charged ${money(j.charged_cost ?? 0, currency)} (${(j.cpu_hours ?? 0).toFixed(4)} CPU-h, ${(j.gpu_hours ?? 0).toFixed(4)} GPU-h; reserved ${money(j.reserved_cost, currency)})`;
+  if (a.outcome === 'cached')
+    return `cache hit: ${j.version_id} was already built from this exact recipe, data, features, code and runtime; never queued (${j.id}, saved ${j.saved_cpu_hours.toFixed(3)} CPU-h, ${j.saved_gpu_hours.toFixed(3)} GPU-h, ${money(j.saved_cost, currency)})`;
+  const head =
+    a.outcome === 'submitted'
+      ? `submitted ${j.id} to Slurm as job ${j.external_id} (${j.partition}, ${j.lane} lane, time limit ${humanDuration(j.time_limit_s)}, reserved ${money(j.reserved_cost, currency)}); "rotguard jobs show ${j.id}" follows it`
+      : `${j.id} ${j.state}${j.version_id ? `: ${j.version_id}` : ''} in ${humanDuration(j.elapsed_s ?? 0)}, charged ${money(j.charged_cost ?? 0, currency)} (${(j.cpu_hours ?? 0).toFixed(4)} CPU-h, ${(j.gpu_hours ?? 0).toFixed(4)} GPU-h; reserved ${money(j.reserved_cost, currency)})`;
   const error = jobResult<{ error?: string }>(j)?.error;
   return head + (error ? `\n  error: ${error}` : '') + (j.note ? `\n  note: ${j.note}` : '');
 }
@@ -52,21 +54,40 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
   const dash = args.indexOf('--');
   const command = dash >= 0 ? args.slice(dash + 1) : [];
   const { values, positionals } = parse(dash >= 0 ? args.slice(0, dash) : args, {
-    team: { type: 'string' }, month: { type: 'string' }, state: { type: 'string' }, reason: { type: 'string' }, model: { type: 'string' }, tasks: { type: 'string' },
-    out: { type: 'string' }, 'image-digest': { type: 'string' }, lockfile: { type: 'string' }, 'onnx-output': { type: 'string' }, endpoint: { type: 'string' },
-    features: { type: 'string' }, input: { type: 'string' }, 'smiles-column': { type: 'string' }, 'id-column': { type: 'string' }, ...COMPUTE_OPTIONS,
-    duration: { type: 'string' }, every: { type: 'string' },
+    team: { type: 'string' },
+    month: { type: 'string' },
+    state: { type: 'string' },
+    reason: { type: 'string' },
+    model: { type: 'string' },
+    tasks: { type: 'string' },
+    out: { type: 'string' },
+    'image-digest': { type: 'string' },
+    lockfile: { type: 'string' },
+    'onnx-output': { type: 'string' },
+    endpoint: { type: 'string' },
+    features: { type: 'string' },
+    input: { type: 'string' },
+    'smiles-column': { type: 'string' },
+    'id-column': { type: 'string' },
+    ...COMPUTE_OPTIONS,
+    duration: { type: 'string' },
+    every: { type: 'string' },
   });
   const [sub, ref] = positionals;
-  if (values.help || !sub) return io.out(jobsHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(jobsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   if (sub === 'record-gpu-trace') {
     // Needs no workspace: it only reads the GPUs.
     const out = str(values.out);
     if (!out) throw new UsageError('record-gpu-trace needs --out TRACE.json');
     const trace = await recordGpuTrace({
-      out, seconds: parseDuration(str(values.duration) ?? '30m', 'duration'), everySeconds: parseDuration(str(values.every) ?? '30s', 'every'),
-      onSample: (s) => io.err(`t=${s.t}s ${s.error ? `error: ${s.error}` : `${(s.gpu ?? '').trim().replace(/\n/g, ' | ')}; processes: ${(s.apps ?? '').trim().split('\n').filter(Boolean).length}`}\n`),
+      out,
+      seconds: parseDuration(str(values.duration) ?? '30m', 'duration'),
+      everySeconds: parseDuration(str(values.every) ?? '30s', 'every'),
+      onSample: (s) =>
+        io.err(
+          `t=${s.t}s ${s.error ? `error: ${s.error}` : `${(s.gpu ?? '').trim().replace(/\n/g, ' | ')}; processes: ${(s.apps ?? '').trim().split('\n').filter(Boolean).length}`}\n`,
+        ),
     });
     emit(io, json, trace, `wrote ${trace.samples.length} samples to ${out}`);
     return 0;
@@ -77,7 +98,12 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
       if (!ref) throw new UsageError('jobs run needs a JOB_ID');
       const task = process.env.SLURM_ARRAY_TASK_ID;
       const outcome = await runJob(store, ref, { workspace, taskIndex: task === undefined ? undefined : Number(task), slurmJobId: process.env.SLURM_JOB_ID });
-      emit(io, json, outcome, `job ${ref}: ${outcome.ok ? 'done' : outcome.cancelledIdle ? 'cancelled by the idle watchdog' : `failed: ${String(outcome.result.error)}`}`);
+      emit(
+        io,
+        json,
+        outcome,
+        `job ${ref}: ${outcome.ok ? 'done' : outcome.cancelledIdle ? 'cancelled by the idle watchdog' : `failed: ${String(outcome.result.error)}`}`,
+      );
       return outcome.ok ? 0 : outcome.cancelledIdle ? 3 : 1;
     }
     if (sub === 'list') {
@@ -92,26 +118,54 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
       await reconcileJobs(store, id);
       const j = await getJob(store.db, id);
       const events = await readEvents(store.db, { subject: `job:${j.id}` });
-      emit(io, json, { job: view(j), events: events.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, reason: e.reason, payload: JSON.parse(e.payload) as unknown })) },
+      emit(
+        io,
+        json,
+        {
+          job: view(j),
+          events: events.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, reason: e.reason, payload: JSON.parse(e.payload) as unknown })),
+        },
         `${line(j, prices.currency)}\n  submitted ${j.submitted_at} by ${j.submitted_by}; time limit ${humanDuration(j.time_limit_s)}${j.external_id ? `; Slurm job ${j.external_id}` : ''}\n` +
-        (j.elapsed_s !== null ? `  elapsed ${humanDuration(j.elapsed_s)}: ${(j.cpu_hours ?? 0).toFixed(4)} CPU-h, ${(j.gpu_hours ?? 0).toFixed(4)} GPU-h, charged ${money(j.charged_cost ?? 0, prices.currency)}\n` : '') +
-        (j.note ? `  note: ${j.note}\n` : '') + events.map((e) => `  ${e.at}  ${e.kind.padEnd(18)} by ${e.actor}: ${e.reason}`).join('\n'));
+          (j.elapsed_s !== null
+            ? `  elapsed ${humanDuration(j.elapsed_s)}: ${(j.cpu_hours ?? 0).toFixed(4)} CPU-h, ${(j.gpu_hours ?? 0).toFixed(4)} GPU-h, charged ${money(j.charged_cost ?? 0, prices.currency)}\n`
+            : '') +
+          (j.note ? `  note: ${j.note}\n` : '') +
+          events.map((e) => `  ${e.at}  ${e.kind.padEnd(18)} by ${e.actor}: ${e.reason}`).join('\n'),
+      );
       return 0;
     }
     if (sub === 'cancel') {
       if (!ref) throw new UsageError('jobs cancel needs a JOB_ID');
       const j = await getJob(store.db, ref);
       if (!(OPEN_STATES as string[]).includes(j.state)) throw new RotguardError('job_not_open', `job ${j.id} is already ${j.state}`);
-      if (j.executor !== 'slurm' || !j.external_id) throw new RotguardError('job_not_cancellable', `job ${j.id} runs locally in its submitting process; stop that process`);
+      if (j.executor !== 'slurm' || !j.external_id)
+        throw new RotguardError('job_not_cancellable', `job ${j.id} runs locally in its submitting process; stop that process`);
       await slurmCancel(j.external_id);
-      await appendEvent(store.db, { kind: 'job_cancelled', subject: `job:${j.id}`, actor: currentActor(), model: j.model, reason: str(values.reason) ?? 'cancelled by hand', payload: { job: j.id, slurmJob: j.external_id } });
+      await appendEvent(store.db, {
+        kind: 'job_cancelled',
+        subject: `job:${j.id}`,
+        actor: currentActor(),
+        model: j.model,
+        reason: str(values.reason) ?? 'cancelled by hand',
+        payload: { job: j.id, slurmJob: j.external_id },
+      });
       emit(io, json, { job: j.id, cancelled: true }, `cancelled ${j.id} (Slurm job ${j.external_id}); it is charged for what it ran once Slurm has ended it`);
       return 0;
     }
     if (sub === 'score') {
       if (!ref || !values.model || !values.team || !values.tasks) throw new UsageError(`jobs score needs FILE, --model, --team and --tasks\n\n${jobsHelp}`);
-      const a = await submitScore(store, { model: str(values.model)!, team: str(values.team)!, input: ref, tasks: Number(values.tasks), smilesColumn: str(values['smiles-column']), idColumn: str(values['id-column']) },
-        computeRequest(values, workspace, currentActor()));
+      const a = await submitScore(
+        store,
+        {
+          model: str(values.model)!,
+          team: str(values.team)!,
+          input: ref,
+          tasks: Number(values.tasks),
+          smilesColumn: str(values['smiles-column']),
+          idColumn: str(values['id-column']),
+        },
+        computeRequest(values, workspace, currentActor()),
+      );
       const out = str(values.out);
       const result = jobResult<{ outputBlob?: string | null }>(a.job);
       if (out && result?.outputBlob) writeFileSync(out, await store.blobs.get(result.outputBlob));
@@ -122,10 +176,27 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
       if (!values.team || !command.length) throw new UsageError(`jobs external needs --team and a command after --\n\n${jobsHelp}`);
       const input = str(values.input);
       if (input !== undefined && input !== 'descriptors' && input !== 'fingerprints') throw new UsageError('--input must be descriptors or fingerprints');
-      const imp = values['onnx-output'] ? { model: str(values.model)!, endpoint: str(values.endpoint)!, features: str(values.features)!, block: (input ?? 'descriptors') as 'descriptors' | 'fingerprints' } : undefined;
+      const imp = values['onnx-output']
+        ? {
+            model: str(values.model)!,
+            endpoint: str(values.endpoint)!,
+            features: str(values.features)!,
+            block: (input ?? 'descriptors') as 'descriptors' | 'fingerprints',
+          }
+        : undefined;
       if (imp && (!imp.model || !imp.endpoint || !imp.features)) throw new UsageError('--onnx-output needs --model, --endpoint and --features to import it');
-      const a = await submitExternal(store, { team: str(values.team)!, argv: command, imageDigest: str(values['image-digest']), lockfile: str(values.lockfile), onnxOutput: str(values['onnx-output']), import: imp },
-        computeRequest(values, workspace, currentActor()));
+      const a = await submitExternal(
+        store,
+        {
+          team: str(values.team)!,
+          argv: command,
+          imageDigest: str(values['image-digest']),
+          lockfile: str(values.lockfile),
+          onnxOutput: str(values['onnx-output']),
+          import: imp,
+        },
+        computeRequest(values, workspace, currentActor()),
+      );
       emit(io, json, view(a.job), describeAdmission(a, prices.currency));
       return a.job.state === 'failed' ? 1 : 0;
     }

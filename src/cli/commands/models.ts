@@ -11,7 +11,8 @@ import { withContext } from '../workspace.js';
 import { governedBuild } from './build-compute.js';
 import { COMPUTE_HELP, COMPUTE_OPTIONS } from './compute-flags.js';
 
-const f3 = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null ? 'unbounded' : String(x));
+const f3 = (x: unknown) =>
+  typeof x === 'number' && Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null ? 'unbounded' : String(x);
 
 function describeReport(r: ValidationReport): string {
   const m = r.test as unknown as Record<string, number>;
@@ -21,11 +22,20 @@ function describeReport(r: ValidationReport): string {
       ? `  test: MAE ${f3(m.mae)}  RMSE ${f3(m.rmse)}  R² ${f3(m.r2)}  Spearman ${f3(m.spearman)}`
       : `  test: AUROC ${f3(m.auroc)}  AUPRC ${f3(m.averagePrecision)}  balanced accuracy ${f3(m.balancedAccuracy)}`,
   ];
-  if (r.conformal) lines.push(`  conformal intervals${r.conformalNormalized ? ' (normalized by σ)' : ''}: ` + r.conformal.map((c) => `${Math.round(c.level * 100)}% → coverage ${f3(c.coverage)}, width ${f3(c.meanWidth)}`).join('; '));
+  if (r.conformal)
+    lines.push(
+      `  conformal intervals${r.conformalNormalized ? ' (normalized by σ)' : ''}: ` +
+        r.conformal.map((c) => `${Math.round(c.level * 100)}% → coverage ${f3(c.coverage)}, width ${f3(c.meanWidth)}`).join('; '),
+    );
   if (r.calibration) lines.push(`  miscalibration area of σ: ${f3(r.calibration.miscalibrationArea)}`);
-  lines.push(`  applicability domain: nearest-neighbour Tanimoto to train p10 ${f3(r.applicabilityDomain.nearestSimilarity.p10)}, median ${f3(r.applicabilityDomain.nearestSimilarity.median)}`);
-  for (const b of r.applicabilityDomain.bins) if (b.n) lines.push(`    similarity ${b.from.toFixed(1)}–${b.to.toFixed(1)}: n=${b.n}${b.metrics && 'rmse' in b.metrics ? ` RMSE ${f3(b.metrics.rmse)}` : ''}`);
-  for (const s of r.bySeries.slice(0, 5)) lines.push(`    series ${s.group.slice(0, 40)}: n=${s.n}${s.metrics && 'rmse' in s.metrics ? ` RMSE ${f3(s.metrics.rmse)}` : ''}`);
+  lines.push(
+    `  applicability domain: nearest-neighbour Tanimoto to train p10 ${f3(r.applicabilityDomain.nearestSimilarity.p10)}, median ${f3(r.applicabilityDomain.nearestSimilarity.median)}`,
+  );
+  for (const b of r.applicabilityDomain.bins)
+    if (b.n)
+      lines.push(`    similarity ${b.from.toFixed(1)}–${b.to.toFixed(1)}: n=${b.n}${b.metrics && 'rmse' in b.metrics ? ` RMSE ${f3(b.metrics.rmse)}` : ''}`);
+  for (const s of r.bySeries.slice(0, 5))
+    lines.push(`    series ${s.group.slice(0, 40)}: n=${s.n}${s.metrics && 'rmse' in s.metrics ? ` RMSE ${f3(s.metrics.rmse)}` : ''}`);
   return lines.join('\n');
 }
 
@@ -46,7 +56,7 @@ ${COMPUTE_HELP}`;
 
 export async function buildCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, { 'override-reason': { type: 'string' }, ...COMPUTE_OPTIONS });
-  if (values.help) return io.out(buildHelp), 0;
+  if (values.help) return (io.out(buildHelp), 0);
   if (positionals.length !== 1) throw new UsageError(`build takes one recipe file\n\n${buildHelp}`);
   const recipe = readRecipeFile(positionals[0]!);
   return withContext(str(values.workspace), async (ctx) => {
@@ -56,10 +66,27 @@ export async function buildCommand(args: string[], io: CommandIO): Promise<numbe
       overrideReason: str(values['override-reason']),
       onProgress: (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`),
     }).finally(() => bar.done());
-    const summary = { buildHash: r.buildHash, cacheHit: r.cacheHit, savedSeconds: r.savedSeconds, trainSeconds: r.trainSeconds, version: r.version.id, snapshot: r.snapshot, featureHash: r.featureHash, artifact: r.artifactBlob, report: r.report };
-    emit(io, Boolean(values.json), summary,
-      (r.cacheHit ? `cache hit: ${r.version.id} was already built from this exact recipe, data, features, code and runtime; ${r.savedSeconds.toFixed(1)} s of compute saved\n` : `built ${r.version.id} in ${r.trainSeconds.toFixed(1)} s of training\n`) +
-      `  build ${r.buildHash.slice(0, 16)}  snapshot ${r.snapshot.slice(0, 12)}  features ${r.featureHash.slice(0, 12)}\n` + describeReport(r.report));
+    const summary = {
+      buildHash: r.buildHash,
+      cacheHit: r.cacheHit,
+      savedSeconds: r.savedSeconds,
+      trainSeconds: r.trainSeconds,
+      version: r.version.id,
+      snapshot: r.snapshot,
+      featureHash: r.featureHash,
+      artifact: r.artifactBlob,
+      report: r.report,
+    };
+    emit(
+      io,
+      Boolean(values.json),
+      summary,
+      (r.cacheHit
+        ? `cache hit: ${r.version.id} was already built from this exact recipe, data, features, code and runtime; ${r.savedSeconds.toFixed(1)} s of compute saved\n`
+        : `built ${r.version.id} in ${r.trainSeconds.toFixed(1)} s of training\n`) +
+        `  build ${r.buildHash.slice(0, 16)}  snapshot ${r.snapshot.slice(0, 12)}  features ${r.featureHash.slice(0, 12)}\n` +
+        describeReport(r.report),
+    );
     return 0;
   });
 }
@@ -77,17 +104,40 @@ declare is recorded; what you do not declare is recorded as missing (the audit f
 
 export async function modelsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    onnx: { type: 'string' }, endpoint: { type: 'string' }, team: { type: 'string' }, features: { type: 'string' }, input: { type: 'string' },
-    'input-name': { type: 'string' }, 'value-output': { type: 'string' }, 'uncertainty-output': { type: 'string' }, 'image-digest': { type: 'string' },
-    lockfile: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, seed: { type: 'string' }, reason: { type: 'string' },
+    onnx: { type: 'string' },
+    endpoint: { type: 'string' },
+    team: { type: 'string' },
+    features: { type: 'string' },
+    input: { type: 'string' },
+    'input-name': { type: 'string' },
+    'value-output': { type: 'string' },
+    'uncertainty-output': { type: 'string' },
+    'image-digest': { type: 'string' },
+    lockfile: { type: 'string' },
+    dataset: { type: 'string' },
+    split: { type: 'string' },
+    seed: { type: 'string' },
+    reason: { type: 'string' },
   });
   const [sub, ref] = positionals;
-  if (values.help || !sub) return io.out(modelsHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(modelsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'list') {
       const list = await listModels(ctx);
-      emit(io, json, list, list.length ? list.map((v) => `${v.id.padEnd(24)} ${v.endpoint.padEnd(20)} ${v.team.padEnd(10)} ${v.origin.padEnd(8)} ${(v.buildHash ?? '-').slice(0, 12)}  ${v.createdBy}  ${v.aliases.join(',')}`).join('\n') : 'no models yet; build one with "rotguard build RECIPE.yaml"');
+      emit(
+        io,
+        json,
+        list,
+        list.length
+          ? list
+              .map(
+                (v) =>
+                  `${v.id.padEnd(24)} ${v.endpoint.padEnd(20)} ${v.team.padEnd(10)} ${v.origin.padEnd(8)} ${(v.buildHash ?? '-').slice(0, 12)}  ${v.createdBy}  ${v.aliases.join(',')}`,
+              )
+              .join('\n')
+          : 'no models yet; build one with "rotguard build RECIPE.yaml"',
+      );
       return 0;
     }
     if (sub === 'import') {
@@ -98,9 +148,20 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
       const seed = values.seed === undefined ? undefined : Number(values.seed);
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
       const v = await importModel(ctx, {
-        model: ref, endpoint: str(values.endpoint)!, team: str(values.team)!, onnxPath: str(values.onnx)!, features: str(values.features)!, block: values.input,
-        inputName: str(values['input-name']), valueOutput: str(values['value-output']), uncertaintyOutput: str(values['uncertainty-output']),
-        imageDigest: str(values['image-digest']), lockfilePath: str(values.lockfile), snapshot: str(values.dataset), split: str(values.split), seed,
+        model: ref,
+        endpoint: str(values.endpoint)!,
+        team: str(values.team)!,
+        onnxPath: str(values.onnx)!,
+        features: str(values.features)!,
+        block: values.input,
+        inputName: str(values['input-name']),
+        valueOutput: str(values['value-output']),
+        uncertaintyOutput: str(values['uncertainty-output']),
+        imageDigest: str(values['image-digest']),
+        lockfilePath: str(values.lockfile),
+        snapshot: str(values.dataset),
+        split: str(values.split),
+        seed,
         reason: str(values.reason),
       });
       const missing = (v.lineage.missing as string[]) ?? [];
@@ -110,11 +171,19 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
     if (sub !== 'show' || !ref) throw new UsageError(modelsHelp);
     const { version: v, report, gate, events } = await showModel(ctx, ref);
     const gateResult = report && gate ? gate : null;
-    emit(io, json, { version: v, report, gate: gate ? { hash: gate.hash, ...(report ? { passed: gate.passed, checks: gate.checks } : {}) } : null, events },
+    emit(
+      io,
+      json,
+      { version: v, report, gate: gate ? { hash: gate.hash, ...(report ? { passed: gate.passed, checks: gate.checks } : {}) } : null, events },
       `${v.id} (${v.endpoint}, team ${v.team}, ${v.origin}, built by ${v.createdBy} at ${v.createdAt})\n  build ${v.buildHash ?? '-'}\n  artifact ${v.artifactBlob}\n` +
-      (report ? describeReport(report) + '\n' : '  no validation report\n') +
-      (gateResult ? `  gate ${gate!.hash.slice(0, 12)}: ${gateResult.passed ? 'PASSED' : 'FAILED'} — ` + gateResult.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${f3(c.value)} (${c.threshold})`).join(', ') + '\n' : '  no release gate for this endpoint\n') +
-      events.map((e) => `  ${e.at}  ${e.kind.padEnd(18)} ${e.version_id ?? ''}  by ${e.actor}: ${e.reason}`).join('\n'));
+        (report ? describeReport(report) + '\n' : '  no validation report\n') +
+        (gateResult
+          ? `  gate ${gate!.hash.slice(0, 12)}: ${gateResult.passed ? 'PASSED' : 'FAILED'} — ` +
+            gateResult.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${f3(c.value)} (${c.threshold})`).join(', ') +
+            '\n'
+          : '  no release gate for this endpoint\n') +
+        events.map((e) => `  ${e.at}  ${e.kind.padEnd(18)} ${e.version_id ?? ''}  by ${e.actor}: ${e.reason}`).join('\n'),
+    );
     return 0;
   });
 }
@@ -129,14 +198,21 @@ fails or no gate is set (so scripts can act on it).
 
 export async function validateCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args);
-  if (values.help) return io.out(validateHelp), 0;
+  if (values.help) return (io.out(validateHelp), 0);
   if (positionals.length !== 1) throw new UsageError(validateHelp);
   return withContext(str(values.workspace), async (ctx) => {
     const { version: v, report, gate } = await validateModel(ctx, positionals[0]!);
     const result = gate;
-    emit(io, Boolean(values.json), { version: v.id, report, gate },
+    emit(
+      io,
+      Boolean(values.json),
+      { version: v.id, report, gate },
       `${v.id} validation\n${describeReport(report)}\n` +
-      (result ? `gate ${gate!.hash.slice(0, 12)}: ${result.passed ? 'PASSED' : 'FAILED'}\n` + result.checks.map((c) => `  ${c.passed ? '✓' : '✗'} ${c.check}: ${f3(c.value)} (needs ${c.threshold})`).join('\n') : `no release gate for ${v.endpoint}`));
+        (result
+          ? `gate ${gate!.hash.slice(0, 12)}: ${result.passed ? 'PASSED' : 'FAILED'}\n` +
+            result.checks.map((c) => `  ${c.passed ? '✓' : '✗'} ${c.check}: ${f3(c.value)} (needs ${c.threshold})`).join('\n')
+          : `no release gate for ${v.endpoint}`),
+    );
     return result?.passed ? 0 : 3;
   });
 }
@@ -152,16 +228,28 @@ minAuprc, coverage {level, min} (conformal interval coverage on the test set).
 
 export async function gateCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    file: { type: 'string' }, 'min-test-size': { type: 'string' }, 'max-rmse': { type: 'string' }, 'max-mae': { type: 'string' }, 'min-r2': { type: 'string' },
-    'min-spearman': { type: 'string' }, 'min-auroc': { type: 'string' }, coverage: { type: 'string' }, 'require-split': { type: 'string' },
+    file: { type: 'string' },
+    'min-test-size': { type: 'string' },
+    'max-rmse': { type: 'string' },
+    'max-mae': { type: 'string' },
+    'min-r2': { type: 'string' },
+    'min-spearman': { type: 'string' },
+    'min-auroc': { type: 'string' },
+    coverage: { type: 'string' },
+    'require-split': { type: 'string' },
   });
   const [sub, endpoint] = positionals;
-  if (values.help || !sub || !endpoint) return io.out(gateHelp), values.help ? 0 : 1;
+  if (values.help || !sub || !endpoint) return (io.out(gateHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   return withContext(str(values.workspace), async (ctx) => {
     if (sub === 'show') {
       const g = await showGate(ctx, endpoint);
-      emit(io, json, g, g ? `gate for ${endpoint} (${g.hash.slice(0, 12)}, set by ${g.createdBy} at ${g.createdAt}): ${JSON.stringify(g.gate)}` : `no gate for ${endpoint}`);
+      emit(
+        io,
+        json,
+        g,
+        g ? `gate for ${endpoint} (${g.hash.slice(0, 12)}, set by ${g.createdBy} at ${g.createdAt}): ${JSON.stringify(g.gate)}` : `no gate for ${endpoint}`,
+      );
       return 0;
     }
     if (sub !== 'set') throw new UsageError(gateHelp);
@@ -170,7 +258,15 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
       doc = readYamlFile(str(values.file)!, 'gate') as Record<string, unknown>;
     } else {
       const num = (k: string) => (values[k] === undefined ? undefined : Number(values[k]));
-      doc = { minTestSize: num('min-test-size'), maxRmse: num('max-rmse'), maxMae: num('max-mae'), minR2: num('min-r2'), minSpearman: num('min-spearman'), minAuroc: num('min-auroc'), requireSplit: str(values['require-split']) };
+      doc = {
+        minTestSize: num('min-test-size'),
+        maxRmse: num('max-rmse'),
+        maxMae: num('max-mae'),
+        minR2: num('min-r2'),
+        minSpearman: num('min-spearman'),
+        minAuroc: num('min-auroc'),
+        requireSplit: str(values['require-split']),
+      };
       if (values.coverage) {
         const [level, min] = str(values.coverage)!.split(':').map(Number);
         doc.coverage = { level, min };
@@ -192,7 +288,7 @@ refusal is recorded with who, when and why.
 
 export async function promoteCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, { to: { type: 'string', default: 'champion' }, reason: { type: 'string', default: '' } });
-  if (values.help) return io.out(promoteHelp), 0;
+  if (values.help) return (io.out(promoteHelp), 0);
   if (positionals.length !== 1) throw new UsageError(promoteHelp);
   return withContext(str(values.workspace), async (ctx) => {
     const r = await promote(ctx, { ref: positionals[0]!, alias: str(values.to) as Alias, reason: str(values.reason) ?? '' });

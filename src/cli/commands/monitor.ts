@@ -24,21 +24,24 @@ const pValue = (p: number | null | undefined) => (p === null || p === undefined 
 
 function line(w: WindowEvidence): string {
   const p = w.performance;
-  const vs = (share: number | null, base: number | null | undefined, pv: number | null | undefined) => `${f(share)}${base === undefined || base === null ? '' : ` (baseline ${f(base)}, p ${pValue(pv)})`}`;
-  return `${w.window.label.padEnd(12)} n=${String(w.predictions).padEnd(5)} unseen-scaffold ${vs(w.input.unseenScaffoldShare, w.input.unseenScaffoldBaseline, w.input.unseenScaffoldP)}  low-sim ${vs(w.input.lowSimilarityShare, w.input.lowSimilarityBaseline, w.input.lowSimilarityP)}  ` +
+  const vs = (share: number | null, base: number | null | undefined, pv: number | null | undefined) =>
+    `${f(share)}${base === undefined || base === null ? '' : ` (baseline ${f(base)}, p ${pValue(pv)})`}`;
+  return (
+    `${w.window.label.padEnd(12)} n=${String(w.predictions).padEnd(5)} unseen-scaffold ${vs(w.input.unseenScaffoldShare, w.input.unseenScaffoldBaseline, w.input.unseenScaffoldP)}  low-sim ${vs(w.input.lowSimilarityShare, w.input.lowSimilarityBaseline, w.input.lowSimilarityP)}  ` +
     `${w.input.chemistryShiftP === undefined ? '' : `chemistry MMD p ${pValue(w.input.chemistryShiftP)}  descriptors drifted ${w.input.driftedDescriptors ?? '–'}  `}maxPSI ${f(w.input.maxPsi)}  width× ${f(w.output.widthRatio)}  ` +
     `${w.errorEstimate ? `est. MAE× ${f(w.errorEstimate.estimatedMaeRatio)}  ` : ''}` +
     `labelled ${f(w.labels.labelledShare)}  ${p ? `MAE× ${f(p.maeRatio)} cov ${f(p.coverage)}` : 'no labels yet'}` +
     `${w.assay.confirmedShift ? `  ASSAY SHIFT ${f(w.assay.pairedShift ?? w.assay.medianReferenceShift)}${w.assay.shiftCiLow != null ? ` [${f(w.assay.shiftCiLow)}, ${f(w.assay.shiftCiHigh)}]` : ''}` : ''}` +
     // Whenever references exist, say why a shift was or was not confirmed (the test, its power and the noise).
     `${w.assay.references.length && w.assay.explanation ? `\n${' '.repeat(13)}assay: ${w.assay.explanation}` : ''}` +
-    `${w.proxy.chemistryMovingConfidenceFlat ? '  ⚠ chemistry moving, confidence flat' : ''}${w.proxy.confidenceMovingChemistryStable ? '  ⚠ confidence moving, chemistry stable' : ''}`;
+    `${w.proxy.chemistryMovingConfidenceFlat ? '  ⚠ chemistry moving, confidence flat' : ''}${w.proxy.confidenceMovingChemistryStable ? '  ⚠ confidence moving, chemistry stable' : ''}`
+  );
 }
 
 export async function monitorCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args, { model: { type: 'string' }, window: { type: 'string', default: 'week' }, 'as-of': { type: 'string' } });
   const [sub] = positionals;
-  if (values.help || !sub) return io.out(monitorHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(monitorHelp), values.help ? 0 : 1);
   if (!values.model) throw new UsageError(`monitor ${sub} needs --model NAME`);
   const json = Boolean(values.json);
   return withContext(str(values.workspace), async (ctx) => {
@@ -52,7 +55,14 @@ export async function monitorCommand(args: string[], io: CommandIO): Promise<num
     }
     if (sub === 'show') {
       const run = await latestMonitoring(ctx, str(values.model)!);
-      emit(io, json, run, run ? `as of ${run.asOf} (${run.window} windows)\n` + run.windows.map(line).join('\n') : `no monitoring run for ${values.model} yet; run "rotguard monitor run --model ${values.model}"`);
+      emit(
+        io,
+        json,
+        run,
+        run
+          ? `as of ${run.asOf} (${run.window} windows)\n` + run.windows.map(line).join('\n')
+          : `no monitoring run for ${values.model} yet; run "rotguard monitor run --model ${values.model}"`,
+      );
       return 0;
     }
     throw new UsageError(monitorHelp);

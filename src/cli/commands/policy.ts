@@ -28,9 +28,17 @@ or batches (requests) while the model is under watch: watching widens monitoring
 `;
 
 function describe(d: Decision): string {
-  return `${d.action.toUpperCase()} — ${d.model} window ${d.window.label} (policy ${d.policy} ${d.policyHash.slice(0, 12)})\n${d.reason}` +
-    d.rules.map((r) => `\n  ${r.triggered ? '●' : '○'} ${r.rule}: ${r.when} true in ${r.windowsTrue}/${r.windowsSeen} windows (needs ${r.k} of ${r.n}) → ${r.action}`).join('') +
-    (d.maturity ? '\n  maturity: ' + d.maturity.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${c.value ?? '–'} (${c.comparison} ${c.threshold})`).join(', ') : '');
+  return (
+    `${d.action.toUpperCase()} — ${d.model} window ${d.window.label} (policy ${d.policy} ${d.policyHash.slice(0, 12)})\n${d.reason}` +
+    d.rules
+      .map(
+        (r) => `\n  ${r.triggered ? '●' : '○'} ${r.rule}: ${r.when} true in ${r.windowsTrue}/${r.windowsSeen} windows (needs ${r.k} of ${r.n}) → ${r.action}`,
+      )
+      .join('') +
+    (d.maturity
+      ? '\n  maturity: ' + d.maturity.checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.check} ${c.value ?? '–'} (${c.comparison} ${c.threshold})`).join(', ')
+      : '')
+  );
 }
 
 function windowOption(v: unknown): WindowKind | undefined {
@@ -47,7 +55,7 @@ function asOfOption(v: unknown): string | undefined {
 
 export async function decideCommand(args: string[], io: CommandIO): Promise<number> {
   const { values } = parseCommand(args, { policy: { type: 'string' }, model: { type: 'string' }, window: { type: 'string' }, 'as-of': { type: 'string' } });
-  if (values.help) return io.out(decideHelp), 0;
+  if (values.help) return (io.out(decideHelp), 0);
   if (!values.policy) throw new UsageError(decideHelp);
   const policy = readPolicyFile(str(values.policy)!);
   return withContext(str(values.workspace), async (ctx) => {
@@ -62,10 +70,15 @@ export async function decideCommand(args: string[], io: CommandIO): Promise<numb
 
 export async function policyCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args, {
-    policy: { type: 'string' }, 'recipe-out': { type: 'string' }, window: { type: 'string' }, 'as-of': { type: 'string' }, model: { type: 'string' }, reason: { type: 'string' },
+    policy: { type: 'string' },
+    'recipe-out': { type: 'string' },
+    window: { type: 'string' },
+    'as-of': { type: 'string' },
+    model: { type: 'string' },
+    reason: { type: 'string' },
   });
   const [sub, file] = positionals;
-  if (values.help || !sub) return io.out(policyHelp), values.help ? 0 : 1;
+  if (values.help || !sub) return (io.out(policyHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   if (sub === 'check') {
     if (!file) throw new UsageError('policy check needs a POLICY.yaml');
@@ -77,10 +90,27 @@ export async function policyCommand(args: string[], io: CommandIO): Promise<numb
     if (sub === 'apply') {
       if (!values.policy) throw new UsageError('policy apply needs --policy POLICY.yaml');
       const policy = readPolicyFile(str(values.policy)!);
-      if (policy.model === null && !values.model) throw new UsageError(`policy ${policy.name} applies to ${describeScope(policy)}: policy apply acts on one model at a time, say which with --model`);
-      const r = await applyPolicy(ctx, { policy, model: str(values.model), window: windowOption(values.window), asOf: asOfOption(values['as-of']), recipeOut: str(values['recipe-out']) });
-      emit(io, json, r, describe(r.decision) + (r.frozen ? `\n${r.decision.model.split('@')[0]} is now frozen: promotions are refused until "rotguard policy unfreeze"` : '') +
-        (r.recipe ? (r.recipePath ? `\nretrain recipe written to ${r.recipePath}; build it with "rotguard build ${r.recipePath}"` : '\nretrain recipe: pass --recipe-out FILE to write it') : ''));
+      if (policy.model === null && !values.model)
+        throw new UsageError(`policy ${policy.name} applies to ${describeScope(policy)}: policy apply acts on one model at a time, say which with --model`);
+      const r = await applyPolicy(ctx, {
+        policy,
+        model: str(values.model),
+        window: windowOption(values.window),
+        asOf: asOfOption(values['as-of']),
+        recipeOut: str(values['recipe-out']),
+      });
+      emit(
+        io,
+        json,
+        r,
+        describe(r.decision) +
+          (r.frozen ? `\n${r.decision.model.split('@')[0]} is now frozen: promotions are refused until "rotguard policy unfreeze"` : '') +
+          (r.recipe
+            ? r.recipePath
+              ? `\nretrain recipe written to ${r.recipePath}; build it with "rotguard build ${r.recipePath}"`
+              : '\nretrain recipe: pass --recipe-out FILE to write it'
+            : ''),
+      );
       return 0;
     }
     if (sub === 'unfreeze') {

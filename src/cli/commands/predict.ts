@@ -16,10 +16,15 @@ version, feature version, input hash, canonical structure, time and requester.
 
 export async function predictCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args, {
-    model: { type: 'string' }, out: { type: 'string' }, rejects: { type: 'string' }, level: { type: 'string', default: '0.9' }, workers: { type: 'string' },
-    'smiles-column': { type: 'string' }, 'id-column': { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    rejects: { type: 'string' },
+    level: { type: 'string', default: '0.9' },
+    workers: { type: 'string' },
+    'smiles-column': { type: 'string' },
+    'id-column': { type: 'string' },
   });
-  if (values.help) return io.out(predictHelp), 0;
+  if (values.help) return (io.out(predictHelp), 0);
   if (positionals.length !== 1 || !values.model || !values.out) throw new UsageError(predictHelp);
   const level = Number(values.level);
   if (![0.8, 0.9, 0.95].includes(level)) throw new UsageError('--level must be 0.8, 0.9 or 0.95 (the calibrated levels)');
@@ -27,14 +32,25 @@ export async function predictCommand(args: string[], io: CommandIO): Promise<num
   return withContext(str(values.workspace), async (ctx) => {
     const bar = new ProgressBar('predict');
     const s = await predict(ctx, {
-      modelRef: str(values.model)!, input: positionals[0]!, out: str(values.out)!, rejects: str(values.rejects), level, workers,
-      smilesColumn: str(values['smiles-column']), idColumn: str(values['id-column']), onProgress: (p) => bar.update(p.fraction, `${p.rows} rows`),
+      modelRef: str(values.model)!,
+      input: positionals[0]!,
+      out: str(values.out)!,
+      rejects: str(values.rejects),
+      level,
+      workers,
+      smilesColumn: str(values['smiles-column']),
+      idColumn: str(values['id-column']),
+      onProgress: (p) => bar.update(p.fraction, `${p.rows} rows`),
     }).finally(() => bar.done());
-    emit(io, Boolean(values.json), s,
+    emit(
+      io,
+      Boolean(values.json),
+      s,
       (s.modelFrozen ? `WARNING: ${s.model} is frozen by policy; every prediction is flagged model_frozen=1\n` : '') +
-      `predicted ${s.predicted} of ${s.rows} rows with ${s.model} in ${s.seconds.toFixed(1)} s (request ${s.request})\n` +
-      `  out of domain (nearest training Tanimoto < 0.3): ${s.outOfDomain}; unseen scaffolds: ${s.unseenScaffolds}\n` +
-      `  predictions: ${s.output}\n  rejected: ${s.rejected} → ${s.rejects}`);
+        `predicted ${s.predicted} of ${s.rows} rows with ${s.model} in ${s.seconds.toFixed(1)} s (request ${s.request})\n` +
+        `  out of domain (nearest training Tanimoto < 0.3): ${s.outOfDomain}; unseen scaffolds: ${s.unseenScaffolds}\n` +
+        `  predictions: ${s.output}\n  rejected: ${s.rejected} → ${s.rejects}`,
+    );
     return 0;
   });
 }
@@ -44,7 +60,7 @@ export const predictionsHelp = `Usage: rotguard predictions export --out FILE.cs
 
 export async function predictionsCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommand(args, { out: { type: 'string' }, model: { type: 'string' }, request: { type: 'string' } });
-  if (values.help) return io.out(predictionsHelp), 0;
+  if (values.help) return (io.out(predictionsHelp), 0);
   if (positionals[0] !== 'export' || !values.out) throw new UsageError(predictionsHelp);
   return withContext(str(values.workspace), async (ctx) => {
     const n = await exportPredictions(ctx, { out: str(values.out)!, model: str(values.model), request: str(values.request) });

@@ -126,9 +126,13 @@ export class BoostingTreeGrower {
       const split = node.split!;
       const mid = this.partition(samples, node.start, node.end, split.feature, split.bin);
       feature[node.id] = split.feature;
-      value[node.id] = split.feature < this.d.fingerprintBits ? 0.5 : this.d.bins!.thresholds[(split.feature - this.d.fingerprintBits) * this.d.bins!.maxBins + split.bin]!;
+      value[node.id] =
+        split.feature < this.d.fingerprintBits ? 0.5 : this.d.bins!.thresholds[(split.feature - this.d.fingerprintBits) * this.d.bins!.maxBins + split.bin]!;
       const children: GrowingNode[] = [];
-      for (const [start, end] of [[node.start, mid], [mid, node.end]] as const) {
+      for (const [start, end] of [
+        [node.start, mid],
+        [mid, node.end],
+      ] as const) {
         let cg = 0;
         let ch = 0;
         for (let i = start; i < end; i++) {
@@ -243,9 +247,10 @@ export class BoostingTreeGrower {
     const { fingerprintBits: bits, fingerprintWords: words, fingerprints, bins } = this.d;
     let i = start;
     let j = end - 1;
-    const goesLeft = f < bits
-      ? (r: number) => ((fingerprints[r * words + (f >>> 5)]! >>> (f & 31)) & 1) === 0
-      : (r: number) => bins!.codes[(f - bits) * bins!.rows + r]! <= bin;
+    const goesLeft =
+      f < bits
+        ? (r: number) => ((fingerprints[r * words + (f >>> 5)]! >>> (f & 31)) & 1) === 0
+        : (r: number) => bins!.codes[(f - bits) * bins!.rows + r]! <= bin;
     // Stable for the left side is not needed: sums over a node do not depend on row order
     // beyond floating-point rounding, and the order itself is deterministic.
     while (i <= j) {

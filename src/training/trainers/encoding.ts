@@ -72,7 +72,8 @@ export function toNumbers(values: ArrayLike<number>): number[] {
 }
 
 export function fromNumbers(value: unknown, field: string, length?: number): Float64Array {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) throw artifactError(`${field} must be an array of finite numbers`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    throw artifactError(`${field} must be an array of finite numbers`);
   if (length !== undefined && value.length !== length) throw artifactError(`${field} has ${value.length} numbers, expected ${length}`);
   return Float64Array.from(value as number[]);
 }

@@ -68,7 +68,13 @@ export class EnsembleModel implements TrainedModel {
   }
 
   toJSON(): ModelArtifact {
-    return { kind: ENSEMBLE, formatVersion: 1, task: this.task, params: this.params as unknown as Record<string, unknown>, members: this.members.map((m) => m.toJSON()) };
+    return {
+      kind: ENSEMBLE,
+      formatVersion: 1,
+      task: this.task,
+      params: this.params as unknown as Record<string, unknown>,
+      members: this.members.map((m) => m.toJSON()),
+    };
   }
 
   static fromJSON(artifact: unknown, registry: EnsembleRegistry): EnsembleModel {
@@ -97,7 +103,12 @@ export function resolveEnsembleParams(params: Partial<EnsembleParams>, trainers:
   const list = params.members;
   if (!Array.isArray(list) || list.length < 1) throw paramError(ENSEMBLE, 'members', 'must be a non-empty list of { algorithm, params }');
   const raw = params.weights ?? list.map(() => 1);
-  if (!Array.isArray(raw) || raw.length !== list.length || !raw.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) || !raw.some((v) => v > 0)) {
+  if (
+    !Array.isArray(raw) ||
+    raw.length !== list.length ||
+    !raw.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) ||
+    !raw.some((v) => v > 0)
+  ) {
     throw paramError(ENSEMBLE, 'weights', `must be ${list.length} non-negative numbers, not all 0, got ${JSON.stringify(params.weights)}`);
   }
   const total = raw.reduce((a, b) => a + b, 0);
@@ -107,7 +118,8 @@ export function resolveEnsembleParams(params: Partial<EnsembleParams>, trainers:
     members: list.map((m, i) => {
       const field = `members[${i}]`;
       if (!m || typeof m !== 'object' || Array.isArray(m)) throw paramError(ENSEMBLE, field, 'must be a mapping { algorithm, params }');
-      for (const key of Object.keys(m)) if (key !== 'algorithm' && key !== 'params') throw paramError(ENSEMBLE, `${field}.${key}`, 'is not a member field (algorithm, params)');
+      for (const key of Object.keys(m))
+        if (key !== 'algorithm' && key !== 'params') throw paramError(ENSEMBLE, `${field}.${key}`, 'is not a member field (algorithm, params)');
       const trainer = typeof m.algorithm === 'string' && m.algorithm !== ENSEMBLE ? trainers[m.algorithm] : undefined;
       if (!trainer) throw paramError(ENSEMBLE, `${field}.algorithm`, `must be a built-in algorithm other than ${ENSEMBLE}, got ${JSON.stringify(m.algorithm)}`);
       const p = m.params ?? {};
@@ -124,7 +136,9 @@ export function ensembleTrainer(registry: EnsembleRegistry): Trainer<EnsemblePar
     train(data: TrainingData, partial: Partial<EnsembleParams>, seed: number, onProgress?: ProgressFn): EnsembleModel {
       const params = resolveEnsembleParams(partial, registry.trainers);
       const k = params.members.length;
-      const members = params.members.map((m, i) => registry.trainers[m.algorithm]!.train(data, m.params, seed, (done, total) => onProgress?.(i + done / total, k)));
+      const members = params.members.map((m, i) =>
+        registry.trainers[m.algorithm]!.train(data, m.params, seed, (done, total) => onProgress?.(i + done / total, k)),
+      );
       return new EnsembleModel(data.task, params, members);
     },
   };

@@ -26,14 +26,17 @@ export function checkFeatures(x: FeatureMatrix, shape: FeatureShape, model: stri
     if (d.data.length !== x.rows * d.columns) throw mismatch(`descriptor data holds ${d.data.length} values, expected ${x.rows} rows × ${d.columns}`);
     for (let i = 0; i < d.data.length; i++) {
       if (!Number.isFinite(d.data[i]!)) {
-        throw mismatch(`descriptor value at row ${Math.floor(i / d.columns)}, column ${i % d.columns} is ${d.data[i]}: impute or drop it before training or predicting`);
+        throw mismatch(
+          `descriptor value at row ${Math.floor(i / d.columns)}, column ${i % d.columns} is ${d.data[i]}: impute or drop it before training or predicting`,
+        );
       }
     }
   }
   if (shape.fingerprintWords !== null) {
     const f = x.fingerprints;
     if (!f) throw mismatch(`${model} needs fingerprints`);
-    if (f.words !== shape.fingerprintWords) throw mismatch(`${model} expects fingerprints of ${shape.fingerprintWords} words (${shape.fingerprintWords * 32} bits), got ${f.words}`);
+    if (f.words !== shape.fingerprintWords)
+      throw mismatch(`${model} expects fingerprints of ${shape.fingerprintWords} words (${shape.fingerprintWords * 32} bits), got ${f.words}`);
     if (f.data.length !== x.rows * f.words) throw mismatch(`fingerprint data holds ${f.data.length} words, expected ${x.rows} rows × ${f.words}`);
   }
 }

@@ -55,7 +55,18 @@ export interface GradientBoostingParams {
   descriptorBins: number;
 }
 
-const KEYS = ['iterations', 'learningRate', 'maxLeafNodes', 'minSamplesLeaf', 'maxDepth', 'l2', 'subsample', 'featureFraction', 'members', 'descriptorBins'] as const;
+const KEYS = [
+  'iterations',
+  'learningRate',
+  'maxLeafNodes',
+  'minSamplesLeaf',
+  'maxDepth',
+  'l2',
+  'subsample',
+  'featureFraction',
+  'members',
+  'descriptorBins',
+] as const;
 
 function fraction(name: string, v: unknown): number {
   if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw paramError(GRADIENT_BOOSTING, name, `must be a number in (0, 1], got ${JSON.stringify(v)}`);
@@ -70,7 +81,8 @@ function resolveBoostingParams(params: Partial<GradientBoostingParams>): Gradien
   if (descriptorBins > 256) throw paramError(GRADIENT_BOOSTING, 'descriptorBins', `must be at most 256, got ${descriptorBins}`);
   const maxDepth = params.maxDepth ?? null;
   const learningRate = params.learningRate ?? 0.05;
-  if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 1)) throw paramError(GRADIENT_BOOSTING, 'learningRate', `must be in (0, 1], got ${JSON.stringify(learningRate)}`);
+  if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 1))
+    throw paramError(GRADIENT_BOOSTING, 'learningRate', `must be in (0, 1], got ${JSON.stringify(learningRate)}`);
   const maxLeafNodes = integerParam(GRADIENT_BOOSTING, 'maxLeafNodes', params.maxLeafNodes ?? 31, 2);
   return {
     iterations: integerParam(GRADIENT_BOOSTING, 'iterations', params.iterations ?? 300, 1),
@@ -170,7 +182,10 @@ export class GradientBoostingModel implements TrainedModel {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw artifactError(`${field} must be a positive integer or null`);
       return v;
     };
-    const shape: FeatureShape = { fingerprintWords: width(a.fingerprintWords, 'fingerprintWords'), descriptorColumns: width(a.descriptorColumns, 'descriptorColumns') };
+    const shape: FeatureShape = {
+      fingerprintWords: width(a.fingerprintWords, 'fingerprintWords'),
+      descriptorColumns: width(a.descriptorColumns, 'descriptorColumns'),
+    };
     const p = (shape.fingerprintWords ?? 0) * 32 + (shape.descriptorColumns ?? 0);
     if (p === 0) throw artifactError('boosted trees need fingerprints or descriptors');
     let params: GradientBoostingParams;
@@ -186,7 +201,12 @@ export class GradientBoostingModel implements TrainedModel {
       const trees = m.trees.map((t: Record<string, unknown>, i: number) => {
         const field = `members[${k}].trees[${i}]`;
         const feature = decodeInt32(t?.feature, `${field}.feature`);
-        const tree = { feature, left: decodeInt32(t.left, `${field}.left`, feature.length), right: decodeInt32(t.right, `${field}.right`, feature.length), value: decodeFloat64(t.value, `${field}.value`, feature.length) };
+        const tree = {
+          feature,
+          left: decodeInt32(t.left, `${field}.left`, feature.length),
+          right: decodeInt32(t.right, `${field}.right`, feature.length),
+          value: decodeFloat64(t.value, `${field}.value`, feature.length),
+        };
         checkBoostedTree(tree, p, field);
         return tree;
       });
@@ -203,7 +223,8 @@ function checkBoostedTree(t: BoostedTree, p: number, field: string): void {
   for (let i = 0; i < n; i++) {
     const f = t.feature[i]!;
     if (f >= p || f < -1) throw artifactError(`${field} node ${i} splits on feature ${f}, outside 0 … ${p - 1}`);
-    if (f >= 0 && !(t.left[i]! > i && t.left[i]! < n && t.right[i]! > i && t.right[i]! < n)) throw artifactError(`${field} node ${i} has children ${t.left[i]}, ${t.right[i]}`);
+    if (f >= 0 && !(t.left[i]! > i && t.left[i]! < n && t.right[i]! > i && t.right[i]! < n))
+      throw artifactError(`${field} node ${i} has children ${t.left[i]}, ${t.right[i]}`);
     if (!Number.isFinite(t.value[i]!)) throw artifactError(`${field} node ${i} has a non-finite value`);
   }
 }
@@ -221,16 +242,25 @@ function trainBoosting(data: TrainingData, partial: Partial<GradientBoostingPara
   const fingerprints = data.fingerprints?.data ?? new Uint32Array(0);
   const { onBitStart, onBits } = onBitLists(fingerprints, n, words);
   const boostingData: BoostingData = {
-    rows: n, fingerprintBits: words * 32, fingerprintWords: words, fingerprints, onBitStart, onBits,
+    rows: n,
+    fingerprintBits: words * 32,
+    fingerprintWords: words,
+    fingerprints,
+    onBitStart,
+    onBits,
     bins: columns > 0 ? binDescriptors(data.descriptors!.data, n, columns, params.descriptorBins) : null,
   };
   const grower = new BoostingTreeGrower(boostingData, {
-    maxLeafNodes: params.maxLeafNodes, minSamplesLeaf: params.minSamplesLeaf, maxDepth: params.maxDepth ?? Infinity, l2: params.l2,
+    maxLeafNodes: params.maxLeafNodes,
+    minSamplesLeaf: params.minSamplesLeaf,
+    maxDepth: params.maxDepth ?? Infinity,
+    l2: params.l2,
   });
   const y = data.labels;
   const classification = data.task === 'classification';
   const censored = !classification && data.censored ? data.censored : null;
-  if (censored && censored.length !== n) throw new RotguardError('invalid_training_data', `${censored.length} censoring flags for ${n} rows`, { field: 'labels' });
+  if (censored && censored.length !== n)
+    throw new RotguardError('invalid_training_data', `${censored.length} censoring flags for ${n} rows`, { field: 'labels' });
   let mean = 0;
   let exact = 0;
   for (let i = 0; i < n; i++) {
@@ -295,7 +325,7 @@ function trainBoosting(data: TrainingData, partial: Partial<GradientBoostingPara
         }
       }
       const tree = grower.grow(samples, grad, hess, allowed);
-      for (let i = 0; i < tree.value.length; i++) if (tree.feature[i] === -1) tree.value[i] = (tree.value[i]! * params.learningRate) + 0;
+      for (let i = 0; i < tree.value.length; i++) if (tree.feature[i] === -1) tree.value[i] = tree.value[i]! * params.learningRate + 0;
       for (let i = 0; i < n; i++) raw[i] = raw[i]! + walkTree(tree, fingerprints, words, data.descriptors?.data, columns, i);
       trees.push(tree);
       onProgress?.(k * params.iterations + it + 1, total);

@@ -12,7 +12,18 @@ import { TANIMOTO_GP, TanimotoGpModel, tanimotoGpTrainer } from './tanimoto-gp.j
 import { ENSEMBLE, EnsembleModel, ensembleTrainer } from './ensemble.js';
 import type { Trainer, TrainedModel } from './types.js';
 
-export type { DescriptorBlock, FeatureMatrix, FingerprintBlock, ModelArtifact, Prediction, ProgressFn, Task, Trainer, TrainedModel, TrainingData } from './types.js';
+export type {
+  DescriptorBlock,
+  FeatureMatrix,
+  FingerprintBlock,
+  ModelArtifact,
+  Prediction,
+  ProgressFn,
+  Task,
+  Trainer,
+  TrainedModel,
+  TrainingData,
+} from './types.js';
 export { RandomForestModel, randomForestTrainer, RANDOM_FOREST, type RandomForestParams } from './random-forest.js';
 export { RidgeModel, ridgeTrainer, RIDGE, type RidgeParams } from './ridge.js';
 export { GradientBoostingModel, gradientBoostingTrainer, GRADIENT_BOOSTING, type GradientBoostingParams } from './gradient-boosting.js';

@@ -6,12 +6,14 @@ export function paramError(trainer: string, name: string, message: string): Rotg
 }
 
 export function integerParam(trainer: string, name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw paramError(trainer, name, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    throw paramError(trainer, name, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
   return value;
 }
 
 export function positiveParam(trainer: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw paramError(trainer, name, `must be a positive number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw paramError(trainer, name, `must be a positive number, got ${JSON.stringify(value)}`);
   return value;
 }
 

@@ -43,7 +43,9 @@ const KEYS = ['nEstimators', 'maxFeatures', 'minSamplesLeaf', 'maxDepth', 'descr
 function resolveForestParams(params: Partial<RandomForestParams>): RandomForestParams {
   knownKeys(RANDOM_FOREST, params, KEYS);
   const maxFeatures = params.maxFeatures ?? 'auto';
-  if (!(maxFeatures === 'auto' || maxFeatures === 'sqrt' || maxFeatures === 'third' || (typeof maxFeatures === 'number' && maxFeatures > 0 && maxFeatures <= 1))) {
+  if (
+    !(maxFeatures === 'auto' || maxFeatures === 'sqrt' || maxFeatures === 'third' || (typeof maxFeatures === 'number' && maxFeatures > 0 && maxFeatures <= 1))
+  ) {
     throw paramError(RANDOM_FOREST, 'maxFeatures', `must be 'auto', 'sqrt', 'third' or a fraction in (0, 1], got ${JSON.stringify(maxFeatures)}`);
   }
   const maxDepth = params.maxDepth ?? null;
@@ -152,13 +154,20 @@ export class RandomForestModel implements TrainedModel {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw artifactError(`${field} must be a positive integer or null`);
       return v;
     };
-    const shape: FeatureShape = { fingerprintWords: width(a.fingerprintWords, 'fingerprintWords'), descriptorColumns: width(a.descriptorColumns, 'descriptorColumns') };
+    const shape: FeatureShape = {
+      fingerprintWords: width(a.fingerprintWords, 'fingerprintWords'),
+      descriptorColumns: width(a.descriptorColumns, 'descriptorColumns'),
+    };
     const p = (shape.fingerprintWords ?? 0) * 32 + (shape.descriptorColumns ?? 0);
     if (p === 0) throw artifactError('a forest needs fingerprints or descriptors');
     if (!Array.isArray(a.trees) || a.trees.length === 0) throw artifactError('trees must be a non-empty array');
     const trees = a.trees.map((t: Record<string, unknown>, i: number) => {
       const feature = decodeInt32(t?.feature, `trees[${i}].feature`);
-      const tree = { feature, right: decodeInt32(t.right, `trees[${i}].right`, feature.length), value: decodeFloat64(t.value, `trees[${i}].value`, feature.length) };
+      const tree = {
+        feature,
+        right: decodeInt32(t.right, `trees[${i}].right`, feature.length),
+        value: decodeFloat64(t.value, `trees[${i}].value`, feature.length),
+      };
       checkTree(tree, p, i);
       return tree;
     });

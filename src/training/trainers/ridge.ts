@@ -157,7 +157,8 @@ function resolveRidgeParams(params: Partial<RidgeParams>): RidgeParams {
 
 function trainRidge(data: TrainingData, partial: Partial<RidgeParams>): RidgeModel {
   const { alpha } = resolveRidgeParams(partial);
-  if (data.task !== 'regression') throw new RotguardError('invalid_training_data', `${RIDGE} is a regression model; use random-forest or tanimoto-knn for classification`, { field: 'task' });
+  if (data.task !== 'regression')
+    throw new RotguardError('invalid_training_data', `${RIDGE} is a regression model; use random-forest or tanimoto-knn for classification`, { field: 'task' });
   if (!data.descriptors) throw new RotguardError('feature_mismatch', `${RIDGE} needs descriptors`, { field: 'features' });
   const d = data.descriptors.columns;
   checkTrainingData(data, shape(d), RIDGE, 2);
@@ -189,7 +190,8 @@ function trainRidge(data: TrainingData, partial: Partial<RidgeParams>): RidgeMod
     for (let j = 0; j < i; j++) a[j * d + i] = a[i * d + j]!;
   }
   const factor = cholesky(a, d);
-  if (!factor) throw new RotguardError('training_failed', `${RIDGE}: XᵀX + αI is not positive definite (alpha ${alpha}); use a larger alpha`, { field: 'alpha' });
+  if (!factor)
+    throw new RotguardError('training_failed', `${RIDGE}: XᵀX + αI is not positive definite (alpha ${alpha}); use a larger alpha`, { field: 'alpha' });
   const w = solveUpperTransposed(factor, d, solveLower(factor, d, b));
   for (let i = 0; i < d; i++) w[i] = storable(w[i]!);
 

@@ -60,7 +60,8 @@ function resolveGpParams(params: Partial<TanimotoGpParams>): TanimotoGpParams {
     throw paramError(TANIMOTO_GP, 'noise', `must be 'ml' or a positive number (noise variance / signal variance), got ${JSON.stringify(noise)}`);
   }
   const descriptorWeight = params.descriptorWeight ?? 0.5;
-  if (typeof descriptorWeight !== 'number' || !(descriptorWeight >= 0 && descriptorWeight < 1)) throw paramError(TANIMOTO_GP, 'descriptorWeight', `must be a number in [0, 1), got ${JSON.stringify(descriptorWeight)}`);
+  if (typeof descriptorWeight !== 'number' || !(descriptorWeight >= 0 && descriptorWeight < 1))
+    throw paramError(TANIMOTO_GP, 'descriptorWeight', `must be a number in [0, 1), got ${JSON.stringify(descriptorWeight)}`);
   const lengthScale = params.lengthScale ?? 'ml';
   if (!(lengthScale === 'ml' || (typeof lengthScale === 'number' && Number.isFinite(lengthScale) && lengthScale > 0))) {
     throw paramError(TANIMOTO_GP, 'lengthScale', `must be 'ml' or a positive number (× √descriptors), got ${JSON.stringify(lengthScale)}`);
@@ -128,7 +129,14 @@ function kernelMatrix(train: KernelData, w: number, lengthScale: number): Float6
   const d = train.columns;
   const k = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    kernelRow(train, train.fingerprints.data.subarray(i * words, (i + 1) * words), train.z ? train.z.subarray(i * d, (i + 1) * d) : null, w, lengthScale, k.subarray(i * n, (i + 1) * n));
+    kernelRow(
+      train,
+      train.fingerprints.data.subarray(i * words, (i + 1) * words),
+      train.z ? train.z.subarray(i * d, (i + 1) * d) : null,
+      w,
+      lengthScale,
+      k.subarray(i * n, (i + 1) * n),
+    );
   }
   return k;
 }
@@ -146,7 +154,10 @@ function fitAt(kernel: Float64Array, n: number, centred: Float64Array, lambda: n
   const a = kernel.slice();
   for (let i = 0; i < n; i++) a[i * n + i] = a[i * n + i]! + lambda;
   const factor = cholesky(a, n);
-  if (!factor) throw new RotguardError('invalid_training_data', `${TANIMOTO_GP}: K + ${lambda}·I is not positive definite (duplicate compounds with a tiny noise?)`, { field: 'params.noise' });
+  if (!factor)
+    throw new RotguardError('invalid_training_data', `${TANIMOTO_GP}: K + ${lambda}·I is not positive definite (duplicate compounds with a tiny noise?)`, {
+      field: 'params.noise',
+    });
   const z = solveLower(factor, n, centred);
   const alpha = solveUpperTransposed(factor, n, z);
   let quad = 0;
@@ -276,7 +287,8 @@ export class TanimotoGpModel implements TrainedModel {
     if (!labels.every(Number.isFinite)) throw artifactError('labels must be finite');
     const fingerprints = fingerprintSet(decodeUint32(a.fingerprints, 'fingerprints', n * words), words);
     const columns = a.descriptorColumns;
-    if (columns !== null && (typeof columns !== 'number' || !Number.isInteger(columns) || columns < 1)) throw artifactError('descriptorColumns must be a positive integer or null');
+    if (columns !== null && (typeof columns !== 'number' || !Number.isInteger(columns) || columns < 1))
+      throw artifactError('descriptorColumns must be a positive integer or null');
     const descriptors = columns === null ? null : decodeFloat64(a.descriptors, 'descriptors', n * (columns as number));
     const mean = num(a.mean, 'mean');
     const selection = Array.isArray(a.selection) ? (a.selection as GpState['selection']) : [];
@@ -286,8 +298,17 @@ export class TanimotoGpModel implements TrainedModel {
 
 /** Fits every (λ, c) of the grids and keeps the one with the highest marginal likelihood. */
 function build(
-  params: TanimotoGpParams, fingerprints: FingerprintSet, descriptors: Float64Array | null, columns: number, labels: Float64Array, mean: number, weight: number,
-  noises: readonly number[], lengthScales: readonly number[], selection: GpState['selection'] | null, onProgress?: ProgressFn,
+  params: TanimotoGpParams,
+  fingerprints: FingerprintSet,
+  descriptors: Float64Array | null,
+  columns: number,
+  labels: Float64Array,
+  mean: number,
+  weight: number,
+  noises: readonly number[],
+  lengthScales: readonly number[],
+  selection: GpState['selection'] | null,
+  onProgress?: ProgressFn,
 ): TanimotoGpModel {
   const n = fingerprints.count;
   const scaler = descriptors ? fitScaler(descriptors, n, columns) : null;
@@ -305,12 +326,25 @@ function build(
       onProgress?.(++done, noises.length * lengthScales.length);
     }
   }
-  return new TanimotoGpModel({ params, train, descriptors, scaler, labels, mean, weight, fit: best!, selection: selection ?? (record.length > 1 ? record : []) });
+  return new TanimotoGpModel({
+    params,
+    train,
+    descriptors,
+    scaler,
+    labels,
+    mean,
+    weight,
+    fit: best!,
+    selection: selection ?? (record.length > 1 ? record : []),
+  });
 }
 
 function trainGp(data: TrainingData, partial: Partial<TanimotoGpParams>, _seed: number, onProgress?: ProgressFn): TanimotoGpModel {
   const params = resolveGpParams(partial);
-  if (data.task !== 'regression') throw new RotguardError('invalid_training_data', `${TANIMOTO_GP} is for regression; use random-forest or gradient-boosting for classification`, { field: 'task' });
+  if (data.task !== 'regression')
+    throw new RotguardError('invalid_training_data', `${TANIMOTO_GP} is for regression; use random-forest or gradient-boosting for classification`, {
+      field: 'task',
+    });
   if (!data.fingerprints) throw new RotguardError('feature_mismatch', `${TANIMOTO_GP} needs fingerprints`, { field: 'features' });
   const words = data.fingerprints.words;
   const useDescriptors = params.descriptorWeight > 0 && data.descriptors !== undefined;
@@ -321,11 +355,17 @@ function trainGp(data: TrainingData, partial: Partial<TanimotoGpParams>, _seed: 
   mean /= data.rows;
   // Copies: the model must not change if the caller reuses its buffers.
   return build(
-    params, fingerprintSet(data.fingerprints.data.slice(), words), useDescriptors ? data.descriptors!.data.slice() : null, columns, data.labels.slice(), mean,
+    params,
+    fingerprintSet(data.fingerprints.data.slice(), words),
+    useDescriptors ? data.descriptors!.data.slice() : null,
+    columns,
+    data.labels.slice(),
+    mean,
     useDescriptors ? params.descriptorWeight : 0,
     params.noise === 'ml' ? NOISE_GRID : [params.noise],
     useDescriptors ? (params.lengthScale === 'ml' ? LENGTH_SCALE_GRID : [params.lengthScale]) : [1],
-    null, onProgress,
+    null,
+    onProgress,
   );
 }
 

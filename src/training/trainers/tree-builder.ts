@@ -178,7 +178,14 @@ export class TreeBuilder {
     return { feature: feature.slice(0, nodes), right: right.slice(0, nodes), value: value.slice(0, nodes) };
   }
 
-  private bestSplit(samples: Int32Array, start: number, end: number, w: number, s: number, rng: Random): { feature: number; bin: number; threshold: number } | null {
+  private bestSplit(
+    samples: Int32Array,
+    start: number,
+    end: number,
+    w: number,
+    s: number,
+    rng: Random,
+  ): { feature: number; bin: number; threshold: number } | null {
     const { fingerprintBits: bits, onBitStart, onBits, bins, classification } = this.d;
     const { mtry, minSamplesLeaf: minLeaf } = this.s;
     const weight = this.weight;
@@ -261,7 +268,15 @@ export class TreeBuilder {
   }
 
   /** Best "bin ≤ b" split of one descriptor column that beats `best`; bin −1 if none does. */
-  private bestBinSplit(samples: Int32Array, start: number, end: number, column: number, w: number, s: number, best: number): { constant: boolean; bin: number; score: number } {
+  private bestBinSplit(
+    samples: Int32Array,
+    start: number,
+    end: number,
+    column: number,
+    w: number,
+    s: number,
+    best: number,
+  ): { constant: boolean; bin: number; score: number } {
     const bins = this.d.bins!;
     const { minSamplesLeaf: minLeaf } = this.s;
     const classification = this.d.classification;
