@@ -29,10 +29,15 @@ export const gateCheckDecoder: Decoder<GateCheck> = d.object({
   passed: d.boolean,
 });
 
+const namedCompounds = d.object({ file: d.optional(d.string), sha256: d.optional(d.string), inchikeys: d.array(d.string) });
+
 export const splitRuleDecoder: Decoder<SplitRule> = d.object({
-  method: d.literal('scaffold', 'time', 'random'),
+  method: d.literal('scaffold', 'time', 'random', 'cluster', 'predefined'),
   seed: d.integer,
   fractions: d.object({ train: d.number, calibration: d.number, test: d.number }),
+  cutoff: d.optional(d.number),
+  test: d.optional(namedCompounds),
+  calibration: d.optional(namedCompounds),
 });
 
 // Report numbers were written through nonFiniteAsNull: NaN and ±Infinity are stored as null.
@@ -52,7 +57,7 @@ const group: Decoder<GroupMetrics> = d.object({ group: d.string, n: d.integer, m
 export const validationReportDecoder: Decoder<ValidationReport> = d.object({
   task: d.literal('regression', 'classification'),
   split: d.object({
-    method: d.literal('scaffold', 'time', 'random'),
+    method: d.literal('scaffold', 'time', 'random', 'cluster', 'predefined'),
     seed: d.integer,
     fractions: d.object({ train: n, calibration: n, test: n }),
     sizes: d.object({ train: d.integer, calibration: d.integer, test: d.integer }),
