@@ -89,7 +89,7 @@ export interface WindowEvidence {
     baselineMae: number;
     /** mae / baselineMae: above 1 means worse than at validation. */
     maeRatio: number;
-    /** The largest MAE ratio among chemical series with at least 5 labelled predictions. */
+    /** The largest MAE ratio among chemical series with at least 5 labelled predictions; the window's own ratio when no series has 5. */
     worstSeriesMaeRatio?: number | null;
   } | null;
   /** Performance per chemical series (generic framework), series with ≥ 5 labelled predictions. */
