@@ -1,14 +1,13 @@
-import { localActor as currentActor } from '../../usecases/context.js';
 import { nowIso } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
-import { budgetStatuses, setBudget, type BudgetStatus } from '../../compute/budget.js';
+import type { BudgetStatus } from '../../compute/budget.js';
 import { money } from '../../compute/cost.js';
 import { humanDuration, parseDuration } from '../../compute/duration.js';
 import { monthOf } from '../../compute/jobs.js';
-import { readComputeSettings, updateComputeSettings, type SettingsPatch } from '../../compute/settings.js';
-import { reconcileJobs } from '../../compute/settle.js';
+import type { SettingsPatch } from '../../compute/settings.js';
+import { budgets, computeSettings, setBudget, updateSettings } from '../../usecases/compute.js';
 import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
-import { withStore } from '../workspace.js';
+import { withContext } from '../workspace.js';
 
 export const budgetHelp = `Usage:
   rotguard budget set TEAM --amount N [--month YYYY-MM] [--currency USD]
@@ -54,18 +53,17 @@ export async function budgetCommand(args: string[], io: CommandIO): Promise<numb
   if (values.help || !sub) return (io.out(budgetHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   const month = str(values.month) ?? monthOf(nowIso());
-  return withStore(str(values.workspace), async (store) => {
-    const settings = await readComputeSettings(store);
+  return withContext(str(values.workspace), async (ctx) => {
+    const settings = await computeSettings(ctx);
     if (sub === 'set') {
       if (!team || values.amount === undefined) throw new UsageError(`budget set needs TEAM and --amount\n\n${budgetHelp}`);
       const amount = Number(values.amount);
-      const s = await setBudget(store, { team, month, amount, currency: str(values.currency) ?? settings.prices.currency, actor: currentActor() });
+      const s = await setBudget(ctx, { team, month, amount, currency: str(values.currency) ?? settings.prices.currency });
       emit(io, json, s, `budget set: ${describe(s, settings.prices.currency)}`);
       return 0;
     }
     if (sub === 'show') {
-      await reconcileJobs(store);
-      const all = await budgetStatuses(store.db, month);
+      const all = await budgets(ctx, month);
       const list = values.team ? all.filter((s) => s.team === values.team) : all;
       emit(io, json, list, list.length ? list.map((s) => describe(s, settings.prices.currency)).join('\n') : `no budgets or jobs in ${month}`);
       return 0;
@@ -87,7 +85,7 @@ export async function budgetCommand(args: string[], io: CommandIO): Promise<numb
         }),
       };
       const changed = Object.values(patch).some((p) => Object.keys(p as object).length);
-      const s = changed ? await updateComputeSettings(store, patch, currentActor()) : settings;
+      const s = changed ? await updateSettings(ctx, patch) : settings;
       const w = s.watchdog;
       emit(
         io,

@@ -1,5 +1,4 @@
-import { readComputeSettings } from '../../compute/settings.js';
-import { submitBuild } from '../../compute/submit.js';
+import { computeSettings, submitBuildJob } from '../../usecases/compute.js';
 import type { Context } from '../../usecases/context.js';
 import type { Recipe } from '../../training/recipe.js';
 import { emit, type CommandIO } from '../options.js';
@@ -14,8 +13,8 @@ export async function governedBuild(
   io: CommandIO,
   overrideReason: string | undefined,
 ): Promise<number> {
-  const { prices } = await readComputeSettings(ctx.store);
-  const a = await submitBuild(ctx.store, recipe, computeRequest(values, ctx.workspace!, ctx.actor), { overrideReason });
+  const { prices } = await computeSettings(ctx);
+  const a = await submitBuildJob(ctx, recipe, computeRequest(values, ctx.workspace!), { overrideReason });
   emit(
     io,
     Boolean(values.json),

@@ -24,7 +24,8 @@ export const COMPUTE_HELP = `Compute (governed: budget, time limit, idle watchdo
   --gpu-trace FILE         drive the idle watchdog from a recorded nvidia-smi trace (tests, replays)
 `;
 
-export function computeRequest(values: Record<string, unknown>, workspace: string, actor: string): ComputeRequest {
+/** The compute flags as a request; who submits comes from the use case's context. */
+export function computeRequest(values: Record<string, unknown>, workspace: string): Omit<ComputeRequest, 'actor'> {
   const executor = str(values.executor) ?? 'local';
   if (executor !== 'local' && executor !== 'slurm') throw new UsageError(`--executor must be local or slurm, got "${executor}"`);
   const int = (flag: string) => {
@@ -38,7 +39,6 @@ export function computeRequest(values: Record<string, unknown>, workspace: strin
   const replay = str(values['trace-replay-seconds']);
   return {
     executor,
-    actor,
     partition: str(values.partition),
     time: str(values.time),
     cpus: int('cpus'),

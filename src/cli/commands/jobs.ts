@@ -1,18 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { localActor as currentActor } from '../../usecases/context.js';
-import { RotguardError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { money } from '../../compute/cost.js';
 import { humanDuration, parseDuration } from '../../compute/duration.js';
 import { recordGpuTrace } from '../../compute/gpu-sampler.js';
-import { getJob, jobResult, jobSpec, listJobs, OPEN_STATES, type JobRow } from '../../compute/jobs.js';
-import { runJob } from '../../compute/run-job.js';
-import { readComputeSettings } from '../../compute/settings.js';
-import { reconcileJobs } from '../../compute/settle.js';
-import { slurmCancel } from '../../compute/slurm.js';
-import { submitExternal, submitScore, type Admission } from '../../compute/submit.js';
-import { appendEvent, readEvents } from '../../store/event-log.js';
+import { jobResult, jobSpec, type JobRow } from '../../compute/jobs.js';
+import type { Admission } from '../../compute/submit.js';
+import { cancelJob, computeSettings, listComputeJobs, runJob, showJob, submitExternalJob, submitScoreJob } from '../../usecases/compute.js';
 import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
-import { withStore } from '../workspace.js';
+import { withContext } from '../workspace.js';
 import { COMPUTE_HELP, COMPUTE_OPTIONS, computeRequest } from './compute-flags.js';
 
 export const jobsHelp = `Usage:
@@ -92,12 +87,13 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
     emit(io, json, trace, `wrote ${trace.samples.length} samples to ${out}`);
     return 0;
   }
-  return withStore(str(values.workspace), async (store, workspace) => {
-    const { prices } = await readComputeSettings(store);
+  return withContext(str(values.workspace), async (ctx) => {
+    const workspace = ctx.workspace!;
+    const { prices } = await computeSettings(ctx);
     if (sub === 'run') {
       if (!ref) throw new UsageError('jobs run needs a JOB_ID');
       const task = process.env.SLURM_ARRAY_TASK_ID;
-      const outcome = await runJob(store, ref, { workspace, taskIndex: task === undefined ? undefined : Number(task), slurmJobId: process.env.SLURM_JOB_ID });
+      const outcome = await runJob(ctx, ref, { workspace, taskIndex: task === undefined ? undefined : Number(task), slurmJobId: process.env.SLURM_JOB_ID });
       emit(
         io,
         json,
@@ -107,23 +103,19 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
       return outcome.ok ? 0 : outcome.cancelledIdle ? 3 : 1;
     }
     if (sub === 'list') {
-      await reconcileJobs(store);
-      const jobs = await listJobs(store.db, { team: str(values.team), month: str(values.month), state: str(values.state) });
+      const jobs = await listComputeJobs(ctx, { team: str(values.team), month: str(values.month), state: str(values.state) });
       emit(io, json, jobs.map(view), jobs.length ? jobs.map((j) => line(j, prices.currency)).join('\n') : 'no jobs');
       return 0;
     }
     if (sub === 'show') {
       if (!ref) throw new UsageError('jobs show needs a JOB_ID');
-      const id = (await getJob(store.db, ref)).id;
-      await reconcileJobs(store, id);
-      const j = await getJob(store.db, id);
-      const events = await readEvents(store.db, { subject: `job:${j.id}` });
+      const { job: j, events } = await showJob(ctx, ref);
       emit(
         io,
         json,
         {
           job: view(j),
-          events: events.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, reason: e.reason, payload: JSON.parse(e.payload) as unknown })),
+          events: events.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, reason: e.reason, payload: JSON.parse(e.payload) })),
         },
         `${line(j, prices.currency)}\n  submitted ${j.submitted_at} by ${j.submitted_by}; time limit ${humanDuration(j.time_limit_s)}${j.external_id ? `; Slurm job ${j.external_id}` : ''}\n` +
           (j.elapsed_s !== null
@@ -136,26 +128,14 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
     }
     if (sub === 'cancel') {
       if (!ref) throw new UsageError('jobs cancel needs a JOB_ID');
-      const j = await getJob(store.db, ref);
-      if (!(OPEN_STATES as string[]).includes(j.state)) throw new RotguardError('job_not_open', `job ${j.id} is already ${j.state}`);
-      if (j.executor !== 'slurm' || !j.external_id)
-        throw new RotguardError('job_not_cancellable', `job ${j.id} runs locally in its submitting process; stop that process`);
-      await slurmCancel(j.external_id);
-      await appendEvent(store.db, {
-        kind: 'job_cancelled',
-        subject: `job:${j.id}`,
-        actor: currentActor(),
-        model: j.model,
-        reason: str(values.reason) ?? 'cancelled by hand',
-        payload: { job: j.id, slurmJob: j.external_id },
-      });
+      const j = await cancelJob(ctx, ref, str(values.reason) ?? 'cancelled by hand');
       emit(io, json, { job: j.id, cancelled: true }, `cancelled ${j.id} (Slurm job ${j.external_id}); it is charged for what it ran once Slurm has ended it`);
       return 0;
     }
     if (sub === 'score') {
       if (!ref || !values.model || !values.team || !values.tasks) throw new UsageError(`jobs score needs FILE, --model, --team and --tasks\n\n${jobsHelp}`);
-      const a = await submitScore(
-        store,
+      const a = await submitScoreJob(
+        ctx,
         {
           model: str(values.model)!,
           team: str(values.team)!,
@@ -164,11 +144,11 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
           smilesColumn: str(values['smiles-column']),
           idColumn: str(values['id-column']),
         },
-        computeRequest(values, workspace, currentActor()),
+        computeRequest(values, workspace),
       );
       const out = str(values.out);
       const result = jobResult<{ outputBlob?: string | null }>(a.job);
-      if (out && result?.outputBlob) writeFileSync(out, await store.blobs.get(result.outputBlob));
+      if (out && result?.outputBlob) writeFileSync(out, await ctx.store.blobs.get(result.outputBlob));
       emit(io, json, view(a.job), describeAdmission(a, prices.currency) + (out && result?.outputBlob ? `\n  predictions written to ${out}` : ''));
       return a.job.state === 'failed' ? 1 : 0;
     }
@@ -185,8 +165,8 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
           }
         : undefined;
       if (imp && (!imp.model || !imp.endpoint || !imp.features)) throw new UsageError('--onnx-output needs --model, --endpoint and --features to import it');
-      const a = await submitExternal(
-        store,
+      const a = await submitExternalJob(
+        ctx,
         {
           team: str(values.team)!,
           argv: command,
@@ -195,7 +175,7 @@ export async function jobsCommand(args: string[], io: CommandIO): Promise<number
           onnxOutput: str(values['onnx-output']),
           import: imp,
         },
-        computeRequest(values, workspace, currentActor()),
+        computeRequest(values, workspace),
       );
       emit(io, json, view(a.job), describeAdmission(a, prices.currency));
       return a.job.state === 'failed' ? 1 : 0;
