@@ -32,6 +32,7 @@ import { checkFeatures, checkTrainingData, shapeOf, type FeatureShape } from './
 import { integerParam, knownKeys, paramError } from './params.js';
 import { onBitLists } from './tree-builder.js';
 import type { FeatureMatrix, ModelArtifact, Prediction, ProgressFn, Task, Trainer, TrainedModel, TrainingData } from './types.js';
+import { meanAndSpread } from './member-spread.js';
 
 export const GRADIENT_BOOSTING = 'gradient-boosting';
 
@@ -140,20 +141,7 @@ export class GradientBoostingModel implements TrainedModel {
   }
 
   predict(x: FeatureMatrix): Prediction {
-    const per = this.predictMembers(x);
-    const k = this.s.members.length;
-    const value = new Float64Array(x.rows);
-    const uncertainty = new Float64Array(x.rows);
-    for (let r = 0; r < x.rows; r++) {
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += per[j * x.rows + r]!;
-      const mean = sum / k;
-      let ss = 0;
-      for (let j = 0; j < k; j++) ss += (per[j * x.rows + r]! - mean) ** 2;
-      value[r] = mean;
-      uncertainty[r] = Math.sqrt(ss / k);
-    }
-    return { value, uncertainty };
+    return meanAndSpread(this.predictMembers(x), this.s.members.length, x.rows);
   }
 
   toJSON(): ModelArtifact {

@@ -24,6 +24,7 @@ import { checkFeatures, checkTrainingData, shapeOf, type FeatureShape } from './
 import { integerParam, knownKeys, paramError } from './params.js';
 import { onBitLists, TreeBuilder, type ForestData, type TreeArrays } from './tree-builder.js';
 import type { FeatureMatrix, ModelArtifact, Prediction, ProgressFn, Task, Trainer, TrainedModel, TrainingData } from './types.js';
+import { meanAndSpread } from './member-spread.js';
 
 export const RANDOM_FOREST = 'random-forest';
 
@@ -113,20 +114,7 @@ export class RandomForestModel implements TrainedModel {
   }
 
   predict(x: FeatureMatrix): Prediction {
-    const perTree = this.predictTrees(x);
-    const t = this.s.trees.length;
-    const value = new Float64Array(x.rows);
-    const uncertainty = new Float64Array(x.rows);
-    for (let r = 0; r < x.rows; r++) {
-      let sum = 0;
-      for (let k = 0; k < t; k++) sum += perTree[k * x.rows + r]!;
-      const mean = sum / t;
-      let ss = 0;
-      for (let k = 0; k < t; k++) ss += (perTree[k * x.rows + r]! - mean) ** 2;
-      value[r] = mean;
-      uncertainty[r] = Math.sqrt(ss / t);
-    }
-    return { value, uncertainty };
+    return meanAndSpread(this.predictTrees(x), this.s.trees.length, x.rows);
   }
 
   toJSON(): ModelArtifact {
