@@ -8,16 +8,17 @@ import { promote, setGate } from '../../src/registry/registry.js';
 import type { Store } from '../../src/store/store.js';
 import { build, UNGOVERNED } from '../../src/training/build.js';
 import { validateRecipe } from '../../src/training/recipe.js';
-import type { ValidationReport } from '../../src/validate/report.js';
+import { readValidationReport } from '../../src/validate/decoders.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
 
 /**
  * A small live workspace: endpoint, protocol, 130 measured compounds, model logd-rf@1
  * built, gated and promoted to champion by a second person. Returns structures not in
- * training, for prediction files, and the recipe.
+ * training, for prediction files, the recipe and mapping, and a report reader for
+ * further promotions. `gate` replaces the release gate's thresholds.
  */
-export async function liveWorkspace(store: Store, dir: string, tag: string) {
-  const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
+export async function liveWorkspace(store: Store, dir: string, tag: string, o: { gate?: Record<string, unknown> } = {}) {
+  const readReport = (b: string) => readValidationReport(store.blobs, b);
   await addEndpoint(
     store,
     { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
@@ -49,9 +50,9 @@ export async function liveWorkspace(store: Store, dir: string, tag: string) {
     seed: 1,
   });
   await build(store, recipe, 'ana', UNGOVERNED);
-  await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any' }, 'lead');
+  await setGate(store, 'logd', o.gate ?? { minTestSize: 5, requireSplit: 'any' }, 'lead');
   await promote(store, { ref: 'logd-rf@1', alias: 'champion', actor: 'ben', reason: 'reviewed', readReport });
-  return { unseen: smiles.slice(130), recipe };
+  return { unseen: smiles.slice(130), recipe, mapping, readReport };
 }
 
 /** A prediction input of n structures. */

@@ -9,21 +9,15 @@ import { auditReport } from '../../src/audit/report.js';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { canonicalJson } from '../../src/core/hash.js';
 import { RotguardError } from '../../src/core/errors.js';
-import { addEndpoint } from '../../src/data/endpoints.js';
 import { ingestFile } from '../../src/data/ingest.js';
-import { validateMapping } from '../../src/data/mapping.js';
-import { addProtocolVersion } from '../../src/data/protocols.js';
 import { buildModel } from '../../src/usecases/models.js';
 import { createContext } from '../../src/usecases/context.js';
-import { promote, setGate } from '../../src/registry/registry.js';
+import { promote } from '../../src/registry/registry.js';
 import { predictFile } from '../../src/serve/predict.js';
 import { eventHash, eventLogHead, verifyEventLog, type HashedEventFields } from '../../src/store/event-log.js';
 import type { Store } from '../../src/store/store.js';
-import { build, UNGOVERNED } from '../../src/training/build.js';
-import { validateRecipe } from '../../src/training/recipe.js';
-import type { ValidationReport } from '../../src/validate/report.js';
-import { combinatorialSmiles } from '../helpers/molecules.js';
 import { forEachBackend } from '../store/backends.js';
+import { liveWorkspace } from './live-workspace.js';
 import { tally } from './tally.js';
 
 /**
@@ -37,50 +31,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 before(() => loadRDKit());
 
 async function workspace(store: Store, tag: string) {
-  const readReport = async (b: string) => JSON.parse((await store.blobs.get(b)).toString('utf8')) as ValidationReport;
-  await addEndpoint(
-    store,
-    { name: 'logd', unit: 'ratio', transform: 'none', direction: 'higher_is_better', validMin: null, validMax: null, description: '' },
-    'ana',
-  );
-  await addProtocolVersion(store, { protocol: 'shake', endpoint: 'logd', unit: 'ratio', site: 's', vendor: 'v', parameters: {} }, 'ana');
-  const mapping = validateMapping({
-    team: 'chem',
-    protocol: 'shake',
-    columns: { id: 'id', structure: 'smiles', value: 'logd', measured_at: 'measured', reported_at: 'reported' },
-  });
-  const smiles = combinatorialSmiles(200);
-  const train = join(dir, `${tag}-train.csv`);
-  writeFileSync(
-    train,
-    ['id,smiles,logd,measured,reported', ...smiles.slice(0, 130).map((s, i) => `c${i},${s},${((s.length % 13) / 3).toFixed(3)},2024-01-02,2024-01-20`)].join(
-      '\n',
-    ) + '\n',
-  );
-  await ingestFile(store, { path: train, mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
-  const recipe = validateRecipe({
-    model: 'logd-rf',
-    team: 'chem',
-    endpoint: 'logd',
-    dataset: { aggregate: 'mean', reported_by: '2024-01-31' },
-    algorithm: 'random-forest',
-    params: { nEstimators: 5 },
-    split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
-    seed: 1,
-  });
-  await build(store, recipe, 'ana', UNGOVERNED);
-  await setGate(store, 'logd', { minTestSize: 5, requireSplit: 'any', maxRmse: 3 }, 'lead');
-  await promote(store, { ref: 'logd-rf@1', alias: 'champion', actor: 'ben', reason: 'reviewed', readReport });
+  const { unseen, recipe, mapping, readReport } = await liveWorkspace(store, dir, tag, { gate: { minTestSize: 5, requireSplit: 'any', maxRmse: 3 } });
   await buildModel(createContext(store, { actor: 'ana' }), { ...recipe, seed: 2 }, { overrideReason: 'second version for the test' });
   await promote(store, { ref: 'logd-rf@2', alias: 'champion', actor: 'ben', reason: 'reviewed', readReport });
   // Labels reported after training: not in any training set.
   const later = join(dir, `${tag}-later.csv`);
-  writeFileSync(later, ['id,smiles,logd,measured,reported', ...smiles.slice(130, 150).map((s, i) => `l${i},${s},1.5,2024-03-02,2024-03-20`)].join('\n') + '\n');
+  writeFileSync(later, ['id,smiles,logd,measured,reported', ...unseen.slice(0, 20).map((s, i) => `l${i},${s},1.5,2024-03-02,2024-03-20`)].join('\n') + '\n');
   await ingestFile(store, { path: later, mapping, actor: 'ana', quarantineDir: dir, workers: 1 });
   const requests: string[] = [];
   for (const k of [0, 1]) {
     const input = join(dir, `${tag}-new${k}.csv`);
-    writeFileSync(input, ['id,smiles', ...smiles.slice(150 + 25 * k, 175 + 25 * k).map((s, i) => `n${k}-${i},${s}`)].join('\n') + '\n');
+    writeFileSync(input, ['id,smiles', ...unseen.slice(20 + 25 * k, 45 + 25 * k).map((s, i) => `n${k}-${i},${s}`)].join('\n') + '\n');
     requests.push((await predictFile(store, { modelRef: 'logd-rf@champion', input, out: join(dir, `${tag}-p${k}.csv`), actor: 'carl', workers: 1 })).request);
   }
   return { requests, laterPath: later };
