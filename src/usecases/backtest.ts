@@ -16,6 +16,7 @@ import { currentGate, frozenState } from '../registry/registry.js';
 import { appendEvent } from '../store/event-log.js';
 import { openStore, type Store } from '../store/store.js';
 import type { Recipe } from '../training/recipe.js';
+import { readValidationReport } from '../validate/decoders.js';
 import { writeAuditReport, type WrittenReport } from './audit.js';
 import { createContext, type Context } from './context.js';
 import { ingest } from './data.js';
@@ -477,10 +478,8 @@ async function scoreInHindsight(store: Store, windows: BacktestWindow[]): Promis
 async function validationMaeOf(store: Store, versionId: string): Promise<number | null> {
   const v = await store.db.selectFrom('model_versions').select('report_blob').where('id', '=', versionId).executeTakeFirst();
   if (!v?.report_blob) return null;
-  const report: unknown = JSON.parse((await store.blobs.get(v.report_blob)).toString('utf8'));
-  const test = report && typeof report === 'object' && 'test' in report ? report.test : null;
-  const mae = test && typeof test === 'object' && 'mae' in test ? test.mae : null;
-  return typeof mae === 'number' ? mae : null;
+  const test = (await readValidationReport(store.blobs, v.report_blob)).test;
+  return 'mae' in test && typeof test.mae === 'number' ? test.mae : null;
 }
 
 /** Mean hindsight MAE over up to n windows that have labels, from index `from` in direction `step`. */
