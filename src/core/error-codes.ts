@@ -104,6 +104,9 @@ export const ERROR_CATEGORIES = {
       'file_not_found',
       'no_workspace',
       'unknown_job',
+      'unknown_route',
+      'unknown_principal',
+      'unknown_token',
       'blob_missing',
       'unknown_endpoint',
       'unknown_feature_set',
@@ -130,6 +133,8 @@ export const ERROR_CATEGORIES = {
       'job_not_cancellable',
       'job_not_runnable',
       'concurrent_change',
+      'principal_exists',
+      'model_owned_by_other_team',
     ],
   },
   /** A governance rule refused the action: a reason is missing, a gate failed, a second person is needed, the model is frozen. */
@@ -166,6 +171,10 @@ export const ERROR_CATEGORIES = {
       'invalid_model_artifact',
     ],
   },
+  /** No valid identity: a server request without a token, or with an unknown, expired or revoked one. */
+  unauthenticated: { exit: 1, http: 401, codes: ['unauthenticated', 'token_expired', 'token_revoked'] },
+  /** An authenticated identity without the role the action needs in that team. */
+  forbidden: { exit: 1, http: 403, codes: ['forbidden', 'team_mismatch', 'no_acting_team'] },
   /** A service the user configured cannot be reached. */
   unavailable: { exit: 1, http: 503, codes: ['store_unreachable', 'slurm_submit_failed', 'slurm_cancel_failed', 'disk_full', 'not_writable', 'store_busy'] },
   /** The computation itself failed on valid input (numerics), not the user's mistake. */

@@ -425,6 +425,53 @@ MIGRATIONS['0005_censoring'] = {
 };
 // ---- end issue 17 ----
 
+/**
+ * 0009 (issue 14, the server): principals, API tokens (hash of the secret only), role
+ * grants per team, and read grants between teams.
+ */
+MIGRATIONS['0009_identity'] = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('principals')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('disabled_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('api_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('principal', 'text', (c) => c.notNull().references('principals.name'))
+      .addColumn('token_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .addColumn('revoked_by', 'text')
+      .addColumn('last_used_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('role_grants')
+      .addColumn('principal', 'text', (c) => c.notNull().references('principals.name'))
+      .addColumn('team', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'text', (c) => c.notNull())
+      .addColumn('granted_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('role_grants_pk', ['principal', 'team', 'role'])
+      .execute();
+    await db.schema
+      .createTable('team_grants')
+      .ifNotExists()
+      .addColumn('owner_team', 'text', (c) => c.notNull())
+      .addColumn('grantee_team', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'text', (c) => c.notNull())
+      .addColumn('granted_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('team_grants_pk', ['owner_team', 'grantee_team'])
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;

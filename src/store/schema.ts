@@ -335,7 +335,51 @@ export interface JobTable {
   ended_at: string | null;
 }
 
+/** A user, service account or OpenID Connect subject known to a server (migration 0009). */
+export interface PrincipalTable {
+  name: string;
+  /** 'user' | 'service' | 'oidc' */
+  kind: string;
+  created_at: string;
+  created_by: string;
+  disabled_at: string | null;
+}
+
+/** An API token: only the sha256 of its secret is kept. */
+export interface ApiTokenTable {
+  id: string;
+  principal: string;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  last_used_at: string | null;
+}
+
+/** A role granted to a principal in a team ('*' = the whole organisation). */
+export interface RoleGrantTable {
+  principal: string;
+  team: string;
+  role: string;
+  granted_at: string;
+  granted_by: string;
+}
+
+/** The grantee team may read the owner team's team-owned objects. */
+export interface TeamGrantTable {
+  owner_team: string;
+  grantee_team: string;
+  granted_at: string;
+  granted_by: string;
+}
+
 export interface Database {
+  principals: PrincipalTable;
+  api_tokens: ApiTokenTable;
+  role_grants: RoleGrantTable;
+  team_grants: TeamGrantTable;
   window_evidence: WindowEvidenceTable;
   compute_settings: ComputeSettingTable;
   budgets: BudgetTable;

@@ -204,6 +204,20 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     mac: H('c'),
   },
   window_evidence: { key: H('9'), model_version: 'sol-rf@1', window: '2026-W48', blob: H('a'), settled_as_of: T, created_at: T },
+  principals: { name: 'ana', kind: 'user', created_at: T, created_by: 'admin', disabled_at: null },
+  api_tokens: {
+    id: '0123456789abcdef',
+    principal: 'ana',
+    token_hash: H('d'),
+    created_at: T,
+    created_by: 'admin',
+    expires_at: null,
+    revoked_at: null,
+    revoked_by: null,
+    last_used_at: null,
+  },
+  role_grants: { principal: 'ana', team: 'dmpk', role: 'modeler', granted_at: T, granted_by: 'admin' },
+  team_grants: { owner_team: 'dmpk', grantee_team: 'chem-a', granted_at: T, granted_by: 'admin' },
 };
 
 /** Each table's natural key columns. */
@@ -229,6 +243,10 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   compute_settings: ['key'],
   budgets: ['team', 'month'],
   jobs: ['id'],
+  principals: ['name'],
+  api_tokens: ['id'],
+  role_grants: ['principal', 'team', 'role'],
+  team_grants: ['owner_team', 'grantee_team'],
 };
 
 const TABLES = Object.keys(ROWS) as (keyof Database)[];
