@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { RotguardError } from '../../core/errors.js';
-import { resolveSnapshot } from '../../data/snapshots.js';
 import { validateRecipe, type Recipe } from '../../training/recipe.js';
-import { snapshotVisible } from './data.js';
+import { visibleSnapshot } from './data.js';
 import { frozenState } from '../../registry/registry.js';
 import { buildModel, listModels, promote, showModel, validateModel } from '../../usecases/models.js';
 import { modelOverview } from '../../usecases/overview.js';
@@ -149,9 +148,7 @@ export function modelRoutes(): RouteSpec[] {
 async function scopeRecipe(req: ApiRequest, recipe: Recipe): Promise<Recipe> {
   assertActingTeam(req, recipe.team, 'recipe.team');
   if (!('window' in recipe.dataset)) {
-    const snapshot = await resolveSnapshot(req.ctx.store, recipe.dataset.snapshot);
-    if (!snapshotVisible(req, snapshot))
-      throw new RotguardError('unknown_snapshot', `no dataset snapshot ${recipe.dataset.snapshot}`, { field: 'dataset.snapshot' });
+    await visibleSnapshot(req, recipe.dataset.snapshot, 'recipe.dataset.snapshot');
     return recipe;
   }
   const teams = recipe.dataset.window.teams ?? req.visibleTeams;
