@@ -24,8 +24,11 @@ export interface ServerOptions {
   /** The workspace folder (quarantine reports, audit reports), null on a server without one. */
   workspace: string | null;
   oidc?: OidcVerifier | null;
-  /** Structured JSON logs (pino); false in tests. */
-  logger?: boolean | { level: string };
+  /**
+   * Structured JSON logs (pino): true = info on stdout; or a level and, optionally, where
+   * the JSON lines go (anything with write(line), e.g. a test capturing them); false = none.
+   */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /** Extra routes (the dashboard). */
   plugins?: ((app: FastifyInstance, o: ServerOptions) => Promise<void> | void)[];
 }
@@ -42,7 +45,7 @@ export function errorBody(code: string, message: string, field?: string) {
  */
 export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: o.logger === undefined ? false : o.logger === true ? { level: 'info', redact: ['req.headers.authorization'] } : o.logger,
+    logger: loggerOptions(o.logger),
     // A proxy id is kept when given; otherwise Fastify numbers requests.
     requestIdHeader: 'x-request-id',
     bodyLimit: 64 * 1024 * 1024,
@@ -73,6 +76,22 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   for (const spec of routes) registerRoute(app, spec, o);
   for (const plugin of o.plugins ?? []) await plugin(app, o);
   return app;
+}
+
+/**
+ * Every logger gets the same protections, whoever configures it: credentials in headers are
+ * redacted should a serializer ever include them, and a token pasted into a URL (a query
+ * string, a path) is masked in the request line.
+ */
+function loggerOptions(l: ServerOptions['logger']) {
+  if (!l) return false;
+  return {
+    ...(l === true ? { level: 'info' } : l),
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (r: FastifyRequest) => ({ method: r.method, url: maskTokens(maskUrl(r.url)), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort }),
+    },
+  };
 }
 
 function registerRoute(app: FastifyInstance, spec: RouteSpec, o: ServerOptions): void {
