@@ -9,6 +9,8 @@ import { ChemPoolHolder } from '../../src/server/chem-pool-holder.js';
 import type { RouteSpec } from '../../src/server/route.js';
 import { apiRoutes } from '../../src/server/routes/index.js';
 import { readEvents } from '../../src/store/event-log.js';
+import { createContext } from '../../src/usecases/context.js';
+import { addUser, grant } from '../../src/usecases/identity.js';
 import type { Store } from '../../src/store/store.js';
 import { forEachBackend } from '../store/backends.js';
 import { call, type Caller, type Reply, TEAM_A, TEAM_B, type TeamObjects, type TwoTeams, twoTeams } from './two-teams.js';
@@ -327,6 +329,22 @@ forEachBackend('authorization matrix', (b) => {
     assert.equal((refused.json as { error: { code: string } }).error.code, 'forbidden');
     const models = (await call(w.app, { method: 'GET', url: '/api/v1/models', token: viewer })).json as { model: string }[];
     assert.deepEqual(models.map((m) => m.model).sort(), [w.a.model, w.b.model]);
+  });
+
+  it('the acting team: a principal of two teams must name one (403 no_acting_team), and cannot name a team it has no role in (403)', async () => {
+    const root = createContext(store, { actor: 'root' });
+    const both = (await addUser(root, { name: 'two-teams', kind: 'user', team: TEAM_A, role: 'viewer' })).token!;
+    await grant(root, { principal: 'two-teams', team: TEAM_B, role: 'viewer' });
+    const unnamed = await call(w.app, { method: 'GET', url: '/api/v1/models', token: both });
+    assert.equal(unnamed.status, 403, unnamed.text);
+    assert.equal((unnamed.json as { error: { code: string } }).error.code, 'no_acting_team');
+    const named = await call(w.app, { method: 'GET', url: `/api/v1/models/${w.b.model}`, token: both, team: TEAM_B });
+    assert.equal(named.status, 200, named.text);
+    const me = await call(w.app, { method: 'GET', url: '/api/v1/me', token: both, team: TEAM_B });
+    assert.deepEqual((me.json as { actingTeam: string }).actingTeam, TEAM_B);
+    const foreign = await call(w.app, { method: 'GET', url: '/api/v1/models', token: w.tokens.get('viewer-a')!, team: TEAM_B });
+    assert.equal(foreign.status, 403, foreign.text);
+    assert.equal((foreign.json as { error: { code: string } }).error.code, 'forbidden');
   });
 
   it('a self-approval through the API is refused (403 approver_is_builder) and logged with the authenticated identity', async () => {
