@@ -9,6 +9,7 @@ import type { OidcVerifier } from '../identity/oidc.js';
 import { allows, allowsAnywhere, ANY_TEAM } from '../identity/roles.js';
 import { visibleTeams } from '../identity/principals.js';
 import { appendEvent } from '../store/event-log.js';
+import { isStoreUnreachable } from '../store/unreachable.js';
 import { createContext } from '../usecases/context.js';
 import { actingTeamOf, identify } from './authenticate.js';
 import { openApiDocument } from './openapi.js';
@@ -59,6 +60,10 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     }
     if (err.validation) return reply.status(400).send(errorBody('usage', err.message));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.status(err.statusCode).send(errorBody('usage', err.message));
+    if (isStoreUnreachable(err)) {
+      request.log.error({ err: { message: maskTokens(maskUrl(err.message)), code: err.code } }, 'store unreachable');
+      return reply.status(503).send(errorBody('store_unreachable', 'the store (database) cannot be reached; try again shortly'));
+    }
     request.log.error({ err: { message: maskTokens(maskUrl(err.message)), stack: err.stack } }, 'internal error');
     return reply.status(500).send(errorBody('internal', `internal error; the server log has it under request ${request.id}`));
   });
