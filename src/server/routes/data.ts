@@ -94,7 +94,8 @@ export function dataRoutes(chem: ChemPoolHolder): RouteSpec[] {
       handler: async (req) => {
         requireActingTeam(req);
         const b = req.body as Omit<SnapshotDefinition, 'aggregation'> & { aggregation?: SnapshotDefinition['aggregation'] };
-        const teams = b.teams ?? req.visibleTeams;
+        // An empty list means the visible teams too: the store reads "no team filter" as every team.
+        const teams = b.teams?.length ? b.teams : req.visibleTeams;
         const hidden = teams.filter((t) => !req.visibleTeams.includes(t));
         if (hidden.length) throw new RotguardError('forbidden', `cannot select measurements of team ${hidden.join(', ')}: no read grant`, { field: 'teams' });
         return createDataset(req.ctx, { ...b, teams, aggregation: b.aggregation ?? { method: 'mean', censored: 'prefer_exact' } });

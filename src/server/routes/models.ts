@@ -151,7 +151,8 @@ async function scopeRecipe(req: ApiRequest, recipe: Recipe): Promise<Recipe> {
     await visibleSnapshot(req, recipe.dataset.snapshot, 'recipe.dataset.snapshot');
     return recipe;
   }
-  const teams = recipe.dataset.window.teams ?? req.visibleTeams;
+  // An empty list means the visible teams too: the store reads "no team filter" as every team.
+  const teams = recipe.dataset.window.teams?.length ? recipe.dataset.window.teams : req.visibleTeams;
   const hidden = teams.filter((t) => !req.visibleTeams.includes(t));
   if (hidden.length) throw new RotguardError('forbidden', `recipe.dataset.teams names ${hidden.join(', ')}: no read grant`, { field: 'dataset.teams' });
   return { ...recipe, dataset: { window: { ...recipe.dataset.window, teams } } };
