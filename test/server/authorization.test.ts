@@ -302,6 +302,39 @@ forEachBackend('authorization matrix', (b) => {
     assert.ok(tally.rows >= ROUTES.length * w.callers.length, `${tally.rows} rows`);
   });
 
+  it('an empty team list in a dataset or a recipe selects only visible teams, never every team', async () => {
+    const modeler = w.tokens.get('modeler-a')!;
+    const ds = await call(w.app, { method: 'POST', url: '/api/v1/datasets', token: modeler, body: { endpoint: 'logd', teams: [], reportedBy: '2024-01-31' } });
+    assert.equal(ds.status, 200, ds.text);
+    const info = (ds.json as { info: { hash: string; measurements: number; definition: { teams?: string[] } } }).info;
+    assert.deepEqual(info.definition.teams, [TEAM_A]);
+    assert.equal(info.measurements, 130, "alpha's 130 labels, none of beta's");
+    const built = await call(w.app, {
+      method: 'POST',
+      url: '/api/v1/builds',
+      token: modeler,
+      body: {
+        recipe: {
+          model: 'alpha-empty-teams',
+          team: TEAM_A,
+          endpoint: 'logd',
+          dataset: { aggregate: 'mean', reported_by: '2024-01-31', teams: [] },
+          algorithm: 'random-forest',
+          params: { nEstimators: 3 },
+          split: { method: 'random', seed: 0, train: 0.7, calibration: 0.15, test: 0.15 },
+          seed: 1,
+        },
+      },
+    });
+    assert.equal(built.status, 200, built.text);
+    const snapshot = (built.json as { snapshot: string }).snapshot;
+    const shown = await call(w.app, { method: 'GET', url: `/api/v1/datasets/${snapshot}`, token: modeler });
+    assert.equal(shown.status, 200, `the build's snapshot names alpha, so alpha sees it: ${shown.text.slice(0, 200)}`);
+    const def = (shown.json as { info: { measurements: number; definition: { teams?: string[] } } }).info;
+    assert.deepEqual(def.definition.teams, [TEAM_A]);
+    assert.equal(def.measurements, 130);
+  });
+
   it('a read grant from beta makes beta objects readable by alpha, while writes to them stay 403', async (t) => {
     const admin = w.tokens.get('org-admin')!;
     const g = await call(w.app, {
@@ -327,8 +360,9 @@ forEachBackend('authorization matrix', (b) => {
     });
     assert.equal(refused.status, 403, refused.text);
     assert.equal((refused.json as { error: { code: string } }).error.code, 'forbidden');
-    const models = (await call(w.app, { method: 'GET', url: '/api/v1/models', token: viewer })).json as { model: string }[];
-    assert.deepEqual(models.map((m) => m.model).sort(), [w.a.model, w.b.model]);
+    const models = (await call(w.app, { method: 'GET', url: '/api/v1/models', token: viewer })).json as { model: string; team: string }[];
+    assert.ok(models.some((m) => m.model === w.b.model) && models.some((m) => m.model === w.a.model), JSON.stringify(models));
+    assert.deepEqual([...new Set(models.map((m) => m.team))].sort(), [TEAM_A, TEAM_B]);
   });
 
   it('the acting team: a principal of two teams must name one (403 no_acting_team), and cannot name a team it has no role in (403)', async () => {
