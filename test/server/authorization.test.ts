@@ -365,7 +365,7 @@ forEachBackend('authorization matrix', (b) => {
     assert.deepEqual([...new Set(models.map((m) => m.team))].sort(), [TEAM_A, TEAM_B]);
   });
 
-  it('the acting team: a principal of two teams must name one (403 no_acting_team), and cannot name a team it has no role in (403)', async () => {
+  it('the acting team: a principal of two teams must name one (403 no_acting_team), and cannot name a team it has no role in, nor the organisation * (403)', async () => {
     const root = createContext(store, { actor: 'root' });
     const both = (await addUser(root, { name: 'two-teams', kind: 'user', team: TEAM_A, role: 'viewer' })).token!;
     await grant(root, { principal: 'two-teams', team: TEAM_B, role: 'viewer' });
@@ -376,6 +376,8 @@ forEachBackend('authorization matrix', (b) => {
     assert.equal(named.status, 200, named.text);
     const me = await call(w.app, { method: 'GET', url: '/api/v1/me', token: both, team: TEAM_B });
     assert.deepEqual((me.json as { actingTeam: string }).actingTeam, TEAM_B);
+    const organisation = await call(w.app, { method: 'GET', url: '/api/v1/models', token: w.tokens.get('org-admin')!, team: '*' });
+    assert.equal(organisation.status, 403, `"*" is no team to act for: ${organisation.text}`);
     const foreign = await call(w.app, { method: 'GET', url: '/api/v1/models', token: w.tokens.get('viewer-a')!, team: TEAM_B });
     assert.equal(foreign.status, 403, foreign.text);
     assert.equal((foreign.json as { error: { code: string } }).error.code, 'forbidden');
