@@ -8,6 +8,7 @@ import { allows, allowsAnywhere, ANY_TEAM } from '../../src/identity/roles.js';
 import { ChemPoolHolder } from '../../src/server/chem-pool-holder.js';
 import type { RouteSpec } from '../../src/server/route.js';
 import { apiRoutes } from '../../src/server/routes/index.js';
+import { decodeEvent } from '../../src/store/event-kinds.js';
 import { readEvents } from '../../src/store/event-log.js';
 import { createContext } from '../../src/usecases/context.js';
 import { addUser, grant } from '../../src/usecases/identity.js';
@@ -300,6 +301,11 @@ forEachBackend('authorization matrix', (b) => {
     // Every outcome was exercised: the matrix is not all successes or all refusals.
     for (const s of ['200', '401', '403', '404']) assert.ok((tally.byStatus[s] ?? 0) > 0, `no ${s} in ${JSON.stringify(tally.byStatus)}`);
     assert.ok(tally.rows >= ROUTES.length * w.callers.length, `${tally.rows} rows`);
+    // A write refused for want of a role is an event naming the authenticated identity and the route.
+    const denied = (await readEvents(store.db, { kind: ['access_denied'] })).map((e) => decodeEvent(e));
+    const promotion = denied.find((e) => e.actor === 'viewer-a' && e.kind === 'access_denied' && e.payload.route === '/api/v1/models/:model/promotions');
+    assert.ok(promotion, 'a viewer trying to promote is in the event log');
+    assert.ok(!denied.some((e) => e.actor === 'anonymous'), 'unauthenticated requests are refused before anyone is named');
   });
 
   it('an empty team list in a dataset or a recipe selects only visible teams, never every team', async () => {
