@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { maskTokens } from '../core/api-token.js';
+import { categoryOf } from '../core/error-codes.js';
 import { WALL_CLOCK } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { maskUrl } from '../core/mask-url.js';
@@ -110,7 +111,13 @@ function registerRoute(app: FastifyInstance, spec: RouteSpec, o: ServerOptions):
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const req = await scopeRequest(request, spec, o);
-      const result = await spec.handler(req);
+      const result = await spec.handler(req).catch(async (e: unknown) => {
+        // A write refused on the object's team (another team's model, a recipe naming another team) is recorded like a route refused outright.
+        if (e instanceof RotguardError && categoryOf(e.code) === 'forbidden' && req.identity && request.method !== 'GET') {
+          await recordDenial(o, request, req.identity, req.actingTeam, e.message, e.code);
+        }
+        throw e;
+      });
       if (isRawReply(result)) return reply.type(result.contentType).send(result.body);
       if (spec.method === 'POST' && result !== undefined) reply.status(200);
       return result ?? { ok: true };
@@ -155,18 +162,20 @@ async function scopeRequest(request: FastifyRequest, spec: RouteSpec, o: ServerO
 
 /** A refused write is an event (who tried what, where); a refused read is only logged. */
 async function deny(o: ServerOptions, request: FastifyRequest, identity: Identity, team: string | null, permission: string): Promise<never> {
-  const route = request.routeOptions.url ?? request.url;
-  request.log.warn({ principal: identity.principal, team, permission, route }, 'forbidden');
-  if (request.method !== 'GET') {
-    await appendEvent(o.stores.base.db, {
-      kind: 'access_denied',
-      subject: `principal:${identity.principal}`,
-      actor: identity.principal,
-      reason: `needs ${permission}`,
-      payload: { principal: identity.principal, method: request.method, route, team, code: 'forbidden' },
-    });
-  }
+  request.log.warn({ principal: identity.principal, team, permission, route: request.routeOptions.url ?? request.url }, 'forbidden');
+  if (request.method !== 'GET') await recordDenial(o, request, identity, team, `needs ${permission}`, 'forbidden');
   throw new RotguardError('forbidden', `${identity.principal} has no role allowing ${permission}${team ? ` in team ${team}` : ''}`);
+}
+
+async function recordDenial(o: ServerOptions, request: FastifyRequest, identity: Identity, team: string | null, reason: string, code: string): Promise<void> {
+  const route = request.routeOptions.url ?? request.url;
+  await appendEvent(o.stores.base.db, {
+    kind: 'access_denied',
+    subject: `principal:${identity.principal}`,
+    actor: identity.principal,
+    reason,
+    payload: { principal: identity.principal, method: request.method, route, team, code },
+  });
 }
 
 function headerOf(request: FastifyRequest, name: string): string | undefined {

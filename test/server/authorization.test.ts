@@ -366,6 +366,11 @@ forEachBackend('authorization matrix', (b) => {
     });
     assert.equal(refused.status, 403, refused.text);
     assert.equal((refused.json as { error: { code: string } }).error.code, 'forbidden');
+    const logged = (await readEvents(store.db, { kind: ['access_denied'], newestFirst: true, limit: 1 })).map((e) => decodeEvent(e))[0];
+    assert.ok(
+      logged?.kind === 'access_denied' && logged.actor === 'approver-a' && logged.payload.route === '/api/v1/models/:model/promotions',
+      "the refusal on beta's model is an event",
+    );
     const models = (await call(w.app, { method: 'GET', url: '/api/v1/models', token: viewer })).json as { model: string; team: string }[];
     assert.ok(models.some((m) => m.model === w.b.model) && models.some((m) => m.model === w.a.model), JSON.stringify(models));
     assert.deepEqual([...new Set(models.map((m) => m.team))].sort(), [TEAM_A, TEAM_B]);
