@@ -220,8 +220,8 @@ export async function authenticateToken(store: Store, token: string, now: string
     ])
     .where('api_tokens.id', '=', parsed.id)
     .executeTakeFirst();
-  // Same answer for an unknown id and a wrong secret: nothing to learn by guessing ids.
-  if (!row || !secretMatches(parsed.secret, row.token_hash)) throw new RotguardError('unauthenticated', `token ${parsed.id} is not valid`);
+  // Same answer, word for word, for an unknown id and a wrong secret: nothing to learn by guessing ids.
+  if (!row || !secretMatches(parsed.secret, row.token_hash)) throw new RotguardError('unauthenticated', 'the API token is not valid');
   if (row.revoked_at) throw new RotguardError('token_revoked', `token ${parsed.id} was revoked at ${row.revoked_at}`);
   if (row.expires_at && row.expires_at <= now) throw new RotguardError('token_expired', `token ${parsed.id} expired at ${row.expires_at}`);
   if (row.disabled_at) throw new RotguardError('unauthenticated', `principal ${row.principal} is disabled`);

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { maskTokens } from '../core/api-token.js';
+import { categoryOf } from '../core/error-codes.js';
 import { WALL_CLOCK } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { maskUrl } from '../core/mask-url.js';
@@ -9,6 +10,7 @@ import type { OidcVerifier } from '../identity/oidc.js';
 import { allows, allowsAnywhere, ANY_TEAM } from '../identity/roles.js';
 import { visibleTeams } from '../identity/principals.js';
 import { appendEvent } from '../store/event-log.js';
+import { isStoreUnreachable } from '../store/unreachable.js';
 import { createContext } from '../usecases/context.js';
 import { actingTeamOf, identify } from './authenticate.js';
 import { openApiDocument } from './openapi.js';
@@ -24,8 +26,11 @@ export interface ServerOptions {
   /** The workspace folder (quarantine reports, audit reports), null on a server without one. */
   workspace: string | null;
   oidc?: OidcVerifier | null;
-  /** Structured JSON logs (pino); false in tests. */
-  logger?: boolean | { level: string };
+  /**
+   * Structured JSON logs (pino): true = info on stdout; or a level and, optionally, where
+   * the JSON lines go (anything with write(line), e.g. a test capturing them); false = none.
+   */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /** Extra routes (the dashboard). */
   plugins?: ((app: FastifyInstance, o: ServerOptions) => Promise<void> | void)[];
 }
@@ -42,7 +47,7 @@ export function errorBody(code: string, message: string, field?: string) {
  */
 export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: o.logger === undefined ? false : o.logger === true ? { level: 'info', redact: ['req.headers.authorization'] } : o.logger,
+    logger: loggerOptions(o.logger),
     // A proxy id is kept when given; otherwise Fastify numbers requests.
     requestIdHeader: 'x-request-id',
     bodyLimit: 64 * 1024 * 1024,
@@ -56,6 +61,10 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     }
     if (err.validation) return reply.status(400).send(errorBody('usage', err.message));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.status(err.statusCode).send(errorBody('usage', err.message));
+    if (isStoreUnreachable(err)) {
+      request.log.error({ err: { message: maskTokens(maskUrl(err.message)), code: err.code } }, 'store unreachable');
+      return reply.status(503).send(errorBody('store_unreachable', 'the store (database) cannot be reached; try again shortly'));
+    }
     request.log.error({ err: { message: maskTokens(maskUrl(err.message)), stack: err.stack } }, 'internal error');
     return reply.status(500).send(errorBody('internal', `internal error; the server log has it under request ${request.id}`));
   });
@@ -75,6 +84,22 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * Every logger gets the same protections, whoever configures it: credentials in headers are
+ * redacted should a serializer ever include them, and a token pasted into a URL (a query
+ * string, a path) is masked in the request line.
+ */
+function loggerOptions(l: ServerOptions['logger']) {
+  if (!l) return false;
+  return {
+    ...(l === true ? { level: 'info' } : l),
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (r: FastifyRequest) => ({ method: r.method, url: maskTokens(maskUrl(r.url)), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort }),
+    },
+  };
+}
+
 function registerRoute(app: FastifyInstance, spec: RouteSpec, o: ServerOptions): void {
   app.route({
     method: spec.method,
@@ -86,7 +111,13 @@ function registerRoute(app: FastifyInstance, spec: RouteSpec, o: ServerOptions):
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const req = await scopeRequest(request, spec, o);
-      const result = await spec.handler(req);
+      const result = await spec.handler(req).catch(async (e: unknown) => {
+        // A write refused on the object's team (another team's model, a recipe naming another team) is recorded like a route refused outright.
+        if (e instanceof RotguardError && categoryOf(e.code) === 'forbidden' && req.identity && request.method !== 'GET') {
+          await recordDenial(o, request, req.identity, req.actingTeam, e.message, e.code);
+        }
+        throw e;
+      });
       if (isRawReply(result)) return reply.type(result.contentType).send(result.body);
       if (spec.method === 'POST' && result !== undefined) reply.status(200);
       return result ?? { ok: true };
@@ -131,18 +162,20 @@ async function scopeRequest(request: FastifyRequest, spec: RouteSpec, o: ServerO
 
 /** A refused write is an event (who tried what, where); a refused read is only logged. */
 async function deny(o: ServerOptions, request: FastifyRequest, identity: Identity, team: string | null, permission: string): Promise<never> {
-  const route = request.routeOptions.url ?? request.url;
-  request.log.warn({ principal: identity.principal, team, permission, route }, 'forbidden');
-  if (request.method !== 'GET') {
-    await appendEvent(o.stores.base.db, {
-      kind: 'access_denied',
-      subject: `principal:${identity.principal}`,
-      actor: identity.principal,
-      reason: `needs ${permission}`,
-      payload: { principal: identity.principal, method: request.method, route, team, code: 'forbidden' },
-    });
-  }
+  request.log.warn({ principal: identity.principal, team, permission, route: request.routeOptions.url ?? request.url }, 'forbidden');
+  if (request.method !== 'GET') await recordDenial(o, request, identity, team, `needs ${permission}`, 'forbidden');
   throw new RotguardError('forbidden', `${identity.principal} has no role allowing ${permission}${team ? ` in team ${team}` : ''}`);
+}
+
+async function recordDenial(o: ServerOptions, request: FastifyRequest, identity: Identity, team: string | null, reason: string, code: string): Promise<void> {
+  const route = request.routeOptions.url ?? request.url;
+  await appendEvent(o.stores.base.db, {
+    kind: 'access_denied',
+    subject: `principal:${identity.principal}`,
+    actor: identity.principal,
+    reason,
+    payload: { principal: identity.principal, method: request.method, route, team, code },
+  });
 }
 
 function headerOf(request: FastifyRequest, name: string): string | undefined {

@@ -27,6 +27,8 @@ export function actingTeamOf(identity: Identity, header: string | undefined): st
   const teams = [...new Set(identity.grants.map((g) => g.team).filter((t) => t !== ANY_TEAM))];
   if (header !== undefined && header !== '') {
     const wanted = header.trim();
+    // `*` names the organisation in a grant, never a team that could own data.
+    if (wanted === ANY_TEAM) throw new RotguardError('forbidden', 'X-Rotguard-Team must name a team; "*" only grants organisation-wide roles');
     if (!teams.includes(wanted) && !identity.grants.some((g) => g.team === ANY_TEAM)) {
       throw new RotguardError('forbidden', `${identity.principal} has no role in team ${wanted}`);
     }

@@ -85,6 +85,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       types: NUMERIC_AS_NUMBER,
       ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
+    // An idle connection that PostgreSQL ends (restart, failover, pg_terminate_backend) is an
+    // 'error' on the pool; unhandled, it would end the whole process (a server). The next
+    // query reconnects, or fails as that request's error.
+    pool.on('error', () => undefined);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     try {
       await sql`select 1`.execute(db);

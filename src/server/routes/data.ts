@@ -94,7 +94,8 @@ export function dataRoutes(chem: ChemPoolHolder): RouteSpec[] {
       handler: async (req) => {
         requireActingTeam(req);
         const b = req.body as Omit<SnapshotDefinition, 'aggregation'> & { aggregation?: SnapshotDefinition['aggregation'] };
-        const teams = b.teams ?? req.visibleTeams;
+        // An empty list means the visible teams too: the store reads "no team filter" as every team.
+        const teams = b.teams?.length ? b.teams : req.visibleTeams;
         const hidden = teams.filter((t) => !req.visibleTeams.includes(t));
         if (hidden.length) throw new RotguardError('forbidden', `cannot select measurements of team ${hidden.join(', ')}: no read grant`, { field: 'teams' });
         return createDataset(req.ctx, { ...b, teams, aggregation: b.aggregation ?? { method: 'mean', censored: 'prefer_exact' } });
@@ -116,11 +117,7 @@ export function dataRoutes(chem: ChemPoolHolder): RouteSpec[] {
       tag: 'data',
       access: team('read'),
       schema: { params: Type.Object({ hash: Type.String({ minLength: 6, maxLength: 64 }) }) },
-      handler: async (req) => {
-        const s = await showDataset(req.ctx, req.params.hash!);
-        if (!snapshotVisible(req, s.info)) throw hiddenSnapshot(req.params.hash!);
-        return s;
-      },
+      handler: async (req) => showDataset(req.ctx, (await visibleSnapshot(req, req.params.hash!, 'hash')).hash),
     }),
     route({
       method: 'POST',
@@ -142,10 +139,9 @@ export function dataRoutes(chem: ChemPoolHolder): RouteSpec[] {
       },
       handler: async (req) => {
         const b = req.body as { snapshot: string; name?: string; descriptors?: string; radius?: number; nBits?: number };
-        const s = await showDataset(req.ctx, b.snapshot);
-        if (!snapshotVisible(req, s.info)) throw hiddenSnapshot(b.snapshot);
+        const s = await visibleSnapshot(req, b.snapshot, 'snapshot');
         return computeFeatures(req.ctx, {
-          snapshot: s.info.hash,
+          snapshot: s.hash,
           name: b.name ?? 'default',
           recipe: {
             descriptors: b.descriptors ?? DEFAULT_DESCRIPTOR_DICTIONARY,
@@ -162,6 +158,15 @@ export function snapshotVisible(req: ApiRequest, s: Pick<SnapshotInfo, 'definiti
   return Boolean(teams?.length) && teams!.every((t) => req.visibleTeams.includes(t));
 }
 
-function hiddenSnapshot(ref: string) {
-  return new RotguardError('unknown_snapshot', `no dataset snapshot ${ref}`);
+/**
+ * A snapshot by full hash or unique prefix, among those the request may see: a hidden
+ * snapshot answers exactly like a missing one, and never makes a prefix ambiguous (either
+ * would tell a caller that another team's snapshot exists).
+ */
+export async function visibleSnapshot(req: ApiRequest, ref: string, field: string): Promise<SnapshotInfo> {
+  if (!/^[0-9a-f]{8,64}$/.test(ref)) throw new RotguardError('bad_snapshot_ref', `"${ref}" is not a snapshot hash (8–64 hex digits)`, { field });
+  const matches = (await listDatasets(req.ctx)).filter((s) => s.hash.startsWith(ref) && snapshotVisible(req, s));
+  if (!matches.length) throw new RotguardError('unknown_snapshot', `no dataset snapshot ${ref}; see GET /api/v1/datasets`, { field });
+  if (matches.length > 1) throw new RotguardError('ambiguous_snapshot', `${ref} matches several snapshots; give more digits`, { field });
+  return matches[0]!;
 }

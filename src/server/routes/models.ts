@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { RotguardError } from '../../core/errors.js';
-import { resolveSnapshot } from '../../data/snapshots.js';
 import { validateRecipe, type Recipe } from '../../training/recipe.js';
-import { snapshotVisible } from './data.js';
+import { visibleSnapshot } from './data.js';
 import { frozenState } from '../../registry/registry.js';
 import { buildModel, listModels, promote, showModel, validateModel } from '../../usecases/models.js';
 import { modelOverview } from '../../usecases/overview.js';
@@ -149,12 +148,11 @@ export function modelRoutes(): RouteSpec[] {
 async function scopeRecipe(req: ApiRequest, recipe: Recipe): Promise<Recipe> {
   assertActingTeam(req, recipe.team, 'recipe.team');
   if (!('window' in recipe.dataset)) {
-    const snapshot = await resolveSnapshot(req.ctx.store, recipe.dataset.snapshot);
-    if (!snapshotVisible(req, snapshot))
-      throw new RotguardError('unknown_snapshot', `no dataset snapshot ${recipe.dataset.snapshot}`, { field: 'dataset.snapshot' });
+    await visibleSnapshot(req, recipe.dataset.snapshot, 'recipe.dataset.snapshot');
     return recipe;
   }
-  const teams = recipe.dataset.window.teams ?? req.visibleTeams;
+  // An empty list means the visible teams too: the store reads "no team filter" as every team.
+  const teams = recipe.dataset.window.teams?.length ? recipe.dataset.window.teams : req.visibleTeams;
   const hidden = teams.filter((t) => !req.visibleTeams.includes(t));
   if (hidden.length) throw new RotguardError('forbidden', `recipe.dataset.teams names ${hidden.join(', ')}: no read grant`, { field: 'dataset.teams' });
   return { ...recipe, dataset: { window: { ...recipe.dataset.window, teams } } };
