@@ -41,7 +41,7 @@ const own = (table: string) => `(${table}.team = ${current})`;
 const unscoped = `(coalesce(${current}, '') = '')`;
 
 /** Enables and forces row-level security with the team policies (PostgreSQL only; run by the tables' owner). */
-export async function enableRowSecurity(db: Kysely<any>): Promise<void> {
+export async function enableRowSecurity(db: Kysely<unknown>): Promise<void> {
   const run = (text: string) => sql.raw(text).execute(db);
   for (const t of TEAM_TABLES) {
     await run(`alter table ${t} enable row level security`);
