@@ -115,6 +115,8 @@ export const ERROR_CATEGORIES = {
       'no_predictions',
       'no_recipe',
       'no_validation',
+      // issue 14 tenancy
+      'unknown_role',
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */
@@ -147,6 +149,8 @@ export const ERROR_CATEGORIES = {
       'demo_v1_refused',
       'budget_exceeded',
       'time_limit_too_long',
+      // issue 14 tenancy
+      'server_role_unsafe',
     ],
   },
   /** Stored data failed a check: a blob whose bytes do not match its hash, a broken lineage, a corrupt artifact. */
