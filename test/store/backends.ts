@@ -62,6 +62,11 @@ export function forEachBackend(title: string, fn: (b: TestBackend) => void): voi
   }
 }
 
+/** One backend's fresh locations outside forEachBackend (a describe of its own); call cleanup() after. */
+export function testBackend(backend: Backend): TestBackend & { cleanup(): Promise<void> } {
+  return new Backends(backend);
+}
+
 let counter = 0;
 
 class Backends implements TestBackend {
