@@ -10,7 +10,7 @@ const T = '2026-11-26T10:00:00.000Z';
 const IK = 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N';
 const h = (s: string) => sha256Hex(s);
 
-export async function insertShared(store: Store): Promise<void> {
+export async function insertShared(store: Pick<Store, 'db'>): Promise<void> {
   const db = store.db;
   await db
     .insertInto('endpoints')
@@ -49,9 +49,15 @@ export async function insertShared(store: Store): Promise<void> {
   await db.insertInto('compounds').values({ inchikey: IK, smiles: 'C', created_at: T }).execute();
 }
 
-/** One row of `team` in every team-owned table (and an event of the team). */
-export async function insertTeamRows(store: Store, team: string): Promise<void> {
+/**
+ * One row of `team` in every team-owned table. `beforeTenancy`: as written before
+ * migration 0010 (no team on snapshots, predictions, aliases and window evidence; the
+ * snapshot's definition names the team instead).
+ */
+export async function insertTeamRows(store: Pick<Store, 'db'>, team: string, o: { beforeTenancy?: boolean } = {}): Promise<void> {
   const db = store.db;
+  // Typed as the current schema; the older one lacks these columns.
+  const owned = (o.beforeTenancy ? {} : { team }) as { team: string };
   const model = `m-${team}`;
   const version = `${model}@1`;
   await db.insertInto('teams').values({ name: team, created_at: T }).execute();
@@ -102,13 +108,13 @@ export async function insertTeamRows(store: Store, team: string): Promise<void> 
     .values({
       hash: h(`snap-${team}`),
       endpoint: 'sol',
-      definition: '{}',
+      definition: '{"aggregation":{"censored":"drop","method":"mean"},"endpoint":"sol"}',
       blob: h('blob'),
       measurements: 1,
       compounds: 1,
       created_at: T,
       created_by: 'ana',
-      team,
+      ...owned,
     })
     .execute();
   await db
@@ -148,7 +154,10 @@ export async function insertTeamRows(store: Store, team: string): Promise<void> 
       created_by: 'ana',
     })
     .execute();
-  await db.insertInto('model_aliases').values({ model, alias: 'champion', version_id: version, updated_at: T, team }).execute();
+  await db
+    .insertInto('model_aliases')
+    .values({ model, alias: 'champion', version_id: version, updated_at: T, ...owned })
+    .execute();
   await db
     .insertInto('predictions')
     .values({
@@ -173,12 +182,12 @@ export async function insertTeamRows(store: Store, team: string): Promise<void> 
       requested_by: 'ana',
       requested_at: T,
       batch: 0,
-      team,
+      ...owned,
     })
     .execute();
   await db
     .insertInto('window_evidence')
-    .values({ key: h(`we-${team}`), model_version: version, window: '2026-W48', blob: h('b'), settled_as_of: T, created_at: T, team })
+    .values({ key: h(`we-${team}`), model_version: version, window: '2026-W48', blob: h('b'), settled_as_of: T, created_at: T, ...owned })
     .execute();
   await db
     .insertInto('jobs')
