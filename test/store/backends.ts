@@ -48,7 +48,7 @@ export interface TestBackend {
 export function postgresSkipReason(): string | false {
   return process.env[TEST_DATABASE_URL_ENV]
     ? false
-    : `PostgreSQL not tested: set ${TEST_DATABASE_URL_ENV}=postgres://USER:PASSWORD@HOST:PORT/DB (a role with CREATEDB; .ci/run starts one)`;
+    : `PostgreSQL not tested: set ${TEST_DATABASE_URL_ENV}=postgres://USER:PASSWORD@HOST:PORT/DB (a role with CREATEDB, and CREATEROLE for the row-level security tests; .ci/run starts one)`;
 }
 
 export function forEachBackend(title: string, fn: (b: TestBackend) => void): void {
