@@ -289,7 +289,8 @@ forEachBackend('store', (b) => {
     const location = await b.freshLocation();
     await assert.rejects(openStore({ ...location }), (e: unknown) => {
       isStoreError('store_not_initialised')(e);
-      assert.match((e as Error).message, /rotguard init/);
+      // The command that migrates: init for an embedded store, admin migrate for PostgreSQL.
+      assert.match((e as Error).message, b.backend === 'postgres' ? /rotguard admin migrate/ : /rotguard init/);
       // SQLite: no file is created by looking; PostgreSQL: the database exists, its migrations are named.
       if (b.backend === 'postgres') assert.match((e as Error).message, new RegExp(LATEST_MIGRATION));
       else assert.match((e as Error).message, /no rotguard store/);
