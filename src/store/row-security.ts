@@ -43,6 +43,12 @@ const unscoped = `(coalesce(${current}, '') = '')`;
 /** Enables and forces row-level security with the team policies (PostgreSQL only; run by the tables' owner). */
 export async function enableRowSecurity(db: Kysely<unknown>): Promise<void> {
   const run = (text: string) => sql.raw(text).execute(db);
+  // The administrator's policies name the tables' owner, not whoever runs the migration (a
+  // superuser running it would otherwise leave the owner unable to see its own tables).
+  const { rows: owners } = await sql<{
+    owner: string;
+  }>`select tableowner as owner from pg_tables where schemaname = current_schema() and tablename = 'events'`.execute(db);
+  const owner = quoteIdent(owners[0]!.owner);
   for (const t of TEAM_TABLES) {
     await run(`alter table ${t} enable row level security`);
     await run(`alter table ${t} force row level security`);
@@ -52,7 +58,7 @@ export async function enableRowSecurity(db: Kysely<unknown>): Promise<void> {
     await run(`create policy rotguard_team_insert on ${t} for insert with check ${own(t)}`);
     await run(`create policy rotguard_team_update on ${t} for update using ${own(t)} with check ${own(t)}`);
     await run(`create policy rotguard_team_delete on ${t} for delete using ${own(t)}`);
-    await run(`create policy rotguard_owner_unscoped on ${t} for all to current_user using ${unscoped} with check ${unscoped}`);
+    await run(`create policy rotguard_owner_unscoped on ${t} for all to ${owner} using ${unscoped} with check ${unscoped}`);
   }
   // Events: a null team is a shared-standard event every team reads. Nobody updates or
   // deletes an event (the append-only trigger refuses it anyway).
@@ -60,14 +66,14 @@ export async function enableRowSecurity(db: Kysely<unknown>): Promise<void> {
   await run('alter table events force row level security');
   await run(`create policy rotguard_team_read on events for select using (events.team is null or ${visible('events')})`);
   await run(`create policy rotguard_team_insert on events for insert with check (events.team is null or ${own('events')})`);
-  await run(`create policy rotguard_owner_unscoped on events for all to current_user using ${unscoped} with check ${unscoped}`);
+  await run(`create policy rotguard_owner_unscoped on events for all to ${owner} using ${unscoped} with check ${unscoped}`);
   // The head of the whole log, for appends from a team-scoped connection: a SECURITY
   // DEFINER function runs as the owner (current_user) for another login (session_user), and
   // then the owner reads every event. It returns only the last seq and hash. (A function's
   // own SET of rotguard.team would be simpler, but PostgreSQL lets only a superuser attach
   // a custom setting to a function.) search_path is pinned to the schema it was created in
   // (pg_temp last, as PostgreSQL advises for SECURITY DEFINER functions).
-  await run('create policy rotguard_owner_definer on events for select to current_user using (session_user is distinct from current_user)');
+  await run(`create policy rotguard_owner_definer on events for select to ${owner} using (session_user is distinct from current_user)`);
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = quoteIdent(rows[0]!.schema);
   await run(`create function rotguard_event_head() returns table (seq integer, hash text)
