@@ -166,6 +166,20 @@ describe('row-level security for the server role [postgres]', { skip }, () => {
     });
   });
 
+  it("binds the tables' owner too once it sets a team (FORCE): a team-scoped store on the owner's URL sees only that team", async (t) => {
+    if (roleSkip.reason) return t.skip(roleSkip.reason);
+    const tenants = await openTenantStores({ workspace, databaseUrl: ownerUrl, maxConnections: 1 });
+    try {
+      const rows = await tenants.forTeam('c').db.selectFrom('model_versions').select('team').execute();
+      assert.deepEqual(
+        rows.map((r) => r.team),
+        ['c'],
+      );
+    } finally {
+      await tenants.close();
+    }
+  });
+
   it('refuses to make a server role of the owner, or of a role that is missing', async (t) => {
     if (roleSkip.reason) return t.skip(roleSkip.reason);
     const owner = decodeURIComponent(new URL(ownerUrl).username);
