@@ -103,8 +103,25 @@ class Backends implements TestBackend {
     if (this.databases.length) {
       await withAdmin(async (c) => {
         // WITH (FORCE) also ends connections a test left open (PostgreSQL 13+).
-        for (const name of this.databases) await c.query(`drop database if exists ${name} with (force)`);
+        for (const name of this.databases) await dropDatabase(c, name);
       });
+    }
+  }
+}
+
+/**
+ * DROP DATABASE … WITH (FORCE), retried a few times: it fails with insufficient_privilege
+ * (42501) when an autovacuum worker, which the test role may not terminate, is working on
+ * that database at that moment.
+ */
+async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await c.query(`drop database if exists ${name} with (force)`);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '42501' || attempt === 5) throw e;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
 }
