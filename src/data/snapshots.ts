@@ -153,6 +153,7 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
     if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return;
     await appendEvent(trx, {
       kind: 'snapshot_created',
+      team: record.team,
       subject: `snapshot:${hash}`,
       actor,
       reason: `${endpoint.name} snapshot: ${rows.length} compounds from ${used} measurements`,

@@ -76,8 +76,8 @@ forEachBackend('predict with lineage', (backend) => {
     assert.equal(event.team, 'chem', "a model event takes the model's team");
     // Standards are shared (no team); what a team did carries its team.
     assert.deepEqual(
-      (await readEvents(store.db, { kind: ['endpoint_created', 'protocol_version_created', 'registered'] })).map((e) => e.team),
-      [null, null, 'chem'],
+      (await readEvents(store.db, { kind: ['endpoint_created', 'protocol_version_created', 'source_ingested', 'registered'] })).map((e) => e.team),
+      [null, null, 'chem', 'chem'],
     );
     const logged = JSON.parse(event.payload) as { request: string; batch: number; count: number; digest: string };
     assert.deepEqual(logged, { request: s.request, batch: 0, count: 4, digest: (await requestDigest(store.db, s.request, 0)).digest });

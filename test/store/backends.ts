@@ -68,6 +68,14 @@ export function testBackend(backend: Backend): TestBackend & { cleanup(): Promis
 }
 
 let counter = 0;
+const workspaces = new WeakMap<Store, string>();
+
+/** The workspace folder of a store made by openFresh (with PostgreSQL the blobs are in the database, so the folder cannot be read off the blob store). */
+export function workspaceOf(store: Store): string {
+  const workspace = workspaces.get(store);
+  if (!workspace) throw new Error('workspaceOf: not a store made by openFresh');
+  return workspace;
+}
 
 class Backends implements TestBackend {
   readonly backend: Backend;
@@ -92,8 +100,10 @@ class Backends implements TestBackend {
   }
 
   async openFresh(options: { migrate?: boolean } = {}): Promise<Store> {
-    const store = await openStore({ ...(await this.freshLocation()), migrate: options.migrate ?? true });
+    const location = await this.freshLocation();
+    const store = await openStore({ ...location, migrate: options.migrate ?? true });
     this.stores.push(store);
+    workspaces.set(store, location.workspace);
     return store;
   }
 
