@@ -67,19 +67,27 @@ export async function enableRowSecurity(db: Kysely<unknown>): Promise<void> {
   await run(`create policy rotguard_team_read on events for select using (events.team is null or ${visible('events')})`);
   await run(`create policy rotguard_team_insert on events for insert with check (events.team is null or ${own('events')})`);
   await run(`create policy rotguard_owner_unscoped on events for all to ${owner} using ${unscoped} with check ${unscoped}`);
-  // The head of the whole log, for appends from a team-scoped connection: a SECURITY
-  // DEFINER function runs as the owner (current_user) for another login (session_user), and
-  // then the owner reads every event. It returns only the last seq and hash. (A function's
-  // own SET of rotguard.team would be simpler, but PostgreSQL lets only a superuser attach
-  // a custom setting to a function.) search_path is pinned to the schema it was created in
-  // (pg_temp last, as PostgreSQL advises for SECURITY DEFINER functions).
-  await run(`create policy rotguard_owner_definer on events for select to ${owner} using (session_user is distinct from current_user)`);
+  // The head of the whole log, for appends from a team-scoped connection. A SECURITY
+  // DEFINER function runs as the owner; it clears the team for its one query (so the
+  // owner's unscoped policy shows every event), then puts the caller's team back, and
+  // returns only the last seq and hash. (A function's own `SET rotguard.team` clause would
+  // be simpler, but PostgreSQL lets only a superuser attach a custom setting to a
+  // function.) search_path is pinned to the schema it was created in (pg_temp last, as
+  // PostgreSQL advises for SECURITY DEFINER functions).
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = quoteIdent(rows[0]!.schema);
   await run(`create function rotguard_event_head() returns table (seq integer, hash text)
-language sql stable security definer
+language plpgsql volatile security definer
 set search_path = ${schema}, pg_temp
-as $$ select e.seq, e.hash from events e order by e.seq desc limit 1 $$`);
+as $$
+declare
+  acting text := current_setting('${TEAM_SETTING}', true);
+begin
+  perform set_config('${TEAM_SETTING}', '', true);
+  return query select e.seq, e.hash from events e order by e.seq desc limit 1;
+  perform set_config('${TEAM_SETTING}', coalesce(acting, ''), true);
+end
+$$`);
 }
 
 /** A PostgreSQL identifier, quoted (a doubled quote inside). */

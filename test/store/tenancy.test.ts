@@ -170,11 +170,25 @@ describe('row-level security for the server role [postgres]', { skip }, () => {
     if (roleSkip.reason) return t.skip(roleSkip.reason);
     const tenants = await openTenantStores({ workspace, databaseUrl: ownerUrl, maxConnections: 1 });
     try {
-      const rows = await tenants.forTeam('c').db.selectFrom('model_versions').select('team').execute();
+      const c = tenants.forTeam('c');
+      const rows = await c.db.selectFrom('model_versions').select('team').execute();
       assert.deepEqual(
         rows.map((r) => r.team),
         ['c'],
       );
+      // Its appends still chain onto the whole log (whose head is an event c cannot see), and it still acts for c afterwards.
+      const head = await appendEvent(store.db, { kind: 'unfrozen', subject: 'm-a', model: 'm-a', actor: 'ana', reason: "a's event, the head" });
+      const appended = await c.db.transaction().execute(async (trx) => {
+        const e = await appendEvent(trx, { kind: 'unfrozen', subject: 'm-c', model: 'm-c', actor: 'cleo', reason: 'owner, scoped to c' });
+        const teams = await trx.selectFrom('model_versions').select('team').execute();
+        assert.deepEqual(
+          teams.map((r) => r.team),
+          ['c'],
+          'the team is back after the head was read',
+        );
+        return e;
+      });
+      assert.deepEqual([appended.seq, appended.prev_hash, appended.team], [head.seq + 1, head.hash, 'c']);
     } finally {
       await tenants.close();
     }
