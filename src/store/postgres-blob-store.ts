@@ -10,12 +10,13 @@
  * earlier becomes unreadable; new blobs go to the table. The table exists on SQLite too
  * (one schema), which lets the same tests run on both backends.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { nowIso } from '../core/clock.js';
 import { RotguardError } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { assertBlobHash, type BlobStore } from './blob-store.js';
+import { assertBlobHash, FileBlobStore, type BlobStore } from './blob-store.js';
 import type { Database } from './schema.js';
 
 export class PostgresBlobStore implements BlobStore {
@@ -72,9 +73,57 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async has(hash: string): Promise<boolean> {
-    assertBlobHash(hash);
-    const row = await this.db.selectFrom('blobs').select('hash').where('hash', '=', hash).executeTakeFirst();
-    if (row) return true;
+    if (await this.hasOwn(hash)) return true;
     return this.fallback ? this.fallback.has(hash) : false;
   }
+
+  /** Whether the table itself holds the blob (not the fallback). */
+  async hasOwn(hash: string): Promise<boolean> {
+    assertBlobHash(hash);
+    return (await this.db.selectFrom('blobs').select('hash').where('hash', '=', hash).executeTakeFirst()) !== undefined;
+  }
+}
+
+export interface BlobImport {
+  /** Blobs copied into the table. */
+  copied: number;
+  /** Blobs the table already had. */
+  present: number;
+  /** Files whose bytes no longer hash to their name: not copied (restore them from a backup). */
+  corrupt: string[];
+}
+
+/**
+ * Copies a blob folder (FileBlobStore layout, `ab/cdef…`) into the database, checking every
+ * file against its name: `rotguard admin migrate --blobs DIR`, for blobs that clients kept
+ * in their workspaces or a shared folder before they moved into PostgreSQL. Other files
+ * (temporary `.tmp` files, anything not named by a hash) are ignored.
+ */
+export async function importFileBlobs(dir: string, into: PostgresBlobStore): Promise<BlobImport> {
+  const files = new FileBlobStore(dir);
+  const result: BlobImport = { copied: 0, present: 0, corrupt: [] };
+  for (const fan of await readdir(dir, { withFileTypes: true })) {
+    if (!fan.isDirectory() || !/^[0-9a-f]{2}$/.test(fan.name)) continue;
+    for (const f of await readdir(join(dir, fan.name), { withFileTypes: true })) {
+      const hash = fan.name + f.name;
+      if (!f.isFile() || !/^[0-9a-f]{64}$/.test(hash)) continue;
+      if (await into.hasOwn(hash)) {
+        result.present++;
+        continue;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = await files.get(hash);
+      } catch (e) {
+        if (e instanceof RotguardError && e.code === 'blob_corrupt') {
+          result.corrupt.push(hash);
+          continue;
+        }
+        throw e;
+      }
+      await into.put(bytes);
+      result.copied++;
+    }
+  }
+  return result;
 }

@@ -1,5 +1,7 @@
 import { featurizeFile, type FeaturizeFileOptions, type FeaturizeSummary } from '../data/featurize-file.js';
+import { existsSync, statSync } from 'node:fs';
 import { RotguardError } from '../core/errors.js';
+import { importFileBlobs, PostgresBlobStore, type BlobImport } from '../store/postgres-blob-store.js';
 import { grantServerRole, type ServerRoleGrant } from '../store/server-role.js';
 import { assertMigrated, connectPostgres, initPostgresWorkspace, migrateStore, openStore, type Backend } from '../store/store.js';
 
@@ -36,9 +38,31 @@ export function featurize(o: FeaturizeFileOptions): Promise<FeaturizeSummary> {
   return featurizeFile(o);
 }
 
-/** `rotguard admin migrate`: applies pending migrations (PostgreSQL: as the tables' owner; the only command that migrates it). */
-export function migrateDatabase(o: { workspace?: string; databaseUrl?: string }): Promise<{ backend: Backend; location: string; applied: string[] }> {
-  return migrateStore(o);
+/**
+ * `rotguard admin migrate`: applies pending migrations (PostgreSQL: as the tables' owner;
+ * the only command that migrates it). `blobs`: a blob folder (a workspace's `blobs/` or a
+ * shared ROTGUARD_BLOB_DIR) to copy into the database afterwards, each file checked
+ * against its name (PostgreSQL only: SQLite keeps blobs as files).
+ */
+export async function migrateDatabase(o: {
+  workspace?: string;
+  databaseUrl?: string;
+  blobs?: string;
+}): Promise<{ backend: Backend; location: string; applied: string[]; blobs?: BlobImport }> {
+  if (o.blobs !== undefined && !o.databaseUrl)
+    throw new RotguardError('usage', 'copying blobs into the database (--blobs) is for PostgreSQL; an embedded store keeps its blobs as files', {
+      field: 'blobs',
+    });
+  const migrated = await migrateStore(o);
+  if (o.blobs === undefined || !o.databaseUrl) return migrated;
+  if (!existsSync(o.blobs) || !statSync(o.blobs).isDirectory())
+    throw new RotguardError('file_not_found', `${o.blobs} is not a blob folder`, { file: o.blobs, field: 'blobs' });
+  const { db, location } = await connectPostgres(o.databaseUrl);
+  try {
+    return { ...migrated, blobs: await importFileBlobs(o.blobs, new PostgresBlobStore(db, location)) };
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** `rotguard admin server-role NAME`: the DML privileges a server's login role needs, and nothing else (PostgreSQL, run as the tables' owner on a migrated database). */

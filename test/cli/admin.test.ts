@@ -5,11 +5,13 @@
  * store is its own admin), and `admin migrate` works there too.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import pg from 'pg';
+import { FileBlobStore } from '../../src/store/blob-store.js';
 import { LATEST_MIGRATION } from '../../src/store/migrations.js';
+import { openStore } from '../../src/store/store.js';
 import { rotguard } from '../robustness/cli-harness.js';
 import { forEachBackend } from '../store/backends.js';
 
@@ -57,6 +59,32 @@ forEachBackend('rotguard admin migrate', (b) => {
     assert.equal(verify.code, 0, verify.stderr);
   });
 
+  it('admin migrate --blobs copies a blob folder into PostgreSQL, checking each file; a corrupt one is not copied (exit 3)', async (t) => {
+    if (b.backend !== 'postgres') return t.skip('PostgreSQL only');
+    const { workspace, databaseUrl } = await b.freshLocation();
+    const env = { ROTGUARD_DATABASE_URL: databaseUrl, ROTGUARD_WORKSPACE: undefined, ROTGUARD_USER: 'ana', ROTGUARD_BLOB_DIR: undefined };
+    const dir = join(workspace, 'old-blobs');
+    const files = new FileBlobStore(dir);
+    const good = [await files.put('snapshot one'), await files.put(Buffer.from([0, 1, 2, 3]))];
+    const bad = await files.put('an artifact');
+    chmodSync(files.pathOf(bad), 0o644);
+    writeFileSync(files.pathOf(bad), 'an artifact, damaged');
+    writeFileSync(join(dir, 'README'), 'not a blob');
+    const first = await rotguard(['admin', 'migrate', '--blobs', dir, '--json'], env);
+    assert.equal(first.code, 3, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout).blobs, { copied: 2, present: 0, corrupt: [bad] });
+    const again = await rotguard(['admin', 'migrate', '--blobs', dir, '--json'], env);
+    assert.deepEqual(JSON.parse(again.stdout).blobs, { copied: 0, present: 2, corrupt: [bad] });
+    const store = await openStore({ workspace: join(workspace, 'elsewhere'), databaseUrl });
+    try {
+      assert.equal((await store.blobs.get(good[0]!)).toString(), 'snapshot one');
+      assert.deepEqual(await store.blobs.get(good[1]!), Buffer.from([0, 1, 2, 3]));
+      assert.equal(await store.blobs.has(bad), false);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('on SQLite, init still migrates, and admin migrate reports an up-to-date store', async (t) => {
     if (b.backend !== 'sqlite') return t.skip('SQLite only');
     const { workspace } = await b.freshLocation();
@@ -68,5 +96,8 @@ forEachBackend('rotguard admin migrate', (b) => {
     const role = await rotguard(['admin', 'server-role', 'srv', '--workspace', workspace], env);
     assert.equal(role.code, 1);
     assert.match(role.stderr, /PostgreSQL/);
+    const blobs = await rotguard(['admin', 'migrate', '--blobs', workspace, '--workspace', workspace], env);
+    assert.equal(blobs.code, 1);
+    assert.match(blobs.stderr, /PostgreSQL/);
   });
 });
