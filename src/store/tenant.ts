@@ -114,7 +114,7 @@ function poolView(pool: pg.Pool, team: string | null): PostgresPool {
         client.release(true);
         throw e;
       }
-      return client as unknown as PostgresPoolClient;
+      return client;
     },
     end: async () => {},
   };
