@@ -42,3 +42,8 @@ export type { Decision } from './policy/decide.js';
 export type { Applied } from './policy/decisions.js';
 export type { AuditReport } from './audit/report-types.js';
 export type { PredictionTrace } from './audit/trace.js';
+
+// Issue 14 tenancy: team-scoped stores for a server, blobs in PostgreSQL, administration.
+export { openTenantStores, type TenantStores, type TenantStoresOptions } from './store/tenant.js';
+export { PostgresBlobStore } from './store/postgres-blob-store.js';
+export { migrateDatabase, grantServerPrivileges } from './usecases/workspace.js';

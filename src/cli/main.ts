@@ -40,6 +40,7 @@ import { jobsCommand, jobsHelp } from './commands/jobs.js';
 import { budgetCommand, budgetHelp } from './commands/budget.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { teamsCommand, tokensCommand, usersCommand, usersHelp } from './commands/users.js';
+import { adminCommand, adminHelp } from './commands/admin.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -80,6 +81,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   tokens: { run: tokensCommand, summary: 'issue or revoke API tokens', help: usersHelp },
   teams: { run: teamsCommand, summary: "let one team read another team's models and decisions", help: usersHelp },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
+  admin: { run: adminCommand, summary: 'migrate the store (the only way on PostgreSQL); grant a server role its privileges', help: adminHelp },
 };
 
 function version(): string {

@@ -118,6 +118,8 @@ export const ERROR_CATEGORIES = {
       'no_predictions',
       'no_recipe',
       'no_validation',
+      // issue 14 tenancy
+      'unknown_role',
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */
@@ -135,6 +137,7 @@ export const ERROR_CATEGORIES = {
       'concurrent_change',
       'principal_exists',
       'model_owned_by_other_team',
+      'name_taken',
     ],
   },
   /** A governance rule refused the action: a reason is missing, a gate failed, a second person is needed, the model is frozen. */
@@ -152,6 +155,8 @@ export const ERROR_CATEGORIES = {
       'demo_v1_refused',
       'budget_exceeded',
       'time_limit_too_long',
+      // issue 14 tenancy
+      'server_role_unsafe',
     ],
   },
   /** Stored data failed a check: a blob whose bytes do not match its hash, a broken lineage, a corrupt artifact. */

@@ -65,6 +65,16 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
       request.log.error({ err: { message: maskTokens(maskUrl(err.message)), code: err.code } }, 'store unreachable');
       return reply.status(503).send(errorBody('store_unreachable', 'the store (database) cannot be reached; try again shortly'));
     }
+    // PostgreSQL's own refusals: row-level security kept a team out (a route's check missed
+    // it, or the row is another team's), or a unique key is held by a row this team cannot see.
+    if (err.code === '42501') {
+      request.log.warn({ err: { message: maskTokens(maskUrl(err.message)), code: err.code } }, 'refused by row-level security');
+      return reply.status(403).send(errorBody('forbidden', "the database refused the change: it touches another team's rows"));
+    }
+    if (err.code === '23505') {
+      request.log.info({ err: { message: maskTokens(maskUrl(err.message)), code: err.code } }, 'unique key taken');
+      return reply.status(409).send(errorBody('name_taken', 'a row with this name or key exists already (perhaps another team’s); choose another name'));
+    }
     request.log.error({ err: { message: maskTokens(maskUrl(err.message)), stack: err.stack } }, 'internal error');
     return reply.status(500).send(errorBody('internal', `internal error; the server log has it under request ${request.id}`));
   });
@@ -169,10 +179,12 @@ async function deny(o: ServerOptions, request: FastifyRequest, identity: Identit
 
 async function recordDenial(o: ServerOptions, request: FastifyRequest, identity: Identity, team: string | null, reason: string, code: string): Promise<void> {
   const route = request.routeOptions.url ?? request.url;
-  await appendEvent(o.stores.base.db, {
+  // The acting team's event (its team's eyes only; row-level security lets a team write only its own).
+  await appendEvent((team ? o.stores.forTeam(team) : o.stores.base).db, {
     kind: 'access_denied',
     subject: `principal:${identity.principal}`,
     actor: identity.principal,
+    team,
     reason,
     payload: { principal: identity.principal, method: request.method, route, team, code },
   });

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import type { TenantStores } from '../store/tenant.js';
 
 /**
  * Where a request's store comes from. The embedded store is one file for every team
@@ -14,4 +15,9 @@ export interface StoreProvider {
 
 export function singleStoreProvider(store: Store): StoreProvider {
   return { base: store, forTeam: () => store, close: () => store.close() };
+}
+
+/** Team-scoped stores (store/tenant.ts): on PostgreSQL each team's connections carry its name for row-level security. */
+export function tenantStoreProvider(tenants: TenantStores): StoreProvider {
+  return { base: tenants.base, forTeam: (team) => (team ? tenants.forTeam(team) : tenants.base), close: () => tenants.close() };
 }

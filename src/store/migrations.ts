@@ -1,5 +1,8 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { eventHash, GENESIS_HASH, sqlBackendOf, type HashedEventFields } from './event-log.js';
+import { decodeJson } from '../core/decode.js';
+import { snapshotDefinitionDecoder } from '../data/decoders.js';
+import { enableRowSecurity } from './row-security.js';
 
 /**
  * Versioned migrations, in code so they ship with the package. Each is applied once,
@@ -460,6 +463,34 @@ MIGRATIONS['0009_identity'] = {
       .addColumn('granted_by', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('role_grants_pk', ['principal', 'team', 'role'])
       .execute();
+// ---- issue 14: tenancy ----
+/**
+ * 0010: every team-owned row names its team, and on PostgreSQL the database itself keeps
+ * teams apart (store/row-security.ts). New `team` columns: snapshots (the acting team, else
+ * the definition's only team; backfilled from the first build on it, else the definition),
+ * predictions, model_aliases and window_evidence (the model version's team, backfilled),
+ * events (null = a shared standard; events logged before this migration stay null, since
+ * their hashes never covered a team: see eventHash). `team_grants` is created here when
+ * 0009_identity has not; `blobs` holds PostgresBlobStore's blobs. PostgreSQL also gets
+ * row-level security and `rotguard_event_head()`.
+ */
+MIGRATIONS['0010_tenancy'] = {
+  async up(db: Kysely<any>) {
+    for (const table of ['snapshots', 'predictions', 'model_aliases', 'window_evidence', 'events'])
+      await db.schema.alterTable(table).addColumn('team', 'text').execute();
+    await sql`update predictions set team = (select v.team from model_versions v where v.id = predictions.model_version)`.execute(db);
+    await sql`update model_aliases set team = (select v.team from model_versions v where v.id = model_aliases.version_id)`.execute(db);
+    await sql`update window_evidence set team = (select v.team from model_versions v where v.id = window_evidence.model_version)`.execute(db);
+    const firstBuildTeam = new Map<string, string>();
+    for (const b of await db.selectFrom('builds').select(['snapshot', 'team', 'created_at']).orderBy('created_at').orderBy('hash').execute())
+      if (!firstBuildTeam.has(b.snapshot)) firstBuildTeam.set(b.snapshot, b.team);
+    for (const s of (await db.selectFrom('snapshots').select(['hash', 'definition']).execute()) as Array<{ hash: string; definition: string }>) {
+      const def = decodeJson(s.definition, snapshotDefinitionDecoder, { kind: 'row', what: `definition of snapshot ${s.hash}`, id: s.hash });
+      const team = firstBuildTeam.get(s.hash) ?? (def.teams?.length === 1 ? def.teams[0]! : null);
+      if (team !== null) await db.updateTable('snapshots').set({ team }).where('hash', '=', s.hash).execute();
+    }
+    for (const table of ['snapshots', 'predictions', 'model_aliases', 'window_evidence', 'events'])
+      await db.schema.createIndex(`${table}_team`).on(table).column('team').execute();
     await db.schema
       .createTable('team_grants')
       .ifNotExists()
@@ -471,6 +502,20 @@ MIGRATIONS['0009_identity'] = {
       .execute();
   },
 };
+    // One schema on both backends; only PostgreSQL stores blobs here by default (SQLite
+    // workspaces keep them as files beside the store).
+    const postgres = sqlBackendOf(db) === 'postgres';
+    await db.schema
+      .createTable('blobs')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('bytes', postgres ? 'bytea' : 'blob', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    if (postgres) await enableRowSecurity(db);
+  },
+};
+// ---- end issue 14: tenancy ----
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

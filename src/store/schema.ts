@@ -406,3 +406,46 @@ export interface Database {
 export type Row<T extends keyof Database> = Selectable<Database[T]>;
 export type NewRow<T extends keyof Database> = Insertable<Database[T]>;
 export type { ColumnType };
+
+// ---- issue 14: tenancy (migration 0010_tenancy) ----
+// Interfaces merge with the declarations above (TypeScript declaration merging), so these
+// additions stay in one block.
+
+/** The team that owns a snapshot: the acting team, else the definition's only team; null when neither named one (visible only to an unscoped administrator on PostgreSQL). */
+export interface SnapshotTable {
+  team: string | null;
+}
+
+/** The model version's team. */
+export interface PredictionTable {
+  team: string;
+}
+
+/** The model's team. */
+export interface ModelAliasTable {
+  team: string;
+}
+
+/** The model version's team. */
+export interface WindowEvidenceTable {
+  team: string;
+}
+
+/** The team an event belongs to; null for a shared-standard event (visible to every team). Hashed when non-null (see eventHash). */
+export interface EventTable {
+  team: string | null;
+}
+
+
+/** Content-addressed blobs kept in PostgreSQL (store/postgres-blob-store.ts); shared by every team. */
+export interface BlobTable {
+  hash: string;
+  bytes: Buffer;
+  size: number;
+  created_at: string;
+}
+
+export interface Database {
+  blobs: BlobTable;
+}
+// ---- end issue 14: tenancy ----

@@ -1,9 +1,10 @@
 import { buildServer } from '../../server/app.js';
-import { singleStoreProvider } from '../../server/store-provider.js';
+import { tenantStoreProvider } from '../../server/store-provider.js';
+import { openTenantStores } from '../../store/tenant.js';
 import { oidcVerifier } from '../../identity/oidc.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
 import { integerOption, parseCommand, str, type CommandIO } from '../options.js';
-import { openWorkspace } from '../workspace.js';
+import { blobDir, databaseUrl, findWorkspace } from '../workspace.js';
 
 export const serveHelp = `Usage: rotguard serve [--port 8080] [--host 127.0.0.1] [--workspace DIR]
                      [--oidc-issuer URL --oidc-audience AUD --oidc-jwks FILE] [--log-level info]
@@ -37,8 +38,12 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   }
   const level = str(values['log-level'])!;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new UsageError(`--log-level: unknown level "${level}"`);
-  const { workspace, store } = await openWorkspace(str(values.workspace));
-  const stores = singleStoreProvider(store);
+  // One store per team over one pool: on PostgreSQL every request's connections carry its
+  // team, so row-level security scopes what the server's database role can see.
+  const workspace = findWorkspace(str(values.workspace));
+  const tenants = await openTenantStores({ workspace, databaseUrl: databaseUrl(), blobDir: blobDir() });
+  const stores = tenantStoreProvider(tenants);
+  const store = tenants.base;
   const app = await buildServer({
     stores,
     workspace,
