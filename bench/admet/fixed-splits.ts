@@ -185,7 +185,9 @@ export async function runFixedSplits(dataDir: string, options: FixedSplitOptions
         // For each kernel on the grid: noise and length scale by marginal likelihood on the whole
         // train file, then that kernel is cross-validated at those values.
         fitted = candidates.map((c) => trainer.train(data, c, options.seed) as TanimotoGpModel);
-        candidates = candidates.map((c, i) => trainer.resolveParams({ ...c, noise: fitted![i]!.noise, lengthScale: fitted![i]!.lengthScale }) as Record<string, unknown>);
+        candidates = candidates.map(
+          (c, i) => trainer.resolveParams({ ...c, noise: fitted![i]!.noise, lengthScale: fitted![i]!.lengthScale }) as Record<string, unknown>,
+        );
       }
       const oofs = candidates.map((c) => outOfFold(trainer, data, c, options.seed, fold, options.folds));
       const scores = candidates.map((c, i) => scoreCandidate(c, train.y, oofs[i]!));

@@ -144,6 +144,7 @@ async function scopeRequest(request: FastifyRequest, spec: RouteSpec, o: ServerO
     body: request.body,
     headers: request.headers,
     signal: controller.signal,
+    storeFor: (team: string) => o.stores.forTeam(team),
   };
   if (spec.access.kind === 'public') {
     return { ...base, ctx: createContext(o.stores.base, { actor: 'anonymous', workspace: o.workspace }), identity: null, actingTeam: null, visibleTeams: [] };

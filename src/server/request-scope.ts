@@ -2,6 +2,7 @@ import { RotguardError } from '../core/errors.js';
 import type { Identity } from '../identity/principals.js';
 import { allows, type Permission } from '../identity/roles.js';
 import type { Context } from '../usecases/context.js';
+import type { Store } from '../store/store.js';
 
 /**
  * What a route handler gets: the use-case context of the authenticated identity (actor =
@@ -21,6 +22,8 @@ export interface ApiRequest {
   /** Raw headers (never logged). */
   headers: Record<string, string | string[] | undefined>;
   signal: AbortSignal;
+  /** The store a write for `team` uses (team-scoped connections on PostgreSQL). */
+  storeFor(team: string): Store;
 }
 
 /**
@@ -31,12 +34,18 @@ export function assertVisible(req: ApiRequest, team: string, notFound: () => Rot
   if (!req.visibleTeams.includes(team)) throw notFound();
 }
 
-/** A write to a row of `team`: the row must be visible (else 404) and the identity needs the permission in that team (else 403). */
-export function assertCanWrite(req: ApiRequest, team: string, permission: Permission, notFound: () => RotguardError): void {
+/**
+ * A write to a row of `team`: the row must be visible (else 404) and the identity needs the
+ * permission in that team (else 403). Returns the context to write with: the write acts for
+ * the row's team (an organisation admin acting for alpha who promotes beta's model writes as
+ * beta), so row-level security on PostgreSQL sees the team the row belongs to.
+ */
+export function assertCanWrite(req: ApiRequest, team: string, permission: Permission, notFound: () => RotguardError): Context {
   assertVisible(req, team, notFound);
   if (!req.identity || !allows(req.identity.grants, team, permission)) {
     throw new RotguardError('forbidden', `${req.identity?.principal ?? 'anonymous'} has no role allowing ${permission} in team ${team}`);
   }
+  return team === req.actingTeam ? req.ctx : { ...req.ctx, team, store: req.storeFor(team) };
 }
 
 /** A write that names its team (a mapping, a recipe): it must be the acting team. */

@@ -463,6 +463,18 @@ MIGRATIONS['0009_identity'] = {
       .addColumn('granted_by', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('role_grants_pk', ['principal', 'team', 'role'])
       .execute();
+    await db.schema
+      .createTable('team_grants')
+      .ifNotExists()
+      .addColumn('owner_team', 'text', (c) => c.notNull())
+      .addColumn('grantee_team', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'text', (c) => c.notNull())
+      .addColumn('granted_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('team_grants_pk', ['owner_team', 'grantee_team'])
+      .execute();
+  },
+};
+
 // ---- issue 14: tenancy ----
 /**
  * 0010: every team-owned row names its team, and on PostgreSQL the database itself keeps
@@ -500,8 +512,6 @@ MIGRATIONS['0010_tenancy'] = {
       .addColumn('granted_by', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('team_grants_pk', ['owner_team', 'grantee_team'])
       .execute();
-  },
-};
     // One schema on both backends; only PostgreSQL stores blobs here by default (SQLite
     // workspaces keep them as files beside the store).
     const postgres = sqlBackendOf(db) === 'postgres';

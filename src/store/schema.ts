@@ -436,7 +436,6 @@ export interface EventTable {
   team: string | null;
 }
 
-
 /** Content-addressed blobs kept in PostgreSQL (store/postgres-blob-store.ts); shared by every team. */
 export interface BlobTable {
   hash: string;

@@ -63,6 +63,8 @@ export async function openTenantStores(options: TenantStoresOptions): Promise<Te
   }
   const location = maskUrl(options.databaseUrl);
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10, types: NUMERIC_AS_NUMBER });
+  // An idle connection ended by the server (restart, failover) must fail one request, not the process.
+  pool.on('error', () => undefined);
   const eventKey = readEventKey(options.workspace);
   const plugins = eventKey ? [new EventKeyPlugin(eventKey)] : [];
   // Unscoped: sees no team-owned row (the server role has no policy without a team), only

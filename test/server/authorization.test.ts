@@ -12,7 +12,9 @@ import { decodeEvent } from '../../src/store/event-kinds.js';
 import { readEvents } from '../../src/store/event-log.js';
 import { createContext } from '../../src/usecases/context.js';
 import { addUser, grant } from '../../src/usecases/identity.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { openTenantStores, type TenantStores } from '../../src/store/tenant.js';
+import { tenantStoreProvider } from '../../src/server/store-provider.js';
 import { forEachBackend } from '../store/backends.js';
 import { call, type Caller, type Reply, TEAM_A, TEAM_B, type TeamObjects, type TwoTeams, twoTeams } from './two-teams.js';
 
@@ -270,13 +272,21 @@ forEachBackend('authorization matrix', (b) => {
   let store: Store;
   let w: TwoTeams;
 
+  let tenants: TenantStores | null = null;
+
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rotguard-authz-'));
-    store = await b.openFresh();
-    w = await twoTeams(store, dir);
+    const location = await b.freshLocation();
+    store = await openStore({ ...location, migrate: true });
+    // On PostgreSQL the server runs as it does in production: each team's connections carry
+    // its name, so row-level security applies under the application's own checks.
+    tenants = location.databaseUrl ? await openTenantStores({ workspace: location.workspace, databaseUrl: location.databaseUrl }) : null;
+    w = await twoTeams(store, dir, { stores: tenants ? tenantStoreProvider(tenants) : undefined });
   });
   after(async () => {
     await w?.app.close();
+    await tenants?.close();
+    await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

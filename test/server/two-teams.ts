@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import type { RoleGrant } from '../../src/identity/roles.js';
 import { buildServer, type ServerOptions } from '../../src/server/app.js';
-import { singleStoreProvider } from '../../src/server/store-provider.js';
+import { singleStoreProvider, type StoreProvider } from '../../src/server/store-provider.js';
 import type { Store } from '../../src/store/store.js';
 import { createContext } from '../../src/usecases/context.js';
 import { addUser, grant } from '../../src/usecases/identity.js';
@@ -80,7 +80,7 @@ export async function call(app: FastifyInstance, r: { method: string; url: strin
 
 const ROLES_OF_A = ['viewer', 'scientist', 'modeler', 'approver', 'steward', 'admin'] as const;
 
-export async function twoTeams(store: Store, dir: string, o: { logger?: ServerOptions['logger'] } = {}): Promise<TwoTeams> {
+export async function twoTeams(store: Store, dir: string, o: { logger?: ServerOptions['logger']; stores?: StoreProvider } = {}): Promise<TwoTeams> {
   await loadRDKit();
   const { unseen } = await liveWorkspace(store, dir, 'alpha', { team: TEAM_A, model: 'alpha-logd' });
   await liveWorkspace(store, dir, 'beta', { team: TEAM_B, model: 'beta-logd' });
@@ -104,7 +104,7 @@ export async function twoTeams(store: Store, dir: string, o: { logger?: ServerOp
   await grant(root, { principal: 'ana-a', team: TEAM_A, role: 'approver' });
   await add('spare', 'gamma', 'viewer');
 
-  const app = await buildServer({ stores: singleStoreProvider(store), workspace: dir, logger: o.logger ?? false });
+  const app = await buildServer({ stores: o.stores ?? singleStoreProvider(store), workspace: dir, logger: o.logger ?? false });
   const objects = async (team: string, model: string, scientist: string): Promise<TeamObjects> => {
     const token = tokens.get(scientist)!;
     const ds = await call(app, { method: 'POST', url: '/api/v1/datasets', token, body: { endpoint: 'logd', teams: [team] } });

@@ -103,9 +103,9 @@ export function modelRoutes(): RouteSpec[] {
       handler: async (req) => {
         const model = req.params.model!;
         const { team: owner } = await visibleModelTeam(req, model);
-        assertCanWrite(req, owner, 'promote', unknownModel(model));
+        const ctx = assertCanWrite(req, owner, 'promote', unknownModel(model));
         const b = req.body as { version: string; alias: 'champion' | 'challenger'; reason: string };
-        return promote(req.ctx, { ref: versionRef(model, b.version), alias: b.alias, reason: b.reason });
+        return promote(ctx, { ref: versionRef(model, b.version), alias: b.alias, reason: b.reason });
       },
     }),
     route({

@@ -27,9 +27,9 @@ export function monitoringRoutes(): RouteSpec[] {
       handler: async (req) => {
         const model = req.params.model!;
         const { team: owner } = await visibleModelTeam(req, model);
-        assertCanWrite(req, owner, 'monitor', unknownModel(model));
+        const ctx = assertCanWrite(req, owner, 'monitor', unknownModel(model));
         const b = (req.body ?? {}) as { window?: 'week' | 'request'; asOf?: string };
-        return monitor(req.ctx, { model, window: b.window ?? 'week', asOf: b.asOf });
+        return monitor(ctx, { model, window: b.window ?? 'week', asOf: b.asOf });
       },
     }),
     route({
@@ -66,17 +66,17 @@ export function monitoringRoutes(): RouteSpec[] {
       handler: async (req) => {
         const model = req.params.model!;
         const { team: owner } = await visibleModelTeam(req, model);
-        assertCanWrite(req, owner, 'decide', unknownModel(model));
+        const ctx = assertCanWrite(req, owner, 'decide', unknownModel(model));
         const b = req.body as { policy: string; apply?: boolean; window?: 'week' | 'request'; asOf?: string };
         const policy = parsePolicy(b.policy, 'policy');
         if (policy.model !== null && policy.model !== model) {
           throw new RotguardError('policy_model_mismatch', `the policy governs ${policy.model}, not ${model}`, { field: 'policy.model' });
         }
         if (b.apply) {
-          const applied = await applyPolicy(req.ctx, { policy, model, window: b.window, asOf: b.asOf });
+          const applied = await applyPolicy(ctx, { policy, model, window: b.window, asOf: b.asOf });
           return { decision: applied.decision, frozen: applied.frozen, recipe: applied.recipe };
         }
-        return { decision: await decide(req.ctx, { policy, model, window: b.window, asOf: b.asOf }), frozen: false, recipe: null };
+        return { decision: await decide(ctx, { policy, model, window: b.window, asOf: b.asOf }), frozen: false, recipe: null };
       },
     }),
     route({
@@ -111,8 +111,8 @@ export function monitoringRoutes(): RouteSpec[] {
       handler: async (req) => {
         const model = req.params.model!;
         const { team: owner } = await visibleModelTeam(req, model);
-        assertCanWrite(req, owner, 'unfreeze', unknownModel(model));
-        await unfreeze(req.ctx, { model, reason: (req.body as { reason: string }).reason });
+        const ctx = assertCanWrite(req, owner, 'unfreeze', unknownModel(model));
+        await unfreeze(ctx, { model, reason: (req.body as { reason: string }).reason });
         return { model, frozen: false };
       },
     }),

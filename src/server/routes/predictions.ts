@@ -44,13 +44,13 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
         const model = req.params.model!;
         const { team: owner } = await visibleModelTeam(req, model);
         // Predicting with another team's model needs the predict role in that team, not just a read grant.
-        assertCanWrite(req, owner, 'predict', unknownModel(model));
+        const ctx = assertCanWrite(req, owner, 'predict', unknownModel(model));
         const b = req.body as { ref?: string; level?: number; compounds: { id: string; smiles: string }[] };
         const dir = await mkdtemp(join(tmpdir(), 'rotguard-predict-'));
         try {
           const input = join(dir, 'request.csv');
           await writeFile(input, `id,smiles\n${b.compounds.map((c) => `${csvField(c.id)},${csvField(c.smiles)}`).join('\n')}\n`, { mode: 0o600 });
-          const summary = await predict(req.ctx, {
+          const summary = await predict(ctx, {
             modelRef: versionRef(model, b.ref),
             input,
             out: join(dir, 'predictions.csv'),
@@ -59,7 +59,7 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
             smilesColumn: 'smiles',
             pool: await chem.get(),
           });
-          const rows = await req.ctx.store.db.selectFrom('predictions').selectAll().where('request', '=', summary.request).orderBy('id').execute();
+          const rows = await ctx.store.db.selectFrom('predictions').selectAll().where('request', '=', summary.request).orderBy('id').execute();
           const byId = new Map(b.compounds.map((c, i) => [c.id, i]));
           rows.sort((x, y) => (byId.get(x.input_id) ?? 0) - (byId.get(y.input_id) ?? 0));
           const { output: _o, rejects: _r, ...rest } = summary;
