@@ -1,6 +1,7 @@
 import { packageVersion } from '../core/package-info.js';
 import { RotguardError } from '../core/errors.js';
 import { maskUrl } from '../core/mask-url.js';
+import { isClientMode } from './remote/config.js';
 import { printable, userErrorFromSystem } from './system-errors.js';
 import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
 import {
@@ -82,6 +83,21 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
 };
 
+/**
+ * Commands that administer or replay a workspace itself: with ROTGUARD_URL set (client
+ * mode) they are refused with the reason, instead of silently acting on a local store.
+ */
+const WORKSPACE_ONLY: Record<string, string> = {
+  init: 'creates a workspace',
+  demo: 'replays a year on a fresh workspace of its own',
+  backtest: 'replays an assay history on the workspace',
+  users: "administers the server's principals on its workspace",
+  tokens: "administers the server's tokens on its workspace",
+  teams: "administers the server's team grants on its workspace",
+  jobs: 'runs and governs compute jobs on the workspace',
+  budget: "sets the workspace's compute budgets",
+};
+
 function version(): string {
   return packageVersion();
 }
@@ -107,6 +123,7 @@ Run "rotguard <command> --help" for a command's options.
  * With --json, errors are printed as JSON on stdout too, so scripts always get JSON.
  */
 export async function main(argv: string[], io: CommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+  const env = io.env ?? process.env;
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
@@ -124,8 +141,14 @@ export async function main(argv: string[], io: CommandIO = { out: (t) => process
   const json = args.includes('--json');
   // Human text is made safe for a terminal (no escape sequences from stored reasons or
   // input files) and no database password is ever printed.
-  const safe: CommandIO = { out: (t) => io.out(maskUrl(json ? t : printable(t))), err: (t) => io.err(printable(maskUrl(t))) };
+  const safe: CommandIO = { out: (t) => io.out(maskUrl(json ? t : printable(t))), err: (t) => io.err(printable(maskUrl(t))), env };
   try {
+    if (isClientMode(env) && WORKSPACE_ONLY[name] && !args.includes('--help') && !args.includes('-h')) {
+      throw new RotguardError(
+        'not_remote',
+        `"rotguard ${name}" ${WORKSPACE_ONLY[name]}, so it does not run through a server; ROTGUARD_URL is set (client mode): unset it to run ${name} where the workspace is`,
+      );
+    }
     return await command.run(args, safe);
   } catch (e) {
     const user = e instanceof RotguardError ? e : isParseArgsError(e) ? new RotguardError('usage', (e as Error).message) : userErrorFromSystem(e);

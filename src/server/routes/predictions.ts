@@ -1,9 +1,11 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { csvField } from '../../core/atomic-file.js';
 import { RotguardError } from '../../core/errors.js';
+import { readDelimited } from '../../data/delimited.js';
 import { inDomainOf } from '../../serve/predict.js';
 import { trace } from '../../usecases/audit.js';
 import { predict } from '../../usecases/predict.js';
@@ -60,10 +62,11 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
             pool: await chem.get(),
           });
           const rows = await req.ctx.store.db.selectFrom('predictions').selectAll().where('request', '=', summary.request).orderBy('id').execute();
-          const byId = new Map(b.compounds.map((c, i) => [c.id, i]));
-          rows.sort((x, y) => (byId.get(x.input_id) ?? 0) - (byId.get(y.input_id) ?? 0));
+          // Each answer names its compound's place in the request (ids may repeat), as the file's line does locally.
+          const { indexOf, rejects } = await placesInRequest(dir);
+          rows.sort((x, y) => (indexOf.get(x.id) ?? 0) - (indexOf.get(y.id) ?? 0));
           const { output: _o, rejects: _r, ...rest } = summary;
-          return { ...rest, predictions: rows.map(predictionView) };
+          return { ...rest, predictions: rows.map((r) => ({ ...predictionView(r), index: indexOf.get(r.id) ?? null })), rejects };
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
@@ -127,6 +130,22 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
       },
     }),
   ];
+}
+
+/**
+ * Where each answer belongs in the request: predict's output and rejects files name the
+ * line of the request's CSV (header = line 1, compound i = line i + 2).
+ */
+async function placesInRequest(dir: string) {
+  const indexOf = new Map<string, number>();
+  const rejects: { index: number; id: string; code: string; reason: string }[] = [];
+  for await (const r of readDelimited(createReadStream(join(dir, 'predictions.csv'), 'utf8'))) {
+    if (r.line > 1) indexOf.set(r.fields[0]!, Number(r.fields[1]) - 2);
+  }
+  for await (const r of readDelimited(createReadStream(join(dir, 'predictions.rejects.csv'), 'utf8'))) {
+    if (r.line > 1) rejects.push({ index: Number(r.fields[0]) - 2, id: r.fields[1]!, code: r.fields[3]!, reason: r.fields[4]! });
+  }
+  return { indexOf, rejects };
 }
 
 async function visiblePrediction(req: ApiRequest, id: string) {
