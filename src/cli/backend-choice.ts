@@ -5,7 +5,8 @@ import type { CommandIO } from './options.js';
 import { isClientMode, remoteConfig } from './remote/config.js';
 import { ApiClient } from './remote/http-client.js';
 import { remoteBackend } from './remote/remote-backend.js';
-import { withContext } from './workspace.js';
+import { createContext, localActor } from '../usecases/context.js';
+import { withStore } from './workspace.js';
 
 /**
  * The one place a command's backend is chosen: a server when ROTGUARD_URL is set (client
@@ -14,7 +15,9 @@ import { withContext } from './workspace.js';
  */
 export async function withBackend<T>(io: CommandIO, workspace: string | undefined, fn: (b: Backend) => Promise<T>, o: { readOnly?: boolean } = {}): Promise<T> {
   const env = io.env ?? process.env;
-  if (!isClientMode(env)) return withContext(workspace, (ctx) => fn(localBackend(ctx)), o);
+  if (!isClientMode(env)) {
+    return withStore(workspace, (store, folder) => fn(localBackend(createContext(store, { actor: localActor(env), workspace: folder }))), o);
+  }
   if (workspace !== undefined) {
     throw new RotguardError(
       'usage',

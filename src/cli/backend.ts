@@ -16,6 +16,7 @@ import type { Context } from '../usecases/context.js';
 import type { computeFeatures, createDataset, ingest, listDatasets, showDataset } from '../usecases/data.js';
 import type { listModels, showModel, validateModel } from '../usecases/models.js';
 import type { latestMonitoring, monitor } from '../usecases/monitoring.js';
+import type { addUser, principals } from '../usecases/identity.js';
 import type { addEndpoint, addProtocol, listEndpoints, listProtocols, setGate, showGate } from '../usecases/standards.js';
 
 type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
@@ -120,4 +121,12 @@ export interface Backend {
   unfreeze(o: { model: string; reason: string }): Promise<void>;
 
   writeAuditReport(o: { outDir: string; maxMonitorAgeDays: number }): Promise<WrittenReport>;
+
+  // Identity administration (admin role on a server; whoever opens the store locally).
+  addUser(o: Parameters<typeof addUser>[1]): Promise<Result<typeof addUser>>;
+  grantRole(o: { principal: string; team: string; role: string }): Promise<void>;
+  principals(): Promise<Result<typeof principals>>;
+  newToken(o: { principal: string; expiresDays?: number }): Promise<{ id: string; token: string; expiresAt: string | null }>;
+  revokeToken(id: string): Promise<{ principal: string }>;
+  grantTeam(o: { ownerTeam: string; granteeTeam: string }): Promise<void>;
 }

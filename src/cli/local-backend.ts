@@ -1,6 +1,7 @@
 import { RotguardError } from '../core/errors.js';
 import { trace, writeAuditReport } from '../usecases/audit.js';
 import type { Context } from '../usecases/context.js';
+import { addUser, grant, grantTeam, newToken, principals, revokeApiToken } from '../usecases/identity.js';
 import { computeFeatures, createDataset, ingest, listDatasets, showDataset } from '../usecases/data.js';
 import { buildModel, listModels, promote, showModel, validateModel } from '../usecases/models.js';
 import { latestMonitoring, monitor } from '../usecases/monitoring.js';
@@ -52,6 +53,17 @@ export function localBackend(ctx: Context): Backend {
     unfreeze: (o) => unfreeze(ctx, o),
 
     writeAuditReport: (o) => writeAuditReport(ctx, o),
+
+    addUser: (o) => addUser(ctx, o),
+    grantRole: async (o) => {
+      await grant(ctx, o);
+    },
+    principals: () => principals(ctx),
+    newToken: (o) => newToken(ctx, o),
+    revokeToken: (id) => revokeApiToken(ctx, id),
+    grantTeam: async (o) => {
+      await grantTeam(ctx, o);
+    },
   };
 }
 

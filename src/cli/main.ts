@@ -91,9 +91,6 @@ const WORKSPACE_ONLY: Record<string, string> = {
   init: 'creates a workspace',
   demo: 'replays a year on a fresh workspace of its own',
   backtest: 'replays an assay history on the workspace',
-  users: "administers the server's principals on its workspace",
-  tokens: "administers the server's tokens on its workspace",
-  teams: "administers the server's team grants on its workspace",
   jobs: 'runs and governs compute jobs on the workspace',
   budget: "sets the workspace's compute budgets",
 };

@@ -15,6 +15,8 @@ export interface ClientOptions {
   retryDelayMs?: number;
 }
 
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 /**
@@ -53,7 +55,11 @@ export class ApiClient {
     return this.decode(await this.json('PUT', path, body), decoder, `PUT ${path}`);
   }
 
-  private async json(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+  async delete<T>(path: string, decoder: Decoder<T>): Promise<T> {
+    return this.decode(await this.json('DELETE', path), decoder, `DELETE ${path}`);
+  }
+
+  private async json(method: Method, path: string, body?: unknown): Promise<unknown> {
     const text = await this.send(method, path, body);
     try {
       return JSON.parse(text) as unknown;
@@ -78,7 +84,7 @@ export class ApiClient {
   }
 
   /** One request with its retries; the body of a successful answer. */
-  private async send(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<string> {
+  private async send(method: Method, path: string, body?: unknown): Promise<string> {
     const attempts = method === 'GET' ? this.getAttempts : 1;
     const timeoutMs = method === 'GET' ? this.config.readTimeoutMs : this.config.writeTimeoutMs;
     for (let attempt = 1; ; attempt++) {

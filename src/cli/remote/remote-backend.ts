@@ -174,6 +174,29 @@ export function remoteBackend(client: ApiClient): Backend {
       const [latest] = await client.get(api('/predictions'), d.array(predictionRecord), { limit: 1 });
       return { report, html, json, samplePrediction: latest?.id ?? null };
     },
+
+    addUser: async (o) =>
+      client.post(
+        api('/admin/principals'),
+        o,
+        answer<Remote<'addUser'>>({ principal: d.string, kind: d.string, token: d.nullable(d.string), tokenId: d.nullable(d.string) }),
+      ),
+    grantRole: async (o) => {
+      await client.post(api('/admin/roles'), o, anyObject);
+    },
+    principals: async () =>
+      client.get(
+        api('/admin/principals'),
+        d.array(answer<Remote<'principals'>[number]>({ name: d.string, kind: d.string, roles: d.array(anyObject), tokens: d.array(anyObject) })),
+      ),
+    newToken: async (o) => {
+      const t = await client.post(api('/admin/tokens'), o, d.object({ tokenId: d.string, token: d.string, expiresAt: d.nullable(d.string) }));
+      return { id: t.tokenId, token: t.token, expiresAt: t.expiresAt };
+    },
+    revokeToken: async (id) => client.delete(api(`/admin/tokens/${encodeURIComponent(id)}`), d.object({ principal: d.string })),
+    grantTeam: async (o) => {
+      await client.post(api('/admin/team-grants'), o, anyObject);
+    },
   };
   return b;
 }
