@@ -111,6 +111,10 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run "rotguard <command> --help" for a command's options.
+
+Client mode: with ROTGUARD_URL (a "rotguard serve" address) and ROTGUARD_TOKEN set, the
+commands call that server as the token's identity instead of opening a workspace
+(ROTGUARD_TEAM picks the acting team; ROTGUARD_TIMEOUT, seconds, bounds each request).
 `;
 }
 

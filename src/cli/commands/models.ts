@@ -288,8 +288,9 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
 export const promoteHelp = `Usage: rotguard promote NAME@VERSION --to champion|challenger --reason "…" [--json]
 
 Champion needs the endpoint's release gate passed and an approver other than the
-builder (the acting user is ROTGUARD_USER, else the OS user). Every promotion and every
-refusal is recorded with who, when and why.
+builder (the acting user is ROTGUARD_USER, else the OS user; through a server, with
+ROTGUARD_URL set, the identity of ROTGUARD_TOKEN). Every promotion and every refusal is
+recorded with who, when and why.
 `;
 
 export async function promoteCommand(args: string[], io: CommandIO): Promise<number> {
