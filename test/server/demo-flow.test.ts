@@ -158,8 +158,10 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     const out = join(dir, 'predictions.csv');
     r = await as('sci-a', ['predict', '--model', 'sol-rf@champion', input, '--out', out, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const summary = json<{ rows: number; predicted: number; rejected: number; model: string }>(r);
+    const summary = json<{ rows: number; predicted: number; rejected: number; model: string; requests: string[] }>(r);
     assert.deepEqual([summary.rows, summary.predicted, summary.rejected, summary.model], [4, 3, 1, 'sol-rf@1']);
+    // A repeated id starts a new batch, so every answer can be placed: two prediction requests.
+    assert.equal(summary.requests.length, 2);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     assert.equal(
       lines[0],

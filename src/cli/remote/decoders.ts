@@ -8,6 +8,7 @@ import type { ModelVersion, PromotionResult } from '../../registry/registry.js';
 import type { Recipe } from '../../training/recipe.js';
 import { gateCheckDecoder, gateThresholdsDecoder, validationReportDecoder } from '../../validate/decoders.js';
 import type { showModel, validateModel } from '../../usecases/models.js';
+import type { monitor } from '../../usecases/monitoring.js';
 
 /**
  * Decoders for the server's answers. The server runs the same use cases as local mode and
@@ -95,7 +96,7 @@ export const ingestSummary = answer<IngestSummary>({
   seconds: d.number,
 });
 
-export const monitorAnswer = d.object({ windows: d.array(windowEvidenceDecoder), blob: d.string });
+export const monitorAnswer = answer<Awaited<ReturnType<typeof monitor>>>({ windows: d.array(windowEvidenceDecoder), blob: d.string });
 
 /** GET /models/{model}/monitoring: the latest run, or { asOf: null } when there is none yet. */
 export const latestMonitoringAnswer: Decoder<MonitorRun | null> = (v) =>

@@ -125,7 +125,7 @@ export function remoteBackend(client: ApiClient): Backend {
     prediction: async (id) => recordOf(await client.get(api(`/predictions/${encodeURIComponent(id)}`), predictionRecord)),
     trace: async (id) => client.get(api(`/predictions/${encodeURIComponent(id)}/trace`), predictionTrace),
 
-    monitor: async (o) => client.post(model(o.model) + '/monitoring', { window: o.window, asOf: o.asOf }, monitorAnswer) as Promise<Remote<'monitor'>>,
+    monitor: async (o) => client.post(model(o.model) + '/monitoring', { window: o.window, asOf: o.asOf }, monitorAnswer),
     latestMonitoring: async (name) => client.get(model(name) + '/monitoring', latestMonitoringAnswer),
     governed: async (p) => {
       if (p.policy.model !== null) return [p.policy.model];
