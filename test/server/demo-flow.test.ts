@@ -147,6 +147,10 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
       { code: json<{ error: { code: string; category: string } }>(r).error.code, category: json<{ error: { category: string } }>(r).error.category },
       { code: 'approver_is_builder', category: 'refused' },
     );
+    // The same refusal on the workspace itself (local mode, ROTGUARD_USER naming the builder) prints the same --json error.
+    const local = await cli(['promote', 'sol-rf@1', '--to', 'champion', '--reason', 'mine', '--json', '--workspace', dir], { ROTGUARD_USER: 'mod-a' });
+    assert.equal(local.code, r.code);
+    assert.deepEqual(json(local), json(r));
     // A's approver promotes.
     r = await as('apr-a', ['promote', 'sol-rf@1', '--to', 'champion', '--reason', 'validation reviewed', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -247,7 +251,9 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     // No token anywhere: not in the log, the report or any command's output.
     const reportText = readFileSync(join(reports, 'audit-report.json'), 'utf8') + readFileSync(join(reports, 'audit-report.html'), 'utf8');
     for (const [who, token] of tokens) {
-      const secret = token.split('_')[2]!;
+      // rg_ + 16 hex + _ : the secret is the rest (base64url, which may itself contain '_').
+      const secret = token.slice(20);
+      assert.equal(secret.length, 43);
       assert.ok(!events.some((e) => `${e.payload}${e.reason}`.includes(secret)), `${who}'s token is not in the event log`);
       assert.ok(!reportText.includes(secret), `${who}'s token is not in the report`);
       assert.ok(!outputs.some((o) => o.includes(secret)), `${who}'s token is not in any output`);
