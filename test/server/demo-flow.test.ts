@@ -20,6 +20,8 @@ import { openStore } from '../../src/store/store.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SAMPLE = join(REPO, 'examples', 'solubility-sample.csv');
+/** The README's example files for this flow. */
+const EXAMPLE = join(REPO, 'examples', 'serve');
 const IMPOSTOR = 'impostor-from-env';
 
 interface Run {
@@ -95,12 +97,12 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     // An organisation admin adds a steward and, per team, a scientist, a modeler and an approver.
     await addUser('stew', '*', 'steward');
     for (const t of ['a', 'b']) {
-      await addUser(`sci-${t}`, t, 'scientist');
-      await addUser(`mod-${t}`, t, 'modeler');
-      await addUser(`apr-${t}`, t, 'approver');
+      await addUser(`sci-${t}`, `chem-${t}`, 'scientist');
+      await addUser(`mod-${t}`, `chem-${t}`, 'modeler');
+      await addUser(`apr-${t}`, `chem-${t}`, 'approver');
     }
     // A's modeler may also approve, so the four-eyes rule (not a missing role) is what refuses their own build.
-    assert.equal((await as('root', ['users', 'grant', 'mod-a', '--team', 'a', '--role', 'approver'])).code, 0);
+    assert.equal((await as('root', ['users', 'grant', 'mod-a', '--team', 'chem-a', '--role', 'approver'])).code, 0);
 
     // The steward sets the shared standards.
     let r = await as('stew', ['endpoints', 'add', 'solubility', '--unit', 'M', '--transform', 'log10', '--min', '1e-12', '--max', '10']);
@@ -116,11 +118,7 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     assert.equal(json<{ error: { code: string } }>(r).error.code, 'forbidden');
 
     // Team A's scientist ingests an assay file, read here and sent to the server.
-    const mapping = join(dir, 'mapping.yaml');
-    writeFileSync(
-      mapping,
-      'team: a\nprotocol: kinetic\ncolumns: { id: compound_id, structure: smiles, value: solubility_uM, measured_at: measured_at, reported_at: reported_at }\n',
-    );
+    const mapping = join(EXAMPLE, 'mapping.yaml');
     r = await as('sci-a', ['ingest', SAMPLE, '--mapping', mapping, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(json<{ accepted: number; team: string }>(r).accepted, 120);
@@ -129,13 +127,8 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     r = await as('mod-a', ['datasets', 'create', '--endpoint', 'solubility', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const snapshot = json<{ info: { hash: string; definition: { teams: string[] } } }>(r).info;
-    assert.deepEqual(snapshot.definition.teams, ['a']);
-    const recipe = join(dir, 'recipe.yaml');
-    writeFileSync(
-      recipe,
-      `model: sol-rf\nteam: a\nendpoint: solubility\ndataset: ${snapshot.hash}\nalgorithm: random-forest\nparams: { nEstimators: 20 }\n` +
-        'split: { method: random, seed: 1, train: 0.7, calibration: 0.15, test: 0.15 }\nseed: 1\n',
-    );
+    assert.deepEqual(snapshot.definition.teams, ['chem-a']);
+    const recipe = join(EXAMPLE, 'recipe.yaml');
     r = await as('mod-a', ['build', recipe, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(json<{ version: string }>(r).version, 'sol-rf@1');
@@ -157,8 +150,7 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     assert.equal(json<{ alias: string }>(r).alias, 'champion');
 
     // A predicts: the input is read here, the answers written to the same CSV columns as a local predict.
-    const input = join(dir, 'query.csv');
-    writeFileSync(input, 'id,smiles\nq1,CCO\nq2,not_a_smiles\nq1,c1ccccc1O\nq3,COc1cc2ncnc(Nc3ccc(N(C)C)cc3)c2cc1OC\n');
+    const input = join(EXAMPLE, 'query.csv');
     const out = join(dir, 'predictions.csv');
     r = await as('sci-a', ['predict', '--model', 'sol-rf@champion', input, '--out', out, '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -189,7 +181,7 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     assert.deepEqual(json(r), []);
 
     // Until A grants B read access.
-    r = await as('root', ['teams', 'grant', 'a', '--to', 'b']);
+    r = await as('root', ['teams', 'grant', 'chem-a', '--to', 'chem-b']);
     assert.equal(r.code, 0, r.stderr);
     r = await as('sci-b', ['models', 'show', 'sol-rf', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -209,11 +201,7 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     r = await as('mod-a', ['monitor', 'run', '--model', 'sol-rf', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(json<{ windows: unknown[] }>(r).windows.length >= 1);
-    const policy = join(dir, 'policy.yaml');
-    writeFileSync(
-      policy,
-      'policy: sol-governance\nmodel: sol-rf\nrules:\n  - name: new_chemistry\n    when: input.lowSimilarityP < 0.001\n    action: watch\n',
-    );
+    const policy = join(EXAMPLE, 'policy.yaml');
     r = await as('mod-a', ['decide', '--policy', policy, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(['continue', 'watch'].includes(json<{ action: string }>(r).action));
