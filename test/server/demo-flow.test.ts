@@ -170,6 +170,18 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     );
     assert.match(readFileSync(join(dir, 'predictions.rejects.csv'), 'utf8'), /^line,id,input,code,reason\n3,q2,not_a_smiles,unparsable_structure,/);
     const predictionId = lines[1]!.split(',')[0]!;
+    // Reads print the same --json through the server as on the workspace.
+    for (const args of [
+      ['predictions', 'show', predictionId, '--json'],
+      ['predictions', 'list', '--model', 'sol-rf', '--json'],
+      ['models', 'list', '--json'],
+      ['models', 'show', 'sol-rf@champion', '--json'],
+    ]) {
+      const remote = await as('sci-a', args);
+      const onWorkspace = await cli([...args, '--workspace', dir], { ROTGUARD_USER: 'auditor' });
+      assert.equal(remote.code, 0, remote.stderr);
+      assert.deepEqual(json(remote), json(onWorkspace), args.join(' '));
+    }
 
     // Team B cannot see A's model or predictions: 404, the same answer as for a model that does not exist.
     r = await as('sci-b', ['models', 'show', 'sol-rf', '--json']);
