@@ -128,6 +128,17 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     assert.equal(r.code, 0, r.stderr);
     const snapshot = json<{ info: { hash: string; definition: { teams: string[] } } }>(r).info;
     assert.deepEqual(snapshot.definition.teams, ['chem-a']);
+    for (const args of [
+      ['datasets', 'list', '--json'],
+      ['datasets', 'show', snapshot.hash, '--rows', '3', '--json'],
+      ['features', 'compute', '--dataset', snapshot.hash, '--json'],
+      ['endpoints', 'list', '--json'],
+      ['protocols', 'list', '--json'],
+      ['gate', 'show', 'solubility', '--json'],
+    ]) {
+      r = await as('mod-a', args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
     const recipe = join(EXAMPLE, 'recipe.yaml');
     r = await as('mod-a', ['build', recipe, '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -144,7 +155,10 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     const local = await cli(['promote', 'sol-rf@1', '--to', 'champion', '--reason', 'mine', '--json', '--workspace', dir], { ROTGUARD_USER: 'mod-a' });
     assert.equal(local.code, r.code);
     assert.deepEqual(json(local), json(r));
-    // A's approver promotes.
+    // A's approver promotes; validate checks the version against the shared gate (exit 0: it passes).
+    r = await as('apr-a', ['validate', 'sol-rf@1', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(json<{ gate: { passed: boolean } }>(r).gate.passed, true);
     r = await as('apr-a', ['promote', 'sol-rf@1', '--to', 'champion', '--reason', 'validation reviewed', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(json<{ alias: string }>(r).alias, 'champion');
@@ -213,12 +227,18 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     r = await as('mod-a', ['monitor', 'run', '--model', 'sol-rf', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(json<{ windows: unknown[] }>(r).windows.length >= 1);
+    r = await as('sci-a', ['monitor', 'show', '--model', 'sol-rf', '--json']);
+    assert.equal(r.code, 0, r.stderr);
     const policy = join(EXAMPLE, 'policy.yaml');
     r = await as('mod-a', ['decide', '--policy', policy, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(['continue', 'watch'].includes(json<{ action: string }>(r).action));
     r = await as('mod-a', ['policy', 'apply', '--policy', policy, '--json']);
     assert.equal(r.code, 0, r.stderr);
+    // Unfreezing a model that is not frozen: the use case's conflict, through the API.
+    r = await as('apr-a', ['policy', 'unfreeze', '--model', 'sol-rf', '--reason', 'checked', '--json']);
+    assert.equal(r.code, 1);
+    assert.equal(json<{ error: { code: string } }>(r).error.code, 'not_frozen');
 
     // The audit runs on the server over A's visible teams; both files are written here.
     const reports = join(dir, 'reports');
