@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { main } from '../../src/cli/main.js';
 import { buildServer } from '../../src/server/app.js';
 import { singleStoreProvider, type StoreProvider } from '../../src/server/store-provider.js';
 import { openStore } from '../../src/store/store.js';
+import { forEachBackend } from '../store/backends.js';
 
 /**
  * The demo's flow through the API, with two teams: a server in this process on the
@@ -51,7 +52,7 @@ function json<T = Record<string, unknown>>(r: Run): T {
   return JSON.parse(r.stdout) as T;
 }
 
-describe('the demo flow through the API: two teams, CLI in client mode', () => {
+forEachBackend('the demo flow through the API: two teams, CLI in client mode', (backend) => {
   let dir: string;
   let app: FastifyInstance;
   let stores: StoreProvider;
@@ -73,27 +74,48 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
     tokens.set(name, json<{ token: string }>(r).token);
   }
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rotguard-demo-flow-'));
-    const local = { ROTGUARD_USER: 'bootstrap' };
-    assert.equal((await cli(['init', dir, '--json'], local)).code, 0);
+  let savedDatabaseUrl: string | undefined;
+
+  /**
+   * A lab on this backend: a migrated workspace (PostgreSQL: a database of its own, named by
+   * ROTGUARD_DATABASE_URL for the local CLI steps), the first admin made on the workspace
+   * itself, and the server in process. Torn down by the test itself, before the backend's
+   * cleanup drops the database.
+   */
+  async function setUp() {
+    const location = await backend.freshLocation();
+    dir = location.workspace;
+    savedDatabaseUrl = process.env.ROTGUARD_DATABASE_URL;
+    if (location.databaseUrl) process.env.ROTGUARD_DATABASE_URL = location.databaseUrl;
+    else delete process.env.ROTGUARD_DATABASE_URL;
+    const workspace = join(dir, '.rotguard');
+    await (await openStore({ workspace, databaseUrl: location.databaseUrl, migrate: true })).close();
     // The first admin is made on the workspace itself; everything after goes through the server.
-    const root = await cli(['users', 'add', 'root', '--team', '*', '--role', 'admin', '--json', '--workspace', dir], local);
+    const root = await cli(['users', 'add', 'root', '--team', '*', '--role', 'admin', '--json', '--workspace', dir], { ROTGUARD_USER: 'bootstrap' });
     assert.equal(root.code, 0, root.stderr);
     tokens.set('root', json<{ token: string }>(root).token);
-    const store = await openStore({ workspace: join(dir, '.rotguard') });
-    stores = singleStoreProvider(store);
-    app = await buildServer({ stores, workspace: join(dir, '.rotguard'), logger: false });
+    stores = singleStoreProvider(await openStore({ workspace, databaseUrl: location.databaseUrl }));
+    app = await buildServer({ stores, workspace, logger: false });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
-  });
+  }
 
-  after(async () => {
+  async function tearDown() {
     await app?.close();
     await stores?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    if (savedDatabaseUrl === undefined) delete process.env.ROTGUARD_DATABASE_URL;
+    else process.env.ROTGUARD_DATABASE_URL = savedDatabaseUrl;
+  }
 
   it('admin, steward, two teams: ingest, build, four eyes, predict, grants, monitor, decide, audit; the log records who was authenticated', async () => {
+    await setUp();
+    try {
+      await flow();
+    } finally {
+      await tearDown();
+    }
+  });
+
+  async function flow() {
     // An organisation admin adds a steward and, per team, a scientist, a modeler and an approver.
     await addUser('stew', '*', 'steward');
     for (const t of ['a', 'b']) {
@@ -278,24 +300,29 @@ describe('the demo flow through the API: two teams, CLI in client mode', () => {
       assert.ok(!reportText.includes(secret), `${who}'s token is not in the report`);
       assert.ok(!outputs.some((o) => o.includes(secret)), `${who}'s token is not in any output`);
     }
-  });
 
-  it('client mode refuses workspace-only commands and bad configuration with clear user errors', async () => {
-    const env = { ROTGUARD_URL: url, ROTGUARD_TOKEN: tokens.get('root') ?? 'x' };
-    let r = await cli(['init', '--json'], env);
-    assert.equal(r.code, 1);
-    assert.equal(json<{ error: { code: string } }>(r).error.code, 'not_remote');
-    r = await cli(['datasets', 'list', '--workspace', dir], env);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /--workspace .* names a local workspace, but ROTGUARD_URL is set/);
-    r = await cli(['endpoints', 'list', '--json'], { ROTGUARD_URL: url });
-    assert.equal(json<{ error: { code: string } }>(r).error.code, 'unauthenticated');
-    assert.match(r.stderr, /ROTGUARD_TOKEN is not/);
+    // A token the server does not know: 401, with what to do, and the token never printed.
     r = await cli(['endpoints', 'list', '--json'], { ROTGUARD_URL: url, ROTGUARD_TOKEN: `rg_0123456789abcdef_${'A'.repeat(43)}` });
     assert.equal(r.code, 1);
     assert.equal(json<{ error: { code: string } }>(r).error.code, 'unauthenticated');
     assert.match(r.stderr, /Check ROTGUARD_TOKEN/);
     assert.ok(!r.stdout.includes('A'.repeat(43)) && !r.stderr.includes('A'.repeat(43)), 'the token is never printed');
+  }
+});
+
+describe('client mode refusals', () => {
+  it('refuses workspace-only commands and bad configuration with clear user errors, before any request', async () => {
+    const url = 'http://127.0.0.1:9';
+    const env = { ROTGUARD_URL: url, ROTGUARD_TOKEN: `rg_0123456789abcdef_${'B'.repeat(43)}` };
+    let r = await cli(['init', '--json'], env);
+    assert.equal(r.code, 1);
+    assert.equal(json<{ error: { code: string } }>(r).error.code, 'not_remote');
+    r = await cli(['datasets', 'list', '--workspace', tmpdir()], env);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--workspace .* names a local workspace, but ROTGUARD_URL is set/);
+    r = await cli(['endpoints', 'list', '--json'], { ROTGUARD_URL: url });
+    assert.equal(json<{ error: { code: string } }>(r).error.code, 'unauthenticated');
+    assert.match(r.stderr, /ROTGUARD_TOKEN is not/);
     r = await cli(['endpoints', 'list', '--json'], { ROTGUARD_URL: 'ftp://example.org', ROTGUARD_TOKEN: 'x' });
     assert.equal(json<{ error: { code: string } }>(r).error.code, 'bad_server_url');
     // Nothing listens there: a clear user error after the GET's retries, not a stack.
