@@ -95,6 +95,7 @@ forEachBackend('the demo flow through the API: two teams, CLI in client mode', (
     assert.equal(root.code, 0, root.stderr);
     tokens.set('root', json<{ token: string }>(root).token);
     stores = singleStoreProvider(await openStore({ workspace, databaseUrl: location.databaseUrl }));
+    assert.equal(stores.base.backend, backend.backend);
     app = await buildServer({ stores, workspace, logger: false });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   }
