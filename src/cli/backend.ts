@@ -51,6 +51,17 @@ export interface PredictionRecord {
   requestedAt: string;
 }
 
+/** Who a command acts as, and where. */
+export interface Identity {
+  principal: string;
+  /** user, service or oidc on a server; local on a workspace (ROTGUARD_USER or the OS user, no roles checked). */
+  kind: string;
+  roles: { team: string; role: string }[];
+  actingTeam: string | null;
+  visibleTeams: string[];
+  location: string;
+}
+
 export type BuildSummary = Pick<
   BuildResult,
   'buildHash' | 'cacheHit' | 'savedSeconds' | 'trainSeconds' | 'version' | 'snapshot' | 'featureHash' | 'artifactBlob' | 'report'
@@ -121,6 +132,8 @@ export interface Backend {
   unfreeze(o: { model: string; reason: string }): Promise<void>;
 
   writeAuditReport(o: { outDir: string; maxMonitorAgeDays: number }): Promise<WrittenReport>;
+
+  whoami(): Promise<Identity>;
 
   // Identity administration (admin role on a server; whoever opens the store locally).
   addUser(o: Parameters<typeof addUser>[1]): Promise<Result<typeof addUser>>;

@@ -54,6 +54,14 @@ export function localBackend(ctx: Context): Backend {
 
     writeAuditReport: (o) => writeAuditReport(ctx, o),
 
+    whoami: async () => ({
+      principal: ctx.actor,
+      kind: 'local',
+      roles: [],
+      actingTeam: ctx.team,
+      visibleTeams: [],
+      location: ctx.workspace ?? ctx.store.location,
+    }),
     addUser: (o) => addUser(ctx, o),
     grantRole: async (o) => {
       await grant(ctx, o);

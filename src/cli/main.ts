@@ -40,7 +40,7 @@ import { backtestCommand, backtestHelp } from './commands/backtest.js';
 import { jobsCommand, jobsHelp } from './commands/jobs.js';
 import { budgetCommand, budgetHelp } from './commands/budget.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
-import { teamsCommand, tokensCommand, usersCommand, usersHelp } from './commands/users.js';
+import { teamsCommand, tokensCommand, usersCommand, usersHelp, whoamiCommand, whoamiHelp } from './commands/users.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -80,6 +80,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   users: { run: usersCommand, summary: "add and list a server's users and service accounts; grant roles per team", help: usersHelp },
   tokens: { run: tokensCommand, summary: 'issue or revoke API tokens', help: usersHelp },
   teams: { run: teamsCommand, summary: "let one team read another team's models and decisions", help: usersHelp },
+  whoami: {
+    run: whoamiCommand,
+    summary: 'who the next command acts as: the token identity, roles and teams (client mode) or the local user',
+    help: whoamiHelp,
+  },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
 };
 

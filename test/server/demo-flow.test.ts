@@ -232,6 +232,15 @@ forEachBackend('the demo flow through the API: two teams, CLI in client mode', (
     // Until A grants B read access.
     r = await as('root', ['teams', 'grant', 'chem-a', '--to', 'chem-b']);
     assert.equal(r.code, 0, r.stderr);
+    r = await as('sci-b', ['whoami', '--json']);
+    assert.deepEqual(json(r), {
+      principal: 'sci-b',
+      kind: 'user',
+      roles: [{ team: 'chem-b', role: 'scientist' }],
+      actingTeam: 'chem-b',
+      visibleTeams: ['chem-b', 'chem-a'],
+      location: url,
+    });
     r = await as('sci-b', ['models', 'show', 'sol-rf', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(json<{ version: { id: string } }>(r).version.id, 'sol-rf@1');

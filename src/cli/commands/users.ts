@@ -127,3 +127,28 @@ export async function teamsCommand(args: string[], io: CommandIO): Promise<numbe
     return 0;
   });
 }
+
+export const whoamiHelp = `Usage: rotguard whoami [--json]
+
+Who the next command acts as. Through a server (ROTGUARD_URL): the identity of
+ROTGUARD_TOKEN, its roles per team, the acting team (ROTGUARD_TEAM, or its only team) and
+the teams whose objects it may read. On a workspace: ROTGUARD_USER or the OS user.
+`;
+
+export async function whoamiCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommand(args);
+  if (values.help) return (io.out(whoamiHelp), 0);
+  return withBackend(io, str(values.workspace), async (b) => {
+    const me = await b.whoami();
+    emit(
+      io,
+      Boolean(values.json),
+      me,
+      me.kind === 'local'
+        ? `${me.principal} on the workspace ${me.location} (local mode: ROTGUARD_USER or the OS user; no roles are checked)`
+        : `${me.principal} (${me.kind}) on ${me.location}\n  roles: ${me.roles.map((r) => `${r.role}@${r.team}`).join(', ') || 'none'}\n` +
+            `  acting for team: ${me.actingTeam ?? 'none (set ROTGUARD_TEAM)'}\n  may read teams: ${me.visibleTeams.join(', ') || 'none'}`,
+    );
+    return 0;
+  });
+}

@@ -175,6 +175,19 @@ export function remoteBackend(client: ApiClient): Backend {
       return { report, html, json, samplePrediction: latest?.id ?? null };
     },
 
+    whoami: async () => ({
+      ...(await client.get(
+        api('/me'),
+        d.object({
+          principal: d.string,
+          kind: d.string,
+          roles: d.array(d.object({ team: d.string, role: d.string })),
+          actingTeam: d.nullable(d.string),
+          visibleTeams: d.array(d.string),
+        }),
+      )),
+      location: client.server,
+    }),
     addUser: async (o) =>
       client.post(
         api('/admin/principals'),
