@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,6 +207,19 @@ forEachBackend('the demo flow through the API: two teams, CLI in client mode', (
     );
     assert.match(readFileSync(join(dir, 'predictions.rejects.csv'), 'utf8'), /^line,id,input,code,reason\n3,q2,not_a_smiles,unparsable_structure,/);
     const predictionId = lines[1]!.split(',')[0]!;
+    // An id holding a quoted line break keeps its place (answers are placed by position, not by physical line).
+    const tricky = join(dir, 'tricky.csv');
+    writeFileSync(tricky, 'id,smiles\n"two\nlines",CCO\nq9,not_a_smiles\nq10,CCN\n');
+    r = await as('sci-a', ['predict', '--model', 'sol-rf@champion', tricky, '--out', join(dir, 'tricky-out.csv'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      readFileSync(join(dir, 'tricky-out.csv'), 'utf8')
+        .split('\n')
+        .filter((l) => /^[0-9a-f-]{36},/.test(l))
+        .map((l) => l.split(',').slice(1, 4).join(',')),
+      ['2,"two', '5,q10,CCN'],
+    );
+    assert.match(readFileSync(join(dir, 'tricky-out.rejects.csv'), 'utf8'), /\n4,q9,not_a_smiles,unparsable_structure,/);
     // Reads print the same --json through the server as on the workspace.
     for (const args of [
       ['predictions', 'show', predictionId, '--json'],

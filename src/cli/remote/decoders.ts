@@ -166,7 +166,7 @@ export const apiPrediction = answer<ApiPrediction>({
 
 /** A compound the server could not predict, with its place in the request. */
 export interface ApiReject {
-  index: number;
+  index: number | null;
   id: string;
   code: string;
   reason: string;
@@ -182,5 +182,5 @@ export const predictAnswer = d.object({
   rejected: d.integer,
   rejectReasons: d.record(d.integer),
   predictions: d.array(apiPrediction),
-  rejects: d.optional(d.array(d.object({ index: d.integer, id: d.string, code: d.string, reason: d.string }))),
+  rejects: d.optional(d.array(d.object({ index: d.nullable(d.integer), id: d.string, code: d.string, reason: d.string }))),
 });

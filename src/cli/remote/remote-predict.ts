@@ -130,7 +130,11 @@ function tooLarge(row: MoleculeRow): { code: string; reason: string } | null {
 }
 
 /** Each answer's compound in the batch: by the place the server names, else by id (unique within a batch). */
-function placeAnswers(batch: MoleculeRow[], predictions: ApiPrediction[], rejects: { index: number; code: string; reason: string }[] | undefined) {
+function placeAnswers(
+  batch: MoleculeRow[],
+  predictions: ApiPrediction[],
+  rejects: { index: number | null; id: string; code: string; reason: string }[] | undefined,
+) {
   const indexById = new Map(batch.map((r, i) => [r.id, i]));
   const place = (index: number | null | undefined, id: string) => (typeof index === 'number' ? index : indexById.get(id));
   const byPrediction = new Map<number, ApiPrediction>();
@@ -141,7 +145,7 @@ function placeAnswers(batch: MoleculeRow[], predictions: ApiPrediction[], reject
     }
     byPrediction.set(i, p);
   }
-  const byReject = new Map((rejects ?? []).map((r) => [r.index, r]));
+  const byReject = new Map((rejects ?? []).map((r) => [place(r.index, r.id), r]));
   return { predictions: byPrediction, rejects: byReject };
 }
 

@@ -134,16 +134,24 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
 
 /**
  * Where each answer belongs in the request: predict's output and rejects files name the
- * line of the request's CSV (header = line 1, compound i = line i + 2).
+ * physical line of the request's CSV where each compound starts (an id may hold a quoted
+ * line break), mapped back to the compound's position by reading that CSV again.
  */
 async function placesInRequest(dir: string) {
-  const indexOf = new Map<string, number>();
-  const rejects: { index: number; id: string; code: string; reason: string }[] = [];
+  const positionOfLine = new Map<number, number>();
+  let position = -1;
+  for await (const r of readDelimited(createReadStream(join(dir, 'request.csv'), 'utf8'))) {
+    if (position >= 0) positionOfLine.set(r.line, position);
+    position++;
+  }
+  const at = (line: string | undefined) => positionOfLine.get(Number(line)) ?? null;
+  const indexOf = new Map<string, number | null>();
+  const rejects: { index: number | null; id: string; code: string; reason: string }[] = [];
   for await (const r of readDelimited(createReadStream(join(dir, 'predictions.csv'), 'utf8'))) {
-    if (r.line > 1) indexOf.set(r.fields[0]!, Number(r.fields[1]) - 2);
+    if (r.line > 1) indexOf.set(r.fields[0]!, at(r.fields[1]));
   }
   for await (const r of readDelimited(createReadStream(join(dir, 'predictions.rejects.csv'), 'utf8'))) {
-    if (r.line > 1) rejects.push({ index: Number(r.fields[0]) - 2, id: r.fields[1]!, code: r.fields[3]!, reason: r.fields[4]! });
+    if (r.line > 1) rejects.push({ index: at(r.fields[0]), id: r.fields[1]!, code: r.fields[3]!, reason: r.fields[4]! });
   }
   return { indexOf, rejects };
 }
