@@ -226,6 +226,13 @@ forEachBackend('the demo flow through the API: two teams, CLI in client mode', (
       ['predictions', 'list', '--model', 'sol-rf', '--json'],
       ['models', 'list', '--json'],
       ['models', 'show', 'sol-rf@champion', '--json'],
+      ['validate', 'sol-rf@1', '--json'],
+      ['gate', 'show', 'solubility', '--json'],
+      ['gate', 'show', 'no-such-endpoint', '--json'],
+      ['endpoints', 'list', '--json'],
+      ['protocols', 'list', '--json'],
+      ['datasets', 'list', '--json'],
+      ['monitor', 'show', '--model', 'sol-rf', '--json'],
     ]) {
       const remote = await as('sci-a', args);
       const onWorkspace = await cli([...args, '--workspace', dir], { ROTGUARD_USER: 'auditor' });

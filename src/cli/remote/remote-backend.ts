@@ -5,6 +5,7 @@ import { AtomicFileWriter } from '../../core/atomic-file.js';
 import { d } from '../../core/decode.js';
 import { RotguardError } from '../../core/errors.js';
 import { utf8Chunks } from '../../data/utf8-text.js';
+import { gateThresholdsDecoder } from '../../validate/decoders.js';
 import { policyGoverns } from '../../policy/policy-file.js';
 import { recipeDocument } from '../../policy/retrain-recipe.js';
 import type { Backend, BuildSummary, PredictionRecord } from '../backend.js';
@@ -57,9 +58,9 @@ export function remoteBackend(client: ApiClient): Backend {
       client.get(api('/protocols'), d.array(answer<Remote<'listProtocols'>[number]>({ id: d.string, endpoint: d.string, unit: d.string })), { endpoint }),
     addProtocol: async (def) => client.post(api('/protocols'), def, answer<Remote<'addProtocol'>>({ status: d.string, version: anyObject })),
     showGate: async (endpoint) => {
-      const g = await client.get(api(`/gates/${encodeURIComponent(endpoint)}`), anyObject);
       // The server answers { gate: null } for an endpoint without a gate, where the use case answers null.
-      return (g.gate === null ? null : g) as Remote<'showGate'>;
+      const gate = answer<NonNullable<Remote<'showGate'>>>({ hash: d.string, gate: gateThresholdsDecoder, createdBy: d.string, createdAt: d.string });
+      return client.get(api(`/gates/${encodeURIComponent(endpoint)}`), (v) => (isNullGate(v) ? null : gate(v)));
     },
     setGate: async (endpoint, thresholds) =>
       client.put(api(`/gates/${encodeURIComponent(endpoint)}`), thresholds, answer<Remote<'setGate'>>({ status: d.string, hash: d.string, gate: anyObject })),
@@ -212,6 +213,10 @@ export function remoteBackend(client: ApiClient): Backend {
     },
   };
   return b;
+}
+
+function isNullGate(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && (v as { gate?: unknown }).gate === null;
 }
 
 /** "sol-rf@3" → sol-rf and 3; "sol-rf" → sol-rf and no tag. */
