@@ -98,6 +98,7 @@ const WORKSPACE_ONLY: Record<string, string> = {
   backtest: 'replays an assay history on the workspace',
   jobs: 'runs and governs compute jobs on the workspace',
   budget: "sets the workspace's compute budgets",
+  admin: 'migrates the store and grants a server role its privileges, on the database itself',
 };
 
 function version(): string {
