@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -7,6 +10,7 @@ import { d } from '../../src/core/decode.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { ServerInternalError } from '../../src/cli/remote/api-errors.js';
 import { remoteConfig } from '../../src/cli/remote/config.js';
+import { predictRemote } from '../../src/cli/remote/remote-predict.js';
 import { ApiClient } from '../../src/cli/remote/http-client.js';
 
 const TOKEN = `rg_0123456789abcdef_${'s'.repeat(43)}`;
@@ -143,6 +147,75 @@ describe('remote client', () => {
     script.push(reply(404, { error: { code: 'unknown_model', message: 'no model named nope; see GET /api/v1/models' } }));
     assert.equal(await main(['models', 'show', 'nope', '--json'], io), 1);
     assert.deepEqual(JSON.parse(out), { error: { code: 'unknown_model', category: 'not_found', message: 'no model named nope; see GET /api/v1/models' } });
+  });
+
+  it('predict sends batches (a repeated id starts a new one) and writes the answers in input order, with rejects from both sides', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotguard-remote-predict-'));
+    try {
+      const input = join(dir, 'in.csv');
+      writeFileSync(input, 'id,smiles\nc1,C\nc2,CC\nc3,C,extra\nc4,CCC\nc5,XX\nc1,CCO\n' + `c7,${'C'.repeat(5001)}\n`);
+      // The server answers every compound but XX; the first answers carry no position (an older server), later ones do.
+      const server = (req: IncomingMessage, res: ServerResponse) => {
+        const body = JSON.parse(seen[seen.length - 1]!.body) as { compounds: { id: string; smiles: string }[] };
+        const n = seen.length;
+        const predictions = body.compounds
+          .map((c, i) => ({ c, i }))
+          .filter(({ c }) => c.smiles !== 'XX')
+          .reverse()
+          .map(({ c, i }) => ({
+            id: `p${n}-${i}`,
+            request: `r${n}`,
+            inputId: c.id,
+            smiles: c.smiles,
+            inchikey: 'K',
+            value: c.smiles.length,
+            uncertainty: null,
+            interval: null,
+            domain: { maxSimilarity: 0.5, nearestTrainingCompound: null, scaffoldSeen: true, inDomain: true },
+            modelFrozen: false,
+            requestedBy: 'ana',
+            ...(n > 1 ? { index: i } : {}),
+          }));
+        const rejects = body.compounds.flatMap((c, i) => (c.smiles === 'XX' ? [{ index: i, id: c.id, code: 'unparsable_structure', reason: 'no' }] : []));
+        reply(200, {
+          request: `r${n}`,
+          model: 'm@1',
+          featureHash: 'f',
+          modelFrozen: false,
+          rows: body.compounds.length,
+          predicted: predictions.length,
+          rejected: rejects.length,
+          rejectReasons: {},
+          predictions,
+          rejects,
+        })(req, res);
+      };
+      script.push(server, server, server);
+      const summary = await predictRemote(
+        client(),
+        { modelRef: 'm@champion', input, out: join(dir, 'out.csv'), level: 0.9 },
+        { model: 'm', ref: 'champion' },
+        2,
+      );
+      assert.deepEqual(
+        seen.map((r) => (JSON.parse(r.body) as { compounds: { id: string }[] }).compounds.map((c) => c.id)),
+        [['c1', 'c2'], ['c4', 'c5'], ['c1']],
+      );
+      assert.deepEqual(summary.requests, ['r1', 'r2', 'r3']);
+      assert.deepEqual([summary.rows, summary.predicted, summary.rejected], [7, 4, 3]);
+      const out = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n').slice(1);
+      assert.deepEqual(
+        out.map((l) => l.split(',').slice(0, 3).join(',')),
+        ['p1-0,2,c1', 'p1-1,3,c2', 'p2-0,5,c4', 'p3-0,7,c1'],
+      );
+      const rejects = readFileSync(join(dir, 'out.rejects.csv'), 'utf8').trim().split('\n').slice(1);
+      assert.deepEqual(
+        rejects.map((l) => l.split(',').slice(0, 2).join(',') + ',' + l.split(',')[3]),
+        ['4,c3,wrong_field_count', '6,c5,unparsable_structure', '8,c7,structure_too_large'],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a configuration that would leak or cannot work', () => {

@@ -29,6 +29,7 @@ export async function predictRemote(
   client: ApiClient,
   o: Parameters<Backend['predict']>[0],
   ref: { model: string; ref: string },
+  batchSize = PREDICT_BATCH,
 ): Promise<PredictSummary & { requests: string[] }> {
   const started = performance.now();
   const file = await openMoleculeFile(o.input, { smilesColumn: o.smilesColumn, idColumn: o.idColumn });
@@ -88,7 +89,7 @@ export async function predictRemote(
         continue;
       }
       // A batch holds each id once, so an answer can be placed by its id even on a server that does not send its place.
-      if (batch.length >= PREDICT_BATCH || ids.has(row.id)) {
+      if (batch.length >= batchSize || ids.has(row.id)) {
         await send(batch);
         batch = [];
         ids = new Set();
