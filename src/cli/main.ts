@@ -1,6 +1,7 @@
 import { packageVersion } from '../core/package-info.js';
 import { RotguardError } from '../core/errors.js';
 import { maskUrl } from '../core/mask-url.js';
+import { isClientMode } from './remote/config.js';
 import { printable, userErrorFromSystem } from './system-errors.js';
 import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
 import {
@@ -39,7 +40,7 @@ import { backtestCommand, backtestHelp } from './commands/backtest.js';
 import { jobsCommand, jobsHelp } from './commands/jobs.js';
 import { budgetCommand, budgetHelp } from './commands/budget.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
-import { teamsCommand, tokensCommand, usersCommand, usersHelp } from './commands/users.js';
+import { teamsCommand, tokensCommand, usersCommand, usersHelp, whoamiCommand, whoamiHelp } from './commands/users.js';
 import { adminCommand, adminHelp } from './commands/admin.js';
 import type { CommandIO } from './options.js';
 
@@ -80,8 +81,26 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   users: { run: usersCommand, summary: "add and list a server's users and service accounts; grant roles per team", help: usersHelp },
   tokens: { run: tokensCommand, summary: 'issue or revoke API tokens', help: usersHelp },
   teams: { run: teamsCommand, summary: "let one team read another team's models and decisions", help: usersHelp },
+  whoami: {
+    run: whoamiCommand,
+    summary: 'who the next command acts as: the token identity, roles and teams (client mode) or the local user',
+    help: whoamiHelp,
+  },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
   admin: { run: adminCommand, summary: 'migrate the store (the only way on PostgreSQL); grant a server role its privileges', help: adminHelp },
+};
+
+/**
+ * Commands that administer or replay a workspace itself: with ROTGUARD_URL set (client
+ * mode) they are refused with the reason, instead of silently acting on a local store.
+ */
+const WORKSPACE_ONLY: Record<string, string> = {
+  init: 'creates a workspace',
+  demo: 'replays a year on a fresh workspace of its own',
+  backtest: 'replays an assay history on the workspace',
+  jobs: 'runs and governs compute jobs on the workspace',
+  budget: "sets the workspace's compute budgets",
+  admin: 'migrates the store and grants a server role its privileges, on the database itself',
 };
 
 function version(): string {
@@ -100,6 +119,10 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run "rotguard <command> --help" for a command's options.
+
+Client mode: with ROTGUARD_URL (a "rotguard serve" address) and ROTGUARD_TOKEN set, the
+commands call that server as the token's identity instead of opening a workspace
+(ROTGUARD_TEAM picks the acting team; ROTGUARD_TIMEOUT, seconds, bounds each request).
 `;
 }
 
@@ -109,6 +132,7 @@ Run "rotguard <command> --help" for a command's options.
  * With --json, errors are printed as JSON on stdout too, so scripts always get JSON.
  */
 export async function main(argv: string[], io: CommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+  const env = io.env ?? process.env;
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
@@ -126,8 +150,14 @@ export async function main(argv: string[], io: CommandIO = { out: (t) => process
   const json = args.includes('--json');
   // Human text is made safe for a terminal (no escape sequences from stored reasons or
   // input files) and no database password is ever printed.
-  const safe: CommandIO = { out: (t) => io.out(maskUrl(json ? t : printable(t))), err: (t) => io.err(printable(maskUrl(t))) };
+  const safe: CommandIO = { out: (t) => io.out(maskUrl(json ? t : printable(t))), err: (t) => io.err(printable(maskUrl(t))), env };
   try {
+    if (isClientMode(env) && WORKSPACE_ONLY[name] && !args.includes('--help') && !args.includes('-h')) {
+      throw new RotguardError(
+        'not_remote',
+        `"rotguard ${name}" ${WORKSPACE_ONLY[name]}, so it does not run through a server; ROTGUARD_URL is set (client mode): unset it to run ${name} where the workspace is`,
+      );
+    }
     return await command.run(args, safe);
   } catch (e) {
     const user = e instanceof RotguardError ? e : isParseArgsError(e) ? new RotguardError('usage', (e as Error).message) : userErrorFromSystem(e);

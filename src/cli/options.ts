@@ -5,6 +5,8 @@ import { UsageError } from '../core/errors.js';
 export interface CommandIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** The environment the command reads (ROTGUARD_URL, ROTGUARD_TOKEN, …); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function integerOption(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -9,7 +9,7 @@
  */
 export const ERROR_CATEGORIES = {
   /** Bad flags or arguments. */
-  usage: { exit: 1, http: 400, codes: ['usage'] },
+  usage: { exit: 1, http: 400, codes: ['usage', 'not_remote'] },
   /** A file, field or value the user gave is not valid. */
   invalid_input: {
     exit: 1,
@@ -94,6 +94,8 @@ export const ERROR_CATEGORIES = {
       'output_folder_missing',
       'output_format_unsupported',
       'bad_censoring',
+      // client mode (ROTGUARD_URL): a server address that is not an http(s) URL
+      'bad_server_url',
     ],
   },
   /** Something named does not exist (yet). */
@@ -181,7 +183,20 @@ export const ERROR_CATEGORIES = {
   /** An authenticated identity without the role the action needs in that team. */
   forbidden: { exit: 1, http: 403, codes: ['forbidden', 'team_mismatch', 'no_acting_team'] },
   /** A service the user configured cannot be reached. */
-  unavailable: { exit: 1, http: 503, codes: ['store_unreachable', 'slurm_submit_failed', 'slurm_cancel_failed', 'disk_full', 'not_writable', 'store_busy'] },
+  unavailable: {
+    exit: 1,
+    http: 503,
+    codes: [
+      'store_unreachable',
+      'slurm_submit_failed',
+      'slurm_cancel_failed',
+      'disk_full',
+      'not_writable',
+      'store_busy',
+      'server_unreachable',
+      'bad_server_response',
+    ],
+  },
   /** The computation itself failed on valid input (numerics), not the user's mistake. */
   failed: { exit: 1, http: 422, codes: ['training_failed', 'external_command_failed', 'external_output_missing', 'time_limit_reached'] },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; http: number; codes: readonly string[] }>;

@@ -20,6 +20,8 @@ import { parseDate, parseValue, type Qualifier } from './values.js';
 
 export interface IngestOptions {
   path: string;
+  /** The name the source is recorded under (lineage, trace, audit); default `path`. A server records the uploaded file's name, not its temporary copy. */
+  recordedPath?: string;
   mapping: IngestMapping;
   actor: string;
   /** Directory for the quarantine report file (the workspace's quarantine/). */
@@ -107,7 +109,8 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
   const sha = await fileSha256(options.path);
   const mHash = mappingHash(mapping);
   const sourceId = hashOf({ file: sha, mapping: mHash });
-  const base = { source: sourceId, file: options.path, fileSha256: sha, team: mapping.team, protocolVersion: protocol.id, endpoint: endpoint.name };
+  const recordedPath = options.recordedPath ?? options.path;
+  const base = { source: sourceId, file: recordedPath, fileSha256: sha, team: mapping.team, protocolVersion: protocol.id, endpoint: endpoint.name };
 
   const existing = await store.db.selectFrom('sources').selectAll().where('id', '=', sourceId).executeTakeFirst();
   if (existing) {
@@ -197,7 +200,7 @@ export async function ingestFile(store: Store, options: IngestOptions): Promise<
   const newCompounds = await commitIngest(store, {
     sourceId,
     fileSha256: sha,
-    path: options.path,
+    path: recordedPath,
     format: file.format,
     mapping,
     mappingHash: mHash,

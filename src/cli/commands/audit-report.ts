@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { describeTrace } from '../../audit/trace.js';
 import { UsageError } from '../../core/errors.js';
-import { trace, writeAuditReport } from '../../usecases/audit.js';
 import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
-import { findWorkspace, withContext } from '../workspace.js';
+import { withBackend } from '../backend-choice.js';
 
 export const auditHelp = `Usage:
   rotguard audit [--out DIR] [--max-monitor-age-days N] [--json]
@@ -33,11 +32,15 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
   const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' } });
   if (values.help) return (io.out(auditHelp), 0);
   if (positionals.length) throw new UsageError(`unknown audit subcommand "${positionals[0]}"; see rotguard audit --help`);
-  const workspace = findWorkspace(str(values.workspace));
-  const outDir = str(values.out) ?? join(workspace, '..');
   const maxAge = integerOption('--max-monitor-age-days', str(values['max-monitor-age-days']), 8, 1, 3650);
-  // Read-only: an auditor's copy of a workspace is audited without being changed.
-  const r = await withContext(workspace, (ctx) => writeAuditReport(ctx, { outDir, maxMonitorAgeDays: maxAge }), { readOnly: true });
+  // Read-only: an auditor's copy of a workspace is audited without being changed. Reports go
+  // beside the workspace by default; through a server, to the current folder.
+  const r = await withBackend(
+    io,
+    str(values.workspace),
+    (b) => b.writeAuditReport({ outDir: str(values.out) ?? (b.workspace ? join(b.workspace, '..') : '.'), maxMonitorAgeDays: maxAge }),
+    { readOnly: true },
+  );
   const failed = r.report.summary.controlsFailed;
   const lines: string[] = [];
   if (!r.report.eventLog.ok) lines.push(`EVENT LOG FAILED VERIFICATION: ${r.report.eventLog.problems.slice(0, 3).join('; ')}`);
@@ -72,10 +75,11 @@ export async function traceCommand(args: string[], io: CommandIO): Promise<numbe
   if (values.help) return (io.out(traceHelp), 0);
   const [id] = positionals;
   if (!id) throw new UsageError(`trace needs a PREDICTION_ID\n\n${traceHelp}`);
-  return withContext(
+  return withBackend(
+    io,
     str(values.workspace),
-    async (ctx) => {
-      const t = await trace(ctx, id);
+    async (b) => {
+      const t = await b.trace(id);
       emit(io, Boolean(values.json), t, describeTrace(t));
       return t.broken.length ? 3 : 0;
     },

@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { verifyLog } from '../../usecases/audit.js';
 import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
-import { withContext } from '../workspace.js';
+import { withBackend } from '../backend-choice.js';
 
 export const auditVerifyHelp = `Usage: rotguard audit verify [--expect-head HASH] [--json] [--workspace DIR]
 
@@ -33,10 +33,11 @@ export async function auditVerifyCommand(args: string[], io: CommandIO): Promise
   if (expectHead !== undefined && !HEX64.test(expectHead)) {
     throw new UsageError(`--expect-head must be an event hash (64 hex digits, the head printed by an earlier "rotguard audit verify"), got "${expectHead}"`);
   }
-  return withContext(
+  return withBackend(
+    io,
     str(values.workspace),
-    async (ctx) => {
-      const r = await verifyLog(ctx, { expectHead });
+    async (b) => {
+      const r = await verifyLog(b.localContext('audit verify'), { expectHead });
       const head = `head: event ${r.headSeq}, hash ${r.headHash}`;
       if (r.ok) {
         emit(

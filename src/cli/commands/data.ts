@@ -3,14 +3,15 @@ import { UsageError } from '../../core/errors.js';
 import { DEFAULT_DESCRIPTOR_DICTIONARY } from '../../chem/descriptors.js';
 import { DEFAULT_MORGAN } from '../../chem/fingerprint.js';
 import type { EndpointDefinition } from '../../data/endpoints.js';
-import { readMappingFile, validateMapping } from '../../data/mapping.js';
+import { validateMapping } from '../../data/mapping.js';
+import { readYamlFile } from '../../core/yaml-file.js';
 import type { SnapshotDefinition } from '../../data/snapshots.js';
 import { initWorkspace } from '../../usecases/workspace.js';
-import { computeFeatures, createDataset, diffDatasets, ingest, listDatasets, showDataset } from '../../usecases/data.js';
-import { addEndpoint, addProtocol, listEndpoints, listProtocols } from '../../usecases/standards.js';
+import { diffDatasets } from '../../usecases/data.js';
 import { emit, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { blobDir, databaseUrl, WORKSPACE_DIR, withContext, workspaceToCreate } from '../workspace.js';
+import { withBackend } from '../backend-choice.js';
+import { blobDir, databaseUrl, WORKSPACE_DIR, workspaceToCreate } from '../workspace.js';
 
 function numberOption(flag: string, raw: unknown): number | null {
   if (raw === undefined) return null;
@@ -70,9 +71,9 @@ export async function endpointsCommand(args: string[], io: CommandIO): Promise<n
   const [sub, name] = positionals;
   if (values.help || !sub) return (io.out(endpointsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'list') {
-      const list = await listEndpoints(ctx);
+      const list = await b.listEndpoints();
       emit(
         io,
         json,
@@ -100,7 +101,7 @@ export async function endpointsCommand(args: string[], io: CommandIO): Promise<n
       validMax: numberOption('--max', values.max),
       description: str(values.description) ?? '',
     };
-    const r = await addEndpoint(ctx, def);
+    const r = await b.addEndpoint(def);
     emit(
       io,
       json,
@@ -138,9 +139,9 @@ export async function protocolsCommand(args: string[], io: CommandIO): Promise<n
   const [sub, name] = positionals;
   if (values.help || !sub) return (io.out(protocolsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'list') {
-      const list = await listProtocols(ctx, str(values.endpoint));
+      const list = await b.listProtocols(str(values.endpoint));
       emit(
         io,
         json,
@@ -174,7 +175,7 @@ export async function protocolsCommand(args: string[], io: CommandIO): Promise<n
       floor === undefined && ceiling === undefined
         ? {}
         : { censoring: { ...(floor !== undefined ? { floor } : {}), ...(ceiling !== undefined ? { ceiling } : {}) } };
-    const r = await addProtocol(ctx, {
+    const r = await b.addProtocol({
       protocol: name,
       endpoint: str(values.endpoint)!,
       unit: str(values.unit)!,
@@ -218,9 +219,10 @@ export async function ingestCommand(args: string[], io: CommandIO): Promise<numb
   });
   if (values.help) return (io.out(ingestHelp), 0);
   if (positionals.length !== 1) throw new UsageError(`ingest takes one file\n\n${ingestHelp}`);
-  const mapping = values.mapping
-    ? readMappingFile(str(values.mapping)!)
-    : validateMapping({
+  const mappingFile = str(values.mapping);
+  const document = mappingFile
+    ? readYamlFile(mappingFile, 'mapping')
+    : {
         team: values.team,
         protocol: values.protocol,
         value_scale: values['value-scale'],
@@ -234,17 +236,20 @@ export async function ingestCommand(args: string[], io: CommandIO): Promise<numb
           batch: values['batch-column'],
           site: values['site-column'],
         },
-      });
+      };
+  const mapping = { value: validateMapping(document, mappingFile), document, file: mappingFile };
   const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     const bar = new ProgressBar('ingest');
-    const s = await ingest(ctx, {
-      path: positionals[0]!,
-      mapping,
-      workers,
-      onProgress: (p) => bar.update(p.bytesRead / Math.max(1, p.bytesTotal), `${p.rows} rows`),
-    }).finally(() => bar.done());
+    const s = await b
+      .ingest({
+        path: positionals[0]!,
+        mapping,
+        workers,
+        onProgress: (p) => bar.update(p.bytesRead / Math.max(1, p.bytesTotal), `${p.rows} rows`),
+      })
+      .finally(() => bar.done());
     if (s.status === 'already_ingested') {
       emit(io, json, s, `already ingested: ${s.file} under this mapping is source ${s.source.slice(0, 12)} (${s.accepted} measurements); nothing to do`);
       return 0;
@@ -291,10 +296,10 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
     censored: { type: 'string', default: 'prefer_exact' },
     rows: { type: 'string' },
   });
-  const [sub, a, b] = positionals;
+  const [sub, a, bHash] = positionals;
   if (values.help || !sub) return (io.out(datasetsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     switch (sub) {
       case 'create': {
         if (!values.endpoint) throw new UsageError('datasets create needs --endpoint');
@@ -308,7 +313,7 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
           reportedBy: str(values['reported-by']),
           aggregation: { method: str(values.aggregate) as 'mean' | 'median', censored: str(values.censored) as SnapshotDefinition['aggregation']['censored'] },
         };
-        const r = await createDataset(ctx, def);
+        const r = await b.createDataset(def);
         emit(
           io,
           json,
@@ -319,7 +324,7 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
       }
       case 'show': {
         if (!a) throw new UsageError('datasets show needs a HASH');
-        const s = await showDataset(ctx, a);
+        const s = await b.showDataset(a);
         const n = values.rows === undefined ? 10 : integerOption('--rows', str(values.rows), 10, 0, 1e9);
         const labels = s.rows.map((r) => r.label);
         const censored = s.rows.filter((r) => r.qualifier !== '=').length;
@@ -339,8 +344,8 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
         return 0;
       }
       case 'diff': {
-        if (!a || !b) throw new UsageError('datasets diff needs two hashes');
-        const d = await diffDatasets(ctx, a, b);
+        if (!a || !bHash) throw new UsageError('datasets diff needs two hashes');
+        const d = await diffDatasets(b.localContext('datasets diff'), a, bHash);
         const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
         emit(
           io,
@@ -361,7 +366,7 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
         return 0;
       }
       case 'list': {
-        const list = await listDatasets(ctx, str(values.endpoint));
+        const list = await b.listDatasets(str(values.endpoint));
         emit(
           io,
           json,
@@ -407,15 +412,17 @@ export async function featuresCommand(args: string[], io: CommandIO): Promise<nu
   if (nBits % 32) throw new UsageError('--bits must be a multiple of 32');
   const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     const bar = new ProgressBar('features');
-    const s = await computeFeatures(ctx, {
-      snapshot: str(values.dataset)!,
-      name: str(values.name)!,
-      recipe: { descriptors: str(values.descriptors)!, morgan: { radius, nBits } },
-      workers,
-      onProgress: (d, t) => bar.update(d / t, `${d}/${t}`),
-    }).finally(() => bar.done());
+    const s = await b
+      .computeFeatures({
+        snapshot: str(values.dataset)!,
+        name: str(values.name)!,
+        recipe: { descriptors: str(values.descriptors)!, morgan: { radius, nBits } },
+        workers,
+        onProgress: (d, t) => bar.update(d / t, `${d}/${t}`),
+      })
+      .finally(() => bar.done());
     emit(
       io,
       json,

@@ -1,13 +1,12 @@
 import { UsageError } from '../../core/errors.js';
 import { readYamlFile } from '../../core/yaml-file.js';
-import { readRecipeFile } from '../../training/recipe.js';
+import { validateRecipe } from '../../training/recipe.js';
 import type { Alias } from '../../registry/registry.js';
 import type { ValidationReport } from '../../validate/report.js';
-import { buildModel, importModel, listModels, promote, showModel, validateModel } from '../../usecases/models.js';
-import { setGate, showGate } from '../../usecases/standards.js';
+import { importModel } from '../../usecases/models.js';
 import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { withContext } from '../workspace.js';
+import { withBackend } from '../backend-choice.js';
 import { governedBuild } from './build-compute.js';
 import { COMPUTE_HELP, COMPUTE_OPTIONS } from './compute-flags.js';
 
@@ -58,14 +57,21 @@ export async function buildCommand(args: string[], io: CommandIO): Promise<numbe
   const { values, positionals } = parse(args, { 'override-reason': { type: 'string' }, ...COMPUTE_OPTIONS });
   if (values.help) return (io.out(buildHelp), 0);
   if (positionals.length !== 1) throw new UsageError(`build takes one recipe file\n\n${buildHelp}`);
-  const recipe = readRecipeFile(positionals[0]!);
-  return withContext(str(values.workspace), async (ctx) => {
-    if (values.executor !== undefined) return governedBuild(ctx, recipe, values, io, str(values['override-reason']));
+  const file = positionals[0]!;
+  const document = readYamlFile(file, 'recipe');
+  const recipe = validateRecipe(document, file);
+  return withBackend(io, str(values.workspace), async (b) => {
+    if (values.executor !== undefined) return governedBuild(b.localContext('build --executor'), recipe, values, io, str(values['override-reason']));
     const bar = new ProgressBar('build');
-    const r = await buildModel(ctx, recipe, {
-      overrideReason: str(values['override-reason']),
-      onProgress: (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`),
-    }).finally(() => bar.done());
+    const r = await b
+      .buildModel(
+        { value: recipe, document, file },
+        {
+          overrideReason: str(values['override-reason']),
+          onProgress: (p) => bar.update(p.total ? p.done / p.total : 0, `${p.stage} ${p.done}/${p.total}`),
+        },
+      )
+      .finally(() => bar.done());
     const summary = {
       buildHash: r.buildHash,
       cacheHit: r.cacheHit,
@@ -122,9 +128,9 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
   const [sub, ref] = positionals;
   if (values.help || !sub) return (io.out(modelsHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'list') {
-      const list = await listModels(ctx);
+      const list = await b.listModels();
       emit(
         io,
         json,
@@ -147,7 +153,7 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
       if (values.input !== 'descriptors' && values.input !== 'fingerprints') throw new UsageError('--input must be descriptors or fingerprints');
       const seed = values.seed === undefined ? undefined : Number(values.seed);
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
-      const v = await importModel(ctx, {
+      const v = await importModel(b.localContext('models import'), {
         model: ref,
         endpoint: str(values.endpoint)!,
         team: str(values.team)!,
@@ -169,7 +175,7 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
       return 0;
     }
     if (sub !== 'show' || !ref) throw new UsageError(modelsHelp);
-    const { version: v, report, gate, events } = await showModel(ctx, ref);
+    const { version: v, report, gate, events } = await b.showModel(ref);
     const gateResult = report && gate ? gate : null;
     emit(
       io,
@@ -200,8 +206,8 @@ export async function validateCommand(args: string[], io: CommandIO): Promise<nu
   const { values, positionals } = parse(args);
   if (values.help) return (io.out(validateHelp), 0);
   if (positionals.length !== 1) throw new UsageError(validateHelp);
-  return withContext(str(values.workspace), async (ctx) => {
-    const { version: v, report, gate } = await validateModel(ctx, positionals[0]!);
+  return withBackend(io, str(values.workspace), async (b) => {
+    const { version: v, report, gate } = await b.validateModel(positionals[0]!);
     const result = gate;
     emit(
       io,
@@ -241,9 +247,9 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
   const [sub, endpoint] = positionals;
   if (values.help || !sub || !endpoint) return (io.out(gateHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'show') {
-      const g = await showGate(ctx, endpoint);
+      const g = await b.showGate(endpoint);
       emit(
         io,
         json,
@@ -273,7 +279,7 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
       }
       for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
     }
-    const r = await setGate(ctx, endpoint, doc);
+    const r = await b.setGate(endpoint, doc);
     emit(io, json, r, `${r.status === 'created' ? 'set' : 'unchanged:'} gate for ${endpoint} (${r.hash.slice(0, 12)}): ${JSON.stringify(r.gate)}`);
     return 0;
   });
@@ -282,16 +288,17 @@ export async function gateCommand(args: string[], io: CommandIO): Promise<number
 export const promoteHelp = `Usage: rotguard promote NAME@VERSION --to champion|challenger --reason "…" [--json]
 
 Champion needs the endpoint's release gate passed and an approver other than the
-builder (the acting user is ROTGUARD_USER, else the OS user). Every promotion and every
-refusal is recorded with who, when and why.
+builder (the acting user is ROTGUARD_USER, else the OS user; through a server, with
+ROTGUARD_URL set, the identity of ROTGUARD_TOKEN). Every promotion and every refusal is
+recorded with who, when and why.
 `;
 
 export async function promoteCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, { to: { type: 'string', default: 'champion' }, reason: { type: 'string', default: '' } });
   if (values.help) return (io.out(promoteHelp), 0);
   if (positionals.length !== 1) throw new UsageError(promoteHelp);
-  return withContext(str(values.workspace), async (ctx) => {
-    const r = await promote(ctx, { ref: positionals[0]!, alias: str(values.to) as Alias, reason: str(values.reason) ?? '' });
+  return withBackend(io, str(values.workspace), async (b) => {
+    const r = await b.promote({ ref: positionals[0]!, alias: str(values.to) as Alias, reason: str(values.reason) ?? '' });
     emit(io, Boolean(values.json), r, `${r.version.id} is now ${r.alias}${r.gate ? ` (gate ${r.gateHash!.slice(0, 12)} passed)` : ''}`);
     return 0;
   });

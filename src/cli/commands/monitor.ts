@@ -2,9 +2,8 @@ import { isIsoDate } from '../../core/iso-date.js';
 import { UsageError } from '../../core/errors.js';
 import type { WindowEvidence } from '../../monitor/evidence.js';
 import type { WindowKind } from '../../monitor/monitor.js';
-import { latestMonitoring, monitor } from '../../usecases/monitoring.js';
 import { emit, parseCommand, str, type CommandIO } from '../options.js';
-import { withContext } from '../workspace.js';
+import { withBackend } from '../backend-choice.js';
 
 export const monitorHelp = `Usage:
   rotguard monitor run --model NAME [--window week|request] [--as-of ISO_TIME] [--json]
@@ -44,17 +43,17 @@ export async function monitorCommand(args: string[], io: CommandIO): Promise<num
   if (values.help || !sub) return (io.out(monitorHelp), values.help ? 0 : 1);
   if (!values.model) throw new UsageError(`monitor ${sub} needs --model NAME`);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'run') {
       if (values.window !== 'week' && values.window !== 'request') throw new UsageError('--window must be week or request');
       const asOf = str(values['as-of']);
       if (asOf !== undefined && !isIsoDate(asOf)) throw new UsageError(`--as-of must be an ISO date or time, got "${asOf}"`);
-      const r = await monitor(ctx, { model: str(values.model)!, window: values.window as WindowKind, asOf: asOf && new Date(asOf).toISOString() });
+      const r = await b.monitor({ model: str(values.model)!, window: values.window as WindowKind, asOf: asOf && new Date(asOf).toISOString() });
       emit(io, json, r, r.windows.map(line).join('\n') + `\nstored as ${r.blob.slice(0, 12)}`);
       return 0;
     }
     if (sub === 'show') {
-      const run = await latestMonitoring(ctx, str(values.model)!);
+      const run = await b.latestMonitoring(str(values.model)!);
       emit(
         io,
         json,

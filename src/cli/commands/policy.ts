@@ -3,9 +3,10 @@ import { RotguardError, UsageError } from '../../core/errors.js';
 import { describeScope, policyDocument, readPolicyFile } from '../../policy/policy-file.js';
 import type { Decision } from '../../policy/decide.js';
 import type { WindowKind } from '../../monitor/monitor.js';
-import { applyPolicy, decide, governed, unfreeze } from '../../usecases/policy.js';
 import { emit, parseCommand, str, type CommandIO } from '../options.js';
-import { withContext } from '../workspace.js';
+import { readFileSync } from 'node:fs';
+import type { PolicyInput } from '../backend.js';
+import { withBackend } from '../backend-choice.js';
 
 export const policyHelp = `Usage:
   rotguard policy check POLICY.yaml
@@ -53,16 +54,24 @@ function asOfOption(v: unknown): string | undefined {
   return new Date(v).toISOString();
 }
 
+/** A policy file, checked here (errors name its lines) and kept as text for a server, which checks it again. */
+function readPolicyInput(path: string): PolicyInput {
+  const policy = readPolicyFile(path);
+  return { policy, text: readFileSync(path, 'utf8') };
+}
+
 export async function decideCommand(args: string[], io: CommandIO): Promise<number> {
   const { values } = parseCommand(args, { policy: { type: 'string' }, model: { type: 'string' }, window: { type: 'string' }, 'as-of': { type: 'string' } });
   if (values.help) return (io.out(decideHelp), 0);
   if (!values.policy) throw new UsageError(decideHelp);
-  const policy = readPolicyFile(str(values.policy)!);
-  return withContext(str(values.workspace), async (ctx) => {
-    const models = values.model ? [str(values.model)!] : await governed(ctx, policy);
+  const policyInput = readPolicyInput(str(values.policy)!);
+  const policy = policyInput.policy;
+  return withBackend(io, str(values.workspace), async (b) => {
+    const models = values.model ? [str(values.model)!] : await b.governed(policyInput);
     if (!models.length) throw new RotguardError('no_alias', `policy ${policy.name} applies to ${describeScope(policy)}: no such model has a champion yet`);
     const decisions = [];
-    for (const model of models) decisions.push(await decide(ctx, { policy, model, window: windowOption(values.window), asOf: asOfOption(values['as-of']) }));
+    for (const model of models)
+      decisions.push(await b.decide({ policy: policyInput, model, window: windowOption(values.window), asOf: asOfOption(values['as-of']) }));
     emit(io, Boolean(values.json), policy.model !== null || values.model ? decisions[0] : decisions, decisions.map(describe).join('\n\n'));
     return 0;
   });
@@ -86,14 +95,15 @@ export async function policyCommand(args: string[], io: CommandIO): Promise<numb
     emit(io, json, { ...policyDocument(p), hash: p.hash }, `policy ${p.name} for ${describeScope(p)} is valid (${p.rules.length} rules), hash ${p.hash}`);
     return 0;
   }
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'apply') {
       if (!values.policy) throw new UsageError('policy apply needs --policy POLICY.yaml');
-      const policy = readPolicyFile(str(values.policy)!);
+      const policyInput = readPolicyInput(str(values.policy)!);
+      const policy = policyInput.policy;
       if (policy.model === null && !values.model)
         throw new UsageError(`policy ${policy.name} applies to ${describeScope(policy)}: policy apply acts on one model at a time, say which with --model`);
-      const r = await applyPolicy(ctx, {
-        policy,
+      const r = await b.applyPolicy({
+        policy: policyInput,
         model: str(values.model),
         window: windowOption(values.window),
         asOf: asOfOption(values['as-of']),
@@ -115,7 +125,7 @@ export async function policyCommand(args: string[], io: CommandIO): Promise<numb
     }
     if (sub === 'unfreeze') {
       if (!values.model || !str(values.reason)?.trim()) throw new UsageError('policy unfreeze needs --model and --reason');
-      await unfreeze(ctx, { model: str(values.model)!, reason: str(values.reason)! });
+      await b.unfreeze({ model: str(values.model)!, reason: str(values.reason)! });
       emit(io, json, { model: values.model, frozen: false }, `${values.model} unfrozen`);
       return 0;
     }

@@ -1,8 +1,8 @@
 import { UsageError } from '../../core/errors.js';
-import { exportPredictions, predict } from '../../usecases/predict.js';
+import { exportPredictions } from '../../usecases/predict.js';
 import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
-import { withContext } from '../workspace.js';
+import { withBackend } from '../backend-choice.js';
 
 export const predictHelp = `Usage: rotguard predict --model NAME@champion IN.csv|.smi --out OUT.csv [--level 0.9] [--json] [--workers N]
                         [--smiles-column NAME] [--id-column NAME]
@@ -29,19 +29,21 @@ export async function predictCommand(args: string[], io: CommandIO): Promise<num
   const level = Number(values.level);
   if (![0.8, 0.9, 0.95].includes(level)) throw new UsageError('--level must be 0.8, 0.9 or 0.95 (the calibrated levels)');
   const workers = values.workers === undefined ? undefined : integerOption('--workers', str(values.workers), 1, 1, 256);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     const bar = new ProgressBar('predict');
-    const s = await predict(ctx, {
-      modelRef: str(values.model)!,
-      input: positionals[0]!,
-      out: str(values.out)!,
-      rejects: str(values.rejects),
-      level,
-      workers,
-      smilesColumn: str(values['smiles-column']),
-      idColumn: str(values['id-column']),
-      onProgress: (p) => bar.update(p.fraction, `${p.rows} rows`),
-    }).finally(() => bar.done());
+    const s = await b
+      .predict({
+        modelRef: str(values.model)!,
+        input: positionals[0]!,
+        out: str(values.out)!,
+        rejects: str(values.rejects),
+        level,
+        workers,
+        smilesColumn: str(values['smiles-column']),
+        idColumn: str(values['id-column']),
+        onProgress: (p) => bar.update(p.fraction, `${p.rows} rows`),
+      })
+      .finally(() => bar.done());
     emit(
       io,
       Boolean(values.json),
@@ -55,16 +57,55 @@ export async function predictCommand(args: string[], io: CommandIO): Promise<num
   });
 }
 
-export const predictionsHelp = `Usage: rotguard predictions export --out FILE.csv|FILE.jsonl [--model NAME[@V]] [--request ID]
+export const predictionsHelp = `Usage:
+  rotguard predictions list [--model NAME] [--q ID|INCHIKEY|SMILES] [--limit N] [--json]
+  rotguard predictions show PREDICTION_ID [--json]
+  rotguard predictions export --out FILE.csv|FILE.jsonl [--model NAME[@V]] [--request ID]
+
+list looks prediction records up, newest first (--q matches the id given at prediction
+time, the InChIKey or the canonical SMILES); show prints one. Both work on a workspace
+and through a server (ROTGUARD_URL), where they see the records of the teams you may read.
+export writes every matching record to a file and runs on a workspace.
 `;
 
 export async function predictionsCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand(args, { out: { type: 'string' }, model: { type: 'string' }, request: { type: 'string' } });
+  const { values, positionals } = parseCommand(args, {
+    out: { type: 'string' },
+    model: { type: 'string' },
+    request: { type: 'string' },
+    q: { type: 'string' },
+    limit: { type: 'string' },
+  });
+  const [sub, id] = positionals;
   if (values.help) return (io.out(predictionsHelp), 0);
-  if (positionals[0] !== 'export' || !values.out) throw new UsageError(predictionsHelp);
-  return withContext(str(values.workspace), async (ctx) => {
-    const n = await exportPredictions(ctx, { out: str(values.out)!, model: str(values.model), request: str(values.request) });
-    emit(io, Boolean(values.json), { exported: n, out: values.out }, `exported ${n} prediction records to ${values.out}`);
+  const json = Boolean(values.json);
+  if (sub === 'list' || sub === 'show') {
+    if (sub === 'show' && !id) throw new UsageError(`predictions show needs a PREDICTION_ID\n\n${predictionsHelp}`);
+    const limit = integerOption('--limit', str(values.limit), 50, 1, 1000);
+    return withBackend(io, str(values.workspace), async (b) => {
+      const records = sub === 'show' ? [await b.prediction(id!)] : await b.findPredictions({ model: str(values.model), q: str(values.q), limit });
+      emit(
+        io,
+        json,
+        sub === 'show' ? records[0] : records,
+        records.length
+          ? records
+              .map(
+                (r) =>
+                  `${r.id}  ${r.modelVersion.padEnd(18)} ${r.inputId.padEnd(14)} ${r.value.toFixed(3).padStart(8)}` +
+                  `${r.interval ? ` [${r.interval.lower?.toFixed(3) ?? '-∞'}, ${r.interval.upper?.toFixed(3) ?? '∞'}] @${r.interval.level}` : ''}` +
+                  `${r.modelFrozen ? ' model_frozen' : ''}  ${r.requestedAt} by ${r.requestedBy}  ${r.smiles}`,
+              )
+              .join('\n')
+          : 'no prediction records match',
+      );
+      return 0;
+    });
+  }
+  if (sub !== 'export' || !values.out) throw new UsageError(predictionsHelp);
+  return withBackend(io, str(values.workspace), async (b) => {
+    const n = await exportPredictions(b.localContext('predictions export'), { out: str(values.out)!, model: str(values.model), request: str(values.request) });
+    emit(io, json, { exported: n, out: values.out }, `exported ${n} prediction records to ${values.out}`);
     return 0;
   });
 }

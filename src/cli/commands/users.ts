@@ -1,8 +1,8 @@
 import { UsageError } from '../../core/errors.js';
 import { ROLES } from '../../identity/roles.js';
-import { addUser, grant, grantTeam, newToken, principals, revoke, revokeApiToken } from '../../usecases/identity.js';
+import { revoke } from '../../usecases/identity.js';
 import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
-import { withContext } from '../workspace.js';
+import { withBackend } from '../backend-choice.js';
 
 export const usersHelp = `Usage: rotguard users add NAME --team TEAM --role ROLE [--service | --oidc] [--expires-days N]
        rotguard users grant NAME --team TEAM --role ROLE
@@ -14,7 +14,9 @@ export const usersHelp = `Usage: rotguard users add NAME --team TEAM --role ROLE
 
 Principals of a rotguard server, administered on the workspace itself (whoever can open
 the store is its administrator; the first admin is made this way:
-"rotguard users add alice --team '*' --role admin").
+"rotguard users add alice --team '*' --role admin"), or through the server by an admin
+(ROTGUARD_URL and ROTGUARD_TOKEN set: users add, grant and list, tokens new and revoke,
+teams grant; the admin's identity is recorded).
 
 Roles (granted per team; --team '*' for the whole organisation):
   viewer     read the team's models, predictions, monitoring, decisions
@@ -41,8 +43,8 @@ export async function usersCommand(args: string[], io: CommandIO): Promise<numbe
   if (values.help || !sub) return (io.out(usersHelp), values.help ? 0 : 1);
   const json = Boolean(values.json);
   if (sub === 'list') {
-    return withContext(str(values.workspace), async (ctx) => {
-      const list = await principals(ctx);
+    return withBackend(io, str(values.workspace), async (b) => {
+      const list = await b.principals();
       emit(
         io,
         json,
@@ -65,11 +67,11 @@ export async function usersCommand(args: string[], io: CommandIO): Promise<numbe
   const team = str(values.team);
   const role = str(values.role);
   if (!team || !role) throw new UsageError(`users ${sub} needs --team and --role (${ROLES.join(', ')})`);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'add') {
       if (values.service && values.oidc) throw new UsageError('--service and --oidc exclude each other');
       const expiresDays = values['expires-days'] === undefined ? undefined : integerOption('--expires-days', str(values['expires-days']), 90, 1, 3650);
-      const added = await addUser(ctx, { name, kind: values.oidc ? 'oidc' : values.service ? 'service' : 'user', team, role, expiresDays });
+      const added = await b.addUser({ name, kind: values.oidc ? 'oidc' : values.service ? 'service' : 'user', team, role, expiresDays });
       emit(
         io,
         json,
@@ -80,10 +82,10 @@ export async function usersCommand(args: string[], io: CommandIO): Promise<numbe
             : ''),
       );
     } else if (sub === 'grant') {
-      await grant(ctx, { principal: name, team, role });
+      await b.grantRole({ principal: name, team, role });
       emit(io, json, { principal: name, team, role }, `granted ${role} in ${team} to ${name}`);
     } else if (sub === 'revoke') {
-      await revoke(ctx, { principal: name, team, role });
+      await revoke(b.localContext('users revoke'), { principal: name, team, role });
       emit(io, json, { principal: name, team, role, revoked: true }, `revoked ${role} in ${team} from ${name}`);
     } else throw new UsageError(`unknown users subcommand "${sub}"\n\n${usersHelp}`);
     return 0;
@@ -96,13 +98,13 @@ export async function tokensCommand(args: string[], io: CommandIO): Promise<numb
   if (values.help || !sub) return (io.out(usersHelp), values.help ? 0 : 1);
   if (!arg) throw new UsageError(`tokens ${sub} needs ${sub === 'new' ? 'a principal NAME' : 'a TOKEN_ID'}`);
   const json = Boolean(values.json);
-  return withContext(str(values.workspace), async (ctx) => {
+  return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'new') {
       const expiresDays = values['expires-days'] === undefined ? undefined : integerOption('--expires-days', str(values['expires-days']), 90, 1, 3650);
-      const t = await newToken(ctx, { principal: arg, expiresDays });
+      const t = await b.newToken({ principal: arg, expiresDays });
       emit(io, json, { principal: arg, tokenId: t.id, token: t.token, expiresAt: t.expiresAt }, `token for ${arg} (shown once): ${t.token}\ntoken id: ${t.id}`);
     } else if (sub === 'revoke') {
-      const r = await revokeApiToken(ctx, arg);
+      const r = await b.revokeToken(arg);
       emit(io, json, { revoked: arg, principal: r.principal }, `revoked token ${arg} of ${r.principal}`);
     } else throw new UsageError(`unknown tokens subcommand "${sub}"`);
     return 0;
@@ -114,13 +116,38 @@ export async function teamsCommand(args: string[], io: CommandIO): Promise<numbe
   const [sub, owner] = positionals;
   if (values.help || !sub) return (io.out(usersHelp), values.help ? 0 : 1);
   if (sub !== 'grant' || !owner || !str(values.to)) throw new UsageError('usage: rotguard teams grant OWNER_TEAM --to GRANTEE_TEAM');
-  return withContext(str(values.workspace), async (ctx) => {
-    await grantTeam(ctx, { ownerTeam: owner, granteeTeam: str(values.to)! });
+  return withBackend(io, str(values.workspace), async (b) => {
+    await b.grantTeam({ ownerTeam: owner, granteeTeam: str(values.to)! });
     emit(
       io,
       Boolean(values.json),
       { ownerTeam: owner, granteeTeam: str(values.to) },
       `team ${str(values.to)} may now read team ${owner}'s models, predictions and decisions`,
+    );
+    return 0;
+  });
+}
+
+export const whoamiHelp = `Usage: rotguard whoami [--json]
+
+Who the next command acts as. Through a server (ROTGUARD_URL): the identity of
+ROTGUARD_TOKEN, its roles per team, the acting team (ROTGUARD_TEAM, or its only team) and
+the teams whose objects it may read. On a workspace: ROTGUARD_USER or the OS user.
+`;
+
+export async function whoamiCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommand(args);
+  if (values.help) return (io.out(whoamiHelp), 0);
+  return withBackend(io, str(values.workspace), async (b) => {
+    const me = await b.whoami();
+    emit(
+      io,
+      Boolean(values.json),
+      me,
+      me.kind === 'local'
+        ? `${me.principal} on the workspace ${me.location} (local mode: ROTGUARD_USER or the OS user; no roles are checked)`
+        : `${me.principal} (${me.kind}) on ${me.location}\n  roles: ${me.roles.map((r) => `${r.role}@${r.team}`).join(', ') || 'none'}\n` +
+            `  acting for team: ${me.actingTeam ?? 'none (set ROTGUARD_TEAM)'}\n  may read teams: ${me.visibleTeams.join(', ') || 'none'}`,
     );
     return 0;
   });

@@ -44,7 +44,8 @@ export function dataRoutes(chem: ChemPoolHolder): RouteSpec[] {
         try {
           const path = join(dir, basename(b.file.name));
           await writeFile(path, b.file.content, { mode: 0o600 });
-          return await ingest(req.ctx, { path, mapping, pool: await chem.get() });
+          // Recorded under the name the client gave it, not the temporary copy's path.
+          return await ingest(req.ctx, { path, recordedPath: b.file.name, mapping, pool: await chem.get() });
         } finally {
           await rm(dir, { recursive: true, force: true });
         }

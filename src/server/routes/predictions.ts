@@ -1,9 +1,11 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { csvField } from '../../core/atomic-file.js';
 import { RotguardError } from '../../core/errors.js';
+import { readDelimited } from '../../data/delimited.js';
 import { inDomainOf } from '../../serve/predict.js';
 import { trace } from '../../usecases/audit.js';
 import { predict } from '../../usecases/predict.js';
@@ -60,10 +62,11 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
             pool: await chem.get(),
           });
           const rows = await ctx.store.db.selectFrom('predictions').selectAll().where('request', '=', summary.request).orderBy('id').execute();
-          const byId = new Map(b.compounds.map((c, i) => [c.id, i]));
-          rows.sort((x, y) => (byId.get(x.input_id) ?? 0) - (byId.get(y.input_id) ?? 0));
+          // Each answer names its compound's place in the request (ids may repeat), as the file's line does locally.
+          const { indexOf, rejects } = await placesInRequest(dir);
+          rows.sort((x, y) => (indexOf.get(x.id) ?? 0) - (indexOf.get(y.id) ?? 0));
           const { output: _o, rejects: _r, ...rest } = summary;
-          return { ...rest, predictions: rows.map(predictionView) };
+          return { ...rest, predictions: rows.map((r) => ({ ...predictionView(r), index: indexOf.get(r.id) ?? null })), rejects };
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
@@ -127,6 +130,30 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
       },
     }),
   ];
+}
+
+/**
+ * Where each answer belongs in the request: predict's output and rejects files name the
+ * physical line of the request's CSV where each compound starts (an id may hold a quoted
+ * line break), mapped back to the compound's position by reading that CSV again.
+ */
+async function placesInRequest(dir: string) {
+  const positionOfLine = new Map<number, number>();
+  let position = -1;
+  for await (const r of readDelimited(createReadStream(join(dir, 'request.csv'), 'utf8'))) {
+    if (position >= 0) positionOfLine.set(r.line, position);
+    position++;
+  }
+  const at = (line: string | undefined) => positionOfLine.get(Number(line)) ?? null;
+  const indexOf = new Map<string, number | null>();
+  const rejects: { index: number | null; id: string; code: string; reason: string }[] = [];
+  for await (const r of readDelimited(createReadStream(join(dir, 'predictions.csv'), 'utf8'))) {
+    if (r.line > 1) indexOf.set(r.fields[0]!, at(r.fields[1]));
+  }
+  for await (const r of readDelimited(createReadStream(join(dir, 'predictions.rejects.csv'), 'utf8'))) {
+    if (r.line > 1) rejects.push({ index: at(r.fields[0]), id: r.fields[1]!, code: r.fields[3]!, reason: r.fields[4]! });
+  }
+  return { indexOf, rejects };
 }
 
 async function visiblePrediction(req: ApiRequest, id: string) {
