@@ -42,3 +42,10 @@ export type { Decision } from './policy/decide.js';
 export type { Applied } from './policy/decisions.js';
 export type { AuditReport } from './audit/report-types.js';
 export type { PredictionTrace } from './audit/trace.js';
+
+// Webhooks out of the event log (issue 14): manage them, run the dispatcher, verify a delivery on the receiving side.
+export { addWebhook, listWebhooks, removeWebhook, webhookDeliveries } from './usecases/webhooks.js';
+export { startWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions, type WebhookLog } from './notify/dispatcher.js';
+export { verifyWebhookSignature, signWebhookBody } from './notify/signature.js';
+export type { WebhookEventBody } from './notify/delivery.js';
+export type { WebhookInfo, DeliveryInfo, AddWebhookInput } from './notify/webhooks.js';

@@ -25,12 +25,14 @@ const ALLOWED: Record<string, string[]> = {
   policy: ['core', 'monitor', 'registry', 'store', 'training'],
   compute: ['core', 'store', 'training', 'registry', 'data', 'chem', 'serve', 'validate', 'policy'],
   audit: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'compute'],
-  usecases: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'compute', 'audit', 'demo'],
+  usecases: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'compute', 'audit', 'demo', 'notify'],
   demo: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'usecases'],
   // Front ends: use cases, plus the parsers, constants, types and renderers they need to read flags and print.
-  cli: ['core', 'usecases', 'store', 'chem', 'data', 'training', 'registry', 'validate', 'monitor', 'policy', 'audit', 'demo', 'compute'],
-  server: ['core', 'usecases', 'store', 'registry', 'validate', 'monitor', 'policy', 'audit', 'training', 'data', 'compute'],
+  cli: ['core', 'usecases', 'store', 'chem', 'data', 'training', 'registry', 'validate', 'monitor', 'policy', 'audit', 'demo', 'compute', 'notify'],
+  server: ['core', 'usecases', 'store', 'registry', 'validate', 'monitor', 'policy', 'audit', 'training', 'data', 'compute', 'notify'],
   web: ['core', 'usecases', 'server', 'audit'],
+  // Webhooks out of the event log (issue 14).
+  notify: ['core', 'store'],
 };
 
 const src = fileURLToPath(new URL('../../src/', import.meta.url)).replace(`${sep}dist${sep}`, sep);

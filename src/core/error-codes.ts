@@ -94,6 +94,10 @@ export const ERROR_CATEGORIES = {
       'output_folder_missing',
       'output_format_unsupported',
       'bad_censoring',
+      // webhooks (issue 14)
+      'bad_webhook_url',
+      'bad_webhook_kinds',
+      'bad_webhook_secret',
     ],
   },
   /** Something named does not exist (yet). */
@@ -115,6 +119,8 @@ export const ERROR_CATEGORIES = {
       'no_predictions',
       'no_recipe',
       'no_validation',
+      // webhooks (issue 14)
+      'unknown_webhook',
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */
@@ -130,6 +136,9 @@ export const ERROR_CATEGORIES = {
       'job_not_cancellable',
       'job_not_runnable',
       'concurrent_change',
+      // webhooks (issue 14): already removed; a workspace without an event key cannot keep a signing secret
+      'webhook_removed',
+      'no_event_key',
     ],
   },
   /** A governance rule refused the action: a reason is missing, a gate failed, a second person is needed, the model is frozen. */
@@ -164,6 +173,8 @@ export const ERROR_CATEGORIES = {
       'blob_corrupt',
       'broken_lineage',
       'invalid_model_artifact',
+      // webhooks (issue 14): a stored signing secret that this workspace's event key does not open
+      'webhook_secret_unreadable',
     ],
   },
   /** A service the user configured cannot be reached. */

@@ -131,6 +131,9 @@ export interface EventPayloads {
   job_finished: JobEventPayload;
   budget_set: { team: string; month: string; amount: number; currency: string; previous: { amount: number; currency: string } | null };
   compute_settings_set: { before?: unknown; after?: unknown };
+  // Webhooks (issue 14, src/notify): where to (origin, and the full URL's sha256: its path or query may be a secret), never the secret.
+  webhook_added: { webhook: string; origin: string; urlSha256: string; team: string | null; kinds: string[] | '*' };
+  webhook_removed: { webhook: string };
 }
 
 /** A compute job's event: the job id and its evidence. */
@@ -240,6 +243,14 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
     previous: d.nullable(d.object({ amount: d.number, currency: d.string })),
   }),
   compute_settings_set: d.object({ before: d.unknown, after: d.unknown }),
+  webhook_added: d.object({
+    webhook: d.string,
+    origin: d.string,
+    urlSha256: d.sha256,
+    team: d.nullable(d.string),
+    kinds: d.oneOf('"*" or a list of event kinds', d.literal('*'), d.array(d.string)),
+  }),
+  webhook_removed: d.object({ webhook: d.string }),
 };
 
 export function isEventKind(kind: string): kind is EventKind {

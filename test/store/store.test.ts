@@ -204,6 +204,31 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     mac: H('c'),
   },
   window_evidence: { key: H('9'), model_version: 'sol-rf@1', window: '2026-W48', blob: H('a'), settled_as_of: T, created_at: T },
+  webhooks: {
+    id: 'wh_0123456789abcdef',
+    url: 'https://hooks.example.org/rotguard',
+    team: 'dmpk',
+    kinds: '["promoted_champion"]',
+    secret_enc: 'v1.a.b.c',
+    cursor_seq: 1,
+    created_at: T,
+    created_by: 'ana',
+    disabled_at: null,
+    disabled_by: null,
+  },
+  webhook_deliveries: {
+    id: 'c2a1c3de-0000-4000-8000-000000000001',
+    webhook: 'wh_0123456789abcdef',
+    event_seq: 1,
+    attempts: 1,
+    last_status: 200,
+    last_error: null,
+    last_attempt_at: T,
+    next_attempt_at: null,
+    delivered_at: T,
+    dead_at: null,
+    created_at: T,
+  },
 };
 
 /** Each table's natural key columns. */
@@ -229,6 +254,8 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   compute_settings: ['key'],
   budgets: ['team', 'month'],
   jobs: ['id'],
+  webhooks: ['id'],
+  webhook_deliveries: ['id'],
 };
 
 const TABLES = Object.keys(ROWS) as (keyof Database)[];
@@ -300,7 +327,14 @@ forEachBackend('store', (b) => {
       const row = ROWS[table] as Record<string, unknown>;
       let q = store.db.selectFrom(table).selectAll() as any;
       for (const key of KEYS[table]) q = q.where(key, '=', row[key]);
-      const got = await q.execute();
+      const got = (await q.execute()) as Record<string, unknown>[];
+      // A column a migration added that the row type does not set yet (events.team, from 0011 until the tenancy layer types it) reads back null.
+      for (const r of got)
+        for (const k of Object.keys(r))
+          if (!(k in row)) {
+            assert.equal(r[k], null, `${table}.${k}`);
+            delete r[k];
+          }
       assert.deepEqual(got, [row], table);
     }
   });
