@@ -38,6 +38,7 @@ import { demoCommand, demoHelp } from './commands/demo.js';
 import { backtestCommand, backtestHelp } from './commands/backtest.js';
 import { jobsCommand, jobsHelp } from './commands/jobs.js';
 import { budgetCommand, budgetHelp } from './commands/budget.js';
+import { webhooksCommand, webhooksHelp } from './commands/webhooks.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -74,6 +75,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   jobs: { run: jobsCommand, summary: 'list, show and cancel governed compute jobs; bulk scoring arrays; external training commands', help: jobsHelp },
   budget: { run: budgetCommand, summary: 'set and show team compute budgets per month; prices, time limits, lanes, idle watchdog', help: budgetHelp },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
+  webhooks: {
+    run: webhooksCommand,
+    summary: 'send events to other systems: add, list, remove webhooks, their deliveries, run the dispatcher',
+    help: webhooksHelp,
+  },
 };
 
 function version(): string {
