@@ -263,3 +263,44 @@ forEachBackend('webhook dispatcher', (b) => {
     assert.equal(rx.requests.length, 0);
   });
 });
+
+forEachBackend('webhook secrets', (b) => {
+  it('never puts the secret or the URL credentials in logs, events, stored errors or listings; credentials travel as Basic auth', async () => {
+    const store = await b.openFresh();
+    const ok = await receiver();
+    const failing = await receiver(() => 500);
+    const closed = await receiver();
+    await closed.close(); // nothing listens there any more: connection refused
+    const withCredentials = (u: string) => u.replace('http://', 'http://hookbot:pw-in-url@').concat('?token=tok-in-url');
+    const secrets: string[] = ['pw-in-url', 'tok-in-url'];
+    const ids: string[] = [];
+    for (const url of [ok.url, failing.url, closed.url]) {
+      const added = await addWebhook(store, { url: withCredentials(url), team: null, kinds: ['registered'] }, 'admin');
+      secrets.push(added.secret);
+      ids.push(added.webhook.id);
+    }
+    await register(store, 'm', 1);
+    const d = dispatcher(store);
+    d.notify();
+    await ok.accepts(1);
+    await failing.requestsAtLeast(2);
+    const { listWebhooks } = await import('../../src/notify/webhooks.js');
+    while (((await webhookDeliveries(store, ids[2]!)).deliveries[0]?.attempts ?? 0) < 2) await new Promise((r) => setTimeout(r, 10));
+    await d.stop();
+
+    assert.equal(ok.requests[0]!.headers.authorization, `Basic ${Buffer.from('hookbot:pw-in-url').toString('base64')}`);
+    assert.match(ok.requests[0]!.raw, /"kind":"registered"/);
+    const records = await Promise.all(ids.map((id) => webhookDeliveries(store, id)));
+    assert.equal(records[1]!.deliveries[0]!.lastError, 'the receiver answered HTTP 500');
+    assert.match(records[2]!.deliveries[0]!.lastError!, /ECONNREFUSED/);
+    const everything = [
+      d.lines.join('\n'),
+      JSON.stringify(await readEvents(store.db)),
+      JSON.stringify(records),
+      JSON.stringify(await listWebhooks(store)),
+      JSON.stringify(await store.db.selectFrom('webhook_deliveries').selectAll().execute()),
+    ].join('\n');
+    assert.match(everything, /ECONNREFUSED/, 'the errors are there');
+    for (const s of secrets) assert.ok(!everything.includes(s), `leaked ${s.slice(0, 8)}…`);
+  });
+});
