@@ -31,7 +31,11 @@ import { webhookKindsOf } from './webhooks.js';
  * - **Secrets.** Secrets are opened only to sign; logs name the webhook id and the
  *   receiver's origin, never the secret, the URL's path, query or credentials.
  *
- * Run one dispatcher per store (the server's); two would each deliver every event.
+ * - **One at a time.** A dispatcher delivers only while it holds the store's webhook lease
+ *   (renewed every pass, `leaseMs`); a second server or a stray `rotguard webhooks run`
+ *   stands by and takes over when the first stops (it releases the lease) or dies (the lease
+ *   lapses). Two could overlap only if a holder stalls for longer than the lease: then an
+ *   event may be sent twice, which at-least-once delivery already allows.
  */
 export interface WebhookLog {
   info(message: string): void;
@@ -51,6 +55,8 @@ export interface WebhookDispatcherOptions {
   retry?: Partial<RetryPolicy>;
   /** Events read per query (default 100). */
   batchSize?: number;
+  /** How long the lease lasts without renewal (default 30 s; at least 3 × pollMs). */
+  leaseMs?: number;
 }
 
 export interface WebhookDispatcher {
@@ -69,6 +75,10 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
   const pollMs = o.pollMs ?? 1000;
   const timeoutMs = o.timeoutMs ?? 10_000;
   const batchSize = o.batchSize ?? 100;
+  const leaseMs = Math.max(o.leaseMs ?? 30_000, 3 * pollMs);
+  const holder = randomUUID();
+  /** Whether this dispatcher held the lease at its last pass (null before the first): logged when it changes. */
+  let active: boolean | null = null;
   const running = new Map<string, Promise<void>>();
   /** Webhooks waiting for a retry, and when (ms). */
   const retryAt = new Map<string, number>();
@@ -102,7 +112,29 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
     return next;
   }
 
+  /** Takes or renews the lease; false while another dispatcher holds it. */
+  async function holdLease(): Promise<boolean> {
+    const now = nowMs();
+    const expires = new Date(now + leaseMs).toISOString();
+    await store.db
+      .insertInto('webhook_lease')
+      .values({ name: 'dispatcher', holder, expires_at: expires })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const r = await store.db
+      .updateTable('webhook_lease')
+      .set({ holder, expires_at: expires })
+      .where('name', '=', 'dispatcher')
+      .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<', new Date(now).toISOString())]))
+      .executeTakeFirst();
+    const held = r.numUpdatedRows > 0n;
+    if (held !== active) log.info(held ? 'webhooks: this dispatcher delivers' : 'webhooks: another dispatcher delivers; standing by');
+    active = held;
+    return held;
+  }
+
   async function pass(): Promise<void> {
+    if (!(await holdLease())) return;
     const head = (await eventLogHead(store.db)).seq;
     const hooks = await store.db.selectFrom('webhooks').selectAll().where('disabled_at', 'is', null).execute();
     const now = nowMs();
@@ -264,6 +296,15 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
       if (!nudged) await sleep(nextWakeMs());
     }
     await Promise.allSettled([...running.values()]);
+    // Hand over at once instead of making a standby wait for the lease to lapse.
+    if (active === true)
+      await store.db
+        .updateTable('webhook_lease')
+        .set({ expires_at: new Date(0).toISOString() })
+        .where('name', '=', 'dispatcher')
+        .where('holder', '=', holder)
+        .execute()
+        .catch(() => undefined);
   }
 
   return { notify, stopped: loop() };

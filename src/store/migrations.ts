@@ -433,7 +433,8 @@ MIGRATIONS['0005_censoring'] = {
  * (delivered, dead-lettered or not matching), so a restarted dispatcher resumes there.
  * `webhook_deliveries` holds one row per matching event attempted: its stable delivery id,
  * attempts, last status and error, when to retry, and when it was delivered or given up
- * (a dead letter). Events get a nullable `team` column (null: a shared-standard event) if
+ * (a dead letter). `webhook_lease` names the one dispatcher that delivers, so a second server
+ * or a stray `rotguard webhooks run` stands by instead of sending everything twice. Events get a nullable `team` column (null: a shared-standard event) if
  * migration 0010_tenancy has not added it already; the tenancy layer fills it on write.
  */
 MIGRATIONS['0011_webhooks'] = {
@@ -476,6 +477,13 @@ MIGRATIONS['0011_webhooks'] = {
       .addColumn('dead_at', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addUniqueConstraint('webhook_deliveries_webhook_event', ['webhook', 'event_seq'])
+      .execute();
+    // Which dispatcher delivers (one at a time; the others stand by until its lease runs out).
+    await db.schema
+      .createTable('webhook_lease')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
       .execute();
   },
 };

@@ -400,7 +400,16 @@ export interface WebhookDeliveryTable {
   created_at: string;
 }
 
+/** The dispatcher that delivers now: it renews `expires_at` while it runs; another takes over when it lapses. */
+export interface WebhookLeaseTable {
+  name: string;
+  /** A random id per running dispatcher. */
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database {
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
+  webhook_lease: WebhookLeaseTable;
 }

@@ -304,3 +304,31 @@ forEachBackend('webhook secrets', (b) => {
     for (const s of secrets) assert.ok(!everything.includes(s), `leaked ${s.slice(0, 8)}…`);
   });
 });
+
+forEachBackend('two webhook dispatchers', (b) => {
+  it('deliver each event once: one holds the lease, the other stands by and takes over when it stops', async () => {
+    const store = await b.openFresh();
+    const rx = await receiver();
+    await addWebhook(store, { url: rx.url, team: null, kinds: ['registered'] }, 'admin');
+    const first = dispatcher(store);
+    const second = dispatcher(store);
+    const before = [await register(store, 'm', 1), await register(store, 'm', 2), await register(store, 'm', 3)];
+    first.notify();
+    second.notify();
+    await rx.accepts(3);
+    const [active, standby] = first.lines.includes('webhooks: this dispatcher delivers') ? [first, second] : [second, first];
+    while (!standby.lines.includes('webhooks: another dispatcher delivers; standing by')) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(!standby.lines.some((l) => /delivered/.test(l)), 'the standby sent nothing');
+    await active.stop();
+    const afterStop = [await register(store, 'm', 4), await register(store, 'm', 5)];
+    standby.notify();
+    await rx.accepts(5);
+    await standby.stop();
+    assert.ok(standby.lines.includes('webhooks: this dispatcher delivers'), 'the standby took over');
+    assert.deepEqual(
+      rx.requests.map((r) => r.event.seq),
+      [...before, ...afterStop].map((e) => e.seq),
+      'every event once, in order',
+    );
+  });
+});

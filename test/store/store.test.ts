@@ -229,6 +229,7 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     dead_at: null,
     created_at: T,
   },
+  webhook_lease: { name: 'dispatcher', holder: 'c2a1c3de-0000-4000-8000-000000000002', expires_at: T },
 };
 
 /** Each table's natural key columns. */
@@ -256,6 +257,7 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   jobs: ['id'],
   webhooks: ['id'],
   webhook_deliveries: ['id'],
+  webhook_lease: ['name'],
 };
 
 const TABLES = Object.keys(ROWS) as (keyof Database)[];
