@@ -11,7 +11,7 @@ export const webhooksHelp = `Usage:
   rotguard webhooks list
   rotguard webhooks remove ID
   rotguard webhooks deliveries ID [--limit 50]
-  rotguard webhooks run [--poll-ms 1000]     (deliver until Ctrl-C; "rotguard serve" runs this itself)
+  rotguard webhooks run [--poll-ms 1000]     (deliver until Ctrl-C; a server embeds the same dispatcher)
 
 A webhook receives the events appended after it was added: its team's (--team), or every
 team's (--org-wide), of the kinds named: event kinds (registered, gate_set, …) or
