@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { nowIso, nowMs } from '../core/clock.js';
+import { d, decodeJson } from '../core/decode.js';
 import { RotguardError } from '../core/errors.js';
 import { eventLogHead } from '../store/event-log.js';
 import type { Row } from '../store/schema.js';
@@ -145,9 +146,9 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
       retryAt.delete(w.id);
       const p = drain(w, head)
         .catch((e: unknown) => {
-          // A store error (a restart of PostgreSQL…): try again at the next poll, not at once.
+          // A store error (a restart of PostgreSQL…) or an unreadable event: try again at the next poll, not at once.
           retryAt.set(w.id, nowMs() + pollMs);
-          log.warn(`webhook ${w.id} (${origin(w.url)}): ${e instanceof RotguardError ? e.message : 'cannot record a delivery: ' + describe(e)}`);
+          log.warn(`webhook ${w.id} (${origin(w.url)}): ${e instanceof RotguardError ? e.message : describe(e)}; trying again at the next poll`);
         })
         .finally(() => {
           running.delete(w.id);
@@ -175,8 +176,8 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
       const events = await q.orderBy('seq').limit(batchSize).execute();
       for (const e of events) {
         if (o.signal.aborted) return;
-        // Stored canonical JSON, sent as it is; receivers parse it.
-        const payload: unknown = JSON.parse(e.payload);
+        // Stored canonical JSON; an unreadable one (a tampered row) holds this webhook at it, warned every poll, for the audit to explain.
+        const payload = decodeJson(e.payload, d.unknown, { kind: 'event', what: e.kind, id: String(e.seq) });
         const body: WebhookEventBody = {
           seq: e.seq,
           id: e.id,
@@ -220,18 +221,18 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
       })
       .onConflict((oc) => oc.columns(['webhook', 'event_seq']).doNothing())
       .execute();
-    const d = await store.db
+    const row = await store.db
       .selectFrom('webhook_deliveries')
       .selectAll()
       .where('webhook', '=', w.id)
       .where('event_seq', '=', event.seq)
       .executeTakeFirstOrThrow();
-    if (d.delivered_at || d.dead_at) {
+    if (row.delivered_at || row.dead_at) {
       await moveCursor(store, w.id, event.seq);
       return true;
     }
-    if (d.next_attempt_at && Date.parse(d.next_attempt_at) > nowMs()) {
-      retryAt.set(w.id, Date.parse(d.next_attempt_at));
+    if (row.next_attempt_at && Date.parse(row.next_attempt_at) > nowMs()) {
+      retryAt.set(w.id, Date.parse(row.next_attempt_at));
       return false;
     }
     let secret = secrets.get(w.id);
@@ -242,14 +243,14 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
       } catch (e) {
         // Nothing can be signed: wait (the key may be restored), without spending attempts.
         const message = e instanceof RotguardError ? e.message : describe(e);
-        await store.db.updateTable('webhook_deliveries').set({ last_error: message, last_attempt_at: nowIso() }).where('id', '=', d.id).execute();
+        await store.db.updateTable('webhook_deliveries').set({ last_error: message, last_attempt_at: nowIso() }).where('id', '=', row.id).execute();
         retryAt.set(w.id, nowMs() + policy.maxDelayMs);
         log.warn(`webhook ${w.id}: ${message}`);
         return false;
       }
     }
-    const result = await postEvent(fetchFn, { url: w.url, secret, deliveryId: d.id, event, timeoutMs });
-    const attempts = d.attempts + 1;
+    const result = await postEvent(fetchFn, { url: w.url, secret, deliveryId: row.id, event, timeoutMs });
+    const attempts = row.attempts + 1;
     const at = nowIso();
     const where = `webhook ${w.id} (${origin(w.url)}) event ${event.seq} (${event.kind})`;
     if (result.ok || attempts >= policy.maxAttempts) {
@@ -264,7 +265,7 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
             next_attempt_at: null,
             ...(result.ok ? { delivered_at: at } : { dead_at: at }),
           })
-          .where('id', '=', d.id)
+          .where('id', '=', row.id)
           .execute();
         await trx.updateTable('webhooks').set({ cursor_seq: event.seq }).where('id', '=', w.id).where('cursor_seq', '<', event.seq).execute();
       });
@@ -277,7 +278,7 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
     await store.db
       .updateTable('webhook_deliveries')
       .set({ attempts, last_status: result.status, last_error: result.error, last_attempt_at: at, next_attempt_at: new Date(next).toISOString() })
-      .where('id', '=', d.id)
+      .where('id', '=', row.id)
       .execute();
     retryAt.set(w.id, next);
     log.warn(`${where}: attempt ${attempts} failed (${result.error}); next in ${delay} ms`);

@@ -264,6 +264,27 @@ forEachBackend('webhook dispatcher', (b) => {
   });
 });
 
+forEachBackend('webhook dispatcher and a row written by another tool', (b) => {
+  it('holds a webhook at an event whose payload is not JSON, warning with its seq, and sends nothing after it', async () => {
+    const store = await b.openFresh();
+    const rx = await receiver();
+    await addWebhook(store, { url: rx.url, team: null, kinds: '*' }, 'admin');
+    const good = await register(store, 'm', 1);
+    const bad = await appendTeamEvent(store, null, 'm', 2, '{not json');
+    await register(store, 'm', 3);
+    const d = dispatcher(store);
+    d.notify();
+    await rx.accepts(1);
+    while (!d.lines.some((l) => l.includes(`registered event ${bad}`))) await new Promise((r) => setTimeout(r, 5));
+    await d.stop();
+    assert.deepEqual(
+      rx.requests.map((r) => r.event.seq),
+      [good.seq],
+    );
+    assert.match(d.lines.find((l) => l.includes(`registered event ${bad}`))!, /is not valid JSON.*trying again at the next poll/);
+  });
+});
+
 forEachBackend('webhook secrets', (b) => {
   it('never puts the secret or the URL credentials in logs, events, stored errors or listings; credentials travel as Basic auth', async () => {
     const store = await b.openFresh();

@@ -10,7 +10,8 @@ import { eventMac } from '../../src/store/event-key.js';
 import { EVENT_LOG_LOCK_KEY, eventHash, GENESIS_HASH, type HashedEventFields } from '../../src/store/event-log.js';
 import type { Store } from '../../src/store/store.js';
 
-export async function appendTeamEvent(store: Store, team: string | null, model: string, version: number): Promise<number> {
+/** `payload` replaces the stored payload text (a test of a row written by another tool). */
+export async function appendTeamEvent(store: Store, team: string | null, model: string, version: number, payload?: string): Promise<number> {
   return store.db.transaction().execute(async (trx) => {
     if (store.backend === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK_KEY)})`.execute(trx);
     const head = await trx.selectFrom('events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
@@ -25,7 +26,7 @@ export async function appendTeamEvent(store: Store, team: string | null, model: 
       model,
       version_id: `${model}@${version}`,
       reason: `team ${team ?? '(shared)'}`,
-      payload: JSON.stringify({ buildHash: null, origin: 'built' }),
+      payload: payload ?? JSON.stringify({ buildHash: null, origin: 'built' }),
     };
     const hash = eventHash(fields);
     const mac = store.eventKey ? eventMac(store.eventKey, hash) : null;
