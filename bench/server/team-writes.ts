@@ -341,7 +341,18 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all(stores.map((s) => s.close()));
-    await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+    // Not WITH (FORCE): a pool that is still closing would get its connection killed and throw.
+    await admin(async (c) => {
+      for (let i = 0; ; i++) {
+        try {
+          await c.query(`drop database if exists ${name}`);
+          return;
+        } catch (e) {
+          if (i >= 20) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    });
     rmSync(workspace, { recursive: true, force: true });
   }
 }
