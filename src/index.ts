@@ -43,6 +43,11 @@ export type { Applied } from './policy/decisions.js';
 export type { AuditReport } from './audit/report-types.js';
 export type { PredictionTrace } from './audit/trace.js';
 
+// Issue 14 tenancy: team-scoped stores for a server, blobs in PostgreSQL, administration.
+export { openTenantStores, type TenantStores, type TenantStoresOptions } from './store/tenant.js';
+export { PostgresBlobStore } from './store/postgres-blob-store.js';
+export { migrateDatabase, grantServerPrivileges } from './usecases/workspace.js';
+
 // Webhooks out of the event log (issue 14): manage them, run the dispatcher, verify a delivery on the receiving side.
 export { addWebhook, listWebhooks, removeWebhook, webhookDeliveries } from './usecases/webhooks.js';
 export { startWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions, type WebhookLog } from './notify/dispatcher.js';

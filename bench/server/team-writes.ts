@@ -95,6 +95,7 @@ function predictionRows(team: number, request: string, batch: number): NewRow<'p
       id: randomUUID(),
       request,
       model_version: `model-t${team}@1`,
+      team: `team-${team}`,
       feature_hash: 'f'.repeat(64),
       input_hash: sha256Hex(ik),
       input_id: `CPD-${batch}-${i}`,
@@ -138,8 +139,8 @@ async function writer(store: Store, team: number, variant: Variant, deadline: nu
       if (variant === 'inbox') {
         const id = randomUUID();
         inboxIds.push(id);
-        await sql`insert into event_inbox (id, at, actor, kind, subject, model, version_id, reason, payload)
-          values (${id}, ${new Date().toISOString()}, ${`user-t${team}`}, 'predicted', ${`request:${request}`}, ${`model-t${team}`}, ${`model-t${team}@1`},
+        await sql`insert into event_inbox (team, id, at, actor, kind, subject, model, version_id, reason, payload)
+          values (${`team-${team}`}, ${id}, ${new Date().toISOString()}, ${`user-t${team}`}, 'predicted', ${`request:${request}`}, ${`model-t${team}`}, ${`model-t${team}@1`},
                   ${`${count} predictions (batch ${batch + 1})`}, ${canonicalJson({ request, batch, count, digest })})`.execute(trx);
         return;
       }
@@ -182,6 +183,7 @@ async function sealer(store: Store, stop: { now: boolean }): Promise<number> {
         await sql<{
           n: number;
           id: string;
+          team: string | null;
           at: string;
           actor: string;
           kind: string;
@@ -191,7 +193,7 @@ async function sealer(store: Store, stop: { now: boolean }): Promise<number> {
           reason: string;
           payload: string;
         }>`
-          select n, id, at, actor, kind, subject, model, version_id, reason, payload from event_inbox order by n limit 1000`.execute(trx)
+          select n, team, id, at, actor, kind, subject, model, version_id, reason, payload from event_inbox order by n limit 1000`.execute(trx)
       ).rows;
       if (!inbox.length) return [];
       const head = await eventLogHead(trx);
@@ -201,7 +203,7 @@ async function sealer(store: Store, stop: { now: boolean }): Promise<number> {
         delete (fields as { n?: number }).n;
         const hash = eventHash(fields);
         prev = hash;
-        return { ...fields, hash, mac: store.eventKey ? eventMac(store.eventKey, hash) : null };
+        return { ...fields, team: e.team, hash, mac: store.eventKey ? eventMac(store.eventKey, hash) : null };
       });
       await trx.insertInto('events').values(rows).execute();
       // Exactly the rows sealed: a range (n <= last) would also delete a row with a lower n whose
@@ -290,7 +292,7 @@ async function main(): Promise<void> {
         .execute();
     }
     // The prototype's inbox (bench database only). n orders it; seq is given at sealing.
-    await sql`create table event_inbox (n bigserial primary key, id text not null, at text not null, actor text not null, kind text not null,
+    await sql`create table event_inbox (n bigserial primary key, team text, id text not null, at text not null, actor text not null, kind text not null,
       subject text not null, model text, version_id text, reason text not null, payload text not null)`.execute(setup.db);
     // One store (own pool) per writer, opened once: K clients.
     for (let t = 1; t <= maxK; t++) stores.push(await openStore({ workspace, databaseUrl }));

@@ -27,6 +27,8 @@ export interface AuditOptions {
   narrative?: AuditReport['narrative'];
   /** Who generated the report (recorded in it). */
   actor: string;
+  /** Only these teams' models, decisions, transitions, counts and spend (a server's view for one identity); all when absent. */
+  teams?: readonly string[];
 }
 
 const TRANSITION_KINDS = new Set([
@@ -43,7 +45,10 @@ const TRANSITION_KINDS = new Set([
 export async function auditReport(store: Store, o: AuditOptions): Promise<AuditReport> {
   const events: AuditEvent[] = await readEvents(store.db);
   const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8, snapshot: snapshotProvenanceCache(store) };
-  const versions = await listModels(store);
+  const inScope = (team: string) => !o.teams || o.teams.includes(team);
+  const versions = (await listModels(store)).filter((v) => inScope(v.team));
+  const scopedModels = new Set(versions.map((v) => v.model));
+  const ofScopedModel = (e: AuditEvent) => !o.teams || (e.model !== null && scopedModels.has(e.model));
   const models: ModelAudit[] = [];
   const { prices } = await readComputeSettings(store);
   const costs = await costPerVersion(store.db);
@@ -108,7 +113,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
 
   const decisionEnds = new Map<DecisionEntry, string>();
   const decisions: DecisionEntry[] = events
-    .filter((e) => e.kind === 'decision')
+    .filter((e) => e.kind === 'decision' && ofScopedModel(e))
     .map((e) => {
       const d = decodeEventPayload(e, 'decision').decision;
       const evidence: Record<string, number | boolean | null> = {};
@@ -139,7 +144,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     if (point) d.window = point.window;
   }
   const transitions: TransitionEntry[] = events
-    .filter((e) => TRANSITION_KINDS.has(e.kind))
+    .filter((e) => TRANSITION_KINDS.has(e.kind) && ofScopedModel(e))
     .map((e) => ({
       at: e.at,
       seq: e.seq,
@@ -153,15 +158,12 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   const log = await verifyEventLog(store.db, { key: store.eventKey });
   // The tables the log describes must still say what the log recorded.
   const integrity = await storeIntegrity(store, events);
-  const count = async (table: 'predictions' | 'sources' | 'measurements') =>
-    Number(
-      (
-        await store.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirst()
-      )?.n ?? 0,
-    );
+  const count = async (table: 'predictions' | 'sources' | 'measurements') => {
+    if (table === 'predictions' && o.teams) return models.reduce((s, m) => s + m.predictions, 0);
+    let q = store.db.selectFrom(table as 'sources').select((eb) => eb.fn.countAll().as('n'));
+    if (o.teams) q = q.where('team', 'in', o.teams.length ? [...o.teams] : ['']);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
+  };
   const all = models.flatMap((m) => m.controls);
   return {
     format: 1,
@@ -191,7 +193,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
     decisions,
     transitions,
     narrative: o.narrative ?? null,
-    compute: { currency: prices.currency, spend: await spendPerTeam(store.db) },
+    compute: { currency: prices.currency, spend: (await spendPerTeam(store.db)).filter((x) => inScope(x.team)) },
   };
 }
 

@@ -38,6 +38,9 @@ import { demoCommand, demoHelp } from './commands/demo.js';
 import { backtestCommand, backtestHelp } from './commands/backtest.js';
 import { jobsCommand, jobsHelp } from './commands/jobs.js';
 import { budgetCommand, budgetHelp } from './commands/budget.js';
+import { serveCommand, serveHelp } from './commands/serve.js';
+import { teamsCommand, tokensCommand, usersCommand, usersHelp } from './commands/users.js';
+import { adminCommand, adminHelp } from './commands/admin.js';
 import { webhooksCommand, webhooksHelp } from './commands/webhooks.js';
 import type { CommandIO } from './options.js';
 
@@ -74,7 +77,12 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   },
   jobs: { run: jobsCommand, summary: 'list, show and cancel governed compute jobs; bulk scoring arrays; external training commands', help: jobsHelp },
   budget: { run: budgetCommand, summary: 'set and show team compute budgets per month; prices, time limits, lanes, idle watchdog', help: budgetHelp },
+  serve: { run: serveCommand, summary: 'serve the JSON API (and dashboard) for teams, with tokens, roles and team scoping', help: serveHelp },
+  users: { run: usersCommand, summary: "add and list a server's users and service accounts; grant roles per team", help: usersHelp },
+  tokens: { run: tokensCommand, summary: 'issue or revoke API tokens', help: usersHelp },
+  teams: { run: teamsCommand, summary: "let one team read another team's models and decisions", help: usersHelp },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
+  admin: { run: adminCommand, summary: 'migrate the store (the only way on PostgreSQL); grant a server role its privileges', help: adminHelp },
   webhooks: {
     run: webhooksCommand,
     summary: 'send events to other systems: add, list, remove webhooks, their deliveries, run the dispatcher',

@@ -138,6 +138,7 @@ export async function setBudget(store: Store, o: { team: string; month: string; 
       .execute();
     await appendEvent(trx, {
       kind: 'budget_set',
+      team: o.team,
       subject: `team:${o.team}`,
       actor: o.actor,
       reason: `${o.team} budget for ${o.month}: ${before ? `${before.amount} ${before.currency} → ` : ''}${o.amount} ${o.currency}`,

@@ -111,6 +111,7 @@ async function writeResult(store: Store, job: JobRow, result: Record<string, unk
   // Array tasks finish concurrently: each records its part as an event, read back at settlement.
   await appendEvent(store.db, {
     kind: 'job_task_finished',
+    team: job.team,
     subject: `job:${job.id}`,
     actor: job.submitted_by,
     model: job.model,
@@ -227,6 +228,7 @@ function startWatchdog(store: Store, job: JobRow, spec: WatchdogSpec, ctx: RunCo
     if (a.action === 'warn') {
       await appendEvent(store.db, {
         kind: 'job_idle_warning',
+        team: job.team,
         subject: `job:${job.id}`,
         actor: 'watchdog',
         model: job.model,
@@ -238,6 +240,7 @@ function startWatchdog(store: Store, job: JobRow, spec: WatchdogSpec, ctx: RunCo
     cancelledWith = a.evidence;
     await appendEvent(store.db, {
       kind: 'job_cancelled_idle',
+      team: job.team,
       subject: `job:${job.id}`,
       actor: 'watchdog',
       model: job.model,

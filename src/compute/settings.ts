@@ -71,6 +71,7 @@ export async function updateComputeSettings(store: Store, patch: SettingsPatch, 
     await trx.insertInto('compute_settings').values({ key: KEY, value, updated_at: nowIso(), updated_by: actor }).execute();
     await appendEvent(trx, {
       kind: 'compute_settings_set',
+      team: null, // organisation-wide settings
       subject: 'compute:settings',
       actor,
       reason: 'compute settings changed',

@@ -50,6 +50,7 @@ export async function settleJob(store: Store, job: JobRow, tasks: TaskUse[], evi
       .execute();
     await appendEvent(trx, {
       kind: 'job_finished',
+      team: job.team,
       subject: `job:${job.id}`,
       actor: job.submitted_by,
       model: job.model,

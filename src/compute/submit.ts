@@ -238,6 +238,7 @@ export async function submitJob(store: Store, draft: JobDraft, req: ComputeReque
       if (requestedGpus > 0 && gpus === 0) {
         await appendEvent(trx, {
           kind: 'job_right_sized',
+          team: draft.team,
           subject: `job:${id}`,
           actor: req.actor,
           model: draft.model,
@@ -247,6 +248,7 @@ export async function submitJob(store: Store, draft: JobDraft, req: ComputeReque
       }
       await appendEvent(trx, {
         kind: 'job_submitted',
+        team: draft.team,
         subject: `job:${id}`,
         actor: req.actor,
         model: draft.model,
@@ -275,6 +277,7 @@ export async function submitJob(store: Store, draft: JobDraft, req: ComputeReque
       if (!(e instanceof Refusal)) throw e;
       await appendEvent(store.db, {
         kind: 'job_refused',
+        team: draft.team,
         subject: `team:${draft.team}`,
         actor: req.actor,
         model: draft.model,
@@ -383,6 +386,7 @@ async function recordCacheHit(store: Store, recipe: Recipe, hit: BuildResult, ac
     await trx.insertInto('jobs').values(row).execute();
     await appendEvent(trx, {
       kind: 'job_cache_hit',
+      team: row.team,
       subject: `job:${id}`,
       actor,
       model: recipe.model,

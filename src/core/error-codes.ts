@@ -108,6 +108,9 @@ export const ERROR_CATEGORIES = {
       'file_not_found',
       'no_workspace',
       'unknown_job',
+      'unknown_route',
+      'unknown_principal',
+      'unknown_token',
       'blob_missing',
       'unknown_endpoint',
       'unknown_feature_set',
@@ -119,6 +122,8 @@ export const ERROR_CATEGORIES = {
       'no_predictions',
       'no_recipe',
       'no_validation',
+      // issue 14 tenancy
+      'unknown_role',
       // webhooks (issue 14)
       'unknown_webhook',
     ],
@@ -136,6 +141,9 @@ export const ERROR_CATEGORIES = {
       'job_not_cancellable',
       'job_not_runnable',
       'concurrent_change',
+      'principal_exists',
+      'model_owned_by_other_team',
+      'name_taken',
       // webhooks (issue 14): already removed; a workspace without an event key cannot keep a signing secret
       'webhook_removed',
       'no_event_key',
@@ -156,6 +164,8 @@ export const ERROR_CATEGORIES = {
       'demo_v1_refused',
       'budget_exceeded',
       'time_limit_too_long',
+      // issue 14 tenancy
+      'server_role_unsafe',
     ],
   },
   /** Stored data failed a check: a blob whose bytes do not match its hash, a broken lineage, a corrupt artifact. */
@@ -177,6 +187,10 @@ export const ERROR_CATEGORIES = {
       'webhook_secret_unreadable',
     ],
   },
+  /** No valid identity: a server request without a token, or with an unknown, expired or revoked one. */
+  unauthenticated: { exit: 1, http: 401, codes: ['unauthenticated', 'token_expired', 'token_revoked'] },
+  /** An authenticated identity without the role the action needs in that team. */
+  forbidden: { exit: 1, http: 403, codes: ['forbidden', 'team_mismatch', 'no_acting_team'] },
   /** A service the user configured cannot be reached. */
   unavailable: { exit: 1, http: 503, codes: ['store_unreachable', 'slurm_submit_failed', 'slurm_cancel_failed', 'disk_full', 'not_writable', 'store_busy'] },
   /** The computation itself failed on valid input (numerics), not the user's mistake. */

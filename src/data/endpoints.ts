@@ -102,6 +102,7 @@ export async function addEndpoint(
     await trx.insertInto('endpoints').values(row).execute();
     await appendEvent(trx, {
       kind: 'endpoint_created',
+      team: null, // a shared standard: every team reads it
       subject: `endpoint:${d.name}`,
       actor,
       reason: `endpoint standard ${d.name} (${d.unit}, ${d.transform})`,

@@ -448,6 +448,7 @@ async function commitIngest(
     const stored = await measurementDigest(trx, o.sourceId);
     await appendEvent(trx, {
       kind: 'source_ingested',
+      team: mapping.team,
       subject: `source:${o.sourceId}`,
       actor: o.actor,
       reason: `${o.path}: ${measurements.length} of ${o.rows} rows accepted under ${o.protocolVersion}`,

@@ -110,6 +110,7 @@ export async function addProtocolVersion(
     await trx.insertInto('protocol_versions').values(row).execute();
     await appendEvent(trx, {
       kind: 'protocol_version_created',
+      team: null, // a shared standard: every team reads it
       subject: `protocol:${row.id}`,
       actor,
       reason: version === 1 ? `new protocol ${def.protocol} for ${def.endpoint}` : `protocol ${def.protocol} changed: version ${version}`,

@@ -1,4 +1,5 @@
 import { nowIso } from '../core/clock.js';
+import { actingTeam } from '../core/acting-team.js';
 import { isIsoDate } from '../core/iso-date.js';
 import { RotguardError } from '../core/errors.js';
 import { decodeJson } from '../core/decode.js';
@@ -140,6 +141,7 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
     compounds: rows.length,
     created_at: nowIso(),
     created_by: actor,
+    team: snapshotTeam(definition),
   };
   await store.db.transaction().execute(async (trx) => {
     const r = await trx
@@ -151,6 +153,7 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
     if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return;
     await appendEvent(trx, {
       kind: 'snapshot_created',
+      team: record.team,
       subject: `snapshot:${hash}`,
       actor,
       reason: `${endpoint.name} snapshot: ${rows.length} compounds from ${used} measurements`,
@@ -158,6 +161,14 @@ export async function createSnapshot(store: Store, def: SnapshotDefinition, acto
     });
   });
   return { status: 'created', info: infoFromRow(record) };
+}
+
+/**
+ * The team that owns a snapshot: the acting team, else the definition's only team; null
+ * when neither names one (a local workspace selecting several teams' data).
+ */
+function snapshotTeam(d: SnapshotDefinition): string | null {
+  return actingTeam() ?? (d.teams?.length === 1 ? d.teams[0]! : null);
 }
 
 /**

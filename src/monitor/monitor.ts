@@ -135,7 +135,9 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
     if (!ctx) contexts.set(versionId, (ctx = await versionContext(store, versionId)));
     const evidence = await windowEvidence(store, ctx, g, asOf, prev);
     windows.push(evidence);
-    if (!recent && settled(g, evidence, asOf)) await storeEvidence(store, key, versionId, g.label, evidence, asOf);
+    // The evidence belongs to the model version's team, as its predictions do.
+    const team = g.rows.find((r) => r.model_version === versionId)!.team;
+    if (!recent && settled(g, evidence, asOf)) await storeEvidence(store, key, { versionId, team }, g.label, evidence, asOf);
   }
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull({ model: o.model, asOf, window: o.window ?? 'week', windows })));
   await recordEvent(store.db, {
@@ -198,11 +200,18 @@ async function cachedEvidence(store: Store, row: { blob: string; settled_as_of: 
   return e;
 }
 
-async function storeEvidence(store: Store, key: string, versionId: string, window: string, e: WindowEvidence, asOf: string): Promise<void> {
+async function storeEvidence(
+  store: Store,
+  key: string,
+  { versionId, team }: { versionId: string; team: string },
+  window: string,
+  e: WindowEvidence,
+  asOf: string,
+): Promise<void> {
   const blob = await store.blobs.put(canonicalJson(nonFiniteAsNull(e)));
   await store.db
     .insertInto('window_evidence')
-    .values({ key, model_version: versionId, window, blob, settled_as_of: asOf, created_at: nowIso() })
+    .values({ key, model_version: versionId, window, blob, settled_as_of: asOf, created_at: nowIso(), team })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
 }

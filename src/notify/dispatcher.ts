@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { nowIso, nowMs } from '../core/clock.js';
 import { d, decodeJson } from '../core/decode.js';
 import { RotguardError } from '../core/errors.js';
@@ -58,6 +57,14 @@ export interface WebhookDispatcherOptions {
   batchSize?: number;
   /** How long the lease lasts without renewal (default 30 s; at least 3 × pollMs). */
   leaseMs?: number;
+  /**
+   * The store acting for a team (a server's `tenants.forTeam`): a team's webhook reads its
+   * events through it, so on PostgreSQL row-level security applies. Omitted: `store` reads
+   * every webhook's events. `store` itself must see what organisation-wide webhooks send: a
+   * server role's unscoped `tenants.base` sees only shared-standard events (team null); every
+   * team's events need the tables' owner.
+   */
+  storeForTeam?: (team: string) => Store;
 }
 
 export interface WebhookDispatcher {
@@ -164,14 +171,14 @@ export function startWebhookDispatcher(store: Store, o: WebhookDispatcherOptions
     let cursor = w.cursor_seq;
     for (;;) {
       if (o.signal.aborted) return;
-      let q = store.db
+      // A team's webhook reads through that team's store (row-level security on PostgreSQL shows it its own events).
+      const reader = w.team !== null && o.storeForTeam ? o.storeForTeam(w.team) : store;
+      let q = reader.db
         .selectFrom('events')
-        .select(['seq', 'id', 'at', 'kind', 'actor', 'subject', 'model', 'version_id', 'reason', 'payload', 'hash'])
-        // `team` is added by the tenancy migration (or 0011 without it); not in EventTable's hashed fields.
-        .select(sql<string | null>`team`.as('team'))
+        .select(['seq', 'id', 'at', 'kind', 'actor', 'subject', 'model', 'version_id', 'reason', 'payload', 'hash', 'team'])
         .where('seq', '>', cursor)
         .where('seq', '<=', head);
-      if (w.team !== null) q = q.where(sql<string | null>`team`, '=', w.team);
+      if (w.team !== null) q = q.where('team', '=', w.team);
       if (kinds !== '*') q = q.where('kind', 'in', kinds.length ? kinds : ['']);
       const events = await q.orderBy('seq').limit(batchSize).execute();
       for (const e of events) {

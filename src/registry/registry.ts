@@ -180,6 +180,7 @@ export async function setGate(
       .execute();
     await appendEvent(trx, {
       kind: 'gate_set',
+      team: null, // a shared standard: every team reads it
       subject: `gate:${endpoint}`,
       actor,
       reason: `release gate for ${endpoint}`,
@@ -322,7 +323,10 @@ export async function promote(
       .where('alias', '=', options.alias)
       .executeTakeFirst();
     await trx.deleteFrom('model_aliases').where('model', '=', version.model).where('alias', '=', options.alias).execute();
-    await trx.insertInto('model_aliases').values({ model: version.model, alias: options.alias, version_id: version.id, updated_at: nowIso() }).execute();
+    await trx
+      .insertInto('model_aliases')
+      .values({ model: version.model, alias: options.alias, version_id: version.id, team: version.team, updated_at: nowIso() })
+      .execute();
     await recordEvent(trx, {
       kind: `promoted_${options.alias}`,
       model: version.model,

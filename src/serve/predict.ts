@@ -181,6 +181,8 @@ export async function scoreBatch(
       requested_by: meta.actor,
       requested_at: meta.now,
       batch: meta.batch,
+      // The model version's team owns its predictions (row-level security on PostgreSQL).
+      team: model.version.team,
     };
   });
   // The features go to the shared cache too: monitoring reads input drift from there.

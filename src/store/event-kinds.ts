@@ -131,6 +131,14 @@ export interface EventPayloads {
   job_finished: JobEventPayload;
   budget_set: { team: string; month: string; amount: number; currency: string; previous: { amount: number; currency: string } | null };
   compute_settings_set: { before?: unknown; after?: unknown };
+  // identity (src/identity): who may act on a server; never a token or its hash
+  principal_added: { name: string; kind: string };
+  role_granted: { principal: string; team: string; role: string };
+  role_revoked: { principal: string; team: string; role: string };
+  token_issued: { principal: string; token: string; expiresAt: string | null };
+  token_revoked: { principal: string; token: string };
+  team_granted: { ownerTeam: string; granteeTeam: string };
+  access_denied: { principal: string; method: string; route: string; team: string | null; code: string };
   // Webhooks (issue 14, src/notify): where to (origin, and the full URL's sha256: its path or query may be a secret), never the secret.
   webhook_added: { webhook: string; origin: string; urlSha256: string; team: string | null; kinds: string[] | '*' };
   webhook_removed: { webhook: string };
@@ -243,6 +251,13 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
     previous: d.nullable(d.object({ amount: d.number, currency: d.string })),
   }),
   compute_settings_set: d.object({ before: d.unknown, after: d.unknown }),
+  principal_added: d.object({ name: d.string, kind: d.string }),
+  role_granted: d.object({ principal: d.string, team: d.string, role: d.string }),
+  role_revoked: d.object({ principal: d.string, team: d.string, role: d.string }),
+  token_issued: d.object({ principal: d.string, token: d.string, expiresAt: d.nullable(d.string) }),
+  token_revoked: d.object({ principal: d.string, token: d.string }),
+  team_granted: d.object({ ownerTeam: d.string, granteeTeam: d.string }),
+  access_denied: d.object({ principal: d.string, method: d.string, route: d.string, team: d.nullable(d.string), code: d.string }),
   webhook_added: d.object({
     webhook: d.string,
     origin: d.string,

@@ -20,10 +20,18 @@
  * recent events (the log simply looks shorter) or a rewrite of the whole tail from some
  * point on with every hash recomputed: both are caught only by comparing with a head hash
  * recorded earlier elsewhere (an audit report, a ticket), `expectHead`.
+ *
+ * Teams (migration 0010): an event carries the team it belongs to (null: a shared-standard
+ * event every team may read). The hash covers `team` when it is non-null, so logs written
+ * before the column existed (every team null) verify unchanged, and editing a team later
+ * breaks its event's hash. On PostgreSQL the head is read through `rotguard_event_head()`, a
+ * SECURITY DEFINER function: row-level security hides other teams' events from a team-scoped
+ * connection, but every append must chain onto the true head of the whole log.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { nowIso } from '../core/clock.js';
+import { actingTeam } from '../core/acting-team.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
 import type { EventKind, EventPayloads } from './event-kinds.js';
 import { EventKeyPlugin, eventMac, macMatches, type EventKey } from './event-key.js';
@@ -50,17 +58,26 @@ export type NewEvent<K extends EventKind = EventKind> = {
   reason?: string;
   model?: string | null;
   versionId?: string | null;
+  /**
+   * The team the event belongs to; null for a shared standard (endpoint, protocol, gate)
+   * that every team may read. Omitted: the model's team for a model event, else the acting
+   * team in scope (core/acting-team.ts), else null.
+   */
+  team?: string | null;
 } & PayloadOf<K>;
 
 /** The payload field: required unless the kind carries nothing (then optional, stored as {}). Stored as canonical JSON (non-finite numbers are refused). */
 // biome-ignore lint/complexity/noBannedTypes: `{}` is the test for a payload with no required field
 export type PayloadOf<K extends EventKind> = {} extends EventPayloads[K] ? { payload?: EventPayloads[K] } : { payload: EventPayloads[K] };
 
-/** The hashed fields of an event, in the chain's own names. */
-/** Every field of an event but its own hash: what the hash covers. */
-export type HashedEventFields = Omit<EventTable, 'hash' | 'mac'>;
+/** Every field of an event but its own hash (and signature): what the hash covers. `team` is absent from events logged before migration 0010. */
+export type HashedEventFields = Omit<EventTable, 'hash' | 'mac' | 'team'> & { team?: string | null };
 
-/** The hash of an event: sha256 over the canonical JSON of its fields, the previous hash and its seq included. */
+/**
+ * The hash of an event: sha256 over the canonical JSON of its fields, the previous hash and
+ * its seq included. `team` is included only when non-null: every event logged before
+ * teams existed has none, and keeps the hash it was chained with.
+ */
 export function eventHash(e: HashedEventFields): string {
   return sha256Hex(
     canonicalJson({
@@ -75,6 +92,7 @@ export function eventHash(e: HashedEventFields): string {
       versionId: e.version_id,
       reason: e.reason,
       payload: e.payload,
+      ...(e.team != null ? { team: e.team } : {}),
     }),
   );
 }
@@ -121,8 +139,9 @@ async function appendInTransaction<K extends EventKind>(db: EventDb, e: NewEvent
     throw new Error(`appendEvent: kind, subject and actor are required (got ${JSON.stringify({ kind: e.kind, subject: e.subject, actor: e.actor })})`);
   const payload = canonicalJson(e.payload ?? {});
   if (sqlBackendOf(db) === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_LOG_LOCK_KEY)})`.execute(db);
-  const head = await db.selectFrom('events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const fields: HashedEventFields = {
+  const head = await readHead(db);
+  const team = e.team !== undefined ? e.team : ((e.model ? await teamOfModel(db, e.model) : null) ?? actingTeam());
+  const fields: EventRow = {
     seq: (head?.seq ?? 0) + 1,
     prev_hash: head?.hash ?? GENESIS_HASH,
     id: randomUUID(),
@@ -134,12 +153,34 @@ async function appendInTransaction<K extends EventKind>(db: EventDb, e: NewEvent
     version_id: e.versionId ?? null,
     reason: e.reason ?? '',
     payload,
+    team,
+    hash: '',
+    mac: null,
   };
   const hash = eventHash(fields);
   const key = eventKeyOf(db);
   const row: EventRow = { ...fields, hash, mac: key ? eventMac(key, hash) : null };
   await db.insertInto('events').values(row).execute();
   return row;
+}
+
+/** The model's team, read in the caller's transaction (null for a model not registered yet, or not visible to the acting team). */
+async function teamOfModel(db: EventDb, model: string): Promise<string | null> {
+  const row = await db.selectFrom('model_versions').select('team').where('model', '=', model).limit(1).executeTakeFirst();
+  return row?.team ?? null;
+}
+
+/**
+ * The head of the whole log. On PostgreSQL through `rotguard_event_head()` (migration
+ * 0010, SECURITY DEFINER): a team-scoped connection cannot see other teams' events, yet
+ * must chain onto the last of them.
+ */
+async function readHead(db: EventDb): Promise<{ seq: number; hash: string } | undefined> {
+  if (sqlBackendOf(db) === 'postgres') {
+    const { rows } = await sql<{ seq: number; hash: string }>`select seq, hash from rotguard_event_head()`.execute(db);
+    return rows[0];
+  }
+  return db.selectFrom('events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
 /** The event key a store was opened with (carried by a plugin into its transactions), if any. */
@@ -185,8 +226,7 @@ export async function latestEvent(db: EventDb, f: Omit<EventFilter, 'newestFirst
 
 /** The current head: the last event's seq and hash (0 and 64 zeros for an empty log). */
 export async function eventLogHead(db: EventDb): Promise<{ seq: number; hash: string }> {
-  const head = await db.selectFrom('events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return head ?? { seq: 0, hash: GENESIS_HASH };
+  return (await readHead(db)) ?? { seq: 0, hash: GENESIS_HASH };
 }
 
 // ---------------------------------------------------------------- verification

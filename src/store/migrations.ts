@@ -1,5 +1,8 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { eventHash, GENESIS_HASH, sqlBackendOf, type HashedEventFields } from './event-log.js';
+import { decodeJson } from '../core/decode.js';
+import { snapshotDefinitionDecoder } from '../data/decoders.js';
+import { enableRowSecurity } from './row-security.js';
 
 /**
  * Versioned migrations, in code so they ship with the package. Each is applied once,
@@ -424,6 +427,105 @@ MIGRATIONS['0005_censoring'] = {
   },
 };
 // ---- end issue 17 ----
+
+/**
+ * 0009 (issue 14, the server): principals, API tokens (hash of the secret only), role
+ * grants per team, and read grants between teams.
+ */
+MIGRATIONS['0009_identity'] = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('principals')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('disabled_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('api_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('principal', 'text', (c) => c.notNull().references('principals.name'))
+      .addColumn('token_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .addColumn('revoked_by', 'text')
+      .addColumn('last_used_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('role_grants')
+      .addColumn('principal', 'text', (c) => c.notNull().references('principals.name'))
+      .addColumn('team', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'text', (c) => c.notNull())
+      .addColumn('granted_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('role_grants_pk', ['principal', 'team', 'role'])
+      .execute();
+    await db.schema
+      .createTable('team_grants')
+      .ifNotExists()
+      .addColumn('owner_team', 'text', (c) => c.notNull())
+      .addColumn('grantee_team', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'text', (c) => c.notNull())
+      .addColumn('granted_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('team_grants_pk', ['owner_team', 'grantee_team'])
+      .execute();
+  },
+};
+
+// ---- issue 14: tenancy ----
+/**
+ * 0010: every team-owned row names its team, and on PostgreSQL the database itself keeps
+ * teams apart (store/row-security.ts). New `team` columns: snapshots (the acting team, else
+ * the definition's only team; backfilled from the first build on it, else the definition),
+ * predictions, model_aliases and window_evidence (the model version's team, backfilled),
+ * events (null = a shared standard; events logged before this migration stay null, since
+ * their hashes never covered a team: see eventHash). `team_grants` is created here when
+ * 0009_identity has not; `blobs` holds PostgresBlobStore's blobs. PostgreSQL also gets
+ * row-level security and `rotguard_event_head()`.
+ */
+MIGRATIONS['0010_tenancy'] = {
+  async up(db: Kysely<any>) {
+    for (const table of ['snapshots', 'predictions', 'model_aliases', 'window_evidence', 'events'])
+      await db.schema.alterTable(table).addColumn('team', 'text').execute();
+    await sql`update predictions set team = (select v.team from model_versions v where v.id = predictions.model_version)`.execute(db);
+    await sql`update model_aliases set team = (select v.team from model_versions v where v.id = model_aliases.version_id)`.execute(db);
+    await sql`update window_evidence set team = (select v.team from model_versions v where v.id = window_evidence.model_version)`.execute(db);
+    const firstBuildTeam = new Map<string, string>();
+    for (const b of await db.selectFrom('builds').select(['snapshot', 'team', 'created_at']).orderBy('created_at').orderBy('hash').execute())
+      if (!firstBuildTeam.has(b.snapshot)) firstBuildTeam.set(b.snapshot, b.team);
+    for (const s of (await db.selectFrom('snapshots').select(['hash', 'definition']).execute()) as Array<{ hash: string; definition: string }>) {
+      const def = decodeJson(s.definition, snapshotDefinitionDecoder, { kind: 'row', what: `definition of snapshot ${s.hash}`, id: s.hash });
+      const team = firstBuildTeam.get(s.hash) ?? (def.teams?.length === 1 ? def.teams[0]! : null);
+      if (team !== null) await db.updateTable('snapshots').set({ team }).where('hash', '=', s.hash).execute();
+    }
+    for (const table of ['snapshots', 'predictions', 'model_aliases', 'window_evidence', 'events'])
+      await db.schema.createIndex(`${table}_team`).on(table).column('team').execute();
+    await db.schema
+      .createTable('team_grants')
+      .ifNotExists()
+      .addColumn('owner_team', 'text', (c) => c.notNull())
+      .addColumn('grantee_team', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'text', (c) => c.notNull())
+      .addColumn('granted_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('team_grants_pk', ['owner_team', 'grantee_team'])
+      .execute();
+    // One schema on both backends; only PostgreSQL stores blobs here by default (SQLite
+    // workspaces keep them as files beside the store).
+    const postgres = sqlBackendOf(db) === 'postgres';
+    await db.schema
+      .createTable('blobs')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('bytes', postgres ? 'bytea' : 'blob', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    if (postgres) await enableRowSecurity(db);
+  },
+};
+// ---- end issue 14: tenancy ----
 
 // ---- issue 14: webhooks (src/notify) ----
 /**

@@ -335,7 +335,51 @@ export interface JobTable {
   ended_at: string | null;
 }
 
+/** A user, service account or OpenID Connect subject known to a server (migration 0009). */
+export interface PrincipalTable {
+  name: string;
+  /** 'user' | 'service' | 'oidc' */
+  kind: string;
+  created_at: string;
+  created_by: string;
+  disabled_at: string | null;
+}
+
+/** An API token: only the sha256 of its secret is kept. */
+export interface ApiTokenTable {
+  id: string;
+  principal: string;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  last_used_at: string | null;
+}
+
+/** A role granted to a principal in a team ('*' = the whole organisation). */
+export interface RoleGrantTable {
+  principal: string;
+  team: string;
+  role: string;
+  granted_at: string;
+  granted_by: string;
+}
+
+/** The grantee team may read the owner team's team-owned objects. */
+export interface TeamGrantTable {
+  owner_team: string;
+  grantee_team: string;
+  granted_at: string;
+  granted_by: string;
+}
+
 export interface Database {
+  principals: PrincipalTable;
+  api_tokens: ApiTokenTable;
+  role_grants: RoleGrantTable;
+  team_grants: TeamGrantTable;
   window_evidence: WindowEvidenceTable;
   compute_settings: ComputeSettingTable;
   budgets: BudgetTable;
@@ -362,6 +406,48 @@ export interface Database {
 export type Row<T extends keyof Database> = Selectable<Database[T]>;
 export type NewRow<T extends keyof Database> = Insertable<Database[T]>;
 export type { ColumnType };
+
+// ---- issue 14: tenancy (migration 0010_tenancy) ----
+// Interfaces merge with the declarations above (TypeScript declaration merging), so these
+// additions stay in one block.
+
+/** The team that owns a snapshot: the acting team, else the definition's only team; null when neither named one (visible only to an unscoped administrator on PostgreSQL). */
+export interface SnapshotTable {
+  team: string | null;
+}
+
+/** The model version's team. */
+export interface PredictionTable {
+  team: string;
+}
+
+/** The model's team. */
+export interface ModelAliasTable {
+  team: string;
+}
+
+/** The model version's team. */
+export interface WindowEvidenceTable {
+  team: string;
+}
+
+/** The team an event belongs to; null for a shared-standard event (visible to every team). Hashed when non-null (see eventHash). */
+export interface EventTable {
+  team: string | null;
+}
+
+/** Content-addressed blobs kept in PostgreSQL (store/postgres-blob-store.ts); shared by every team. */
+export interface BlobTable {
+  hash: string;
+  bytes: Buffer;
+  size: number;
+  created_at: string;
+}
+
+export interface Database {
+  blobs: BlobTable;
+}
+// ---- end issue 14: tenancy ----
 
 // ---- issue 14: webhooks (migration 0011_webhooks; src/notify). Merged into Database above by declaration merging.
 

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { RotguardError } from '../core/errors.js';
 import { FileBlobStore, type BlobStore } from './blob-store.js';
 import { migrationProvider } from './migrations.js';
+import { PostgresBlobStore } from './postgres-blob-store.js';
 import type { Database } from './schema.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -21,7 +22,7 @@ export type Backend = 'sqlite' | 'postgres';
  * (bigint, oid 20) and numeric (oid 1700, what avg()/sum() of integers return) come back
  * as numbers, as in SQLite. Safe at our sizes; no column is declared numeric.
  */
-const NUMERIC_AS_NUMBER = {
+export const NUMERIC_AS_NUMBER = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
@@ -55,9 +56,10 @@ export interface OpenStoreOptions {
    */
   readOnly?: boolean;
   /**
-   * Where the blobs live (default WORKSPACE/blobs). Clients of one PostgreSQL database on
-   * different machines point this at one shared folder, so each can read what the others
-   * stored (snapshots, artifacts, reports).
+   * A folder to keep the blobs in. Default: WORKSPACE/blobs with SQLite; with PostgreSQL,
+   * the database's `blobs` table (read falling back to WORKSPACE/blobs for blobs stored
+   * as files before migration 0010). Clients of one PostgreSQL database may instead point
+   * this at one shared folder.
    */
   blobDir?: string;
 }
@@ -70,7 +72,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.migrate) makePrivateDir(options.workspace);
   const eventKey = readEventKey(options.workspace);
   const plugins = eventKey ? [new EventKeyPlugin(eventKey)] : [];
-  const blobs = new FileBlobStore(options.blobDir ?? join(options.workspace, BLOB_DIR));
+  const files = new FileBlobStore(options.blobDir ?? join(options.workspace, BLOB_DIR));
   let db: Kysely<Database>;
   let backend: Backend;
   let location: string;
@@ -85,6 +87,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       types: NUMERIC_AS_NUMBER,
       ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
+    // An idle connection that PostgreSQL ends (restart, failover, pg_terminate_backend) is an
+    // 'error' on the pool; unhandled, it would end the whole process (a server). The next
+    // query reconnects, or fails as that request's error.
+    pool.on('error', () => undefined);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     try {
       await sql`select 1`.execute(db);
@@ -121,6 +127,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     // Read-only: plain transactions (BEGIN IMMEDIATE would ask for the write lock).
     db = new Kysely<Database>({ dialect: readOnly ? new SqliteDialect({ database: file }) : new StoreSqliteDialect({ database: file }), plugins });
   }
+  // PostgreSQL keeps the blobs beside the metadata unless a folder was named.
+  const blobs = backend === 'postgres' && !options.blobDir ? new PostgresBlobStore(db, location, files) : files;
   const store: Store = {
     backend,
     db,
@@ -179,16 +187,25 @@ function openSqliteReadOnly(location: string): { file: Sqlite.Database; cleanup:
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function ensureMigrated(store: Store, apply: boolean): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
-  const pending = (await migrator.getMigrations()).filter((m) => !m.executedAt);
+/** The migrations a store has not applied yet, by name. */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+/** Throws store_not_initialised when the store is behind, naming the command that migrates it. */
+export async function assertMigrated(db: Kysely<Database>, backend: Backend, location: string): Promise<void> {
+  const pending = await pendingMigrations(db);
   if (!pending.length) return;
-  if (!apply) {
-    throw new RotguardError(
-      'store_not_initialised',
-      `the store at ${store.location} is missing migrations ${pending.map((m) => m.name).join(', ')}; run "rotguard init"`,
-    );
-  }
+  // PostgreSQL is migrated only by its administrator (`rotguard admin migrate`); a SQLite workspace by its owner's `init`.
+  const command = backend === 'postgres' ? 'rotguard admin migrate' : 'rotguard init';
+  throw new RotguardError('store_not_initialised', `the store at ${location} is missing migrations ${pending.join(', ')}; run "${command}"`);
+}
+
+async function ensureMigrated(store: Store, apply: boolean): Promise<void> {
+  if (!apply) return assertMigrated(store.db, store.backend, store.location);
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  if (!(await pendingMigrations(store.db)).length) return;
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
@@ -197,3 +214,77 @@ async function ensureMigrated(store: Store, apply: boolean): Promise<void> {
 export function inTransaction<T>(store: Store, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return store.db.transaction().execute(fn);
 }
+
+// ---- issue 14: migrations only through `rotguard admin migrate` on PostgreSQL ----
+
+/**
+ * Applies every pending migration and returns their names: `rotguard admin migrate`, the
+ * one command that migrates a PostgreSQL database (run it with the tables' owner; it needs
+ * no workspace). SQLite: migrates WORKSPACE's store, creating it with its event key, as
+ * `init` does.
+ */
+export async function migrateStore(o: { workspace?: string; databaseUrl?: string }): Promise<{ backend: Backend; location: string; applied: string[] }> {
+  if (!o.databaseUrl) {
+    if (!o.workspace) throw new RotguardError('usage', 'migrating an embedded store needs its workspace (--workspace DIR)');
+    const location = join(o.workspace, STORE_FILE);
+    let before: string[] | null = null;
+    if (existsSync(location)) {
+      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new Sqlite(location, { fileMustExist: true }) }) });
+      try {
+        before = await pendingMigrations(db);
+      } finally {
+        await db.destroy();
+      }
+    }
+    const store = await openStore({ workspace: o.workspace, migrate: true });
+    await store.close();
+    return { backend: 'sqlite', location, applied: before ?? Object.keys(await migrationProvider.getMigrations()).sort() };
+  }
+  const { db, location } = await connectPostgres(o.databaseUrl);
+  try {
+    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return { backend: 'postgres', location, applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * `rotguard init` with PostgreSQL: creates the workspace folder and its event key, and
+ * never migrates the database; returns the migrations it lacks (empty: ready to use).
+ */
+export async function initPostgresWorkspace(o: { workspace: string; databaseUrl: string }): Promise<{ location: string; pending: string[] }> {
+  makePrivateDir(o.workspace);
+  const { db, location } = await connectPostgres(o.databaseUrl);
+  try {
+    const pending = await pendingMigrations(db);
+    if (!readEventKey(o.workspace)) createEventKey(o.workspace, await headSeqOfAnyVersion(db, pending));
+    return { location, pending };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The log's head seq on a database at any migration (events signed from the next one). */
+async function headSeqOfAnyVersion(db: Kysely<Database>, pending: string[]): Promise<number> {
+  if (!pending.length) return (await eventLogHead(db)).seq;
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass('events') is not null as exists`.execute(db);
+  if (!rows[0]?.exists) return 0;
+  const { rows: head } = await sql<{ seq: number | null }>`select max(seq) as seq from events`.execute(db);
+  return head[0]?.seq ?? 0;
+}
+
+/** A one-connection Kysely on a PostgreSQL URL (administrative commands); store_unreachable when it cannot connect. */
+export async function connectPostgres(url: string): Promise<{ db: Kysely<Database>; location: string }> {
+  const location = maskUrl(url);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, types: NUMERIC_AS_NUMBER }) }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (e) {
+    await db.destroy();
+    throw new RotguardError('store_unreachable', `cannot connect to PostgreSQL at ${location}: ${maskUrl((e as Error).message)}`);
+  }
+  return { db, location };
+}
+// ---- end issue 14 ----

@@ -66,6 +66,7 @@ export function cancelJob(ctx: Context, ref: string, reason: string) {
     await slurmCancel(j.external_id);
     await appendEvent(ctx.store.db, {
       kind: 'job_cancelled',
+      team: j.team,
       subject: `job:${j.id}`,
       actor: ctx.actor,
       model: j.model,

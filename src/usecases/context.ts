@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { WALL_CLOCK, withClock, type Clock } from '../core/clock.js';
+import { withActingTeam } from '../core/acting-team.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -34,9 +35,9 @@ export function atTime(ctx: Context, clock: Clock): Context {
   return { ...ctx, clock };
 }
 
-/** Runs a use case's body under the context's clock (scoped to this call chain only). */
+/** Runs a use case's body under the context's clock and acting team (both scoped to this call chain only). */
 export function inContext<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
-  return withClock(ctx.clock, fn);
+  return withClock(ctx.clock, () => withActingTeam(ctx.team, fn));
 }
 
 /**

@@ -11,10 +11,8 @@ import { usageOf } from '../../src/compute/cost.js';
 import { DEFAULT_SETTINGS, updateComputeSettings } from '../../src/compute/settings.js';
 import { submitBuild, submitExternal, type ComputeRequest } from '../../src/compute/submit.js';
 import { readEvents, verifyEventLog } from '../../src/store/event-log.js';
-import { dirname } from 'node:path';
-import type { FileBlobStore } from '../../src/store/blob-store.js';
 import type { Store } from '../../src/store/store.js';
-import { forEachBackend } from '../store/backends.js';
+import { forEachBackend, workspaceOf } from '../store/backends.js';
 import { recipe, seedStore } from './workspace.js';
 
 const NOW = '2026-11-15T12:00:00.000Z';
@@ -24,8 +22,6 @@ const local = (store: Store, patch: Partial<ComputeRequest> = {}): ComputeReques
   where: { workspace: workspaceOf(store) },
   ...patch,
 });
-/** The test workspace: the folder that holds the store's blobs (on both backends). */
-const workspaceOf = (store: Store) => dirname((store.blobs as FileBlobStore).root);
 const isError = (code: string) => (e: unknown) => e instanceof RotguardError && e.code === code;
 
 it('admission rule: standard below 100 %, preemptible from 100 %, refused from 125 % (projected = committed + reservation)', () => {

@@ -12,6 +12,7 @@ import { addProtocolVersion } from '../../src/data/protocols.js';
 import { createSnapshot, diffSnapshots, readSnapshot, type SnapshotDefinition } from '../../src/data/snapshots.js';
 import type { Store } from '../../src/store/store.js';
 import { forEachBackend } from '../store/backends.js';
+import { withActingTeam } from '../../src/core/acting-team.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-snapshots-'));
 let fileNo = 0;
@@ -82,6 +83,16 @@ forEachBackend('snapshots', (b) => {
     const grown = await createSnapshot(store, base, 'dana');
     assert.notEqual(grown.info.hash, first.info.hash);
     assert.equal(grown.info.compounds, 4);
+  });
+
+  it("belongs to the acting team, else to the definition's only team, else to none", async () => {
+    const store = await b.openFresh();
+    await setUp(store);
+    const acting = await withActingTeam('dmpk', () => createSnapshot(store, base, 'dana'));
+    const named = await createSnapshot(store, { ...base, teams: ['t1'] }, 'dana');
+    const neither = await createSnapshot(store, { ...base, measuredTo: '2024-01-31' }, 'dana');
+    const teams = new Map((await store.db.selectFrom('snapshots').select(['hash', 'team']).execute()).map((r) => [r.hash, r.team]));
+    assert.deepEqual([teams.get(acting.info.hash), teams.get(named.info.hash), teams.get(neither.info.hash)], ['dmpk', 't1', null]);
   });
 
   it('selects by measurement window and by what had been reported at a date', async () => {

@@ -159,8 +159,13 @@ forEachBackend('monitoring', (backend) => {
     // (the latest windows are normally always recomputed; none here, to see the cache at work).
     assert.equal((await store.db.selectFrom('window_evidence').select('key').execute()).length, 0, 'recent windows are not cached');
     const first = await monitorModel(store, { model: 'logd-rf', window: 'request', actor: 'mon', asOf: future, recentWindows: 0 });
-    const cached = await store.db.selectFrom('window_evidence').select(['window', 'settled_as_of']).execute();
+    const cached = await store.db.selectFrom('window_evidence').select(['window', 'settled_as_of', 'team']).execute();
     assert.equal(cached.length, 2);
+    assert.deepEqual(
+      cached.map((c) => c.team),
+      ['chem', 'chem'],
+      "the model version's team owns its evidence",
+    );
     const again = await monitorModel(store, { model: 'logd-rf', window: 'request', actor: 'mon', asOf: future, recentWindows: 0 });
     const canonical = (x: unknown) => JSON.parse(canonicalJson(nonFiniteAsNull(x))) as unknown;
     assert.deepEqual(canonical(again.windows), canonical(first.windows), 'reused evidence equals computed evidence');

@@ -7,13 +7,14 @@ import { verifyWebhookSignature } from '../../src/notify/signature.js';
 import { addWebhook, webhookDeliveries } from '../../src/notify/webhooks.js';
 import { forEachBackend } from '../store/backends.js';
 import { Receiver } from './receiver.js';
-import { appendTeamEvent } from './team-events.js';
+import { appendRawEvent } from './team-events.js';
 
 /** Fast retries for tests: 5 ms, doubling, at most 40 ms between attempts. */
 const FAST: Partial<WebhookDispatcherOptions> = { pollMs: 20, retry: { baseMs: 5, maxDelayMs: 40, maxAttempts: 30 } };
 
-async function register(store: Store, model: string, version: number) {
+async function register(store: Store, model: string, version: number, team?: string | null) {
   return appendEvent(store.db, {
+    ...(team !== undefined ? { team } : {}),
     kind: 'registered',
     subject: model,
     model,
@@ -216,11 +217,11 @@ forEachBackend('webhook dispatcher', (b) => {
     await addWebhook(store, { url: rxA.url, team: 'chem-a', kinds: '*' }, 'admin');
     await addWebhook(store, { url: rxB.url, team: 'chem-b', kinds: '*' }, 'admin');
     await addWebhook(store, { url: rxAll.url, team: null, kinds: '*' }, 'admin');
-    const a1 = await appendTeamEvent(store, 'chem-a', 'a-model', 1);
-    const b1 = await appendTeamEvent(store, 'chem-b', 'b-model', 1);
-    const shared = await appendTeamEvent(store, null, 'std', 1);
-    const a2 = await appendTeamEvent(store, 'chem-a', 'a-model', 2);
-    const b2 = await appendTeamEvent(store, 'chem-b', 'b-model', 2);
+    const a1 = (await register(store, 'a-model', 1, 'chem-a')).seq;
+    const b1 = (await register(store, 'b-model', 1, 'chem-b')).seq;
+    const shared = (await register(store, 'std', 1, null)).seq;
+    const a2 = (await register(store, 'a-model', 2, 'chem-a')).seq;
+    const b2 = (await register(store, 'b-model', 2, 'chem-b')).seq;
     const d = dispatcher(store);
     d.notify();
     // Each webhook's events come in seq order, so by its last expected event, anything foreign would have come too.
@@ -270,7 +271,7 @@ forEachBackend('webhook dispatcher and a row written by another tool', (b) => {
     const rx = await receiver();
     await addWebhook(store, { url: rx.url, team: null, kinds: '*' }, 'admin');
     const good = await register(store, 'm', 1);
-    const bad = await appendTeamEvent(store, null, 'm', 2, '{not json');
+    const bad = await appendRawEvent(store, 'm', '{not json');
     await register(store, 'm', 3);
     const d = dispatcher(store);
     d.notify();

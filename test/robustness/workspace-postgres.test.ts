@@ -17,6 +17,8 @@ forEachBackend('init creates the workspace folder', (b) => {
     const { workspace, databaseUrl } = await b.freshLocation();
     const env = { ROTGUARD_DATABASE_URL: databaseUrl, ROTGUARD_WORKSPACE: undefined, ROTGUARD_USER: 'ana' };
     const project = join(workspace, 'project');
+    // PostgreSQL is migrated by its administrator, never by init.
+    if (databaseUrl) assert.equal((await rotguard(['admin', 'migrate'], env)).code, 0);
     const init = await rotguard(['init', project, '--json'], env);
     const folder = join(project, '.rotguard');
     const list = await rotguard(['endpoints', 'list', '--workspace', project], env);
@@ -46,13 +48,14 @@ forEachBackend('init creates the workspace folder', (b) => {
 });
 
 forEachBackend('a second client of the same database', (b) => {
-  it('reads what the first stored when both use one blob folder (ROTGUARD_BLOB_DIR); without it, a clear blob_missing', async (t) => {
+  it('reads what the first stored in a shared blob folder (ROTGUARD_BLOB_DIR); a client without it looks in the database and gets a clear blob_missing', async (t) => {
     if (b.backend !== 'postgres') return t.skip('two clients share a database only with PostgreSQL');
     const { workspace, databaseUrl } = await b.freshLocation();
     const shared = join(workspace, 'shared-blobs');
     const env = { ROTGUARD_DATABASE_URL: databaseUrl, ROTGUARD_WORKSPACE: undefined, ROTGUARD_USER: 'ana', ROTGUARD_BLOB_DIR: shared };
     const a = join(workspace, 'client-a');
     const clientB = join(workspace, 'client-b');
+    assert.equal((await rotguard(['admin', 'migrate'], env)).code, 0);
     assert.equal((await rotguard(['init', a], env)).code, 0);
     assert.equal((await rotguard(['endpoints', 'add', 'logd', '--unit', 'ratio', '--workspace', a], env)).code, 0);
     assert.equal((await rotguard(['protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio', '--workspace', a], env)).code, 0);
@@ -76,5 +79,33 @@ forEachBackend('a second client of the same database', (b) => {
     const ok = shown.code === 0 && isCleanUserError(own, /blob/);
     tally('bad inputs', ok);
     assert.ok(ok, `${shown.stderr}\n${own.code}: ${own.stderr}`);
+  });
+});
+
+forEachBackend('two clients of one PostgreSQL database, blobs in the database', (b) => {
+  it("the second client reads the first one's snapshot with no shared folder: blobs are in PostgreSQL by default", async (t) => {
+    if (b.backend !== 'postgres') return t.skip('two clients share a database only with PostgreSQL');
+    const { workspace, databaseUrl } = await b.freshLocation();
+    const env = { ROTGUARD_DATABASE_URL: databaseUrl, ROTGUARD_WORKSPACE: undefined, ROTGUARD_USER: 'ana', ROTGUARD_BLOB_DIR: undefined };
+    const a = join(workspace, 'client-a');
+    const clientB = join(workspace, 'client-b');
+    assert.equal((await rotguard(['admin', 'migrate'], env)).code, 0);
+    assert.equal((await rotguard(['init', a], env)).code, 0);
+    assert.equal((await rotguard(['endpoints', 'add', 'logd', '--unit', 'ratio', '--workspace', a], env)).code, 0);
+    assert.equal((await rotguard(['protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio', '--workspace', a], env)).code, 0);
+    const csv = join(workspace, 'a.csv');
+    writeFileSync(csv, 'id,smiles,logd\nx1,CCO,0.5\nx2,c1ccccc1,1.5\nx3,CCN,0.7\n');
+    const ingest = await rotguard(
+      ['ingest', csv, '--team', 't', '--protocol', 'shake', '--structure-column', 'smiles', '--value-column', 'logd', '--workers', '1', '--workspace', a],
+      env,
+    );
+    assert.equal(ingest.code, 0, ingest.stderr);
+    const created = await rotguard(['datasets', 'create', '--endpoint', 'logd', '--json', '--workspace', a], env);
+    assert.equal(created.code, 0, created.stderr);
+    const hash = (JSON.parse(created.stdout) as { info: { hash: string } }).info.hash;
+    assert.equal(existsSync(join(a, '.rotguard', 'blobs')), false, "nothing written to client a's folder");
+    assert.equal((await rotguard(['init', clientB], env)).code, 0);
+    const shown = await rotguard(['datasets', 'show', hash, '--workspace', clientB], env);
+    assert.equal(shown.code, 0, shown.stderr);
   });
 });

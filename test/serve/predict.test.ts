@@ -73,6 +73,12 @@ forEachBackend('predict with lineage', (backend) => {
     // Each batch is an event, committed with its rows, carrying the digest of those rows.
     const event = (await latestEvent(store.db, { kind: 'predicted' }))!;
     assert.deepEqual([event.subject, event.model, event.version_id, event.actor], [`request:${s.request}`, 'logd-rf', 'logd-rf@1', 'carl']);
+    assert.equal(event.team, 'chem', "a model event takes the model's team");
+    // Standards are shared (no team); what a team did carries its team.
+    assert.deepEqual(
+      (await readEvents(store.db, { kind: ['endpoint_created', 'protocol_version_created', 'source_ingested', 'registered'] })).map((e) => e.team),
+      [null, null, 'chem', 'chem'],
+    );
     const logged = JSON.parse(event.payload) as { request: string; batch: number; count: number; digest: string };
     assert.deepEqual(logged, { request: s.request, batch: 0, count: 4, digest: (await requestDigest(store.db, s.request, 0)).digest });
     assert.match(logged.digest, /^[0-9a-f]{64}$/);
@@ -93,6 +99,7 @@ forEachBackend('predict with lineage', (backend) => {
       assert.equal(r.model_version, 'logd-rf@1');
       assert.equal(r.requested_by, 'carl');
       assert.equal(r.request, s.request);
+      assert.equal(r.team, 'chem', "the model version's team owns its predictions");
       assert.ok(r.lower! < r.value && r.value < r.upper!, 'interval around the value');
       assert.equal(r.interval_level, 0.9);
     }

@@ -64,6 +64,7 @@ forEachBackend('prediction request digest', (b) => {
       nearest_inchikey: null,
       scaffold: '',
       scaffold_seen: null,
+      team: 'dmpk',
       model_frozen: 0,
       requested_by: 'ana',
       requested_at: T,

@@ -48,7 +48,7 @@ export interface TestBackend {
 export function postgresSkipReason(): string | false {
   return process.env[TEST_DATABASE_URL_ENV]
     ? false
-    : `PostgreSQL not tested: set ${TEST_DATABASE_URL_ENV}=postgres://USER:PASSWORD@HOST:PORT/DB (a role with CREATEDB; .ci/run starts one)`;
+    : `PostgreSQL not tested: set ${TEST_DATABASE_URL_ENV}=postgres://USER:PASSWORD@HOST:PORT/DB (a role with CREATEDB, and CREATEROLE for the row-level security tests; .ci/run starts one)`;
 }
 
 export function forEachBackend(title: string, fn: (b: TestBackend) => void): void {
@@ -62,7 +62,20 @@ export function forEachBackend(title: string, fn: (b: TestBackend) => void): voi
   }
 }
 
+/** One backend's fresh locations outside forEachBackend (a describe of its own); call cleanup() after. */
+export function testBackend(backend: Backend): TestBackend & { cleanup(): Promise<void> } {
+  return new Backends(backend);
+}
+
 let counter = 0;
+const workspaces = new WeakMap<Store, string>();
+
+/** The workspace folder of a store made by openFresh (with PostgreSQL the blobs are in the database, so the folder cannot be read off the blob store). */
+export function workspaceOf(store: Store): string {
+  const workspace = workspaces.get(store);
+  if (!workspace) throw new Error('workspaceOf: not a store made by openFresh');
+  return workspace;
+}
 
 class Backends implements TestBackend {
   readonly backend: Backend;
@@ -87,8 +100,10 @@ class Backends implements TestBackend {
   }
 
   async openFresh(options: { migrate?: boolean } = {}): Promise<Store> {
-    const store = await openStore({ ...(await this.freshLocation()), migrate: options.migrate ?? true });
+    const location = await this.freshLocation();
+    const store = await openStore({ ...location, migrate: options.migrate ?? true });
     this.stores.push(store);
+    workspaces.set(store, location.workspace);
     return store;
   }
 
@@ -98,8 +113,25 @@ class Backends implements TestBackend {
     if (this.databases.length) {
       await withAdmin(async (c) => {
         // WITH (FORCE) also ends connections a test left open (PostgreSQL 13+).
-        for (const name of this.databases) await c.query(`drop database if exists ${name} with (force)`);
+        for (const name of this.databases) await dropDatabase(c, name);
       });
+    }
+  }
+}
+
+/**
+ * DROP DATABASE … WITH (FORCE), retried a few times: it fails with insufficient_privilege
+ * (42501) when an autovacuum worker, which the test role may not terminate, is working on
+ * that database at that moment.
+ */
+async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await c.query(`drop database if exists ${name} with (force)`);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '42501' || attempt === 5) throw e;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
 }

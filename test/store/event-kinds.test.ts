@@ -59,6 +59,7 @@ it('has a payload decoder for every kind, and only for kinds', () => {
     payload,
     hash: H('f'),
     mac: null,
+    team: null,
   });
   assert.throws(
     () => decodeEvent(row('gate_set', '{"endpoint":"sol","hash":"' + H('b') + '","gate":{"minTestSize":"many"},"previous":null}')),

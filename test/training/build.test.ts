@@ -192,6 +192,12 @@ forEachBackend('promotion', (backend) => {
     // A challenger needs neither gate nor second person.
     await build(store, recipe({ seed: 99 }), 'alice', UNGOVERNED);
     assert.equal((await promote(store, { ref: 'logd-rf@2', alias: 'challenger', actor: 'alice', reason: 'try it', readReport })).alias, 'challenger');
+    const owners = await store.db
+      .selectFrom('model_aliases as a')
+      .innerJoin('model_versions as v', 'v.id', 'a.version_id')
+      .select(['a.team', 'v.team as versionTeam'])
+      .execute();
+    assert.ok(owners.length === 2 && owners.every((o) => o.team === o.versionTeam), "an alias belongs to its model's team");
     await store.close();
   });
 });

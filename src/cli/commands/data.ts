@@ -27,8 +27,10 @@ export const initHelp = `Usage: rotguard init [DIR | --workspace DIR] [--json]
 Creates the workspace DIR/${WORKSPACE_DIR} (default: the current folder; every other
 command then takes the same DIR as --workspace) with the embedded
 SQLite store and the blob store, and applies the store's migrations. With
-ROTGUARD_DATABASE_URL=postgres://… set, metadata goes to that PostgreSQL database
-(migrated too) and blobs stay in the workspace. Running it again is safe.
+ROTGUARD_DATABASE_URL=postgres://… set, metadata and blobs go to that PostgreSQL
+database, which init never migrates: it creates the folder and its event key, and
+fails (exit 1) naming "rotguard admin migrate" while the database is behind. Running it
+again is safe.
 `;
 
 export async function initCommand(args: string[], io: CommandIO): Promise<number> {

@@ -1,0 +1,127 @@
+import { UsageError } from '../../core/errors.js';
+import { ROLES } from '../../identity/roles.js';
+import { addUser, grant, grantTeam, newToken, principals, revoke, revokeApiToken } from '../../usecases/identity.js';
+import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
+import { withContext } from '../workspace.js';
+
+export const usersHelp = `Usage: rotguard users add NAME --team TEAM --role ROLE [--service | --oidc] [--expires-days N]
+       rotguard users grant NAME --team TEAM --role ROLE
+       rotguard users revoke NAME --team TEAM --role ROLE
+       rotguard users list
+       rotguard tokens new NAME [--expires-days N]
+       rotguard tokens revoke TOKEN_ID
+       rotguard teams grant OWNER_TEAM --to GRANTEE_TEAM
+
+Principals of a rotguard server, administered on the workspace itself (whoever can open
+the store is its administrator; the first admin is made this way:
+"rotguard users add alice --team '*' --role admin").
+
+Roles (granted per team; --team '*' for the whole organisation):
+  viewer     read the team's models, predictions, monitoring, decisions
+  scientist  + ingest assay files, predict, make dataset snapshots and features
+  modeler    + build, monitor, decide by policy
+  approver   + promote (never a version they built) and unfreeze
+  steward    + shared standards: endpoints, protocols, gates
+  admin      everything, including principals and tokens
+
+"users add" prints a token once (rg_…); only its hash is stored. --service marks a
+service account; --oidc a subject who signs in with the configured issuer's JWTs (no token).
+"teams grant A --to B" lets team B read team A's models, predictions and decisions.
+`;
+
+export async function usersCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    team: { type: 'string' },
+    role: { type: 'string' },
+    service: { type: 'boolean', default: false },
+    oidc: { type: 'boolean', default: false },
+    'expires-days': { type: 'string' },
+  });
+  const [sub, name] = positionals;
+  if (values.help || !sub) return (io.out(usersHelp), values.help ? 0 : 1);
+  const json = Boolean(values.json);
+  if (sub === 'list') {
+    return withContext(str(values.workspace), async (ctx) => {
+      const list = await principals(ctx);
+      emit(
+        io,
+        json,
+        list,
+        list.length
+          ? list
+              .map(
+                (p) =>
+                  `${p.name} (${p.kind})  ${p.roles.map((r) => `${r.role}@${r.team}`).join(', ') || 'no roles'}  tokens: ${
+                    p.tokens.map((t) => `${t.id}${t.revokedAt ? ' revoked' : t.expiresAt ? ` expires ${t.expiresAt.slice(0, 10)}` : ''}`).join(', ') || 'none'
+                  }`,
+              )
+              .join('\n')
+          : 'no principals yet: rotguard users add NAME --team TEAM --role ROLE',
+      );
+      return 0;
+    });
+  }
+  if (!name) throw new UsageError(`users ${sub} needs a NAME\n\n${usersHelp}`);
+  const team = str(values.team);
+  const role = str(values.role);
+  if (!team || !role) throw new UsageError(`users ${sub} needs --team and --role (${ROLES.join(', ')})`);
+  return withContext(str(values.workspace), async (ctx) => {
+    if (sub === 'add') {
+      if (values.service && values.oidc) throw new UsageError('--service and --oidc exclude each other');
+      const expiresDays = values['expires-days'] === undefined ? undefined : integerOption('--expires-days', str(values['expires-days']), 90, 1, 3650);
+      const added = await addUser(ctx, { name, kind: values.oidc ? 'oidc' : values.service ? 'service' : 'user', team, role, expiresDays });
+      emit(
+        io,
+        json,
+        added,
+        `added ${added.principal} (${added.kind}) as ${role} in ${team}` +
+          (added.token
+            ? `\ntoken (shown once, keep it secret): ${added.token}\ntoken id: ${added.tokenId}${added.expiresAt ? `, expires ${added.expiresAt}` : ', no expiry'}`
+            : ''),
+      );
+    } else if (sub === 'grant') {
+      await grant(ctx, { principal: name, team, role });
+      emit(io, json, { principal: name, team, role }, `granted ${role} in ${team} to ${name}`);
+    } else if (sub === 'revoke') {
+      await revoke(ctx, { principal: name, team, role });
+      emit(io, json, { principal: name, team, role, revoked: true }, `revoked ${role} in ${team} from ${name}`);
+    } else throw new UsageError(`unknown users subcommand "${sub}"\n\n${usersHelp}`);
+    return 0;
+  });
+}
+
+export async function tokensCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(args, { 'expires-days': { type: 'string' } });
+  const [sub, arg] = positionals;
+  if (values.help || !sub) return (io.out(usersHelp), values.help ? 0 : 1);
+  if (!arg) throw new UsageError(`tokens ${sub} needs ${sub === 'new' ? 'a principal NAME' : 'a TOKEN_ID'}`);
+  const json = Boolean(values.json);
+  return withContext(str(values.workspace), async (ctx) => {
+    if (sub === 'new') {
+      const expiresDays = values['expires-days'] === undefined ? undefined : integerOption('--expires-days', str(values['expires-days']), 90, 1, 3650);
+      const t = await newToken(ctx, { principal: arg, expiresDays });
+      emit(io, json, { principal: arg, tokenId: t.id, token: t.token, expiresAt: t.expiresAt }, `token for ${arg} (shown once): ${t.token}\ntoken id: ${t.id}`);
+    } else if (sub === 'revoke') {
+      const r = await revokeApiToken(ctx, arg);
+      emit(io, json, { revoked: arg, principal: r.principal }, `revoked token ${arg} of ${r.principal}`);
+    } else throw new UsageError(`unknown tokens subcommand "${sub}"`);
+    return 0;
+  });
+}
+
+export async function teamsCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(args, { to: { type: 'string' } });
+  const [sub, owner] = positionals;
+  if (values.help || !sub) return (io.out(usersHelp), values.help ? 0 : 1);
+  if (sub !== 'grant' || !owner || !str(values.to)) throw new UsageError('usage: rotguard teams grant OWNER_TEAM --to GRANTEE_TEAM');
+  return withContext(str(values.workspace), async (ctx) => {
+    await grantTeam(ctx, { ownerTeam: owner, granteeTeam: str(values.to)! });
+    emit(
+      io,
+      Boolean(values.json),
+      { ownerTeam: owner, granteeTeam: str(values.to) },
+      `team ${str(values.to)} may now read team ${owner}'s models, predictions and decisions`,
+    );
+    return 0;
+  });
+}

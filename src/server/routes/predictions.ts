@@ -1,0 +1,192 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { csvField } from '../../core/atomic-file.js';
+import { RotguardError } from '../../core/errors.js';
+import { inDomainOf } from '../../serve/predict.js';
+import { trace } from '../../usecases/audit.js';
+import { predict } from '../../usecases/predict.js';
+import type { ChemPoolHolder } from '../chem-pool-holder.js';
+import { assertCanWrite, assertVisible, type ApiRequest } from '../request-scope.js';
+import { route, team, type RouteSpec } from '../route.js';
+import { ModelParam, str, unknownModel, versionRef, visibleModelTeam } from './common.js';
+
+const MAX_COMPOUNDS = 10_000;
+
+/** Predictions with lineage: served, looked up and traced within the visible teams. */
+export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
+  return [
+    route({
+      method: 'POST',
+      url: '/api/v1/models/:model/predictions',
+      summary: 'Predicts structures with a version of the model (default champion); every prediction is recorded with its lineage',
+      tag: 'predictions',
+      access: team('predict'),
+      schema: {
+        params: ModelParam,
+        body: Type.Object(
+          {
+            ref: Type.Optional(Type.String({ minLength: 1 })),
+            level: Type.Optional(Type.Union([Type.Literal(0.8), Type.Literal(0.9), Type.Literal(0.95)])),
+            compounds: Type.Array(
+              Type.Object({ id: Type.String({ maxLength: 200 }), smiles: Type.String({ minLength: 1, maxLength: 20000 }) }, { additionalProperties: false }),
+              {
+                minItems: 1,
+                maxItems: MAX_COMPOUNDS,
+              },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      handler: async (req) => {
+        const model = req.params.model!;
+        const { team: owner } = await visibleModelTeam(req, model);
+        // Predicting with another team's model needs the predict role in that team, not just a read grant.
+        assertCanWrite(req, owner, 'predict', unknownModel(model));
+        const b = req.body as { ref?: string; level?: number; compounds: { id: string; smiles: string }[] };
+        const dir = await mkdtemp(join(tmpdir(), 'rotguard-predict-'));
+        try {
+          const input = join(dir, 'request.csv');
+          await writeFile(input, `id,smiles\n${b.compounds.map((c) => `${csvField(c.id)},${csvField(c.smiles)}`).join('\n')}\n`, { mode: 0o600 });
+          const summary = await predict(req.ctx, {
+            modelRef: versionRef(model, b.ref),
+            input,
+            out: join(dir, 'predictions.csv'),
+            level: b.level,
+            idColumn: 'id',
+            smilesColumn: 'smiles',
+            pool: await chem.get(),
+          });
+          const rows = await req.ctx.store.db.selectFrom('predictions').selectAll().where('request', '=', summary.request).orderBy('id').execute();
+          const byId = new Map(b.compounds.map((c, i) => [c.id, i]));
+          rows.sort((x, y) => (byId.get(x.input_id) ?? 0) - (byId.get(y.input_id) ?? 0));
+          const { output: _o, rejects: _r, ...rest } = summary;
+          return { ...rest, predictions: rows.map(predictionView) };
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/predictions',
+      summary: 'Prediction records of visible models, newest first; q matches the id given, the InChIKey or the canonical SMILES',
+      tag: 'predictions',
+      access: team('read'),
+      schema: {
+        querystring: Type.Object({
+          model: Type.Optional(Type.String()),
+          q: Type.Optional(Type.String()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        }),
+      },
+      handler: async (req) => {
+        let q = req.ctx.store.db
+          .selectFrom('predictions')
+          .innerJoin('model_versions', 'model_versions.id', 'predictions.model_version')
+          .selectAll('predictions')
+          .select(['model_versions.model', 'model_versions.team'])
+          .where('model_versions.team', 'in', req.visibleTeams);
+        const model = str(req.query.model);
+        if (model) q = q.where('model_versions.model', '=', model);
+        const text = str(req.query.q);
+        if (text)
+          q = q.where((eb) => eb.or([eb('predictions.input_id', '=', text), eb('predictions.inchikey', '=', text), eb('predictions.smiles', '=', text)]));
+        const rows = await q
+          .orderBy('predictions.requested_at', 'desc')
+          .orderBy('predictions.id')
+          .limit(Number(req.query.limit ?? 200))
+          .execute();
+        return rows.map((r) => ({ ...predictionView(r), model: r.model, team: r.team }));
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/predictions/:id',
+      summary: 'One prediction record',
+      tag: 'predictions',
+      access: team('read'),
+      schema: { params: Type.Object({ id: Type.String({ minLength: 1 }) }) },
+      handler: async (req) => {
+        const row = await visiblePrediction(req, req.params.id!);
+        return { ...predictionView(row), model: row.model, team: row.team };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/predictions/:id/trace',
+      summary: 'Walks a prediction back to its model, build, snapshot, measurements, protocols and source files',
+      tag: 'predictions',
+      access: team('read'),
+      schema: { params: Type.Object({ id: Type.String({ minLength: 1 }) }) },
+      handler: async (req) => {
+        await visiblePrediction(req, req.params.id!);
+        return trace(req.ctx, req.params.id!);
+      },
+    }),
+  ];
+}
+
+async function visiblePrediction(req: ApiRequest, id: string) {
+  const row = await req.ctx.store.db
+    .selectFrom('predictions')
+    .innerJoin('model_versions', 'model_versions.id', 'predictions.model_version')
+    .selectAll('predictions')
+    .select(['model_versions.model', 'model_versions.team'])
+    .where('predictions.id', '=', id)
+    .executeTakeFirst();
+  const missing = () => new RotguardError('unknown_prediction', `no prediction ${id}`);
+  if (!row) throw missing();
+  assertVisible(req, row.team, missing);
+  return row;
+}
+
+/** A stored prediction as the API shows it (camelCase, flags as booleans). */
+export function predictionView(r: {
+  id: string;
+  request: string;
+  model_version: string;
+  feature_hash: string;
+  input_hash: string;
+  input_id: string;
+  inchikey: string;
+  smiles: string;
+  value: number;
+  uncertainty: number | null;
+  interval_level: number | null;
+  lower: number | null;
+  upper: number | null;
+  max_similarity: number | null;
+  nearest_inchikey: string | null;
+  scaffold: string;
+  scaffold_seen: number | null;
+  model_frozen: number;
+  requested_by: string;
+  requested_at: string;
+}) {
+  return {
+    id: r.id,
+    request: r.request,
+    modelVersion: r.model_version,
+    featureVersion: r.feature_hash,
+    inputHash: r.input_hash,
+    inputId: r.input_id,
+    inchikey: r.inchikey,
+    smiles: r.smiles,
+    value: r.value,
+    uncertainty: r.uncertainty,
+    interval: r.interval_level === null ? null : { level: r.interval_level, lower: r.lower, upper: r.upper },
+    domain: {
+      maxSimilarity: r.max_similarity,
+      nearestTrainingCompound: r.nearest_inchikey,
+      scaffold: r.scaffold,
+      scaffoldSeen: r.scaffold_seen === null ? null : r.scaffold_seen === 1,
+      inDomain: inDomainOf(r.max_similarity),
+    },
+    modelFrozen: r.model_frozen === 1,
+    requestedBy: r.requested_by,
+    requestedAt: r.requested_at,
+  };
+}
