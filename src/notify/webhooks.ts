@@ -87,6 +87,8 @@ export async function addWebhook(store: Store, input: AddWebhookInput, actor: st
     const event = await appendEvent(trx, {
       kind: 'webhook_added',
       subject: `webhook:${id}`,
+      // The webhook's team sees its own subscription in the log (organisation-wide: a shared event).
+      team,
       actor,
       payload: { webhook: id, origin: new URL(url).origin, urlSha256: sha256Hex(url), team, kinds },
     });
@@ -98,11 +100,11 @@ export async function addWebhook(store: Store, input: AddWebhookInput, actor: st
 
 export async function removeWebhook(store: Store, id: string, actor: string): Promise<WebhookInfo> {
   await inTransaction(store, async (trx) => {
-    const row = await trx.selectFrom('webhooks').select(['id', 'disabled_at']).where('id', '=', id).executeTakeFirst();
+    const row = await trx.selectFrom('webhooks').select(['id', 'team', 'disabled_at']).where('id', '=', id).executeTakeFirst();
     if (!row) throw new RotguardError('unknown_webhook', `no webhook ${id}; "rotguard webhooks list" shows them`, { field: 'id' });
     if (row.disabled_at) throw new RotguardError('webhook_removed', `webhook ${id} was already removed at ${row.disabled_at}`, { field: 'id' });
     await trx.updateTable('webhooks').set({ disabled_at: nowIso(), disabled_by: actor }).where('id', '=', id).execute();
-    await appendEvent(trx, { kind: 'webhook_removed', subject: `webhook:${id}`, actor, payload: { webhook: id } });
+    await appendEvent(trx, { kind: 'webhook_removed', subject: `webhook:${id}`, team: row.team, actor, payload: { webhook: id } });
   });
   return showWebhook(store, id);
 }
