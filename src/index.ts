@@ -47,3 +47,10 @@ export type { PredictionTrace } from './audit/trace.js';
 export { openTenantStores, type TenantStores, type TenantStoresOptions } from './store/tenant.js';
 export { PostgresBlobStore } from './store/postgres-blob-store.js';
 export { migrateDatabase, grantServerPrivileges } from './usecases/workspace.js';
+
+// Webhooks out of the event log (issue 14): manage them, run the dispatcher, verify a delivery on the receiving side.
+export { addWebhook, listWebhooks, removeWebhook, webhookDeliveries } from './usecases/webhooks.js';
+export { startWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions, type WebhookLog } from './notify/dispatcher.js';
+export { verifyWebhookSignature, signWebhookBody } from './notify/signature.js';
+export type { WebhookEventBody } from './notify/delivery.js';
+export type { WebhookInfo, DeliveryInfo, AddWebhookInput } from './notify/webhooks.js';

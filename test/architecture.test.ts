@@ -41,6 +41,7 @@ const ALLOWED: Record<string, string[]> = {
     'compute',
     'audit',
     'demo',
+    'notify',
   ],
   demo: ['core', 'chem', 'stats', 'data', 'store', 'validate', 'registry', 'training', 'serve', 'monitor', 'policy', 'usecases'],
   // Front ends: use cases, plus the parsers, constants, types and renderers they need to read flags and print.
@@ -61,10 +62,29 @@ const ALLOWED: Record<string, string[]> = {
     'audit',
     'demo',
     'compute',
+    'notify',
   ],
-  server: ['core', 'identity', 'usecases', 'store', 'chem', 'serve', 'registry', 'validate', 'monitor', 'policy', 'audit', 'training', 'data', 'compute'],
+  server: [
+    'core',
+    'identity',
+    'usecases',
+    'store',
+    'chem',
+    'serve',
+    'registry',
+    'validate',
+    'monitor',
+    'policy',
+    'audit',
+    'training',
+    'data',
+    'compute',
+    'notify',
+  ],
   identity: ['core', 'store'],
   web: ['core', 'usecases', 'server', 'audit'],
+  // Webhooks out of the event log (issue 14).
+  notify: ['core', 'store'],
 };
 
 const src = fileURLToPath(new URL('../../src/', import.meta.url)).replace(`${sep}dist${sep}`, sep);

@@ -42,6 +42,7 @@ import { budgetCommand, budgetHelp } from './commands/budget.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { teamsCommand, tokensCommand, usersCommand, usersHelp, whoamiCommand, whoamiHelp } from './commands/users.js';
 import { adminCommand, adminHelp } from './commands/admin.js';
+import { webhooksCommand, webhooksHelp } from './commands/webhooks.js';
 import type { CommandIO } from './options.js';
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
@@ -88,6 +89,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; help: string }> 
   },
   demo: { run: demoCommand, summary: 'replay a year of a discovery programme end to end, then audit it (start here)', help: demoHelp },
   admin: { run: adminCommand, summary: 'migrate the store (the only way on PostgreSQL); grant a server role its privileges', help: adminHelp },
+  webhooks: {
+    run: webhooksCommand,
+    summary: 'send events to other systems: add, list, remove webhooks, their deliveries, run the dispatcher',
+    help: webhooksHelp,
+  },
 };
 
 /**

@@ -96,6 +96,10 @@ export const ERROR_CATEGORIES = {
       'bad_censoring',
       // client mode (ROTGUARD_URL): a server address that is not an http(s) URL
       'bad_server_url',
+      // webhooks (issue 14)
+      'bad_webhook_url',
+      'bad_webhook_kinds',
+      'bad_webhook_secret',
     ],
   },
   /** Something named does not exist (yet). */
@@ -122,6 +126,8 @@ export const ERROR_CATEGORIES = {
       'no_validation',
       // issue 14 tenancy
       'unknown_role',
+      // webhooks (issue 14)
+      'unknown_webhook',
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */
@@ -140,6 +146,9 @@ export const ERROR_CATEGORIES = {
       'principal_exists',
       'model_owned_by_other_team',
       'name_taken',
+      // webhooks (issue 14): already removed; a workspace without an event key cannot keep a signing secret
+      'webhook_removed',
+      'no_event_key',
     ],
   },
   /** A governance rule refused the action: a reason is missing, a gate failed, a second person is needed, the model is frozen. */
@@ -176,6 +185,8 @@ export const ERROR_CATEGORIES = {
       'blob_corrupt',
       'broken_lineage',
       'invalid_model_artifact',
+      // webhooks (issue 14): a stored signing secret that this workspace's event key does not open
+      'webhook_secret_unreadable',
     ],
   },
   /** No valid identity: a server request without a token, or with an unknown, expired or revoked one. */

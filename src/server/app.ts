@@ -31,6 +31,8 @@ export interface ServerOptions {
    * the JSON lines go (anything with write(line), e.g. a test capturing them); false = none.
    */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** Called after every successful write (a webhook dispatcher's nudge: new events may be there). */
+  afterWrite?: () => void;
   /** Extra routes (the dashboard). */
   plugins?: ((app: FastifyInstance, o: ServerOptions) => Promise<void> | void)[];
 }
@@ -128,6 +130,7 @@ function registerRoute(app: FastifyInstance, spec: RouteSpec, o: ServerOptions):
         }
         throw e;
       });
+      if (spec.method !== 'GET') o.afterWrite?.();
       if (isRawReply(result)) return reply.type(result.contentType).send(result.body);
       if (spec.method === 'POST' && result !== undefined) reply.status(200);
       return result ?? { ok: true };

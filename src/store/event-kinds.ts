@@ -139,6 +139,9 @@ export interface EventPayloads {
   token_revoked: { principal: string; token: string };
   team_granted: { ownerTeam: string; granteeTeam: string };
   access_denied: { principal: string; method: string; route: string; team: string | null; code: string };
+  // Webhooks (issue 14, src/notify): where to (origin, and the full URL's sha256: its path or query may be a secret), never the secret.
+  webhook_added: { webhook: string; origin: string; urlSha256: string; team: string | null; kinds: string[] | '*' };
+  webhook_removed: { webhook: string };
 }
 
 /** A compute job's event: the job id and its evidence. */
@@ -255,6 +258,14 @@ export const EVENT_PAYLOAD_DECODERS: { readonly [K in EventKind]: Decoder<EventP
   token_revoked: d.object({ principal: d.string, token: d.string }),
   team_granted: d.object({ ownerTeam: d.string, granteeTeam: d.string }),
   access_denied: d.object({ principal: d.string, method: d.string, route: d.string, team: d.nullable(d.string), code: d.string }),
+  webhook_added: d.object({
+    webhook: d.string,
+    origin: d.string,
+    urlSha256: d.sha256,
+    team: d.nullable(d.string),
+    kinds: d.oneOf('"*" or a list of event kinds', d.literal('*'), d.array(d.string)),
+  }),
+  webhook_removed: d.object({ webhook: d.string }),
 };
 
 export function isEventKind(kind: string): kind is EventKind {

@@ -527,6 +527,70 @@ MIGRATIONS['0010_tenancy'] = {
 };
 // ---- end issue 14: tenancy ----
 
+// ---- issue 14: webhooks (src/notify) ----
+/**
+ * 0011: webhooks out of the event log. `webhooks` holds each subscription (URL, team or
+ * null for organisation-wide, kinds as a JSON array or '*', the signing secret encrypted
+ * under the workspace's event key) and its cursor: the last event seq it is done with
+ * (delivered, dead-lettered or not matching), so a restarted dispatcher resumes there.
+ * `webhook_deliveries` holds one row per matching event attempted: its stable delivery id,
+ * attempts, last status and error, when to retry, and when it was delivered or given up
+ * (a dead letter). `webhook_lease` names the one dispatcher that delivers, so a second server
+ * or a stray `rotguard webhooks run` stands by instead of sending everything twice. Events get a nullable `team` column (null: a shared-standard event) if
+ * migration 0010_tenancy has not added it already; the tenancy layer fills it on write.
+ */
+MIGRATIONS['0011_webhooks'] = {
+  async up(db: Kysely<any>) {
+    const backend = sqlBackendOf(db);
+    const eventColumns =
+      backend === 'postgres'
+        ? (
+            await sql<{
+              name: string;
+            }>`select column_name as name from information_schema.columns where table_name = 'events' and table_schema = current_schema()`.execute(db)
+          ).rows
+        : (await sql<{ name: string }>`select name from pragma_table_info('events')`.execute(db)).rows;
+    if (!eventColumns.some((c) => c.name === 'team')) await db.schema.alterTable('events').addColumn('team', 'text').execute();
+    await db.schema.createIndex('events_team_seq').ifNotExists().on('events').columns(['team', 'seq']).execute();
+    await db.schema
+      .createTable('webhooks')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('team', 'text')
+      .addColumn('kinds', 'text', (c) => c.notNull())
+      .addColumn('secret_enc', 'text', (c) => c.notNull())
+      .addColumn('cursor_seq', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('disabled_at', 'text')
+      .addColumn('disabled_by', 'text')
+      .execute();
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('webhook', 'text', (c) => c.notNull().references('webhooks.id'))
+      .addColumn('event_seq', 'integer', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('last_status', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('last_attempt_at', 'text')
+      .addColumn('next_attempt_at', 'text')
+      .addColumn('delivered_at', 'text')
+      .addColumn('dead_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addUniqueConstraint('webhook_deliveries_webhook_event', ['webhook', 'event_seq'])
+      .execute();
+    // Which dispatcher delivers (one at a time; the others stand by until its lease runs out).
+    await db.schema
+      .createTable('webhook_lease')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+// ---- end issue 14 webhooks ----
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return MIGRATIONS;

@@ -448,3 +448,54 @@ export interface Database {
   blobs: BlobTable;
 }
 // ---- end issue 14: tenancy ----
+
+// ---- issue 14: webhooks (migration 0011_webhooks; src/notify). Merged into Database above by declaration merging.
+
+/** A webhook: where matching events are POSTed, signed with its secret. */
+export interface WebhookTable {
+  id: string;
+  /** As given (it may carry credentials: never printed or logged unmasked). */
+  url: string;
+  /** The team whose events it receives; null: organisation-wide (every event). */
+  team: string | null;
+  /** JSON array of event kinds, or '*'. */
+  kinds: string;
+  /** The signing secret, AES-256-GCM under a key derived from the workspace's event key (notify/secret-box.ts). */
+  secret_enc: string;
+  /** The last event seq this webhook is done with (delivered, dead-lettered or not matching). */
+  cursor_seq: number;
+  created_at: string;
+  created_by: string;
+  disabled_at: string | null;
+  disabled_by: string | null;
+}
+
+/** One matching event attempted for one webhook; `id` is the X-Rotguard-Delivery header, the same on every retry. */
+export interface WebhookDeliveryTable {
+  id: string;
+  webhook: string;
+  event_seq: number;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  /** Given up after the last attempt (a dead letter): the cursor moved past it. */
+  dead_at: string | null;
+  created_at: string;
+}
+
+/** The dispatcher that delivers now: it renews `expires_at` while it runs; another takes over when it lapses. */
+export interface WebhookLeaseTable {
+  name: string;
+  /** A random id per running dispatcher. */
+  holder: string;
+  expires_at: string;
+}
+
+export interface Database {
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_lease: WebhookLeaseTable;
+}

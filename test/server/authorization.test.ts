@@ -12,6 +12,7 @@ import { decodeEvent } from '../../src/store/event-kinds.js';
 import { readEvents } from '../../src/store/event-log.js';
 import { createContext } from '../../src/usecases/context.js';
 import { addUser, grant } from '../../src/usecases/identity.js';
+import { addWebhook } from '../../src/usecases/webhooks.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { openTenantStores, type TenantStores } from '../../src/store/tenant.js';
 import { tenantStoreProvider } from '../../src/server/store-provider.js';
@@ -50,6 +51,10 @@ const policyOf = (model: string) =>
   `policy: p\nmodel: ${model}\nrules:\n  - { name: new_chemistry, when: input.unseenScaffoldShare > 0.3, sustained: { k: 2, n: 3 }, action: watch }\n`;
 let uniq = 0;
 
+/** A webhook of team alpha, made by its owner on the store (the callers act for alpha). */
+const alphaWebhook = (w: TwoTeams) =>
+  addWebhook(createContext(w.store, { actor: 'root', team: TEAM_A }), { url: `http://127.0.0.1:9/alpha-${++uniq}`, team: TEAM_A, kinds: '*' });
+
 /** One example request per route, keyed by "METHOD url" as the route declares it. */
 const EXAMPLES: Record<string, Example> = {
   'GET /api/v1/me': { scope: 'none', request: () => ({ url: '/api/v1/me' }) },
@@ -70,6 +75,20 @@ const EXAMPLES: Record<string, Example> = {
   'POST /api/v1/admin/team-grants': {
     scope: 'none',
     request: () => ({ url: '/api/v1/admin/team-grants', body: { ownerTeam: 'gamma', granteeTeam: 'delta' } }),
+  },
+  'GET /api/v1/admin/webhooks': { scope: 'none', request: () => ({ url: '/api/v1/admin/webhooks' }) },
+  'POST /api/v1/admin/webhooks': {
+    scope: 'none',
+    // Nothing listens there: the dispatcher (not running in these tests) would retry it.
+    request: () => ({ url: '/api/v1/admin/webhooks', body: { url: `http://127.0.0.1:9/hook-${++uniq}`, kinds: '*' } }),
+  },
+  'DELETE /api/v1/admin/webhooks/:id': {
+    scope: 'none',
+    request: async (_t, w) => ({ url: `/api/v1/admin/webhooks/${(await alphaWebhook(w)).webhook.id}` }),
+  },
+  'GET /api/v1/admin/webhooks/:id/deliveries': {
+    scope: 'none',
+    request: async (_t, w) => ({ url: `/api/v1/admin/webhooks/${(await alphaWebhook(w)).webhook.id}/deliveries` }),
   },
   'GET /api/v1/endpoints': { scope: 'none', request: () => ({ url: '/api/v1/endpoints' }) },
   'POST /api/v1/endpoints': {

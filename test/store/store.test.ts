@@ -222,6 +222,32 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
   },
   role_grants: { principal: 'ana', team: 'dmpk', role: 'modeler', granted_at: T, granted_by: 'admin' },
   team_grants: { owner_team: 'dmpk', grantee_team: 'chem-a', granted_at: T, granted_by: 'admin' },
+  webhooks: {
+    id: 'wh_0123456789abcdef',
+    url: 'https://hooks.example.org/rotguard',
+    team: 'dmpk',
+    kinds: '["promoted_champion"]',
+    secret_enc: 'v1.a.b.c',
+    cursor_seq: 1,
+    created_at: T,
+    created_by: 'ana',
+    disabled_at: null,
+    disabled_by: null,
+  },
+  webhook_deliveries: {
+    id: 'c2a1c3de-0000-4000-8000-000000000001',
+    webhook: 'wh_0123456789abcdef',
+    event_seq: 1,
+    attempts: 1,
+    last_status: 200,
+    last_error: null,
+    last_attempt_at: T,
+    next_attempt_at: null,
+    delivered_at: T,
+    dead_at: null,
+    created_at: T,
+  },
+  webhook_lease: { name: 'dispatcher', holder: 'c2a1c3de-0000-4000-8000-000000000002', expires_at: T },
 };
 
 /** Each table's natural key columns. */
@@ -252,6 +278,9 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   role_grants: ['principal', 'team', 'role'],
   team_grants: ['owner_team', 'grantee_team'],
   blobs: ['hash'],
+  webhooks: ['id'],
+  webhook_deliveries: ['id'],
+  webhook_lease: ['name'],
 };
 
 const TABLES = Object.keys(ROWS) as (keyof Database)[];

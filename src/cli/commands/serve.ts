@@ -1,6 +1,7 @@
 import { buildServer } from '../../server/app.js';
 import { tenantStoreProvider } from '../../server/store-provider.js';
 import { openTenantStores } from '../../store/tenant.js';
+import { startWebhookDispatcher } from '../../notify/dispatcher.js';
 import { oidcVerifier } from '../../identity/oidc.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
 import { integerOption, parseCommand, str, type CommandIO } from '../options.js';
@@ -44,17 +45,32 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   const tenants = await openTenantStores({ workspace, databaseUrl: databaseUrl(), blobDir: blobDir() });
   const stores = tenantStoreProvider(tenants);
   const store = tenants.base;
+  let nudge = () => {};
   const app = await buildServer({
     stores,
     workspace,
+    afterWrite: () => nudge(),
     oidc: issuer && audience && jwksFile ? oidcVerifier({ issuer, audience, jwksFile }) : null,
     logger: { level },
+  }).catch(async (e: unknown) => {
+    await stores.close();
+    throw e;
   });
+  // Webhooks follow the event log from the server: a cursor per webhook, in the database.
+  const stopDispatcher = new AbortController();
+  const dispatcher = startWebhookDispatcher(tenants.base, {
+    signal: stopDispatcher.signal,
+    log: { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m) },
+    storeForTeam: (t) => tenants.forTeam(t),
+  });
+  nudge = () => dispatcher.notify();
   let stopping: Promise<void> | null = null;
   const stop = (signal: string) => {
     stopping ??= (async () => {
       app.log.info({ signal }, 'draining and stopping');
       await app.close();
+      stopDispatcher.abort();
+      await dispatcher.stopped;
       await stores.close();
     })();
     return stopping;
@@ -63,6 +79,8 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     const address = await app.listen({ port, host: str(values.host)! });
     io.err(`rotguard serve: ${store.backend} store ${store.location}, listening on ${address}\n`);
   } catch (e) {
+    stopDispatcher.abort();
+    await dispatcher.stopped;
     await stores.close();
     const code = (e as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new RotguardError('usage', `port ${port} is in use; pass --port`);

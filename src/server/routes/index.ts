@@ -8,6 +8,7 @@ import { modelRoutes } from './models.js';
 import { monitoringRoutes } from './monitoring.js';
 import { predictionRoutes } from './predictions.js';
 import { standardsRoutes } from './standards.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** Every API route, in the order the OpenAPI document lists them. */
 export function apiRoutes(chem: ChemPoolHolder): RouteSpec[] {
@@ -20,5 +21,6 @@ export function apiRoutes(chem: ChemPoolHolder): RouteSpec[] {
     ...monitoringRoutes(),
     ...auditComputeRoutes(),
     ...eventRoutes(),
+    ...webhookRoutes(),
   ];
 }
