@@ -118,6 +118,8 @@ export const ERROR_CATEGORIES = {
       'no_predictions',
       'no_recipe',
       'no_validation',
+      // Dashboard (issue 15)
+      'unknown_compound',
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */

@@ -87,7 +87,11 @@ function registerRoute(app: FastifyInstance, spec: RouteSpec, o: ServerOptions):
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const req = await scopeRequest(request, spec, o);
       const result = await spec.handler(req);
-      if (isRawReply(result)) return reply.type(result.contentType).send(result.body);
+      if (isRawReply(result))
+        return reply
+          .headers(result.headers ?? {})
+          .type(result.contentType)
+          .send(result.body);
       if (spec.method === 'POST' && result !== undefined) reply.status(200);
       return result ?? { ok: true };
     },
