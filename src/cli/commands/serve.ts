@@ -1,4 +1,5 @@
 import { buildServer } from '../../server/app.js';
+import { dashboardPlugin } from '../../web/dashboard.js';
 import { singleStoreProvider } from '../../server/store-provider.js';
 import { oidcVerifier } from '../../identity/oidc.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
@@ -8,7 +9,7 @@ import { openWorkspace } from '../workspace.js';
 export const serveHelp = `Usage: rotguard serve [--port 8080] [--host 127.0.0.1] [--workspace DIR]
                      [--oidc-issuer URL --oidc-audience AUD --oidc-jwks FILE] [--log-level info]
 
-Serves the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json, /healthz) over the
+Serves the dashboard (/), the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json, /healthz) over the
 workspace's store: the embedded store for a lab, or PostgreSQL (ROTGUARD_DATABASE_URL) for
 an organisation. Every request authenticates with "Authorization: Bearer <token>" (a token
 from "rotguard users add", or an OpenID Connect JWT when --oidc-* are given: keys are read
@@ -44,6 +45,8 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     workspace,
     oidc: issuer && audience && jwksFile ? oidcVerifier({ issuer, audience, jwksFile }) : null,
     logger: { level },
+    // The dashboard at / (static pages calling this same API with the user's token).
+    plugins: [dashboardPlugin()],
   });
   let stopping: Promise<void> | null = null;
   const stop = (signal: string) => {
