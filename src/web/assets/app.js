@@ -113,10 +113,7 @@ function showChrome() {
     showLogin();
   });
   clear(who).append(
-    h('span', { className: 'principal', title: roles }, me.principal),
-    h('span', { className: 'muted' }, ` · team ${me.actingTeam}`),
-    teams.length > 1 ? teamForm(teams) : null,
-    signOut,
+    ...[h('span', { className: 'principal', title: roles }, me.principal), h('span', { className: 'muted' }, ` · team ${me.actingTeam}`), teams.length > 1 ? teamForm(teams) : null, signOut].filter(Boolean),
   );
   startLive();
 }
