@@ -3,26 +3,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { recordFreeze, unfreeze, withModelLock } from '../../src/registry/registry.js';
 import { readEvents } from '../../src/store/event-log.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { forEachBackend } from '../store/backends.js';
 import { dashboardWorkspace, type DashboardWorkspace } from './dashboard-workspace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-dashboard-routes-'));
-let store: Store;
-let w: DashboardWorkspace;
+after(() => rmSync(dir, { recursive: true, force: true }));
 
-before(async () => {
-  store = await openStore({ workspace: dir, migrate: true });
-  w = await dashboardWorkspace(store, dir);
-});
-after(async () => {
-  await w?.app.close();
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+forEachBackend('dashboard pages and the API routes they need', (b) => {
+  let store: Store;
+  let w: DashboardWorkspace;
+  before(async () => {
+    store = await b.openFresh();
+    w = await dashboardWorkspace(store, mkdtempSync(join(dir, `${b.backend}-`)));
+  });
+  after(async () => {
+    await w?.app.close();
+  });
 
-describe('dashboard pages and the API routes they need', () => {
   it('serves the pages at / with a content security policy, and only the shipped files under /assets/', async () => {
     const page = await w.app.inject({ method: 'GET', url: '/' });
     assert.equal(page.statusCode, 200);
@@ -130,6 +131,33 @@ describe('dashboard pages and the API routes they need', () => {
       403,
       'a reason is required',
     );
+  });
+
+  it('sums up every visible model for the overview (champion, status, latest decision, error trend) and follows a freeze', async () => {
+    const overview = async (token: string) => (await w.call(token, 'GET', '/api/v1/models')).json;
+    const [m] = await overview(w.tokens.ben);
+    assert.equal(m.model, 'logd-rf');
+    assert.equal(m.champion, 'logd-rf@1');
+    assert.equal(m.latest, 'logd-rf@2');
+    assert.equal(m.versions, 2);
+    assert.equal(m.latestDecision.actor, 'ana');
+    assert.equal(m.status, m.latestDecision.action === 'watch' ? 'watching' : 'live');
+    assert.equal(m.errorTrend.length, 1);
+    assert.ok(m.lastMonitoredAt);
+    await withModelLock(store, 'logd-rf', (trx) =>
+      recordFreeze(trx, {
+        model: 'logd-rf',
+        versionId: 'logd-rf@1',
+        actor: 'policy',
+        reason: 'assay shift',
+        payload: { policyHash: 'a'.repeat(64), window: { label: 'w', start: '2024-01-01T00:00:00.000Z', end: '2024-01-07T23:59:59.999Z' } },
+      }),
+    );
+    const [frozen] = await overview(w.tokens.ben);
+    assert.deepEqual([frozen.status, frozen.frozenReason], ['frozen', 'assay shift']);
+    await unfreeze(store, { model: 'logd-rf', actor: 'ben', reason: 'shift corrected' });
+    assert.equal((await overview(w.tokens.ben))[0].status, m.status);
+    assert.deepEqual(await overview(w.tokens.olga), [], 'another team sees no model');
   });
 
   it('streams visible events as server-sent events, from a sequence number, with the Authorization header', async () => {
