@@ -182,7 +182,8 @@ describe('dashboard in Chromium', { skip }, () => {
     } finally {
       await ben.context.close();
     }
-    // Live: the promotion event reaches ana's open overview through the event stream.
+    // Live: the promotion event reaches ana's open overview through the event stream, with a notice.
+    await page.locator('#live', { hasText: 'logd-rf@2 promoted to champion by ben' }).waitFor({ timeout: 20_000 });
     await page.waitForFunction(() => (globalThis as any).document.querySelector('tr[data-model="logd-rf"] td')?.textContent === 'logd-rf@2', undefined, {
       timeout: 20_000,
     });
@@ -206,6 +207,27 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.match(await row.locator('table.sources').innerText(), /dash-train\.csv/);
     await screenshot(page, 'compound', ['section.compound', 'img.depiction', 'table.predictions', '.neighbour']);
     await assertAccessible(page, 'compound lookup');
+  });
+
+  it('shows compute spend and jobs, and runs the audit with the report to download', async () => {
+    const { page } = ana;
+    await page.getByRole('link', { name: 'Compute' }).click();
+    await page.getByRole('heading', { name: 'Spend per team' }).waitFor();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await assertAccessible(page, 'compute');
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Run the audit' }).click();
+    const status = page.locator('main [role="status"]');
+    await status.filter({ hasText: 'Audited' }).waitFor({ timeout: 30_000 });
+    assert.match(await status.innerText(), /Audited 2 versions of 1 models: \d+ controls pass, \d+ fail\. Event log verified/);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the report (HTML)' }).click();
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'audit-report.html');
+    const html = await (await file.createReadStream()).toArray();
+    assert.match(Buffer.concat(html).toString('utf8'), /<html[\s\S]*logd-rf@2/);
+    await screenshot(page, 'audit', ['#run-audit', 'main [role="status"]']);
+    await assertAccessible(page, 'audit');
   });
 
   it('shows another team nothing: a viewer of team other sees no model and no compound of team chem', async () => {

@@ -1,6 +1,6 @@
 import { api, ApiError, session } from './api.js';
 import { clear, errorBox, h } from './dom.js';
-import { startLive, stopLive } from './live.js';
+import { onEvent, startLive, stopLive } from './live.js';
 import { approvalsPage } from './pages/approvals.js';
 import { auditPage } from './pages/audit.js';
 import { compoundPage } from './pages/compound.js';
@@ -117,6 +117,25 @@ function showChrome() {
   );
   startLive();
 }
+
+// A short notice (also read out by screen readers: role=status) when something governance-relevant happens.
+const NOTICE = {
+  decision: (e) => `Decision on ${e.model}: ${e.payload?.action ?? ''}`,
+  promoted_champion: (e) => `${e.versionId} promoted to champion by ${e.actor}`,
+  promotion_refused: (e) => `Promotion of ${e.versionId} refused (${e.actor})`,
+  frozen: (e) => `${e.model} frozen: ${e.reason}`,
+  unfrozen: (e) => `${e.model} unfrozen by ${e.actor}`,
+  registered: (e) => `${e.versionId} registered`,
+};
+const live = document.getElementById('live');
+let noticeTimer = null;
+onEvent((e) => {
+  const text = NOTICE[e.kind]?.(e);
+  if (!text) return;
+  live.textContent = text;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => (live.textContent = ''), 6000);
+});
 
 window.addEventListener('hashchange', render);
 window.addEventListener('rotguard:unauthenticated', (e) => {
