@@ -158,7 +158,10 @@ describe('dashboard in Chromium', { skip }, () => {
     const card = page.locator('section.approval[data-version="logd-rf@2"]');
     await card.waitFor();
     await card.getByLabel('Reason for approving or refusing logd-rf@2').fill('I built it and it looks good');
-    await card.getByRole('button', { name: 'Approve as champion' }).click();
+    // By keyboard: Tab from the reason reaches the approve button, Enter presses it.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.textContent), 'Approve as champion');
+    await page.keyboard.press('Enter');
     await card.locator('.outcome.error').waitFor();
     assert.match(await card.locator('.outcome').innerText(), /403 approver_is_builder/);
     await screenshot(page, 'approvals-self', ['section.approval', '.outcome']);

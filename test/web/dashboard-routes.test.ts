@@ -34,6 +34,16 @@ forEachBackend('dashboard pages and the API routes they need', (b) => {
     const js = await w.app.inject({ method: 'GET', url: '/assets/pages/approvals.js' });
     assert.equal(js.statusCode, 200);
     assert.match(String(js.headers['content-type']), /javascript/);
+    const openapi = (await w.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    for (const path of [
+      '/api/v1/compounds',
+      '/api/v1/compounds/{inchikey}/depiction.svg',
+      '/api/v1/models/{model}/page',
+      '/api/v1/models/{model}/refusals',
+      '/api/v1/events/stream',
+    ]) {
+      assert.ok(openapi.paths[path], `the OpenAPI document lists ${path}`);
+    }
     for (const url of ['/assets/../dashboard.js', '/assets/%2e%2e/dashboard.ts', '/assets/nope.js']) {
       assert.equal((await w.app.inject({ method: 'GET', url })).statusCode, 404, url);
     }
