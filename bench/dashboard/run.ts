@@ -24,7 +24,9 @@ import { createContext } from '../../src/usecases/context.js';
 import { grantTeam } from '../../src/usecases/identity.js';
 import { dashboardWorkspace } from '../../test/web/dashboard-workspace.js';
 
-const { values } = parseArgs({ options: { models: { type: 'string', default: '200' }, repeat: { type: 'string', default: '15' }, weeks: { type: 'string', default: '52' } } });
+const { values } = parseArgs({
+  options: { models: { type: 'string', default: '200' }, repeat: { type: 'string', default: '15' }, weeks: { type: 'string', default: '52' } },
+});
 const N = Number(values.models);
 const REPEAT = Number(values.repeat);
 const WEEKS = Number(values.weeks);
@@ -88,7 +90,9 @@ try {
   } finally {
     await browser.close();
   }
-  rows.push(`| overview page in Chromium: navigation → ${shown} rows drawn | ${fmt(median(pageTimes))} | ${fmt(Math.max(...pageTimes))} | ${pageTimes.length} |`);
+  rows.push(
+    `| overview page in Chromium: navigation → ${shown} rows drawn | ${fmt(median(pageTimes))} | ${fmt(Math.max(...pageTimes))} | ${pageTimes.length} |`,
+  );
   console.log('| what | median ms | max ms | runs |');
   console.log('|---|---:|---:|---:|');
   for (const r of rows) console.log(r);
@@ -119,10 +123,20 @@ async function populate(): Promise<void> {
       .insertInto('model_versions')
       .values({ ...v, id: `${model}@1`, model, team })
       .execute();
-    await store.db.insertInto('model_aliases').values({ model, alias: 'champion', version_id: `${model}@1`, updated_at: v.created_at }).execute();
+    await store.db
+      .insertInto('model_aliases')
+      .values({ model, alias: 'champion', version_id: `${model}@1`, updated_at: v.created_at })
+      .execute();
     // A run of its own per model (distinct blob), as in a real registry: no cache can share one decode between models.
     const blob = await store.blobs.put(canonicalJson({ ...year, model }));
-    await appendEvent(store.db, { kind: 'monitor_run', subject: model, model, actor: 'bench', reason: 'bench', payload: { blob, asOf: run.asOf, windows: WEEKS } });
+    await appendEvent(store.db, {
+      kind: 'monitor_run',
+      subject: model,
+      model,
+      actor: 'bench',
+      reason: 'bench',
+      payload: { blob, asOf: run.asOf, windows: WEEKS },
+    });
     await appendEvent(store.db, { kind: 'decision', subject: model, model, actor: 'bench', reason: 'bench', payload: decisionPayload });
   }
 }

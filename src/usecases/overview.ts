@@ -103,7 +103,12 @@ async function latestEventsPerModel(ctx: Context, models: string[]): Promise<Map
       .selectFrom('events')
       .select(['seq', 'kind', 'model', 'at', 'actor', 'reason', 'payload'])
       .where('seq', 'in', (eb) =>
-        eb.selectFrom('events').select((e) => e.fn.max('seq').as('seq')).where('kind', 'in', kinds).where('model', 'in', models).groupBy('model'),
+        eb
+          .selectFrom('events')
+          .select((e) => e.fn.max('seq').as('seq'))
+          .where('kind', 'in', kinds)
+          .where('model', 'in', models)
+          .groupBy('model'),
       )
       .execute();
     for (const r of rows) out.set(`${r.model}\0${name}`, r);
