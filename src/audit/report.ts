@@ -29,6 +29,8 @@ export interface AuditOptions {
   actor: string;
   /** Only these teams' models, decisions, transitions, counts and spend (a server's view for one identity); all when absent. */
   teams?: readonly string[];
+  /** Only these models (the dashboard's model page); all models of the teams when absent. */
+  models?: readonly string[];
 }
 
 const TRANSITION_KINDS = new Set([
@@ -46,9 +48,9 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   const events: AuditEvent[] = await readEvents(store.db);
   const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8, snapshot: snapshotProvenanceCache(store) };
   const inScope = (team: string) => !o.teams || o.teams.includes(team);
-  const versions = (await listModels(store)).filter((v) => inScope(v.team));
+  const versions = (await listModels(store)).filter((v) => inScope(v.team) && (!o.models || o.models.includes(v.model)));
   const scopedModels = new Set(versions.map((v) => v.model));
-  const ofScopedModel = (e: AuditEvent) => !o.teams || (e.model !== null && scopedModels.has(e.model));
+  const ofScopedModel = (e: AuditEvent) => (!o.teams && !o.models) || (e.model !== null && scopedModels.has(e.model));
   const models: ModelAudit[] = [];
   const { prices } = await readComputeSettings(store);
   const costs = await costPerVersion(store.db);

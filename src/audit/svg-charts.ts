@@ -27,7 +27,9 @@ function niceStep(range: number, count: number): number {
 }
 
 function niceScale(lo: number, hi: number, count = 4): Scale {
-  if (!(hi > lo)) {
+  // A range within rounding of its magnitude (0.9999999999999998 to 1) is one value: a step
+  // that small cannot move the tick loop below off its start (v + step === v).
+  if (!(hi - lo > 1e-9 * Math.max(Math.abs(lo), Math.abs(hi)))) {
     const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.1 : 0.1;
     lo -= pad;
     hi += pad;
@@ -442,8 +444,20 @@ function referenceLines(metric: DriftMetric): Array<{ v: number; label: string }
   return [];
 }
 
-/** One small-multiple line chart of a drift metric over the windows. */
-export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftMetric, uid: string): string {
+/** A policy threshold drawn on a drift chart: the value a rule compares the metric with. */
+export interface ChartThreshold {
+  value: number;
+  /** The rule and its action, e.g. "performance_decay → retrain". */
+  label: string;
+  action: string;
+}
+
+/**
+ * One small-multiple line chart of a drift metric over the windows. `thresholds` (the
+ * policy's, agreed in advance) are drawn as lines in the rule's action colour; the y range
+ * stretches to include them, so a reader sees how far the metric is from firing.
+ */
+export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftMetric, uid: string, thresholds: readonly ChartThreshold[] = []): string {
   const W = 552,
     H = 196;
   const L = 50,
@@ -476,7 +490,7 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
     out.push(eventMarkers(ctx, xs, x0, x1, y0, y1));
     out.push(`<text x="${(x0 + x1) / 2}" y="${(y0 + y1) / 2 + 4}" text-anchor="middle" class="empty-note">Not measured in any window</text>`);
   } else {
-    const sc = yDomain(metric, present);
+    const sc = yDomain(metric, [...present, ...thresholds.map((t) => t.value)]);
     const sy = (v: number) => y1 - ((v - sc.lo) / (sc.hi - sc.lo)) * (y1 - y0);
     for (const t of sc.ticks) {
       const y = sy(t);
@@ -489,6 +503,15 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
       if (ref.v < sc.lo || ref.v > sc.hi) continue;
       const y = sy(ref.v);
       out.push(`<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" stroke="#6b7785" stroke-width="1" stroke-dasharray="6 3"/>`);
+    }
+    for (const t of thresholds) {
+      if (t.value < sc.lo || t.value > sc.hi) continue;
+      const y = sy(t.value);
+      const color = actionColor(t.action);
+      out.push(
+        `<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" stroke="${color}" stroke-width="1.4" stroke-dasharray="8 3" class="threshold" data-threshold="${esc(t.value)}"><title>${esc(t.label)}: ${esc(fmtMetric(metric, t.value))}</title></line>`,
+        `<text x="${x1 - 4}" y="${r1(y - 4)}" text-anchor="end" class="chart-note" fill="${color}">${esc(truncEnd(t.label, 40))} ${esc(fmtMetric(metric, t.value))}</text>`,
+      );
     }
     out.push(eventMarkers(ctx, xs, x0, x1, y0, y1));
     // Segments of consecutive non-null values; nulls break the line.

@@ -128,6 +128,8 @@ export const ERROR_CATEGORIES = {
       'unknown_role',
       // webhooks (issue 14)
       'unknown_webhook',
+      // Dashboard (issue 15)
+      'unknown_compound',
     ],
   },
   /** The request contradicts the current state (a standard that exists, a file that changed, a model that is not frozen). */

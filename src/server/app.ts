@@ -131,7 +131,11 @@ function registerRoute(app: FastifyInstance, spec: RouteSpec, o: ServerOptions):
         throw e;
       });
       if (spec.method !== 'GET') o.afterWrite?.();
-      if (isRawReply(result)) return reply.type(result.contentType).send(result.body);
+      if (isRawReply(result))
+        return reply
+          .headers(result.headers ?? {})
+          .type(result.contentType)
+          .send(result.body);
       if (spec.method === 'POST' && result !== undefined) reply.status(200);
       return result ?? { ok: true };
     },

@@ -51,6 +51,11 @@ const policyOf = (model: string) =>
   `policy: p\nmodel: ${model}\nrules:\n  - { name: new_chemistry, when: input.unseenScaffoldShare > 0.3, sustained: { k: 2, n: 3 }, action: watch }\n`;
 let uniq = 0;
 
+/** The InChIKey of a prediction (its compound, measured or predicted in that prediction's team). */
+const inchikeyOf = async (w: TwoTeams, prediction: string) =>
+  // A made-up prediction (the "missing object" probe) gets a well-formed key nobody has.
+  (await w.store.db.selectFrom('predictions').select('inchikey').where('id', '=', prediction).executeTakeFirst())?.inchikey ?? 'AAAAAAAAAAAAAA-AAAAAAAAAA-N';
+
 /** A webhook of team alpha, made by its owner on the store (the callers act for alpha). */
 const alphaWebhook = (w: TwoTeams) =>
   addWebhook(createContext(w.store, { actor: 'root', team: TEAM_A }), { url: `http://127.0.0.1:9/alpha-${++uniq}`, team: TEAM_A, kinds: '*' });
@@ -90,6 +95,18 @@ const EXAMPLES: Record<string, Example> = {
     scope: 'none',
     request: async (_t, w) => ({ url: `/api/v1/admin/webhooks/${(await alphaWebhook(w)).webhook.id}/deliveries` }),
   },
+  'GET /api/v1/compounds': { scope: 'none', request: (t, w) => ({ url: `/api/v1/compounds?q=${encodeURIComponent(w.unseen[0]!)}` }) },
+  'GET /api/v1/compounds/:inchikey/depiction.svg': {
+    scope: 'read',
+    request: async (t, w) => ({ url: `/api/v1/compounds/${await inchikeyOf(w, t.prediction)}/depiction.svg` }),
+  },
+  'GET /api/v1/models/:model/page': { scope: 'read', request: (t) => ({ url: `/api/v1/models/${t.model}/page` }) },
+  'POST /api/v1/models/:model/refusals': {
+    scope: 'write',
+    request: (t) => ({ url: `/api/v1/models/${t.model}/refusals`, body: { version: t.version, reason: 'not convinced by the calibration' } }),
+  },
+  // A stream of what is visible now, then it ends (seconds=0): the success answers are checked for beta's names like any other.
+  'GET /api/v1/events/stream': { scope: 'none', request: () => ({ url: '/api/v1/events/stream?after=0&seconds=0' }) },
   'GET /api/v1/endpoints': { scope: 'none', request: () => ({ url: '/api/v1/endpoints' }) },
   'POST /api/v1/endpoints': {
     scope: 'none',
@@ -231,6 +248,8 @@ const MISSING: TeamObjects = {
 function normalized(r: Reply, t: TeamObjects): string {
   let s = r.text;
   for (const id of [t.model, t.prediction, t.dataset]) s = s.split(id).join('<id>');
+  // A compound is named by its InChIKey (the depiction route): any key is an id here.
+  s = s.replace(/[A-Z]{14}-[A-Z]{10}-[A-Z]/g, '<inchikey>');
   return `${r.status} ${s}`;
 }
 

@@ -105,7 +105,8 @@ export async function twoTeams(store: Store, dir: string, o: { logger?: ServerOp
   await add('spare', 'gamma', 'viewer');
 
   const app = await buildServer({ stores: o.stores ?? singleStoreProvider(store), workspace: dir, logger: o.logger ?? false });
-  const objects = async (team: string, model: string, scientist: string): Promise<TeamObjects> => {
+  // Each team predicts compounds of its own: a compound predicted by beta alone is beta's to see.
+  const objects = async (team: string, model: string, scientist: string, first: number): Promise<TeamObjects> => {
     const token = tokens.get(scientist)!;
     const ds = await call(app, { method: 'POST', url: '/api/v1/datasets', token, body: { endpoint: 'logd', teams: [team] } });
     assert.equal(ds.status, 200, ds.text);
@@ -113,13 +114,13 @@ export async function twoTeams(store: Store, dir: string, o: { logger?: ServerOp
       method: 'POST',
       url: `/api/v1/models/${model}/predictions`,
       token,
-      body: { compounds: unseen.slice(0, 3).map((smiles, i) => ({ id: `${team}-q${i}`, smiles })) },
+      body: { compounds: unseen.slice(first, first + 3).map((smiles, i) => ({ id: `${team}-q${i}`, smiles })) },
     });
     assert.equal(p.status, 200, p.text);
     const body = p.json as { predictions: { id: string }[] };
     return { team, model, version: '1', prediction: body.predictions[0]!.id, dataset: (ds.json as { info: { hash: string } }).info.hash };
   };
-  const a = await objects(TEAM_A, 'alpha-logd', 'scientist-a');
-  const b = await objects(TEAM_B, 'beta-logd', 'scientist-b');
+  const a = await objects(TEAM_A, 'alpha-logd', 'scientist-a', 0);
+  const b = await objects(TEAM_B, 'beta-logd', 'scientist-b', 3);
   return { store, app, a, b, unseen, callers, tokens, spare: 'spare' };
 }

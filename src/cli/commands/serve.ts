@@ -2,6 +2,7 @@ import { buildServer } from '../../server/app.js';
 import { tenantStoreProvider } from '../../server/store-provider.js';
 import { openTenantStores } from '../../store/tenant.js';
 import { startWebhookDispatcher } from '../../notify/dispatcher.js';
+import { dashboardPlugin } from '../../web/dashboard.js';
 import { oidcVerifier } from '../../identity/oidc.js';
 import { RotguardError, UsageError } from '../../core/errors.js';
 import { integerOption, parseCommand, str, type CommandIO } from '../options.js';
@@ -10,7 +11,7 @@ import { blobDir, databaseUrl, findWorkspace } from '../workspace.js';
 export const serveHelp = `Usage: rotguard serve [--port 8080] [--host 127.0.0.1] [--workspace DIR]
                      [--oidc-issuer URL --oidc-audience AUD --oidc-jwks FILE] [--log-level info]
 
-Serves the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json, /healthz) over the
+Serves the dashboard (/), the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json, /healthz) over the
 workspace's store: the embedded store for a lab, or PostgreSQL (ROTGUARD_DATABASE_URL) for
 an organisation. Every request authenticates with "Authorization: Bearer <token>" (a token
 from "rotguard users add", or an OpenID Connect JWT when --oidc-* are given: keys are read
@@ -52,6 +53,8 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     afterWrite: () => nudge(),
     oidc: issuer && audience && jwksFile ? oidcVerifier({ issuer, audience, jwksFile }) : null,
     logger: { level },
+    // The dashboard at / (static pages calling this same API with the user's token).
+    plugins: [dashboardPlugin()],
   }).catch(async (e: unknown) => {
     await stores.close();
     throw e;

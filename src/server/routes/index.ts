@@ -1,6 +1,7 @@
 import type { ChemPoolHolder } from '../chem-pool-holder.js';
 import type { RouteSpec } from '../route.js';
 import { auditComputeRoutes } from './audit-compute.js';
+import { dashboardRoutes } from './dashboard.js';
 import { dataRoutes } from './data.js';
 import { eventRoutes } from './events.js';
 import { identityRoutes } from './identity.js';
@@ -22,5 +23,6 @@ export function apiRoutes(chem: ChemPoolHolder): RouteSpec[] {
     ...auditComputeRoutes(),
     ...eventRoutes(),
     ...webhookRoutes(),
+    ...dashboardRoutes(),
   ];
 }

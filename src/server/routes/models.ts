@@ -5,6 +5,7 @@ import { visibleSnapshot } from './data.js';
 import { frozenState } from '../../registry/registry.js';
 import { buildModel, listModels, promote, showModel, validateModel } from '../../usecases/models.js';
 import { modelOverview } from '../../usecases/overview.js';
+import { latestRefusal } from '../../usecases/approvals.js';
 import { assertActingTeam, assertCanWrite, type ApiRequest } from '../request-scope.js';
 import { route, team, type RouteSpec } from '../route.js';
 import { ModelParam, unknownModel, versionRef, visibleModelTeam } from './common.js';
@@ -136,6 +137,7 @@ export function modelRoutes(): RouteSpec[] {
             builtAt: v?.version.createdAt ?? null,
             gate: v?.gate ?? null,
             report: v?.report ?? null,
+            lastRefusal: await latestRefusal(req.ctx, m.latest),
           });
         }
         return pending;
