@@ -6,7 +6,7 @@ import { emit, integerOption, parseCommand, str, type CommandIO } from '../optio
 import { findWorkspace, withContext } from '../workspace.js';
 
 export const auditHelp = `Usage:
-  rotguard audit [--out DIR] [--max-monitor-age-days N] [--json]
+  rotguard audit [--version MODEL@N] [--out DIR] [--max-monitor-age-days N] [--json]
   rotguard audit verify [--expect-head HASH] [--json]
 
 audit checks every registered model version against the controls: assay sources,
@@ -16,7 +16,9 @@ prediction traceable; every retrain tied to a triggered decision; monitoring run
 recent (default: within 8 days). It prints pass/fail per control with the reason and
 writes audit-report.html (self-contained, opens offline) and audit-report.json to --out
 (default: the folder above the workspace). Exit 0 when every control passes or is n/a,
-3 when any fails.
+3 when any fails. --version audits one model version only (its controls, its model's
+monitoring and decisions, the sources, gate and aliases it depends on); the event log is
+still verified whole.
 
 audit verify checks the hash-chained event log: any edited, deleted or reordered event.
 `;
@@ -30,14 +32,16 @@ source files, plus the nearest training compound's own measurements.
 `;
 
 export async function auditRunCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' } });
+  const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' }, version: { type: 'string' } });
   if (values.help) return (io.out(auditHelp), 0);
   if (positionals.length) throw new UsageError(`unknown audit subcommand "${positionals[0]}"; see rotguard audit --help`);
   const workspace = findWorkspace(str(values.workspace));
   const outDir = str(values.out) ?? join(workspace, '..');
   const maxAge = integerOption('--max-monitor-age-days', str(values['max-monitor-age-days']), 8, 1, 3650);
   // Read-only: an auditor's copy of a workspace is audited without being changed.
-  const r = await withContext(workspace, (ctx) => writeAuditReport(ctx, { outDir, maxMonitorAgeDays: maxAge }), { readOnly: true });
+  const r = await withContext(workspace, (ctx) => writeAuditReport(ctx, { outDir, maxMonitorAgeDays: maxAge, version: str(values.version) }), {
+    readOnly: true,
+  });
   const failed = r.report.summary.controlsFailed;
   const lines: string[] = [];
   if (!r.report.eventLog.ok) lines.push(`EVENT LOG FAILED VERIFICATION: ${r.report.eventLog.problems.slice(0, 3).join('; ')}`);
