@@ -3,6 +3,13 @@ import { measurementDigest } from '../data/measurement-digest.js';
 import type { EventRow } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 
+/** A per-version audit checks only what that version depends on (all of it when absent). */
+export interface IntegrityScope {
+  sources: ReadonlySet<string>;
+  endpoints: ReadonlySet<string>;
+  models: ReadonlySet<string>;
+}
+
 /**
  * Checks the store's mutable tables against what the event log recorded when they were
  * written. The log is verified on its own (hash chain, signatures); this catches edits to
@@ -18,13 +25,6 @@ import type { Store } from '../store/store.js';
  *
  * Returns one message per disagreement; empty when the store matches the log.
  */
-/** A per-version audit checks only what that version depends on (all of it when absent). */
-export interface IntegrityScope {
-  sources: ReadonlySet<string>;
-  endpoints: ReadonlySet<string>;
-  models: ReadonlySet<string>;
-}
-
 export async function storeIntegrity(
   store: Store,
   events: ReadonlyArray<Pick<EventRow, 'seq' | 'kind' | 'model' | 'version_id' | 'payload'>>,
