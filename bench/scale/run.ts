@@ -655,6 +655,12 @@ try {
   await store?.close();
   if (values.keep) console.error(`kept database ${dbName} and workspace ${dir}`);
   else {
+    // The store's pool ends its sessions asynchronously: wait until they are gone, so the drop does not kill a closing client (its error would be unhandled).
+    for (let i = 0; i < 50; i++) {
+      const open = await admin.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = $1', [dbName]);
+      if (Number(open.rows[0]!.n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await admin.query(`drop database if exists ${dbName} with (force)`);
     rmSync(dir, { recursive: true, force: true });
   }
