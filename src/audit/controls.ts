@@ -385,6 +385,7 @@ async function monitoringRecent(ctx: AuditContext, v: ModelVersion): Promise<Con
     .select('requested_at')
     .where('model_version', '=', v.id)
     .orderBy('requested_at', 'desc')
+    .limit(1)
     .executeTakeFirst();
   if (!last) return result('monitor.recent', 'n/a', 'no predictions served: nothing to monitor');
   const runs = ctx.events.filter((e) => e.kind === 'monitor_run' && e.model === v.model);

@@ -4,7 +4,8 @@ import { listModels, type ModelVersion } from '../registry/registry.js';
 import { latestMonitorRun } from '../monitor/monitor.js';
 import { decodeEventPayload } from '../store/event-kinds.js';
 import { readEvents, verifyEventLog } from '../store/event-log.js';
-import { storeIntegrity } from './store-integrity.js';
+import { RotguardError } from '../core/errors.js';
+import { storeIntegrity, type IntegrityScope } from './store-integrity.js';
 import type { Store } from '../store/store.js';
 import { decodeStoredRecipe } from '../training/decoders.js';
 import { readValidationReport } from '../validate/decoders.js';
@@ -31,6 +32,13 @@ export interface AuditOptions {
   teams?: readonly string[];
   /** Only these models (the dashboard's model page); all models of the teams when absent. */
   models?: readonly string[];
+  /**
+   * Only this model version ("model@N"): its controls, its model's timeline, decisions and
+   * transitions, its prediction count, and the store-vs-log checks of the sources, gate and
+   * aliases it depends on. The event log is still verified whole (a chain verifies only from
+   * its start). Its cost follows the version's own records, not the workspace's.
+   */
+  version?: string;
 }
 
 const TRANSITION_KINDS = new Set([
@@ -48,9 +56,11 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   const events: AuditEvent[] = await readEvents(store.db);
   const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8, snapshot: snapshotProvenanceCache(store) };
   const inScope = (team: string) => !o.teams || o.teams.includes(team);
-  const versions = (await listModels(store)).filter((v) => inScope(v.team) && (!o.models || o.models.includes(v.model)));
+  const versions = (await listModels(store)).filter((v) => inScope(v.team) && (!o.models || o.models.includes(v.model)) && (!o.version || v.id === o.version));
+  if (o.version && !versions.length)
+    throw new RotguardError('unknown_model', `no model version ${o.version}${o.teams ? ' visible to this identity' : ''}; see "rotguard models list"`);
   const scopedModels = new Set(versions.map((v) => v.model));
-  const ofScopedModel = (e: AuditEvent) => (!o.teams && !o.models) || (e.model !== null && scopedModels.has(e.model));
+  const ofScopedModel = (e: AuditEvent) => (!o.teams && !o.models && !o.version) || (e.model !== null && scopedModels.has(e.model));
   const models: ModelAudit[] = [];
   const { prices } = await readComputeSettings(store);
   const costs = await costPerVersion(store.db);
@@ -159,9 +169,9 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
 
   const log = await verifyEventLog(store.db, { key: store.eventKey });
   // The tables the log describes must still say what the log recorded.
-  const integrity = await storeIntegrity(store, events);
+  const integrity = await storeIntegrity(store, events, o.version ? await integrityScopeOf(ctx, versions[0]!) : undefined);
   const count = async (table: 'predictions' | 'sources' | 'measurements') => {
-    if (table === 'predictions' && o.teams) return models.reduce((s, m) => s + m.predictions, 0);
+    if (table === 'predictions' && (o.teams || o.version)) return models.reduce((s, m) => s + m.predictions, 0);
     let q = store.db.selectFrom(table as 'sources').select((eb) => eb.fn.countAll().as('n'));
     if (o.teams) q = q.where('team', 'in', o.teams.length ? [...o.teams] : ['']);
     return Number((await q.executeTakeFirst())?.n ?? 0);
@@ -258,6 +268,13 @@ async function lineageOf(ctx: AuditContext, v: ModelVersion, predictions: number
     }
   }
   return { nodes, edges };
+}
+
+/** What one version depends on, for the store-vs-log checks of a per-version audit: its training sources, its endpoint's gate, its model's aliases. */
+async function integrityScopeOf(ctx: AuditContext, v: ModelVersion): Promise<IntegrityScope> {
+  const build = v.buildHash ? await ctx.store.db.selectFrom('builds').select('snapshot').where('hash', '=', v.buildHash).executeTakeFirst() : undefined;
+  const sources = build ? new Set((await ctx.snapshot(build.snapshot)).provenance.bySource.keys()) : new Set<string>();
+  return { sources, endpoints: new Set([v.endpoint]), models: new Set([v.model]) };
 }
 
 function lastOf<T>(xs: T[]): T | undefined {

@@ -3,6 +3,13 @@ import { measurementDigest } from '../data/measurement-digest.js';
 import type { EventRow } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
 
+/** A per-version audit checks only what that version depends on (all of it when absent). */
+export interface IntegrityScope {
+  sources: ReadonlySet<string>;
+  endpoints: ReadonlySet<string>;
+  models: ReadonlySet<string>;
+}
+
 /**
  * Checks the store's mutable tables against what the event log recorded when they were
  * written. The log is verified on its own (hash chain, signatures); this catches edits to
@@ -21,6 +28,7 @@ import type { Store } from '../store/store.js';
 export async function storeIntegrity(
   store: Store,
   events: ReadonlyArray<Pick<EventRow, 'seq' | 'kind' | 'model' | 'version_id' | 'payload'>>,
+  scope?: IntegrityScope,
 ): Promise<string[]> {
   const problems: string[] = [];
   const db = store.db;
@@ -30,9 +38,11 @@ export async function storeIntegrity(
   for (const e of events) {
     if (e.kind !== 'source_ingested') continue;
     const p = JSON.parse(e.payload) as { source: string; fileSha256: string; accepted: number; measurementsDigest?: string };
-    ingests.set(p.source, { ...p, seq: e.seq });
+    if (!scope || scope.sources.has(p.source)) ingests.set(p.source, { ...p, seq: e.seq });
   }
-  const sources = await db.selectFrom('sources').select(['id', 'file_sha256', 'path']).execute();
+  let sourceQuery = db.selectFrom('sources').select(['id', 'file_sha256', 'path']);
+  if (scope) sourceQuery = sourceQuery.where('id', 'in', scope.sources.size ? [...scope.sources] : ['']);
+  const sources = await sourceQuery.execute();
   const seen = new Set<string>();
   for (const s of sources) {
     seen.add(s.id);
@@ -56,7 +66,8 @@ export async function storeIntegrity(
   for (const [id, logged] of ingests) {
     if (!seen.has(id)) problems.push(`source ${id.slice(0, 12)}, logged as ingested (event ${logged.seq}), is missing from the store`);
   }
-  const orphans = await db.selectFrom('measurements').select('source').distinct().execute();
+  // Measurements whose source was never logged: a scan of the whole table, so a per-version audit leaves it to the full one.
+  const orphans = scope ? [] : await db.selectFrom('measurements').select('source').distinct().execute();
   for (const o of orphans)
     if (!ingests.has(o.source)) problems.push(`measurements of source ${o.source.slice(0, 12)} are in the store without an ingest in the event log`);
 
@@ -65,9 +76,9 @@ export async function storeIntegrity(
   for (const e of events) {
     if (e.kind !== 'gate_set') continue;
     const p = JSON.parse(e.payload) as { endpoint: string; hash: string };
-    lastGate.set(p.endpoint, { hash: p.hash, seq: e.seq });
+    if (!scope || scope.endpoints.has(p.endpoint)) lastGate.set(p.endpoint, { hash: p.hash, seq: e.seq });
   }
-  const gates = await db.selectFrom('gates').selectAll().orderBy('created_at', 'desc').execute();
+  const gates = (await db.selectFrom('gates').selectAll().orderBy('created_at', 'desc').execute()).filter((g) => !scope || scope.endpoints.has(g.endpoint));
   const current = new Map<string, (typeof gates)[number]>();
   for (const g of gates) {
     if (!current.has(g.endpoint)) current.set(g.endpoint, g);
@@ -93,10 +104,10 @@ export async function storeIntegrity(
   // Aliases: the latest promotion per (model, alias).
   const promoted = new Map<string, { version: string; seq: number }>();
   for (const e of events) {
-    if (!e.kind.startsWith('promoted_') || !e.model || !e.version_id) continue;
+    if (!e.kind.startsWith('promoted_') || !e.model || !e.version_id || (scope && !scope.models.has(e.model))) continue;
     promoted.set(`${e.model}\u0000${e.kind.slice('promoted_'.length)}`, { version: e.version_id, seq: e.seq });
   }
-  const aliases = await db.selectFrom('model_aliases').selectAll().execute();
+  const aliases = (await db.selectFrom('model_aliases').selectAll().execute()).filter((a) => !scope || scope.models.has(a.model));
   const aliasSeen = new Set<string>();
   for (const a of aliases) {
     const key = `${a.model}\u0000${a.alias}`;

@@ -131,7 +131,7 @@ export interface Backend {
   applyPolicy(o: { policy: PolicyInput; model?: string; window?: WindowKind; asOf?: string; recipeOut?: string }): Promise<Applied>;
   unfreeze(o: { model: string; reason: string }): Promise<void>;
 
-  writeAuditReport(o: { outDir: string; maxMonitorAgeDays: number }): Promise<WrittenReport>;
+  writeAuditReport(o: { outDir: string; maxMonitorAgeDays: number; version?: string }): Promise<WrittenReport>;
 
   whoami(): Promise<Identity>;
 

@@ -590,6 +590,28 @@ MIGRATIONS['0011_webhooks'] = {
   },
 };
 // ---- end issue 14 webhooks ----
+// ---- issue 18: scale on PostgreSQL ----
+/**
+ * Indexes that keep the hot reads flat as predictions, measurements and events grow
+ * (bench/scale: 10 M predictions, 1 M measurements; plans in bench/scale/RESULTS.md).
+ * Plain b-tree indexes on portable columns, the same on SQLite. Exported so the
+ * benchmark can time the same queries without them.
+ */
+export const SCALE_INDEXES: ReadonlyArray<{ name: string; table: string; columns: string[] }> = [
+  // Monitoring counts the endpoint's labels reported by each window's end: an index-only scan instead of every measurement row.
+  { name: 'measurements_endpoint_reported', table: 'measurements', columns: ['endpoint', 'reported_at'] },
+  // Monitoring's logged batches and the audit's per-model events: one model's events of one kind, not every model's.
+  { name: 'events_model_kind_seq', table: 'events', columns: ['model', 'kind', 'seq'] },
+  // The settled windows of a model's versions (one lookup per monitoring run).
+  { name: 'window_evidence_version', table: 'window_evidence', columns: ['model_version'] },
+];
+
+MIGRATIONS['0013_scale_indexes'] = {
+  async up(db: Kysely<any>) {
+    for (const ix of SCALE_INDEXES) await db.schema.createIndex(ix.name).on(ix.table).columns(ix.columns).execute();
+  },
+};
+// ---- end issue 18: scale on PostgreSQL ----
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

@@ -5,7 +5,7 @@ import { emit, integerOption, parseCommand, str, type CommandIO } from '../optio
 import { withBackend } from '../backend-choice.js';
 
 export const auditHelp = `Usage:
-  rotguard audit [--out DIR] [--max-monitor-age-days N] [--json]
+  rotguard audit [--version MODEL@N] [--out DIR] [--max-monitor-age-days N] [--json]
   rotguard audit verify [--expect-head HASH] [--json]
 
 audit checks every registered model version against the controls: assay sources,
@@ -15,7 +15,9 @@ prediction traceable; every retrain tied to a triggered decision; monitoring run
 recent (default: within 8 days). It prints pass/fail per control with the reason and
 writes audit-report.html (self-contained, opens offline) and audit-report.json to --out
 (default: the folder above the workspace). Exit 0 when every control passes or is n/a,
-3 when any fails.
+3 when any fails. --version audits one model version only (its controls, its model's
+monitoring and decisions, the sources, gate and aliases it depends on); the event log is
+still verified whole.
 
 audit verify checks the hash-chained event log: any edited, deleted or reordered event.
 `;
@@ -29,7 +31,7 @@ source files, plus the nearest training compound's own measurements.
 `;
 
 export async function auditRunCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' } });
+  const { values, positionals } = parseCommand(args, { out: { type: 'string' }, 'max-monitor-age-days': { type: 'string' }, version: { type: 'string' } });
   if (values.help) return (io.out(auditHelp), 0);
   if (positionals.length) throw new UsageError(`unknown audit subcommand "${positionals[0]}"; see rotguard audit --help`);
   const maxAge = integerOption('--max-monitor-age-days', str(values['max-monitor-age-days']), 8, 1, 3650);
@@ -38,7 +40,8 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
   const r = await withBackend(
     io,
     str(values.workspace),
-    (b) => b.writeAuditReport({ outDir: str(values.out) ?? (b.workspace ? join(b.workspace, '..') : '.'), maxMonitorAgeDays: maxAge }),
+    (b) =>
+      b.writeAuditReport({ outDir: str(values.out) ?? (b.workspace ? join(b.workspace, '..') : '.'), maxMonitorAgeDays: maxAge, version: str(values.version) }),
     { readOnly: true },
   );
   const failed = r.report.summary.controlsFailed;

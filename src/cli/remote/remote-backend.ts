@@ -161,7 +161,7 @@ export function remoteBackend(client: ApiClient): Backend {
 
     writeAuditReport: async (o) => {
       // One audit on the server (over the teams this identity may see); both files are written here from its answer.
-      const report = await client.post(api('/audit'), { maxMonitorAgeDays: o.maxMonitorAgeDays }, auditReport);
+      const report = await client.post(api('/audit'), { maxMonitorAgeDays: o.maxMonitorAgeDays, ...(o.version ? { version: o.version } : {}) }, auditReport);
       const html = join(o.outDir, 'audit-report.html');
       const json = join(o.outDir, 'audit-report.json');
       for (const [path, text] of [
@@ -170,7 +170,7 @@ export function remoteBackend(client: ApiClient): Backend {
       ] as const) {
         const w = new AtomicFileWriter(path);
         w.write(text);
-        w.commit();
+        await w.commit();
       }
       const [latest] = await client.get(api('/predictions'), d.array(predictionRecord), { limit: 1 });
       return { report, html, json, samplePrediction: latest?.id ?? null };

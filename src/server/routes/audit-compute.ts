@@ -16,10 +16,23 @@ export function auditComputeRoutes(): RouteSpec[] {
       tag: 'audit',
       access: team('read'),
       schema: {
-        body: Type.Optional(Type.Object({ maxMonitorAgeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) }, { additionalProperties: false })),
+        body: Type.Optional(
+          Type.Object(
+            {
+              maxMonitorAgeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+              // One model version ("model@N") of a visible team; all visible versions when absent.
+              version: Type.Optional(Type.String({ minLength: 3, maxLength: 200 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       handler: async (req) =>
-        audit(req.ctx, { teams: req.visibleTeams, maxMonitorAgeDays: (req.body as { maxMonitorAgeDays?: number } | undefined)?.maxMonitorAgeDays }),
+        audit(req.ctx, {
+          teams: req.visibleTeams,
+          maxMonitorAgeDays: (req.body as { maxMonitorAgeDays?: number } | undefined)?.maxMonitorAgeDays,
+          version: (req.body as { version?: string } | undefined)?.version,
+        }),
     }),
     route({
       method: 'GET',
