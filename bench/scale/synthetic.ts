@@ -11,6 +11,7 @@
  *   model predicted, reported 2–6 weeks later (the real Biogen value plus assay noise), and
  *   the bulk spread over every endpoint, protocol, site and team on synthetic compounds.
  */
+import { measurementDigestLine } from '../../src/data/measurement-digest.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../src/core/hash.js';
 import type { Random } from '../../src/core/random.js';
@@ -155,25 +156,7 @@ export function sourcesOfWeek(
     // measurementDigest's lines, in id byte order.
     const h = createHash('sha256');
     for (const m of [...measurements].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
-      h.update(
-        canonicalJson([
-          m.id,
-          m.inchikey,
-          m.protocol_version,
-          m.endpoint,
-          m.source,
-          m.source_line,
-          m.team,
-          m.site,
-          m.batch,
-          m.value,
-          m.qualifier,
-          m.raw_value,
-          m.raw_unit,
-          m.measured_at,
-          m.reported_at,
-        ]) + '\n',
-      );
+      h.update(measurementDigestLine({ ...m, measured_at: m.measured_at ?? null, reported_at: m.reported_at ?? null }));
     const endpoint = list[0]!.endpoint;
     out.push({
       row: {

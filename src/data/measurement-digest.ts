@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { canonicalJson } from '../core/hash.js';
 import { sqlBackendOf } from '../store/event-log.js';
-import type { Database } from '../store/schema.js';
+import type { Database, Row } from '../store/schema.js';
 
 /**
  * The digest of one source's measurements as stored: sha256 over one canonical-JSON line
@@ -21,29 +21,34 @@ export async function measurementDigest(db: Kysely<Database> | Transaction<Datab
     if (last !== null) q = q.where(id, '>', last);
     const page = await q.orderBy(id).limit(2000).execute();
     for (const m of page) {
-      h.update(
-        canonicalJson([
-          m.id,
-          m.inchikey,
-          m.protocol_version,
-          m.endpoint,
-          m.source,
-          m.source_line,
-          m.team,
-          m.site,
-          m.batch,
-          m.value,
-          m.qualifier,
-          m.raw_value,
-          m.raw_unit,
-          m.measured_at,
-          m.reported_at,
-        ]) + '\n',
-      );
+      h.update(measurementDigestLine(m));
       last = m.id;
       count++;
     }
     if (page.length < 2000) break;
   }
   return { count, digest: h.digest('hex') };
+}
+
+/** One measurement's line in a source's digest (the digest hashes these lines in id byte order). */
+export function measurementDigestLine(m: Row<'measurements'>): string {
+  return (
+    canonicalJson([
+      m.id,
+      m.inchikey,
+      m.protocol_version,
+      m.endpoint,
+      m.source,
+      m.source_line,
+      m.team,
+      m.site,
+      m.batch,
+      m.value,
+      m.qualifier,
+      m.raw_value,
+      m.raw_unit,
+      m.measured_at,
+      m.reported_at,
+    ]) + '\n'
+  );
 }

@@ -34,14 +34,10 @@ export function audit(
   );
 }
 
-/** Audits and writes the report as self-contained HTML and JSON into outDir (atomically). */
-export async function writeAuditReport(
-  ctx: Context,
-  o: { outDir: string; narrative?: AuditReport['narrative']; maxMonitorAgeDays?: number; version?: string },
-): Promise<WrittenReport> {
-  const report = await audit(ctx, o);
-  const html = join(o.outDir, 'audit-report.html');
-  const json = join(o.outDir, 'audit-report.json');
+/** Writes an audit report as self-contained HTML and JSON into outDir, each file atomically. */
+export async function writeReportFiles(outDir: string, report: AuditReport): Promise<{ html: string; json: string }> {
+  const html = join(outDir, 'audit-report.html');
+  const json = join(outDir, 'audit-report.json');
   for (const [path, text] of [
     [html, renderAuditHtml(report)],
     [json, JSON.stringify(report, null, 2) + '\n'],
@@ -50,6 +46,16 @@ export async function writeAuditReport(
     w.write(text);
     await w.commit();
   }
+  return { html, json };
+}
+
+/** Audits and writes the report as self-contained HTML and JSON into outDir (atomically). */
+export async function writeAuditReport(
+  ctx: Context,
+  o: { outDir: string; narrative?: AuditReport['narrative']; maxMonitorAgeDays?: number; version?: string },
+): Promise<WrittenReport> {
+  const report = await audit(ctx, o);
+  const { html, json } = await writeReportFiles(o.outDir, report);
   // One row (limit 1): without it the driver would fetch every prediction id, sorted.
   let latest = ctx.store.db.selectFrom('predictions').select('id');
   if (o.version) latest = latest.where('model_version', '=', o.version);

@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
-import { renderAuditHtml } from '../../audit/report-html.js';
 import { AtomicFileWriter } from '../../core/atomic-file.js';
+import { writeReportFiles } from '../../usecases/audit.js';
 import { d } from '../../core/decode.js';
 import { RotguardError } from '../../core/errors.js';
 import { utf8Chunks } from '../../data/utf8-text.js';
@@ -162,16 +162,7 @@ export function remoteBackend(client: ApiClient): Backend {
     writeAuditReport: async (o) => {
       // One audit on the server (over the teams this identity may see); both files are written here from its answer.
       const report = await client.post(api('/audit'), { maxMonitorAgeDays: o.maxMonitorAgeDays, ...(o.version ? { version: o.version } : {}) }, auditReport);
-      const html = join(o.outDir, 'audit-report.html');
-      const json = join(o.outDir, 'audit-report.json');
-      for (const [path, text] of [
-        [html, renderAuditHtml(report)],
-        [json, JSON.stringify(report, null, 2) + '\n'],
-      ] as const) {
-        const w = new AtomicFileWriter(path);
-        w.write(text);
-        await w.commit();
-      }
+      const { html, json } = await writeReportFiles(o.outDir, report);
       const [latest] = await client.get(api('/predictions'), d.array(predictionRecord), { limit: 1 });
       return { report, html, json, samplePrediction: latest?.id ?? null };
     },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { csvField } from '../../core/atomic-file.js';
+import type { Row } from '../../store/schema.js';
 import { RotguardError } from '../../core/errors.js';
 import { readDelimited } from '../../data/delimited.js';
 import { inDomainOf } from '../../serve/predict.js';
@@ -171,28 +172,7 @@ async function visiblePrediction(req: ApiRequest, id: string) {
 }
 
 /** A stored prediction as the API shows it (camelCase, flags as booleans). */
-export function predictionView(r: {
-  id: string;
-  request: string;
-  model_version: string;
-  feature_hash: string;
-  input_hash: string;
-  input_id: string;
-  inchikey: string;
-  smiles: string;
-  value: number;
-  uncertainty: number | null;
-  interval_level: number | null;
-  lower: number | null;
-  upper: number | null;
-  max_similarity: number | null;
-  nearest_inchikey: string | null;
-  scaffold: string;
-  scaffold_seen: number | null;
-  model_frozen: number;
-  requested_by: string;
-  requested_at: string;
-}) {
+export function predictionView(r: Omit<Row<'predictions'>, 'batch' | 'team'>) {
   return {
     id: r.id,
     request: r.request,
