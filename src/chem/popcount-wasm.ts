@@ -141,8 +141,53 @@ function chunkLoop(unroll: 1 | 2): number[] {
   ];
 }
 
-function commonBody(unroll: 1 | 2): number[] {
+/**
+ * The end of one target's iteration: store the sum of ACC's four 32-bit lanes at OUT, move OUT
+ * on (and whatever `advanceMore` moves), count N down and loop; then close the loop, block
+ * and function.
+ */
+function storeSumAndNext(advanceMore: number[]): number[] {
   const lane = (l: number) => [...get(ACC), ...v(simd.extractLaneI32, l)];
+  return [
+    ...get(OUT),
+    ...lane(0),
+    ...lane(1),
+    op.i32Add,
+    ...lane(2),
+    op.i32Add,
+    ...lane(3),
+    op.i32Add,
+    op.i32Store,
+    2,
+    0,
+    ...advance(OUT, 4),
+    ...advanceMore,
+    ...get(N),
+    op.i32Const,
+    1,
+    op.i32Sub,
+    ...set(N),
+    op.br,
+    0,
+    op.end,
+    op.end,
+    op.end,
+  ];
+}
+
+/** A function body: its locals ([count of i32, count of v128]) and code, length-prefixed. */
+function functionBody([i32s, v128s]: [number, number], code: number[]): number[] {
+  const fn = [
+    ...vec([
+      [i32s, 0x7f],
+      [v128s, 0x7b],
+    ]),
+    ...code,
+  ];
+  return [...uleb(fn.length), ...fn];
+}
+
+function commonBody(unroll: 1 | 2): number[] {
   const code = [
     op.block,
     op.void,
@@ -163,36 +208,10 @@ function commonBody(unroll: 1 | 2): number[] {
     ...get(ACC),
     ...v(simd.extaddPairwiseI32U),
     ...set(ACC),
-    ...get(OUT),
-    ...lane(0),
-    ...lane(1),
-    op.i32Add,
-    ...lane(2),
-    op.i32Add,
-    ...lane(3),
-    op.i32Add,
-    op.i32Store,
-    2,
-    0,
-    ...advance(OUT, 4),
-    ...get(N),
-    op.i32Const,
-    1,
-    op.i32Sub,
-    ...set(N),
-    op.br,
-    0,
-    op.end,
-    op.end,
-    op.end,
+    ...storeSumAndNext([]),
   ];
   // Locals: QP, J as i32; ACC as v128.
-  const locals = vec([
-    [2, 0x7f],
-    [1, 0x7b],
-  ]);
-  const fn = [...locals, ...code];
-  return [...uleb(fn.length), ...fn];
+  return functionBody([2, 1], code);
 }
 
 /**
@@ -209,41 +228,9 @@ function unrolledBody(chunks: number): number[] {
     code.push(...get(T), ...v(simd.load, 4, ...uleb(16 * c)), ...get(q(c)), ...v(simd.and), ...v(simd.popcnt));
     if (c > 0) code.push(...v(simd.addI8));
   }
-  const lane = (l: number) => [...get(ACC), ...v(simd.extractLaneI32, l)];
-  code.push(
-    ...v(simd.extaddPairwiseI16U),
-    ...v(simd.extaddPairwiseI32U),
-    ...set(ACC),
-    ...get(OUT),
-    ...lane(0),
-    ...lane(1),
-    op.i32Add,
-    ...lane(2),
-    op.i32Add,
-    ...lane(3),
-    op.i32Add,
-    op.i32Store,
-    2,
-    0,
-    ...advance(OUT, 4),
-    ...advance(T, 16 * chunks),
-    ...get(N),
-    op.i32Const,
-    1,
-    op.i32Sub,
-    ...set(N),
-    op.br,
-    0,
-    op.end,
-    op.end,
-    op.end,
-  );
-  const locals = vec([
-    [2, 0x7f],
-    [1 + chunks, 0x7b],
-  ]);
-  const fn = [...locals, ...code];
-  return [...uleb(fn.length), ...fn];
+  code.push(...v(simd.extaddPairwiseI16U), ...v(simd.extaddPairwiseI32U), ...set(ACC), ...storeSumAndNext(advance(T, 16 * chunks)));
+  // Locals: QP, J as i32; ACC and the query's chunks as v128.
+  return functionBody([2, 1 + chunks], code);
 }
 
 /** Widest fingerprint (in 16-byte chunks) the unrolled kernel takes; wider ones loop. */
