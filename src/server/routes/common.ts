@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { RotguardError } from '../../core/errors.js';
 import type { ApiRequest } from '../request-scope.js';
-import { assertVisible } from '../request-scope.js';
+import { assertCanWrite, assertVisible } from '../request-scope.js';
+import type { Permission } from '../../identity/roles.js';
+import type { Context } from '../../usecases/context.js';
 
 /** Schema pieces and lookups the route files share. */
 
@@ -18,6 +20,15 @@ export async function visibleModelTeam(req: ApiRequest, model: string): Promise<
   if (!row) throw unknownModel(model)();
   assertVisible(req, row.team, unknownModel(model));
   return row;
+}
+
+/**
+ * The context a write to a model acts with: the model must be visible (else 404) and the
+ * identity needs `permission` in the model's team (else 403); the write acts for that team.
+ */
+export async function modelWriteContext(req: ApiRequest, model: string, permission: Permission): Promise<Context> {
+  const { team: owner } = await visibleModelTeam(req, model);
+  return assertCanWrite(req, owner, permission, unknownModel(model));
 }
 
 /** The model's part of a reference ("hlm@3" → "hlm"), refusing references to another model than the route's. */

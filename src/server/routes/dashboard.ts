@@ -10,8 +10,7 @@ import { eventLogHead } from '../../store/event-log.js';
 import { rawReply } from '../raw-reply.js';
 import type { ApiRequest } from '../request-scope.js';
 import { route, team, type RouteSpec } from '../route.js';
-import { assertCanWrite } from '../request-scope.js';
-import { ModelParam, unknownModel, versionRef, visibleModelTeam } from './common.js';
+import { ModelParam, modelWriteContext, versionRef, visibleModelTeam } from './common.js';
 import { eventView, visibleEvents } from './events.js';
 import { predictionView } from './predictions.js';
 
@@ -83,8 +82,7 @@ export function dashboardRoutes(): RouteSpec[] {
       },
       handler: async (req) => {
         const model = req.params.model!;
-        const { team: owner } = await visibleModelTeam(req, model);
-        const ctx = assertCanWrite(req, owner, 'promote', unknownModel(model));
+        const ctx = await modelWriteContext(req, model, 'promote');
         const b = req.body as { version: string; reason: string };
         return refuseVersion(ctx, { ref: versionRef(model, b.version), reason: b.reason });
       },

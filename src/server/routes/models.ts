@@ -6,9 +6,9 @@ import { frozenState } from '../../registry/registry.js';
 import { buildModel, listModels, promote, showModel, validateModel } from '../../usecases/models.js';
 import { modelOverview } from '../../usecases/overview.js';
 import { latestRefusal } from '../../usecases/approvals.js';
-import { assertActingTeam, assertCanWrite, type ApiRequest } from '../request-scope.js';
+import { assertActingTeam, type ApiRequest } from '../request-scope.js';
 import { route, team, type RouteSpec } from '../route.js';
-import { ModelParam, unknownModel, versionRef, visibleModelTeam } from './common.js';
+import { ModelParam, modelWriteContext, versionRef, visibleModelTeam } from './common.js';
 
 /** Builds, the registry, promotions and the approvals queue. */
 export function modelRoutes(): RouteSpec[] {
@@ -103,8 +103,7 @@ export function modelRoutes(): RouteSpec[] {
       },
       handler: async (req) => {
         const model = req.params.model!;
-        const { team: owner } = await visibleModelTeam(req, model);
-        const ctx = assertCanWrite(req, owner, 'promote', unknownModel(model));
+        const ctx = await modelWriteContext(req, model, 'promote');
         const b = req.body as { version: string; alias: 'champion' | 'challenger'; reason: string };
         return promote(ctx, { ref: versionRef(model, b.version), alias: b.alias, reason: b.reason });
       },

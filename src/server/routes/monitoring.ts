@@ -5,9 +5,8 @@ import { readEvents } from '../../store/event-log.js';
 import { parsePolicy } from '../../policy/policy-file.js';
 import { latestMonitoring, monitor } from '../../usecases/monitoring.js';
 import { applyPolicy, decide, unfreeze } from '../../usecases/policy.js';
-import { assertCanWrite } from '../request-scope.js';
 import { route, team, type RouteSpec } from '../route.js';
-import { ModelParam, unknownModel, visibleModelTeam } from './common.js';
+import { ModelParam, modelWriteContext, visibleModelTeam } from './common.js';
 
 const WindowKind = Type.Union([Type.Literal('week'), Type.Literal('request')]);
 
@@ -26,8 +25,7 @@ export function monitoringRoutes(): RouteSpec[] {
       },
       handler: async (req) => {
         const model = req.params.model!;
-        const { team: owner } = await visibleModelTeam(req, model);
-        const ctx = assertCanWrite(req, owner, 'monitor', unknownModel(model));
+        const ctx = await modelWriteContext(req, model, 'monitor');
         const b = (req.body ?? {}) as { window?: 'week' | 'request'; asOf?: string };
         return monitor(ctx, { model, window: b.window ?? 'week', asOf: b.asOf });
       },
@@ -65,8 +63,7 @@ export function monitoringRoutes(): RouteSpec[] {
       },
       handler: async (req) => {
         const model = req.params.model!;
-        const { team: owner } = await visibleModelTeam(req, model);
-        const ctx = assertCanWrite(req, owner, 'decide', unknownModel(model));
+        const ctx = await modelWriteContext(req, model, 'decide');
         const b = req.body as { policy: string; apply?: boolean; window?: 'week' | 'request'; asOf?: string };
         const policy = parsePolicy(b.policy, 'policy');
         if (policy.model !== null && policy.model !== model) {
@@ -110,8 +107,7 @@ export function monitoringRoutes(): RouteSpec[] {
       schema: { params: ModelParam, body: Type.Object({ reason: Type.String({ minLength: 1 }) }, { additionalProperties: false }) },
       handler: async (req) => {
         const model = req.params.model!;
-        const { team: owner } = await visibleModelTeam(req, model);
-        const ctx = assertCanWrite(req, owner, 'unfreeze', unknownModel(model));
+        const ctx = await modelWriteContext(req, model, 'unfreeze');
         await unfreeze(ctx, { model, reason: (req.body as { reason: string }).reason });
         return { model, frozen: false };
       },

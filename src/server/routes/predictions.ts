@@ -11,9 +11,9 @@ import { inDomainOf } from '../../serve/predict.js';
 import { trace } from '../../usecases/audit.js';
 import { predict } from '../../usecases/predict.js';
 import type { ChemPoolHolder } from '../chem-pool-holder.js';
-import { assertCanWrite, assertVisible, type ApiRequest } from '../request-scope.js';
+import { assertVisible, type ApiRequest } from '../request-scope.js';
 import { route, team, type RouteSpec } from '../route.js';
-import { ModelParam, str, unknownModel, versionRef, visibleModelTeam } from './common.js';
+import { ModelParam, modelWriteContext, str, versionRef } from './common.js';
 
 const MAX_COMPOUNDS = 10_000;
 
@@ -45,9 +45,8 @@ export function predictionRoutes(chem: ChemPoolHolder): RouteSpec[] {
       },
       handler: async (req) => {
         const model = req.params.model!;
-        const { team: owner } = await visibleModelTeam(req, model);
         // Predicting with another team's model needs the predict role in that team, not just a read grant.
-        const ctx = assertCanWrite(req, owner, 'predict', unknownModel(model));
+        const ctx = await modelWriteContext(req, model, 'predict');
         const b = req.body as { ref?: string; level?: number; compounds: { id: string; smiles: string }[] };
         const dir = await mkdtemp(join(tmpdir(), 'rotguard-predict-'));
         try {
