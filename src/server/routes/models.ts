@@ -5,7 +5,7 @@ import { visibleSnapshot } from './data.js';
 import { frozenState } from '../../registry/registry.js';
 import { buildModel, listModels, promote, showModel, validateModel } from '../../usecases/models.js';
 import { modelOverview } from '../../usecases/overview.js';
-import { latestRefusal } from '../../usecases/approvals.js';
+import { pendingApprovals } from '../../usecases/approvals.js';
 import { assertActingTeam, type ApiRequest } from '../request-scope.js';
 import { route, team, type RouteSpec } from '../route.js';
 import { ModelParam, modelWriteContext, versionRef, visibleModelTeam } from './common.js';
@@ -115,32 +115,7 @@ export function modelRoutes(): RouteSpec[] {
       tag: 'models',
       access: team('read'),
       schema: {},
-      handler: async (req) => {
-        const overview = await modelOverview(req.ctx, req.visibleTeams);
-        const pending = [];
-        for (const m of overview) {
-          if (m.latest === m.champion) continue;
-          if (m.champion && Number(m.latest.split('@')[1]) < Number(m.champion.split('@')[1])) continue;
-          const v = await validateModel(req.ctx, m.latest).catch((e: unknown) => {
-            if (e instanceof RotguardError && e.code === 'no_validation') return null;
-            throw e;
-          });
-          pending.push({
-            model: m.model,
-            team: m.team,
-            endpoint: m.endpoint,
-            version: m.latest,
-            champion: m.champion,
-            status: m.status,
-            builtBy: v?.version.createdBy ?? null,
-            builtAt: v?.version.createdAt ?? null,
-            gate: v?.gate ?? null,
-            report: v?.report ?? null,
-            lastRefusal: await latestRefusal(req.ctx, m.latest),
-          });
-        }
-        return pending;
-      },
+      handler: async (req) => pendingApprovals(req.ctx, req.visibleTeams),
     }),
   ];
 }
