@@ -31,6 +31,11 @@ export function parseCommand(args: string[], options: Options = {}) {
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** A list: JSON on stdout for scripts, else one line per item, or `empty` when there is none. */
+export function emitList<T>(io: CommandIO, json: boolean, items: readonly T[], line: (item: T) => string, empty: string): void {
+  emit(io, json, items, items.length ? items.map(line).join('\n') : empty);
+}
+
 /** JSON on stdout for scripts, or the human text. */
 export function emit(io: CommandIO, json: boolean, value: unknown, human: string): void {
   if (json) io.out(JSON.stringify(value, null, 2) + '\n');

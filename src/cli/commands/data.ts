@@ -8,7 +8,7 @@ import { readYamlFile } from '../../core/yaml-file.js';
 import type { SnapshotDefinition } from '../../data/snapshots.js';
 import { initWorkspace } from '../../usecases/workspace.js';
 import { diffDatasets } from '../../usecases/data.js';
-import { emit, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
+import { emit, emitList, integerOption, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import { withBackend } from '../backend-choice.js';
 import { blobDir, databaseUrl, WORKSPACE_DIR, workspaceToCreate } from '../workspace.js';
@@ -74,18 +74,13 @@ export async function endpointsCommand(args: string[], io: CommandIO): Promise<n
   return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'list') {
       const list = await b.listEndpoints();
-      emit(
+      emitList(
         io,
         json,
         list,
-        list.length
-          ? list
-              .map(
-                (e) =>
-                  `${e.name.padEnd(24)} ${e.unit.padEnd(12)} ${e.transform.padEnd(6)} ${e.direction.padEnd(17)} [${e.validMin ?? '-∞'}, ${e.validMax ?? '∞'}]  ${e.description}`,
-              )
-              .join('\n')
-          : 'no endpoints yet; add one with "rotguard endpoints add"',
+        (e) =>
+          `${e.name.padEnd(24)} ${e.unit.padEnd(12)} ${e.transform.padEnd(6)} ${e.direction.padEnd(17)} [${e.validMin ?? '-∞'}, ${e.validMax ?? '∞'}]  ${e.description}`,
+        'no endpoints yet; add one with "rotguard endpoints add"',
       );
       return 0;
     }
@@ -142,15 +137,12 @@ export async function protocolsCommand(args: string[], io: CommandIO): Promise<n
   return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'list') {
       const list = await b.listProtocols(str(values.endpoint));
-      emit(
+      emitList(
         io,
         json,
         list,
-        list.length
-          ? list
-              .map((p) => `${p.id.padEnd(28)} ${p.endpoint.padEnd(22)} ${p.unit.padEnd(12)} site=${p.site} vendor=${p.vendor} ${JSON.stringify(p.parameters)}`)
-              .join('\n')
-          : 'no protocols yet; add one with "rotguard protocols add"',
+        (p) => `${p.id.padEnd(28)} ${p.endpoint.padEnd(22)} ${p.unit.padEnd(12)} site=${p.site} vendor=${p.vendor} ${JSON.stringify(p.parameters)}`,
+        'no protocols yet; add one with "rotguard protocols add"',
       );
       return 0;
     }
@@ -367,15 +359,12 @@ export async function datasetsCommand(args: string[], io: CommandIO): Promise<nu
       }
       case 'list': {
         const list = await b.listDatasets(str(values.endpoint));
-        emit(
+        emitList(
           io,
           json,
           list,
-          list.length
-            ? list
-                .map((s) => `${s.hash.slice(0, 16)}  ${s.endpoint.padEnd(22)} ${String(s.compounds).padStart(6)} compounds  ${s.createdAt}  ${s.createdBy}`)
-                .join('\n')
-            : 'no snapshots yet',
+          (s) => `${s.hash.slice(0, 16)}  ${s.endpoint.padEnd(22)} ${String(s.compounds).padStart(6)} compounds  ${s.createdAt}  ${s.createdBy}`,
+          'no snapshots yet',
         );
         return 0;
       }

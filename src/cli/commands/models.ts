@@ -4,7 +4,7 @@ import { validateRecipe } from '../../training/recipe.js';
 import type { Alias } from '../../registry/registry.js';
 import type { ValidationReport } from '../../validate/report.js';
 import { importModel } from '../../usecases/models.js';
-import { emit, parseCommand as parse, str, type CommandIO } from '../options.js';
+import { emit, emitList, parseCommand as parse, str, type CommandIO } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import { withBackend } from '../backend-choice.js';
 import { governedBuild } from './build-compute.js';
@@ -131,18 +131,13 @@ export async function modelsCommand(args: string[], io: CommandIO): Promise<numb
   return withBackend(io, str(values.workspace), async (b) => {
     if (sub === 'list') {
       const list = await b.listModels();
-      emit(
+      emitList(
         io,
         json,
         list,
-        list.length
-          ? list
-              .map(
-                (v) =>
-                  `${v.id.padEnd(24)} ${v.endpoint.padEnd(20)} ${v.team.padEnd(10)} ${v.origin.padEnd(8)} ${(v.buildHash ?? '-').slice(0, 12)}  ${v.createdBy}  ${v.aliases.join(',')}`,
-              )
-              .join('\n')
-          : 'no models yet; build one with "rotguard build RECIPE.yaml"',
+        (v) =>
+          `${v.id.padEnd(24)} ${v.endpoint.padEnd(20)} ${v.team.padEnd(10)} ${v.origin.padEnd(8)} ${(v.buildHash ?? '-').slice(0, 12)}  ${v.createdBy}  ${v.aliases.join(',')}`,
+        'no models yet; build one with "rotguard build RECIPE.yaml"',
       );
       return 0;
     }

@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { ROLES } from '../../identity/roles.js';
 import { revoke } from '../../usecases/identity.js';
-import { emit, integerOption, parseCommand, str, type CommandIO } from '../options.js';
+import { emit, emitList, integerOption, parseCommand, str, type CommandIO } from '../options.js';
 import { withBackend } from '../backend-choice.js';
 
 export const usersHelp = `Usage: rotguard users add NAME --team TEAM --role ROLE [--service | --oidc] [--expires-days N]
@@ -45,20 +45,15 @@ export async function usersCommand(args: string[], io: CommandIO): Promise<numbe
   if (sub === 'list') {
     return withBackend(io, str(values.workspace), async (b) => {
       const list = await b.principals();
-      emit(
+      emitList(
         io,
         json,
         list,
-        list.length
-          ? list
-              .map(
-                (p) =>
-                  `${p.name} (${p.kind})  ${p.roles.map((r) => `${r.role}@${r.team}`).join(', ') || 'no roles'}  tokens: ${
-                    p.tokens.map((t) => `${t.id}${t.revokedAt ? ' revoked' : t.expiresAt ? ` expires ${t.expiresAt.slice(0, 10)}` : ''}`).join(', ') || 'none'
-                  }`,
-              )
-              .join('\n')
-          : 'no principals yet: rotguard users add NAME --team TEAM --role ROLE',
+        (p) =>
+          `${p.name} (${p.kind})  ${p.roles.map((r) => `${r.role}@${r.team}`).join(', ') || 'no roles'}  tokens: ${
+            p.tokens.map((t) => `${t.id}${t.revokedAt ? ' revoked' : t.expiresAt ? ` expires ${t.expiresAt.slice(0, 10)}` : ''}`).join(', ') || 'none'
+          }`,
+        'no principals yet: rotguard users add NAME --team TEAM --role ROLE',
       );
       return 0;
     });
