@@ -6,6 +6,7 @@
  * 0, so it is normalised before a model is built and stored.
  */
 import { RotguardError } from '../../core/errors.js';
+import type { FeatureShape } from './features.js';
 
 type Kind = 'float64' | 'int32' | 'uint32';
 const BYTES: Record<Kind, number> = { float64: 8, int32: 4, uint32: 4 };
@@ -76,6 +77,23 @@ export function fromNumbers(value: unknown, field: string, length?: number): Flo
     throw artifactError(`${field} must be an array of finite numbers`);
   if (length !== undefined && value.length !== length) throw artifactError(`${field} has ${value.length} numbers, expected ${length}`);
   return Float64Array.from(value as number[]);
+}
+
+/**
+ * The feature blocks a stored model declares (`fingerprintWords`, `descriptorColumns`: a
+ * positive width, or null when the block is unused) and their total feature count.
+ */
+export function storedFeatureShape(a: Record<string, unknown>): { shape: FeatureShape; features: number } {
+  const width = (v: unknown, field: string) => {
+    if (v === null) return null;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw artifactError(`${field} must be a positive integer or null`);
+    return v;
+  };
+  const shape: FeatureShape = {
+    fingerprintWords: width(a.fingerprintWords, 'fingerprintWords'),
+    descriptorColumns: width(a.descriptorColumns, 'descriptorColumns'),
+  };
+  return { shape, features: (shape.fingerprintWords ?? 0) * 32 + (shape.descriptorColumns ?? 0) };
 }
 
 export function artifactError(message: string): RotguardError {

@@ -19,7 +19,7 @@
 import { RotguardError } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
 import { binDescriptors } from './binning.js';
-import { artifactError, decodeFloat64, decodeInt32, encodeFloat64, encodeInt32 } from './encoding.js';
+import { artifactError, decodeFloat64, decodeInt32, encodeFloat64, encodeInt32, storedFeatureShape } from './encoding.js';
 import { checkFeatures, checkTrainingData, shapeOf, type FeatureShape } from './features.js';
 import { integerParam, knownKeys, paramError } from './params.js';
 import { onBitLists, TreeBuilder, type ForestData, type TreeArrays } from './tree-builder.js';
@@ -137,16 +137,7 @@ export class RandomForestModel implements TrainedModel {
     const a = artifact as Record<string, unknown>;
     if (a?.kind !== RANDOM_FOREST || a.formatVersion !== 1) throw artifactError(`not a ${RANDOM_FOREST} artifact of format 1`);
     if (a.task !== 'regression' && a.task !== 'classification') throw artifactError('task must be regression or classification');
-    const width = (v: unknown, field: string) => {
-      if (v === null) return null;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw artifactError(`${field} must be a positive integer or null`);
-      return v;
-    };
-    const shape: FeatureShape = {
-      fingerprintWords: width(a.fingerprintWords, 'fingerprintWords'),
-      descriptorColumns: width(a.descriptorColumns, 'descriptorColumns'),
-    };
-    const p = (shape.fingerprintWords ?? 0) * 32 + (shape.descriptorColumns ?? 0);
+    const { shape, features: p } = storedFeatureShape(a);
     if (p === 0) throw artifactError('a forest needs fingerprints or descriptors');
     if (!Array.isArray(a.trees) || a.trees.length === 0) throw artifactError('trees must be a non-empty array');
     const trees = a.trees.map((t: Record<string, unknown>, i: number) => {
