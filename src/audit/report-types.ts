@@ -1,3 +1,4 @@
+import type { VersionCost } from '../compute/cost-report.js';
 /**
  * The audit report: everything a reviewer needs to judge the stack offline, as one JSON
  * document. report-html.ts renders it as a self-contained HTML page; the JSON is written
@@ -48,17 +49,7 @@ export interface ModelAudit {
 }
 
 /** Compute cost of one model version, from its governed jobs. */
-export interface VersionCompute {
-  jobs: number;
-  cpuHours: number;
-  gpuHours: number;
-  cost: number;
-  cacheHits: number;
-  savedCpuHours: number;
-  savedGpuHours: number;
-  savedCost: number;
-  currency: string;
-}
+export type VersionCompute = Omit<VersionCost, 'versionId'> & { currency: string };
 
 /** Compute spend of one team in one month, against its budget. */
 export interface TeamSpendEntry {
