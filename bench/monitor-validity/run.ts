@@ -39,6 +39,9 @@ import { DEMO_MODEL, DEMO_POLICY } from '../../src/demo/policy.js';
 import type { WindowEvidence } from '../../src/monitor/evidence.js';
 import {
   chemistryShift,
+  heldOutSampleOf,
+  novelCluster,
+  type HeldOutSample,
   descriptorDriftTests,
   errorEstimate,
   pairedAssayShift,
@@ -128,6 +131,7 @@ function matrixOf(idx: number[]): FeatureMatrix {
 interface Outcome {
   endpoint: string;
   seed: number;
+  window: number;
   n: number;
   newChemistryPool: number;
   moat: number;
@@ -136,7 +140,7 @@ interface Outcome {
   stableTriggers: string[];
   newChemistryLatency: number | null;
   offsets: Array<{ offset: number; freezeLatency: number | null; retrained: boolean; preChangeAlarms: number }>;
-  scaffoldCoverage: Array<{ band: string; n: number; covered: number }>;
+  scaffoldCoverage: Array<{ band: string; n: number; covered: number; calibration?: { n: number; k: number } }>;
   windowCoverage: Array<{ band: string; n: number; covered: number }>;
   errorEstimate: { stable: [number, number]; newChemistry: [number, number] };
   baseline: { unseen: number; low: number };
@@ -187,13 +191,22 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
   const devCount = Math.floor(rest.length * 0.55);
   const dev = rest.slice(0, devCount);
   const stream = rest.slice(devCount);
+  // Small endpoints (the plasma-protein-binding sets have under 200 compounds) get smaller
+  // windows: at most half the stream (windows are independent draws, so they overlap), and
+  // no more than the new series can fill a third of.
+  const w = Math.min(W, Math.floor(stream.length / 2), 3 * newPool.length);
 
   // The monitored model: built as rotguard builds (random 80/10/10 split of its data), with its signal baseline.
   const model = buildModel(dev, labelOf, { method: 'random', seed, fractions: { train: 0.8, calibration: 0.1, test: 0.1 } }, seed);
   // The scaffold-split validation of the same recipe on all the endpoint's compounds: coverage per band.
   const scaffoldModel = buildModel(all, labelOf, { method: 'scaffold', seed, fractions: { train: 0.8, calibration: 0.1, test: 0.1 } }, seed);
   const band90 = scaffoldModel.report.conformalByBand!.find((c) => c.level === 0.9)!;
-  const scaffoldCoverage = band90.bands.map((b) => ({ band: `${b.from}-${b.to}`, n: b.testN, covered: Math.round((b.coverage ?? 0) * b.testN) }));
+  const scaffoldCoverage = band90.bands.map((b) => ({
+    band: `${b.from}-${b.to}`,
+    n: b.testN,
+    covered: Math.round((b.coverage ?? 0) * b.testN),
+    calibration: { n: b.n, k: b.k },
+  }));
 
   // k distinct compounds of the pool (windows are independent draws; a compound may recur in a later window).
   const draw = (pool: Compound[], k: number) => {
@@ -213,7 +226,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
     const evidence: Array<{ abs: number[]; est: number }> = [];
     windows.forEach((cs, t) => {
       const shift = o.offsetFrom !== undefined && t >= o.offsetFrom ? (o.offset ?? 0) : 0;
-      const e = windowEvidenceOf(model, cs, t, labelOf, rng, shift, o.references ? o.references.slice(0, t + 1).flat() : []);
+      const e = windowEvidenceOf(model, cs, windows[t - 1] ?? [], t, labelOf, rng, shift, o.references ? o.references.slice(0, t + 1).flat() : []);
       // Performance from the labels of window t - LABEL_DELAY (known by now).
       if (t >= LABEL_DELAY)
         e.performance = performanceOf(
@@ -225,7 +238,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
       history.push(e);
       if (process.env.MV_DEBUG)
         process.stderr.write(
-          `    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`,
+          `    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} cluster ${e.input.novelClusterCount}/${e.input.novelClusterBaseline?.toFixed(1)} p ${e.input.novelClusterP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`,
         );
       const d = decide(policy, history.slice(-8));
       decisions.push({ action: d.action, triggered: d.triggered.map((x) => x.rule) });
@@ -250,13 +263,13 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
 
   // Stable: 20 windows.
   const stable = replay(
-    Array.from({ length: STABLE_WINDOWS }, () => draw(stream, W)),
+    Array.from({ length: STABLE_WINDOWS }, () => draw(stream, w)),
     { countCoverage: 'stable' },
   );
   const alarms = stable.filter((d) => d.action !== 'continue');
   // New chemistry from window CHANGE_AT: a third of each window from the held-out regions.
   const ncWindows = Array.from({ length: CHANGE_AT + AFTER }, (_, t) =>
-    t < CHANGE_AT ? draw(stream, W) : [...draw(newPool, Math.round(W / 3)), ...draw(stream, W - Math.round(W / 3))],
+    t < CHANGE_AT ? draw(stream, w) : [...draw(newPool, Math.round(w / 3)), ...draw(stream, w - Math.round(w / 3))],
   );
   const nc = replay(ncWindows, { countCoverage: 'newChemistry' });
   const ncFirst = nc.findIndex((d, t) => t >= CHANGE_AT && d.triggered.includes('new_chemistry'));
@@ -268,7 +281,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
       t === CHANGE_AT ? shifts.slice(0, 30) : t === CHANGE_AT + 1 ? shifts.slice(30) : [],
     );
     const ds = replay(
-      Array.from({ length: CHANGE_AT + AFTER }, () => draw(stream, W)),
+      Array.from({ length: CHANGE_AT + AFTER }, () => draw(stream, w)),
       { offsetFrom: CHANGE_AT, offset, references: perWindow },
     );
     const frozeAt = ds.findIndex((d) => d.action === 'freeze');
@@ -283,6 +296,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
   return {
     endpoint,
     seed,
+    window: w,
     n: all.length,
     newChemistryPool: newPool.length,
     moat: moat.size,
@@ -306,6 +320,7 @@ interface BuiltModel {
   descriptorReference: Float64Array[];
   chemistryReference: Uint32Array;
   chemistryGram: Float64Array;
+  heldOut: HeldOutSample | null;
   testMae: number;
 }
 
@@ -361,6 +376,7 @@ function buildModel(cs: Compound[], labelOf: (c: Compound) => number, split: Spl
     descriptorReference,
     chemistryReference,
     chemistryGram: tanimotoGram(chemistryReference, words),
+    heldOut: heldOutSampleOf(baseline),
     testMae: (report.test as { mae: number }).mae,
     predict: (w) => {
       const x = matrixOf(w.map((c) => c.row));
@@ -381,6 +397,7 @@ function bandLabel(model: BuiltModel, s: number): string {
 function windowEvidenceOf(
   model: BuiltModel,
   cs: Compound[],
+  before: Compound[],
   t: number,
   _labelOf: (c: Compound) => number,
   rng: Random,
@@ -390,14 +407,19 @@ function windowEvidenceOf(
   const p = model.predict(cs);
   const b = model.baseline;
   const sims = [...p.sim];
-  const low = shareAgainstBaseline(sims.filter((s) => s < LOW_SIMILARITY).length, sims.length, b.lowSimilarityShare);
-  const unseen = shareAgainstBaseline(p.seen.filter((s) => !s).length, p.seen.length, b.unseenScaffoldShare);
+  const low = shareAgainstBaseline(sims.filter((s) => s < LOW_SIMILARITY).length, sims.length, b.lowSimilarityShare, b.n);
+  const unseen = shareAgainstBaseline(p.seen.filter((s) => !s).length, p.seen.length, b.unseenScaffoldShare, b.n);
   const x = matrixOf(cs.map((c) => c.row));
   const current = Array.from({ length: nd }, (_, d) =>
     Float64Array.from({ length: cs.length }, (_, r) => x.descriptors!.data[r * nd + d]!).filter(Number.isFinite),
   );
   const desc = descriptorDriftTests(model.descriptorReference, current, rng);
-  const chem = chemistryShift(model.chemistryReference, x.fingerprints!.data, words, rng, model.chemistryGram);
+  // The chemistry tests' two-window horizon, as monitoring does: this window and the one before, distinct compounds.
+  const horizon = [...new Map([...before, ...cs].map((c) => [c.row, c])).values()];
+  const hp = model.predict(horizon);
+  const hx = matrixOf(horizon.map((c) => c.row));
+  const chem = chemistryShift(model.chemistryReference, hx.fingerprints!.data, words, rng, model.chemistryGram);
+  const cluster = model.heldOut ? novelCluster(model.heldOut, hx.fingerprints!.data, hp.sim, rng) : null;
   const est = errorEstimate(b.lossModel!, [...p.sigma], sims, model.testMae, []);
   const assay = pairedAssayShift(refShifts);
   return {
@@ -417,8 +439,13 @@ function windowEvidenceOf(
       lowSimilarityExcess: low!.excess,
       lowSimilarityP: low!.pValue,
       nearestSimilarityBaseline: b.nearestSimilarity.mean,
+      nearestSimilarityShift: mean([...hp.sim]) - b.nearestSimilarity.mean,
       chemistryMmd: chem?.mmd2 ?? null,
       chemistryShiftP: chem?.pValue ?? null,
+      novelClusterCount: cluster?.count ?? null,
+      novelClusterBaseline: cluster?.nullMean ?? null,
+      novelClusterExcess: cluster ? cluster.count - cluster.nullMean : null,
+      novelClusterP: cluster?.pValue ?? null,
       driftedDescriptors: desc.drifted,
       minDescriptorQ: desc.minQ,
     },
@@ -434,7 +461,7 @@ function windowEvidenceOf(
       labelled: 0,
       labelledShare: 0,
       oldestUnlabelledDays: null,
-      newLabels: W * Math.max(0, t - LABEL_DELAY),
+      newLabels: cs.length * Math.max(0, t - LABEL_DELAY),
       newLabelsOnNewChemistry: 0,
       labelAgeSpreadDays: 7 * Math.max(0, t - LABEL_DELAY),
       protocolVersions: refShifts.length ? ['v1', 'v2'] : ['v1'],
@@ -462,6 +489,32 @@ function performanceOf(model: BuiltModel, cs: Compound[], labelOf: (c: Compound)
     maeRatio: m / model.testMae,
     worstSeriesMaeRatio: worst || null,
   };
+}
+
+/**
+ * The 95 % range of a pooled band coverage if the intervals were exactly calibrated: given
+ * its calibration set, a split-conformal interval covers F(q), distributed as the k-th of n
+ * uniform order statistics, Beta(k, n + 1 − k) (Vovk 2012; Angelopoulos & Bates 2021, §3.2);
+ * the test compounds then cover binomially. Simulated per seed and pooled, as measured.
+ */
+function expectedSpread(parts: Array<{ n: number; calibration?: { n: number; k: number } }>): [number, number] | null {
+  if (!parts.length || parts.some((p) => !p.calibration || p.calibration.k > p.calibration.n)) return null;
+  const rng = new Random(4242);
+  const total = parts.reduce((a, p) => a + p.n, 0);
+  if (!total) return null;
+  const reps = 4000;
+  const pooled = new Float64Array(reps);
+  for (let r = 0; r < reps; r++) {
+    let covered = 0;
+    for (const p of parts) {
+      const u = Float64Array.from({ length: p.calibration!.n }, () => rng.uniform()).sort();
+      const cov = u[p.calibration!.k - 1]!;
+      for (let i = 0; i < p.n; i++) if (rng.uniform() < cov) covered++;
+    }
+    pooled[r] = covered / total;
+  }
+  pooled.sort();
+  return [pooled[Math.floor(0.025 * reps)]!, pooled[Math.floor(0.975 * reps)]!];
 }
 
 function gaussian(rng: Random): number {
@@ -496,15 +549,15 @@ const out: string[] = [];
 out.push(`bench/monitor-validity — ${command}`);
 out.push(`machine: ${machine}, RDKit ${rdkitVersion()}`);
 out.push(
-  `data:    ${dataPath}; ${SEEDS} seeds; windows of ${W} compounds; random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  `data:    ${dataPath}; ${SEEDS} seeds; windows of ${W} compounds (fewer where an endpoint is small: column win); random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 out.push('');
 out.push(
-  'endpoint          seed  n     held/moat  baseline unseen/low  stable alarms  triggers                new-chem latency  offset→freeze latency (retrained?)',
+  'endpoint          seed  n     win  held/moat  baseline unseen/low  stable alarms  triggers                new-chem latency  offset→freeze latency (retrained?)',
 );
 for (const o of outcomes) {
   out.push(
-    `${o.endpoint.padEnd(18)}${String(o.seed).padEnd(6)}${String(o.n).padEnd(6)}${`${o.newChemistryPool}/${o.moat}`.padEnd(11)}${(o.baseline.unseen.toFixed(2) + ' / ' + o.baseline.low.toFixed(2)).padEnd(21)}${`${o.stableAlarms}/${o.stableWindows}`.padEnd(15)}${(o.stableTriggers.join(',') || '-').padEnd(24)}${(o.newChemistryLatency === null ? 'missed' : String(o.newChemistryLatency)).padEnd(18)}${o.offsets.map((x) => `${x.offset}:${x.freezeLatency === null ? 'none' : x.freezeLatency}${x.retrained ? ' RETRAIN' : ''}`).join('  ')}`,
+    `${o.endpoint.padEnd(18)}${String(o.seed).padEnd(6)}${String(o.n).padEnd(6)}${String(o.window).padEnd(5)}${`${o.newChemistryPool}/${o.moat}`.padEnd(11)}${(o.baseline.unseen.toFixed(2) + ' / ' + o.baseline.low.toFixed(2)).padEnd(21)}${`${o.stableAlarms}/${o.stableWindows}`.padEnd(15)}${(o.stableTriggers.join(',') || '-').padEnd(24)}${(o.newChemistryLatency === null ? 'missed' : String(o.newChemistryLatency)).padEnd(18)}${o.offsets.map((x) => `${x.offset}:${x.freezeLatency === null ? 'none' : x.freezeLatency}${x.retrained ? ' RETRAIN' : ''}`).join('  ')}`,
   );
 }
 out.push('');
@@ -540,7 +593,10 @@ for (const e of endpoints) {
       }
     return [...m.entries()]
       .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-      .map(([band, v]) => `${band}: ${pct(v.covered, v.n)} (n ${v.n})`)
+      .map(([band, v]) => {
+        const spread = key === 'scaffoldCoverage' ? expectedSpread(os.flatMap((o) => o.scaffoldCoverage.filter((r) => r.band === band))) : null;
+        return `${band}: ${pct(v.covered, v.n)} (n ${v.n}${spread ? `; exact-calibration 95 % range ${(100 * spread[0]).toFixed(1)}–${(100 * spread[1]).toFixed(1)}` : ''})`;
+      })
       .join('  ');
   };
   out.push(`  ${e.padEnd(16)} scaffold-split test: ${pool('scaffoldCoverage')}`);

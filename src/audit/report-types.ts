@@ -86,6 +86,11 @@ export interface TimelinePoint {
   coverage: number | null;
   labelledShare: number;
   medianReferenceShift: number | null;
+  /** The calibrated tests' p-values (absent in reports written before them). */
+  lowSimilarityP?: number | null;
+  novelClusterP?: number | null;
+  chemistryShiftP?: number | null;
+  shiftPValue?: number | null;
 }
 
 export interface DecisionEntry {

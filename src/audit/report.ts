@@ -118,6 +118,10 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
           coverage: w.performance?.coverage ?? null,
           labelledShare: w.labels.labelledShare,
           medianReferenceShift: w.assay.medianReferenceShift,
+          lowSimilarityP: w.input.lowSimilarityP ?? null,
+          novelClusterP: w.input.novelClusterP ?? null,
+          chemistryShiftP: w.input.chemistryShiftP ?? null,
+          shiftPValue: w.assay.shiftPValue ?? null,
         }),
       ),
     });

@@ -146,7 +146,13 @@ export interface DriftMetric {
   key: keyof TimelinePoint & string;
   title: string;
   unit: string;
-  kind: 'share' | 'coverage' | 'ratio' | 'psi' | 'signed';
+  /** 'pvalue': a calibrated test's p, drawn as evidence −log₁₀ p (up = stronger), labelled as p. */
+  kind: 'share' | 'coverage' | 'ratio' | 'psi' | 'signed' | 'pvalue';
+}
+
+/** Where a value sits on the chart's y axis: p-values as −log₁₀ p (p below 1e-10 draws at 10). */
+function plotted(metric: DriftMetric, v: number): number {
+  return metric.kind === 'pvalue' ? -Math.log10(Math.max(v, 1e-10)) : v;
 }
 
 export const DRIFT_METRICS: DriftMetric[] = [
@@ -158,6 +164,11 @@ export const DRIFT_METRICS: DriftMetric[] = [
   { key: 'maeRatio', title: 'MAE ratio (labelled)', unit: '× validation MAE', kind: 'ratio' },
   { key: 'coverage', title: 'Interval coverage (labelled)', unit: '% covered', kind: 'coverage' },
   { key: 'medianReferenceShift', title: 'Median reference-compound shift', unit: 'label units', kind: 'signed' },
+  // The calibrated tests the default policy reads (p against the model's own baseline; up = stronger evidence).
+  { key: 'lowSimilarityP', title: 'Far compounds vs baseline (binomial p)', unit: 'p, log scale', kind: 'pvalue' },
+  { key: 'novelClusterP', title: 'Novel cluster (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
+  { key: 'chemistryShiftP', title: 'Chemistry MMD (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
+  { key: 'shiftPValue', title: 'Assay shift, paired references (p)', unit: 'p, log scale', kind: 'pvalue' },
 ];
 
 type Timeline = { model: string; asOf: string; windowKind: string; points: TimelinePoint[] };
@@ -401,6 +412,10 @@ function yDomain(metric: DriftMetric, values: number[]): Scale {
       lo = 0;
       hi = Math.max(hi * 1.1, 0.3);
       break;
+    case 'pvalue':
+      lo = 0;
+      hi = Math.max(hi * 1.1, 3.5);
+      break;
     case 'ratio':
       lo = Math.min(lo, 1);
       hi = Math.max(hi, 1);
@@ -431,6 +446,10 @@ function yDomain(metric: DriftMetric, values: number[]): Scale {
 
 function fmtMetric(metric: DriftMetric, v: number | null, step?: number): string {
   if (v === null) return '—';
+  if (metric.kind === 'pvalue') {
+    const p = 10 ** -v;
+    return p >= 0.01 ? String(Number(p.toPrecision(2))) : p.toExponential(0).replace('e-', 'e−');
+  }
   if (metric.kind === 'share' || metric.kind === 'coverage') return fmtPct(v, step !== undefined && step < 0.01 ? 1 : 0);
   if (step !== undefined) return fmtFixed(v, decimalsFor(step)).replace(/^-/, '−');
   if (metric.kind === 'ratio') return `${fmtFixed(v, 2)}×`;
@@ -469,7 +488,10 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
     y0 = T,
     y1 = H - B;
   const xs = xPositions(ctx.n, x0 + 6, x1 - 6);
-  const vals = (tl.points ?? []).map((p) => finite(p?.[metric.key]));
+  const vals = (tl.points ?? []).map((p) => {
+    const v = finite(p?.[metric.key]);
+    return v === null ? null : plotted(metric, v);
+  });
   const present = vals.filter((v): v is number => v !== null);
   const out: string[] = [];
   const latestIdx = (() => {
@@ -490,7 +512,7 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
     out.push(eventMarkers(ctx, xs, x0, x1, y0, y1));
     out.push(`<text x="${(x0 + x1) / 2}" y="${(y0 + y1) / 2 + 4}" text-anchor="middle" class="empty-note">Not measured in any window</text>`);
   } else {
-    const sc = yDomain(metric, [...present, ...thresholds.map((t) => t.value)]);
+    const sc = yDomain(metric, [...present, ...thresholds.map((t) => plotted(metric, t.value))]);
     const sy = (v: number) => y1 - ((v - sc.lo) / (sc.hi - sc.lo)) * (y1 - y0);
     for (const t of sc.ticks) {
       const y = sy(t);
@@ -505,12 +527,13 @@ export function driftChartSvg(tl: Timeline, ctx: TimelineContext, metric: DriftM
       out.push(`<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" stroke="#6b7785" stroke-width="1" stroke-dasharray="6 3"/>`);
     }
     for (const t of thresholds) {
-      if (t.value < sc.lo || t.value > sc.hi) continue;
-      const y = sy(t.value);
+      const at = plotted(metric, t.value);
+      if (at < sc.lo || at > sc.hi) continue;
+      const y = sy(at);
       const color = actionColor(t.action);
       out.push(
-        `<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" stroke="${color}" stroke-width="1.4" stroke-dasharray="8 3" class="threshold" data-threshold="${esc(t.value)}"><title>${esc(t.label)}: ${esc(fmtMetric(metric, t.value))}</title></line>`,
-        `<text x="${x1 - 4}" y="${r1(y - 4)}" text-anchor="end" class="chart-note" fill="${color}">${esc(truncEnd(t.label, 40))} ${esc(fmtMetric(metric, t.value))}</text>`,
+        `<line x1="${x0}" y1="${r1(y)}" x2="${x1}" y2="${r1(y)}" stroke="${color}" stroke-width="1.4" stroke-dasharray="8 3" class="threshold" data-threshold="${esc(t.value)}"><title>${esc(t.label)}: ${esc(fmtMetric(metric, at))}</title></line>`,
+        `<text x="${x1 - 4}" y="${r1(y - 4)}" text-anchor="end" class="chart-note" fill="${color}">${esc(truncEnd(t.label, 40))} ${esc(fmtMetric(metric, at))}</text>`,
       );
     }
     out.push(eventMarkers(ctx, xs, x0, x1, y0, y1));

@@ -98,6 +98,7 @@ export interface WeekRecord {
       newLabelsOnNewChemistry: number;
       /** The calibrated signals the default policy reads (null where not measurable). */
       chemistryShiftP: number | null;
+      novelClusterP: number | null;
       lowSimilarityP: number | null;
       driftedDescriptors: number | null;
       pairedShift: number | null;
@@ -377,6 +378,7 @@ function summarizeDecision(d: Decision): WeekRecord['decision'] {
       newLabels: e.labels.newLabels,
       newLabelsOnNewChemistry: e.labels.newLabelsOnNewChemistry,
       chemistryShiftP: e.input.chemistryShiftP ?? null,
+      novelClusterP: e.input.novelClusterP ?? null,
       lowSimilarityP: e.input.lowSimilarityP ?? null,
       driftedDescriptors: e.input.driftedDescriptors ?? null,
       pairedShift: e.assay.pairedShift ?? null,

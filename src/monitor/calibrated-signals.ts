@@ -4,7 +4,7 @@
  * means the same false-alarm rate on every data set and every window size.
  *
  *  - shares (unseen scaffolds, low similarity) against the held-out baseline: one-sided
- *    exact binomial test;
+ *    Fisher exact test (the baseline share is measured on a sample too);
  *  - descriptor drift: permutation KS per descriptor (the null at the window's size,
  *    ties included), Benjamini–Hochberg across the dictionary;
  *  - chemistry drift: MMD with the Tanimoto kernel between the window's fingerprints and
@@ -13,6 +13,10 @@
  *    multiplicity), over a nearest-neighbour share because it needs no similarity
  *    threshold, and because the Tanimoto kernel is positive definite on bit vectors, so
  *    MMD = 0 exactly when the two distributions agree;
+ *  - a new series: the novel-cluster count (far compounds closer to each other than to
+ *    training; stats/novel-cluster.ts), permutation p over window ∪ held-out compounds.
+ *    MMD and the far share dilute one series among the window's familiar compounds; this
+ *    count is made of the series alone;
  *  - error before labels: direct loss estimation from σ and similarity;
  *  - assay shift: paired t over the reference compounds.
  *
@@ -25,8 +29,10 @@ import { benjaminiHochberg } from '../stats/fdr.js';
 import { expectedLoss, type LossModel } from '../stats/loss-estimation.js';
 import { mmdPermutationTest } from '../stats/mmd.js';
 import { minimalDetectableShift, pairedShift } from '../stats/paired-shift.js';
+import { novelClusterTest, type NovelClusterTest } from '../stats/novel-cluster.js';
+import { unpackFingerprints, type SignalBaseline } from '../validate/signal-baseline.js';
 import { permutationKs } from '../stats/permutation-ks.js';
-import { binomialUpperTail } from '../stats/student-t.js';
+import { fisherExactGreater } from '../stats/fisher-exact.js';
 
 /** Permutations per test: p-values resolve to 0.001, enough for BH over ~25 descriptors at q = 0.05. */
 export const PERMUTATIONS = 999;
@@ -41,6 +47,13 @@ export const ASSAY_SHIFT_POWER = 0.8;
 /** Reference compounds per descriptor (a seeded sample of the training set) and window compounds for the MMD (cost bounds). */
 export const DESCRIPTOR_REFERENCE_SIZE = 1000;
 export const CHEMISTRY_WINDOW_SIZE = 200;
+/**
+ * Permutations of the two chemistry tests (MMD, novel cluster): p
+ * resolves to 1e-4, below the default policy's 0.001. With 999 a p-value cannot go below
+ * 0.001, so a rule at 0.001 could never fire. Besag–Clifford stopping keeps a null window
+ * at ~10 / p draws.
+ */
+export const CHEMISTRY_DRAWS = 9999;
 
 /** A generator for one window's permutations, from its label (replays reproduce p-values). */
 export function windowRandom(label: string, purpose: string): Random {
@@ -51,13 +64,18 @@ export interface ShareTest {
   share: number;
   baseline: number;
   excess: number;
-  /** P(at least this many | baseline share): one-sided, small when the window has more than the baseline predicts. */
+  /**
+   * One-sided Fisher exact p (stats/fisher-exact.ts): small when the window has more than
+   * the baseline's share, which is itself measured on `baselineN` held-out compounds.
+   */
   pValue: number;
 }
 
-export function shareAgainstBaseline(count: number, n: number, baseline: number): ShareTest | null {
+export function shareAgainstBaseline(count: number, n: number, baseline: number, baselineN: number): ShareTest | null {
   if (n === 0) return null;
-  return { share: count / n, baseline, excess: count / n - baseline, pValue: binomialUpperTail(count, n, baseline) };
+  const baselineCount = Math.round(baseline * baselineN);
+  const pValue = baselineN > 0 ? fisherExactGreater(count, n, baselineCount, baselineN) : Number.NaN;
+  return { share: count / n, baseline, excess: count / n - baseline, pValue };
 }
 
 export interface DescriptorTests {
@@ -114,7 +132,7 @@ export function chemistryShift(
     pooledTanimotoGram(reference, referenceGram ?? tanimotoGram(reference, words), win, words),
     n + m,
     n,
-    PERMUTATIONS,
+    CHEMISTRY_DRAWS,
     rng,
     STOP_AFTER,
   );
@@ -190,4 +208,44 @@ export function pairedAssayShift(shifts: number[]): PairedAssayShift {
     minimalDetectableShift: minimalDetectableShift(r.n, r.sdDifference, ASSAY_SHIFT_ALPHA, ASSAY_SHIFT_POWER),
     confirmedShift: r.n >= 3 && r.pValue < ASSAY_SHIFT_ALPHA,
   };
+}
+
+/** The build's held-out sample, decoded once per version, with its Gram matrix. */
+export interface HeldOutSample {
+  words: number;
+  fingerprints: Uint32Array;
+  gram: Float64Array;
+  nearest: Float64Array;
+  far: number;
+}
+
+export function heldOutSampleOf(b: SignalBaseline | null): HeldOutSample | null {
+  const h = b?.heldOut;
+  if (!h) return null;
+  const fingerprints = unpackFingerprints(h.fingerprints);
+  return { words: h.fingerprintWords, fingerprints, gram: tanimotoGram(fingerprints, h.fingerprintWords), nearest: Float64Array.from(h.nearest), far: h.far };
+}
+
+/**
+ * The novel-cluster permutation test of a window's distinct compounds (fingerprints and
+ * nearest-training similarities in the same order), pooled with the held-out sample. A
+ * window above CHEMISTRY_WINDOW_SIZE is tested on a seeded subsample (cost bound).
+ */
+export function novelCluster(heldOut: HeldOutSample, window: Uint32Array, nearest: ArrayLike<number>, rng: Random): NovelClusterTest | null {
+  const words = heldOut.words;
+  let m = nearest.length;
+  let fps = window;
+  let near = Float64Array.from(nearest);
+  if (m > CHEMISTRY_WINDOW_SIZE) {
+    const idx = rng.shuffle(Array.from({ length: m }, (_, i) => i)).slice(0, CHEMISTRY_WINDOW_SIZE);
+    fps = new Uint32Array(idx.length * words);
+    idx.forEach((r, k) => fps.set(window.subarray(r * words, (r + 1) * words), k * words));
+    near = Float64Array.from(idx, (r) => nearest[r]!);
+    m = idx.length;
+  }
+  const gram = pooledTanimotoGram(heldOut.fingerprints, heldOut.gram, fps, words);
+  const pooledNearest = new Float64Array(heldOut.nearest.length + m);
+  pooledNearest.set(heldOut.nearest);
+  pooledNearest.set(near, heldOut.nearest.length);
+  return novelClusterTest({ gram, nearest: pooledNearest }, m, heldOut.far, CHEMISTRY_DRAWS, rng, STOP_AFTER);
 }

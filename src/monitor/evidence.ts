@@ -29,7 +29,7 @@ export interface WindowEvidence {
     /** Share of predictions with nearest-neighbour Tanimoto to train below 0.3. */
     lowSimilarityShare: number | null;
     // Calibrated against the model's own baseline (its held-out calibration + test compounds, recorded at build).
-    /** The baseline share; the window's excess over it; one-sided binomial p of the window's count under the baseline share. */
+    /** The baseline share; the window's excess over it; one-sided Fisher exact p of the window's count against the baseline's held-out sample. */
     unseenScaffoldBaseline?: number | null;
     unseenScaffoldExcess?: number | null;
     unseenScaffoldP?: number | null;
@@ -38,9 +38,30 @@ export interface WindowEvidence {
     lowSimilarityP?: number | null;
     /** Mean nearest-neighbour similarity of the held-out compounds. */
     nearestSimilarityBaseline?: number | null;
-    /** MMD² (Tanimoto kernel) of the window's fingerprints against the in-distribution reference, and its permutation p-value. */
+    /**
+     * Mean nearest-neighbour similarity over the chemistry tests' two-window horizon minus
+     * that baseline: < 0 when those compounds are less familiar to the model than its
+     * held-out compounds (the direction the MMD branch of the default policy asks for).
+     */
+    nearestSimilarityShift?: number | null;
+    /**
+     * MMD² (Tanimoto kernel) of the fingerprints of this window and the one before (the
+     * chemistry tests' two-window horizon) against the in-distribution reference, and its
+     * permutation p-value.
+     */
     chemistryMmd?: number | null;
     chemistryShiftP?: number | null;
+    /**
+     * A new series before labels, over the same two-window horizon: compounds below the
+     * held-out median similarity to training whose nearest neighbour among training ∪
+     * horizon is another horizon compound; the mean of that count over permutations of the
+     * horizon pooled with the held-out compounds; its permutation p (stats/novel-cluster.ts).
+     */
+    novelClusterCount?: number | null;
+    novelClusterBaseline?: number | null;
+    /** Count minus that null mean: > 0 when the window holds more such compounds than held-out windows do on average. */
+    novelClusterExcess?: number | null;
+    novelClusterP?: number | null;
     /** Descriptors drifted at FDR 5 % (permutation KS, Benjamini–Hochberg), and the smallest q. */
     driftedDescriptors?: number | null;
     minDescriptorQ?: number | null;

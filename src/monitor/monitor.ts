@@ -22,9 +22,13 @@ import type { DescriptorDrift, WindowEvidence } from './evidence.js';
 import { fingerprintFromHex } from '../chem/fingerprint.js';
 import { tanimotoGram } from '../chem/tanimoto-gram.js';
 import type { SignalBaseline } from '../validate/signal-baseline.js';
+import type { NovelClusterTest } from '../stats/novel-cluster.js';
 import {
   DESCRIPTOR_REFERENCE_SIZE,
   chemistryShift,
+  heldOutSampleOf,
+  novelCluster,
+  type HeldOutSample,
   descriptorDriftTests,
   errorEstimate,
   pairedAssayShift,
@@ -73,6 +77,8 @@ interface VersionContext {
   baseline: SignalBaseline | null;
   chemistryReference: Uint32Array | null;
   chemistryGram: Float64Array | null;
+  /** The build's held-out sample (novel-cluster null), decoded once; null before builds recorded it. */
+  heldOut: HeldOutSample | null;
   /** The endpoint's exact measurements with each compound's scaffold, loaded once per run: every window filters them by its asOf. */
   measurements: Measurement[];
   byCompound: Map<string, Measurement[]>;
@@ -121,6 +127,8 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
   for (const [i, g] of groups.entries()) {
     const versionId = majority(g.rows.map((r) => r.model_version));
     const prev = windows[windows.length - 1];
+    // The chemistry tests read this window and the one before (same version): a two-window horizon.
+    const before = i > 0 ? groups[i - 1]!.rows.filter((r) => r.model_version === versionId) : [];
     // A settled window's evidence is computed once and reused (its inputs can no longer change).
     // The most recent windows are always recomputed: they carry the as-of label counts a decision reads.
     const recent = i >= groups.length - (o.recentWindows ?? RECENT_WINDOWS);
@@ -130,6 +138,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
       window: g.label,
       kind: o.window ?? 'week',
       rows: g.rows.map((r) => r.id).sort(),
+      before: before.map((r) => r.id).sort(),
       reportedByEnd: reportedBy(g.end),
     });
     const cached = recent ? null : await cachedEvidence(store, settledByKey.get(key), asOf);
@@ -139,7 +148,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
     }
     let ctx = contexts.get(versionId);
     if (!ctx) contexts.set(versionId, (ctx = await versionContext(store, versionId)));
-    const evidence = await windowEvidence(store, ctx, g, asOf, prev);
+    const evidence = await windowEvidence(store, ctx, g, asOf, prev, before);
     windows.push(evidence);
     // The evidence belongs to the model version's team, as its predictions do.
     const team = g.rows.find((r) => r.model_version === versionId)!.team;
@@ -161,7 +170,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
  * Bump when WindowEvidence or how it is computed changes: cached evidence of an older
  * schema is then recomputed, never reused.
  */
-export const EVIDENCE_SCHEMA = 'window-evidence@3';
+export const EVIDENCE_SCHEMA = 'window-evidence@4';
 
 /** The last windows of a run are never taken from the cache: a policy's sustained rules read them (up to a quarter back). */
 export const RECENT_WINDOWS = 13;
@@ -329,6 +338,7 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
     baselineWidth: baselineWidthOf(report),
     baseline,
     ...chemistryOf(baseline),
+    heldOut: heldOutSampleOf(baseline),
   };
 }
 
@@ -352,7 +362,14 @@ async function descriptorColumns(store: Store, version: ModelVersion, keys: stri
   return Array.from({ length: nd }, (_, d) => Float64Array.from(rows.map((r) => r[d]).filter((v): v is number => v !== null && Number.isFinite(v))));
 }
 
-async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup, asOf: string, prev: WindowEvidence | undefined): Promise<WindowEvidence> {
+async function windowEvidence(
+  store: Store,
+  ctx: VersionContext,
+  g: WindowGroup,
+  asOf: string,
+  prev: WindowEvidence | undefined,
+  before: Row<'predictions'>[],
+): Promise<WindowEvidence> {
   const rows = g.rows;
   const keys = [...new Set(rows.map((r) => r.inchikey))];
   const dict = ctx.version.featureContract.featureVersion;
@@ -457,7 +474,7 @@ async function windowEvidence(store: Store, ctx: VersionContext, g: WindowGroup,
   const unseenShare = seen.length ? 1 - mean(seen) : null;
   const widthRatio = widths.length && ctx.baselineWidth ? mean(widths) / ctx.baselineWidth : null;
   const lowShare = sims.length ? sims.filter((s) => s < LOW_SIMILARITY).length / sims.length : null;
-  const calibrated = await calibratedWindow(store, ctx, g, rows, { seen, sims, values, labelOf });
+  const calibrated = await calibratedWindow(store, ctx, g, rows, before, { seen, sims, values, labelOf });
   return {
     // The version that served the window: a policy's history must not mix versions.
     model: ctx.version.id,
@@ -666,13 +683,20 @@ async function calibratedWindow(
   ctx: VersionContext,
   g: WindowGroup,
   rows: Row<'predictions'>[],
+  before: Row<'predictions'>[],
   w: { seen: number[]; sims: number[]; values: number[]; labelOf: Map<string, { label: number }> },
 ): Promise<{ input: Partial<WindowEvidence['input']>; predictionShiftZ: number | null; errorEstimate: WindowEvidence['errorEstimate'] }> {
   const b = ctx.baseline;
   if (!b) return { input: {}, predictionShiftZ: null, errorEstimate: null };
-  const chemistry = await chemistryOfWindow(store, ctx, g, rows);
-  const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare);
-  const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare);
+  // Two-window horizon for the chemistry tests: a series that arrived last window and is
+  // still coming is tested on twice the compounds (the power of a larger sample, at the
+  // same false-alarm rate per window).
+  const horizon = [...before, ...rows];
+  const horizonSims = horizon.filter((r) => r.max_similarity !== null).map((r) => r.max_similarity!);
+  const chemistry = await chemistryOfWindow(store, ctx, g, horizon);
+  const cluster = await novelClusterOfWindow(store, ctx, g, horizon);
+  const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare, b.n);
+  const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare, b.n);
   const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae ?? 0;
   const withInputs = rows.filter((r) => r.uncertainty !== null && r.max_similarity !== null);
   const labelled = rows.filter((r) => w.labelOf.has(r.inchikey));
@@ -685,8 +709,13 @@ async function calibratedWindow(
       lowSimilarityExcess: low?.excess ?? null,
       lowSimilarityP: low?.pValue ?? null,
       nearestSimilarityBaseline: b.nearestSimilarity.mean,
+      nearestSimilarityShift: horizonSims.length ? mean(horizonSims) - b.nearestSimilarity.mean : null,
       chemistryMmd: chemistry?.mmd2 ?? null,
       chemistryShiftP: chemistry?.pValue ?? null,
+      novelClusterCount: cluster?.count ?? null,
+      novelClusterBaseline: cluster?.nullMean ?? null,
+      novelClusterExcess: cluster ? cluster.count - cluster.nullMean : null,
+      novelClusterP: cluster?.pValue ?? null,
     },
     predictionShiftZ: b.prediction.sd > 0 && w.values.length ? (mean(w.values) - b.prediction.mean) / (b.prediction.sd / Math.sqrt(w.values.length)) : null,
     errorEstimate: b.lossModel
@@ -737,6 +766,42 @@ async function chemistryOfWindow(
       ctx.chemistryGram ?? undefined,
     );
   });
+}
+
+async function novelClusterOfWindow(store: Store, ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): Promise<NovelClusterTest | null> {
+  const heldOut = ctx.heldOut;
+  if (!heldOut) return null;
+  return memoized(windowKey(ctx, g, rows, 'novel-cluster'), async () => {
+    // Distinct compounds with a nearest-training similarity, in key order (replays give the same sample).
+    const nearestOf = new Map<string, number>();
+    for (const r of rows) if (r.max_similarity !== null && !nearestOf.has(r.inchikey)) nearestOf.set(r.inchikey, r.max_similarity);
+    const keys = [...nearestOf.keys()].sort();
+    const fps = await fingerprintsByKey(store, ctx.version.featureHash, keys);
+    const present = keys.filter((k) => fps.has(k));
+    const packed = new Uint32Array(present.length * heldOut.words);
+    present.forEach((k, i) => packed.set(fps.get(k)!, i * heldOut.words));
+    return novelCluster(
+      heldOut,
+      packed,
+      present.map((k) => nearestOf.get(k)!),
+      windowRandom(g.label, 'novel-cluster'),
+    );
+  });
+}
+
+/** Fingerprints of the given compounds from the feature cache, by InChIKey. */
+async function fingerprintsByKey(store: Store, featureHash: string, keys: string[]): Promise<Map<string, Uint32Array>> {
+  const out = new Map<string, Uint32Array>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await store.db
+      .selectFrom('feature_cache')
+      .select(['inchikey', 'fingerprint'])
+      .where('feature_hash', '=', featureHash)
+      .where('inchikey', 'in', keys.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.inchikey, fingerprintFromHex(r.fingerprint));
+  }
+  return out;
 }
 
 function chemistryOf(b: SignalBaseline | null): Pick<VersionContext, 'chemistryReference' | 'chemistryGram'> {

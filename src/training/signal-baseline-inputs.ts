@@ -24,10 +24,14 @@ export function buildSignalBaseline(
   const all = [...split.train, ...split.calibration, ...split.test].sort((a, b) => a - b);
   const fingerprints = new Uint32Array(all.length * fp.words);
   all.forEach((r, k) => fingerprints.set(fp.data.subarray(r * fp.words, (r + 1) * fp.words), k * fp.words));
+  const heldOut = [...split.calibration, ...split.test];
+  const heldOutFingerprints = new Uint32Array(heldOut.length * fp.words);
+  heldOut.forEach((r, k) => heldOutFingerprints.set(fp.data.subarray(r * fp.words, (r + 1) * fp.words), k * fp.words));
   return signalBaseline({
     calibration: part(split.calibration, held.cal, held.calibrationNearest),
     test: part(split.test, held.test, held.testNearest),
     fingerprints,
+    heldOutFingerprints,
     words: fp.words,
     seed,
   });

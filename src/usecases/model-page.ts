@@ -29,6 +29,10 @@ const METRIC_OF_PATH: Record<string, string> = {
   'performance.maeRatio': 'maeRatio',
   'performance.coverage': 'coverage',
   'assay.medianReferenceShift': 'medianReferenceShift',
+  'input.lowSimilarityP': 'lowSimilarityP',
+  'input.novelClusterP': 'novelClusterP',
+  'input.chemistryShiftP': 'chemistryShiftP',
+  'assay.shiftPValue': 'shiftPValue',
 };
 
 export function modelPage(ctx: Context, model: string, teams: readonly string[]): Promise<ModelPage> {

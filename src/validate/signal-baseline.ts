@@ -19,6 +19,8 @@ import { expectedLoss, fitLossModel, type LossModel } from '../stats/loss-estima
 export const LOW_SIMILARITY = 0.3;
 /** Compounds kept as the chemistry reference for the fingerprint two-sample test. */
 export const CHEMISTRY_REFERENCE_SIZE = 500;
+/** Held-out compounds kept (a seeded sample) as the null sample of the novel-cluster test. */
+export const HELD_OUT_SAMPLE_SIZE = 500;
 
 export interface SignalBaseline {
   /** Held-out (calibration + test) compounds the shares were measured on. */
@@ -34,6 +36,12 @@ export interface SignalBaseline {
   lossModelCheck: { estimatedMae: number; realisedMae: number } | null;
   /** A seeded sample of the development compounds (train + calibration + test): the in-distribution chemistry. */
   chemistryReference: { size: number; fingerprintWords: number; fingerprints: string };
+  /**
+   * The held-out compounds themselves (a seeded sample): fingerprints and nearest-training
+   * similarities, the null sample of the novel-cluster test (stats/novel-cluster.ts).
+   * `far` is their median nearest-training similarity. Absent in builds made before it.
+   */
+  heldOut?: { size: number; fingerprintWords: number; fingerprints: string; nearest: number[]; far: number };
 }
 
 export interface BaselineInput {
@@ -41,6 +49,8 @@ export interface BaselineInput {
   test: { yTrue: Float64Array; yPred: Float64Array; sigma: Float64Array; nearest: Float64Array; scaffoldSeen: boolean[] };
   /** Packed fingerprints of every development compound, `words` per compound. */
   fingerprints: Uint32Array;
+  /** Packed fingerprints of the calibration then the test compounds (the order of their `nearest`). */
+  heldOutFingerprints: Uint32Array;
   words: number;
   seed: number;
 }
@@ -68,7 +78,36 @@ export function signalBaseline(input: BaselineInput): SignalBaseline {
     lossModel,
     lossModelCheck,
     chemistryReference: chemistryReference(input.fingerprints, input.words, input.seed),
+    heldOut: heldOutSample(input.heldOutFingerprints, sims, input.words, input.seed),
   };
+}
+
+function heldOutSample(fps: Uint32Array, nearest: Float64Array, words: number, seed: number): NonNullable<SignalBaseline['heldOut']> {
+  const idx = Array.from({ length: nearest.length }, (_, i) => i);
+  // Stream 12: its own draws, independent of the split's, the trainer's and the chemistry reference's.
+  const pick =
+    idx.length > HELD_OUT_SAMPLE_SIZE
+      ? Random.stream(seed, 12)
+          .shuffle(idx)
+          .slice(0, HELD_OUT_SAMPLE_SIZE)
+          .sort((a, b) => a - b)
+      : idx;
+  const out = new Uint32Array(pick.length * words);
+  pick.forEach((r, k) => out.set(fps.subarray(r * words, (r + 1) * words), k * words));
+  return {
+    size: pick.length,
+    fingerprintWords: words,
+    fingerprints: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64'),
+    nearest: pick.map((r) => nearest[r]!),
+    far: median(nearest),
+  };
+}
+
+function median(xs: Float64Array): number {
+  if (!xs.length) return 0;
+  const s = Float64Array.from(xs).sort();
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 function chemistryReference(fps: Uint32Array, words: number, seed: number): SignalBaseline['chemistryReference'] {
@@ -89,6 +128,11 @@ function chemistryReference(fps: Uint32Array, words: number, seed: number): Sign
 
 /** The chemistry reference's packed fingerprints. */
 export function referenceFingerprints(b: SignalBaseline): Uint32Array {
-  const bytes = Buffer.from(b.chemistryReference.fingerprints, 'base64');
+  return unpackFingerprints(b.chemistryReference.fingerprints);
+}
+
+/** Little-endian words from base64, as the build wrote them. */
+export function unpackFingerprints(base64: string): Uint32Array {
+  const bytes = Buffer.from(base64, 'base64');
   return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
 }

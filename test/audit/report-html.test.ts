@@ -101,7 +101,7 @@ describe('audit report HTML: structure', () => {
     assert.equal(count(/<svg class="chart lineage"/g), 2);
     assert.equal(count(/<svg class="chart reliability"/g), 2);
     assert.equal(count(/<svg class="chart strip"/g), 1);
-    assert.equal(count(/<svg class="chart drift"/g), 8);
+    assert.equal(count(/<svg class="chart drift"/g), 12);
     for (const key of [
       'maxPsi',
       'unseenScaffoldShare',
@@ -111,6 +111,10 @@ describe('audit report HTML: structure', () => {
       'maeRatio',
       'coverage',
       'medianReferenceShift',
+      'lowSimilarityP',
+      'novelClusterP',
+      'chemistryShiftP',
+      'shiftPValue',
     ]) {
       assert.ok(html.includes(`data-metric="${key}"`), key);
     }

@@ -85,6 +85,11 @@ function timeline(): TimelinePoint[] {
       coverage: coverage === null ? null : round(coverage),
       labelledShare: lab,
       medianReferenceShift: medianReferenceShift === null ? null : round(medianReferenceShift),
+      // The calibrated tests' p-values: small while the new series arrives or the assay has shifted.
+      lowSimilarityP: newSeries ? 10 ** -(4 + jitter(k, 11, 1)) : 10 ** -Math.abs(jitter(k, 11, 1)),
+      novelClusterP: newSeries ? 10 ** -(3.5 + jitter(k, 12, 0.5)) : 10 ** -Math.abs(jitter(k, 12, 0.8)),
+      chemistryShiftP: newSeries ? 1e-4 : 10 ** -Math.abs(jitter(k, 13, 1)),
+      shiftPValue: refMeasured ? (assay ? 1e-8 : 10 ** -Math.abs(jitter(k, 14, 1))) : null,
     });
   }
   return pts;

@@ -47,4 +47,23 @@ describe('drift charts on degenerate ranges', () => {
     assert.match(svg, /performance_decay → retrain: &gt; 1.50×/);
     assert.doesNotMatch(driftChartSvg(tl, ctx, metric, 'u'), /class="threshold"/);
   });
+
+  it('draws a p-value as evidence −log10 p, labelled as p, with the policy threshold at its p', () => {
+    const tl = {
+      model: 'm',
+      asOf: '2026-12-14T00:00:00.000Z',
+      windowKind: 'week',
+      points: [point({ novelClusterP: 0.5 }), point({ window: '2026-W50', novelClusterP: 0.0001 })],
+    };
+    const ctx = timelineContext(tl, [], []);
+    const metric = DRIFT_METRICS.find((m) => m.key === 'novelClusterP')!;
+    const svg = driftChartSvg(tl, ctx, metric, 'u', [{ value: 0.001, label: 'new_chemistry → watch: <', action: 'watch' }]);
+    assert.match(svg, /class="threshold" data-threshold="0.001"/);
+    assert.match(svg, /new_chemistry → watch: &lt; 1e−3/);
+    assert.match(svg, /latest 1e−4 \(2026-W50\)/);
+    // The stronger evidence (p 1e-4) is drawn higher (smaller y) than p 0.5.
+    const ys = [...svg.matchAll(/<circle cx="[^"]+" cy="([^"]+)"/g)].map((m) => Number(m[1]));
+    assert.equal(ys.length, 2);
+    assert.ok(ys[1]! < ys[0]!, `y of p 1e-4 (${ys[1]}) above y of p 0.5 (${ys[0]})`);
+  });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fisherExactGreater } from '../../src/stats/fisher-exact.js';
 import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random.js';
 import { pooledTanimotoGram, tanimotoGram } from '../../src/chem/tanimoto-gram.js';
@@ -39,12 +40,18 @@ describe('assay shift as a paired test over reference compounds', () => {
 });
 
 describe('window shares against the model baseline', () => {
-  it('reports the excess and a one-sided binomial p-value', () => {
-    const t = shareAgainstBaseline(25, 40, 0.5)!;
+  it("reports the excess and a one-sided Fisher exact p against the baseline's own sample", () => {
+    const t = shareAgainstBaseline(25, 40, 0.5, 300)!;
     assert.equal(t.excess, 25 / 40 - 0.5);
+    assert.equal(t.pValue, fisherExactGreater(25, 40, 150, 300));
     assert.ok(t.pValue > 0.05 && t.pValue < 0.2, `${t.pValue}`);
-    assert.ok(shareAgainstBaseline(30, 40, 0.2)!.pValue < 1e-6);
-    assert.equal(shareAgainstBaseline(0, 0, 0.2), null);
+    assert.ok(shareAgainstBaseline(30, 40, 0.2, 300)!.pValue < 1e-6);
+    assert.equal(shareAgainstBaseline(0, 0, 0.2, 300), null);
+  });
+  it('is cautious when the baseline rests on few held-out compounds', () => {
+    // The same window against the same share, measured on 16 or on 1,600 held-out compounds.
+    assert.ok(shareAgainstBaseline(30, 34, 0.625, 16)!.pValue > 0.01);
+    assert.ok(shareAgainstBaseline(30, 34, 0.625, 1600)!.pValue < 0.002);
   });
 });
 

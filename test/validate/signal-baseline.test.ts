@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random.js';
-import { CHEMISTRY_REFERENCE_SIZE, referenceFingerprints, signalBaseline } from '../../src/validate/signal-baseline.js';
+import { CHEMISTRY_REFERENCE_SIZE, referenceFingerprints, signalBaseline, unpackFingerprints } from '../../src/validate/signal-baseline.js';
 import { validationReport } from '../../src/validate/report.js';
 
 function heldOut(n: number, rng: Random) {
@@ -19,7 +19,8 @@ describe('signal baseline recorded at build', () => {
   const test = heldOut(200, rng);
   const words = 2;
   const fingerprints = Uint32Array.from({ length: 900 * words }, () => rng.nextUint32());
-  const b = signalBaseline({ calibration: cal, test, fingerprints, words, seed: 3 });
+  const heldOutFingerprints = Uint32Array.from({ length: 400 * words }, () => rng.nextUint32());
+  const b = signalBaseline({ calibration: cal, test, fingerprints, heldOutFingerprints, words, seed: 3 });
 
   it('measures the shares on the held-out compounds, not on training', () => {
     assert.equal(b.n, 400);
@@ -35,8 +36,17 @@ describe('signal baseline recorded at build', () => {
   it('keeps a seeded sample of the development chemistry, the same for the same seed', () => {
     assert.equal(b.chemistryReference.size, CHEMISTRY_REFERENCE_SIZE);
     assert.equal(referenceFingerprints(b).length, CHEMISTRY_REFERENCE_SIZE * words);
-    assert.deepEqual(signalBaseline({ calibration: cal, test, fingerprints, words, seed: 3 }).chemistryReference, b.chemistryReference);
-    assert.notDeepEqual(signalBaseline({ calibration: cal, test, fingerprints, words, seed: 4 }).chemistryReference, b.chemistryReference);
+    assert.deepEqual(signalBaseline({ calibration: cal, test, fingerprints, heldOutFingerprints, words, seed: 3 }).chemistryReference, b.chemistryReference);
+    assert.notDeepEqual(signalBaseline({ calibration: cal, test, fingerprints, heldOutFingerprints, words, seed: 4 }).chemistryReference, b.chemistryReference);
+  });
+  it('keeps the held-out compounds themselves, each fingerprint with its own nearest-training similarity', () => {
+    const h = b.heldOut!;
+    assert.equal(h.size, 400);
+    const nearest = [...cal.nearest, ...test.nearest];
+    assert.deepEqual(h.nearest, nearest);
+    assert.deepEqual(unpackFingerprints(h.fingerprints), heldOutFingerprints);
+    const sorted = [...nearest].sort((x, y) => x - y);
+    assert.equal(h.far, (sorted[199]! + sorted[200]!) / 2);
   });
 });
 

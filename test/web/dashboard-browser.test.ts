@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium as playwright, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { openStore, type Store } from '../../src/store/store.js';
 import { decodePng, rgbAt } from '../audit/png.js';
+import { DRIFT_METRICS } from '../../src/audit/svg-charts.js';
 import { dashboardWorkspace, type DashboardWorkspace } from './dashboard-workspace.js';
 
 /**
@@ -144,7 +145,7 @@ describe('dashboard in Chromium', { skip }, () => {
     const { page } = ana;
     await page.locator('tr[data-model="logd-rf"] a').click();
     await page.locator('.small-multiple svg').first().waitFor();
-    assert.equal(await page.locator('.small-multiple').count(), 8);
+    assert.equal(await page.locator('.small-multiple').count(), DRIFT_METRICS.length);
     assert.equal(await page.locator('.small-multiple[data-metric="lowSimilarityShare"] line.threshold').count(), 1, 'the policy threshold is drawn');
     assert.deepEqual(await page.locator('table.versions tbody th').allInnerTexts(), ['logd-rf@2', 'logd-rf@1']);
     assert.ok((await page.locator('table.decisions tbody tr').count()) >= 1);

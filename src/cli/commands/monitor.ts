@@ -27,7 +27,7 @@ function line(w: WindowEvidence): string {
     `${f(share)}${base === undefined || base === null ? '' : ` (baseline ${f(base)}, p ${pValue(pv)})`}`;
   return (
     `${w.window.label.padEnd(12)} n=${String(w.predictions).padEnd(5)} unseen-scaffold ${vs(w.input.unseenScaffoldShare, w.input.unseenScaffoldBaseline, w.input.unseenScaffoldP)}  low-sim ${vs(w.input.lowSimilarityShare, w.input.lowSimilarityBaseline, w.input.lowSimilarityP)}  ` +
-    `${w.input.chemistryShiftP === undefined ? '' : `chemistry MMD p ${pValue(w.input.chemistryShiftP)}  descriptors drifted ${w.input.driftedDescriptors ?? '–'}  `}maxPSI ${f(w.input.maxPsi)}  width× ${f(w.output.widthRatio)}  ` +
+    `${w.input.chemistryShiftP === undefined ? '' : `chemistry MMD p ${pValue(w.input.chemistryShiftP)}  ${w.input.novelClusterCount == null ? '' : `novel cluster ${w.input.novelClusterCount} (baseline ${f(w.input.novelClusterBaseline, 1)}, p ${pValue(w.input.novelClusterP)})  `}descriptors drifted ${w.input.driftedDescriptors ?? '–'}  `}maxPSI ${f(w.input.maxPsi)}  width× ${f(w.output.widthRatio)}  ` +
     `${w.errorEstimate ? `est. MAE× ${f(w.errorEstimate.estimatedMaeRatio)}  ` : ''}` +
     `labelled ${f(w.labels.labelledShare)}  ${p ? `MAE× ${f(p.maeRatio)} cov ${f(p.coverage)}` : 'no labels yet'}` +
     `${w.assay.confirmedShift ? `  ASSAY SHIFT ${f(w.assay.pairedShift ?? w.assay.medianReferenceShift)}${w.assay.shiftCiLow != null ? ` [${f(w.assay.shiftCiLow)}, ${f(w.assay.shiftCiHigh)}]` : ''}` : ''}` +

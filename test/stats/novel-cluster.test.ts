@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Random } from '../../src/core/random.js';
+import { nearestNeighbours, fingerprintSet } from '../../src/chem/similarity.js';
+import { tanimotoGram } from '../../src/chem/tanimoto-gram.js';
+import { novelClusterCount, novelClusterTest } from '../../src/stats/novel-cluster.js';
+
+describe('novel-cluster count', () => {
+  it('counts far compounds whose nearest neighbour is another window compound, by hand', () => {
+    // Far (< 0.4): 0 (0.2), 1 (0.25), 2 (0.3). 0 and 1 are 0.5 alike: both count. 2's best
+    // window neighbour (0.1) is below its training similarity (0.3). 3 is near (0.8): never.
+    const gram = Float64Array.from([1, 0.5, 0.1, 0.9, 0.5, 1, 0.05, 0.2, 0.1, 0.05, 1, 0.1, 0.9, 0.2, 0.1, 1]);
+    const nearest = Float64Array.from([0.2, 0.25, 0.3, 0.8]);
+    assert.equal(novelClusterCount(gram, 4, nearest, 0.4, [0, 1, 2, 3]), 2);
+    // Without compound 1, compound 0's best window neighbour is 3 (0.9 > 0.2): still counted.
+    assert.equal(novelClusterCount(gram, 4, nearest, 0.4, [0, 2, 3]), 1);
+    // A bar for "far" above 0.8 admits 3, whose best neighbour (0.9) beats its training similarity.
+    assert.equal(novelClusterCount(gram, 4, nearest, 0.85, [0, 1, 2, 3]), 3);
+  });
+});
+
+/**
+ * Synthetic chemistry: families of fingerprints (a random 40-bit core, each core bit kept
+ * with probability 0.7, plus 10 random bits). Training, held-out and the in-distribution
+ * stream are fresh members of the same 150 families; a new series is a family the model
+ * never saw.
+ */
+const WORDS = 16;
+function member(core: number[], rng: Random): Uint32Array {
+  const fp = new Uint32Array(WORDS);
+  const set = (b: number) => (fp[b >>> 5]! |= 1 << (b & 31));
+  for (const b of core) if (rng.uniform() < 0.7) set(b);
+  for (let k = 0; k < 10; k++) set(rng.below(WORDS * 32));
+  return fp;
+}
+function pack(fps: Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(fps.length * WORDS);
+  fps.forEach((f, i) => out.set(f, i * WORDS));
+  return out;
+}
+
+describe('novel-cluster permutation test over window ∪ held-out', () => {
+  const rng = new Random(21);
+  const cores = Array.from({ length: 151 }, () => Array.from({ length: 40 }, () => rng.below(WORDS * 32)));
+  const known = cores.slice(0, 150);
+  const draw = (n: number, from: number[][]) => Array.from({ length: n }, () => member(from[rng.below(from.length)]!, rng));
+  const train = fingerprintSet(pack(draw(600, known)), WORDS);
+  const heldOut = draw(300, known);
+  const nearestOf = (fps: Uint32Array[]) => nearestNeighbours(fingerprintSet(pack(fps), WORDS), train, 1).similarities;
+  const sorted = Float64Array.from(nearestOf(heldOut)).sort();
+  const far = (sorted[149]! + sorted[150]!) / 2;
+  const test = (held: Uint32Array[], window: Uint32Array[], draws: number) => {
+    const pooled = [...held, ...window];
+    return novelClusterTest({ gram: tanimotoGram(pack(pooled), WORDS), nearest: nearestOf(pooled) }, window.length, far, draws, rng, 10);
+  };
+
+  it('rejects in-distribution windows at about the nominal rate (size 40, α = 0.05)', () => {
+    let rejected = 0;
+    const windows = 300;
+    for (let w = 0; w < windows; w++) if (test(heldOut, draw(40, known), 999)!.pValue <= 0.05) rejected++;
+    // Binomial(300, 0.05): mean 15, SD 3.8. A biased null would sit far outside.
+    assert.ok(rejected >= 4 && rejected <= 27, `rejected ${rejected} of ${windows}`);
+  });
+
+  it('stays valid with a held-out set of 16 compounds (the permutation null is exact at any size)', () => {
+    let rejected = 0;
+    const windows = 300;
+    for (let w = 0; w < windows; w++) if (test(draw(16, known), draw(10, known), 999)!.pValue <= 0.05) rejected++;
+    assert.ok(rejected <= 27, `rejected ${rejected} of ${windows}`);
+  });
+
+  it('finds a third of a window from a family the model never saw, at p < 0.001', () => {
+    const t = test(heldOut, [...draw(13, [cores[150]!]), ...draw(27, known)], 9999)!;
+    assert.ok(t.pValue < 0.001, `p ${t.pValue}, count ${t.count} vs null mean ${t.nullMean}`);
+    assert.ok(t.count >= 10, `count ${t.count}`);
+  });
+
+  it('is null with fewer than 5 compounds on either side', () => {
+    assert.equal(test(heldOut, draw(4, known), 99), null);
+    assert.equal(test(draw(4, known), draw(40, known), 99), null);
+  });
+});
