@@ -5,24 +5,28 @@ import type { Random } from '../core/random.js';
  * set and closer to one another than to anything the model trained on.
  *
  * A compound of the window is *novel-clustered* when
- *   - it is far from training: nearest-training similarity below `far`, the model's own
- *     held-out median ("far" = the less familiar half of what the model calls
- *     in-distribution; close analogues of a trained series made together are not counted), and
+ *   - it is outside the applicability domain: nearest-training similarity below `far`
+ *     (the Tanimoto threshold serving flags as out of domain), and
  *   - its nearest neighbour among training ∪ window is another window compound.
  * This is Schilling's nearest-neighbour two-sample statistic (J. Amer. Statist. Assoc. 81,
- * 1986; consistent against any difference of distributions) restricted to the far half.
- * In a random in-distribution window such compounds are few: the training set is far
- * larger than a window, so a compound's nearest neighbour is almost always a training
- * compound. A series the model has not seen arrives as a group whose members are each
- * other's nearest neighbours. The share of far compounds alone (the binomial rule) cannot see that
- * grouping; in diverse chemistry a third of a random window is already far.
+ * 1986; consistent against any difference of distributions) restricted to out-of-domain
+ * compounds. In a random in-distribution window such compounds are few: the training set
+ * is far larger than a window, so a compound's nearest neighbour is almost always a
+ * training compound. A series the model has not seen arrives as a group whose members are
+ * each other's nearest neighbours. The far share alone cannot see that grouping: in
+ * diverse chemistry a third of a random window is already out of domain.
+ *
+ * Why out of domain only: real programmes make close analogues together, so a week's
+ * compounds of a series the model knows are often each other's nearest neighbours too. A
+ * weaker "far" (the held-out median) made this count fire every week on the demo
+ * programme after its retrain, when half of each week was the newly learnt series.
  *
  * The null distribution is a permutation one: the window is pooled with the model's own
  * held-out compounds (calibration + test, in-distribution and not trained on), and the
  * count is recomputed on random subsets of the window's size. Under exchangeability (the
  * window is in-distribution) this is exact at any sample size, even for a small
- * held-out set; Besag–Clifford stopping. Nothing is tuned per data set: `far` and the
- * reference compounds come from the model's baseline.
+ * held-out set; Besag–Clifford stopping. Nothing is tuned per data set: `far` is the
+ * domain threshold recorded with the model's baseline, the reference compounds are its own.
  */
 export interface NovelClusterSample {
   /** Row-major m × m Tanimoto similarities among the compounds. */

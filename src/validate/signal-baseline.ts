@@ -39,7 +39,9 @@ export interface SignalBaseline {
   /**
    * The held-out compounds themselves (a seeded sample): fingerprints and nearest-training
    * similarities, the null sample of the novel-cluster test (stats/novel-cluster.ts).
-   * `far` is their median nearest-training similarity. Absent in builds made before it.
+   * `far` is the out-of-domain threshold the novel-cluster test counts below (LOW_SIMILARITY
+   * when the version was built: recorded so a later default cannot change an old version's
+   * test). Absent in builds made before it.
    */
   heldOut?: { size: number; fingerprintWords: number; fingerprints: string; nearest: number[]; far: number };
 }
@@ -99,15 +101,8 @@ function heldOutSample(fps: Uint32Array, nearest: Float64Array, words: number, s
     fingerprintWords: words,
     fingerprints: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64'),
     nearest: pick.map((r) => nearest[r]!),
-    far: median(nearest),
+    far: LOW_SIMILARITY,
   };
-}
-
-function median(xs: Float64Array): number {
-  if (!xs.length) return 0;
-  const s = Float64Array.from(xs).sort();
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 function chemistryReference(fps: Uint32Array, words: number, seed: number): SignalBaseline['chemistryReference'] {

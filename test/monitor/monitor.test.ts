@@ -93,9 +93,15 @@ forEachBackend('monitoring', (backend) => {
     assert.ok(w1!.input.chemistryShiftP! > 0.01, `MMD p for familiar compounds ${w1!.input.chemistryShiftP}`);
     // The new series' compounds are each other's nearest neighbours, not training compounds'.
     // (This small model has few held-out compounds to pool with, so the permutation p cannot go far down.)
-    assert.ok(w2!.input.novelClusterP! < 0.05 && w2!.input.novelClusterCount! >= 20, `novel cluster ${w2!.input.novelClusterCount}, p ${w2!.input.novelClusterP}`);
+    assert.ok(
+      w2!.input.novelClusterP! < 0.05 && w2!.input.novelClusterCount! >= 20,
+      `novel cluster ${w2!.input.novelClusterCount}, p ${w2!.input.novelClusterP}`,
+    );
     assert.ok(w1!.input.novelClusterP! > 0.01, `familiar window novel-cluster p ${w1!.input.novelClusterP}`);
-    assert.ok(w2!.input.nearestSimilarityShift! < w1!.input.nearestSimilarityShift!, `${w2!.input.nearestSimilarityShift} vs ${w1!.input.nearestSimilarityShift}`);
+    assert.ok(
+      w2!.input.nearestSimilarityShift! < w1!.input.nearestSimilarityShift!,
+      `${w2!.input.nearestSimilarityShift} vs ${w1!.input.nearestSimilarityShift}`,
+    );
     assert.ok(w2!.input.novelClusterExcess! > 0, `excess ${w2!.input.novelClusterExcess}`);
     assert.ok(
       w2!.input.descriptors.every((d) => d.qValue !== null && d.qValue! >= d.pValue!),
