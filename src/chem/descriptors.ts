@@ -94,11 +94,14 @@ export function descriptorDictionaryIds(): string[] {
   return [...DICTIONARIES.keys()];
 }
 
-/** sha256 over the dictionary id, its exact descriptor list and the RDKit version. */
-export function descriptorVersionHash(dict: DescriptorDictionary): string {
+/**
+ * sha256 over the dictionary id, its exact descriptor list and the RDKit version (this
+ * thread's RDKit unless given, e.g. by a worker pool whose workers loaded it).
+ */
+export function descriptorVersionHash(dict: DescriptorDictionary, rdkit: string = rdkitVersion()): string {
   return hashOf({
     dictionary: dict.id,
-    rdkit: rdkitVersion(),
+    rdkit,
     descriptors: dict.descriptors.map((d) => ({ name: d.name, source: d.source })),
   });
 }
