@@ -216,17 +216,6 @@ function element(z: number) {
   return e;
 }
 
-/** MolOps::getAvgMolWt (Code/GraphMol/MolProps.cpp). */
-function averageMolWeight(t: TargetMol): number {
-  const hWeight = element(1).mass;
-  let res = 0.0;
-  for (let i = 0; i < t.z.length; i++) {
-    res += element(t.z[i]!).mass;
-    res += t.totalHs[i]! * hWeight;
-  }
-  return res;
-}
-
 /** MolOps::getExactMolWt (Code/GraphMol/MolProps.cpp); no isotopes (refused before). */
 function exactMolWeight(t: TargetMol): number {
   let res = 0.0;
@@ -432,6 +421,20 @@ function bridgeheadAtoms(bondRings: readonly (readonly number[])[], bondAtoms: r
 }
 
 /**
+ * MolOps::getAvgMolWt (Code/GraphMol/MolProps.cpp): RDKit's amw, also used alone (ingest's unit
+ * conversions). The caller must have checked nativeDescriptorsRefusal(graph) === null.
+ */
+export function nativeAverageMolWeight(graph: MolGraph): number {
+  const hWeight = element(1).mass;
+  let res = 0.0;
+  for (const a of graph.atoms) {
+    res += element(a.z).mass;
+    res += a.hs * hWeight;
+  }
+  return res;
+}
+
+/**
  * The NATIVE_DESCRIPTORS of a molecule, by RDKit name. The caller must have checked
  * nativeDescriptorsRefusal(graph) === null.
  */
@@ -468,7 +471,7 @@ export function nativeDescriptors(graph: MolGraph): Record<string, number> {
   const { logp, mr } = crippen(t);
   return {
     exactmw: exactMolWeight(t),
-    amw: averageMolWeight(t),
+    amw: nativeAverageMolWeight(graph),
     lipinskiHBA,
     lipinskiHBD,
     NumRotatableBonds: countMatches(ROTATABLE, t, memo),
