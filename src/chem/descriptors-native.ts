@@ -73,6 +73,16 @@ const CRIPPEN: readonly { pattern: Pattern; logp: number; mr: number }[] = CRIPP
   logp: t.logp,
   mr: t.mr,
 }));
+/** The Crippen types an atom of each element can take, in RDKit's order (most patterns name their root's element). */
+const crippenByElement = new Map<number, typeof CRIPPEN>();
+function crippenTypesFor(z: number): typeof CRIPPEN {
+  let types = crippenByElement.get(z);
+  if (!types) {
+    types = CRIPPEN.filter((t) => t.pattern.rootElements === null || t.pattern.rootElements.has(z));
+    crippenByElement.set(z, types);
+  }
+  return types;
+}
 
 /** The molecule as RDKit holds it after parsing (no explicit H atoms), ready for the matcher. */
 interface Prepared {
@@ -241,7 +251,7 @@ function crippen(t: TargetMol): { logp: number; mr: number } {
   const logps = new Float64Array(n);
   const mrs = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    for (const type of CRIPPEN) {
+    for (const type of crippenTypesFor(h.z[i]!)) {
       if (matchesAt(type.pattern, h, i, memo)) {
         logps[i] = type.logp;
         mrs[i] = type.mr;

@@ -44,12 +44,37 @@ type Memo = Map<number, Int8Array>;
 
 export interface Pattern {
   readonly atoms: readonly AtomTest[];
+  /**
+   * The atomic numbers the first query atom can match, or null for any: a sound
+   * over-approximation (element primitives and their AND/OR; anything else means "any"),
+   * so a caller may skip the pattern for atoms of other elements.
+   */
+  readonly rootElements: ReadonlySet<number> | null;
   /** For atom k > 0: the query atom it hangs from (always an earlier one) and the bond test. */
   readonly parent: readonly number[];
   readonly bond: readonly BondTest[];
 }
 
 let nextRecursiveId = 0;
+
+/** Atomic numbers an atom test can match, where known (absent: any element). */
+const elementsOf = new WeakMap<AtomTest, ReadonlySet<number>>();
+function withElements(t: AtomTest, zs: ReadonlySet<number> | undefined): AtomTest {
+  if (zs) elementsOf.set(t, zs);
+  return t;
+}
+function bothElements(a: AtomTest, b: AtomTest): ReadonlySet<number> | undefined {
+  const za = elementsOf.get(a);
+  const zb = elementsOf.get(b);
+  if (!za) return zb;
+  if (!zb) return za;
+  return new Set([...za].filter((z) => zb.has(z)));
+}
+function eitherElements(a: AtomTest, b: AtomTest): ReadonlySet<number> | undefined {
+  const za = elementsOf.get(a);
+  const zb = elementsOf.get(b);
+  return za && zb ? new Set([...za, ...zb]) : undefined;
+}
 
 const ALIPHATIC: Record<string, number> = { B: 5, C: 6, N: 7, O: 8, F: 9, P: 15, S: 16, Cl: 17, Br: 35, I: 53, Si: 14, Se: 34 };
 const AROMATIC: Record<string, number> = { b: 5, c: 6, n: 7, o: 8, p: 15, s: 16 };
@@ -80,7 +105,7 @@ class Parser {
     atoms.push(this.atom());
     this.chain(0, atoms, parent, bond);
     if (this.pos !== this.src.length) this.fail(`unexpected "${this.peek()}"`);
-    return { atoms, parent, bond };
+    return { atoms, rootElements: elementsOf.get(atoms[0]!) ?? null, parent, bond };
   }
 
   private chain(from: number, atoms: AtomTest[], parent: number[], bond: BondTest[]): void {
@@ -131,9 +156,9 @@ class Parser {
     if (sym === 'a') return (m, i) => m.aromatic[i] === 1;
     if (sym === 'A') return (m, i) => m.aromatic[i] !== 1;
     const ali = ALIPHATIC[sym];
-    if (ali !== undefined) return (m, i) => m.z[i] === ali && m.aromatic[i] !== 1;
+    if (ali !== undefined) return withElements((m, i) => m.z[i] === ali && m.aromatic[i] !== 1, new Set([ali]));
     const aro = AROMATIC[sym];
-    if (aro !== undefined) return (m, i) => m.z[i] === aro && m.aromatic[i] === 1;
+    if (aro !== undefined) return withElements((m, i) => m.z[i] === aro && m.aromatic[i] === 1, new Set([aro]));
     return this.fail(`unknown element ${sym}`);
   }
 
@@ -143,7 +168,7 @@ class Parser {
       this.pos++;
       const a = t;
       const b = this.atomOr();
-      t = (m, i, memo) => a(m, i, memo) && b(m, i, memo);
+      t = withElements((m, i, memo) => a(m, i, memo) && b(m, i, memo), bothElements(a, b));
     }
     return t;
   }
@@ -154,7 +179,7 @@ class Parser {
       this.pos++;
       const a = t;
       const b = this.atomHighAnd();
-      t = (m, i, memo) => a(m, i, memo) || b(m, i, memo);
+      t = withElements((m, i, memo) => a(m, i, memo) || b(m, i, memo), eitherElements(a, b));
     }
     return t;
   }
@@ -167,7 +192,7 @@ class Parser {
       else if (c === '' || c === ']' || c === ';' || c === ',' || c === ')') return t;
       const a = t;
       const b = this.atomUnary();
-      t = (m, i, memo) => a(m, i, memo) && b(m, i, memo);
+      t = withElements((m, i, memo) => a(m, i, memo) && b(m, i, memo), bothElements(a, b));
     }
   }
 
@@ -196,7 +221,7 @@ class Parser {
       case '#': {
         const z = this.number(-1);
         if (z < 0) this.fail('# without a number');
-        return (m, i) => m.z[i] === z;
+        return withElements((m, i) => m.z[i] === z, new Set([z]));
       }
       case 'H': {
         const n = this.number(1);
