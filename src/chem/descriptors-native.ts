@@ -172,6 +172,11 @@ function prepare(graph: MolGraph): Prepared {
   };
 }
 
+/** The molecule as the SMARTS matcher sees it (RDKit's atom and bond properties, SSSR rings). */
+export function matcherMolecule(graph: MolGraph): TargetMol {
+  return prepare(graph).target;
+}
+
 /**
  * The same molecule with its hydrogens as atoms, in RDKit's MolOps::addHs order: heavy atoms
  * first, then each heavy atom's hydrogens in heavy-atom order (Crippen sums over this molecule).
