@@ -66,6 +66,8 @@ export class ChemPool {
   private readonly timeoutMs: number;
   /** Workers replaced so far (crashes and time-outs). */
   restarts = 0;
+  /** The RDKit version the workers loaded (so the caller need not load RDKit itself to name it). */
+  rdkitVersion = '';
 
   private constructor(size: number, o: ChemPoolOptions) {
     this.size = size;
@@ -135,8 +137,9 @@ export class ChemPool {
       const worker = new Worker(this.url, { workerData: { file: this.file } });
       const slot: Slot = { worker, row: -1 };
       worker.once('error', reject);
-      worker.once('message', () => {
+      worker.once('message', (ready: Extract<WorkerMessage, { ready: true }>) => {
         worker.off('error', reject);
+        this.rdkitVersion = ready.rdkit;
         if (this.closed) {
           void worker.terminate();
           resolve();

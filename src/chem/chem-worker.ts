@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { featurizeBatch, identifyBatch, ToolkitCrash, type BatchInput } from './featurize-batch.js';
 import { DEFAULT_DESCRIPTOR_DICTIONARY } from './descriptors.js';
 import type { FeatureRecipe } from './featurize.js';
-import { loadRDKit } from './rdkit.js';
+import { loadRDKit, rdkitVersion } from './rdkit.js';
 import { searchSlice, type SimilaritySlice } from './shared-fingerprints.js';
 
 // A chemistry worker: loads RDKit once, then answers batches until the pool closes it.
@@ -16,7 +16,7 @@ export type WorkerTask =
 
 /** What a worker sends back: ready, a row started, a batch result, or a crash at a row. */
 export type WorkerMessage =
-  | { ready: true }
+  | { ready: true; rdkit: string }
   | { seq: number; row: number }
   | { seq: number; result: unknown }
   | { seq: number; crash: { index: number; reason: string } };
@@ -46,4 +46,4 @@ parentPort!.on('message', (m: WorkerTask) => {
     process.exit(1);
   }
 });
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true, rdkit: rdkitVersion() });

@@ -1,4 +1,5 @@
 import { hashOf } from '../core/hash.js';
+import { NATIVE_DESCRIPTORS, nativeDescriptors, nativeDescriptorsRefusal } from './descriptors-native.js';
 import type { MolGraph } from './molgraph.js';
 import { rdkitVersion, type Mol } from './rdkit.js';
 
@@ -93,11 +94,14 @@ export function descriptorDictionaryIds(): string[] {
   return [...DICTIONARIES.keys()];
 }
 
-/** sha256 over the dictionary id, its exact descriptor list and the RDKit version. */
-export function descriptorVersionHash(dict: DescriptorDictionary): string {
+/**
+ * sha256 over the dictionary id, its exact descriptor list and the RDKit version (this
+ * thread's RDKit unless given, e.g. by a worker pool whose workers loaded it).
+ */
+export function descriptorVersionHash(dict: DescriptorDictionary, rdkit: string = rdkitVersion()): string {
   return hashOf({
     dictionary: dict.id,
-    rdkit: rdkitVersion(),
+    rdkit,
     descriptors: dict.descriptors.map((d) => ({ name: d.name, source: d.source })),
   });
 }
@@ -117,10 +121,50 @@ export function rdkitDescriptorValues(mol: Mol): Record<string, number> {
   return out;
 }
 
+/**
+ * RDKit's count of atom stereocentres (NumAtomStereoCenters, assigned or not) read from the
+ * centres its CIP labelling reports, "(?)" for unassigned ones: one cheap MinimalLib call
+ * instead of get_descriptors. Equal on every molecule of test/chem/descriptors-native.test.ts.
+ */
+export function atomStereoCentres(mol: Mol): number {
+  const parsed: unknown = JSON.parse(mol.get_stereo_tags());
+  if (typeof parsed !== 'object' || parsed === null || !('CIP_atoms' in parsed) || !Array.isArray(parsed.CIP_atoms)) {
+    throw new Error('RDKit get_stereo_tags() did not return {CIP_atoms: [...]}');
+  }
+  return parsed.CIP_atoms.length;
+}
+
+/** The RDKit names the TypeScript path answers: its own list plus the stereocentre count. */
+const FAST_SOURCES = new Set([...NATIVE_DESCRIPTORS, 'NumAtomStereoCenters']);
+const coveredByFastPath = new Map<DescriptorDictionary, boolean>();
+
+function fastPathCovers(dict: DescriptorDictionary): boolean {
+  let covered = coveredByFastPath.get(dict);
+  if (covered === undefined) {
+    covered = dict.descriptors.every((d) => d.source.startsWith('graph:') || FAST_SOURCES.has(d.source));
+    coveredByFastPath.set(dict, covered);
+  }
+  return covered;
+}
+
+/**
+ * RDKit's descriptor values by RDKit name: computed in TypeScript (descriptors-native.ts) when
+ * the dictionary and the molecule are covered, else MinimalLib's get_descriptors. Both give
+ * the same doubles (the test is the proof), so the dictionary's version hash does not change.
+ */
+export function descriptorValuesFor(dict: DescriptorDictionary, mol: Mol, graph: MolGraph): Record<string, number> {
+  if (fastPathCovers(dict) && nativeDescriptorsRefusal(graph) === null) {
+    const values = nativeDescriptors(graph);
+    values.NumAtomStereoCenters = atomStereoCentres(mol);
+    return values;
+  }
+  return rdkitDescriptorValues(mol);
+}
+
 /** Values in dictionary order. NaN marks a value RDKit did not return. */
 export function computeDescriptors(dict: DescriptorDictionary, mol: Mol, graph: MolGraph, out?: Float64Array): Float64Array {
   const values = out ?? new Float64Array(dict.descriptors.length);
-  const rd = rdkitDescriptorValues(mol);
+  const rd = descriptorValuesFor(dict, mol, graph);
   dict.descriptors.forEach((d, i) => {
     values[i] = d.source.startsWith('graph:') ? graphDescriptor(d.source, graph) : (rd[d.source] ?? Number.NaN);
   });

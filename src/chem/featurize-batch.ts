@@ -1,4 +1,5 @@
 import { MoleculeError } from '../core/errors.js';
+import { nativeAverageMolWeight, nativeDescriptorsRefusal } from './descriptors-native.js';
 import { descriptorDictionary, rdkitDescriptorValues } from './descriptors.js';
 import { featurizeInto, type FeatureRecipe, type FeaturizedMolecule } from './featurize.js';
 import { wordsFor } from './fingerprint.js';
@@ -86,7 +87,8 @@ export function identifyBatch(inputs: BatchInput[], withMolWeight: boolean, file
       const std = standardize(input.structure, { file, line: input.line });
       try {
         const m: IdentifiedMolecule = { smiles: std.smiles, inchikey: std.inchikey, changes: std.changes };
-        if (withMolWeight) m.molWeight = rdkitDescriptorValues(std.mol).amw;
+        // The TypeScript amw is RDKit's to the last bit (test/chem/descriptors-native.test.ts), at a fraction of get_descriptors' cost.
+        if (withMolWeight) m.molWeight = nativeDescriptorsRefusal(std.graph) === null ? nativeAverageMolWeight(std.graph) : rdkitDescriptorValues(std.mol).amw;
         molecules.push(m);
       } finally {
         release(std);

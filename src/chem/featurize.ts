@@ -22,17 +22,18 @@ export interface FeatureVersion {
   hash: string;
 }
 
-export function featureVersion(recipe: FeatureRecipe): FeatureVersion {
+/** `rdkit`: the RDKit version the features come from; this thread's RDKit when omitted. */
+export function featureVersion(recipe: FeatureRecipe, rdkit: string = rdkitVersion()): FeatureVersion {
   const dict = descriptorDictionary(recipe.descriptors);
   const morgan = validateMorgan(recipe.morgan);
-  const descriptorHash = descriptorVersionHash(dict);
-  const morganHash = morganVersionHash(morgan);
+  const descriptorHash = descriptorVersionHash(dict, rdkit);
+  const morganHash = morganVersionHash(morgan, rdkit);
   return {
     descriptors: dict.id,
     descriptorHash,
     morgan,
     morganHash,
-    rdkit: rdkitVersion(),
+    rdkit,
     hash: hashOf({ descriptorHash, morganHash }),
   };
 }

@@ -17,8 +17,8 @@ export function validateMorgan(p: MorganParams): MorganParams {
   return p;
 }
 
-export function morganVersionHash(p: MorganParams): string {
-  return hashOf({ fingerprint: 'morgan', radius: p.radius, nBits: p.nBits, rdkit: rdkitVersion() });
+export function morganVersionHash(p: MorganParams, rdkit: string = rdkitVersion()): string {
+  return hashOf({ fingerprint: 'morgan', radius: p.radius, nBits: p.nBits, rdkit });
 }
 
 /** 32-bit words per fingerprint. */

@@ -26,6 +26,8 @@ export interface GraphBond {
   order: number;
   stereo?: string;
   stereoAtoms?: [number, number];
+  /** RDKit's aromatic flag for the bond (its JSON's aromaticBonds); only read, never written back. */
+  aromatic?: boolean;
 }
 
 export interface MolGraph {
@@ -52,6 +54,7 @@ interface RdkitJsonBond {
 interface RdkitJsonExtension {
   name: string;
   aromaticAtoms?: number[];
+  aromaticBonds?: number[];
   atomRings?: number[][];
 }
 interface RdkitJsonMolecule {
@@ -95,7 +98,13 @@ function isBond(v: unknown, needsAtoms: boolean): v is RdkitJsonBond {
 }
 
 function isExtension(v: unknown): v is RdkitJsonExtension {
-  return isObject(v) && isString(v.name) && optional(v.aromaticAtoms, isIntArray) && optional(v.atomRings, (r) => Array.isArray(r) && r.every(isIntArray));
+  return (
+    isObject(v) &&
+    isString(v.name) &&
+    optional(v.aromaticAtoms, isIntArray) &&
+    optional(v.aromaticBonds, isIntArray) &&
+    optional(v.atomRings, (r) => Array.isArray(r) && r.every(isIntArray))
+  );
 }
 
 function isMolecule(v: unknown): v is RdkitJsonMolecule {
@@ -139,8 +148,10 @@ export function parseRdkitJson(json: string): MolGraph {
     if (stereo && stereo !== 'unspecified') atom.stereo = stereo;
     return atom;
   });
-  const bonds: GraphBond[] = (molecule.bonds ?? []).map((b) => {
+  const aromaticBonds = new Set(ext?.aromaticBonds ?? []);
+  const bonds: GraphBond[] = (molecule.bonds ?? []).map((b, i) => {
     const bond: GraphBond = { a: b.atoms[0], b: b.atoms[1], order: b.bo ?? db.bo ?? 1 };
+    if (aromaticBonds.has(i)) bond.aromatic = true;
     const stereo = b.stereo ?? db.stereo;
     if (stereo && stereo !== 'unspecified') bond.stereo = stereo;
     if (b.stereoAtoms) bond.stereoAtoms = b.stereoAtoms;

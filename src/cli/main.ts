@@ -1,8 +1,7 @@
 import { packageVersion } from '../core/package-info.js';
 import { RotguardError } from '../core/errors.js';
-import { maskUrl } from '../core/mask-url.js';
 import { isClientMode } from './remote/config.js';
-import { printable, userErrorFromSystem } from './system-errors.js';
+import { runCommand } from './run-command.js';
 import { featurizeCommand, featurizeHelp } from './commands/featurize.js';
 import {
   datasetsCommand,
@@ -153,33 +152,13 @@ export async function main(argv: string[], io: CommandIO = { out: (t) => process
     io.err(`rotguard: unknown command "${name}"\n\n${usage()}`);
     return 1;
   }
-  const json = args.includes('--json');
-  // Human text is made safe for a terminal (no escape sequences from stored reasons or
-  // input files) and no database password is ever printed.
-  const safe: CommandIO = { out: (t) => io.out(maskUrl(json ? t : printable(t))), err: (t) => io.err(printable(maskUrl(t))), env };
-  try {
+  return runCommand(name, args, io, (safe) => {
     if (isClientMode(env) && WORKSPACE_ONLY[name] && !args.includes('--help') && !args.includes('-h')) {
       throw new RotguardError(
         'not_remote',
         `"rotguard ${name}" ${WORKSPACE_ONLY[name]}, so it does not run through a server; ROTGUARD_URL is set (client mode): unset it to run ${name} where the workspace is`,
       );
     }
-    return await command.run(args, safe);
-  } catch (e) {
-    const user = e instanceof RotguardError ? e : isParseArgsError(e) ? new RotguardError('usage', (e as Error).message) : userErrorFromSystem(e);
-    if (user) {
-      if (json) safe.out(JSON.stringify({ error: user.toJSON() }, null, 2) + '\n');
-      safe.err(`rotguard ${name}: ${user.describe()}\n`);
-      // From the error catalogue: 1 a user error, 3 a failed integrity check.
-      return user.exitCode;
-    }
-    safe.err(`rotguard ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 2;
-  }
-}
-
-function isParseArgsError(e: unknown): boolean {
-  return (
-    e instanceof TypeError && typeof (e as { code?: unknown }).code === 'string' && String((e as unknown as { code: string }).code).startsWith('ERR_PARSE_ARGS')
-  );
+    return command.run(args, safe);
+  });
 }

@@ -1,4 +1,3 @@
-import { featurizeFile, type FeaturizeFileOptions, type FeaturizeSummary } from '../data/featurize-file.js';
 import { existsSync, statSync } from 'node:fs';
 import { RotguardError } from '../core/errors.js';
 import { importFileBlobs, PostgresBlobStore, type BlobImport } from '../store/postgres-blob-store.js';
@@ -33,10 +32,8 @@ export async function initWorkspace(o: {
   return { workspace: o.workspace, backend: store.backend, store: store.location };
 }
 
-/** Standardizes a structure file and writes descriptors, fingerprints and scaffolds, with a rejects file. */
-export function featurize(o: FeaturizeFileOptions): Promise<FeaturizeSummary> {
-  return featurizeFile(o);
-}
+// `rotguard featurize` lives in its own module (it loads no store): see usecases/featurize.ts.
+export { featurize } from './featurize.js';
 
 /**
  * `rotguard admin migrate`: applies pending migrations (PostgreSQL: as the tables' owner;

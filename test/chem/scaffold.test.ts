@@ -72,6 +72,9 @@ describe('Murcko scaffolds: named cases', () => {
     ['sulfonamide side chain is not a linker', 'NS(=O)(=O)c1ccccc1', 'c1ccccc1', 'C1CCCCC1'],
     ['side chain beyond the last ring goes, linker stays', 'CCc1ccc(CCCC2CCCCC2)cc1', 'c1ccc(CCCC2CCCCC2)cc1', 'C1CCC(CCCC2CCCCC2)CC1'],
     ['salt: scaffold of the parent', 'CN(C)CCOC(c1ccccc1)c1ccccc1.Cl', 'c1ccc(Cc2ccccc2)cc1', 'C1CCC(CC2CCCCC2)CC1'],
+    // Six ring bonds on S: as carbons that is over-valent, RDKit refuses it, and the framework is empty.
+    ['hexavalent ring sulfur: no carbon framework', 'C1CCS2(CC1)(CCC2)(CC3)CC3', 'C1CCS23(CC1)(CCCC2)CCC3', ''],
+    ['spiro sulfoxide: a carbon framework', 'C1C[S]2(CC1)(=O)CCC2', 'O=S12(CCCC1)CCC2', 'C1CCC2(C1)CCC2'],
     ['stereo is not part of a scaffold', 'CN[C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21', 'c1ccc(C2CCCc3ccccc32)cc1', 'C1CCC(C2CCCC3CCCCC32)CC1'],
   ];
   for (const [what, input, scaffold, framework] of CASES) {

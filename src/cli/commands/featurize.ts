@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DESCRIPTOR_DICTIONARY, descriptorDictionaryIds } from '../../chem/descriptors.js';
 import { DEFAULT_MORGAN } from '../../chem/fingerprint.js';
 import { UsageError } from '../../core/errors.js';
-import { featurize } from '../../usecases/workspace.js';
+import { featurize } from '../../usecases/featurize.js';
 import { ProgressBar } from '../progress.js';
 import { integerOption, type CommandIO } from '../options.js';
 
