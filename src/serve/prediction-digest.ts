@@ -12,14 +12,20 @@ import type { Database } from '../store/schema.js';
  * of the request was altered, added or removed. Read in pages over the (request, id)
  * index: memory stays bounded for any request size.
  */
-export async function requestDigest(db: Kysely<Database> | Transaction<Database>, request: string, batch?: number): Promise<{ count: number; digest: string }> {
+export async function requestDigest(
+  db: Kysely<Database> | Transaction<Database>,
+  request: string,
+  batch?: number,
+  /** When given, the rows' feature versions are tallied into it in the same pass (the audit's feature check; not part of the digest). */
+  featureHashes?: Map<string, number>,
+): Promise<{ count: number; digest: string }> {
   const h = createHash('sha256');
   let count = 0;
   // Byte order on both backends (PostgreSQL's default collation follows its locale).
   const id = sqlBackendOf(db) === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
   let last: string | null = null;
   for (;;) {
-    let q = db.selectFrom('predictions').select(['id', 'value', 'input_hash', 'model_version']).where('request', '=', request);
+    let q = db.selectFrom('predictions').select(['id', 'value', 'input_hash', 'model_version', 'feature_hash']).where('request', '=', request);
     if (batch !== undefined) q = q.where('batch', '=', batch);
     if (last !== null) q = q.where(id, '>', last);
     const page = await q.orderBy(id).limit(1000).execute();
@@ -27,6 +33,7 @@ export async function requestDigest(db: Kysely<Database> | Transaction<Database>
       if (last !== null && !(r.id > last))
         throw new Error(`requestDigest: predictions of request ${request} did not come back in id order (${last} then ${r.id})`);
       h.update(canonicalJson([r.id, r.value, r.input_hash, r.model_version]) + '\n');
+      if (featureHashes) featureHashes.set(r.feature_hash, (featureHashes.get(r.feature_hash) ?? 0) + 1);
       last = r.id;
       count++;
     }

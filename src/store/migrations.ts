@@ -612,6 +612,28 @@ MIGRATIONS['0013_scale_indexes'] = {
   },
 };
 // ---- end issue 18: scale on PostgreSQL ----
+// ---- issue 18: audit at scale ----
+/**
+ * The per-version audit, kept flat as the log grows: verified heads of the event log
+ * (checkpoints, MAC'd with the workspace's event key; store/event-checkpoint.ts), and an
+ * index to read the events about given subjects (a version's training sources, its
+ * endpoint's gate) without reading every event of their kind.
+ */
+MIGRATIONS['0014_audit_scale'] = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('event_checkpoints')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('events', 'integer', (c) => c.notNull())
+      .addColumn('verified_at', 'text', (c) => c.notNull())
+      .addColumn('verified_by', 'text', (c) => c.notNull())
+      .addColumn('mac', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('events_subject_seq').on('events').columns(['subject', 'seq']).execute();
+  },
+};
+// ---- end issue 18: audit at scale ----
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
