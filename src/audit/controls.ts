@@ -9,7 +9,7 @@ import { buildEnvironmentDecoder, trainingSetBlobOf } from '../registry/decoders
 import type { ModelVersion } from '../registry/registry.js';
 import { decodeEventPayload } from '../store/event-kinds.js';
 import { readValidationReport } from '../validate/decoders.js';
-import { requestDigest } from '../serve/prediction-digest.js';
+import { requestBatchDigests } from '../serve/prediction-digest.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { SnapshotProvenance } from './provenance.js';
@@ -34,6 +34,26 @@ export interface AuditContext {
   maxMonitorAgeDays: number;
   /** A snapshot's rows and measurement provenance, read once per audit (see provenance.ts). */
   snapshot: (hash: string) => Promise<SnapshotProvenance>;
+  /** How many predictions a version has stored, counted once per audit (the control and the report both need it). */
+  predictionCount: (versionId: string) => Promise<number>;
+}
+
+/** Counts a version's stored predictions (an index-only scan of predictions_model_time), once per version. */
+export function predictionCounter(store: Store): (versionId: string) => Promise<number> {
+  const counts = new Map<string, Promise<number>>();
+  return (versionId) => {
+    let n = counts.get(versionId);
+    if (!n) {
+      n = store.db
+        .selectFrom('predictions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('model_version', '=', versionId)
+        .executeTakeFirst()
+        .then((r) => Number(r?.n ?? 0));
+      counts.set(versionId, n);
+    }
+    return n;
+  };
 }
 
 export const CONTROL_TITLES: Record<string, string> = {
@@ -297,7 +317,8 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
 /**
  * Every stored prediction of the version is in a batch logged as served, with the logged
  * count and digest, and every logged batch is still stored. The pass path reads each logged
- * batch once (its digest, by request) and counts the version's rows (index-only): when the
+ * request once (every batch's digest in one pass, requestBatchDigests) and counts the
+ * version's rows (index-only): when the
  * digests match, the logged batches' rows are the version's, disjoint, so they are all of
  * them exactly when their sum is the count. Only when it is not (rows stored outside any
  * logged batch) does it group the version's rows by batch to name them: a sort of all the
@@ -312,25 +333,20 @@ async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise
     const m = logged.get(p.request) ?? logged.set(p.request, new Map()).get(p.request)!;
     m.set(p.batch ?? null, p);
   }
-  const stored = Number(
-    (
-      await ctx.store.db
-        .selectFrom('predictions')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('model_version', '=', v.id)
-        .executeTakeFirst()
-    )?.n ?? 0,
-  );
+  const stored = await ctx.predictionCount(v.id);
   if (!stored && !logged.size) return result('serve.predictions_traceable', 'n/a', 'no predictions served');
   const problems: string[] = [];
   const features = new Map<string, number>();
   let inLogged = 0;
+  const none = { count: 0, digest: '', features: new Map<string, number>() };
   for (const [request, batches] of logged) {
+    const digests = await requestBatchDigests(ctx.store.db, request);
     for (const [batch, entry] of batches) {
       const what = batch === null ? `request ${short(request)}` : `request ${short(request)} batch ${batch + 1}`;
       // A legacy request's single event covers all its rows.
-      const now = await requestDigest(ctx.store.db, request, batch ?? undefined, features);
+      const now = batch === null ? digests.whole : (digests.batches.get(batch) ?? none);
       inLogged += now.count;
+      for (const [hash, n] of now.features) features.set(hash, (features.get(hash) ?? 0) + n);
       if (!now.count) problems.push(`${what}: ${entry.count} predictions logged as served, none stored (deleted)`);
       else if (entry.count !== now.count) problems.push(`${what}: ${now.count} stored predictions, ${entry.count} logged`);
       else if (!entry.digest || entry.digest !== now.digest) problems.push(`${what}: stored predictions differ from what was served (digest mismatch)`);

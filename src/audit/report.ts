@@ -10,7 +10,7 @@ import { storeIntegrity, type IntegrityScope } from './store-integrity.js';
 import type { Store } from '../store/store.js';
 import { decodeStoredRecipe } from '../training/decoders.js';
 import { readValidationReport } from '../validate/decoders.js';
-import { auditVersion, type AuditContext, type AuditEvent } from './controls.js';
+import { auditVersion, predictionCounter, type AuditContext, type AuditEvent } from './controls.js';
 import { snapshotProvenanceCache } from './provenance.js';
 import { eventsOfScope } from './version-events.js';
 import { costPerVersion, spendPerTeam } from '../compute/cost-report.js';
@@ -64,7 +64,14 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   // A per-version audit reads the events it depends on; the others read the whole log.
   const scope = o.version ? await integrityScopeOf(store, snapshot, versions[0]!) : undefined;
   const events: EventRow[] = scope ? await eventsOfScope(store.db, scope) : await readEvents(store.db);
-  const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8, snapshot };
+  const ctx: AuditContext = {
+    store,
+    events,
+    now: nowIso(),
+    maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8,
+    snapshot,
+    predictionCount: predictionCounter(store),
+  };
   const scopedModels = new Set(versions.map((v) => v.model));
   const ofScopedModel = (e: AuditEvent) => (!o.teams && !o.models && !o.version) || (e.model !== null && scopedModels.has(e.model));
   const models: ModelAudit[] = [];
@@ -72,15 +79,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   const costs = await costPerVersion(store.db);
   for (const v of versions) {
     const controls = await auditVersion(ctx, v);
-    const predictions = Number(
-      (
-        await store.db
-          .selectFrom('predictions')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('model_version', '=', v.id)
-          .executeTakeFirst()
-      )?.n ?? 0,
-    );
+    const predictions = await ctx.predictionCount(v.id);
     const lastFreeze = lastOf(events.filter((e) => e.model === v.model && (e.kind === 'frozen' || e.kind === 'unfrozen')));
     // The freeze names the version it stopped; older versions are not "frozen", just retired.
     const frozen = lastFreeze?.kind === 'frozen' && (lastFreeze.version_id === v.id || lastFreeze.version_id === null);
