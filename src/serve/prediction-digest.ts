@@ -35,6 +35,14 @@ export async function requestDigest(db: Kysely<Database> | Transaction<Database>
   return { count, digest: h.digest('hex') };
 }
 
+/**
+ * Rows per page of requestBatchDigests: a request of up to this many predictions is one query
+ * (a next page costs about as much as the first on PostgreSQL: the id bound under "C"
+ * collation is checked on the request's rows, not found in the index). Larger requests are
+ * read in pages, so memory stays bounded.
+ */
+const BATCH_DIGEST_PAGE = 4096;
+
 export interface BatchDigest {
   count: number;
   digest: string;
@@ -61,7 +69,7 @@ export async function requestBatchDigests(
   for (;;) {
     let q = db.selectFrom('predictions').select(['id', 'value', 'input_hash', 'model_version', 'batch', 'feature_hash']).where('request', '=', request);
     if (last !== null) q = q.where(id, '>', last);
-    const page = await q.orderBy(id).limit(1000).execute();
+    const page = await q.orderBy(id).limit(BATCH_DIGEST_PAGE).execute();
     for (const r of page) {
       if (last !== null && !(r.id > last))
         throw new Error(`requestBatchDigests: predictions of request ${request} did not come back in id order (${last} then ${r.id})`);
@@ -74,7 +82,7 @@ export async function requestBatchDigests(
       }
       last = r.id;
     }
-    if (page.length < 1000) break;
+    if (page.length < BATCH_DIGEST_PAGE) break;
   }
   const done = (d: ReturnType<typeof start>): BatchDigest => ({ count: d.count, digest: d.hash.digest('hex'), features: d.features });
   return { whole: done(whole), batches: new Map([...batches].map(([k, d]) => [k, done(d)])) };
