@@ -15,7 +15,17 @@ export interface HotQuery {
 
 export function hotQueries(
   store: Store,
-  o: { model: string; versionId: string; endpoint: string; featureHash: string; request: string; predictionId: string },
+  o: {
+    model: string;
+    versionId: string;
+    endpoint: string;
+    featureHash: string;
+    request: string;
+    predictionId: string;
+    /** The per-version audit's subjects (`source:<id>`, `gate:<endpoint>`). */
+    subjects: string[];
+    checkpointSeq: number;
+  },
 ): HotQuery[] {
   const db = store.db;
   const idC = sql<string>`id collate "C"`;
@@ -52,8 +62,29 @@ export function hotQueries(
       compiled: db.selectFrom('window_evidence').select(['key', 'blob', 'settled_as_of']).where('model_version', 'in', [o.versionId]).compile(),
     },
     {
+      name: 'audit: the model’s events',
+      caller: 'per-version audit (eventsOfScope), once',
+      compiled: db.selectFrom('events').selectAll().where('model', '=', o.model).orderBy('seq').compile(),
+    },
+    {
+      name: 'audit: the events about its sources and gate',
+      caller: 'per-version audit (eventsOfScope), once per 500 subjects',
+      compiled: db.selectFrom('events').selectAll().where('subject', 'in', o.subjects).compile(),
+    },
+    {
+      name: 'audit: the latest checkpoint',
+      caller: 'per-version audit (verifyFromCheckpoint), once',
+      compiled: db.selectFrom('event_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).compile(),
+    },
+    {
+      name: 'audit: the events after the checkpoint (one page)',
+      caller: 'per-version audit (verifyEventLog from the checkpoint), once per 1,000 events',
+      compiled: db.selectFrom('events').selectAll().where('seq', '>', o.checkpointSeq).orderBy('seq').limit(1000).compile(),
+    },
+    {
       name: 'audit: stored batches of the version',
-      caller: 'serve.predictions_traceable, once per version',
+      caller:
+        'serve.predictions_traceable, only when the logged batches do not add up to the version’s count (before issue 18’s audit change: once per version)',
       compiled: db
         .selectFrom('predictions')
         .select(['request', 'batch', (eb) => eb.fn.countAll<number>().as('n')])
@@ -62,13 +93,12 @@ export function hotQueries(
         .compile(),
     },
     {
-      name: 'audit: one batch’s digest page',
-      caller: 'requestDigest, once per logged batch',
+      name: 'audit: one request’s digest page (all its batches)',
+      caller: 'requestBatchDigests, once per logged request of 1,000 (before: requestDigest, once per batch of 256)',
       compiled: db
         .selectFrom('predictions')
-        .select(['id', 'value', 'input_hash', 'model_version'])
+        .select(['id', 'value', 'input_hash', 'model_version', 'batch', 'feature_hash'])
         .where('request', '=', o.request)
-        .where('batch', '=', 0)
         .orderBy(idC)
         .limit(1000)
         .compile(),
@@ -80,7 +110,7 @@ export function hotQueries(
     },
     {
       name: 'audit: predictions of the version',
-      caller: 'auditReport count, once per version',
+      caller: 'serve.predictions_traceable and auditReport count, twice per version',
       compiled: db
         .selectFrom('predictions')
         .select((eb) => eb.fn.countAll().as('n'))

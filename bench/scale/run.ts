@@ -20,7 +20,10 @@
  * 3. At the first stage (1 M predictions) and at the full size (10 M; once without migration
  *    0013's indexes, once with them): predict 1,000 compounds through the predict use case,
  *    the insert path alone (recordBatch), a week's monitoring run after a warm one, the audit
- *    of hlm-rf@1, a trace, and EXPLAIN (ANALYZE, BUFFERS) of the hot queries.
+ *    of hlm-rf@1, a trace, and EXPLAIN (ANALYZE, BUFFERS) of the hot queries. Each stage
+ *    starts with the full verification of the event log, which records a checkpoint (as a
+ *    nightly "audit verify --checkpoint" would); the audit of hlm-rf@1 verifies from it.
+ *    Before that, the audit is also timed from the previous stage's checkpoint.
  *
  * Prints a markdown report (--report FILE too) and, last, one line:
  *   pg_scale predictions=… measurements=… predict_1k_s=… insert_rows_per_s=… monitor_week_s=… audit_version_s=… trace_ms=…
@@ -39,7 +42,7 @@ import { Random } from '../../src/core/random.js';
 import { validateMapping } from '../../src/data/mapping.js';
 import { versionFromRow } from '../../src/registry/registry.js';
 import { recordBatch } from '../../src/serve/predict.js';
-import { SCALE_INDEXES } from '../../src/store/migrations.js';
+import { AUDIT_COUNT_INDEX, SCALE_INDEXES } from '../../src/store/migrations.js';
 import type { NewRow } from '../../src/store/schema.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { validateRecipe } from '../../src/training/recipe.js';
@@ -249,6 +252,10 @@ try {
 
   // Other model versions: the real version's row under new ids (cheap; they only need to exist for their predictions).
   const vRow = await st.db.selectFrom('model_versions').selectAll().where('id', '=', BENCH_VERSION).executeTakeFirstOrThrow();
+  // The real ingest's source: the per-version audit reads its ingest event by subject.
+  const firstSource = (
+    await st.db.selectFrom('events').select('subject').where('kind', '=', 'source_ingested').orderBy('seq').limit(1).executeTakeFirstOrThrow()
+  ).subject;
   const others: string[] = [];
   for (let k = 2; k <= MODELS; k++) {
     const model = `scale-m${String(k).padStart(2, '0')}`;
@@ -471,6 +478,12 @@ try {
     monitorWindows: number;
     auditS: number;
     auditControls: string;
+    /** What the audit's event-log verification covered, in its words. */
+    auditVerified: string;
+    /** The same audit from the previous stage's checkpoint (null at the first stage). */
+    auditFromPreviousS: number | null;
+    /** The full verification from event 1 that records the checkpoint. */
+    verifyFullS: number;
     traceMs: number;
     plans: Array<{ name: string; caller: string; plan: string }>;
   };
@@ -483,6 +496,19 @@ try {
     say();
     say(`## ${label}: ${predictionsNow} predictions, ${measurementCount} measurements, ${await countOf(st, 'events')} events`);
     say(`machine now: ${machine()}`);
+    // The audit of one version from the previous stage's checkpoint: the chain walk covers every event loaded since.
+    let auditFromPreviousS: number | null = null;
+    const previous = await st.db.selectFrom('event_checkpoints').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    if (previous) {
+      const [r, ms] = await timed(() => audit(at(START + week * WEEK + 2 * 3_600_000, 'auditor'), { version: BENCH_VERSION }));
+      auditFromPreviousS = ms / 1000;
+      say(`audit of ${BENCH_VERSION} from the previous stage's checkpoint (before recording a new one): ${s(ms)} s; ${r.eventLog.verified}`);
+    }
+    // The full verification from event 1, recording its head as a checkpoint (a nightly "audit verify --checkpoint").
+    const [fullVerify, verifyMs] = await timed(() => verifyLog(at(START + week * WEEK + 3 * 3_600_000, 'auditor'), { checkpoint: true }));
+    say(
+      `full verification of the event log from event 1 (audit verify --checkpoint; O(events)): ${s(verifyMs)} s, ${fullVerify.events} events, ${fullVerify.ok ? 'intact' : 'NOT intact'}; checkpoint recorded at event ${fullVerify.checkpoint?.seq ?? '(none)'}`,
+    );
     // predict: 1,000 pool compounds through the use case, in this week.
     const file = join(dir, `week-${week}.csv`);
     writeFileSync(
@@ -543,8 +569,7 @@ try {
         ', ',
       )}), event log ${rep.eventLog.ok ? 'verified' : `NOT verified: ${rep.eventLog.problems.slice(0, 2).join('; ')}`} (${rep.eventLog.events} events)`;
     say(`audit of ${BENCH_VERSION} only (audit({ version })): ${s(auditMs)} s; ${auditControls}`);
-    const [, verifyMs] = await timed(() => verifyLog(at(Date.now(), 'auditor')));
-    say(`  the event log's verification alone (audit verify, part of the audit; O(events)): ${s(verifyMs)} s`);
+    say(`  ${rep.eventLog.verified}`);
     if (!traceId) {
       const mid = new Date(START + Math.floor(WEEKS / 2) * WEEK).toISOString();
       traceId = (
@@ -578,6 +603,8 @@ try {
       featureHash: vRow.feature_hash,
       request: sample.request,
       predictionId: traceId,
+      subjects: [firstSource, `gate:${ENDPOINT}`],
+      checkpointSeq: fullVerify.checkpoint?.seq ?? 0,
     }))
       plans.push({ name: q.name, caller: q.caller, plan: await explain(st, q.compiled) });
     for (const p of plans) say(`plan: ${p.name}: ${p.plan.split('\n').at(-1)}`);
@@ -593,6 +620,9 @@ try {
       monitorWindows: mon.windows.length,
       auditS: auditMs / 1000,
       auditControls,
+      auditVerified: rep.eventLog.verified ?? '',
+      auditFromPreviousS,
+      verifyFullS: verifyMs / 1000,
       traceMs: traceTimes[1]!,
       plans,
     };
@@ -614,25 +644,34 @@ try {
   say();
   say(`load: ${load.rows} more predictions with their batch events in ${s(load.ms)} s: ${Math.round(load.rows / (load.ms / 1000))} rows/s`);
   say(`vacuum analyze: ${s(await maintenance())} s`);
-  for (const ix of SCALE_INDEXES) await sql`drop index ${sql.ref(ix.name)}`.execute(st.db);
+  // Migration 0013's indexes, and 0014's on predictions (model_version, team): dropped, measured without, created again.
+  const INDEXES = [...SCALE_INDEXES, AUDIT_COUNT_INDEX];
+  for (const ix of INDEXES) await sql`drop index ${sql.ref(ix.name)}`.execute(st.db);
   await sql`analyze`.execute(st.db);
-  const without = await measure(`full size without migration 0013's indexes`, WEEKS + 1);
+  const without = await measure(`full size without migration 0013's indexes and 0014's predictions index`, WEEKS + 1);
   const [, indexMs] = await timed(async () => {
-    for (const ix of SCALE_INDEXES) await st.db.schema.createIndex(ix.name).on(ix.table).columns(ix.columns).execute();
+    for (const ix of INDEXES)
+      await st.db.schema
+        .createIndex(ix.name)
+        .on(ix.table)
+        .columns([...ix.columns])
+        .execute();
   });
   await sql`analyze`.execute(st.db);
   say();
-  say(`migration 0013's indexes created on the full tables in ${s(indexMs)} s`);
-  const full = await measure(`full size with migration 0013's indexes`, WEEKS + 2);
+  say(`migration 0013's indexes and 0014's predictions index created on the full tables in ${s(indexMs)} s`);
+  const full = await measure(`full size with migration 0013's and 0014's indexes`, WEEKS + 2);
 
   say();
   say('## Summary');
   say();
-  say('| stage | predictions | predict 1,000 (s) | predict rows/s | insert path rows/s | monitor week (s) | audit one version (s) | trace (ms) |');
-  say('|---|---:|---:|---:|---:|---:|---:|---:|');
+  say(
+    '| stage | predictions | events | predict 1,000 (s) | predict rows/s | insert path rows/s | monitor week (s) | audit one version (s) | full log verification (s) | audit from the previous checkpoint (s) | trace (ms) |',
+  );
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const t of timings)
     say(
-      `| ${t.label} | ${t.predictions} | ${t.predictS.toFixed(2)} | ${t.predictRowsPerS} | ${t.insertRowsPerS} | ${t.monitorS.toFixed(2)} | ${t.auditS.toFixed(2)} | ${t.traceMs.toFixed(0)} |`,
+      `| ${t.label} | ${t.predictions} | ${t.events} | ${t.predictS.toFixed(2)} | ${t.predictRowsPerS} | ${t.insertRowsPerS} | ${t.monitorS.toFixed(2)} | ${t.auditS.toFixed(2)} | ${t.verifyFullS.toFixed(2)} | ${t.auditFromPreviousS?.toFixed(2) ?? '–'} | ${t.traceMs.toFixed(0)} |`,
     );
   say();
   say('## Plans (EXPLAIN (ANALYZE, BUFFERS))');
@@ -650,7 +689,7 @@ try {
   if (values.report) writeFileSync(values.report, report.join('\n') + '\n');
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
   console.log(
-    `pg_scale predictions=${without.predictions} measurements=${full.measurements} predict_1k_s=${full.predictS.toFixed(2)} insert_rows_per_s=${full.insertRowsPerS} monitor_week_s=${full.monitorS.toFixed(2)} audit_version_s=${full.auditS.toFixed(2)} trace_ms=${full.traceMs.toFixed(0)} at_first_stage: predictions=${first.predictions} predict_1k_s=${first.predictS.toFixed(2)} insert_rows_per_s=${first.insertRowsPerS} monitor_week_s=${first.monitorS.toFixed(2)} audit_version_s=${first.auditS.toFixed(2)} trace_ms=${first.traceMs.toFixed(0)} ratio_full_vs_first: monitor=${ratio(full.monitorS, first.monitorS)} audit=${ratio(full.auditS, first.auditS)} trace=${ratio(full.traceMs, first.traceMs)} insert=${ratio(first.insertRowsPerS, full.insertRowsPerS)} without_0013: monitor_week_s=${without.monitorS.toFixed(2)} audit_version_s=${without.auditS.toFixed(2)}`,
+    `pg_scale predictions=${without.predictions} measurements=${full.measurements} predict_1k_s=${full.predictS.toFixed(2)} insert_rows_per_s=${full.insertRowsPerS} monitor_week_s=${full.monitorS.toFixed(2)} audit_version_s=${full.auditS.toFixed(2)} trace_ms=${full.traceMs.toFixed(0)} at_first_stage: predictions=${first.predictions} predict_1k_s=${first.predictS.toFixed(2)} insert_rows_per_s=${first.insertRowsPerS} monitor_week_s=${first.monitorS.toFixed(2)} audit_version_s=${first.auditS.toFixed(2)} trace_ms=${first.traceMs.toFixed(0)} ratio_full_vs_first: monitor=${ratio(full.monitorS, first.monitorS)} audit=${ratio(full.auditS, first.auditS)} trace=${ratio(full.traceMs, first.traceMs)} insert=${ratio(first.insertRowsPerS, full.insertRowsPerS)} without_0013_0014: monitor_week_s=${without.monitorS.toFixed(2)} audit_version_s=${without.auditS.toFixed(2)} verify_full_s: first=${first.verifyFullS.toFixed(2)} full=${full.verifyFullS.toFixed(2)}`,
   );
 } finally {
   await chem?.close();

@@ -9,7 +9,7 @@ import { buildEnvironmentDecoder, trainingSetBlobOf } from '../registry/decoders
 import type { ModelVersion } from '../registry/registry.js';
 import { decodeEventPayload } from '../store/event-kinds.js';
 import { readValidationReport } from '../validate/decoders.js';
-import { requestDigest } from '../serve/prediction-digest.js';
+import { requestBatchDigests } from '../serve/prediction-digest.js';
 import type { Row } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { SnapshotProvenance } from './provenance.js';
@@ -34,6 +34,26 @@ export interface AuditContext {
   maxMonitorAgeDays: number;
   /** A snapshot's rows and measurement provenance, read once per audit (see provenance.ts). */
   snapshot: (hash: string) => Promise<SnapshotProvenance>;
+  /** How many predictions a version has stored, counted once per audit (the control and the report both need it). */
+  predictionCount: (versionId: string) => Promise<number>;
+}
+
+/** Counts a version's stored predictions (an index-only scan of predictions_model_time), once per version. */
+export function predictionCounter(store: Store): (versionId: string) => Promise<number> {
+  const counts = new Map<string, Promise<number>>();
+  return (versionId) => {
+    let n = counts.get(versionId);
+    if (!n) {
+      n = store.db
+        .selectFrom('predictions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('model_version', '=', versionId)
+        .executeTakeFirst()
+        .then((r) => Number(r?.n ?? 0));
+      counts.set(versionId, n);
+    }
+    return n;
+  };
 }
 
 export const CONTROL_TITLES: Record<string, string> = {
@@ -294,13 +314,17 @@ export async function auditVersion(ctx: AuditContext, v: ModelVersion): Promise<
   return out;
 }
 
+/**
+ * Every stored prediction of the version is in a batch logged as served, with the logged
+ * count and digest, and every logged batch is still stored. The pass path reads each logged
+ * request once (every batch's digest in one pass, requestBatchDigests) and counts the
+ * version's rows (index-only): when the
+ * digests match, the logged batches' rows are the version's, disjoint, so they are all of
+ * them exactly when their sum is the count. Only when it is not (rows stored outside any
+ * logged batch) does it group the version's rows by batch to name them: a sort of all the
+ * version's rows that the common case no longer pays (bench/scale/RESULTS.md).
+ */
 async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise<ControlResult> {
-  const stored = await ctx.store.db
-    .selectFrom('predictions')
-    .select(['request', 'batch', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('model_version', '=', v.id)
-    .groupBy(['request', 'batch'])
-    .execute();
   // What was logged as served: per request, one event per batch (or, before migration 0007, one per request).
   const logged = new Map<string, Map<number | null, { count: number; digest?: string }>>();
   for (const e of ctx.events) {
@@ -309,46 +333,54 @@ async function predictionsTraceable(ctx: AuditContext, v: ModelVersion): Promise
     const m = logged.get(p.request) ?? logged.set(p.request, new Map()).get(p.request)!;
     m.set(p.batch ?? null, p);
   }
-  if (!stored.length && !logged.size) return result('serve.predictions_traceable', 'n/a', 'no predictions served');
-  const storedBy = new Map<string, Map<number | null, number>>();
-  for (const r of stored) (storedBy.get(r.request) ?? storedBy.set(r.request, new Map()).get(r.request)!).set(r.batch ?? null, Number(r.n));
+  const stored = await ctx.predictionCount(v.id);
+  if (!stored && !logged.size) return result('serve.predictions_traceable', 'n/a', 'no predictions served');
   const problems: string[] = [];
-  let total = 0;
-  for (const [request, batches] of storedBy) {
-    const l = logged.get(request);
-    for (const [batch, n] of batches) {
-      total += n;
+  const features = new Map<string, number>();
+  let inLogged = 0;
+  const none = { count: 0, digest: '', features: new Map<string, number>() };
+  for (const [request, batches] of logged) {
+    const digests = await requestBatchDigests(ctx.store.db, request);
+    for (const [batch, entry] of batches) {
       const what = batch === null ? `request ${short(request)}` : `request ${short(request)} batch ${batch + 1}`;
       // A legacy request's single event covers all its rows.
-      const entry = l?.get(batch);
-      if (!entry) problems.push(`${what} (${n} predictions) has no event in the log`);
-      else if (entry.count !== n) problems.push(`${what}: ${n} stored predictions, ${entry.count} logged`);
-      else if (!entry.digest || entry.digest !== (await requestDigest(ctx.store.db, request, batch ?? undefined)).digest)
-        problems.push(`${what}: stored predictions differ from what was served (digest mismatch)`);
+      const now = batch === null ? digests.whole : (digests.batches.get(batch) ?? none);
+      inLogged += now.count;
+      for (const [hash, n] of now.features) features.set(hash, (features.get(hash) ?? 0) + n);
+      if (!now.count) problems.push(`${what}: ${entry.count} predictions logged as served, none stored (deleted)`);
+      else if (entry.count !== now.count) problems.push(`${what}: ${now.count} stored predictions, ${entry.count} logged`);
+      else if (!entry.digest || entry.digest !== now.digest) problems.push(`${what}: stored predictions differ from what was served (digest mismatch)`);
     }
   }
-  // Logged but gone: deleted predictions (a whole request, or one batch of it).
-  for (const [request, batches] of logged) {
-    for (const [batch, entry] of batches) {
-      if (storedBy.get(request)?.has(batch)) continue;
-      problems.push(
-        `${batch === null ? `request ${short(request)}` : `request ${short(request)} batch ${batch + 1}`}: ${entry.count} predictions logged as served, none stored (deleted)`,
-      );
+  let otherFeatures = [...features].reduce((n, [hash, k]) => n + (hash === v.featureHash ? 0 : k), 0);
+  if (problems.length || inLogged !== stored) {
+    // Name the rows outside every logged batch, and count other feature versions over all of the version's rows.
+    const groups = await ctx.store.db
+      .selectFrom('predictions')
+      .select(['request', 'batch', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('model_version', '=', v.id)
+      .groupBy(['request', 'batch'])
+      .execute();
+    for (const g of groups) {
+      if (logged.get(g.request)?.has(g.batch ?? null)) continue;
+      const what = g.batch === null ? `request ${short(g.request)}` : `request ${short(g.request)} batch ${g.batch + 1}`;
+      problems.push(`${what} (${Number(g.n)} predictions) has no event in the log`);
     }
+    const wrong = await ctx.store.db
+      .selectFrom('predictions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('model_version', '=', v.id)
+      .where('feature_hash', '!=', v.featureHash)
+      .executeTakeFirst();
+    otherFeatures = Number(wrong?.n ?? 0);
   }
-  const wrongFeatures = await ctx.store.db
-    .selectFrom('predictions')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('model_version', '=', v.id)
-    .where('feature_hash', '!=', v.featureHash)
-    .executeTakeFirst();
-  if (Number(wrongFeatures?.n ?? 0)) problems.push(`${Number(wrongFeatures!.n)} predictions were computed with another feature version`);
+  if (otherFeatures) problems.push(`${otherFeatures} predictions were computed with another feature version`);
   return problems.length
     ? result('serve.predictions_traceable', 'fail', problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''))
     : result(
         'serve.predictions_traceable',
         'pass',
-        `${total} predictions in ${storedBy.size} requests, each batch logged with its digest; lineage to build ${v.buildHash ? short(v.buildHash) : '(imported)'}`,
+        `${stored} predictions in ${logged.size} requests, each batch logged with its digest; lineage to build ${v.buildHash ? short(v.buildHash) : '(imported)'}`,
       );
 }
 

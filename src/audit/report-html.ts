@@ -102,7 +102,9 @@ function header(r: AuditReport): string {
   const passed = finite(s.controlsPassed) ?? 0;
   const head = log.headHash ? `head #${esc(fmtInt(log.headSeq))} <code class="hash">${esc(log.headHash)}</code>` : 'no head (empty log)';
   const banner = log.ok
-    ? `<div class="banner banner-ok" id="event-log"><strong>Event log verified.</strong> ${esc(plural(finite(log.events) ?? 0, 'event'))}, hash chain intact; ${head}.</div>`
+    ? `<div class="banner banner-ok" id="event-log"><strong>Event log verified.</strong> ${esc(plural(finite(log.events) ?? 0, 'event'))}, hash chain intact; ${head}.${
+        'verified' in log && log.verified ? ` ${esc(log.verified)}` : ''
+      }</div>`
     : `<div class="banner banner-bad" id="event-log" role="alert"><strong>Event log verification FAILED.</strong> ${esc(plural(finite(log.events) ?? 0, 'event'))} read; ${head}. The history below may not be trustworthy until this is resolved.${
         (log.problems ?? []).length ? `<ul>${(log.problems ?? []).map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''
       }</div>`;

@@ -139,7 +139,18 @@ export interface AuditReport {
     decisions: number;
   };
   /** Hash-chained event log verification at the time of the report. */
-  eventLog: { ok: boolean; events: number; headSeq: number | null; headHash: string | null; problems: string[] };
+  eventLog: {
+    ok: boolean;
+    /** Events walked by the chain verification (from the checkpoint on, when there was one). */
+    events: number;
+    headSeq: number | null;
+    headHash: string | null;
+    problems: string[];
+    /** In words, exactly what was verified (whole log, or from which checkpoint); absent in reports written before checkpoints. */
+    verified?: string;
+    /** The checkpoint a per-version audit verified from; null when the whole log was walked. */
+    fromCheckpoint?: { seq: number; hash: string; verifiedAt: string; verifiedBy: string } | null;
+  };
   models: ModelAudit[];
   /** Per governed model: the latest monitoring run's windows, oldest first. */
   timelines: Array<{ model: string; asOf: string; windowKind: string; points: TimelinePoint[] }>;

@@ -3,14 +3,16 @@ import { packageVersion } from '../core/package-info.js';
 import { listModels, type ModelVersion } from '../registry/registry.js';
 import { latestMonitorRun } from '../monitor/monitor.js';
 import { decodeEventPayload } from '../store/event-kinds.js';
-import { readEvents, verifyEventLog } from '../store/event-log.js';
+import { verifyEventRows, verifyFromCheckpoint, type EventCheckpoint } from '../store/event-checkpoint.js';
+import { readEvents, verifyEventLog, type EventLogVerification, type EventRow } from '../store/event-log.js';
 import { RotguardError } from '../core/errors.js';
 import { storeIntegrity, type IntegrityScope } from './store-integrity.js';
 import type { Store } from '../store/store.js';
 import { decodeStoredRecipe } from '../training/decoders.js';
 import { readValidationReport } from '../validate/decoders.js';
-import { auditVersion, type AuditContext, type AuditEvent } from './controls.js';
+import { auditVersion, predictionCounter, type AuditContext, type AuditEvent } from './controls.js';
 import { snapshotProvenanceCache } from './provenance.js';
+import { eventsOfScope } from './version-events.js';
 import { costPerVersion, spendPerTeam } from '../compute/cost-report.js';
 import { readComputeSettings } from '../compute/settings.js';
 import type { AuditReport, DecisionEntry, LineageNode, ModelAudit, TimelinePoint, TransitionEntry } from './report-types.js';
@@ -35,8 +37,9 @@ export interface AuditOptions {
   /**
    * Only this model version ("model@N"): its controls, its model's timeline, decisions and
    * transitions, its prediction count, and the store-vs-log checks of the sources, gate and
-   * aliases it depends on. The event log is still verified whole (a chain verifies only from
-   * its start). Its cost follows the version's own records, not the workspace's.
+   * aliases it depends on. It reads only the events it depends on, and verifies the event log
+   * from the latest checkpoint (store/event-checkpoint.ts) plus those events themselves, so
+   * its cost follows the version's own records, not the workspace's.
    */
   version?: string;
 }
@@ -53,12 +56,22 @@ const TRANSITION_KINDS = new Set([
 ]);
 
 export async function auditReport(store: Store, o: AuditOptions): Promise<AuditReport> {
-  const events: AuditEvent[] = await readEvents(store.db);
-  const ctx: AuditContext = { store, events, now: nowIso(), maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8, snapshot: snapshotProvenanceCache(store) };
+  const snapshot = snapshotProvenanceCache(store);
   const inScope = (team: string) => !o.teams || o.teams.includes(team);
   const versions = (await listModels(store)).filter((v) => inScope(v.team) && (!o.models || o.models.includes(v.model)) && (!o.version || v.id === o.version));
   if (o.version && !versions.length)
     throw new RotguardError('unknown_model', `no model version ${o.version}${o.teams ? ' visible to this identity' : ''}; see "rotguard models list"`);
+  // A per-version audit reads the events it depends on; the others read the whole log.
+  const scope = o.version ? await integrityScopeOf(store, snapshot, versions[0]!) : undefined;
+  const events: EventRow[] = scope ? await eventsOfScope(store.db, scope) : await readEvents(store.db);
+  const ctx: AuditContext = {
+    store,
+    events,
+    now: nowIso(),
+    maxMonitorAgeDays: o.maxMonitorAgeDays ?? 8,
+    snapshot,
+    predictionCount: predictionCounter(store),
+  };
   const scopedModels = new Set(versions.map((v) => v.model));
   const ofScopedModel = (e: AuditEvent) => (!o.teams && !o.models && !o.version) || (e.model !== null && scopedModels.has(e.model));
   const models: ModelAudit[] = [];
@@ -66,15 +79,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
   const costs = await costPerVersion(store.db);
   for (const v of versions) {
     const controls = await auditVersion(ctx, v);
-    const predictions = Number(
-      (
-        await store.db
-          .selectFrom('predictions')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('model_version', '=', v.id)
-          .executeTakeFirst()
-      )?.n ?? 0,
-    );
+    const predictions = await ctx.predictionCount(v.id);
     const lastFreeze = lastOf(events.filter((e) => e.model === v.model && (e.kind === 'frozen' || e.kind === 'unfrozen')));
     // The freeze names the version it stopped; older versions are not "frozen", just retired.
     const frozen = lastFreeze?.kind === 'frozen' && (lastFreeze.version_id === v.id || lastFreeze.version_id === null);
@@ -171,9 +176,9 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
       reason: e.reason,
     }));
 
-  const log = await verifyEventLog(store.db, { key: store.eventKey });
+  const log = scope ? await verifyForVersion(store, events) : await verifyWhole(store);
   // The tables the log describes must still say what the log recorded.
-  const integrity = await storeIntegrity(store, events, o.version ? await integrityScopeOf(ctx, versions[0]!) : undefined);
+  const integrity = await storeIntegrity(store, events, scope);
   const count = async (table: 'predictions' | 'sources' | 'measurements') => {
     if (table === 'predictions' && (o.teams || o.version)) return models.reduce((s, m) => s + m.predictions, 0);
     let q = store.db.selectFrom(table as 'sources').select((eb) => eb.fn.countAll().as('n'));
@@ -203,6 +208,8 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
       headSeq: log.headSeq,
       headHash: log.headHash,
       problems: [...log.problems.map((p) => p.message), ...integrity.map((m) => `store differs from the log: ${m}`)],
+      verified: log.verified,
+      fromCheckpoint: log.from ? { seq: log.from.seq, hash: log.from.hash, verifiedAt: log.from.verifiedAt, verifiedBy: log.from.verifiedBy } : null,
     },
     models,
     timelines,
@@ -275,10 +282,36 @@ async function lineageOf(ctx: AuditContext, v: ModelVersion, predictions: number
 }
 
 /** What one version depends on, for the store-vs-log checks of a per-version audit: its training sources, its endpoint's gate, its model's aliases. */
-async function integrityScopeOf(ctx: AuditContext, v: ModelVersion): Promise<IntegrityScope> {
-  const build = v.buildHash ? await ctx.store.db.selectFrom('builds').select('snapshot').where('hash', '=', v.buildHash).executeTakeFirst() : undefined;
-  const sources = build ? new Set((await ctx.snapshot(build.snapshot)).provenance.bySource.keys()) : new Set<string>();
+async function integrityScopeOf(store: Store, snapshot: AuditContext['snapshot'], v: ModelVersion): Promise<IntegrityScope> {
+  const build = v.buildHash ? await store.db.selectFrom('builds').select('snapshot').where('hash', '=', v.buildHash).executeTakeFirst() : undefined;
+  const sources = build ? new Set((await snapshot(build.snapshot)).provenance.bySource.keys()) : new Set<string>();
   return { sources, endpoints: new Set([v.endpoint]), models: new Set([v.model]) };
+}
+
+type LogCheck = EventLogVerification & { verified: string; from: EventCheckpoint | null };
+
+/** The full audit walks the whole log from its start. */
+async function verifyWhole(store: Store): Promise<LogCheck> {
+  const v = await verifyEventLog(store.db, { key: store.eventKey });
+  return { ...v, from: null, verified: `Event log verified whole, from event 1 to the head (event ${v.headSeq}): ${v.events} events.` };
+}
+
+/**
+ * A per-version audit walks the chain from the latest checkpoint to the head (the whole log
+ * when there is none), and re-checks the events it read itself, wherever they sit: an edit
+ * to one of them before the checkpoint is found here too. What neither covers, an edit or
+ * deletion of another event before the checkpoint, is the full verification's to find.
+ */
+async function verifyForVersion(store: Store, read: readonly EventRow[]): Promise<LogCheck> {
+  const v = await verifyFromCheckpoint(store.db, store.eventKey);
+  const own = verifyEventRows(read, store.eventKey);
+  const known = new Set(v.problems.map((p) => `${p.seq} ${p.problem}`));
+  const problems = [...v.problems, ...own.filter((p) => !known.has(`${p.seq} ${p.problem}`))];
+  const rows = `the ${read.length} events this audit read (the model's, its training sources' ingests, its gate's) re-hashed${store.eventKey ? ' and their signatures checked' : ''}`;
+  const verified = v.from
+    ? `Event log verified from checkpoint event ${v.from.seq} (verified whole at ${v.from.verifiedAt} by ${v.from.verifiedBy}) to the head (event ${v.headSeq}): ${v.events} events walked; ${rows}. Other events before event ${v.from.seq} are re-verified by the full "rotguard audit verify", not here.`
+    : `Event log verified whole, from event 1 to the head (event ${v.headSeq}): ${v.events} events (${v.wholeBecause}); ${rows}.`;
+  return { ...v, ok: v.ok && !own.length, problems, verified };
 }
 
 function lastOf<T>(xs: T[]): T | undefined {

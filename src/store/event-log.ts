@@ -231,7 +231,17 @@ export async function eventLogHead(db: EventDb): Promise<{ seq: number; hash: st
 
 // ---------------------------------------------------------------- verification
 
-export type EventLogProblemKind = 'edited' | 'missing' | 'reordered' | 'broken_link' | 'head_mismatch' | 'unsigned' | 'bad_signature';
+export type EventLogProblemKind =
+  | 'edited'
+  | 'missing'
+  | 'reordered'
+  | 'broken_link'
+  | 'head_mismatch'
+  | 'unsigned'
+  | 'bad_signature'
+  // A checkpoint (store/event-checkpoint.ts) not made with this workspace's key, or one the log no longer matches.
+  | 'bad_checkpoint'
+  | 'checkpoint_mismatch';
 
 export interface EventLogProblem {
   seq: number;
@@ -278,19 +288,32 @@ interface Seen {
  *   after it were removed, or the log was rewritten from some point on. Without
  *   `expectHead`, removing the most recent events is undetectable: the log just ends sooner.
  */
-export async function verifyEventLog(db: EventDb, options: { expectHead?: string; key?: EventKey | null } = {}): Promise<EventLogVerification> {
+export async function verifyEventLog(
+  db: EventDb,
+  options: {
+    expectHead?: string;
+    key?: EventKey | null;
+    /**
+     * Start after this event, taken as verified (a checkpoint, store/event-checkpoint.ts):
+     * the walk checks seq from.seq+1 to the head, the first of them chained to from.hash.
+     * The caller must have checked that event `from.seq` still has hash `from.hash`.
+     */
+    from?: { seq: number; hash: string };
+  } = {},
+): Promise<EventLogVerification> {
   const key = options.key ?? null;
   const signatures = key ? { checked: 0, legacy: 0 } : null;
   const expectHead = options.expectHead?.trim().toLowerCase();
+  const from = options.from;
   let events = 0;
-  let prev: Seen | null = null;
-  let expectedHeadFound = expectHead === undefined ? null : expectHead === GENESIS_HASH;
+  let prev: Seen | null = from ? { seq: from.seq, hash: from.hash, what: 'the verified checkpoint' } : null;
+  let expectedHeadFound = expectHead === undefined ? null : expectHead === GENESIS_HASH || expectHead === from?.hash;
   const suspects: EventRow[] = [];
   const problems: EventLogProblem[] = [];
   const gaps: Array<{ from: number; to: number; before: Seen | null; after: Seen }> = [];
   const links: Array<{ row: Seen; prevHash: string; before: Seen | null }> = [];
 
-  for (let after: number | null = null; ; ) {
+  for (let after: number | null = from ? from.seq : null; ; ) {
     let q = db.selectFrom('events').selectAll();
     if (after !== null) q = q.where('seq', '>', after);
     const page = await q.orderBy('seq').limit(VERIFY_PAGE_SIZE).execute();
@@ -412,7 +435,17 @@ export async function verifyEventLog(db: EventDb, options: { expectHead?: string
       message: `the expected head ${expectHead.slice(0, 16)}… is not in the event log (its head is now event ${headSeq}, ${headHash.slice(0, 16)}…): events recorded after it were removed (the log was truncated), or the log was rewritten`,
     });
   }
-  const order: Record<EventLogProblemKind, number> = { missing: 0, reordered: 1, edited: 2, broken_link: 3, unsigned: 4, bad_signature: 5, head_mismatch: 6 };
+  const order: Record<EventLogProblemKind, number> = {
+    missing: 0,
+    reordered: 1,
+    edited: 2,
+    broken_link: 3,
+    unsigned: 4,
+    bad_signature: 5,
+    head_mismatch: 6,
+    bad_checkpoint: 7,
+    checkpoint_mismatch: 8,
+  };
   problems.sort((a, b) => a.seq - b.seq || order[a.problem] - order[b.problem]);
   return { ok: problems.length === 0, events, headSeq, headHash, expectedHeadFound, signatures, problems };
 }

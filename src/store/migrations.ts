@@ -612,6 +612,43 @@ MIGRATIONS['0013_scale_indexes'] = {
   },
 };
 // ---- end issue 18: scale on PostgreSQL ----
+// ---- issue 18: audit at scale ----
+/**
+ * Counting a version's predictions (the audit's traceability check) as an index-only scan:
+ * under row-level security (0010) every row's team is checked, so an index without it sends
+ * the count to the heap (700 ms at 10 M predictions, bench/scale/RESULTS.md). Exported for the
+ * benchmark, like SCALE_INDEXES.
+ */
+export const AUDIT_COUNT_INDEX: { name: string; table: string; columns: string[] } = {
+  name: 'predictions_version_team',
+  table: 'predictions',
+  columns: ['model_version', 'team'],
+};
+
+/**
+ * The per-version audit, kept flat as the log grows: verified heads of the event log
+ * (checkpoints, MAC'd with the workspace's event key; store/event-checkpoint.ts), and an
+ * index to read the events about given subjects (a version's training sources, its
+ * endpoint's gate) without reading every event of their kind, and one to count a version's
+ * predictions without reading the heap.
+ */
+MIGRATIONS['0014_audit_scale'] = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('event_checkpoints')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('events', 'integer', (c) => c.notNull())
+      .addColumn('verified_at', 'text', (c) => c.notNull())
+      .addColumn('verified_by', 'text', (c) => c.notNull())
+      .addColumn('mac', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('events_subject_seq').on('events').columns(['subject', 'seq']).execute();
+    const ix = AUDIT_COUNT_INDEX;
+    await db.schema.createIndex(ix.name).on(ix.table).columns(ix.columns).execute();
+  },
+};
+// ---- end issue 18: audit at scale ----
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

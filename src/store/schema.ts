@@ -499,3 +499,23 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_lease: WebhookLeaseTable;
 }
+// ---- issue 18: audit at scale ----
+/**
+ * A verified head of the event log (store/event-checkpoint.ts): the full verification found
+ * the chain intact up to `seq`, whose hash was `hash`. `mac` is HMAC-SHA256 with the
+ * workspace's event key over the other fields, so a row written with plain SQL is refused.
+ */
+export interface EventCheckpointTable {
+  seq: number;
+  hash: string;
+  /** Events the verification read (1..seq, all of them). */
+  events: number;
+  verified_at: string;
+  verified_by: string;
+  mac: string;
+}
+
+export interface Database {
+  event_checkpoints: EventCheckpointTable;
+}
+// ---- end issue 18: audit at scale ----

@@ -20,7 +20,8 @@ import { RotguardError } from '../core/errors.js';
 import { quoteIdent } from './row-security.js';
 import type { Database } from './schema.js';
 
-const APPEND_ONLY = new Set(['events', 'blobs']);
+// event_checkpoints (issue 18): a server records checkpoints, never rewrites one (a rewrite would fail its MAC anyway).
+const APPEND_ONLY = new Set(['events', 'blobs', 'event_checkpoints']);
 const READ_ONLY = new Set(['kysely_migration', 'kysely_migration_lock']);
 
 export interface ServerRoleGrant {

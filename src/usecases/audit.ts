@@ -4,7 +4,9 @@ import { renderAuditHtml } from '../audit/report-html.js';
 import type { AuditReport } from '../audit/report-types.js';
 import { tracePrediction, type PredictionTrace } from '../audit/trace.js';
 import { AtomicFileWriter } from '../core/atomic-file.js';
-import { verifyEventLog } from '../store/event-log.js';
+import { nowIso } from '../core/clock.js';
+import { recordCheckpoint, type EventCheckpoint } from '../store/event-checkpoint.js';
+import { verifyEventLog, type EventLogVerification } from '../store/event-log.js';
 import { inContext, type Context } from './context.js';
 
 /** Audit: controls per model version, the report, a prediction's trace, the event log's verification. */
@@ -68,7 +70,20 @@ export function trace(ctx: Context, predictionId: string): Promise<PredictionTra
   return inContext(ctx, () => tracePrediction(ctx.store, predictionId));
 }
 
-/** Checks the hash-chained event log (optionally against a head hash recorded earlier). */
-export function verifyLog(ctx: Context, o: { expectHead?: string } = {}) {
-  return inContext(ctx, () => verifyEventLog(ctx.store.db, { ...o, key: ctx.store.eventKey }));
+/**
+ * Checks the hash-chained event log from its start (optionally against a head hash recorded
+ * earlier). With `checkpoint`, a clean result's head is recorded as a checkpoint, signed with
+ * the workspace's event key, from which a per-version audit verifies (store/event-checkpoint.ts);
+ * `checkpoint` in the result is then the one recorded, or null when the log failed.
+ */
+export function verifyLog(
+  ctx: Context,
+  o: { expectHead?: string; checkpoint?: boolean } = {},
+): Promise<EventLogVerification & { checkpoint?: EventCheckpoint | null }> {
+  return inContext(ctx, async () => {
+    const key = ctx.store.eventKey;
+    const v = await verifyEventLog(ctx.store.db, { expectHead: o.expectHead, key });
+    if (!o.checkpoint) return v;
+    return { ...v, checkpoint: await recordCheckpoint(ctx.store.db, key, v, { by: ctx.actor, at: nowIso(), fromStart: true }) };
+  });
 }

@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { sql } from 'kysely';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { RotguardError } from '../../src/core/errors.js';
 import { validateMapping } from '../../src/data/mapping.js';
+import { readEvents } from '../../src/store/event-log.js';
 import type { Store } from '../../src/store/store.js';
 import { validateRecipe } from '../../src/training/recipe.js';
-import { audit } from '../../src/usecases/audit.js';
+import { audit, verifyLog } from '../../src/usecases/audit.js';
 import { createContext } from '../../src/usecases/context.js';
 import { ingest } from '../../src/usecases/data.js';
 import { buildModel } from '../../src/usecases/models.js';
@@ -129,4 +131,91 @@ forEachBackend('audit of one model version', (b) => {
 
     await assert.rejects(audit(ctx, { version: 'nope@1' }), (e) => e instanceof RotguardError && e.code === 'unknown_model');
   });
+
+  it('verifies the event log from the latest checkpoint, re-checks its own events, and says exactly what it verified', async () => {
+    const store = await b.openFresh();
+    const ctx = await twoModels(store, `${b.backend}-cp`);
+    const before = await audit(ctx, { version: 'logd_rf@1' });
+    assert.equal(before.eventLog.fromCheckpoint, null);
+    assert.match(before.eventLog.verified!, /verified whole, from event 1 .*no checkpoint recorded/);
+
+    const full = await verifyLog(ctx, { checkpoint: true });
+    assert.equal(full.checkpoint?.seq, full.headSeq);
+    // Events after the checkpoint: another request of this version, and one of the other model.
+    for (const modelRef of ['logd_rf@1', 'logdxrf@1'])
+      await predict(createContext(store, { actor: 'carl' }), {
+        modelRef,
+        input: join(dir, `${b.backend}-cp-new.csv`),
+        out: join(dir, 'cp-again.csv'),
+        workers: 1,
+      });
+    const one = await audit(ctx, { version: 'logd_rf@1' });
+    assert.equal(one.eventLog.ok, true, one.eventLog.problems.join('\n'));
+    assert.equal(one.eventLog.fromCheckpoint?.seq, full.headSeq);
+    assert.equal(one.eventLog.events, one.eventLog.headSeq! - full.headSeq, 'only the events after the checkpoint walked');
+    assert.match(one.eventLog.verified!, new RegExp(`from checkpoint event ${full.headSeq} .* to the head \\(event ${one.eventLog.headSeq}\\)`));
+    assert.equal(one.summary.predictions, 100);
+
+    await dropProtection(store);
+    const editReason = async (seq: number, reason: string) => store.db.updateTable('events').set({ reason }).where('seq', '=', seq).execute();
+    const [other] = await readEvents(store.db, { model: 'logdxrf', kind: 'registered' });
+    const [own] = await readEvents(store.db, { model: 'logd_rf', kind: 'predicted' });
+    const after = (await readEvents(store.db, { afterSeq: full.headSeq })).find((e) => e.model !== 'logd_rf')!;
+    assert.ok(other!.seq < full.headSeq && own!.seq < full.headSeq && after);
+
+    // Before the checkpoint, another model's event: the full verification finds it; this audit says it did not look.
+    await editReason(other!.seq, 'tampered');
+    assert.equal((await audit(ctx, { version: 'logd_rf@1' })).eventLog.ok, true);
+    const verify = await verifyLog(ctx);
+    assert.deepEqual(
+      verify.problems.map((p) => [p.problem, p.seq]),
+      [['edited', other!.seq]],
+    );
+    assert.equal((await audit(ctx)).eventLog.ok, false);
+    await editReason(other!.seq, other!.reason);
+
+    // Before the checkpoint, one of this version's own events: found by re-checking it.
+    await editReason(own!.seq, 'tampered');
+    const ownTampered = await audit(ctx, { version: 'logd_rf@1' });
+    assert.equal(ownTampered.eventLog.ok, false);
+    assert.match(ownTampered.eventLog.problems.join('\n'), new RegExp(`event ${own!.seq} .* was edited`));
+    await editReason(own!.seq, own!.reason);
+
+    // After the checkpoint, any event: found by the walk from it.
+    await editReason(after.seq, 'tampered');
+    const afterTampered = await audit(ctx, { version: 'logd_rf@1' });
+    assert.equal(afterTampered.eventLog.ok, false);
+    assert.match(afterTampered.eventLog.problems.join('\n'), new RegExp(`event ${after.seq} .* was edited`));
+    await editReason(after.seq, after.reason);
+    assert.equal((await audit(ctx, { version: 'logd_rf@1' })).eventLog.ok, true);
+
+    // A forged checkpoint at the head (a MAC not made with this workspace's key) is refused, and the whole log verified.
+    const head = await verifyLog(ctx);
+    await store.db
+      .insertInto('event_checkpoints')
+      .values({
+        seq: head.headSeq,
+        hash: head.headHash,
+        events: head.events,
+        verified_at: new Date().toISOString(),
+        verified_by: 'mallory',
+        mac: 'a'.repeat(64),
+      })
+      .execute();
+    const forged = await audit(ctx, { version: 'logd_rf@1' });
+    assert.equal(forged.eventLog.ok, false);
+    assert.equal(forged.eventLog.fromCheckpoint, null);
+    assert.equal(forged.eventLog.events, head.headSeq);
+    assert.match(forged.eventLog.problems.join('\n'), /checkpoint at event \d+ .* MAC this workspace's event key did not make/);
+    assert.match(forged.eventLog.verified!, /verified whole.*refused/);
+  });
 });
+
+/** What someone with direct access to the database could do: remove the event log's append-only triggers. */
+async function dropProtection(store: Store): Promise<void> {
+  if (store.backend === 'postgres') await sql`drop trigger events_append_only on events`.execute(store.db);
+  else {
+    await sql`drop trigger events_no_update`.execute(store.db);
+    await sql`drop trigger events_no_delete`.execute(store.db);
+  }
+}

@@ -125,4 +125,31 @@ forEachBackend('audit controls', (b) => {
     );
     assert.ok(r.summary.controlsFailed >= 2);
   });
+
+  it('fails serve.predictions_traceable for a prediction outside every logged batch, and for one of another feature version, in either audit', async () => {
+    const store = await b.openFresh();
+    await liveModel(store, `${b.backend}-rows`);
+    const traceable = async (version?: string) =>
+      failed(await auditReport(store, { workspace: 'w', actor: 'auditor', version }), 'logd-rf@1')['serve.predictions_traceable'] ?? 'pass';
+    assert.equal(await traceable(), 'pass');
+    assert.equal(await traceable('logd-rf@1'), 'pass');
+
+    // A row added with plain SQL in a request nobody served: the logged batches' digests all match, but they no longer add up to the version's rows.
+    const row = await store.db.selectFrom('predictions').selectAll().limit(1).executeTakeFirstOrThrow();
+    await store.db
+      .insertInto('predictions')
+      .values({ ...row, id: '00000000-0000-4000-8000-000000000001', request: 'ffffffff-0000-4000-8000-000000000000', batch: 0 })
+      .execute();
+    for (const version of [undefined, 'logd-rf@1'])
+      assert.match(await traceable(version), /^request ffffffff-000 batch 1 \(1 predictions\) has no event in the log$/);
+    await store.db.deleteFrom('predictions').where('id', '=', '00000000-0000-4000-8000-000000000001').execute();
+
+    // A row's feature version changed (not part of the digest): found in the same pass over the batches.
+    await store.db
+      .updateTable('predictions')
+      .set({ feature_hash: 'e'.repeat(64) })
+      .where('id', '=', row.id)
+      .execute();
+    for (const version of [undefined, 'logd-rf@1']) assert.match(await traceable(version), /^1 predictions were computed with another feature version$/);
+  });
 });

@@ -58,3 +58,34 @@ describe('audit verify from the command line', () => {
     );
   });
 });
+
+describe('audit verify --checkpoint from the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-checkpoint-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const rg = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('records the head of a clean run as a signed checkpoint, and none for a tampered log', () => {
+    assert.equal(rg('init').code, 0);
+    assert.equal(rg('endpoints', 'add', 'logd', '--unit', 'ratio').code, 0);
+    const plain = rg('audit', 'verify');
+    assert.doesNotMatch(plain.stdout, /checkpoint/);
+    const recorded = rg('audit', 'verify', '--checkpoint');
+    assert.equal(recorded.code, 0, recorded.stderr);
+    assert.match(recorded.stdout, /checkpoint recorded at event 1 \(signed with the event key\)/);
+    const file = new Sqlite(join(dir, '.rotguard', 'store.sqlite'));
+    assert.deepEqual(file.prepare('select seq, events, verified_by from event_checkpoints').all(), [{ seq: 1, events: 1, verified_by: 'ana' }]);
+    file.exec('drop trigger events_no_update');
+    file.prepare("update events set reason = 'nothing to see' where seq = 1").run();
+    file.close();
+    const refused = rg('audit', 'verify', '--checkpoint');
+    assert.equal(refused.code, 3);
+    assert.match(refused.stdout, /no checkpoint recorded: the log failed verification/);
+  });
+});

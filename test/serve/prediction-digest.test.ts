@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import { canonicalJson } from '../../src/core/hash.js';
-import { requestDigest } from '../../src/serve/prediction-digest.js';
+import { requestBatchDigests, requestDigest } from '../../src/serve/prediction-digest.js';
 import type { NewRow } from '../../src/store/schema.js';
 import { forEachBackend } from '../store/backends.js';
 
@@ -90,5 +90,22 @@ forEachBackend('prediction request digest', (b) => {
       .where('id', '=', rows[600]!.id)
       .execute();
     assert.notEqual((await requestDigest(store.db, 'r1')).digest, d.digest);
+
+    // Every batch's digest in one pass over the request (the audit's read) equals requestDigest of that batch, across pages (4,500 rows: two).
+    const batched = Array.from({ length: 4500 }, (_, i) => ({ ...row('r3', i), batch: i % 3, feature_hash: i === 7 ? H('e') : H('c') }));
+    for (let i = 0; i < batched.length; i += 500)
+      await store.db
+        .insertInto('predictions')
+        .values(batched.slice(i, i + 500))
+        .execute();
+    const all = await requestBatchDigests(store.db, 'r3');
+    assert.deepEqual([...all.batches.keys()].sort(), [0, 1, 2]);
+    for (const batch of [0, 1, 2]) {
+      const one = all.batches.get(batch)!;
+      assert.deepEqual({ count: one.count, digest: one.digest }, await requestDigest(store.db, 'r3', batch));
+      assert.deepEqual(Object.fromEntries(one.features), batch === 1 ? { [H('c')]: 1499, [H('e')]: 1 } : { [H('c')]: 1500 });
+    }
+    assert.deepEqual({ count: all.whole.count, digest: all.whole.digest }, await requestDigest(store.db, 'r3'));
+    assert.equal((await requestBatchDigests(store.db, 'nothing')).batches.size, 0);
   });
 });

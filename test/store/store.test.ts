@@ -248,6 +248,7 @@ const ROWS: { [K in keyof Database]: NewRow<K> } = {
     created_at: T,
   },
   webhook_lease: { name: 'dispatcher', holder: 'c2a1c3de-0000-4000-8000-000000000002', expires_at: T },
+  event_checkpoints: { seq: 1, hash: H('8'), events: 1, verified_at: T, verified_by: 'auditor', mac: H('e') },
 };
 
 /** Each table's natural key columns. */
@@ -281,6 +282,7 @@ const KEYS: { [K in keyof Database]: (keyof Database[K] & string)[] } = {
   webhooks: ['id'],
   webhook_deliveries: ['id'],
   webhook_lease: ['name'],
+  event_checkpoints: ['seq'],
 };
 
 const TABLES = Object.keys(ROWS) as (keyof Database)[];

@@ -69,6 +69,7 @@ describe('row-level security for the server role [postgres]', { skip }, () => {
     cleanups.push(() => adminQuery(`drop role if exists ${role}`));
     const granted = await grantServerPrivileges({ databaseUrl: ownerUrl, role });
     assert.deepEqual(granted.tables.events, ['select', 'insert']);
+    assert.deepEqual(granted.tables.event_checkpoints, ['select', 'insert']);
     assert.deepEqual(granted.tables.predictions, ['select', 'insert', 'update', 'delete']);
     const url = new URL(ownerUrl);
     url.username = role;

@@ -68,6 +68,7 @@ export async function auditRunCommand(args: string[], io: CommandIO): Promise<nu
     '',
     `${r.report.summary.controlsPassed} passed, ${failed} failed; event log ${r.report.eventLog.events} events, head ${r.report.eventLog.headHash?.slice(0, 16) ?? '(empty)'} ${r.report.eventLog.ok ? 'intact' : 'TAMPERED'}`,
   );
+  if (r.report.eventLog.verified) lines.push(r.report.eventLog.verified);
   lines.push(`report: ${r.html}`, `        ${r.json}`);
   emit(io, Boolean(values.json), { ...r.report, files: { html: r.html, json: r.json } }, lines.join('\n'));
   return failed || !r.report.eventLog.ok ? 3 : 0;
