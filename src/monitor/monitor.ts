@@ -812,18 +812,9 @@ function chemistryOf(b: SignalBaseline | null): Pick<VersionContext, 'chemistryR
   return { chemistryReference: fps, chemistryGram: tanimotoGram(fps, b.chemistryReference.fingerprintWords) };
 }
 
-/** Packed fingerprints of the given compounds from the feature cache. */
+/** Packed fingerprints of the given compounds from the feature cache (those it holds). */
 async function fingerprintsOf(store: Store, featureHash: string, keys: string[]): Promise<Uint32Array> {
-  const parts: Uint32Array[] = [];
-  for (let i = 0; i < keys.length; i += 500) {
-    const rows = await store.db
-      .selectFrom('feature_cache')
-      .select('fingerprint')
-      .where('feature_hash', '=', featureHash)
-      .where('inchikey', 'in', keys.slice(i, i + 500))
-      .execute();
-    for (const r of rows) parts.push(fingerprintFromHex(r.fingerprint));
-  }
+  const parts = [...(await fingerprintsByKey(store, featureHash, keys)).values()];
   const words = parts[0]?.length ?? 0;
   const out = new Uint32Array(parts.length * words);
   parts.forEach((p, k) => out.set(p, k * words));

@@ -626,6 +626,17 @@ export const AUDIT_COUNT_INDEX: { name: string; table: string; columns: string[]
 };
 
 /**
+ * The same for monitoring's count of an endpoint's labels reported by each window's end
+ * (0013's measurements (endpoint, reported_at)): under row-level security the team is read
+ * per row, so only an index that carries it keeps that read index-only.
+ */
+export const MONITOR_LABELS_INDEX: { name: string; table: string; columns: string[] } = {
+  name: 'measurements_endpoint_reported_team',
+  table: 'measurements',
+  columns: ['endpoint', 'reported_at', 'team'],
+};
+
+/**
  * The per-version audit, kept flat as the log grows: verified heads of the event log
  * (checkpoints, MAC'd with the workspace's event key; store/event-checkpoint.ts), and an
  * index to read the events about given subjects (a version's training sources, its
@@ -644,8 +655,7 @@ MIGRATIONS['0014_audit_scale'] = {
       .addColumn('mac', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('events_subject_seq').on('events').columns(['subject', 'seq']).execute();
-    const ix = AUDIT_COUNT_INDEX;
-    await db.schema.createIndex(ix.name).on(ix.table).columns(ix.columns).execute();
+    for (const ix of [AUDIT_COUNT_INDEX, MONITOR_LABELS_INDEX]) await db.schema.createIndex(ix.name).on(ix.table).columns(ix.columns).execute();
   },
 };
 // ---- end issue 18: audit at scale ----

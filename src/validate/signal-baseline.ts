@@ -85,40 +85,30 @@ export function signalBaseline(input: BaselineInput): SignalBaseline {
 }
 
 function heldOutSample(fps: Uint32Array, nearest: Float64Array, words: number, seed: number): NonNullable<SignalBaseline['heldOut']> {
-  const idx = Array.from({ length: nearest.length }, (_, i) => i);
   // Stream 12: its own draws, independent of the split's, the trainer's and the chemistry reference's.
-  const pick =
-    idx.length > HELD_OUT_SAMPLE_SIZE
-      ? Random.stream(seed, 12)
-          .shuffle(idx)
-          .slice(0, HELD_OUT_SAMPLE_SIZE)
-          .sort((a, b) => a - b)
-      : idx;
-  const out = new Uint32Array(pick.length * words);
-  pick.forEach((r, k) => out.set(fps.subarray(r * words, (r + 1) * words), k * words));
-  return {
-    size: pick.length,
-    fingerprintWords: words,
-    fingerprints: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64'),
-    nearest: pick.map((r) => nearest[r]!),
-    far: LOW_SIMILARITY,
-  };
+  const { pick, packed } = seededFingerprintSample(fps, words, HELD_OUT_SAMPLE_SIZE, Random.stream(seed, 12));
+  return { size: pick.length, fingerprintWords: words, fingerprints: packed, nearest: pick.map((r) => nearest[r]!), far: LOW_SIMILARITY };
 }
 
 function chemistryReference(fps: Uint32Array, words: number, seed: number): SignalBaseline['chemistryReference'] {
-  const total = fps.length / words;
-  const idx = Array.from({ length: total }, (_, i) => i);
   // Stream 11: its own draws, independent of the split's and the trainer's.
+  const { pick, packed } = seededFingerprintSample(fps, words, CHEMISTRY_REFERENCE_SIZE, Random.stream(seed, 11));
+  return { size: pick.length, fingerprintWords: words, fingerprints: packed };
+}
+
+/** At most `size` rows of packed fingerprints, drawn by `rng` and kept in row order; base64 of their little-endian words. */
+function seededFingerprintSample(fps: Uint32Array, words: number, size: number, rng: Random): { pick: number[]; packed: string } {
+  const idx = Array.from({ length: fps.length / words }, (_, i) => i);
   const pick =
-    total > CHEMISTRY_REFERENCE_SIZE
-      ? Random.stream(seed, 11)
+    idx.length > size
+      ? rng
           .shuffle(idx)
-          .slice(0, CHEMISTRY_REFERENCE_SIZE)
+          .slice(0, size)
           .sort((a, b) => a - b)
       : idx;
   const out = new Uint32Array(pick.length * words);
   pick.forEach((r, k) => out.set(fps.subarray(r * words, (r + 1) * words), k * words));
-  return { size: pick.length, fingerprintWords: words, fingerprints: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64') };
+  return { pick, packed: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64') };
 }
 
 /** The chemistry reference's packed fingerprints. */

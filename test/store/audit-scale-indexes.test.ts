@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import { sql } from 'kysely';
-import { AUDIT_COUNT_INDEX } from '../../src/store/migrations.js';
+import { AUDIT_COUNT_INDEX, MONITOR_LABELS_INDEX } from '../../src/store/migrations.js';
 import type { NewRow } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/store.js';
 import { forEachBackend } from './backends.js';
@@ -33,6 +33,20 @@ forEachBackend('migration 0014_audit_scale', (b) => {
     const store = await b.openFresh();
     assert.deepEqual(await indexColumns(store, 'events_subject_seq', 'events'), ['subject', 'seq']);
     assert.deepEqual(await indexColumns(store, AUDIT_COUNT_INDEX.name, AUDIT_COUNT_INDEX.table), AUDIT_COUNT_INDEX.columns);
+    assert.deepEqual(await indexColumns(store, MONITOR_LABELS_INDEX.name, MONITOR_LABELS_INDEX.table), MONITOR_LABELS_INDEX.columns);
+  });
+
+  it('reads an endpoint’s label dates without reading the table', { skip: b.backend === 'sqlite' ? 'row-level security is PostgreSQL’s' : false }, async () => {
+    const store = await b.openFresh();
+    await sql`analyze measurements`.execute(store.db);
+    const plan = await store.db.transaction().execute(async (trx) => {
+      await sql`set local enable_seqscan = off`.execute(trx);
+      await sql`set local enable_bitmapscan = off`.execute(trx);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select reported_at from measurements where endpoint = 'logd'`.execute(trx);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    assert.match(plan, /rotguard\.team/, 'row-level security applies');
+    assert.match(plan, new RegExp(`Index Only Scan using ${MONITOR_LABELS_INDEX.name} on measurements`), plan);
   });
 
   it('counts a version’s predictions without reading the table', { skip: b.backend === 'sqlite' ? 'row-level security is PostgreSQL’s' : false }, async () => {
