@@ -693,8 +693,11 @@ async function calibratedWindow(
   // same false-alarm rate per window).
   const horizon = [...before, ...rows];
   const horizonSims = horizon.filter((r) => r.max_similarity !== null).map((r) => r.max_similarity!);
-  const chemistry = await chemistryOfWindow(store, ctx, g, horizon);
-  const cluster = await novelClusterOfWindow(store, ctx, g, horizon);
+  // One read of the horizon's fingerprints serves both chemistry tests (none when both are memoized).
+  let read: Promise<Map<string, Uint32Array>> | undefined;
+  const fingerprints = () => (read ??= fingerprintsByKey(store, ctx.version.featureHash, [...new Set(horizon.map((r) => r.inchikey))]));
+  const chemistry = await chemistryOfWindow(ctx, g, horizon, fingerprints);
+  const cluster = await novelClusterOfWindow(ctx, g, horizon, fingerprints);
   const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare, b.n);
   const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare, b.n);
   const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae ?? 0;
@@ -748,36 +751,39 @@ function windowKey(ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>
   return hashOf({ what, version: ctx.version.id, label: g.label, ids: rows.map((r) => r.id).sort() });
 }
 
+type HorizonFingerprints = () => Promise<Map<string, Uint32Array>>;
+
 async function chemistryOfWindow(
-  store: Store,
   ctx: VersionContext,
   g: WindowGroup,
   rows: Row<'predictions'>[],
+  fingerprints: HorizonFingerprints,
 ): Promise<{ mmd2: number; pValue: number } | null> {
   const b = ctx.baseline;
   if (!b || !ctx.chemistryReference) return null;
   return memoized(windowKey(ctx, g, rows, 'chemistry'), async () => {
-    const fps = await fingerprintsOf(store, ctx.version.featureHash, [...new Set(rows.map((r) => r.inchikey))]);
-    return chemistryShift(
-      ctx.chemistryReference!,
-      fps,
-      b.chemistryReference.fingerprintWords,
-      windowRandom(g.label, 'chemistry'),
-      ctx.chemistryGram ?? undefined,
-    );
+    const fps = [...(await fingerprints()).values()];
+    const words = b.chemistryReference.fingerprintWords;
+    const packed = new Uint32Array(fps.length * words);
+    fps.forEach((f, k) => packed.set(f, k * words));
+    return chemistryShift(ctx.chemistryReference!, packed, words, windowRandom(g.label, 'chemistry'), ctx.chemistryGram ?? undefined);
   });
 }
 
-async function novelClusterOfWindow(store: Store, ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): Promise<NovelClusterTest | null> {
+async function novelClusterOfWindow(
+  ctx: VersionContext,
+  g: WindowGroup,
+  rows: Row<'predictions'>[],
+  fingerprints: HorizonFingerprints,
+): Promise<NovelClusterTest | null> {
   const heldOut = ctx.heldOut;
   if (!heldOut) return null;
   return memoized(windowKey(ctx, g, rows, 'novel-cluster'), async () => {
     // Distinct compounds with a nearest-training similarity, in key order (replays give the same sample).
     const nearestOf = new Map<string, number>();
     for (const r of rows) if (r.max_similarity !== null && !nearestOf.has(r.inchikey)) nearestOf.set(r.inchikey, r.max_similarity);
-    const keys = [...nearestOf.keys()].sort();
-    const fps = await fingerprintsByKey(store, ctx.version.featureHash, keys);
-    const present = keys.filter((k) => fps.has(k));
+    const fps = await fingerprints();
+    const present = [...nearestOf.keys()].sort().filter((k) => fps.has(k));
     const packed = new Uint32Array(present.length * heldOut.words);
     present.forEach((k, i) => packed.set(fps.get(k)!, i * heldOut.words));
     return novelCluster(
@@ -810,15 +816,6 @@ function chemistryOf(b: SignalBaseline | null): Pick<VersionContext, 'chemistryR
   const bytes = Buffer.from(b.chemistryReference.fingerprints, 'base64');
   const fps = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
   return { chemistryReference: fps, chemistryGram: tanimotoGram(fps, b.chemistryReference.fingerprintWords) };
-}
-
-/** Packed fingerprints of the given compounds from the feature cache (those it holds). */
-async function fingerprintsOf(store: Store, featureHash: string, keys: string[]): Promise<Uint32Array> {
-  const parts = [...(await fingerprintsByKey(store, featureHash, keys)).values()];
-  const words = parts[0]?.length ?? 0;
-  const out = new Uint32Array(parts.length * words);
-  parts.forEach((p, k) => out.set(p, k * words));
-  return out;
 }
 
 function byVersion(a: string, b: string): number {
