@@ -113,6 +113,22 @@ export class Random {
     return min + this.below(max - min + 1);
   }
 
+  /**
+   * A uniform draw of `out.length` of `positions` without replacement, into `out`, by a
+   * partial Fisher–Yates shuffle of `positions` in place. Permutation tests reuse one
+   * `positions` array across draws: the shuffle is uniform from any starting order.
+   */
+  drawInto(positions: Int32Array, out: Int32Array): void {
+    const size = positions.length;
+    for (let k = 0; k < out.length; k++) {
+      const j = k + this.below(size - k);
+      const t = positions[k]!;
+      positions[k] = positions[j]!;
+      positions[j] = t;
+      out[k] = positions[k]!;
+    }
+  }
+
   /** Shuffles in place (Fisher–Yates) and returns the same array. */
   shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T {
     for (let i = items.length - 1; i > 0; i--) {

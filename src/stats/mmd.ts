@@ -46,13 +46,7 @@ export function mmdPermutationTest(gram: Float64Array, size: number, n: number, 
   let exceed = 0;
   const bar = observed - 1e-12 * Math.max(1, Math.abs(observed));
   for (let b = 0; b < permutations; b++) {
-    for (let i = 0; i < m; i++) {
-      const j = i + rng.below(size - i);
-      const t = positions[i]!;
-      positions[i] = positions[j]!;
-      positions[j] = t;
-      window[i] = positions[i]!;
-    }
+    rng.drawInto(positions, window);
     if (statistic(gram, size, window, total, rowSums) >= bar && ++exceed >= stopAfter) return { mmd2: observed, pValue: exceed / (b + 1), permutations: b + 1 };
   }
   return { mmd2: observed, pValue: (1 + exceed) / (permutations + 1), permutations };

@@ -96,14 +96,7 @@ export function novelClusterTest(
   let exceed = 0;
   let total = 0;
   for (let b = 0; b < draws; b++) {
-    // Partial Fisher–Yates: the first m positions are a uniform draw without replacement.
-    for (let k = 0; k < m; k++) {
-      const j = k + rng.below(size - k);
-      const t = positions[k]!;
-      positions[k] = positions[j]!;
-      positions[j] = t;
-      pick[k] = positions[k]!;
-    }
+    rng.drawInto(positions, pick);
     const c = novelClusterCount(pooled.gram, size, pooled.nearest, far, pick);
     total += c;
     if (c >= observed && ++exceed >= stopAfter) return { size: m, count: observed, nullMean: total / (b + 1), pValue: exceed / (b + 1), draws: b + 1 };

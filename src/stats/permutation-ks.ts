@@ -43,18 +43,14 @@ export function permutationKs(reference: Numbers, current: Numbers, permutations
   for (let i = 0; i < total; i++) label[i] = order[i]! >= n ? 1 : 0;
   const observed = scan(label, lastOfTie, n, m);
   const positions = Int32Array.from({ length: total }, (_, i) => i);
+  const drawn = new Int32Array(m);
   let exceed = 0;
   // Equal statistics must count as exceeding: compare with a relative tolerance for float noise.
   const bar = observed - 1e-12;
   for (let b = 0; b < permutations; b++) {
     label.fill(0);
-    for (let i = 0; i < m; i++) {
-      const j = i + rng.below(total - i);
-      const t = positions[i]!;
-      positions[i] = positions[j]!;
-      positions[j] = t;
-      label[positions[i]!] = 1;
-    }
+    rng.drawInto(positions, drawn);
+    for (const i of drawn) label[i] = 1;
     if (scan(label, lastOfTie, n, m) >= bar && ++exceed >= stopAfter) return { statistic: observed, pValue: exceed / (b + 1), permutations: b + 1 };
   }
   return { statistic: observed, pValue: (1 + exceed) / (permutations + 1), permutations };
