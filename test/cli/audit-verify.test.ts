@@ -10,10 +10,9 @@ import Sqlite from 'better-sqlite3';
 const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const bin = join(repo, 'bin/rotguard.js');
 
-describe('audit verify from the command line', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-audit-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const rg = (...args: string[]) => {
+/** The CLI run in `dir` as user ana, with no workspace or database from the environment. */
+function cliIn(dir: string) {
+  return (...args: string[]) => {
     const r = spawnSync(process.execPath, [bin, ...args], {
       cwd: dir,
       encoding: 'utf8',
@@ -21,6 +20,12 @@ describe('audit verify from the command line', () => {
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
+}
+
+describe('audit verify from the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-audit-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const rg = cliIn(dir);
 
   it('exits 0 on an intact chain, 3 once the store file was tampered with, 1 on bad flags', () => {
     assert.equal(rg('init').code, 0);
@@ -62,14 +67,7 @@ describe('audit verify from the command line', () => {
 describe('audit verify --checkpoint from the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-checkpoint-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const rg = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const rg = cliIn(dir);
 
   it('records the head of a clean run as a signed checkpoint, and none for a tampered log', () => {
     assert.equal(rg('init').code, 0);
