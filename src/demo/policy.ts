@@ -16,8 +16,8 @@
  * - new_chemistry → watch, when any of three calibrated tests fires:
  *   - the window holds more compounds far from training (Tanimoto < 0.3) than the model's
  *     own held-out compounds do (one-sided Fisher exact p < 0.001);
- *   - its out-of-domain compounds (Tanimoto < 0.3) are each other's nearest neighbours
- *     more often than when the window is pooled with the model's held-out compounds and
+ *   - its out-of-domain compounds (Tanimoto < 0.3) have window compounds closer to them
+ *     than any training compound more often than when the window is pooled with the model's held-out compounds and
  *     permuted (novel-cluster count, permutation p < 0.001): a series among familiar
  *     compounds, which the far share and MMD dilute;
  *   - its fingerprints differ from the model's in-distribution chemistry (MMD, Tanimoto
@@ -64,8 +64,8 @@ rules:
     action: retrain
   # New chemistry, against the model's own baseline: more of the window's compounds are far
   # from training (Tanimoto < 0.3) than its held-out compounds were (one-sided Fisher exact
-  # p < 0.001), or its out-of-domain compounds are each other's nearest neighbours more
-  # often than when the window is pooled with the model's held-out compounds and permuted
+  # p < 0.001), or its out-of-domain compounds have window compounds closer to them than any
+  # training compound more often than when the window is pooled with the model's held-out compounds and permuted
   # (novel-cluster count, p < 0.001: a new series among familiar compounds), or its fingerprints differ from the
   # model's in-distribution chemistry (MMD, Tanimoto kernel, permutation p < 0.001) in the
   # direction of less familiar compounds (more out-of-domain compounds than the baseline). At most ~0.3 % of stable windows for this rule, ~0.4 % with assay_shift:

@@ -13,8 +13,8 @@
  *    multiplicity), over a nearest-neighbour share because it needs no similarity
  *    threshold, and because the Tanimoto kernel is positive definite on bit vectors, so
  *    MMD = 0 exactly when the two distributions agree;
- *  - a new series: the novel-cluster count (far compounds closer to each other than to
- *    training; stats/novel-cluster.ts), permutation p over window ∪ held-out compounds.
+ *  - a new series: the novel-cluster count (pairs of window compounds closer to a far
+ *    compound than training is; stats/novel-cluster.ts), permutation p over window ∪ held-out compounds.
  *    MMD and the far share dilute one series among the window's familiar compounds; this
  *    count is made of the series alone;
  *  - error before labels: direct loss estimation from σ and similarity;

@@ -52,14 +52,15 @@ export interface WindowEvidence {
     chemistryMmd?: number | null;
     chemistryShiftP?: number | null;
     /**
-     * A new series before labels, over the same two-window horizon: compounds below the
-     * held-out median similarity to training whose nearest neighbour among training ∪
-     * horizon is another horizon compound; the mean of that count over permutations of the
-     * horizon pooled with the held-out compounds; its permutation p (stats/novel-cluster.ts).
+     * A new series before labels, over the same two-window horizon: novel pairs, i.e. for
+     * each out-of-domain horizon compound (nearest training Tanimoto below the baseline's
+     * `far`, 0.3) the horizon compounds closer to it than any training compound; the mean
+     * of that count over permutations of the horizon pooled with the held-out compounds;
+     * its permutation p (stats/novel-cluster.ts).
      */
     novelClusterCount?: number | null;
     novelClusterBaseline?: number | null;
-    /** Count minus that null mean: > 0 when the window holds more such compounds than held-out windows do on average. */
+    /** Count minus that null mean: > 0 when the window holds more such pairs than held-out windows do on average. */
     novelClusterExcess?: number | null;
     novelClusterP?: number | null;
     /** Descriptors drifted at FDR 5 % (permutation KS, Benjamini–Hochberg), and the smallest q. */

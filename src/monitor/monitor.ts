@@ -170,7 +170,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
  * Bump when WindowEvidence or how it is computed changes: cached evidence of an older
  * schema is then recomputed, never reused.
  */
-export const EVIDENCE_SCHEMA = 'window-evidence@4';
+export const EVIDENCE_SCHEMA = 'window-evidence@5';
 
 /** The last windows of a run are never taken from the cache: a policy's sustained rules read them (up to a quarter back). */
 export const RECENT_WINDOWS = 13;

@@ -91,7 +91,7 @@ forEachBackend('monitoring', (backend) => {
     assert.ok(w1!.input.lowSimilarityP! > 0.05, `familiar window p ${w1!.input.lowSimilarityP}`);
     assert.ok(w2!.input.chemistryShiftP! < 0.01, `MMD p for the new series ${w2!.input.chemistryShiftP}`);
     assert.ok(w1!.input.chemistryShiftP! > 0.01, `MMD p for familiar compounds ${w1!.input.chemistryShiftP}`);
-    // The new series' compounds are each other's nearest neighbours, not training compounds'.
+    // The new series' compounds are closer to one another than to any training compound.
     // (This small model has few held-out compounds to pool with, so the permutation p cannot go far down.)
     assert.ok(
       w2!.input.novelClusterP! < 0.05 && w2!.input.novelClusterCount! >= 20,

@@ -6,16 +6,17 @@ import { tanimotoGram } from '../../src/chem/tanimoto-gram.js';
 import { novelClusterCount, novelClusterTest } from '../../src/stats/novel-cluster.js';
 
 describe('novel-cluster count', () => {
-  it('counts far compounds whose nearest neighbour is another window compound, by hand', () => {
-    // Far (< 0.4): 0 (0.2), 1 (0.25), 2 (0.3). 0 and 1 are 0.5 alike: both count. 2's best
-    // window neighbour (0.1) is below its training similarity (0.3). 3 is near (0.8): never.
+  it('counts, for each far compound, the window compounds closer to it than training, by hand', () => {
+    // Far (< 0.4): 0 (0.2), 1 (0.25), 2 (0.3). 3 is near (0.8): never counted from.
+    // 0: 1 (0.5) and 3 (0.9) beat its training similarity 0.2 → 2 pairs.
+    // 1: 0 (0.5) beats 0.25; 3 (0.2) does not → 1 pair. 2: none beats 0.3 → 0.
     const gram = Float64Array.from([1, 0.5, 0.1, 0.9, 0.5, 1, 0.05, 0.2, 0.1, 0.05, 1, 0.1, 0.9, 0.2, 0.1, 1]);
     const nearest = Float64Array.from([0.2, 0.25, 0.3, 0.8]);
-    assert.equal(novelClusterCount(gram, 4, nearest, 0.4, [0, 1, 2, 3]), 2);
-    // Without compound 1, compound 0's best window neighbour is 3 (0.9 > 0.2): still counted.
+    assert.equal(novelClusterCount(gram, 4, nearest, 0.4, [0, 1, 2, 3]), 3);
+    // Without compound 1, only 0 → 3 remains.
     assert.equal(novelClusterCount(gram, 4, nearest, 0.4, [0, 2, 3]), 1);
-    // A bar for "far" above 0.8 admits 3, whose best neighbour (0.9) beats its training similarity.
-    assert.equal(novelClusterCount(gram, 4, nearest, 0.85, [0, 1, 2, 3]), 3);
+    // A bar for "far" above 0.8 admits 3, whose neighbour 0 (0.9) beats its training similarity.
+    assert.equal(novelClusterCount(gram, 4, nearest, 0.85, [0, 1, 2, 3]), 4);
   });
 });
 
