@@ -63,6 +63,8 @@ import { BIOGEN_ASSAYS, BIOGEN_FILE } from '../data/biogen.js';
 const { values: args } = parseArgs({
   options: {
     seeds: { type: 'string', default: '3' },
+    // Seeds first-seed … first-seed + seeds − 1: a run on seeds the design never looked at.
+    'first-seed': { type: 'string', default: '0' },
     trees: { type: 'string', default: '100' },
     window: { type: 'string', default: '40' },
     endpoints: { type: 'string', default: 'hlm_clint,rlm_clint,mdr1_er,solubility_ph68' },
@@ -70,6 +72,7 @@ const { values: args } = parseArgs({
   },
 });
 const SEEDS = Number(args.seeds);
+const FIRST_SEED = Number(args['first-seed']);
 const TREES = Number(args.trees);
 const W = Number(args.window);
 const STABLE_WINDOWS = 20;
@@ -88,7 +91,7 @@ if (!existsSync(dataPath)) {
 }
 const policy = parsePolicy(DEMO_POLICY, 'default-policy.yaml');
 const started = performance.now();
-const command = `npm run bench:monitor-validity -- --seeds ${SEEDS} --trees ${TREES} --window ${W} --endpoints ${args.endpoints}`;
+const command = `npm run bench:monitor-validity -- --seeds ${SEEDS}${FIRST_SEED ? ` --first-seed ${FIRST_SEED}` : ''} --trees ${TREES} --window ${W} --endpoints ${args.endpoints}`;
 const machine = `${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
 
 // ---- data: one featurization of the whole file --------------------------------------------
@@ -153,7 +156,7 @@ for (const name of endpoints) {
   const col = header.indexOf(assay.column);
   const labelled = compounds.filter((c) => rows[c.row]![col] !== '' && Number.isFinite(Number(rows[c.row]![col])));
   const labelOf = (c: Compound) => Number(rows[c.row]![col]);
-  for (let seed = 0; seed < SEEDS; seed++) {
+  for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
     const t0 = performance.now();
     outcomes.push(runEndpointSeed(name, labelled, labelOf, seed));
     process.stderr.write(`  ${name} seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
@@ -549,7 +552,7 @@ const out: string[] = [];
 out.push(`bench/monitor-validity — ${command}`);
 out.push(`machine: ${machine}, RDKit ${rdkitVersion()}`);
 out.push(
-  `data:    ${dataPath}; ${SEEDS} seeds; windows of ${W} compounds (fewer where an endpoint is small: column win); random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  `data:    ${dataPath}; ${SEEDS} seeds${FIRST_SEED ? ` (${FIRST_SEED}–${FIRST_SEED + SEEDS - 1})` : ''}; windows of ${W} compounds (fewer where an endpoint is small: column win); random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 out.push('');
 out.push(

@@ -72,7 +72,7 @@ rules:
   # P(2 false alarms in 20 stable weeks) ≈ 0.3 %. (A retrained model asked mostly about one of its series
   # sees a different mix, MMD alone, but nothing less familiar: no watch.)
   - name: new_chemistry
-    when: input.lowSimilarityP < 0.001 or input.novelClusterP < 0.001 or (input.chemistryShiftP < 0.001 and input.lowSimilarityExcess > 0)
+    when: input.lowSimilarityP < 0.001 or input.novelClusterP < 0.001 or (input.chemistryShiftP < 0.001 and (input.lowSimilarityExcess > 0 or input.novelClusterP < 0.05))
     action: watch
 # A retrain waits until the data can teach the model what changed.
 maturity:
