@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
-
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
+import { NO_AMBIENT_WORKSPACE, runCli } from '../helpers/cli.js';
 
 /** The CLI run in `dir` as user ana, with no workspace or database from the environment. */
 function cliIn(dir: string) {
-  return (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'ana' },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  return (...args: string[]) => runCli(dir, { ...NO_AMBIENT_WORKSPACE, ROTGUARD_USER: 'ana' }, args);
 }
 
 describe('audit verify from the command line', () => {

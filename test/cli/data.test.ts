@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { BIOGEN_ASSAYS, BIOGEN_FILE } from '../../bench/data/biogen.js';
-
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
+import { REPO, runCli } from '../helpers/cli.js';
 
 function cli(cwd: string, env: Record<string, string> = {}) {
-  return (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'tester', ...env },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
-  };
+  // The database URL is left to the environment: CI runs these commands on PostgreSQL too.
+  return (...args: string[]) => runCli(cwd, { ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'tester', ...env }, args);
 }
 
 describe('data commands', () => {
@@ -109,7 +99,7 @@ describe('data commands', () => {
 });
 
 describe('ingest of the shared Biogen ADME set', () => {
-  const data = resolve(repo, '../shared/data', BIOGEN_FILE);
+  const data = resolve(REPO, '../shared/data', BIOGEN_FILE);
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-biogen-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   it('ingests all six assays with their quirks reported', { skip: existsSync(data) ? false : `${data} is absent` }, () => {

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
+import { NO_AMBIENT_WORKSPACE, runCli } from '../helpers/cli.js';
 
 describe('rotguard demo from the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-demo-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const rg = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '' },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const rg = (...args: string[]) => runCli(dir, NO_AMBIENT_WORKSPACE, args);
 
   it('refuses bad flags and scenario files before doing any work, naming the field (and line)', () => {
     const split = rg('demo', '--dir', join(dir, 'x'), '--split', 'cluster');
@@ -67,12 +56,8 @@ describe('rotguard demo from the command line', () => {
     assert.match(out.story.headline, /predictions/);
     assert.ok(existsSync(join(dir, 'short', 'policy.yaml')) && existsSync(join(dir, 'short', 'recipes', 'sol-rf-v1.yaml')));
     // The workspace is usable afterwards from the demo folder.
-    const list = spawnSync(process.execPath, [bin, 'models', 'list', '--json'], {
-      cwd: join(dir, 'short'),
-      encoding: 'utf8',
-      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '' },
-    });
-    assert.equal(list.status, 0, list.stderr);
-    assert.ok((JSON.parse(list.stdout) as unknown[]).length >= 1);
+    const list = runCli(join(dir, 'short'), NO_AMBIENT_WORKSPACE, ['models', 'list', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok((list.json() as unknown[]).length >= 1);
   });
 });

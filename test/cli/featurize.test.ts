@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { combinatorialSmiles } from '../helpers/molecules.js';
+import { REPO, runCli } from '../helpers/cli.js';
 
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
 let dir: string;
 
 function rotguard(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, maxBuffer: 1 << 26 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(dir, {}, args, 1 << 26);
 }
 
 function csvRows(path: string): string[][] {
@@ -161,7 +157,7 @@ describe('rotguard featurize', () => {
 });
 
 describe('rotguard featurize on the shared data sets', () => {
-  const shared = resolve(repo, '../shared/data');
+  const shared = resolve(REPO, '../shared/data');
   const sets = existsSync(shared)
     ? readdirSync(shared).flatMap((d) =>
         existsSync(join(shared, d))

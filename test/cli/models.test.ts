@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { combinatorialSmiles } from '../helpers/molecules.js';
-
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
+import { NO_AMBIENT_WORKSPACE, runCli } from '../helpers/cli.js';
 
 describe('build, gate, promote from the command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-models-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const rg = (user: string, ...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: user },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const rg = (user: string, ...args: string[]) => runCli(dir, { ...NO_AMBIENT_WORKSPACE, ROTGUARD_USER: user }, args);
 
   it('builds once, serves the identical build from cache, and needs a gate and a second person for champion', () => {
     assert.equal(rg('ana', 'init').code, 0);

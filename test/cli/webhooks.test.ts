@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
+import { NO_AMBIENT_WORKSPACE, runCli } from '../helpers/cli.js';
 
 describe('rotguard webhooks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-cli-webhooks-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const rg = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, ROTGUARD_WORKSPACE: '', ROTGUARD_DATABASE_URL: '', ROTGUARD_USER: 'admin' },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const rg = (...args: string[]) => runCli(dir, { ...NO_AMBIENT_WORKSPACE, ROTGUARD_USER: 'admin' }, args);
 
   it('adds (secret printed once), lists, shows deliveries and removes; bad flags exit 1', () => {
     assert.equal(rg('init').code, 0);
