@@ -18,6 +18,7 @@
  *    scaffold-split test set (the build's validation) and on the replayed windows.
  *
  *   npm run bench:monitor-validity [-- --seeds 3 --trees 100 --window 40 --endpoints hlm_clint,...]
+ *   (--first-seed 10 --seeds 10 runs seeds 10–19: a check on seeds a design change was not chosen on)
  *   (MV_DEBUG=1 prints every window's signals and decision on stderr)
  *
  * No per-data-set tuning: the policy text is DEMO_POLICY; every threshold in it is a
