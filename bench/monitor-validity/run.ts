@@ -373,6 +373,7 @@ function buildModel(cs: Compound[], labelOf: (c: Compound) => number, split: Spl
     ),
   );
   const chemistryReference = referenceFingerprints(baseline);
+  const scored = new Map<number, { value: number; sigma: number; sim: number; half: number }>();
   return {
     report,
     baseline,
@@ -383,11 +384,26 @@ function buildModel(cs: Compound[], labelOf: (c: Compound) => number, split: Spl
     heldOut: heldOutSampleOf(baseline),
     testMae: (report.test as { mae: number }).mae,
     predict: (w) => {
-      const x = matrixOf(w.map((c) => c.row));
-      const p: Prediction = trained.predict(x);
-      const sim = nearestNeighbours(fingerprintSet(x.fingerprints!.data, words), trainSet, 1).similarities;
-      const half = Float64Array.from(p.value, (_, i) => intervalHalfWidth(interval, p.uncertainty[i]!, sim[i]!));
-      return { value: p.value, sigma: p.uncertainty, sim, seen: w.map((c) => trainScaffolds.has(c.scaffold)), half, rows: w.map((c) => c.row) };
+      // A compound's prediction depends on it alone: each is computed once per model (a
+      // window is read as itself, in the next window's horizon and for coverage).
+      const missing = [...new Set(w.map((c) => c.row).filter((r) => !scored.has(r)))];
+      if (missing.length) {
+        const x = matrixOf(missing);
+        const p: Prediction = trained.predict(x);
+        const sim = nearestNeighbours(fingerprintSet(x.fingerprints!.data, words), trainSet, 1).similarities;
+        missing.forEach((r, i) =>
+          scored.set(r, { value: p.value[i]!, sigma: p.uncertainty[i]!, sim: sim[i]!, half: intervalHalfWidth(interval, p.uncertainty[i]!, sim[i]!) }),
+        );
+      }
+      const at = w.map((c) => scored.get(c.row)!);
+      return {
+        value: Float64Array.from(at, (a) => a.value),
+        sigma: Float64Array.from(at, (a) => a.sigma),
+        sim: Float64Array.from(at, (a) => a.sim),
+        seen: w.map((c) => trainScaffolds.has(c.scaffold)),
+        half: Float64Array.from(at, (a) => a.half),
+        rows: w.map((c) => c.row),
+      };
     },
   };
 }
