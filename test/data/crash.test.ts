@@ -2,20 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { combinatorialSmiles } from '../helpers/molecules.js';
-
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
+import { BIN } from '../helpers/cli.js';
 
 describe('ingest killed with SIGKILL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotguard-crash-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const env = { ...process.env, ROTGUARD_DATABASE_URL: '', ROTGUARD_WORKSPACE: '' };
-  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env });
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env });
 
   it('leaves the embedded store consistent, and the rerun completes the ingest', async (t) => {
     assert.equal(run('init').status, 0);
@@ -26,7 +23,7 @@ describe('ingest killed with SIGKILL', () => {
     writeFileSync(join(dir, 'm.yaml'), 'team: t\nprotocol: caco2\ncolumns:\n  structure: smiles\n  id: id\n  value: papp\n');
 
     // The quarantine report is written just before the single commit: kill the moment it appears.
-    const child = spawn(process.execPath, [bin, 'ingest', 'big.csv', '--mapping', 'm.yaml'], { cwd: dir, env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'ingest', 'big.csv', '--mapping', 'm.yaml'], { cwd: dir, env, stdio: 'ignore' });
     const quarantine = join(dir, '.rotguard', 'quarantine');
     await new Promise<void>((done, fail) => {
       const timer = setInterval(() => {

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { auditReport } from '../../src/audit/report.js';
 import { loadRDKit } from '../../src/chem/rdkit.js';
 import { decideNow } from '../../src/policy/decisions.js';
@@ -16,6 +15,7 @@ import { combinatorialSmiles } from '../helpers/molecules.js';
 import { forEachBackend } from '../store/backends.js';
 import { liveWorkspace, predictionFile } from './live-workspace.js';
 import { tally } from './tally.js';
+import { BIN } from '../helpers/cli.js';
 
 /**
  * Concurrency on both store backends: overlapping prediction requests (the mode a watched
@@ -24,8 +24,6 @@ import { tally } from './tally.js';
  * end with one result, the other either seeing it or failing as a user error, and a store
  * that audits clean.
  */
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-concurrency-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(() => loadRDKit());
@@ -36,7 +34,7 @@ const POLICY = parsePolicy(
 
 function cli(args: string[], workspace: string, databaseUrl?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args, '--workspace', workspace], {
+    const child = spawn(process.execPath, [BIN, ...args, '--workspace', workspace], {
       cwd: dir,
       env: { ...process.env, ROTGUARD_DATABASE_URL: databaseUrl ?? '', ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'ana' },
     });

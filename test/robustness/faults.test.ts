@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { auditReport } from '../../src/audit/report.js';
@@ -14,6 +13,7 @@ import { openStore } from '../../src/store/store.js';
 import { combinatorialSmiles } from '../helpers/molecules.js';
 import { liveWorkspace, predictionFile } from './live-workspace.js';
 import { tally } from './tally.js';
+import { BIN } from '../helpers/cli.js';
 
 /**
  * Fault injection: commands killed part-way (SIGKILL, SIGTERM, SIGINT), a full disk and a
@@ -21,13 +21,11 @@ import { tally } from './tally.js';
  * event log verified with its signatures), every stored row accounted for by the audit,
  * no temporary file left behind, and the command must work when run again.
  */
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = join(repo, 'bin/rotguard.js');
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-faults-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const ws = join(dir, '.rotguard');
 const env = { ...process.env, ROTGUARD_DATABASE_URL: '', ROTGUARD_WORKSPACE: '', ROTGUARD_USER: 'carl' };
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--workspace', dir], { cwd: dir, encoding: 'utf8', env });
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--workspace', dir], { cwd: dir, encoding: 'utf8', env });
 let unseen: string[];
 
 before(async () => {
@@ -50,7 +48,7 @@ function storedPredictions(): number {
 
 /** Starts a command and kills it with `signal` once `ready()` holds (polled), or after it exits by itself. */
 async function killWhen(args: string[], signal: NodeJS.Signals, ready: () => boolean): Promise<{ killed: boolean }> {
-  const child = spawn(process.execPath, [bin, ...args, '--workspace', dir], { cwd: dir, env, stdio: 'ignore' });
+  const child = spawn(process.execPath, [BIN, ...args, '--workspace', dir], { cwd: dir, env, stdio: 'ignore' });
   let killed = false;
   await new Promise<void>((done) => {
     const timer = setInterval(() => {
@@ -217,7 +215,7 @@ describe('faults: full disk and read-only workspace (a small tmpfs; needs root)'
   }, () => {
     const small = join(mnt, 'full');
     mkdirSync(small);
-    const rg = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--workspace', small], { cwd: small, encoding: 'utf8', env });
+    const rg = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--workspace', small], { cwd: small, encoding: 'utf8', env });
     assert.equal(rg('init', small).status, 0);
     assert.equal(rg('endpoints', 'add', 'logd', '--unit', 'ratio').status, 0);
     assert.equal(rg('protocols', 'add', 'shake', '--endpoint', 'logd', '--unit', 'ratio').status, 0);
@@ -277,7 +275,7 @@ describe('faults: full disk and read-only workspace (a small tmpfs; needs root)'
           .digest('hex') + readdirSync(join(ro, '.rotguard')).sort().join(',');
       const beforeDigest = digest();
       assert.equal(spawnSync('mount', ['-o', 'remount,ro', ro]).status, 0);
-      const rg = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--workspace', ro], { cwd: dir, encoding: 'utf8', env });
+      const rg = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--workspace', ro], { cwd: dir, encoding: 'utf8', env });
       const verify = rg('audit', 'verify');
       const audit = rg('audit', '--out', dir, '--max-monitor-age-days', '3650');
       const write = rg('endpoints', 'add', 'x', '--unit', 'ratio');

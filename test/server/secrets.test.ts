@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { usersCommand } from '../../src/cli/commands/users.js';
 import { parseApiToken } from '../../src/core/api-token.js';
@@ -16,6 +15,7 @@ import { createContext } from '../../src/usecases/context.js';
 import { addUser } from '../../src/usecases/identity.js';
 import { forEachBackend, type StoreLocation } from '../store/backends.js';
 import { call, TEAM_A, type TwoTeams, twoTeams } from './two-teams.js';
+import { BIN } from '../helpers/cli.js';
 
 /**
  * Secrets never leak: after a flow that issues, uses, misuses and revokes tokens through the
@@ -26,7 +26,6 @@ import { call, TEAM_A, type TwoTeams, twoTeams } from './two-teams.js';
  * a database that goes away under a running server).
  */
 
-const repo = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), 'rotguard-secrets-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -164,7 +163,7 @@ forEachBackend('secrets never leak', (b) => {
     }
 
     const served = await new Promise<{ code: number | null; out: string }>((done) => {
-      const child = spawn(process.execPath, [join(repo, 'bin/rotguard.js'), 'serve', '--port', '0', '--workspace', location.workspace], {
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--workspace', location.workspace], {
         env: { ...process.env, ROTGUARD_DATABASE_URL: wrong.toString() },
       });
       let out = '';
