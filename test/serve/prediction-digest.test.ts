@@ -5,70 +5,20 @@ import { canonicalJson } from '../../src/core/hash.js';
 import { requestBatchDigests, requestDigest } from '../../src/serve/prediction-digest.js';
 import type { NewRow } from '../../src/store/schema.js';
 import { forEachBackend } from '../store/backends.js';
+import { endpointRow, modelVersionRow, predictionRow, repeatedHash } from '../store/fixture-rows.js';
 
-const T = '2026-03-02T09:00:00.000Z';
-const H = (c: string) => c.repeat(64);
+const H = repeatedHash;
 
 forEachBackend('prediction request digest', (b) => {
   it("hashes a request's predictions in id (byte) order across pages, and changes with any of them", async () => {
     const store = await b.openFresh();
-    await store.db
-      .insertInto('endpoints')
-      .values({
-        name: 'logd',
-        unit: 'ratio',
-        transform: 'none',
-        direction: 'higher_is_better',
-        valid_min: null,
-        valid_max: null,
-        description: '',
-        definition_hash: H('a'),
-        created_at: T,
-        created_by: 'ana',
-      })
-      .execute();
+    await store.db.insertInto('endpoints').values(endpointRow()).execute();
     await store.db
       .insertInto('model_versions')
-      .values({
-        id: 'm@1',
-        model: 'm',
-        version: 1,
-        endpoint: 'logd',
-        team: 't',
-        origin: 'imported',
-        build_hash: null,
-        artifact_blob: H('b'),
-        report_blob: null,
-        feature_hash: H('c'),
-        feature_contract: '{}',
-        lineage: '{}',
-        created_at: T,
-        created_by: 'ana',
-      })
+      .values(modelVersionRow({ id: 'm@1', model: 'm', version: 1, team: 't' }))
       .execute();
-    const row = (request: string, i: number): NewRow<'predictions'> => ({
-      id: randomUUID(),
-      request,
-      model_version: 'm@1',
-      feature_hash: H('c'),
-      input_hash: H(String(i % 10)),
-      input_id: `x${i}`,
-      inchikey: 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N',
-      smiles: 'C',
-      value: i / 7,
-      uncertainty: null,
-      interval_level: null,
-      lower: null,
-      upper: null,
-      max_similarity: null,
-      nearest_inchikey: null,
-      scaffold: '',
-      scaffold_seen: null,
-      team: 'dmpk',
-      model_frozen: 0,
-      requested_by: 'ana',
-      requested_at: T,
-    });
+    const row = (request: string, i: number): NewRow<'predictions'> =>
+      predictionRow({ id: randomUUID(), request, model_version: 'm@1', input_hash: H(String(i % 10)), input_id: `x${i}`, value: i / 7, team: 'dmpk' });
     const rows = Array.from({ length: 1234 }, (_, i) => row('r1', i));
     const other = Array.from({ length: 5 }, (_, i) => row('r2', i));
     for (let i = 0; i < rows.length; i += 200)

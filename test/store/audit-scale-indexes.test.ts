@@ -6,14 +6,13 @@ import { AUDIT_COUNT_INDEX, MONITOR_LABELS_INDEX } from '../../src/store/migrati
 import type { NewRow } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/store.js';
 import { forEachBackend } from './backends.js';
+import { endpointRow, modelVersionRow, predictionRow } from './fixture-rows.js';
 
 /**
  * Migration 0014_audit_scale: the indexes of the per-version audit exist on both backends,
  * and on PostgreSQL, where row-level security checks every row's team, counting a version's
  * predictions can be an index-only scan (the audit's traceability check; bench/scale).
  */
-const T = '2026-03-02T09:00:00.000Z';
-const H = (c: string) => c.repeat(64);
 
 async function indexColumns(store: Store, name: string, table: string): Promise<string[]> {
   if (store.backend === 'sqlite') return (await sql<{ name: string }>`select name from pragma_index_info(${name})`.execute(store.db)).rows.map((r) => r.name);
@@ -51,63 +50,13 @@ forEachBackend('migration 0014_audit_scale', (b) => {
 
   it('counts a version’s predictions without reading the table', { skip: b.backend === 'sqlite' ? 'row-level security is PostgreSQL’s' : false }, async () => {
     const store = await b.openFresh();
-    await store.db
-      .insertInto('endpoints')
-      .values({
-        name: 'logd',
-        unit: 'ratio',
-        transform: 'none',
-        direction: 'higher_is_better',
-        valid_min: null,
-        valid_max: null,
-        description: '',
-        definition_hash: H('a'),
-        created_at: T,
-        created_by: 'ana',
-      })
-      .execute();
-    const row = (version: string, i: number): NewRow<'predictions'> => ({
-      id: randomUUID(),
-      request: `r${Math.floor(i / 100)}`,
-      model_version: version,
-      feature_hash: H('c'),
-      input_hash: H('d'),
-      input_id: `x${i}`,
-      inchikey: 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N',
-      smiles: 'C',
-      value: i,
-      uncertainty: null,
-      interval_level: null,
-      lower: null,
-      upper: null,
-      max_similarity: null,
-      nearest_inchikey: null,
-      scaffold: '',
-      scaffold_seen: null,
-      team: 'dmpk',
-      model_frozen: 0,
-      requested_by: 'ana',
-      requested_at: T,
-    });
+    await store.db.insertInto('endpoints').values(endpointRow()).execute();
+    const row = (version: string, i: number): NewRow<'predictions'> =>
+      predictionRow({ id: randomUUID(), request: `r${Math.floor(i / 100)}`, model_version: version, input_id: `x${i}`, value: i, team: 'dmpk' });
     for (let k = 0; k < 4; k++)
       await store.db
         .insertInto('model_versions')
-        .values({
-          id: `m@${k}`,
-          model: 'm',
-          version: k,
-          endpoint: 'logd',
-          team: 'dmpk',
-          origin: 'imported',
-          build_hash: null,
-          artifact_blob: H('b'),
-          report_blob: null,
-          feature_hash: H('c'),
-          feature_contract: '{}',
-          lineage: '{}',
-          created_at: T,
-          created_by: 'ana',
-        })
+        .values(modelVersionRow({ id: `m@${k}`, model: 'm', version: k, team: 'dmpk' }))
         .execute();
     for (let k = 0; k < 4; k++)
       await store.db

@@ -5,6 +5,7 @@
 import { sha256Hex } from '../../src/core/hash.js';
 import { TEAM_TABLES } from '../../src/store/row-security.js';
 import type { Store } from '../../src/store/store.js';
+import { predictionRow } from './fixture-rows.js';
 
 const T = '2026-11-26T10:00:00.000Z';
 const IK = 'BSYNRYMUTXBXSQ-UHFFFAOYSA-N';
@@ -160,30 +161,21 @@ export async function insertTeamRows(store: Pick<Store, 'db'>, team: string, o: 
     .execute();
   await db
     .insertInto('predictions')
-    .values({
-      id: `p-${team}`,
-      request: `r-${team}`,
-      model_version: version,
-      feature_hash: h('f'),
-      input_hash: h('i'),
-      input_id: 'x',
-      inchikey: IK,
-      smiles: 'C',
-      value: 1,
-      uncertainty: null,
-      interval_level: null,
-      lower: null,
-      upper: null,
-      max_similarity: null,
-      nearest_inchikey: null,
-      scaffold: '',
-      scaffold_seen: null,
-      model_frozen: 0,
-      requested_by: 'ana',
-      requested_at: T,
-      batch: 0,
-      ...owned,
-    })
+    .values(
+      predictionRow({
+        id: `p-${team}`,
+        request: `r-${team}`,
+        model_version: version,
+        feature_hash: h('f'),
+        input_hash: h('i'),
+        input_id: 'x',
+        inchikey: IK,
+        value: 1,
+        requested_at: T,
+        batch: 0,
+        ...owned,
+      }),
+    )
     .execute();
   await db
     .insertInto('window_evidence')
