@@ -22,10 +22,15 @@ function point(values: Partial<TimelinePoint>): TimelinePoint {
   };
 }
 
+/** A weekly timeline of model m as of `asOf`. */
+function timelineOf(asOf: string, points: TimelinePoint[]) {
+  return { model: 'm', asOf, windowKind: 'week', points };
+}
+
 describe('drift charts on degenerate ranges', () => {
   it('draws a metric whose only value sits within rounding of its reference line (a width ratio of 0.9999999999999998)', () => {
     // The y range was [0.9999999999999998, 1]: a tick step below the spacing of doubles near 1 never advanced (the process died growing the tick array).
-    const tl = { model: 'm', asOf: '2026-12-07T00:00:00.000Z', windowKind: 'week', points: [point({ widthRatio: 0.9999999999999998 })] };
+    const tl = timelineOf('2026-12-07T00:00:00.000Z', [point({ widthRatio: 0.9999999999999998 })]);
     const ctx = timelineContext(tl, [], []);
     const svg = driftChartSvg(tl, ctx, DRIFT_METRICS.find((m) => m.key === 'widthRatio')!, 'u');
     assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
@@ -34,12 +39,7 @@ describe('drift charts on degenerate ranges', () => {
   });
 
   it("draws a policy threshold as a line in the rule's action colour, and stretches the range to show it", () => {
-    const tl = {
-      model: 'm',
-      asOf: '2026-12-07T00:00:00.000Z',
-      windowKind: 'week',
-      points: [point({ maeRatio: 0.8 }), point({ window: '2026-W50', maeRatio: 0.9 })],
-    };
+    const tl = timelineOf('2026-12-07T00:00:00.000Z', [point({ maeRatio: 0.8 }), point({ window: '2026-W50', maeRatio: 0.9 })]);
     const ctx = timelineContext(tl, [], []);
     const metric = DRIFT_METRICS.find((m) => m.key === 'maeRatio')!;
     const svg = driftChartSvg(tl, ctx, metric, 'u', [{ value: 1.5, label: 'performance_decay → retrain: >', action: 'retrain' }]);
@@ -49,12 +49,7 @@ describe('drift charts on degenerate ranges', () => {
   });
 
   it('draws a p-value as evidence −log10 p, labelled as p, with the policy threshold at its p', () => {
-    const tl = {
-      model: 'm',
-      asOf: '2026-12-14T00:00:00.000Z',
-      windowKind: 'week',
-      points: [point({ novelClusterP: 0.5 }), point({ window: '2026-W50', novelClusterP: 0.0001 })],
-    };
+    const tl = timelineOf('2026-12-14T00:00:00.000Z', [point({ novelClusterP: 0.5 }), point({ window: '2026-W50', novelClusterP: 0.0001 })]);
     const ctx = timelineContext(tl, [], []);
     const metric = DRIFT_METRICS.find((m) => m.key === 'novelClusterP')!;
     const svg = driftChartSvg(tl, ctx, metric, 'u', [{ value: 0.001, label: 'new_chemistry → watch: <', action: 'watch' }]);
