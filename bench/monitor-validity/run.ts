@@ -19,6 +19,7 @@
  *
  *   npm run bench:monitor-validity [-- --seeds 3 --trees 100 --window 40 --endpoints hlm_clint,...]
  *   (--first-seed 10 --seeds 10 runs seeds 10–19: a check on seeds a design change was not chosen on)
+ *   (--policy my-policy.yaml replays the same windows under another policy file)
  *   (MV_DEBUG=1 prints every window's signals and decision on stderr)
  *
  * No per-data-set tuning: the policy text is DEMO_POLICY; every threshold in it is a
@@ -48,6 +49,7 @@ import {
   pairedAssayShift,
   shareAgainstBaseline,
   subsample,
+  windowRandom,
   DESCRIPTOR_REFERENCE_SIZE,
 } from '../../src/monitor/calibrated-signals.js';
 import { decide } from '../../src/policy/decide.js';
@@ -70,6 +72,8 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '40' },
     endpoints: { type: 'string', default: 'hlm_clint,rlm_clint,mdr1_er,solubility_ph68' },
     out: { type: 'string' },
+    // Another policy file in place of the default one (to check a policy of your own on this bench).
+    policy: { type: 'string' },
   },
 });
 const SEEDS = Number(args.seeds);
@@ -90,9 +94,9 @@ if (!existsSync(dataPath)) {
   console.error(`bench/monitor-validity: ${dataPath} not found (needs ../shared/data beside the repository)`);
   process.exit(1);
 }
-const policy = parsePolicy(DEMO_POLICY, 'default-policy.yaml');
+const policy = args.policy ? parsePolicy(readFileSync(args.policy, 'utf8'), args.policy) : parsePolicy(DEMO_POLICY, 'default-policy.yaml');
 const started = performance.now();
-const command = `npm run bench:monitor-validity -- --seeds ${SEEDS}${FIRST_SEED ? ` --first-seed ${FIRST_SEED}` : ''} --trees ${TREES} --window ${W} --endpoints ${args.endpoints}`;
+const command = `npm run bench:monitor-validity -- --seeds ${SEEDS}${FIRST_SEED ? ` --first-seed ${FIRST_SEED}` : ''} --trees ${TREES} --window ${W} --endpoints ${args.endpoints}${args.policy ? ` --policy ${args.policy}` : ''}`;
 const machine = `${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
 
 // ---- data: one featurization of the whole file --------------------------------------------
@@ -224,13 +228,13 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
   const windowCoverage = new Map<string, { n: number; covered: number }>();
   const estimates = { stable: [0, 0] as [number, number], newChemistry: [0, 0] as [number, number] };
 
-  const replay = (windows: Compound[][], o: { offsetFrom?: number; offset?: number; references?: number[][]; countCoverage?: 'stable' | 'newChemistry' }) => {
+  const replay = (scenario: string, windows: Compound[][], o: { offsetFrom?: number; offset?: number; references?: number[][]; countCoverage?: 'stable' | 'newChemistry' }) => {
     const history: WindowEvidence[] = [];
     const decisions: Array<{ action: string; triggered: string[] }> = [];
     const evidence: Array<{ abs: number[]; est: number }> = [];
     windows.forEach((cs, t) => {
       const shift = o.offsetFrom !== undefined && t >= o.offsetFrom ? (o.offset ?? 0) : 0;
-      const e = windowEvidenceOf(model, cs, windows[t - 1] ?? [], t, labelOf, rng, shift, o.references ? o.references.slice(0, t + 1).flat() : []);
+      const e = windowEvidenceOf(model, cs, windows[t - 1] ?? [], t, labelOf, `${endpoint}/${seed}/${scenario}/w${t}`, shift, o.references ? o.references.slice(0, t + 1).flat() : []);
       // Performance from the labels of window t - LABEL_DELAY (known by now).
       if (t >= LABEL_DELAY)
         e.performance = performanceOf(
@@ -267,6 +271,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
 
   // Stable: 20 windows.
   const stable = replay(
+    'stable',
     Array.from({ length: STABLE_WINDOWS }, () => draw(stream, w)),
     { countCoverage: 'stable' },
   );
@@ -275,7 +280,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
   const ncWindows = Array.from({ length: CHANGE_AT + AFTER }, (_, t) =>
     t < CHANGE_AT ? draw(stream, w) : [...draw(newPool, Math.round(w / 3)), ...draw(stream, w - Math.round(w / 3))],
   );
-  const nc = replay(ncWindows, { countCoverage: 'newChemistry' });
+  const nc = replay('new-chemistry', ncWindows, { countCoverage: 'newChemistry' });
   const ncFirst = nc.findIndex((d, t) => t >= CHANGE_AT && d.triggered.includes('new_chemistry'));
   // Assay offsets: references from the model's own development compounds, 30 per window over two windows.
   const offsets = OFFSETS.map((offset) => {
@@ -285,6 +290,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
       t === CHANGE_AT ? shifts.slice(0, 30) : t === CHANGE_AT + 1 ? shifts.slice(30) : [],
     );
     const ds = replay(
+      `offset-${offset}`,
       Array.from({ length: CHANGE_AT + AFTER }, () => draw(stream, w)),
       { offsetFrom: CHANGE_AT, offset, references: perWindow },
     );
@@ -420,7 +426,9 @@ function windowEvidenceOf(
   before: Compound[],
   t: number,
   _labelOf: (c: Compound) => number,
-  rng: Random,
+  // Each test draws from its own stream, named by the window and the test: adding or changing
+  // a test leaves every scenario's windows and references as they were (a fair comparison).
+  streamLabel: string,
   _shift: number,
   refShifts: number[],
 ): WindowEvidence {
@@ -433,13 +441,13 @@ function windowEvidenceOf(
   const current = Array.from({ length: nd }, (_, d) =>
     Float64Array.from({ length: cs.length }, (_, r) => x.descriptors!.data[r * nd + d]!).filter(Number.isFinite),
   );
-  const desc = descriptorDriftTests(model.descriptorReference, current, rng);
+  const desc = descriptorDriftTests(model.descriptorReference, current, windowRandom(streamLabel, 'descriptors'));
   // The chemistry tests' two-window horizon, as monitoring does: this window and the one before, distinct compounds.
   const horizon = [...new Map([...before, ...cs].map((c) => [c.row, c])).values()];
   const hp = model.predict(horizon);
   const hx = matrixOf(horizon.map((c) => c.row));
-  const chem = chemistryShift(model.chemistryReference, hx.fingerprints!.data, words, rng, model.chemistryGram);
-  const cluster = model.heldOut ? novelCluster(model.heldOut, hx.fingerprints!.data, hp.sim, rng) : null;
+  const chem = chemistryShift(model.chemistryReference, hx.fingerprints!.data, words, windowRandom(streamLabel, 'chemistry'), model.chemistryGram);
+  const cluster = model.heldOut ? novelCluster(model.heldOut, hx.fingerprints!.data, hp.sim, windowRandom(streamLabel, 'novel-cluster')) : null;
   const est = errorEstimate(b.lossModel!, [...p.sigma], sims, model.testMae, []);
   const assay = pairedAssayShift(refShifts);
   return {
@@ -569,7 +577,7 @@ const out: string[] = [];
 out.push(`bench/monitor-validity — ${command}`);
 out.push(`machine: ${machine}, RDKit ${rdkitVersion()}`);
 out.push(
-  `data:    ${dataPath}; ${SEEDS} seeds${FIRST_SEED ? ` (${FIRST_SEED}–${FIRST_SEED + SEEDS - 1})` : ''}; windows of ${W} compounds (fewer where an endpoint is small: column win); random forest ${TREES} trees; default policy (src/demo/policy.ts) untouched; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  `data:    ${dataPath}; ${SEEDS} seeds${FIRST_SEED ? ` (${FIRST_SEED}–${FIRST_SEED + SEEDS - 1})` : ''}; windows of ${W} compounds (fewer where an endpoint is small: column win); random forest ${TREES} trees; ${args.policy ? `policy ${args.policy}` : 'default policy (src/demo/policy.ts) untouched'}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 out.push('');
 out.push(
