@@ -43,6 +43,7 @@ import {
   chemistryShift,
   heldOutSampleOf,
   novelCluster,
+  newScaffoldPairsOfWindow,
   type HeldOutSample,
   descriptorDriftTests,
   errorEstimate,
@@ -228,13 +229,26 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
   const windowCoverage = new Map<string, { n: number; covered: number }>();
   const estimates = { stable: [0, 0] as [number, number], newChemistry: [0, 0] as [number, number] };
 
-  const replay = (scenario: string, windows: Compound[][], o: { offsetFrom?: number; offset?: number; references?: number[][]; countCoverage?: 'stable' | 'newChemistry' }) => {
+  const replay = (
+    scenario: string,
+    windows: Compound[][],
+    o: { offsetFrom?: number; offset?: number; references?: number[][]; countCoverage?: 'stable' | 'newChemistry' },
+  ) => {
     const history: WindowEvidence[] = [];
     const decisions: Array<{ action: string; triggered: string[] }> = [];
     const evidence: Array<{ abs: number[]; est: number }> = [];
     windows.forEach((cs, t) => {
       const shift = o.offsetFrom !== undefined && t >= o.offsetFrom ? (o.offset ?? 0) : 0;
-      const e = windowEvidenceOf(model, cs, windows[t - 1] ?? [], t, labelOf, `${endpoint}/${seed}/${scenario}/w${t}`, shift, o.references ? o.references.slice(0, t + 1).flat() : []);
+      const e = windowEvidenceOf(
+        model,
+        cs,
+        windows[t - 1] ?? [],
+        t,
+        labelOf,
+        `${endpoint}/${seed}/${scenario}/w${t}`,
+        shift,
+        o.references ? o.references.slice(0, t + 1).flat() : [],
+      );
       // Performance from the labels of window t - LABEL_DELAY (known by now).
       if (t >= LABEL_DELAY)
         e.performance = performanceOf(
@@ -246,7 +260,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
       history.push(e);
       if (process.env.MV_DEBUG)
         process.stderr.write(
-          `    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} cluster ${e.input.novelClusterCount}/${e.input.novelClusterBaseline?.toFixed(1)} p ${e.input.novelClusterP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`,
+          `    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} cluster ${e.input.novelClusterCount}/${e.input.novelClusterBaseline?.toFixed(1)} p ${e.input.novelClusterP?.toPrecision(2)} scaffoldPairs ${e.input.newScaffoldPairs}/${e.input.newScaffoldPairsBaseline?.toFixed(1)} p ${e.input.newScaffoldPairsP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`,
         );
       const d = decide(policy, history.slice(-8));
       decisions.push({ action: d.action, triggered: d.triggered.map((x) => x.rule) });
@@ -448,6 +462,13 @@ function windowEvidenceOf(
   const hx = matrixOf(horizon.map((c) => c.row));
   const chem = chemistryShift(model.chemistryReference, hx.fingerprints!.data, words, windowRandom(streamLabel, 'chemistry'), model.chemistryGram);
   const cluster = model.heldOut ? novelCluster(model.heldOut, hx.fingerprints!.data, hp.sim, windowRandom(streamLabel, 'novel-cluster')) : null;
+  const scaffoldPairs = model.heldOut
+    ? newScaffoldPairsOfWindow(
+        model.heldOut,
+        horizon.map((c, i) => ({ scaffold: hp.seen[i] || !c.scaffold ? null : c.scaffold, nearest: hp.sim[i]! })),
+        windowRandom(streamLabel, 'new-scaffold-pairs'),
+      )
+    : null;
   const est = errorEstimate(b.lossModel!, [...p.sigma], sims, model.testMae, []);
   const assay = pairedAssayShift(refShifts);
   return {
@@ -474,6 +495,9 @@ function windowEvidenceOf(
       novelClusterBaseline: cluster?.nullMean ?? null,
       novelClusterExcess: cluster ? cluster.count - cluster.nullMean : null,
       novelClusterP: cluster?.pValue ?? null,
+      newScaffoldPairs: scaffoldPairs?.count ?? null,
+      newScaffoldPairsBaseline: scaffoldPairs?.nullMean ?? null,
+      newScaffoldPairsP: scaffoldPairs?.pValue ?? null,
       driftedDescriptors: desc.drifted,
       minDescriptorQ: desc.minQ,
     },

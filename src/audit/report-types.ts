@@ -89,6 +89,7 @@ export interface TimelinePoint {
   /** The calibrated tests' p-values (absent in reports written before them). */
   lowSimilarityP?: number | null;
   novelClusterP?: number | null;
+  newScaffoldPairsP?: number | null;
   chemistryShiftP?: number | null;
   shiftPValue?: number | null;
 }

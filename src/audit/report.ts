@@ -125,6 +125,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
           medianReferenceShift: w.assay.medianReferenceShift,
           lowSimilarityP: w.input.lowSimilarityP ?? null,
           novelClusterP: w.input.novelClusterP ?? null,
+          newScaffoldPairsP: w.input.newScaffoldPairsP ?? null,
           chemistryShiftP: w.input.chemistryShiftP ?? null,
           shiftPValue: w.assay.shiftPValue ?? null,
         }),

@@ -167,6 +167,7 @@ export const DRIFT_METRICS: DriftMetric[] = [
   // The calibrated tests the default policy reads (p against the model's own baseline; up = stronger evidence).
   { key: 'lowSimilarityP', title: 'Far compounds vs baseline (binomial p)', unit: 'p, log scale', kind: 'pvalue' },
   { key: 'novelClusterP', title: 'Novel cluster (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
+  { key: 'newScaffoldPairsP', title: 'New-scaffold pairs (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
   { key: 'chemistryShiftP', title: 'Chemistry MMD (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
   { key: 'shiftPValue', title: 'Assay shift, paired references (p)', unit: 'p, log scale', kind: 'pvalue' },
 ];

@@ -99,6 +99,7 @@ export interface WeekRecord {
       /** The calibrated signals the default policy reads (null where not measurable). */
       chemistryShiftP: number | null;
       novelClusterP: number | null;
+      newScaffoldPairsP: number | null;
       lowSimilarityP: number | null;
       driftedDescriptors: number | null;
       pairedShift: number | null;
@@ -379,6 +380,7 @@ function summarizeDecision(d: Decision): WeekRecord['decision'] {
       newLabelsOnNewChemistry: e.labels.newLabelsOnNewChemistry,
       chemistryShiftP: e.input.chemistryShiftP ?? null,
       novelClusterP: e.input.novelClusterP ?? null,
+      newScaffoldPairsP: e.input.newScaffoldPairsP ?? null,
       lowSimilarityP: e.input.lowSimilarityP ?? null,
       driftedDescriptors: e.input.driftedDescriptors ?? null,
       pairedShift: e.assay.pairedShift ?? null,

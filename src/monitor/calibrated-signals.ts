@@ -17,6 +17,8 @@
  *    compound than training is; stats/novel-cluster.ts), permutation p over window ∪ held-out compounds.
  *    MMD and the far share dilute one series among the window's familiar compounds; this
  *    count is made of the series alone;
+ *  - a new series by its scaffold: pairs of window compounds on the same scaffold unseen in
+ *    training (stats/new-scaffold-pairs.ts), permutation p over window ∪ held-out compounds;
  *  - error before labels: direct loss estimation from σ and similarity;
  *  - assay shift: paired t over the reference compounds.
  *
@@ -30,7 +32,8 @@ import { expectedLoss, type LossModel } from '../stats/loss-estimation.js';
 import { mmdPermutationTest } from '../stats/mmd.js';
 import { minimalDetectableShift, pairedShift } from '../stats/paired-shift.js';
 import { novelClusterTest, type NovelClusterTest } from '../stats/novel-cluster.js';
-import { unpackFingerprints, type SignalBaseline } from '../validate/signal-baseline.js';
+import { newScaffoldPairsTest, type NewScaffoldPairsTest } from '../stats/new-scaffold-pairs.js';
+import { IN_DOMAIN_SIMILARITY, unpackFingerprints, type SignalBaseline } from '../validate/signal-baseline.js';
 import { permutationKs } from '../stats/permutation-ks.js';
 import { fisherExactGreater } from '../stats/fisher-exact.js';
 
@@ -217,13 +220,25 @@ export interface HeldOutSample {
   gram: Float64Array;
   nearest: Float64Array;
   far: number;
+  /** Each compound's scaffold when unseen in training (else null); null for builds made before it was recorded. */
+  newScaffolds: Array<string | null> | null;
+  /** The new-scaffold-pairs test counts only compounds whose nearest-training similarity is below this. */
+  newScaffoldBelow: number;
 }
 
 export function heldOutSampleOf(b: SignalBaseline | null): HeldOutSample | null {
   const h = b?.heldOut;
   if (!h) return null;
   const fingerprints = unpackFingerprints(h.fingerprints);
-  return { words: h.fingerprintWords, fingerprints, gram: tanimotoGram(fingerprints, h.fingerprintWords), nearest: Float64Array.from(h.nearest), far: h.far };
+  return {
+    words: h.fingerprintWords,
+    fingerprints,
+    gram: tanimotoGram(fingerprints, h.fingerprintWords),
+    nearest: Float64Array.from(h.nearest),
+    far: h.far,
+    newScaffolds: h.newScaffolds ?? null,
+    newScaffoldBelow: h.newScaffoldBelow ?? IN_DOMAIN_SIMILARITY,
+  };
 }
 
 /**
@@ -248,4 +263,31 @@ export function novelCluster(heldOut: HeldOutSample, window: Uint32Array, neares
   pooledNearest.set(heldOut.nearest);
   pooledNearest.set(near, heldOut.nearest.length);
   return novelClusterTest({ gram, nearest: pooledNearest }, m, heldOut.far, CHEMISTRY_DRAWS, rng, STOP_AFTER);
+}
+
+/**
+ * The new-scaffold-pairs permutation test (stats/new-scaffold-pairs.ts) of a window's
+ * distinct compounds (each one's scaffold when unseen in training, else null, and its
+ * nearest-training similarity), pooled with the held-out sample. On both sides a compound
+ * counts only below the recorded `newScaffoldBelow` (0.5, the in-domain band): an unseen
+ * scaffold with a close training analogue is a variant the model covers. (A programme that
+ * swaps one ring of a known series makes a new Murcko scaffold every week at Tanimoto
+ * 0.6–0.8 to its parent, and makes those variants together: counting them would watch
+ * routine SAR.) Null for a build that did not
+ * record the held-out scaffolds. A window above CHEMISTRY_WINDOW_SIZE is tested on a seeded
+ * subsample (cost bound).
+ */
+export function newScaffoldPairsOfWindow(
+  heldOut: HeldOutSample,
+  window: ReadonlyArray<{ scaffold: string | null; nearest: number }>,
+  rng: Random,
+): NewScaffoldPairsTest | null {
+  if (!heldOut.newScaffolds) return null;
+  const below = heldOut.newScaffoldBelow;
+  const sample = window.length > CHEMISTRY_WINDOW_SIZE ? rng.shuffle([...window]).slice(0, CHEMISTRY_WINDOW_SIZE) : window;
+  const pooled = [
+    ...heldOut.newScaffolds.map((s, i) => (heldOut.nearest[i]! < below ? s : null)),
+    ...sample.map((c) => (c.nearest < below ? c.scaffold : null)),
+  ];
+  return newScaffoldPairsTest(pooled, sample.length, CHEMISTRY_DRAWS, rng, STOP_AFTER);
 }

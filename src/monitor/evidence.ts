@@ -63,6 +63,17 @@ export interface WindowEvidence {
     /** Count minus that null mean: > 0 when the window holds more such pairs than held-out windows do on average. */
     novelClusterExcess?: number | null;
     novelClusterP?: number | null;
+    /**
+     * A new series by its scaffold, over the same horizon: ordered pairs of distinct horizon
+     * compounds on the same Murcko scaffold, a scaffold the training set lacks, among compounds
+     * whose nearest training similarity is below 0.5 (outside the in-domain band); the mean of
+     * that count over permutations of the horizon pooled with the held-out compounds; its
+     * permutation p (stats/new-scaffold-pairs.ts). Null for builds that did not record the
+     * held-out scaffolds.
+     */
+    newScaffoldPairs?: number | null;
+    newScaffoldPairsBaseline?: number | null;
+    newScaffoldPairsP?: number | null;
     /** Descriptors drifted at FDR 5 % (permutation KS, Benjamini–Hochberg), and the smallest q. */
     driftedDescriptors?: number | null;
     minDescriptorQ?: number | null;

@@ -23,11 +23,13 @@ import { fingerprintFromHex } from '../chem/fingerprint.js';
 import { tanimotoGram } from '../chem/tanimoto-gram.js';
 import type { SignalBaseline } from '../validate/signal-baseline.js';
 import type { NovelClusterTest } from '../stats/novel-cluster.js';
+import type { NewScaffoldPairsTest } from '../stats/new-scaffold-pairs.js';
 import {
   DESCRIPTOR_REFERENCE_SIZE,
   chemistryShift,
   heldOutSampleOf,
   novelCluster,
+  newScaffoldPairsOfWindow,
   type HeldOutSample,
   descriptorDriftTests,
   errorEstimate,
@@ -170,7 +172,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
  * Bump when WindowEvidence or how it is computed changes: cached evidence of an older
  * schema is then recomputed, never reused.
  */
-export const EVIDENCE_SCHEMA = 'window-evidence@5';
+export const EVIDENCE_SCHEMA = 'window-evidence@6';
 
 /** The last windows of a run are never taken from the cache: a policy's sustained rules read them (up to a quarter back). */
 export const RECENT_WINDOWS = 13;
@@ -698,6 +700,7 @@ async function calibratedWindow(
   const fingerprints = () => (read ??= fingerprintsByKey(store, ctx.version.featureHash, [...new Set(horizon.map((r) => r.inchikey))]));
   const chemistry = await chemistryOfWindow(ctx, g, horizon, fingerprints);
   const cluster = await novelClusterOfWindow(ctx, g, horizon, fingerprints);
+  const scaffoldPairs = newScaffoldPairsOfHorizon(ctx, g, horizon);
   const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare, b.n);
   const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare, b.n);
   const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae ?? 0;
@@ -719,6 +722,9 @@ async function calibratedWindow(
       novelClusterBaseline: cluster?.nullMean ?? null,
       novelClusterExcess: cluster ? cluster.count - cluster.nullMean : null,
       novelClusterP: cluster?.pValue ?? null,
+      newScaffoldPairs: scaffoldPairs?.count ?? null,
+      newScaffoldPairsBaseline: scaffoldPairs?.nullMean ?? null,
+      newScaffoldPairsP: scaffoldPairs?.pValue ?? null,
     },
     predictionShiftZ: b.prediction.sd > 0 && w.values.length ? (mean(w.values) - b.prediction.mean) / (b.prediction.sd / Math.sqrt(w.values.length)) : null,
     errorEstimate: b.lossModel
@@ -793,6 +799,24 @@ async function novelClusterOfWindow(
       windowRandom(g.label, 'novel-cluster'),
     );
   });
+}
+
+/** The new-scaffold-pairs test of the horizon's distinct compounds (memoized per window). */
+function newScaffoldPairsOfHorizon(ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): NewScaffoldPairsTest | null {
+  const heldOut = ctx.heldOut;
+  if (!heldOut?.newScaffolds) return null;
+  const key = windowKey(ctx, g, rows, 'new-scaffold-pairs');
+  if (permutationMemo.has(key)) return permutationMemo.get(key) as NewScaffoldPairsTest | null;
+  // Distinct compounds in key order (replays give the same sample): the scaffold when the version's training set lacks it.
+  const scaffoldOf = new Map<string, { scaffold: string | null; nearest: number }>();
+  for (const r of rows)
+    if (r.scaffold_seen !== null && r.max_similarity !== null && !scaffoldOf.has(r.inchikey))
+      scaffoldOf.set(r.inchikey, { scaffold: r.scaffold_seen === 0 && r.scaffold ? r.scaffold : null, nearest: r.max_similarity });
+  const scaffolds = [...scaffoldOf.keys()].sort().map((k) => scaffoldOf.get(k)!);
+  const t = newScaffoldPairsOfWindow(heldOut, scaffolds, windowRandom(g.label, 'new-scaffold-pairs'));
+  if (permutationMemo.size > 20_000) permutationMemo.clear();
+  permutationMemo.set(key, t);
+  return t;
 }
 
 /** Fingerprints of the given compounds from the feature cache, by InChIKey. */

@@ -32,6 +32,7 @@ export function buildSignalBaseline(
     test: part(split.test, held.test, held.testNearest),
     fingerprints,
     heldOutFingerprints,
+    heldOutScaffolds: heldOut.map((i) => data.scaffolds[i]!),
     words: fp.words,
     seed,
   });

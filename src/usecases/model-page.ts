@@ -31,6 +31,7 @@ const METRIC_OF_PATH: Record<string, string> = {
   'assay.medianReferenceShift': 'medianReferenceShift',
   'input.lowSimilarityP': 'lowSimilarityP',
   'input.novelClusterP': 'novelClusterP',
+  'input.newScaffoldPairsP': 'newScaffoldPairsP',
   'input.chemistryShiftP': 'chemistryShiftP',
   'assay.shiftPValue': 'shiftPValue',
 };

@@ -17,6 +17,12 @@ import { expectedLoss, fitLossModel, type LossModel } from '../stats/loss-estima
 
 /** Nearest-neighbour Tanimoto below which a compound is outside the training chemistry (as serving flags it). */
 export const LOW_SIMILARITY = 0.3;
+/**
+ * Nearest-neighbour Tanimoto from which a compound is well inside the training chemistry (the
+ * upper domain band of the conformal intervals). A compound on an unseen scaffold with a
+ * training analogue this close is a variant the model covers, not a new series.
+ */
+export const IN_DOMAIN_SIMILARITY = 0.5;
 /** Compounds kept as the chemistry reference for the fingerprint two-sample test. */
 export const CHEMISTRY_REFERENCE_SIZE = 500;
 /** Held-out compounds kept (a seeded sample) as the null sample of the novel-cluster test. */
@@ -42,8 +48,22 @@ export interface SignalBaseline {
    * `far` is the out-of-domain threshold the novel-cluster test counts below (LOW_SIMILARITY
    * when the version was built: recorded so a later default cannot change an old version's
    * test). Absent in builds made before it.
+   *
+   * `newScaffolds`: each sampled compound's Murcko scaffold when the training set lacks it
+   * (null when the training set has it, or the compound has no ring), the null sample of
+   * the new-scaffold-pairs test (stats/new-scaffold-pairs.ts); `newScaffoldBelow`: that
+   * test counts only compounds whose nearest-training similarity is below it (recorded,
+   * like `far`). Both absent in builds made before them.
    */
-  heldOut?: { size: number; fingerprintWords: number; fingerprints: string; nearest: number[]; far: number };
+  heldOut?: {
+    size: number;
+    fingerprintWords: number;
+    fingerprints: string;
+    nearest: number[];
+    far: number;
+    newScaffolds?: Array<string | null>;
+    newScaffoldBelow?: number;
+  };
 }
 
 export interface BaselineInput {
@@ -53,6 +73,8 @@ export interface BaselineInput {
   fingerprints: Uint32Array;
   /** Packed fingerprints of the calibration then the test compounds (the order of their `nearest`). */
   heldOutFingerprints: Uint32Array;
+  /** Murcko scaffolds of the calibration then the test compounds (their `scaffoldSeen` says which the training set has). */
+  heldOutScaffolds?: string[];
   words: number;
   seed: number;
 }
@@ -80,14 +102,33 @@ export function signalBaseline(input: BaselineInput): SignalBaseline {
     lossModel,
     lossModelCheck,
     chemistryReference: chemistryReference(input.fingerprints, input.words, input.seed),
-    heldOut: heldOutSample(input.heldOutFingerprints, sims, input.words, input.seed),
+    heldOut: heldOutSample(input.heldOutFingerprints, sims, input.words, input.seed, input.heldOutScaffolds && newScaffoldsOf(input.heldOutScaffolds, seen)),
   };
 }
 
-function heldOutSample(fps: Uint32Array, nearest: Float64Array, words: number, seed: number): NonNullable<SignalBaseline['heldOut']> {
+function heldOutSample(
+  fps: Uint32Array,
+  nearest: Float64Array,
+  words: number,
+  seed: number,
+  newScaffolds: Array<string | null> | undefined,
+): NonNullable<SignalBaseline['heldOut']> {
   // Stream 12: its own draws, independent of the split's, the trainer's and the chemistry reference's.
   const { pick, packed } = seededFingerprintSample(fps, words, HELD_OUT_SAMPLE_SIZE, Random.stream(seed, 12));
-  return { size: pick.length, fingerprintWords: words, fingerprints: packed, nearest: pick.map((r) => nearest[r]!), far: LOW_SIMILARITY };
+  return {
+    size: pick.length,
+    fingerprintWords: words,
+    fingerprints: packed,
+    nearest: pick.map((r) => nearest[r]!),
+    far: LOW_SIMILARITY,
+    ...(newScaffolds ? { newScaffolds: pick.map((r) => newScaffolds[r]!), newScaffoldBelow: IN_DOMAIN_SIMILARITY } : {}),
+  };
+}
+
+/** A compound's scaffold when the training set lacks it, else null (also for an acyclic compound's empty scaffold). */
+function newScaffoldsOf(scaffolds: string[], seen: boolean[]): Array<string | null> {
+  if (scaffolds.length !== seen.length) throw new RangeError(`signalBaseline: ${scaffolds.length} held-out scaffolds for ${seen.length} held-out compounds`);
+  return scaffolds.map((s, i) => (seen[i] || !s ? null : s));
 }
 
 function chemistryReference(fps: Uint32Array, words: number, seed: number): SignalBaseline['chemistryReference'] {

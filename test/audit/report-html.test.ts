@@ -101,7 +101,7 @@ describe('audit report HTML: structure', () => {
     assert.equal(count(/<svg class="chart lineage"/g), 2);
     assert.equal(count(/<svg class="chart reliability"/g), 2);
     assert.equal(count(/<svg class="chart strip"/g), 1);
-    assert.equal(count(/<svg class="chart drift"/g), 12);
+    assert.equal(count(/<svg class="chart drift"/g), 13);
     for (const key of [
       'maxPsi',
       'unseenScaffoldShare',
@@ -113,6 +113,7 @@ describe('audit report HTML: structure', () => {
       'medianReferenceShift',
       'lowSimilarityP',
       'novelClusterP',
+      'newScaffoldPairsP',
       'chemistryShiftP',
       'shiftPValue',
     ]) {

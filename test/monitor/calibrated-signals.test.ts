@@ -6,7 +6,7 @@ import { pooledTanimotoGram, tanimotoGram } from '../../src/chem/tanimoto-gram.j
 import { tanimoto } from '../../src/chem/similarity.js';
 import { minimalDetectableShift } from '../../src/stats/paired-shift.js';
 import { permutationKs } from '../../src/stats/permutation-ks.js';
-import { ASSAY_SHIFT_ALPHA, pairedAssayShift, shareAgainstBaseline, windowRandom } from '../../src/monitor/calibrated-signals.js';
+import { ASSAY_SHIFT_ALPHA, newScaffoldPairsOfWindow, pairedAssayShift, shareAgainstBaseline, windowRandom } from '../../src/monitor/calibrated-signals.js';
 
 function gaussian(rng: Random): number {
   return Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
@@ -87,5 +87,40 @@ describe('permutation machinery', () => {
     const pooled = pooledTanimotoGram(fps.subarray(0, 8 * words), tanimotoGram(fps.subarray(0, 8 * words), words), fps.subarray(8 * words), words);
     assert.deepEqual([...pooled], [...full]);
     assert.equal(full[1 * 12 + 5], tanimoto(fps.subarray(words, 2 * words), fps.subarray(5 * words, 6 * words)));
+  });
+});
+
+describe('new-scaffold pairs of a window against the held-out sample', () => {
+  // 40 held-out compounds on distinct unseen scaffolds (no pair among them), all out of domain.
+  const heldOut = {
+    words: 1,
+    fingerprints: new Uint32Array(40),
+    gram: new Float64Array(1600),
+    nearest: Float64Array.from({ length: 40 }, () => 0.3),
+    far: 0.3,
+    newScaffolds: Array.from({ length: 40 }, (_, i) => `h${i}`),
+    newScaffoldBelow: 0.5,
+  };
+  it('counts compounds on a shared unseen scaffold outside the in-domain band, and finds them', () => {
+    const window = [
+      ...Array.from({ length: 8 }, () => ({ scaffold: 'series', nearest: 0.35 })),
+      ...Array.from({ length: 12 }, (_, i) => ({ scaffold: `w${i}`, nearest: 0.4 })),
+    ];
+    const t = newScaffoldPairsOfWindow(heldOut, window, windowRandom('w', 'new-scaffold-pairs'))!;
+    // 8 × 7 ordered pairs; a random 20 of the 60 pooled holds all 8 with probability C(20,8)/C(60,8) ≈ 5e-5.
+    assert.equal(t.count, 56);
+    assert.ok(t.pValue < 0.001, `p ${t.pValue}`);
+  });
+  it('ignores a shared unseen scaffold whose compounds have a training analogue at 0.5 or more (a variant the model covers)', () => {
+    const window = [
+      ...Array.from({ length: 6 }, () => ({ scaffold: 'ring-swap', nearest: 0.7 })),
+      ...Array.from({ length: 14 }, (_, i) => ({ scaffold: `w${i}`, nearest: 0.4 })),
+    ];
+    const t = newScaffoldPairsOfWindow(heldOut, window, windowRandom('w', 'new-scaffold-pairs'))!;
+    assert.equal(t.count, 0);
+    assert.equal(t.pValue, 1);
+  });
+  it('is null for a build that recorded no held-out scaffolds', () => {
+    assert.equal(newScaffoldPairsOfWindow({ ...heldOut, newScaffolds: null }, [{ scaffold: 'a', nearest: 0.1 }], windowRandom('w', 'x')), null);
   });
 });

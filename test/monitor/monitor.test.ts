@@ -103,6 +103,13 @@ forEachBackend('monitoring', (backend) => {
       `${w2!.input.nearestSimilarityShift} vs ${w1!.input.nearestSimilarityShift}`,
     );
     assert.ok(w2!.input.novelClusterExcess! > 0, `excess ${w2!.input.novelClusterExcess}`);
+    // New-scaffold pairs are measured against the held-out scaffolds the build recorded. The
+    // familiar window's scaffolds are all in training and the new series is acyclic (no ring,
+    // no scaffold): neither has a pair, so this test stays quiet where the similarity tests speak.
+    assert.ok(w1!.input.newScaffoldPairsBaseline !== null && w2!.input.newScaffoldPairsBaseline !== null, 'measured on both windows');
+    assert.equal(w1!.input.newScaffoldPairs, 0);
+    assert.equal(w2!.input.newScaffoldPairs, 0);
+    assert.equal(w2!.input.newScaffoldPairsP, 1);
     assert.ok(
       w2!.input.descriptors.every((d) => d.qValue !== null && d.qValue! >= d.pValue!),
       'BH q is never below its p',

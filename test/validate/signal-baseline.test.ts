@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random.js';
-import { CHEMISTRY_REFERENCE_SIZE, LOW_SIMILARITY, referenceFingerprints, signalBaseline, unpackFingerprints } from '../../src/validate/signal-baseline.js';
+import {
+  CHEMISTRY_REFERENCE_SIZE,
+  IN_DOMAIN_SIMILARITY,
+  LOW_SIMILARITY,
+  referenceFingerprints,
+  signalBaseline,
+  unpackFingerprints,
+} from '../../src/validate/signal-baseline.js';
 import { validationReport } from '../../src/validate/report.js';
 
 function heldOut(n: number, rng: Random) {
@@ -46,6 +53,19 @@ describe('signal baseline recorded at build', () => {
     assert.deepEqual(h.nearest, nearest);
     assert.deepEqual(unpackFingerprints(h.fingerprints), heldOutFingerprints);
     assert.equal(h.far, LOW_SIMILARITY);
+    assert.equal(h.newScaffolds, undefined, 'no scaffolds given, none recorded (as in builds made before them)');
+  });
+  it("records each held-out compound's scaffold only when the training set lacks it, and never an acyclic one", () => {
+    // scaffoldSeen: every 4th compound (0, 4, 8, …) is on a training scaffold; compound 1 has no ring.
+    const scaffolds = Array.from({ length: 400 }, (_, i) => (i === 1 ? '' : `c${i % 7}`));
+    const h = signalBaseline({ calibration: cal, test, fingerprints, heldOutFingerprints, heldOutScaffolds: scaffolds, words, seed: 3 }).heldOut!;
+    assert.equal(h.newScaffolds!.length, 400);
+    assert.equal(h.newScaffoldBelow, IN_DOMAIN_SIMILARITY);
+    h.newScaffolds!.forEach((s, i) => assert.equal(s, i % 4 === 0 || i === 1 ? null : `c${i % 7}`, `compound ${i}`));
+    assert.throws(
+      () => signalBaseline({ calibration: cal, test, fingerprints, heldOutFingerprints, heldOutScaffolds: scaffolds.slice(1), words, seed: 3 }),
+      /399 held-out scaffolds for 400 held-out compounds/,
+    );
   });
 });
 
