@@ -700,7 +700,7 @@ async function calibratedWindow(
   const fingerprints = () => (read ??= fingerprintsByKey(store, ctx.version.featureHash, [...new Set(horizon.map((r) => r.inchikey))]));
   const chemistry = await chemistryOfWindow(ctx, g, horizon, fingerprints);
   const cluster = await novelClusterOfWindow(ctx, g, horizon, fingerprints);
-  const scaffoldPairs = newScaffoldPairsOfHorizon(ctx, g, horizon);
+  const scaffoldPairs = await newScaffoldPairsOfHorizon(ctx, g, horizon);
   const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare, b.n);
   const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare, b.n);
   const baselineMae = (ctx.report?.test as { mae?: number } | undefined)?.mae ?? 0;
@@ -785,38 +785,39 @@ async function novelClusterOfWindow(
   const heldOut = ctx.heldOut;
   if (!heldOut) return null;
   return memoized(windowKey(ctx, g, rows, 'novel-cluster'), async () => {
-    // Distinct compounds with a nearest-training similarity, in key order (replays give the same sample).
-    const nearestOf = new Map<string, number>();
-    for (const r of rows) if (r.max_similarity !== null && !nearestOf.has(r.inchikey)) nearestOf.set(r.inchikey, r.max_similarity);
     const fps = await fingerprints();
-    const present = [...nearestOf.keys()].sort().filter((k) => fps.has(k));
+    const present = distinctInKeyOrder(rows, (r) => r.max_similarity !== null && fps.has(r.inchikey));
     const packed = new Uint32Array(present.length * heldOut.words);
-    present.forEach((k, i) => packed.set(fps.get(k)!, i * heldOut.words));
+    present.forEach((r, i) => packed.set(fps.get(r.inchikey)!, i * heldOut.words));
     return novelCluster(
       heldOut,
       packed,
-      present.map((k) => nearestOf.get(k)!),
+      present.map((r) => r.max_similarity!),
       windowRandom(g.label, 'novel-cluster'),
     );
   });
 }
 
 /** The new-scaffold-pairs test of the horizon's distinct compounds (memoized per window). */
-function newScaffoldPairsOfHorizon(ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): NewScaffoldPairsTest | null {
+async function newScaffoldPairsOfHorizon(ctx: VersionContext, g: WindowGroup, rows: Row<'predictions'>[]): Promise<NewScaffoldPairsTest | null> {
   const heldOut = ctx.heldOut;
   if (!heldOut?.newScaffolds) return null;
-  const key = windowKey(ctx, g, rows, 'new-scaffold-pairs');
-  if (permutationMemo.has(key)) return permutationMemo.get(key) as NewScaffoldPairsTest | null;
-  // Distinct compounds in key order (replays give the same sample): the scaffold when the version's training set lacks it.
-  const scaffoldOf = new Map<string, { scaffold: string | null; nearest: number }>();
-  for (const r of rows)
-    if (r.scaffold_seen !== null && r.max_similarity !== null && !scaffoldOf.has(r.inchikey))
-      scaffoldOf.set(r.inchikey, { scaffold: r.scaffold_seen === 0 && r.scaffold ? r.scaffold : null, nearest: r.max_similarity });
-  const scaffolds = [...scaffoldOf.keys()].sort().map((k) => scaffoldOf.get(k)!);
-  const t = newScaffoldPairsOfWindow(heldOut, scaffolds, windowRandom(g.label, 'new-scaffold-pairs'));
-  if (permutationMemo.size > 20_000) permutationMemo.clear();
-  permutationMemo.set(key, t);
-  return t;
+  return memoized(windowKey(ctx, g, rows, 'new-scaffold-pairs'), async () => {
+    // The scaffold when the version's training set lacks it.
+    const present = distinctInKeyOrder(rows, (r) => r.scaffold_seen !== null && r.max_similarity !== null);
+    return newScaffoldPairsOfWindow(
+      heldOut,
+      present.map((r) => ({ scaffold: r.scaffold_seen === 0 && r.scaffold ? r.scaffold : null, nearest: r.max_similarity! })),
+      windowRandom(g.label, 'new-scaffold-pairs'),
+    );
+  });
+}
+
+/** The first row of each compound that `keep` accepts, in InChIKey order: a replay tests the same sample. */
+function distinctInKeyOrder(rows: Row<'predictions'>[], keep: (r: Row<'predictions'>) => boolean): Row<'predictions'>[] {
+  const first = new Map<string, Row<'predictions'>>();
+  for (const r of rows) if (!first.has(r.inchikey) && keep(r)) first.set(r.inchikey, r);
+  return [...first.keys()].sort().map((k) => first.get(k)!);
 }
 
 /** Fingerprints of the given compounds from the feature cache, by InChIKey. */

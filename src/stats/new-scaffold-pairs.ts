@@ -1,4 +1,5 @@
 import type { Random } from '../core/random.js';
+import { windowCountTest, type WindowCountTest } from './window-count-test.js';
 
 /**
  * A new series as a medicinal chemist sees it: several compounds of the window on the same
@@ -16,18 +17,10 @@ import type { Random } from '../core/random.js';
  * The null distribution is a permutation one, as for the novel-cluster count: the window
  * is pooled with the model's held-out compounds (calibration + test, in-distribution and
  * not trained on) and the count recomputed on random subsets of the window's size. Under
- * exchangeability this is exact at any sample size; Besag–Clifford stopping.
+ * exchangeability this is exact at any sample size; Besag–Clifford stopping
+ * (stats/window-count-test.ts, shared with the novel-cluster count).
  */
-export interface NewScaffoldPairsTest {
-  /** Window compounds tested. */
-  size: number;
-  /** New-scaffold pairs in the window. */
-  count: number;
-  /** Mean count over the permutations (random subsets of the window's size from window ∪ held-out). */
-  nullMean: number;
-  pValue: number;
-  draws: number;
-}
+export type NewScaffoldPairsTest = WindowCountTest;
 
 /**
  * New-scaffold pairs among `members` (indices into the pooled sample); `groups[i]` is the
@@ -75,24 +68,7 @@ export function newScaffoldPairsTest(
   rng: Random,
   stopAfter = Infinity,
 ): NewScaffoldPairsTest | null {
-  const size = scaffolds.length;
-  if (m < 5 || size - m < 5) return null;
   const { groups, distinct } = scaffoldGroups(scaffolds);
   const counts = new Int32Array(distinct);
-  const observed = newScaffoldPairs(
-    groups,
-    Int32Array.from({ length: m }, (_, i) => size - m + i),
-    counts,
-  );
-  const positions = Int32Array.from({ length: size }, (_, i) => i);
-  const pick = new Int32Array(m);
-  let exceed = 0;
-  let total = 0;
-  for (let b = 0; b < draws; b++) {
-    rng.drawInto(positions, pick);
-    const c = newScaffoldPairs(groups, pick, counts);
-    total += c;
-    if (c >= observed && ++exceed >= stopAfter) return { size: m, count: observed, nullMean: total / (b + 1), pValue: exceed / (b + 1), draws: b + 1 };
-  }
-  return { size: m, count: observed, nullMean: total / draws, pValue: (1 + exceed) / (draws + 1), draws };
+  return windowCountTest(scaffolds.length, m, (members) => newScaffoldPairs(groups, members, counts), draws, rng, stopAfter);
 }

@@ -1,4 +1,5 @@
 import type { Random } from '../core/random.js';
+import { windowCountTest, type WindowCountTest } from './window-count-test.js';
 
 /**
  * A new chemical series, seen before any label: compounds that are far from the training
@@ -43,16 +44,8 @@ export interface NovelClusterSample {
   nearest: Float64Array;
 }
 
-export interface NovelClusterTest {
-  /** Window compounds tested (distinct, possibly a seeded subsample of the window). */
-  size: number;
-  /** Novel pairs in the window: (out-of-domain i, j closer to i than any training compound). */
-  count: number;
-  /** Mean count over the permutations (random subsets of the window's size from window ∪ held-out). */
-  nullMean: number;
-  pValue: number;
-  draws: number;
-}
+/** `count`: the novel pairs in the window (out-of-domain i, j closer to i than any training compound); `nullMean`: their mean over random subsets of window ∪ held-out. */
+export type NovelClusterTest = WindowCountTest;
 
 /**
  * Novel pairs among `members` (indices into a sample of `n` compounds): for each far
@@ -87,24 +80,5 @@ export function novelClusterTest(
   stopAfter = Infinity,
 ): NovelClusterTest | null {
   const size = pooled.nearest.length;
-  const h = size - m;
-  if (m < 5 || h < 5) return null;
-  const observed = novelClusterCount(
-    pooled.gram,
-    size,
-    pooled.nearest,
-    far,
-    Int32Array.from({ length: m }, (_, i) => h + i),
-  );
-  const positions = Int32Array.from({ length: size }, (_, i) => i);
-  const pick = new Int32Array(m);
-  let exceed = 0;
-  let total = 0;
-  for (let b = 0; b < draws; b++) {
-    rng.drawInto(positions, pick);
-    const c = novelClusterCount(pooled.gram, size, pooled.nearest, far, pick);
-    total += c;
-    if (c >= observed && ++exceed >= stopAfter) return { size: m, count: observed, nullMean: total / (b + 1), pValue: exceed / (b + 1), draws: b + 1 };
-  }
-  return { size: m, count: observed, nullMean: total / draws, pValue: (1 + exceed) / (draws + 1), draws };
+  return windowCountTest(size, m, (members) => novelClusterCount(pooled.gram, size, pooled.nearest, far, members), draws, rng, stopAfter);
 }

@@ -101,22 +101,19 @@ describe('new-scaffold pairs of a window against the held-out sample', () => {
     newScaffolds: Array.from({ length: 40 }, (_, i) => `h${i}`),
     newScaffoldBelow: 0.5,
   };
+  // `shared` compounds on one scaffold at the given nearest-training similarity, then distinct scaffolds at 0.4, 20 in all.
+  const windowOf = (scaffold: string, shared: number, nearest: number) => [
+    ...Array.from({ length: shared }, () => ({ scaffold, nearest })),
+    ...Array.from({ length: 20 - shared }, (_, i) => ({ scaffold: `w${i}`, nearest: 0.4 })),
+  ];
   it('counts compounds on a shared unseen scaffold outside the in-domain band, and finds them', () => {
-    const window = [
-      ...Array.from({ length: 8 }, () => ({ scaffold: 'series', nearest: 0.35 })),
-      ...Array.from({ length: 12 }, (_, i) => ({ scaffold: `w${i}`, nearest: 0.4 })),
-    ];
-    const t = newScaffoldPairsOfWindow(heldOut, window, windowRandom('w', 'new-scaffold-pairs'))!;
+    const t = newScaffoldPairsOfWindow(heldOut, windowOf('series', 8, 0.35), windowRandom('w', 'new-scaffold-pairs'))!;
     // 8 × 7 ordered pairs; a random 20 of the 60 pooled holds all 8 with probability C(20,8)/C(60,8) ≈ 5e-5.
     assert.equal(t.count, 56);
     assert.ok(t.pValue < 0.001, `p ${t.pValue}`);
   });
   it('ignores a shared unseen scaffold whose compounds have a training analogue at 0.5 or more (a variant the model covers)', () => {
-    const window = [
-      ...Array.from({ length: 6 }, () => ({ scaffold: 'ring-swap', nearest: 0.7 })),
-      ...Array.from({ length: 14 }, (_, i) => ({ scaffold: `w${i}`, nearest: 0.4 })),
-    ];
-    const t = newScaffoldPairsOfWindow(heldOut, window, windowRandom('w', 'new-scaffold-pairs'))!;
+    const t = newScaffoldPairsOfWindow(heldOut, windowOf('ring-swap', 6, 0.7), windowRandom('w', 'new-scaffold-pairs'))!;
     assert.equal(t.count, 0);
     assert.equal(t.pValue, 1);
   });
