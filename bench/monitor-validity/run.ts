@@ -56,6 +56,7 @@ import {
 import { decide } from '../../src/policy/decide.js';
 import { parsePolicy } from '../../src/policy/policy-file.js';
 import { domainBands, intervalHalfWidth } from '../../src/serve/domain-interval.js';
+import { interpolatedScore } from '../../src/stats/conformal-mondrian.js';
 import { mean } from '../../src/stats/describe.js';
 import { randomForestTrainer, type FeatureMatrix, type Prediction } from '../../src/training/trainers/index.js';
 import { buildSignalBaseline } from '../../src/training/signal-baseline-inputs.js';
@@ -149,7 +150,7 @@ interface Outcome {
   stableTriggers: string[];
   newChemistryLatency: number | null;
   offsets: Array<{ offset: number; freezeLatency: number | null; retrained: boolean; preChangeAlarms: number }>;
-  scaffoldCoverage: Array<{ band: string; n: number; covered: number; calibration?: { n: number; k: number } }>;
+  scaffoldCoverage: Array<{ band: string; n: number; covered: number; calibration?: { n: number; k: number; rank: number } }>;
   windowCoverage: Array<{ band: string; n: number; covered: number }>;
   errorEstimate: { stable: [number, number]; newChemistry: [number, number] };
   baseline: { unseen: number; low: number };
@@ -214,7 +215,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
     band: `${b.from}-${b.to}`,
     n: b.testN,
     covered: Math.round((b.coverage ?? 0) * b.testN),
-    calibration: { n: b.n, k: b.k },
+    calibration: { n: b.n, k: b.k, rank: b.rank ?? b.k },
   }));
 
   // k distinct compounds of the pool (windows are independent draws; a compound may recur in a later window).
@@ -545,11 +546,14 @@ function performanceOf(model: BuiltModel, cs: Compound[], labelOf: (c: Compound)
 
 /**
  * The 95 % range of a pooled band coverage if the intervals were exactly calibrated: given
- * its calibration set, a split-conformal interval covers F(q), distributed as the k-th of n
- * uniform order statistics, Beta(k, n + 1 − k) (Vovk 2012; Angelopoulos & Bates 2021, §3.2);
- * the test compounds then cover binomially. Simulated per seed and pooled, as measured.
+ * its calibration set, a split-conformal interval at the k-th score covers F(q), distributed
+ * as the k-th of n uniform order statistics, Beta(k, n + 1 − k) (Vovk 2012; Angelopoulos &
+ * Bates 2021, §3.2); the band intervals interpolate at rank r between the (k − 1)-th and
+ * k-th, so F(q) is taken at r between those uniform order statistics (exact when F is linear
+ * between the two scores); the test compounds then cover binomially. Simulated per seed and
+ * pooled, as measured.
  */
-function expectedSpread(parts: Array<{ n: number; calibration?: { n: number; k: number } }>): [number, number] | null {
+function expectedSpread(parts: Array<{ n: number; calibration?: { n: number; k: number; rank: number } }>): [number, number] | null {
   if (!parts.length || parts.some((p) => !p.calibration || p.calibration.k > p.calibration.n)) return null;
   const rng = new Random(4242);
   const total = parts.reduce((a, p) => a + p.n, 0);
@@ -560,7 +564,7 @@ function expectedSpread(parts: Array<{ n: number; calibration?: { n: number; k: 
     let covered = 0;
     for (const p of parts) {
       const u = Float64Array.from({ length: p.calibration!.n }, () => rng.uniform()).sort();
-      const cov = u[p.calibration!.k - 1]!;
+      const cov = interpolatedScore(u, p.calibration!.k, p.calibration!.rank);
       for (let i = 0; i < p.n; i++) if (rng.uniform() < cov) covered++;
     }
     pooled[r] = covered / total;

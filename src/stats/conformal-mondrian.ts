@@ -2,12 +2,23 @@
  * Mondrian (category-conditional) split-conformal intervals: the calibration set is cut
  * into bands of a stratifying variable (here the nearest-neighbour Tanimoto to the
  * training set: the applicability-domain band), and each band gets its own score
- * quantile. The coverage guarantee then holds within each band (Vovk et al. 2005), so
+ * quantile. Coverage is then calibrated within each band (Vovk et al. 2005), so
  * intervals widen out of domain instead of covering 95 % in domain and 70 % outside.
  *
  * A band with fewer than `minPerBand` calibration compounds is merged with its
  * neighbour (toward lower similarity first) until each has enough: a quantile from a
  * handful of scores is no guarantee anyone should rely on.
+ *
+ * Each band's quantile sits at the fractional rank r = (n + 1) · level of its sorted scores,
+ * interpolated between the two order statistics around it (Hyndman & Fan type 6, numpy
+ * method 'weibull'). Why not the usual k = ⌈r⌉-th score: a new compound's score falls at or
+ * below the j-th of n exchangeable scores with probability j / (n + 1), so the k-th covers
+ * k / (n + 1) on average, up to 1 / (n + 1) above the level. Bands are small by design
+ * (merged below 30): at 30–40 compounds a 90 % interval covers 90.0–92.3 % on average, so
+ * pooled out-of-domain bands in bench/monitor-validity reached 93 %. The interpolated
+ * rank covers the level on average; its finite-sample floor is
+ * ⌊r⌋ / (n + 1) ≥ level − 1 / (n + 1). The single global quantile (stats/conformal.ts, a
+ * large calibration set, where the excess is negligible) keeps the conservative k-th.
  */
 import { conformalRank, type ConformalSet } from './conformal.js';
 import { requireFinite, requireLevel, requireSameLength, type Numbers } from './input.js';
@@ -17,7 +28,10 @@ export interface MondrianBand {
   from: number;
   to: number;
   n: number;
+  /** ⌈(n + 1) · level⌉: q lies between the (k − 1)-th and k-th smallest score; k > n means too few for the level. */
   k: number;
+  /** The fractional rank (n + 1) · level that q interpolates (absent in reports made before it was used). */
+  rank?: number;
   q: number;
 }
 
@@ -66,11 +80,24 @@ export function mondrianConformal(
     bands: bands.map((b) => {
       const s = Float64Array.from(b.idx, (i) => scores[i]!).sort();
       const n = s.length;
-      if (n === 0) return { from: b.from, to: b.to, n: 0, k: 1, q: Infinity };
+      if (n === 0) return { from: b.from, to: b.to, n: 0, k: 1, rank: level, q: Infinity };
       const k = conformalRank(n, level);
-      return { from: b.from, to: b.to, n, k, q: k > n ? Infinity : s[k - 1]! };
+      const rank = (n + 1) * level;
+      return { from: b.from, to: b.to, n, k, rank, q: interpolatedScore(s, k, rank) };
     }),
   };
+}
+
+/**
+ * The score at fractional rank r in sorted scores s, with k = ⌈r⌉ (conformalRank, robust to
+ * the rounding of the level): +Infinity when k > n; the k-th score when r is the integer k
+ * or k = 1; else linear between the (k − 1)-th and the k-th.
+ */
+export function interpolatedScore(s: ArrayLike<number>, k: number, rank: number): number {
+  if (k > s.length) return Infinity;
+  if (k <= 1) return s[0]!;
+  const f = Math.min(1, Math.max(0, rank - (k - 1)));
+  return s[k - 2]! + f * (s[k - 1]! - s[k - 2]!);
 }
 
 /** Index of the band holding similarity s (the last band includes its upper edge). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random.js';
-import { bandOf, mondrianConformal, mondrianCoverage } from '../../src/stats/conformal-mondrian.js';
+import { bandOf, interpolatedScore, mondrianConformal, mondrianCoverage } from '../../src/stats/conformal-mondrian.js';
 import { benjaminiHochberg } from '../../src/stats/fdr.js';
 import { expectedLoss, fitLossModel } from '../../src/stats/loss-estimation.js';
 import { mmd2Unbiased, mmdPermutationTest } from '../../src/stats/mmd.js';
@@ -24,7 +24,7 @@ const ref = JSON.parse(readFileSync(new URL('../../../test/fixtures/stats/signal
     yPred: number[];
     similarity: number[];
     level: number;
-    bands: Array<{ from: number; to: number; n: number; k: number; q: number }>;
+    bands: Array<{ from: number; to: number; n: number; k: number; q: number; qInterpolated: number }>;
   };
   loss: { absResidual: number[]; sigma: number[]; similarity: number[]; coefficients: number[] };
 };
@@ -143,14 +143,47 @@ describe('MMD with the Tanimoto kernel', () => {
 
 describe('Mondrian conformal by domain band', () => {
   const c = ref.mondrian;
-  it('gives each band the k-th smallest of its own scores, as the reference', () => {
+  it("gives each band its own scores' quantile at rank (n + 1) · level, as numpy's 'weibull' quantile", () => {
     const m = mondrianConformal({ yTrue: c.yTrue, yPred: c.yPred }, c.similarity, c.level);
     assert.equal(m.bands.length, c.bands.length);
     m.bands.forEach((b, i) => {
       assert.equal(b.n, c.bands[i]!.n);
       assert.equal(b.k, c.bands[i]!.k);
-      close(b.q, c.bands[i]!.q, 1e-15, 0, `band ${i}`);
+      close(b.q, c.bands[i]!.qInterpolated, 1e-14, 0, `band ${i}`);
+      // Between the (k − 1)-th and the k-th score (the conservative quantile), strictly below it here.
+      assert.ok(b.q < c.bands[i]!.q, `band ${i}: ${b.q} vs the k-th ${c.bands[i]!.q}`);
     });
+  });
+  it('interpolates between the two order statistics around the rank, by hand', () => {
+    const scores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.9];
+    const band = (level: number) =>
+      mondrianConformal({ yTrue: scores, yPred: new Float64Array(10) }, new Float64Array(10).fill(0.9), level, [0, 1], 1).bands[0]!;
+    // n = 10, level 0.9: rank 9.9 lies between the 9th (0.9) and 10th (1.9) scores: 0.9 + 0.9 · 1.0.
+    close(band(0.9).q, 1.8, 1e-12, 0, 'rank 9.9');
+    assert.equal(band(0.9).k, 10);
+    // level 0.5: rank 5.5: halfway between 0.5 and 0.6.
+    close(band(0.5).q, 0.55, 1e-12, 0, 'rank 5.5');
+    // An integer rank takes that score: (10 + 1) · (7 / 11) = 7.
+    close(band(7 / 11).q, 0.7, 1e-12, 0, 'rank 7');
+    // A rank beyond n cannot be met with 10 scores: unbounded.
+    assert.equal(band(0.95).q, Infinity);
+    assert.equal(interpolatedScore([1, 2], 1, 0.5), 1, 'a rank below 1 takes the smallest score');
+  });
+  it('covers the level on average in a small band, where the k-th smallest over-covers', () => {
+    // Uniform scores: a threshold t covers a new score with probability t exactly.
+    const rng = new Random(17);
+    const n = 35; // (n + 1) · 0.9 = 32.4: the k-th (33rd) covers 33 / 36 = 91.7 % on average
+    let interpolated = 0;
+    let kth = 0;
+    const reps = 4000;
+    for (let r = 0; r < reps; r++) {
+      const s = Float64Array.from({ length: n }, () => rng.uniform());
+      const b = mondrianConformal({ yTrue: s, yPred: new Float64Array(n) }, new Float64Array(n).fill(0.9), 0.9, [0, 1], 1).bands[0]!;
+      interpolated += b.q;
+      kth += s.sort()[b.k - 1]!;
+    }
+    assert.ok(Math.abs(interpolated / reps - 0.9) < 0.004, `interpolated mean coverage ${interpolated / reps}`);
+    assert.ok(Math.abs(kth / reps - 33 / 36) < 0.004, `k-th mean coverage ${kth / reps}`);
   });
   it('merges a band with too few calibration compounds into its neighbour', () => {
     const m = mondrianConformal({ yTrue: c.yTrue, yPred: c.yPred }, c.similarity, c.level, [0, 0.12, 0.5, 1], 30);
