@@ -44,6 +44,9 @@ import {
   heldOutSampleOf,
   novelCluster,
   newScaffoldPairsOfWindow,
+  trainingNovelPairs,
+  trainingPoolOf,
+  type TrainingPool,
   type HeldOutSample,
   descriptorDriftTests,
   errorEstimate,
@@ -261,7 +264,7 @@ function runEndpointSeed(endpoint: string, all: Compound[], labelOf: (c: Compoun
       history.push(e);
       if (process.env.MV_DEBUG)
         process.stderr.write(
-          `    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} cluster ${e.input.novelClusterCount}/${e.input.novelClusterBaseline?.toFixed(1)} p ${e.input.novelClusterP?.toPrecision(2)} scaffoldPairs ${e.input.newScaffoldPairs}/${e.input.newScaffoldPairsBaseline?.toFixed(1)} p ${e.input.newScaffoldPairsP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`,
+          `    w${t} low ${e.input.lowSimilarityShare?.toFixed(2)} lowP ${e.input.lowSimilarityP?.toPrecision(2)} unseenP ${e.input.unseenScaffoldP?.toPrecision(2)} mmdP ${e.input.chemistryShiftP?.toPrecision(2)} cluster ${e.input.novelClusterCount}/${e.input.novelClusterBaseline?.toFixed(1)} p ${e.input.novelClusterP?.toPrecision(2)} scaffoldPairs ${e.input.newScaffoldPairs}/${e.input.newScaffoldPairsBaseline?.toFixed(1)} p ${e.input.newScaffoldPairsP?.toPrecision(2)} trainPairs ${e.input.trainingNovelPairs}/${e.input.trainingNovelPairsBaseline?.toFixed(1)} p ${e.input.trainingNovelPairsP?.toPrecision(2)} simMean ${e.input.meanNearestSimilarity?.toFixed(2)} desc ${e.input.driftedDescriptors} estMAE ${e.errorEstimate?.estimatedMae.toFixed(2)} refs ${e.assay.referencesCompared} shift ${e.assay.pairedShift?.toFixed(2)} p ${e.assay.shiftPValue?.toPrecision(2)} perf ${e.performance?.worstSeriesMaeRatio?.toFixed(2)} -> ${decide(policy, history.slice(-8)).action}\n`,
         );
       const d = decide(policy, history.slice(-8));
       decisions.push({ action: d.action, triggered: d.triggered.map((x) => x.rule) });
@@ -346,6 +349,7 @@ interface BuiltModel {
   chemistryReference: Uint32Array;
   chemistryGram: Float64Array;
   heldOut: HeldOutSample | null;
+  trainingPool: TrainingPool | null;
   testMae: number;
 }
 
@@ -403,6 +407,7 @@ function buildModel(cs: Compound[], labelOf: (c: Compound) => number, split: Spl
     chemistryReference,
     chemistryGram: tanimotoGram(chemistryReference, words),
     heldOut: heldOutSampleOf(baseline),
+    trainingPool: trainingPoolOf(take(idx.train).fingerprints!.data, words, baseline),
     testMae: (report.test as { mae: number }).mae,
     predict: (w) => {
       // A compound's prediction depends on it alone: each is computed once per model (a
@@ -463,6 +468,9 @@ function windowEvidenceOf(
   const hx = matrixOf(horizon.map((c) => c.row));
   const chem = chemistryShift(model.chemistryReference, hx.fingerprints!.data, words, windowRandom(streamLabel, 'chemistry'), model.chemistryGram);
   const cluster = model.heldOut ? novelCluster(model.heldOut, hx.fingerprints!.data, hp.sim, windowRandom(streamLabel, 'novel-cluster')) : null;
+  const trainingPairs = model.trainingPool
+    ? trainingNovelPairs(model.trainingPool, hx.fingerprints!.data, windowRandom(streamLabel, 'training-novel-pairs'))
+    : null;
   const scaffoldPairs = model.heldOut
     ? newScaffoldPairsOfWindow(
         model.heldOut,
@@ -499,6 +507,9 @@ function windowEvidenceOf(
       newScaffoldPairs: scaffoldPairs?.count ?? null,
       newScaffoldPairsBaseline: scaffoldPairs?.nullMean ?? null,
       newScaffoldPairsP: scaffoldPairs?.pValue ?? null,
+      trainingNovelPairs: trainingPairs?.count ?? null,
+      trainingNovelPairsBaseline: trainingPairs?.nullMean ?? null,
+      trainingNovelPairsP: trainingPairs?.pValue ?? null,
       driftedDescriptors: desc.drifted,
       minDescriptorQ: desc.minQ,
     },

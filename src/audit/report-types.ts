@@ -90,6 +90,7 @@ export interface TimelinePoint {
   lowSimilarityP?: number | null;
   novelClusterP?: number | null;
   newScaffoldPairsP?: number | null;
+  trainingNovelPairsP?: number | null;
   chemistryShiftP?: number | null;
   shiftPValue?: number | null;
 }

@@ -126,6 +126,7 @@ export async function auditReport(store: Store, o: AuditOptions): Promise<AuditR
           lowSimilarityP: w.input.lowSimilarityP ?? null,
           novelClusterP: w.input.novelClusterP ?? null,
           newScaffoldPairsP: w.input.newScaffoldPairsP ?? null,
+          trainingNovelPairsP: w.input.trainingNovelPairsP ?? null,
           chemistryShiftP: w.input.chemistryShiftP ?? null,
           shiftPValue: w.assay.shiftPValue ?? null,
         }),

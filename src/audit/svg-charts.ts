@@ -168,6 +168,7 @@ export const DRIFT_METRICS: DriftMetric[] = [
   { key: 'lowSimilarityP', title: 'Far compounds vs baseline (binomial p)', unit: 'p, log scale', kind: 'pvalue' },
   { key: 'novelClusterP', title: 'Novel cluster (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
   { key: 'newScaffoldPairsP', title: 'New-scaffold pairs (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
+  { key: 'trainingNovelPairsP', title: 'Novel pairs, training pool (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
   { key: 'chemistryShiftP', title: 'Chemistry MMD (permutation p)', unit: 'p, log scale', kind: 'pvalue' },
   { key: 'shiftPValue', title: 'Assay shift, paired references (p)', unit: 'p, log scale', kind: 'pvalue' },
 ];

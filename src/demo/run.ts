@@ -100,6 +100,7 @@ export interface WeekRecord {
       chemistryShiftP: number | null;
       novelClusterP: number | null;
       newScaffoldPairsP: number | null;
+      trainingNovelPairsP: number | null;
       lowSimilarityP: number | null;
       driftedDescriptors: number | null;
       pairedShift: number | null;
@@ -381,6 +382,7 @@ function summarizeDecision(d: Decision): WeekRecord['decision'] {
       chemistryShiftP: e.input.chemistryShiftP ?? null,
       novelClusterP: e.input.novelClusterP ?? null,
       newScaffoldPairsP: e.input.newScaffoldPairsP ?? null,
+      trainingNovelPairsP: e.input.trainingNovelPairsP ?? null,
       lowSimilarityP: e.input.lowSimilarityP ?? null,
       driftedDescriptors: e.input.driftedDescriptors ?? null,
       pairedShift: e.assay.pairedShift ?? null,

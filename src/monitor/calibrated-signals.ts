@@ -17,6 +17,8 @@
  *    compound than training is; stats/novel-cluster.ts), permutation p over window ∪ held-out compounds.
  *    MMD and the far share dilute one series among the window's familiar compounds; this
  *    count is made of the series alone;
+ *  - the same count with the training set in the pool (stats/training-novel-pairs.ts) for
+ *    small data sets, whose held-out sample is too small a null;
  *  - a new series by its scaffold: pairs of window compounds on the same scaffold unseen in
  *    training (stats/new-scaffold-pairs.ts), permutation p over window ∪ held-out compounds;
  *  - error before labels: direct loss estimation from σ and similarity;
@@ -27,13 +29,16 @@
 import { Random } from '../core/random.js';
 import { hashOf } from '../core/hash.js';
 import { pooledTanimotoGram, tanimotoGram } from '../chem/tanimoto-gram.js';
+import { pooledNeighbours, trainingNeighbours, type TrainingNeighbours } from '../chem/neighbour-lists.js';
+import { fingerprintSet } from '../chem/similarity.js';
+import { trainingNovelPairsTest, type TrainingNovelPairsTest } from '../stats/training-novel-pairs.js';
 import { benjaminiHochberg } from '../stats/fdr.js';
 import { expectedLoss, type LossModel } from '../stats/loss-estimation.js';
 import { mmdPermutationTest } from '../stats/mmd.js';
 import { minimalDetectableShift, pairedShift } from '../stats/paired-shift.js';
 import { novelClusterTest, type NovelClusterTest } from '../stats/novel-cluster.js';
 import { newScaffoldPairsTest, type NewScaffoldPairsTest } from '../stats/new-scaffold-pairs.js';
-import { IN_DOMAIN_SIMILARITY, unpackFingerprints, type SignalBaseline } from '../validate/signal-baseline.js';
+import { IN_DOMAIN_SIMILARITY, LOW_SIMILARITY, unpackFingerprints, type SignalBaseline } from '../validate/signal-baseline.js';
 import { permutationKs } from '../stats/permutation-ks.js';
 import { fisherExactGreater } from '../stats/fisher-exact.js';
 
@@ -57,6 +62,13 @@ export const CHEMISTRY_WINDOW_SIZE = 200;
  * at ~10 / p draws.
  */
 export const CHEMISTRY_DRAWS = 9999;
+
+/**
+ * Training sets up to this size get the training-pool novel-pairs test (its setup is n²
+ * Tanimoto per model version, under a second at 2,000). Above it the held-out sample (20 % of the
+ * data, up to 500 kept) is a large enough null for the held-out version.
+ */
+export const TRAINING_POOL_MAX = 2000;
 
 /** A generator for one window's permutations, from its label (replays reproduce p-values). */
 export function windowRandom(label: string, purpose: string): Random {
@@ -290,4 +302,38 @@ export function newScaffoldPairsOfWindow(
     ...sample.map((c) => (c.nearest < below ? c.scaffold : null)),
   ];
   return newScaffoldPairsTest(pooled, sample.length, CHEMISTRY_DRAWS, rng, STOP_AFTER);
+}
+
+/** A model version's training compounds as the null pool of the training-pool novel-pairs test. */
+export interface TrainingPool {
+  neighbours: TrainingNeighbours;
+  /** Out-of-domain threshold (the build's recorded one). */
+  far: number;
+}
+
+/**
+ * The training pool of a version: null when its training set is above TRAINING_POOL_MAX
+ * (or under 5 compounds). `far` is the threshold the build recorded for the held-out test.
+ */
+export function trainingPoolOf(training: Uint32Array, words: number, baseline: SignalBaseline | null): TrainingPool | null {
+  const n = training.length / words;
+  if (n < 5 || n > TRAINING_POOL_MAX) return null;
+  return { neighbours: trainingNeighbours(fingerprintSet(training, words), CHEMISTRY_WINDOW_SIZE + 1), far: baseline?.heldOut?.far ?? LOW_SIMILARITY };
+}
+
+/**
+ * The training-pool novel-pairs test of a window's distinct compounds (not training
+ * compounds themselves). A window above CHEMISTRY_WINDOW_SIZE is tested on a seeded subsample.
+ */
+export function trainingNovelPairs(pool: TrainingPool, window: Uint32Array, rng: Random): TrainingNovelPairsTest | null {
+  const words = pool.neighbours.set.words;
+  let fps = window;
+  const m = window.length / words;
+  if (m > CHEMISTRY_WINDOW_SIZE) {
+    const idx = rng.shuffle(Array.from({ length: m }, (_, i) => i)).slice(0, CHEMISTRY_WINDOW_SIZE);
+    fps = new Uint32Array(idx.length * words);
+    idx.forEach((r, k) => fps.set(window.subarray(r * words, (r + 1) * words), k * words));
+  }
+  const pooled = pooledNeighbours(pool.neighbours, fingerprintSet(fps, words));
+  return trainingNovelPairsTest(pooled, pool.far, CHEMISTRY_DRAWS, rng, STOP_AFTER);
 }

@@ -74,6 +74,16 @@ export interface WindowEvidence {
     newScaffoldPairs?: number | null;
     newScaffoldPairsBaseline?: number | null;
     newScaffoldPairsP?: number | null;
+    /**
+     * The novel-pairs count of the same horizon against the training set, with the training
+     * compounds in the permutation pool (each random subset of the horizon's size plays the
+     * window, the rest the training set): the mean of the count over those permutations and its
+     * p (stats/training-novel-pairs.ts). For training sets up to 2,000 compounds, whose held-out
+     * sample is too small a null; null above that and for windows of training compounds only.
+     */
+    trainingNovelPairs?: number | null;
+    trainingNovelPairsBaseline?: number | null;
+    trainingNovelPairsP?: number | null;
     /** Descriptors drifted at FDR 5 % (permutation KS, Benjamini–Hochberg), and the smallest q. */
     driftedDescriptors?: number | null;
     minDescriptorQ?: number | null;

@@ -24,7 +24,12 @@ import { tanimotoGram } from '../chem/tanimoto-gram.js';
 import type { SignalBaseline } from '../validate/signal-baseline.js';
 import type { NovelClusterTest } from '../stats/novel-cluster.js';
 import type { NewScaffoldPairsTest } from '../stats/new-scaffold-pairs.js';
+import type { TrainingNovelPairsTest } from '../stats/training-novel-pairs.js';
 import {
+  TRAINING_POOL_MAX,
+  trainingNovelPairs,
+  trainingPoolOf,
+  type TrainingPool,
   DESCRIPTOR_REFERENCE_SIZE,
   chemistryShift,
   heldOutSampleOf,
@@ -81,6 +86,8 @@ interface VersionContext {
   chemistryGram: Float64Array | null;
   /** The build's held-out sample (novel-cluster null), decoded once; null before builds recorded it. */
   heldOut: HeldOutSample | null;
+  /** The content address of the training set (its compounds), null for imported models: keys the training pool. */
+  trainingBlob: string | null;
   /** The endpoint's exact measurements with each compound's scaffold, loaded once per run: every window filters them by its asOf. */
   measurements: Measurement[];
   byCompound: Map<string, Measurement[]>;
@@ -172,7 +179,7 @@ export async function monitorModel(store: Store, o: MonitorOptions): Promise<{ w
  * Bump when WindowEvidence or how it is computed changes: cached evidence of an older
  * schema is then recomputed, never reused.
  */
-export const EVIDENCE_SCHEMA = 'window-evidence@6';
+export const EVIDENCE_SCHEMA = 'window-evidence@7';
 
 /** The last windows of a run are never taken from the cache: a policy's sustained rules read them (up to a quarter back). */
 export const RECENT_WINDOWS = 13;
@@ -341,6 +348,7 @@ async function versionContext(store: Store, id: string): Promise<VersionContext>
     baseline,
     ...chemistryOf(baseline),
     heldOut: heldOutSampleOf(baseline),
+    trainingBlob: trainingBlob ?? null,
   };
 }
 
@@ -700,6 +708,7 @@ async function calibratedWindow(
   const fingerprints = () => (read ??= fingerprintsByKey(store, ctx.version.featureHash, [...new Set(horizon.map((r) => r.inchikey))]));
   const chemistry = await chemistryOfWindow(ctx, g, horizon, fingerprints);
   const cluster = await novelClusterOfWindow(ctx, g, horizon, fingerprints);
+  const trainingPairs = await trainingNovelPairsOfWindow(store, ctx, g, horizon, fingerprints);
   const scaffoldPairs = await newScaffoldPairsOfHorizon(ctx, g, horizon);
   const unseen = shareAgainstBaseline(w.seen.filter((s) => s === 0).length, w.seen.length, b.unseenScaffoldShare, b.n);
   const low = shareAgainstBaseline(w.sims.filter((s) => s < LOW_SIMILARITY).length, w.sims.length, b.lowSimilarityShare, b.n);
@@ -722,6 +731,9 @@ async function calibratedWindow(
       novelClusterBaseline: cluster?.nullMean ?? null,
       novelClusterExcess: cluster ? cluster.count - cluster.nullMean : null,
       novelClusterP: cluster?.pValue ?? null,
+      trainingNovelPairs: trainingPairs?.count ?? null,
+      trainingNovelPairsBaseline: trainingPairs?.nullMean ?? null,
+      trainingNovelPairsP: trainingPairs?.pValue ?? null,
       newScaffoldPairs: scaffoldPairs?.count ?? null,
       newScaffoldPairsBaseline: scaffoldPairs?.nullMean ?? null,
       newScaffoldPairsP: scaffoldPairs?.pValue ?? null,
@@ -773,6 +785,51 @@ async function chemistryOfWindow(
     const packed = new Uint32Array(fps.length * words);
     fps.forEach((f, k) => packed.set(f, k * words));
     return chemistryShift(ctx.chemistryReference!, packed, words, windowRandom(g.label, 'chemistry'), ctx.chemistryGram ?? undefined);
+  });
+}
+
+/**
+ * Training pools by feature set and training set (content addresses): built once per process
+ * (n² Tanimoto and a sort per compound, under a second at TRAINING_POOL_MAX), few kept.
+ */
+const trainingPools = new Map<string, Promise<TrainingPool | null>>();
+
+function trainingPoolOfVersion(store: Store, ctx: VersionContext): Promise<TrainingPool | null> {
+  const key = `${ctx.version.featureHash}/${ctx.trainingBlob}`;
+  let pool = trainingPools.get(key);
+  if (!pool) {
+    pool = fingerprintsByKey(store, ctx.version.featureHash, [...ctx.trainKeys]).then((fps) => {
+      // In InChIKey order: the same pool, and so the same p-values, on every run.
+      const keys = [...fps.keys()].sort();
+      const words = keys.length ? fps.get(keys[0]!)!.length : 0;
+      const packed = new Uint32Array(keys.length * words);
+      keys.forEach((k, i) => packed.set(fps.get(k)!, i * words));
+      return words ? trainingPoolOf(packed, words, ctx.baseline) : null;
+    });
+    if (trainingPools.size >= 8) trainingPools.delete(trainingPools.keys().next().value!);
+    trainingPools.set(key, pool);
+  }
+  return pool;
+}
+
+/** The training-pool novel-pairs test of the horizon's distinct compounds that are not training compounds (memoized per window). */
+async function trainingNovelPairsOfWindow(
+  store: Store,
+  ctx: VersionContext,
+  g: WindowGroup,
+  rows: Row<'predictions'>[],
+  fingerprints: HorizonFingerprints,
+): Promise<TrainingNovelPairsTest | null> {
+  if (!ctx.trainingBlob || ctx.trainKeys.size < 5 || ctx.trainKeys.size > TRAINING_POOL_MAX) return null;
+  return memoized(windowKey(ctx, g, rows, 'training-novel-pairs'), async () => {
+    const pool = await trainingPoolOfVersion(store, ctx);
+    if (!pool) return null;
+    const fps = await fingerprints();
+    const present = distinctInKeyOrder(rows, (r) => fps.has(r.inchikey) && !ctx.trainKeys.has(r.inchikey));
+    const words = pool.neighbours.set.words;
+    const packed = new Uint32Array(present.length * words);
+    present.forEach((r, i) => packed.set(fps.get(r.inchikey)!, i * words));
+    return trainingNovelPairs(pool, packed, windowRandom(g.label, 'training-novel-pairs'));
   });
 }
 

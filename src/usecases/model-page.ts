@@ -32,6 +32,7 @@ const METRIC_OF_PATH: Record<string, string> = {
   'input.lowSimilarityP': 'lowSimilarityP',
   'input.novelClusterP': 'novelClusterP',
   'input.newScaffoldPairsP': 'newScaffoldPairsP',
+  'input.trainingNovelPairsP': 'trainingNovelPairsP',
   'input.chemistryShiftP': 'chemistryShiftP',
   'assay.shiftPValue': 'shiftPValue',
 };

@@ -101,7 +101,7 @@ describe('audit report HTML: structure', () => {
     assert.equal(count(/<svg class="chart lineage"/g), 2);
     assert.equal(count(/<svg class="chart reliability"/g), 2);
     assert.equal(count(/<svg class="chart strip"/g), 1);
-    assert.equal(count(/<svg class="chart drift"/g), 13);
+    assert.equal(count(/<svg class="chart drift"/g), 14);
     for (const key of [
       'maxPsi',
       'unseenScaffoldShare',
@@ -114,6 +114,7 @@ describe('audit report HTML: structure', () => {
       'lowSimilarityP',
       'novelClusterP',
       'newScaffoldPairsP',
+      'trainingNovelPairsP',
       'chemistryShiftP',
       'shiftPValue',
     ]) {

@@ -89,6 +89,7 @@ function timeline(): TimelinePoint[] {
       lowSimilarityP: newSeries ? 10 ** -(4 + jitter(k, 11, 1)) : 10 ** -Math.abs(jitter(k, 11, 1)),
       novelClusterP: newSeries ? 10 ** -(3.5 + jitter(k, 12, 0.5)) : 10 ** -Math.abs(jitter(k, 12, 0.8)),
       newScaffoldPairsP: newSeries ? 10 ** -(3.8 + jitter(k, 15, 0.2)) : 10 ** -Math.abs(jitter(k, 15, 0.8)),
+      trainingNovelPairsP: newSeries ? 10 ** -(3.6 + jitter(k, 17, 0.2)) : 10 ** -Math.abs(jitter(k, 17, 0.8)),
       chemistryShiftP: newSeries ? 1e-4 : 10 ** -Math.abs(jitter(k, 13, 1)),
       shiftPValue: refMeasured ? (assay ? 1e-8 : 10 ** -Math.abs(jitter(k, 14, 1))) : null,
     });

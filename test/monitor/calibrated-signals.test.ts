@@ -6,7 +6,18 @@ import { pooledTanimotoGram, tanimotoGram } from '../../src/chem/tanimoto-gram.j
 import { tanimoto } from '../../src/chem/similarity.js';
 import { minimalDetectableShift } from '../../src/stats/paired-shift.js';
 import { permutationKs } from '../../src/stats/permutation-ks.js';
-import { ASSAY_SHIFT_ALPHA, newScaffoldPairsOfWindow, pairedAssayShift, shareAgainstBaseline, windowRandom } from '../../src/monitor/calibrated-signals.js';
+import {
+  ASSAY_SHIFT_ALPHA,
+  CHEMISTRY_WINDOW_SIZE,
+  TRAINING_POOL_MAX,
+  newScaffoldPairsOfWindow,
+  pairedAssayShift,
+  shareAgainstBaseline,
+  trainingNovelPairs,
+  trainingPoolOf,
+  windowRandom,
+} from '../../src/monitor/calibrated-signals.js';
+import type { SignalBaseline } from '../../src/validate/signal-baseline.js';
 
 function gaussian(rng: Random): number {
   return Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
@@ -119,5 +130,32 @@ describe('new-scaffold pairs of a window against the held-out sample', () => {
   });
   it('is null for a build that recorded no held-out scaffolds', () => {
     assert.equal(newScaffoldPairsOfWindow({ ...heldOut, newScaffolds: null }, [{ scaffold: 'a', nearest: 0.1 }], windowRandom('w', 'x')), null);
+  });
+});
+
+describe('the training pool of the training-pool novel-pairs test', () => {
+  // Fingerprints of one word: compound i sets bits i and i + 1 (mod 32), so neighbours share one bit.
+  const fp = (i: number) => ((1 << (i % 32)) | (1 << ((i + 1) % 32))) >>> 0;
+  it('takes the build-recorded out-of-domain threshold, else the serving one', () => {
+    const training = Uint32Array.from({ length: 12 }, (_, i) => fp(i));
+    assert.equal(trainingPoolOf(training, 1, null)!.far, 0.3);
+    const recorded = { heldOut: { far: 0.25 } } as unknown as SignalBaseline;
+    assert.equal(trainingPoolOf(training, 1, recorded)!.far, 0.25);
+  });
+  it(`is null above ${TRAINING_POOL_MAX} training compounds (the held-out sample is a large enough null there) and under 5`, () => {
+    assert.equal(trainingPoolOf(new Uint32Array(TRAINING_POOL_MAX + 1), 1, null), null);
+    assert.equal(trainingPoolOf(Uint32Array.from([1, 2, 3, 4]), 1, null), null);
+  });
+  it('tests a window above the chemistry window size on a seeded subsample of it', () => {
+    const pool = trainingPoolOf(
+      Uint32Array.from({ length: 40 }, (_, i) => fp(i)),
+      1,
+      null,
+    )!;
+    const window = Uint32Array.from({ length: CHEMISTRY_WINDOW_SIZE + 50 }, (_, i) => fp(i * 7));
+    const a = trainingNovelPairs(pool, window, windowRandom('w1', 'training-novel-pairs'))!;
+    const b = trainingNovelPairs(pool, window, windowRandom('w1', 'training-novel-pairs'))!;
+    assert.equal(a.size, CHEMISTRY_WINDOW_SIZE);
+    assert.deepEqual(a, b, 'a replay of the window gives the same test');
   });
 });

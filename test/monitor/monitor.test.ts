@@ -103,6 +103,14 @@ forEachBackend('monitoring', (backend) => {
       `${w2!.input.nearestSimilarityShift} vs ${w1!.input.nearestSimilarityShift}`,
     );
     assert.ok(w2!.input.novelClusterExcess! > 0, `excess ${w2!.input.novelClusterExcess}`);
+    // With the training compounds themselves in the null pool (105 of them, not 45 held out),
+    // the same series is far beyond the permutations. Window 1 re-predicts development
+    // compounds: the training ones are left out of that test's sample, the rest are familiar.
+    assert.ok(
+      w2!.input.trainingNovelPairsP! < 0.001 && w2!.input.trainingNovelPairs! > w2!.input.trainingNovelPairsBaseline!,
+      `training-pool novel pairs ${w2!.input.trainingNovelPairs} vs ${w2!.input.trainingNovelPairsBaseline}, p ${w2!.input.trainingNovelPairsP}`,
+    );
+    assert.ok((w1!.input.trainingNovelPairsP ?? 1) > 0.01, `familiar window p ${w1!.input.trainingNovelPairsP}`);
     // New-scaffold pairs are measured against the held-out scaffolds the build recorded. The
     // familiar window's scaffolds are all in training and the new series is acyclic (no ring,
     // no scaffold): neither has a pair, so this test stays quiet where the similarity tests speak.
