@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random.js';
 import { bandOf, interpolatedScore, mondrianConformal, mondrianCoverage } from '../../src/stats/conformal-mondrian.js';
 import { benjaminiHochberg } from '../../src/stats/fdr.js';
-import { expectedLoss, fitLossModel } from '../../src/stats/loss-estimation.js';
+import { expectedLoss, fitLossModel, lossModelPress } from '../../src/stats/loss-estimation.js';
 import { mmd2Unbiased, mmdPermutationTest } from '../../src/stats/mmd.js';
 import { minimalDetectableShift, pairedShift } from '../../src/stats/paired-shift.js';
 import { permutationKs } from '../../src/stats/permutation-ks.js';
@@ -26,7 +26,9 @@ const ref = JSON.parse(readFileSync(new URL('../../../test/fixtures/stats/signal
     level: number;
     bands: Array<{ from: number; to: number; n: number; k: number; q: number; qInterpolated: number }>;
   };
-  loss: { absResidual: number[]; sigma: number[]; similarity: number[]; coefficients: number[] };
+  loss: { absResidual: number[]; sigma: number[]; similarity: number[]; coefficients: number[]; press: number[]; chosen: number[] };
+  lossSmall: { absResidual: number[]; sigma: number[]; similarity: number[]; press: number[]; chosen: number[] };
+  lossBoth: { absResidual: number[]; sigma: number[]; similarity: number[]; press: number[]; chosen: number[] };
 };
 
 const close = (a: number, b: number, rel: number, abs = 0, what = '') =>
@@ -210,11 +212,31 @@ describe('Mondrian conformal by domain band', () => {
 });
 
 describe('direct loss estimation', () => {
-  it('least-squares coefficients match numpy.linalg.lstsq', () => {
-    const l = ref.loss;
+  it('chooses its features by leave-one-out error and fits them by least squares, as numpy', () => {
+    for (const [name, l] of [
+      ['150 compounds', ref.loss],
+      ['8 compounds', ref.lossSmall],
+      ['both features', ref.lossBoth],
+    ] as const) {
+      lossModelPress(l.absResidual, l.sigma, l.similarity).forEach((p, k) => close(p, l.press[k]!, 1e-9, 1e-12, `${name}: PRESS of set ${k}`));
+      const m = fitLossModel(l.absResidual, l.sigma, l.similarity);
+      m.coefficients.forEach((b, i) => close(b, l.chosen[i]!, 1e-9, 1e-12, `${name}: b${i}`));
+      assert.deepEqual(
+        m.features,
+        (['sigma', 'similarity'] as const).filter((_, f) => l.chosen[f + 1] !== 0),
+        name,
+      );
+    }
+    // Here σ carries the signal and similarity's weak one does not survive leaving one out.
+    assert.ok(ref.loss.press[1]! < ref.loss.press[3]!, 'sigma alone predicts left-out residuals better than both');
+    const m = fitLossModel(ref.loss.absResidual, ref.loss.sigma, ref.loss.similarity);
+    assert.ok(expectedLoss(m, 0.9, 0.5) > expectedLoss(m, 0.2, 0.5), 'a less certain compound is expected to err more');
+  });
+  it('keeps both features where both carry signal', () => {
+    const l = ref.lossBoth;
     const m = fitLossModel(l.absResidual, l.sigma, l.similarity);
-    m.coefficients.forEach((b, i) => close(b, l.coefficients[i]!, 1e-9, 1e-12, `b${i}`));
-    assert.ok(expectedLoss(m, 0.9, 0.2) > expectedLoss(m, 0.2, 0.8), 'a less certain, less similar compound is expected to err more');
+    assert.deepEqual(m.features, ['sigma', 'similarity']);
+    assert.ok(m.coefficients[1] > 0 && m.coefficients[2] < 0, JSON.stringify(m.coefficients));
   });
   it('falls back to fewer features when sigma is constant', () => {
     const m = fitLossModel([0.1, 0.3, 0.5, 0.7], [1, 1, 1, 1], [0.9, 0.7, 0.5, 0.3]);
