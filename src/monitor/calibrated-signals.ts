@@ -70,6 +70,19 @@ export const CHEMISTRY_DRAWS = 9999;
  */
 export const TRAINING_POOL_MAX = 2000;
 
+/**
+ * A window's packed fingerprints as the chemistry tests read them: all of them, or above
+ * CHEMISTRY_WINDOW_SIZE a seeded subsample (cost bound) with the rows it kept.
+ */
+function cappedWindow(window: Uint32Array, words: number, rng: Random): { fps: Uint32Array; rows: number[] | null } {
+  const m = window.length / words;
+  if (m <= CHEMISTRY_WINDOW_SIZE) return { fps: window, rows: null };
+  const rows = rng.shuffle(Array.from({ length: m }, (_, i) => i)).slice(0, CHEMISTRY_WINDOW_SIZE);
+  const fps = new Uint32Array(rows.length * words);
+  rows.forEach((r, k) => fps.set(window.subarray(r * words, (r + 1) * words), k * words));
+  return { fps, rows };
+}
+
 /** A generator for one window's permutations, from its label (replays reproduce p-values). */
 export function windowRandom(label: string, purpose: string): Random {
   return Random.stream(Number.parseInt(hashOf({ label, purpose }).slice(0, 12), 16), 0);
@@ -134,15 +147,9 @@ export function chemistryShift(
   referenceGram?: Float64Array,
 ): { mmd2: number; pValue: number } | null {
   const n = reference.length / words;
-  let m = window.length / words;
-  if (m < 5 || n < 5) return null;
-  let win = window;
-  if (m > CHEMISTRY_WINDOW_SIZE) {
-    const idx = rng.shuffle(Array.from({ length: m }, (_, i) => i)).slice(0, CHEMISTRY_WINDOW_SIZE);
-    win = new Uint32Array(idx.length * words);
-    idx.forEach((r, k) => win.set(window.subarray(r * words, (r + 1) * words), k * words));
-    m = idx.length;
-  }
+  if (window.length / words < 5 || n < 5) return null;
+  const win = cappedWindow(window, words, rng).fps;
+  const m = win.length / words;
   const t = mmdPermutationTest(
     pooledTanimotoGram(reference, referenceGram ?? tanimotoGram(reference, words), win, words),
     n + m,
@@ -260,16 +267,9 @@ export function heldOutSampleOf(b: SignalBaseline | null): HeldOutSample | null 
  */
 export function novelCluster(heldOut: HeldOutSample, window: Uint32Array, nearest: ArrayLike<number>, rng: Random): NovelClusterTest | null {
   const words = heldOut.words;
-  let m = nearest.length;
-  let fps = window;
-  let near = Float64Array.from(nearest);
-  if (m > CHEMISTRY_WINDOW_SIZE) {
-    const idx = rng.shuffle(Array.from({ length: m }, (_, i) => i)).slice(0, CHEMISTRY_WINDOW_SIZE);
-    fps = new Uint32Array(idx.length * words);
-    idx.forEach((r, k) => fps.set(window.subarray(r * words, (r + 1) * words), k * words));
-    near = Float64Array.from(idx, (r) => nearest[r]!);
-    m = idx.length;
-  }
+  const { fps, rows } = cappedWindow(window, words, rng);
+  const near = rows ? Float64Array.from(rows, (r) => nearest[r]!) : Float64Array.from(nearest);
+  const m = near.length;
   const gram = pooledTanimotoGram(heldOut.fingerprints, heldOut.gram, fps, words);
   const pooledNearest = new Float64Array(heldOut.nearest.length + m);
   pooledNearest.set(heldOut.nearest);
@@ -327,13 +327,7 @@ export function trainingPoolOf(training: Uint32Array, words: number, baseline: S
  */
 export function trainingNovelPairs(pool: TrainingPool, window: Uint32Array, rng: Random): TrainingNovelPairsTest | null {
   const words = pool.neighbours.set.words;
-  let fps = window;
-  const m = window.length / words;
-  if (m > CHEMISTRY_WINDOW_SIZE) {
-    const idx = rng.shuffle(Array.from({ length: m }, (_, i) => i)).slice(0, CHEMISTRY_WINDOW_SIZE);
-    fps = new Uint32Array(idx.length * words);
-    idx.forEach((r, k) => fps.set(window.subarray(r * words, (r + 1) * words), k * words));
-  }
+  const { fps } = cappedWindow(window, words, rng);
   const pooled = pooledNeighbours(pool.neighbours, fingerprintSet(fps, words));
   return trainingNovelPairsTest(pooled, pool.far, CHEMISTRY_DRAWS, rng, STOP_AFTER);
 }

@@ -780,10 +780,8 @@ async function chemistryOfWindow(
   const b = ctx.baseline;
   if (!b || !ctx.chemistryReference) return null;
   return memoized(windowKey(ctx, g, rows, 'chemistry'), async () => {
-    const fps = [...(await fingerprints()).values()];
     const words = b.chemistryReference.fingerprintWords;
-    const packed = new Uint32Array(fps.length * words);
-    fps.forEach((f, k) => packed.set(f, k * words));
+    const packed = packedFingerprints([...(await fingerprints()).values()], words);
     return chemistryShift(ctx.chemistryReference!, packed, words, windowRandom(g.label, 'chemistry'), ctx.chemistryGram ?? undefined);
   });
 }
@@ -800,11 +798,9 @@ function trainingPoolOfVersion(store: Store, ctx: VersionContext): Promise<Train
   if (!pool) {
     pool = fingerprintsByKey(store, ctx.version.featureHash, [...ctx.trainKeys]).then((fps) => {
       // In InChIKey order: the same pool, and so the same p-values, on every run.
-      const keys = [...fps.keys()].sort();
-      const words = keys.length ? fps.get(keys[0]!)!.length : 0;
-      const packed = new Uint32Array(keys.length * words);
-      keys.forEach((k, i) => packed.set(fps.get(k)!, i * words));
-      return words ? trainingPoolOf(packed, words, ctx.baseline) : null;
+      const inOrder = [...fps.keys()].sort().map((k) => fps.get(k)!);
+      const words = inOrder[0]?.length ?? 0;
+      return words ? trainingPoolOf(packedFingerprints(inOrder, words), words, ctx.baseline) : null;
     });
     if (trainingPools.size >= 8) trainingPools.delete(trainingPools.keys().next().value!);
     trainingPools.set(key, pool);
@@ -826,9 +822,10 @@ async function trainingNovelPairsOfWindow(
     if (!pool) return null;
     const fps = await fingerprints();
     const present = distinctInKeyOrder(rows, (r) => fps.has(r.inchikey) && !ctx.trainKeys.has(r.inchikey));
-    const words = pool.neighbours.set.words;
-    const packed = new Uint32Array(present.length * words);
-    present.forEach((r, i) => packed.set(fps.get(r.inchikey)!, i * words));
+    const packed = packedFingerprints(
+      present.map((r) => fps.get(r.inchikey)!),
+      pool.neighbours.set.words,
+    );
     return trainingNovelPairs(pool, packed, windowRandom(g.label, 'training-novel-pairs'));
   });
 }
@@ -844,11 +841,12 @@ async function novelClusterOfWindow(
   return memoized(windowKey(ctx, g, rows, 'novel-cluster'), async () => {
     const fps = await fingerprints();
     const present = distinctInKeyOrder(rows, (r) => r.max_similarity !== null && fps.has(r.inchikey));
-    const packed = new Uint32Array(present.length * heldOut.words);
-    present.forEach((r, i) => packed.set(fps.get(r.inchikey)!, i * heldOut.words));
     return novelCluster(
       heldOut,
-      packed,
+      packedFingerprints(
+        present.map((r) => fps.get(r.inchikey)!),
+        heldOut.words,
+      ),
       present.map((r) => r.max_similarity!),
       windowRandom(g.label, 'novel-cluster'),
     );
@@ -875,6 +873,13 @@ function distinctInKeyOrder(rows: Row<'predictions'>[], keep: (r: Row<'predictio
   const first = new Map<string, Row<'predictions'>>();
   for (const r of rows) if (!first.has(r.inchikey) && keep(r)) first.set(r.inchikey, r);
   return [...first.keys()].sort().map((k) => first.get(k)!);
+}
+
+/** Fingerprints of `words` words each, one after another in one array (the chemistry tests' input). */
+function packedFingerprints(list: Uint32Array[], words: number): Uint32Array {
+  const out = new Uint32Array(list.length * words);
+  list.forEach((f, i) => out.set(f, i * words));
+  return out;
 }
 
 /** Fingerprints of the given compounds from the feature cache, by InChIKey. */

@@ -38,8 +38,13 @@ const FEATURE_SETS: ReadonlyArray<number[]> = [
 
 /** The leave-one-out squared error (PRESS) of each candidate, in FEATURE_SETS order (what fitLossModel chooses by). */
 export function lossModelPress(absResidual: Numbers, sigma: Numbers, similarity: Numbers): number[] {
-  const rows = Array.from({ length: absResidual.length }, (_, i) => [1, sigma[i]!, similarity[i]!]);
+  const rows = designRows(sigma, similarity);
   return FEATURE_SETS.map((mask) => leaveOneOutError(rows, absResidual, mask));
+}
+
+/** Rows [1, σ, similarity] of the design matrix. */
+function designRows(sigma: Numbers, similarity: Numbers): number[][] {
+  return Array.from({ length: sigma.length }, (_, i) => [1, sigma[i]!, similarity[i]!]);
 }
 
 export function fitLossModel(absResidual: Numbers, sigma: Numbers, similarity: Numbers): LossModel {
@@ -50,16 +55,15 @@ export function fitLossModel(absResidual: Numbers, sigma: Numbers, similarity: N
   requireFinite(fn, 'similarity', similarity);
   const n = absResidual.length;
   if (n < 3) throw new RangeError(`${fn}: ${n} calibration compounds; at least 3 are needed`);
-  const rows = Array.from({ length: n }, (_, i) => [1, sigma[i]!, similarity[i]!]);
-  const press = FEATURE_SETS.map((mask) => leaveOneOutError(rows, absResidual, mask));
+  const press = lossModelPress(absResidual, sigma, similarity);
   // Simplest first; a richer set must predict left-out residuals strictly better.
   let chosen = 0;
   for (let k = 1; k < FEATURE_SETS.length; k++) if (press[k]! < press[chosen]! * (1 - 1e-12)) chosen = k;
-  const best = { mask: FEATURE_SETS[chosen]! };
-  const b = solve3(normalEquations(rows, absResidual, best.mask));
+  const mask = FEATURE_SETS[chosen]!;
+  const b = solve3(normalEquations(designRows(sigma, similarity), absResidual, mask));
   let mae = 0;
   for (let i = 0; i < n; i++) mae += absResidual[i]!;
-  const features = (['sigma', 'similarity'] as const).filter((_, f) => best.mask[f + 1] === 1 && b[f + 1] !== 0);
+  const features = (['sigma', 'similarity'] as const).filter((_, f) => mask[f + 1] === 1 && b[f + 1] !== 0);
   return { coefficients: b, features, n, calibrationMae: mae / n };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random.js';
+import { WORDS, familyCore, member, pack } from '../helpers/fingerprint-families.js';
 import { nearestNeighbours, fingerprintSet } from '../../src/chem/similarity.js';
 import { tanimotoGram } from '../../src/chem/tanimoto-gram.js';
 import { novelClusterCount, novelClusterTest } from '../../src/stats/novel-cluster.js';
@@ -20,29 +21,10 @@ describe('novel-cluster count', () => {
   });
 });
 
-/**
- * Synthetic chemistry: families of fingerprints (a random 40-bit core, each core bit kept
- * with probability 0.7, plus 10 random bits). Training, held-out and the in-distribution
- * stream are fresh members of the same 150 families; a new series is a family the model
- * never saw.
- */
-const WORDS = 16;
-function member(core: number[], rng: Random): Uint32Array {
-  const fp = new Uint32Array(WORDS);
-  const set = (b: number) => (fp[b >>> 5]! |= 1 << (b & 31));
-  for (const b of core) if (rng.uniform() < 0.7) set(b);
-  for (let k = 0; k < 10; k++) set(rng.below(WORDS * 32));
-  return fp;
-}
-function pack(fps: Uint32Array[]): Uint32Array {
-  const out = new Uint32Array(fps.length * WORDS);
-  fps.forEach((f, i) => out.set(f, i * WORDS));
-  return out;
-}
-
+// Training, held-out and the in-distribution stream are fresh members of the same 150 families.
 describe('novel-cluster permutation test over window ∪ held-out', () => {
   const rng = new Random(21);
-  const cores = Array.from({ length: 151 }, () => Array.from({ length: 40 }, () => rng.below(WORDS * 32)));
+  const cores = Array.from({ length: 151 }, () => familyCore(rng));
   const known = cores.slice(0, 150);
   const draw = (n: number, from: number[][]) => Array.from({ length: n }, () => member(from[rng.below(from.length)]!, rng));
   const train = fingerprintSet(pack(draw(600, known)), WORDS);

@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random } from '../../src/core/random.js';
+import { WORDS, familyCore, member, pack } from '../helpers/fingerprint-families.js';
 import { pooledNeighbours, trainingNeighbours } from '../../src/chem/neighbour-lists.js';
 import { fingerprintSet, tanimotoOneToMany } from '../../src/chem/similarity.js';
 import { trainingNovelPairsCount, trainingNovelPairsTest, type PooledNeighbours } from '../../src/stats/training-novel-pairs.js';
-
-/**
- * Synthetic chemistry as in novel-cluster.test.ts: families of fingerprints (a random 40-bit
- * core, each core bit kept with probability 0.7, plus 10 random bits).
- */
-const WORDS = 16;
-function member(core: number[], rng: Random): Uint32Array {
-  const fp = new Uint32Array(WORDS);
-  const set = (b: number) => (fp[b >>> 5]! |= 1 << (b & 31));
-  for (const b of core) if (rng.uniform() < 0.7) set(b);
-  for (let k = 0; k < 10; k++) set(rng.below(WORDS * 32));
-  return fp;
-}
-function pack(fps: Uint32Array[]): Uint32Array {
-  const out = new Uint32Array(fps.length * WORDS);
-  fps.forEach((f, i) => out.set(f, i * WORDS));
-  return out;
-}
 
 describe('training-pool novel pairs: the count', () => {
   it('counts, for each member whose nearest non-member is far, the members strictly closer than it, by hand', () => {
@@ -54,7 +37,7 @@ describe('training-pool novel pairs: the count', () => {
 
   it('equals the brute-force count for random subsets of a random pool', () => {
     const rng = new Random(5);
-    const cores = Array.from({ length: 6 }, () => Array.from({ length: 40 }, () => rng.below(WORDS * 32)));
+    const cores = Array.from({ length: 6 }, () => familyCore(rng));
     const fps = Array.from({ length: 40 }, () => member(cores[rng.below(6)]!, rng));
     const train = fingerprintSet(pack(fps.slice(0, 30)), WORDS);
     const window = fingerprintSet(pack(fps.slice(30)), WORDS);
@@ -81,7 +64,7 @@ describe('training-pool novel pairs: the count', () => {
 
 describe('training-pool novel pairs: the permutation test over window ∪ training', () => {
   const rng = new Random(23);
-  const cores = Array.from({ length: 41 }, () => Array.from({ length: 40 }, () => rng.below(WORDS * 32)));
+  const cores = Array.from({ length: 41 }, () => familyCore(rng));
   const known = cores.slice(0, 40);
   const draw = (n: number, from: number[][]) => Array.from({ length: n }, () => member(from[rng.below(from.length)]!, rng));
   // A small data set: 60 training compounds (its held-out sample would be 15).
